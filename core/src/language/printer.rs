@@ -1,0 +1,1 @@
+//! A syntax tree back to source text.

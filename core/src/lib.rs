@@ -1,0 +1,2 @@
+//! eventfold: event-sourced aggregates written once in a small model language.
+pub mod language;
