@@ -1,2 +1,23 @@
-//! eventfold: event-sourced aggregates written once in a small model language.
+//! eventfold: event-sourced aggregates written once in a small model
+//! language, run the same from every host language.
+//!
+//! An aggregate is two pure functions: *propose* (command + state → events,
+//! or a rejection) and *accept* (state + event → state). A model file
+//! declares both, with the state, records, enums, queries and invariants;
+//! [`Domain::compile`] checks it and [`Domain`] runs it.
+
+mod describe;
+pub mod domain;
+pub mod error;
 pub mod language;
+pub mod limits;
+pub mod scenario;
+pub mod types;
+pub mod value;
+
+pub use domain::{events_to_json, Command, Decision, Domain};
+pub use error::{Diagnostic, Error, Result};
+pub use language::eval::Event;
+pub use language::source::Source;
+pub use limits::Limits;
+pub use value::Value;

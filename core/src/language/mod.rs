@@ -1,7 +1,11 @@
-//! The model language: read (`lexer`, `parser`), checked (`check`), and
-//! lowered to an evaluable form (`compile`).
+//! The model language: read (`lexer`, `parser`), checked and lowered
+//! (`check` into `ir`), and run (`eval`).
 
 pub mod ast;
+pub mod check;
+pub mod eval;
+pub mod ir;
 pub mod lexer;
 pub mod parser;
 pub mod printer;
+pub mod source;

@@ -1,0 +1,183 @@
+//! The ubiquitous language of a domain, as data (`describe`) and as a
+//! Markdown glossary a team can keep in its wiki.
+
+use serde_json::{json, Value as Json};
+
+use crate::language::ir::{Handler, Model};
+use crate::types::{FieldType, Types};
+
+pub(crate) fn describe(models: &[Model]) -> Json {
+    json!({ "models": models.iter().map(model).collect::<Vec<_>>() })
+}
+
+fn model(m: &Model) -> Json {
+    let types = &m.types;
+    let invariant_rejections: Vec<Json> = m
+        .invariants
+        .iter()
+        .map(|i| json!({"reason": "invariant", "message": i.text}))
+        .collect();
+    json!({
+        "name": m.name,
+        "doc": m.doc,
+        "state": fields(&m.state_fields, types),
+        "records": types.records.iter()
+            // The last record is the state's own.
+            .take(types.records.len().saturating_sub(1))
+            .map(|r| json!({"name": r.shape.name, "doc": r.doc, "fields": fields(&r.fields, types)}))
+            .collect::<Vec<_>>(),
+        "enums": types.enums.iter().map(|e| json!({
+            "name": e.name,
+            "doc": e.doc,
+            "members": e.members.iter().zip(&e.member_docs)
+                .map(|(m, d)| json!({"name": m, "doc": d}))
+                .collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "commands": m.commands.iter().map(|c| command(c, types, &invariant_rejections)).collect::<Vec<_>>(),
+        "events": m.events.iter().map(|e| json!({
+            "name": e.name,
+            "doc": e.doc,
+            "fields": fields(&e.params, types),
+        })).collect::<Vec<_>>(),
+        "queries": m.queries.iter().map(|q| json!({
+            "name": q.name,
+            "doc": q.doc,
+            "params": fields(&q.params, types),
+            "returns": q.ty.display(types).to_string(),
+        })).collect::<Vec<_>>(),
+        "invariants": m.invariants.iter().map(|i| json!({"text": i.text, "doc": i.doc})).collect::<Vec<_>>(),
+    })
+}
+
+fn command(c: &Handler, types: &Types, invariants: &[Json]) -> Json {
+    let mut rejections: Vec<Json> = c
+        .rejections
+        .iter()
+        .map(|(reason, message)| json!({"reason": reason, "message": message}))
+        .collect();
+    rejections.extend(invariants.iter().cloned());
+    json!({
+        "name": c.name,
+        "doc": c.doc,
+        "params": fields(&c.params, types),
+        "emits": c.emits,
+        "rejections": rejections,
+    })
+}
+
+fn fields(fields: &[FieldType], types: &Types) -> Vec<Json> {
+    fields
+        .iter()
+        .map(|f| {
+            let mut out = json!({
+                "name": f.name,
+                "type": f.ty.display(types).to_string(),
+                "required": !f.may_be_omitted(),
+            });
+            if let Some(d) = &f.default {
+                out["default"] = d.to_json();
+            }
+            out["doc"] = json!(f.doc);
+            out
+        })
+        .collect()
+}
+
+/// A readable glossary: one section per model, a table per kind of member.
+pub(crate) fn markdown(describe: &Json) -> String {
+    let mut out = String::from("# Domain glossary\n\n");
+    let empty = vec![];
+    let arr = |j: &Json, k: &str| j[k].as_array().unwrap_or(&empty).clone();
+    let text = |j: &Json| j.as_str().unwrap_or("").to_string();
+    let doc = |j: &Json| j["doc"].as_str().map(|d| d.replace('\n', " ")).unwrap_or_default();
+    for m in arr(describe, "models") {
+        out.push_str(&format!("## {}\n\n", text(&m["name"])));
+        if let Some(d) = m["doc"].as_str() {
+            out.push_str(&format!("{d}\n\n"));
+        }
+        let params = |fields: &[Json]| -> String {
+            fields
+                .iter()
+                .map(|f| {
+                    let mut p = format!("`{}: {}`", text(&f["name"]), text(&f["type"]));
+                    if let Some(d) = f.get("default") {
+                        p.push_str(&format!(" (default `{d}`)"));
+                    }
+                    p
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let state = arr(&m, "state");
+        if !state.is_empty() {
+            out.push_str("### State\n\n| field | type | meaning |\n|---|---|---|\n");
+            for f in &state {
+                out.push_str(&format!("| `{}` | `{}` | {} |\n", text(&f["name"]), text(&f["type"]), doc(f)));
+            }
+            out.push('\n');
+        }
+        let records = arr(&m, "records");
+        let enums = arr(&m, "enums");
+        if !records.is_empty() || !enums.is_empty() {
+            out.push_str("### Types\n\n");
+            for r in &records {
+                out.push_str(&format!("- **{}** — {} Fields: {}.\n", text(&r["name"]), doc(r), params(&arr(r, "fields"))));
+            }
+            for e in &enums {
+                let members: Vec<String> = arr(e, "members").iter().map(|x| format!("`{}`", text(&x["name"]))).collect();
+                out.push_str(&format!("- **{}** — {} One of {}.\n", text(&e["name"]), doc(e), members.join(", ")));
+            }
+            out.push('\n');
+        }
+        let commands = arr(&m, "commands");
+        if !commands.is_empty() {
+            out.push_str("### Commands\n\nWhat can be asked of it.\n\n");
+            for c in &commands {
+                out.push_str(&format!("#### `{}`\n\n", text(&c["name"])));
+                if !doc(c).is_empty() {
+                    out.push_str(&format!("{}\n\n", doc(c)));
+                }
+                let p = arr(c, "params");
+                out.push_str(&format!("- takes: {}\n", if p.is_empty() { "nothing".into() } else { params(&p) }));
+                let emits: Vec<String> = arr(c, "emits").iter().map(|e| format!("`{}`", text(e))).collect();
+                out.push_str(&format!("- may record: {}\n", if emits.is_empty() { "nothing".into() } else { emits.join(", ") }));
+                for r in arr(c, "rejections") {
+                    let reason = r["reason"].as_str().unwrap_or("(no reason)");
+                    out.push_str(&format!("- may refuse with `{reason}`: “{}”\n", text(&r["message"])));
+                }
+                out.push('\n');
+            }
+        }
+        let events = arr(&m, "events");
+        if !events.is_empty() {
+            out.push_str("### Events\n\nWhat happened to it.\n\n| event | fields | meaning |\n|---|---|---|\n");
+            for e in &events {
+                out.push_str(&format!("| `{}` | {} | {} |\n", text(&e["name"]), params(&arr(e, "fields")), doc(e)));
+            }
+            out.push('\n');
+        }
+        let queries = arr(&m, "queries");
+        if !queries.is_empty() {
+            out.push_str("### Queries\n\nWhat can be asked about it.\n\n| query | takes | returns | meaning |\n|---|---|---|---|\n");
+            for q in &queries {
+                out.push_str(&format!(
+                    "| `{}` | {} | `{}` | {} |\n",
+                    text(&q["name"]),
+                    params(&arr(q, "params")),
+                    text(&q["returns"]),
+                    doc(q)
+                ));
+            }
+            out.push('\n');
+        }
+        let invariants = arr(&m, "invariants");
+        if !invariants.is_empty() {
+            out.push_str("### Invariants\n\nAlways true after every command.\n\n");
+            for i in &invariants {
+                out.push_str(&format!("- {}\n", text(&i["text"])));
+            }
+            out.push('\n');
+        }
+    }
+    out
+}

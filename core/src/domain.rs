@@ -1,0 +1,656 @@
+//! A compiled domain: the pure verbs of the architecture (`compile`,
+//! `models`, `describe`, `initial_state`, `propose`, `accept`, `replay`,
+//! `query`), over [`Value`]s and over JSON text.
+
+use std::sync::Arc;
+
+use serde_json::Value as Json;
+
+use crate::error::{Error, Result};
+use crate::language::eval::{Event, Machine};
+use crate::language::ir::{self, Model};
+use crate::language::source::{Source, SourceMap};
+use crate::language::{check, parser};
+use crate::limits::Limits;
+use crate::types::DecodeError;
+use crate::value::{parse_timestamp, Map, Str, Value};
+
+/// A command as `propose` takes it: its data checked against the params.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Command {
+    pub name: Str,
+    /// A record of the command's params, defaults filled in.
+    pub data: Value,
+    /// The caller's id for the command, for idempotent retries.
+    pub id: Option<String>,
+    /// `map<string, string>`, what the model sees as `meta`.
+    pub metadata: Value,
+}
+
+/// The outcome of a command: its events and the state after them.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub events: Vec<Event>,
+    pub state: Value,
+}
+
+/// Compiled models. Cheap to clone and safe to share between threads.
+#[derive(Debug, Clone)]
+pub struct Domain {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    models: Vec<Model>,
+    sources: SourceMap,
+    limits: Limits,
+}
+
+impl Domain {
+    /// Compiles model files (name and text each) into one domain.
+    ///
+    /// ```
+    /// use eventfold::{Domain, Source};
+    /// let domain = Domain::compile(&[Source::new("counter.model", r#"
+    ///   model Counter {
+    ///     state { count: int }
+    ///     command bump(by: int = 1) { emit bumped(by) }
+    ///     event bumped(by: int) { set count = count + by }
+    ///   }
+    /// "#)]).unwrap();
+    /// let events = domain
+    ///     .propose_json("Counter", None, r#"{"type": "bump", "data": {"by": 2}}"#, None)
+    ///     .unwrap();
+    /// assert_eq!(events, r#"[{"type":"bumped","data":{"by":2}}]"#);
+    /// ```
+    pub fn compile(sources: &[Source]) -> Result<Domain> {
+        Domain::compile_with_limits(sources, Limits::default())
+    }
+
+    pub fn compile_with_limits(sources: &[Source], limits: Limits) -> Result<Domain> {
+        for s in sources {
+            if s.text.len() > limits.max_source_bytes {
+                return Err(Error::limit(
+                    "max_source_bytes",
+                    format!(
+                        "model file {} has {} bytes; the limit is {}",
+                        s.name,
+                        s.text.len(),
+                        limits.max_source_bytes
+                    ),
+                ));
+            }
+        }
+        let map = SourceMap::new(sources);
+        let mut diags = Vec::new();
+        let files: Vec<_> = sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let (file, d) = parser::parse(i as u32, &s.text);
+                diags.extend(d);
+                file
+            })
+            .collect();
+        let models = if diags.is_empty() {
+            let texts: Vec<&str> = sources.iter().map(|s| s.text.as_str()).collect();
+            check::check(&files, &texts, &mut diags)
+        } else {
+            Vec::new()
+        };
+        if !diags.is_empty() {
+            diags.sort_by_key(|d| (d.span.file, d.span.start));
+            return Err(Error::ModelError {
+                diagnostics: diags.iter().map(|d| map.diagnostic(d)).collect(),
+                rendered: map.render(&diags),
+            });
+        }
+        Ok(Domain {
+            inner: Arc::new(Inner {
+                models,
+                sources: map,
+                limits,
+            }),
+        })
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// The names of the models, in declaration order.
+    pub fn models(&self) -> Vec<&str> {
+        self.inner.models.iter().map(|m| &*m.name).collect()
+    }
+
+    pub(crate) fn model(&self, name: &str) -> Result<&Model> {
+        self.inner
+            .models
+            .iter()
+            .find(|m| &*m.name == name)
+            .ok_or_else(|| Error::UnknownModel {
+                message: format!(
+                    "no model `{name}` in this domain; it has {}",
+                    list(self.inner.models.iter().map(|m| &*m.name))
+                ),
+            })
+    }
+
+    /// The whole ubiquitous language as JSON (see `describe.rs`).
+    pub fn describe(&self) -> Json {
+        crate::describe::describe(&self.inner.models)
+    }
+
+    /// The same, as a Markdown glossary for a team's wiki.
+    pub fn describe_markdown(&self) -> String {
+        crate::describe::markdown(&self.describe())
+    }
+
+    pub fn initial_state(&self, model: &str) -> Result<Value> {
+        Ok(self.model(model)?.initial_state.clone())
+    }
+
+    /// Parses JSON input within the limits: size, depth, valid text.
+    pub fn parse_json(&self, text: &str) -> Result<Json> {
+        parse_json(text.as_bytes(), &self.inner.limits)
+    }
+
+    /// The same from bytes that may not be UTF-8.
+    pub fn parse_json_bytes(&self, bytes: &[u8]) -> Result<Json> {
+        parse_json(bytes, &self.inner.limits)
+    }
+
+    /// Checks a command envelope (`type`, `data`, `id`, `metadata`) and its
+    /// data against the command's params.
+    pub fn command(&self, model: &str, json: &Json) -> Result<Command> {
+        let m = self.model(model)?;
+        let invalid = |path: &str, message: String| Error::InvalidCommand {
+            path: path.to_string(),
+            message,
+        };
+        let Json::Object(envelope) = json else {
+            return Err(invalid(
+                "",
+                format!(
+                    "a command is an object like {{\"type\": \"...\", \"data\": {{...}}}}, not {}",
+                    crate::types::describe_json(json)
+                ),
+            ));
+        };
+        for key in envelope.keys() {
+            if !matches!(key.as_str(), "type" | "data" | "id" | "metadata") {
+                return Err(invalid(
+                    key,
+                    format!("unknown key `{key}`; a command holds `type`, `data`, `id` and `metadata`"),
+                ));
+            }
+        }
+        let name = match envelope.get("type") {
+            Some(Json::String(s)) => s,
+            Some(other) => {
+                return Err(invalid(
+                    "type",
+                    format!("`type` must be a string naming a command, not {}", crate::types::describe_json(other)),
+                ))
+            }
+            None => return Err(invalid("type", "`type` is required: the name of a command".into())),
+        };
+        let handler = m.command(name).ok_or_else(|| Error::UnknownCommand {
+            message: format!(
+                "model {} has no command `{}`; its commands are {}",
+                m.name,
+                truncate(name),
+                list(m.commands.iter().map(|c| &*c.name))
+            ),
+        })?;
+        let id = match envelope.get("id") {
+            None | Some(Json::Null) => None,
+            Some(Json::String(s)) => Some(s.clone()),
+            Some(other) => {
+                return Err(invalid(
+                    "id",
+                    format!("`id` must be a string, not {}", crate::types::describe_json(other)),
+                ))
+            }
+        };
+        let metadata = metadata(envelope.get("metadata")).map_err(|(p, msg)| invalid(&p, msg))?;
+        let data = decode_data(m, envelope.get("data"), &handler.shape, &handler.params)
+            .map_err(|e| invalid(&e.path, e.message))?;
+        Ok(Command {
+            name: handler.name.clone(),
+            data,
+            id,
+            metadata,
+        })
+    }
+
+    /// Checks an event (`type`, `data`; the keys of a stored event are
+    /// allowed and ignored) against its declaration.
+    pub fn event(&self, model: &str, json: &Json) -> Result<Event> {
+        event_from_json(self.model(model)?, json)
+    }
+
+    /// Checks a state given as JSON against the model's state. Faults are
+    /// reported with `code` (`invalid_command` for propose and query,
+    /// `invalid_event` for accept and replay) at a path under `state`.
+    pub fn state(&self, model: &str, json: &Json) -> Result<Value> {
+        state_from_json(self.model(model)?, json, StateFor::Command)
+    }
+
+    /// Runs a command on a state: its events, or a rejection. The events are
+    /// accepted on a copy of the state and the invariants checked there.
+    pub fn propose(&self, model: &str, state: &Value, command: &Command, now: Option<jiff::Timestamp>) -> Result<Vec<Event>> {
+        Ok(self.decide(model, state.clone(), command, now)?.events)
+    }
+
+    /// Propose and accept in one: the events and the state after them. The
+    /// state is taken by value so that, held only here, it changes in place.
+    pub fn decide(&self, model: &str, state: Value, command: &Command, now: Option<jiff::Timestamp>) -> Result<Decision> {
+        let m = self.model(model)?;
+        let handler = m.command(&command.name).ok_or_else(|| Error::UnknownCommand {
+            message: format!("model {} has no command `{}`", m.name, command.name),
+        })?;
+        check_shape(&command.data, &handler.shape, || Error::InvalidCommand {
+            path: "data".into(),
+            message: format!("the data was not made for command `{}` of model {}", command.name, m.name),
+        })?;
+        check_shape(&state, &m.state_shape, || Error::InvalidCommand {
+            path: "state".into(),
+            message: format!("the state is not a state of model {}", m.name),
+        })?;
+        let inner = &self.inner;
+        let mut machine = Machine::new(m, &inner.sources, &inner.limits, state);
+        machine.now = Some(now.unwrap_or_else(jiff::Timestamp::now));
+        machine.meta = command.metadata.clone();
+        machine.enter(&command.data, handler.frame_size);
+        machine.run(&handler.body)?;
+        let events = std::mem::take(&mut machine.events);
+        for event in &events {
+            let index = m.event_index(&event.name).expect("emitted events are declared");
+            let h = &m.events[index];
+            machine.enter(&event.data, h.frame_size);
+            machine.run(&h.body)?;
+        }
+        for inv in &m.invariants {
+            machine.frame.clear();
+            machine.frame.resize(inv.frame_size as usize, Value::Null);
+            if machine.eval(&inv.expr)? != Value::Bool(true) {
+                return Err(Error::Rejected {
+                    reason: Some("invariant".into()),
+                    message: inv.text.clone(),
+                });
+            }
+        }
+        Ok(Decision {
+            events,
+            state: machine.state,
+        })
+    }
+
+    /// Applies one event to a state. Invariants are not checked: recorded
+    /// events are facts.
+    pub fn accept(&self, model: &str, state: Value, event: &Event) -> Result<Value> {
+        let m = self.model(model)?;
+        accept(m, &self.inner, state, event)
+    }
+
+    /// Folds events over a state (the initial state when `None`).
+    pub fn replay<'e>(&self, model: &str, events: impl IntoIterator<Item = &'e Event>, state: Option<Value>) -> Result<Value> {
+        let m = self.model(model)?;
+        let mut state = state.unwrap_or_else(|| m.initial_state.clone());
+        for event in events {
+            state = accept(m, &self.inner, state, event)?;
+        }
+        Ok(state)
+    }
+
+    /// Evaluates a query on a state; `args` is checked against its params
+    /// (faults at `args.NAME`).
+    pub fn query(&self, model: &str, state: &Value, name: &str, args: &Json) -> Result<Value> {
+        let m = self.model(model)?;
+        let q = m.query(name).ok_or_else(|| Error::UnknownQuery {
+            message: format!(
+                "model {} has no query `{}`; its queries are {}",
+                m.name,
+                truncate(name),
+                list(m.queries.iter().map(|q| &*q.name))
+            ),
+        })?;
+        let args = match args {
+            Json::Null => Json::Object(Default::default()),
+            other => other.clone(),
+        };
+        let mut path = String::from("args");
+        let args = m
+            .types
+            .decode_fields(&args, &q.shape, &q.params, &mut path)
+            .map_err(|e| Error::InvalidCommand {
+                path: e.path,
+                message: e.message,
+            })?;
+        check_shape(state, &m.state_shape, || Error::InvalidCommand {
+            path: "state".into(),
+            message: format!("the state is not a state of model {}", m.name),
+        })?;
+        let inner = &self.inner;
+        let mut machine = Machine::new(m, &inner.sources, &inner.limits, state.clone());
+        machine.enter(&args, q.frame_size);
+        machine.eval(&q.body)
+    }
+
+    // ---- the same verbs over JSON text, for the CLI and the bindings ----
+
+    fn state_arg(&self, m: &Model, state: Option<&str>, code: StateFor) -> Result<Value> {
+        match state {
+            None => Ok(m.initial_state.clone()),
+            Some(text) => state_from_json(m, &self.parse_json(text)?, code),
+        }
+    }
+
+    /// `propose` over JSON: the state (`None`: the initial state), the
+    /// command, and `now` in RFC 3339. Returns the events as a JSON array.
+    pub fn propose_json(&self, model: &str, state: Option<&str>, command: &str, now: Option<&str>) -> Result<String> {
+        let m = self.model(model)?;
+        let now = parse_now(now)?;
+        let command = self.command(model, &self.parse_json(command)?)?;
+        let state = self.state_arg(m, state, StateFor::Command)?;
+        let events = self.decide(model, state, &command, now)?.events;
+        Ok(events_to_json(&events))
+    }
+
+    /// `accept` over JSON: the state after one event.
+    pub fn accept_json(&self, model: &str, state: Option<&str>, event: &str) -> Result<String> {
+        let m = self.model(model)?;
+        let event = event_from_json(m, &self.parse_json(event)?)?;
+        let state = self.state_arg(m, state, StateFor::Event)?;
+        Ok(accept(m, &self.inner, state, &event)?.to_json_string())
+    }
+
+    /// `replay` over JSON: a JSON array of events folded over the state.
+    pub fn replay_json(&self, model: &str, events: &str, state: Option<&str>) -> Result<String> {
+        let m = self.model(model)?;
+        let events = match self.parse_json(events)? {
+            Json::Array(items) => items,
+            other => {
+                return Err(Error::InvalidEvent {
+                    path: String::new(),
+                    message: format!("replay takes an array of events, not {}", crate::types::describe_json(&other)),
+                })
+            }
+        };
+        let mut state = self.state_arg(m, state, StateFor::Event)?;
+        for (i, json) in events.iter().enumerate() {
+            let event = event_from_json(m, json).map_err(|e| at_event(e, i))?;
+            state = accept(m, &self.inner, state, &event).map_err(|e| at_event(e, i))?;
+        }
+        Ok(state.to_json_string())
+    }
+
+    /// `query` over JSON: the value, as JSON text.
+    pub fn query_json(&self, model: &str, state: Option<&str>, name: &str, args: Option<&str>) -> Result<String> {
+        let m = self.model(model)?;
+        let state = self.state_arg(m, state, StateFor::Command)?;
+        let args = match args {
+            Some(text) => self.parse_json(text)?,
+            None => Json::Null,
+        };
+        Ok(self.query(model, &state, name, &args)?.to_json_string())
+    }
+
+    pub fn initial_state_json(&self, model: &str) -> Result<String> {
+        Ok(self.initial_state(model)?.to_json_string())
+    }
+}
+
+/// Which verb a state is given to decides the code of its faults.
+#[derive(Debug, Clone, Copy)]
+enum StateFor {
+    Command,
+    Event,
+}
+
+fn state_from_json(m: &Model, json: &Json, code: StateFor) -> Result<Value> {
+    let mut path = String::from("state");
+    m.types
+        .decode_fields(json, &m.state_shape, &m.state_fields, &mut path)
+        .map_err(|DecodeError { path, message }| match code {
+            StateFor::Command => Error::InvalidCommand { path, message },
+            StateFor::Event => Error::InvalidEvent { path, message },
+        })
+}
+
+fn event_from_json(m: &Model, json: &Json) -> Result<Event> {
+    let invalid = |path: &str, message: String| Error::InvalidEvent {
+        path: path.to_string(),
+        message,
+    };
+    let Json::Object(envelope) = json else {
+        return Err(invalid(
+            "",
+            format!(
+                "an event is an object like {{\"type\": \"...\", \"data\": {{...}}}}, not {}",
+                crate::types::describe_json(json)
+            ),
+        ));
+    };
+    for key in envelope.keys() {
+        if !matches!(
+            key.as_str(),
+            "type" | "data" | "id" | "metadata" | "stream" | "version" | "position"
+        ) {
+            return Err(invalid(key, format!("unknown key `{key}`; an event holds `type` and `data`")));
+        }
+    }
+    let name = match envelope.get("type") {
+        Some(Json::String(s)) => s,
+        Some(other) => {
+            return Err(invalid(
+                "type",
+                format!("`type` must be a string naming an event, not {}", crate::types::describe_json(other)),
+            ))
+        }
+        None => return Err(invalid("type", "`type` is required: the name of an event".into())),
+    };
+    let index = m.event_index(name).ok_or_else(|| Error::UnknownEvent {
+        message: format!(
+            "model {} has no event `{}`; its events are {}",
+            m.name,
+            truncate(name),
+            list(m.events.iter().map(|e| &*e.name))
+        ),
+    })?;
+    let handler = &m.events[index];
+    let data = decode_data(m, envelope.get("data"), &handler.shape, &handler.params)
+        .map_err(|e| invalid(&e.path, e.message))?;
+    Ok(Event {
+        name: handler.name.clone(),
+        data,
+    })
+}
+
+fn decode_data(
+    m: &Model,
+    data: Option<&Json>,
+    shape: &Arc<crate::value::Shape>,
+    params: &[crate::types::FieldType],
+) -> std::result::Result<Value, DecodeError> {
+    let empty = Json::Object(Default::default());
+    let mut path = String::from("data");
+    m.types.decode_fields(data.unwrap_or(&empty), shape, params, &mut path)
+}
+
+fn accept(m: &Model, inner: &Inner, state: Value, event: &Event) -> Result<Value> {
+    let index = m.event_index(&event.name).ok_or_else(|| Error::UnknownEvent {
+        message: format!("model {} has no event `{}`", m.name, truncate(&event.name)),
+    })?;
+    let h: &ir::Handler = &m.events[index];
+    check_shape(&event.data, &h.shape, || Error::InvalidEvent {
+        path: "data".into(),
+        message: format!("the data was not made for event `{}` of model {}", event.name, m.name),
+    })?;
+    check_shape(&state, &m.state_shape, || Error::InvalidEvent {
+        path: "state".into(),
+        message: format!("the state is not a state of model {}", m.name),
+    })?;
+    let mut machine = Machine::new(m, &inner.sources, &inner.limits, state);
+    machine.enter(&event.data, h.frame_size);
+    machine.run(&h.body)?;
+    Ok(machine.state)
+}
+
+/// Values handed in by Rust callers must have been made for this model: the
+/// evaluator indexes their fields without looking.
+fn check_shape(value: &Value, shape: &Arc<crate::value::Shape>, err: impl FnOnce() -> Error) -> Result<()> {
+    match value {
+        Value::Record(r) if Arc::ptr_eq(&r.shape, shape) || *r.shape == **shape => Ok(()),
+        _ => Err(err()),
+    }
+}
+
+fn metadata(json: Option<&Json>) -> std::result::Result<Value, (String, String)> {
+    let mut map = Map::new();
+    match json {
+        None | Some(Json::Null) => {}
+        Some(Json::Object(entries)) => {
+            for (k, v) in entries {
+                match v {
+                    Json::String(s) => {
+                        map.insert(Str::from(k.as_str()), Value::str(s));
+                    }
+                    other => {
+                        return Err((
+                            format!("metadata.{k}"),
+                            format!("metadata values are strings, not {}", crate::types::describe_json(other)),
+                        ))
+                    }
+                }
+            }
+        }
+        Some(other) => {
+            return Err((
+                "metadata".into(),
+                format!("`metadata` is an object of strings, not {}", crate::types::describe_json(other)),
+            ))
+        }
+    }
+    Ok(Value::Map(map))
+}
+
+fn parse_now(now: Option<&str>) -> Result<Option<jiff::Timestamp>> {
+    now.map(|text| {
+        parse_timestamp(text).map_err(|message| Error::InvalidCommand {
+            path: "now".into(),
+            message,
+        })
+    })
+    .transpose()
+}
+
+/// Events as a JSON array of `{"type", "data"}`.
+pub fn events_to_json(events: &[Event]) -> String {
+    let mut out = String::from("[");
+    for (i, e) in events.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&e.to_json_string());
+    }
+    out.push(']');
+    out
+}
+
+impl Event {
+    /// `{"type":"...","data":{...}}`, canonical.
+    pub fn to_json_string(&self) -> String {
+        format!(
+            "{{\"type\":{},\"data\":{}}}",
+            serde_json::to_string(&*self.name).unwrap_or_default(),
+            self.data.to_json_string()
+        )
+    }
+}
+
+fn at_event(e: Error, index: usize) -> Error {
+    match e {
+        Error::InvalidEvent { path, message } => Error::InvalidEvent {
+            path,
+            message: format!("event {index}: {message}"),
+        },
+        Error::UnknownEvent { message } => Error::UnknownEvent {
+            message: format!("event {index}: {message}"),
+        },
+        Error::EvaluationError { message } => Error::EvaluationError {
+            message: format!("event {index}: {message}"),
+        },
+        other => other,
+    }
+}
+
+/// Parses JSON within the limits. Depth past the limit is `limit_exceeded`,
+/// malformed text `invalid_json` with line and column.
+pub(crate) fn parse_json(bytes: &[u8], limits: &Limits) -> Result<Json> {
+    if bytes.len() > limits.max_input_bytes {
+        return Err(Error::limit(
+            "max_input_bytes",
+            format!(
+                "the input has {} bytes; the limit is {}",
+                bytes.len(),
+                limits.max_input_bytes
+            ),
+        ));
+    }
+    if let Err(e) = std::str::from_utf8(bytes) {
+        return Err(Error::InvalidJson {
+            message: format!("the input is not valid UTF-8 (at byte {})", e.valid_up_to()),
+        });
+    }
+    let json: Json = serde_json::from_slice(bytes).map_err(|e| {
+        if e.to_string().contains("recursion limit") {
+            Error::limit(
+                "max_input_depth",
+                format!("the input nests deeper than {} levels", limits.max_input_depth),
+            )
+        } else {
+            Error::InvalidJson {
+                message: e.to_string(),
+            }
+        }
+    })?;
+    if depth(&json, limits.max_input_depth + 1) > limits.max_input_depth {
+        return Err(Error::limit(
+            "max_input_depth",
+            format!("the input nests deeper than {} levels", limits.max_input_depth),
+        ));
+    }
+    Ok(json)
+}
+
+/// Nesting depth of arrays and objects, counted up to `cap`.
+fn depth(json: &Json, cap: usize) -> usize {
+    if cap == 0 {
+        return 0;
+    }
+    match json {
+        Json::Array(items) => 1 + items.iter().map(|j| depth(j, cap - 1)).max().unwrap_or(0),
+        Json::Object(map) => 1 + map.values().map(|j| depth(j, cap - 1)).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+fn truncate(s: &str) -> String {
+    let mut out: String = s.chars().take(64).collect();
+    if out.len() < s.len() {
+        out.push('…');
+    }
+    out
+}
+
+fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<String> = names.map(|n| format!("`{n}`")).collect();
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
+}

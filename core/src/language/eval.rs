@@ -1,0 +1,728 @@
+//! The evaluator of the lowered form: expressions, command blocks (propose)
+//! and event blocks (accept).
+//!
+//! Every expression node and every macro or loop iteration costs one step of
+//! a budget, so no model can make a call run forever; strings and lists built
+//! at run time are capped so none can exhaust memory.
+
+use std::sync::Arc;
+
+use regex::RegexBuilder;
+
+use super::ast::Span;
+use super::ir::{Binary, Builtin, Expr, Macro, MacroKind, Model, Part, Place, Segment, Stmt, Unary};
+use super::source::SourceMap;
+use crate::error::Error;
+use crate::limits::Limits;
+use crate::value::{parse_timestamp, Map, Str, Value};
+
+type Result<T> = std::result::Result<T, Error>;
+
+/// An event as propose makes it and accept takes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub name: Str,
+    /// A record of the event's fields, in declared order.
+    pub data: Value,
+}
+
+/// The running state of one evaluation.
+pub(crate) struct Machine<'a> {
+    pub model: &'a Model,
+    pub sources: &'a SourceMap,
+    pub limits: &'a Limits,
+    pub state: Value,
+    pub frame: Vec<Value>,
+    pub now: Option<jiff::Timestamp>,
+    pub meta: Value,
+    pub steps: u64,
+    pub events: Vec<Event>,
+}
+
+impl<'a> Machine<'a> {
+    pub fn new(model: &'a Model, sources: &'a SourceMap, limits: &'a Limits, state: Value) -> Self {
+        Machine {
+            model,
+            sources,
+            limits,
+            state,
+            frame: Vec::new(),
+            now: None,
+            meta: Value::Map(Map::new()),
+            steps: 0,
+            events: Vec::new(),
+        }
+    }
+
+    /// Fills the frame: the record's fields first, then room for variables.
+    pub fn enter(&mut self, args: &Value, frame_size: u32) {
+        self.frame.clear();
+        if let Value::Record(r) = args {
+            self.frame.extend(r.fields.iter().cloned());
+        }
+        self.frame.resize(frame_size as usize, Value::Null);
+    }
+
+    fn fault(&self, span: Span, message: impl std::fmt::Display) -> Error {
+        Error::evaluation(format!("{message} (at {})", self.sources.locate(span)))
+    }
+
+    #[inline]
+    fn step(&mut self) -> Result<()> {
+        self.steps += 1;
+        if self.steps > self.limits.max_steps {
+            return Err(Error::limit(
+                "max_steps",
+                format!(
+                    "the evaluation took more than {} steps; simplify the model or raise the limit",
+                    self.limits.max_steps
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn state_field(&self, index: u32) -> &Value {
+        match &self.state {
+            Value::Record(r) => &r.fields[index as usize],
+            _ => &Value::Null,
+        }
+    }
+
+    pub fn eval(&mut self, expr: &Expr) -> Result<Value> {
+        self.step()?;
+        Ok(match expr {
+            Expr::Const(v) => v.clone(),
+            Expr::Local(slot) => self.frame[*slot as usize].clone(),
+            Expr::StateField(index) => self.state_field(*index).clone(),
+            Expr::State => self.state.clone(),
+            Expr::Now => self.now.map_or(Value::Null, Value::Timestamp),
+            Expr::Meta => self.meta.clone(),
+            Expr::List(items) => {
+                let mut out = imbl::Vector::new();
+                for item in items {
+                    out.push_back(self.eval(item)?);
+                }
+                Value::List(Arc::new(out))
+            }
+            Expr::Map(entries) => {
+                let mut out = Map::new();
+                for (k, v) in entries {
+                    let Value::String(key) = self.eval(k)? else {
+                        unreachable!("map keys are checked to be strings")
+                    };
+                    out.insert(key, self.eval(v)?);
+                }
+                Value::Map(out)
+            }
+            Expr::Record(shape, fields) => {
+                let mut values = Vec::with_capacity(fields.len());
+                for f in fields {
+                    values.push(self.eval(f)?);
+                }
+                Value::record(shape.clone(), values)
+            }
+            Expr::Interpolate(parts) => {
+                let mut out = String::new();
+                for part in parts {
+                    match part {
+                        Part::Lit(text) => out.push_str(text),
+                        Part::Expr(e) => {
+                            let v = self.eval(e)?;
+                            v.format_into(&mut out);
+                        }
+                    }
+                    self.check_len(out.len())?;
+                }
+                Value::String(out.into())
+            }
+            Expr::Unary(op, e, span) => {
+                let v = self.eval(e)?;
+                match (op, v) {
+                    (Unary::Not, Value::Bool(b)) => Value::Bool(!b),
+                    (Unary::NegInt, Value::Int(i)) => Value::Int(
+                        i.checked_neg()
+                            .ok_or_else(|| self.fault(*span, format!("-({i}) overflows int")))?,
+                    ),
+                    (Unary::NegFloat, Value::Float(f)) => Value::Float(-f),
+                    (_, v) => return Err(self.mismatch(*span, &v)),
+                }
+            }
+            Expr::Binary(op, l, r, span) => {
+                let l = self.eval(l)?;
+                let r = self.eval(r)?;
+                self.binary(*op, l, r, *span)?
+            }
+            Expr::And(l, r) => match self.eval(l)? {
+                Value::Bool(false) => Value::Bool(false),
+                _ => self.eval(r)?,
+            },
+            Expr::Or(l, r) => match self.eval(l)? {
+                Value::Bool(true) => Value::Bool(true),
+                _ => self.eval(r)?,
+            },
+            Expr::Cond(c, a, b) => match self.eval(c)? {
+                Value::Bool(true) => self.eval(a)?,
+                _ => self.eval(b)?,
+            },
+            Expr::Field(target, index) => match self.eval(target)? {
+                Value::Record(r) => r.fields[*index as usize].clone(),
+                // Only a checked optional chain reaches here with null.
+                _ => Value::Null,
+            },
+            Expr::MapGet(target, key, span) => {
+                let m = self.eval(target)?;
+                let k = self.eval(key)?;
+                match (&m, &k) {
+                    (Value::Map(m), Value::String(k)) => match m.get(k) {
+                        Some(v) => v.clone(),
+                        None => {
+                            return Err(self.fault(
+                                *span,
+                                format!(
+                                    "no key {} in the map; test with `in` first or use `.get(key, default)`",
+                                    quote(k)
+                                ),
+                            ))
+                        }
+                    },
+                    _ => return Err(self.mismatch(*span, &m)),
+                }
+            }
+            Expr::ListIndex(target, index, span) => {
+                let l = self.eval(target)?;
+                let i = self.eval(index)?;
+                match (&l, &i) {
+                    (Value::List(l), Value::Int(i)) => match usize::try_from(*i).ok().and_then(|i| l.get(i)) {
+                        Some(v) => v.clone(),
+                        None => {
+                            return Err(self.fault(
+                                *span,
+                                format!("index {i} is out of range for a list of {} items", l.len()),
+                            ))
+                        }
+                    },
+                    _ => return Err(self.mismatch(*span, &l)),
+                }
+            }
+            Expr::Call(builtin, args, span) => {
+                let mut values = Vec::with_capacity(args.len());
+                for a in args {
+                    values.push(self.eval(a)?);
+                }
+                self.call(builtin, values, *span)?
+            }
+            Expr::Macro(m) => self.run_macro(m)?,
+        })
+    }
+
+    fn mismatch(&self, span: Span, v: &Value) -> Error {
+        Error::Internal {
+            message: format!(
+                "a checked expression produced an unexpected {} (at {})",
+                kind(v),
+                self.sources.locate(span)
+            ),
+        }
+    }
+
+    fn check_len(&self, len: usize) -> Result<()> {
+        if len > self.limits.max_value_size {
+            return Err(Error::limit(
+                "max_value_size",
+                format!(
+                    "a string or list grew past {} bytes or items",
+                    self.limits.max_value_size
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn finite(&self, f: f64, span: Span, what: &str) -> Result<Value> {
+        if f.is_finite() {
+            Ok(Value::Float(f))
+        } else {
+            Err(self.fault(span, format!("{what} is not a finite float")))
+        }
+    }
+
+    fn binary(&mut self, op: Binary, l: Value, r: Value, span: Span) -> Result<Value> {
+        use Value::{Bool, Float, Int};
+        let overflow = |this: &Self, sym: &str, a: i64, b: i64| {
+            this.fault(span, format!("{a} {sym} {b} overflows int"))
+        };
+        Ok(match (op, l, r) {
+            (Binary::AddInt, Int(a), Int(b)) => Int(a.checked_add(b).ok_or_else(|| overflow(self, "+", a, b))?),
+            (Binary::SubInt, Int(a), Int(b)) => Int(a.checked_sub(b).ok_or_else(|| overflow(self, "-", a, b))?),
+            (Binary::MulInt, Int(a), Int(b)) => Int(a.checked_mul(b).ok_or_else(|| overflow(self, "*", a, b))?),
+            (Binary::DivInt | Binary::RemInt, Int(_), Int(0)) => {
+                return Err(self.fault(span, "division by zero"))
+            }
+            (Binary::DivInt, Int(a), Int(b)) => Int(a.checked_div(b).ok_or_else(|| overflow(self, "/", a, b))?),
+            (Binary::RemInt, Int(a), Int(b)) => Int(a.checked_rem(b).ok_or_else(|| overflow(self, "%", a, b))?),
+            (Binary::AddFloat, Float(a), Float(b)) => self.finite(a + b, span, "the sum")?,
+            (Binary::SubFloat, Float(a), Float(b)) => self.finite(a - b, span, "the difference")?,
+            (Binary::MulFloat, Float(a), Float(b)) => self.finite(a * b, span, "the product")?,
+            (Binary::DivFloat, Float(a), Float(b)) => {
+                if b == 0.0 {
+                    return Err(self.fault(span, "division by zero"));
+                }
+                self.finite(a / b, span, "the quotient")?
+            }
+            (Binary::AddStr, Value::String(a), Value::String(b)) => {
+                self.check_len(a.len() + b.len())?;
+                let mut s = String::with_capacity(a.len() + b.len());
+                s.push_str(&a);
+                s.push_str(&b);
+                Value::String(s.into())
+            }
+            (Binary::AddList, Value::List(a), Value::List(b)) => {
+                self.check_len(a.len() + b.len())?;
+                let mut a = a;
+                Arc::make_mut(&mut a).append((*b).clone());
+                Value::List(a)
+            }
+            (Binary::Eq, a, b) => Bool(a == b),
+            (Binary::Ne, a, b) => Bool(a != b),
+            (Binary::Lt, a, b) => Bool(self.order(&a, &b, span)?.is_lt()),
+            (Binary::Le, a, b) => Bool(self.order(&a, &b, span)?.is_le()),
+            (Binary::Gt, a, b) => Bool(self.order(&a, &b, span)?.is_gt()),
+            (Binary::Ge, a, b) => Bool(self.order(&a, &b, span)?.is_ge()),
+            (Binary::InList, x, Value::List(l)) => {
+                self.steps += l.len() as u64 / 8;
+                Bool(l.iter().any(|item| *item == x))
+            }
+            (Binary::InMap, Value::String(k), Value::Map(m)) => Bool(m.contains_key(&k)),
+            (_, l, _) => return Err(self.mismatch(span, &l)),
+        })
+    }
+
+    fn order(&self, a: &Value, b: &Value, span: Span) -> Result<std::cmp::Ordering> {
+        Ok(match (a, b) {
+            (Value::Int(a), Value::Int(b)) => a.cmp(b),
+            (Value::Float(a), Value::Float(b)) => a.total_cmp(b),
+            (Value::String(a), Value::String(b)) => a.cmp(b),
+            (Value::Timestamp(a), Value::Timestamp(b)) => a.cmp(b),
+            (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
+            (Value::Null, _) | (_, Value::Null) => {
+                return Err(self.fault(span, "cannot order null; unwrap it with `.orValue(default)`"))
+            }
+            _ => return Err(self.mismatch(span, a)),
+        })
+    }
+
+    fn call(&mut self, builtin: &Builtin, mut args: Vec<Value>, span: Span) -> Result<Value> {
+        let arg = |args: &mut Vec<Value>, i: usize| std::mem::take(&mut args[i]);
+        let text = |v: &Value| -> Str {
+            match v {
+                Value::String(s) => s.clone(),
+                _ => Str::from(""),
+            }
+        };
+        Ok(match builtin {
+            Builtin::Size => match &args[0] {
+                Value::String(s) => Value::Int(s.chars().count() as i64),
+                Value::List(l) => Value::Int(l.len() as i64),
+                Value::Map(m) => Value::Int(m.len() as i64),
+                v => return Err(self.mismatch(span, v)),
+            },
+            Builtin::Int => match arg(&mut args, 0) {
+                Value::Int(i) => Value::Int(i),
+                Value::Float(f) => {
+                    let t = f.trunc();
+                    if t >= -9_223_372_036_854_775_808.0 && t < 9_223_372_036_854_775_808.0 {
+                        Value::Int(t as i64)
+                    } else {
+                        return Err(self.fault(span, format!("{} is out of the range of int", crate::value::format_float(f))));
+                    }
+                }
+                Value::String(s) => Value::Int(parse_int(&s).ok_or_else(|| {
+                    self.fault(span, format!("{} is not an int: write an optional sign and decimal digits", quote(&s)))
+                })?),
+                Value::Timestamp(t) => Value::Int(t.as_second()),
+                v => return Err(self.mismatch(span, &v)),
+            },
+            Builtin::Float => match arg(&mut args, 0) {
+                Value::Float(f) => Value::Float(f),
+                Value::Int(i) => Value::Float(i as f64),
+                Value::String(s) => match parse_float(&s) {
+                    Some(f) => self.finite(f, span, "the number")?,
+                    None => return Err(self.fault(span, format!("{} is not a float literal", quote(&s)))),
+                },
+                v => return Err(self.mismatch(span, &v)),
+            },
+            Builtin::String => match arg(&mut args, 0) {
+                Value::String(s) => Value::String(s),
+                v => Value::String(v.format().unwrap_or_default().into()),
+            },
+            Builtin::Timestamp => match arg(&mut args, 0) {
+                Value::Timestamp(t) => Value::Timestamp(t),
+                Value::String(s) => {
+                    Value::Timestamp(parse_timestamp(&s).map_err(|m| self.fault(span, m))?)
+                }
+                v => return Err(self.mismatch(span, &v)),
+            },
+            Builtin::Keys => match &args[0] {
+                Value::Map(m) => Value::list(m.keys().map(|k| Value::String(k.clone()))),
+                v => return Err(self.mismatch(span, v)),
+            },
+            Builtin::Values => match &args[0] {
+                Value::Map(m) => Value::list(m.values().cloned()),
+                v => return Err(self.mismatch(span, v)),
+            },
+            Builtin::SumInt => {
+                let Value::List(l) = &args[0] else { return Err(self.mismatch(span, &args[0])) };
+                let mut total: i64 = 0;
+                for v in l.iter() {
+                    if let Value::Int(i) = v {
+                        total = total
+                            .checked_add(*i)
+                            .ok_or_else(|| self.fault(span, "the sum overflows int"))?;
+                    }
+                }
+                Value::Int(total)
+            }
+            Builtin::SumFloat => {
+                let Value::List(l) = &args[0] else { return Err(self.mismatch(span, &args[0])) };
+                let total: f64 = l.iter().map(|v| if let Value::Float(f) = v { *f } else { 0.0 }).sum();
+                self.finite(total, span, "the sum")?
+            }
+            Builtin::Min | Builtin::Max => {
+                let Value::List(l) = &args[0] else { return Err(self.mismatch(span, &args[0])) };
+                let mut best: Option<&Value> = None;
+                for v in l.iter() {
+                    best = Some(match best {
+                        None => v,
+                        Some(b) => {
+                            let ord = self.order(v, b, span)?;
+                            let better = if matches!(builtin, Builtin::Min) { ord.is_lt() } else { ord.is_gt() };
+                            if better { v } else { b }
+                        }
+                    });
+                }
+                match best {
+                    Some(v) => v.clone(),
+                    None => {
+                        let name = if matches!(builtin, Builtin::Min) { "min" } else { "max" };
+                        return Err(self.fault(span, format!("{name}() of an empty list")));
+                    }
+                }
+            }
+            Builtin::Contains => Value::Bool(text(&args[0]).contains(&*text(&args[1]))),
+            Builtin::StartsWith => Value::Bool(text(&args[0]).starts_with(&*text(&args[1]))),
+            Builtin::EndsWith => Value::Bool(text(&args[0]).ends_with(&*text(&args[1]))),
+            Builtin::LowerAscii => Value::String(text(&args[0]).to_ascii_lowercase().into()),
+            Builtin::UpperAscii => Value::String(text(&args[0]).to_ascii_uppercase().into()),
+            Builtin::Trim => {
+                let s = text(&args[0]);
+                let t = s.trim();
+                if t.len() == s.len() {
+                    Value::String(s)
+                } else {
+                    Value::String(t.into())
+                }
+            }
+            Builtin::Matches(compiled) => {
+                let subject = text(&args[0]);
+                let matched = match compiled {
+                    Some(re) => re.is_match(&subject),
+                    None => {
+                        let pattern = text(&args[1]);
+                        let re = RegexBuilder::new(&pattern)
+                            .size_limit(1 << 20)
+                            .build()
+                            .map_err(|e| self.fault(span, format!("invalid regular expression: {e}")))?;
+                        re.is_match(&subject)
+                    }
+                };
+                Value::Bool(matched)
+            }
+            Builtin::OrValue => match arg(&mut args, 0) {
+                Value::Null => arg(&mut args, 1),
+                v => v,
+            },
+            Builtin::GetOr => match (&args[0], &args[1]) {
+                (Value::Map(m), Value::String(k)) => match m.get(k) {
+                    Some(v) => v.clone(),
+                    None => arg(&mut args, 2),
+                },
+                (v, _) => return Err(self.mismatch(span, v)),
+            },
+        })
+    }
+
+    fn run_macro(&mut self, m: &Macro) -> Result<Value> {
+        let target = self.eval(&m.target)?;
+        let items: Box<dyn Iterator<Item = Value>> = match (&target, m.over_map) {
+            (Value::List(l), false) => Box::new(l.iter().cloned()),
+            (Value::Map(map), true) => Box::new(map.keys().map(|k| Value::String(k.clone()))),
+            _ => return Err(self.mismatch(m.span, &target)),
+        };
+        let slot = m.slot as usize;
+        let mut out = imbl::Vector::new();
+        let mut count = 0usize;
+        for item in items {
+            self.step()?;
+            self.frame[slot] = item;
+            let v = self.eval(&m.body)?;
+            match m.kind {
+                MacroKind::All if v == Value::Bool(false) => return Ok(v),
+                MacroKind::Exists if v == Value::Bool(true) => return Ok(v),
+                MacroKind::ExistsOne if v == Value::Bool(true) => count += 1,
+                MacroKind::Map => out.push_back(v),
+                MacroKind::Filter if v == Value::Bool(true) => {
+                    out.push_back(std::mem::take(&mut self.frame[slot]))
+                }
+                _ => {}
+            }
+        }
+        Ok(match m.kind {
+            MacroKind::All => Value::Bool(true),
+            MacroKind::Exists => Value::Bool(false),
+            MacroKind::ExistsOne => Value::Bool(count == 1),
+            MacroKind::Map | MacroKind::Filter => Value::List(Arc::new(out)),
+        })
+    }
+
+    /// Runs a block. `Err(Rejected)` stops a command.
+    pub fn run(&mut self, stmts: &[Stmt]) -> Result<()> {
+        for stmt in stmts {
+            self.step()?;
+            match stmt {
+                Stmt::Let(slot, e) => {
+                    let v = self.eval(e)?;
+                    self.frame[*slot as usize] = v;
+                }
+                Stmt::Reject {
+                    reason,
+                    message,
+                    unless,
+                    cond,
+                } => {
+                    let fired = self.eval(cond)? == Value::Bool(!unless);
+                    if fired {
+                        let message = match self.eval(message)? {
+                            Value::String(s) => s.to_string(),
+                            _ => String::new(),
+                        };
+                        return Err(Error::Rejected {
+                            reason: reason.as_ref().map(|r| r.to_string()),
+                            message,
+                        });
+                    }
+                }
+                Stmt::Emit { event, fields, span } => {
+                    if self.events.len() >= self.limits.max_events {
+                        return Err(Error::limit(
+                            "max_events",
+                            format!(
+                                "a command emitted more than {} events (at {})",
+                                self.limits.max_events,
+                                self.sources.locate(*span)
+                            ),
+                        ));
+                    }
+                    let handler = &self.model.events[*event];
+                    let mut values = Vec::with_capacity(fields.len());
+                    for f in fields {
+                        values.push(self.eval(f)?);
+                    }
+                    self.events.push(Event {
+                        name: handler.name.clone(),
+                        data: Value::record(handler.shape.clone(), values),
+                    });
+                }
+                Stmt::Set { place, value } => {
+                    let v = self.eval(value)?;
+                    self.write(place, Some(v))?;
+                }
+                Stmt::Remove { place } => self.write(place, None)?,
+                Stmt::If {
+                    branches,
+                    otherwise,
+                } => {
+                    let mut taken = false;
+                    for (cond, body) in branches {
+                        if self.eval(cond)? == Value::Bool(true) {
+                            self.run(body)?;
+                            taken = true;
+                            break;
+                        }
+                    }
+                    if !taken {
+                        self.run(otherwise)?;
+                    }
+                }
+                Stmt::For {
+                    slot,
+                    over_map,
+                    iter,
+                    body,
+                    span,
+                } => {
+                    let items: Vec<Value> = match (self.eval(iter)?, over_map) {
+                        (Value::List(l), false) => l.iter().cloned().collect(),
+                        (Value::Map(m), true) => m.keys().map(|k| Value::String(k.clone())).collect(),
+                        (v, _) => return Err(self.mismatch(*span, &v)),
+                    };
+                    for item in items {
+                        self.step()?;
+                        self.frame[*slot as usize] = item;
+                        self.run(body)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `set` (with a value) or `remove` (without) at a place of the state.
+    fn write(&mut self, place: &Place, value: Option<Value>) -> Result<()> {
+        // Evaluate every key and index first: they read the state as it is.
+        let mut keys = Vec::with_capacity(place.segments.len());
+        for seg in &place.segments {
+            keys.push(match seg {
+                Segment::Field(i) => Value::Int(*i as i64),
+                Segment::Key(e) | Segment::Index(e) => self.eval(e)?,
+            });
+        }
+        let span = place.span;
+        let sources = self.sources;
+        let fault = |message: String| Error::evaluation(format!("{message} (at {})", sources.locate(span)));
+        let Value::Record(state) = &mut self.state else {
+            return Err(fault("the model has no state".into()));
+        };
+        let mut slot = &mut Arc::make_mut(state).fields[place.field as usize];
+        let last = place.segments.len();
+        for (i, (seg, key)) in place.segments.iter().zip(keys).enumerate() {
+            let is_last = i + 1 == last;
+            match (seg, slot, key) {
+                (Segment::Field(f), Value::Record(r), _) => {
+                    slot = &mut Arc::make_mut(r).fields[*f as usize];
+                }
+                (Segment::Key(_), Value::Map(m), Value::String(k)) => {
+                    if is_last {
+                        match value {
+                            Some(v) => {
+                                m.insert(k, v);
+                            }
+                            None => {
+                                m.remove(&k);
+                            }
+                        }
+                        return Ok(());
+                    }
+                    slot = m.get_mut(&k).ok_or_else(|| {
+                        fault(format!("no key {} in the map to write into; create the entry first", quote(&k)))
+                    })?;
+                }
+                (Segment::Index(_), Value::List(l), Value::Int(index)) => {
+                    let l = Arc::make_mut(l);
+                    let len = l.len();
+                    let Some(i) = usize::try_from(index).ok().filter(|i| *i < len) else {
+                        return Err(fault(format!("index {index} is out of range for a list of {len} items")));
+                    };
+                    if is_last {
+                        match value {
+                            Some(v) => l[i] = v,
+                            None => {
+                                l.remove(i);
+                            }
+                        }
+                        return Ok(());
+                    }
+                    slot = &mut l[i];
+                }
+                (_, Value::Null, _) => {
+                    return Err(fault("cannot write into null".into()));
+                }
+                _ => {
+                    return Err(Error::Internal {
+                        message: format!("a checked place does not fit the state (at {})", sources.locate(span)),
+                    })
+                }
+            }
+        }
+        match value {
+            Some(v) => *slot = v,
+            None => return Err(fault("only a map entry or a list item can be removed".into())),
+        }
+        Ok(())
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Int(_) => "int",
+        Value::Float(_) => "float",
+        Value::String(_) => "string",
+        Value::Timestamp(_) => "timestamp",
+        Value::List(_) => "list",
+        Value::Map(_) => "map",
+        Value::Record(_) => "record",
+        Value::Enum(_) => "enum",
+    }
+}
+
+fn quote(s: &str) -> String {
+    let short: String = s.chars().take(64).collect();
+    serde_json::to_string(&short).unwrap_or_default()
+}
+
+/// `int(s)`: an optional sign and decimal digits, nothing else.
+fn parse_int(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// `float(s)`: a float literal as the language writes it, with an optional
+/// sign (no `inf`, no `NaN`).
+fn parse_float(s: &str) -> Option<f64> {
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all_digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = all_digits(int) && all_digits(frac) && !(int.is_empty() && frac.is_empty());
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !e.is_empty() && all_digits(e)
+    });
+    if !mantissa_ok || !exponent_ok {
+        return None;
+    }
+    s.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn int_parsing_takes_a_sign_and_digits_only() {
+        assert_eq!(parse_int("-42"), Some(-42));
+        assert_eq!(parse_int("+7"), Some(7));
+        for bad in ["", "-", "1.0", " 1", "1e3", "0x10", "99999999999999999999"] {
+            assert_eq!(parse_int(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn float_parsing_takes_literals_only() {
+        assert_eq!(parse_float("1.5"), Some(1.5));
+        assert_eq!(parse_float(".5"), Some(0.5));
+        assert_eq!(parse_float("-2e3"), Some(-2000.0));
+        assert_eq!(parse_float("7"), Some(7.0));
+        for bad in ["inf", "NaN", "", ".", "1e", "e5", "1.5x", "infinity"] {
+            assert_eq!(parse_float(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! The evaluable form a checked model is lowered to.
+//!
+//! Names are resolved to slots and field indexes, operators are specialised
+//! by type (`AddInt`, `AddStr`, ...), and literals without names are folded
+//! into constants, so the evaluator does no lookups by name and no type
+//! tests beyond the ones that can fail at run time.
+
+use std::sync::Arc;
+
+use regex::Regex;
+
+use super::ast::Span;
+use crate::types::{FieldType, Type, Types};
+use crate::value::{Shape, Str, Value};
+
+#[derive(Debug, Clone)]
+pub enum Expr {
+    Const(Value),
+    /// A param, `let`, loop or macro variable: a slot of the frame.
+    Local(u32),
+    /// A field of the state, by index.
+    StateField(u32),
+    /// The whole state (`state`).
+    State,
+    Now,
+    Meta,
+    List(Vec<Expr>),
+    Map(Vec<(Expr, Expr)>),
+    /// A record literal, one expression per field in declared order (left-out
+    /// fields are constants).
+    Record(Arc<Shape>, Vec<Expr>),
+    /// An interpolated string.
+    Interpolate(Vec<Part>),
+    Unary(Unary, Box<Expr>, Span),
+    Binary(Binary, Box<Expr>, Box<Expr>, Span),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Cond(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// A field of a record, by index.
+    Field(Box<Expr>, u32),
+    /// `m[k]` and `m.k` on a map: an error when the key is absent.
+    MapGet(Box<Expr>, Box<Expr>, Span),
+    ListIndex(Box<Expr>, Box<Expr>, Span),
+    Call(Builtin, Vec<Expr>, Span),
+    Macro(Box<Macro>),
+}
+
+#[derive(Debug, Clone)]
+pub enum Part {
+    Lit(String),
+    Expr(Expr),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unary {
+    Not,
+    NegInt,
+    NegFloat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binary {
+    AddInt,
+    AddFloat,
+    AddStr,
+    AddList,
+    SubInt,
+    SubFloat,
+    MulInt,
+    MulFloat,
+    DivInt,
+    DivFloat,
+    RemInt,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    InList,
+    InMap,
+}
+
+#[derive(Debug, Clone)]
+pub enum Builtin {
+    Size,
+    Int,
+    Float,
+    String,
+    Timestamp,
+    Keys,
+    Values,
+    SumInt,
+    SumFloat,
+    Min,
+    Max,
+    Contains,
+    StartsWith,
+    EndsWith,
+    LowerAscii,
+    UpperAscii,
+    Trim,
+    /// With the pattern compiled at check time when it is a literal.
+    Matches(Option<Arc<Regex>>),
+    OrValue,
+    /// `m.get(k, d)`.
+    GetOr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MacroKind {
+    All,
+    Exists,
+    ExistsOne,
+    Map,
+    Filter,
+}
+
+#[derive(Debug, Clone)]
+pub struct Macro {
+    pub kind: MacroKind,
+    /// Over a map's keys rather than a list's items.
+    pub over_map: bool,
+    pub target: Expr,
+    pub slot: u32,
+    pub body: Expr,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum Stmt {
+    Let(u32, Expr),
+    Reject {
+        reason: Option<Str>,
+        message: Expr,
+        unless: bool,
+        cond: Expr,
+    },
+    /// Every field of the event, in declared order.
+    Emit {
+        event: usize,
+        fields: Vec<Expr>,
+        span: Span,
+    },
+    Set {
+        place: Place,
+        value: Expr,
+    },
+    Remove {
+        place: Place,
+    },
+    If {
+        branches: Vec<(Expr, Vec<Stmt>)>,
+        otherwise: Vec<Stmt>,
+    },
+    For {
+        slot: u32,
+        over_map: bool,
+        iter: Expr,
+        body: Vec<Stmt>,
+        span: Span,
+    },
+}
+
+/// Where `set` and `remove` write: a state field, then record fields, map
+/// keys and list indexes.
+#[derive(Debug, Clone)]
+pub struct Place {
+    pub field: u32,
+    pub segments: Vec<Segment>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum Segment {
+    Field(u32),
+    Key(Expr),
+    Index(Expr),
+}
+
+/// A command or an event.
+#[derive(Debug, Clone)]
+pub struct Handler {
+    pub name: Str,
+    pub doc: Option<String>,
+    pub params: Vec<FieldType>,
+    /// The shape of the `data` record.
+    pub shape: Arc<Shape>,
+    pub body: Vec<Stmt>,
+    /// Slots: the params first, then every variable of the body.
+    pub frame_size: u32,
+    /// Events a command may emit, in the order they first appear.
+    pub emits: Vec<Str>,
+    /// `(reason, message as written)` of every `reject`, in order.
+    pub rejections: Vec<(Option<Str>, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub name: Str,
+    pub doc: Option<String>,
+    pub params: Vec<FieldType>,
+    pub shape: Arc<Shape>,
+    pub ty: Type,
+    pub body: Expr,
+    pub frame_size: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Invariant {
+    pub text: String,
+    pub doc: Option<String>,
+    pub expr: Expr,
+    pub frame_size: u32,
+}
+
+/// One model, checked and lowered.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub name: Str,
+    pub doc: Option<String>,
+    pub types: Types,
+    pub state_shape: Arc<Shape>,
+    pub state_fields: Vec<FieldType>,
+    pub initial_state: Value,
+    pub commands: Vec<Handler>,
+    pub events: Vec<Handler>,
+    pub queries: Vec<Query>,
+    pub invariants: Vec<Invariant>,
+}
+
+impl Model {
+    pub fn command(&self, name: &str) -> Option<&Handler> {
+        self.commands.iter().find(|c| &*c.name == name)
+    }
+
+    pub fn event_index(&self, name: &str) -> Option<usize> {
+        self.events.iter().position(|e| &*e.name == name)
+    }
+
+    pub fn query(&self, name: &str) -> Option<&Query> {
+        self.queries.iter().find(|q| &*q.name == name)
+    }
+}

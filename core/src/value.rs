@@ -1,0 +1,339 @@
+//! The runtime value of the model language.
+//!
+//! Maps and lists are persistent (`imbl`): a clone is a reference count, and a
+//! change to a uniquely held collection happens in place, so accepting an
+//! event costs the same whether the state holds 100 entries or 100,000.
+//! Output is canonical JSON (MODEL-LANGUAGE.md §11); input is decoded against
+//! a declared type in `types.rs`.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+
+/// Shared, immutable text: map keys, strings and names clone for free.
+pub type Str = Arc<str>;
+pub type List = imbl::Vector<Value>;
+pub type Map = imbl::OrdMap<Str, Value>;
+
+#[derive(Debug, Clone, Default)]
+pub enum Value {
+    #[default]
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// Always finite: NaN and infinities are errors where they would arise.
+    Float(f64),
+    String(Str),
+    Timestamp(jiff::Timestamp),
+    List(Arc<List>),
+    /// Keys iterate in code point order (UTF-8 byte order is the same).
+    Map(Map),
+    Record(Arc<Record>),
+    /// An enum member, by name (types are checked statically).
+    Enum(Str),
+}
+
+/// The names of a record's fields, shared by every value of the record type.
+/// The state of a model is a record too.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Shape {
+    pub name: Str,
+    pub fields: Vec<Str>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub shape: Arc<Shape>,
+    /// In declared order, one per `shape.fields`.
+    pub fields: Vec<Value>,
+}
+
+impl Record {
+    pub fn get(&self, field: &str) -> Option<&Value> {
+        let index = self.shape.fields.iter().position(|f| &**f == field)?;
+        self.fields.get(index)
+    }
+}
+
+impl Value {
+    pub fn str(text: &str) -> Value {
+        Value::String(Str::from(text))
+    }
+
+    pub fn list(items: impl IntoIterator<Item = Value>) -> Value {
+        Value::List(Arc::new(items.into_iter().collect()))
+    }
+
+    pub fn record(shape: Arc<Shape>, fields: Vec<Value>) -> Value {
+        debug_assert_eq!(shape.fields.len(), fields.len());
+        Value::Record(Arc::new(Record { shape, fields }))
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) | Value::Enum(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_record(&self) -> Option<&Record> {
+        match self {
+            Value::Record(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Canonical JSON text (§11).
+    pub fn to_json_string(&self) -> String {
+        serde_json::to_string(self).expect("a value always serialises")
+    }
+
+    /// The value as a `serde_json::Value` (records lose their declared field
+    /// order there; use [`Value::to_json_string`] for canonical text).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).expect("a value always serialises")
+    }
+
+    /// The text `string(x)` gives and `${x}` interpolates. `None` for lists,
+    /// maps and records, which the checker never lets through.
+    pub fn format(&self) -> Option<String> {
+        let mut out = String::new();
+        self.format_into(&mut out).then_some(out)
+    }
+
+    pub(crate) fn format_into(&self, out: &mut String) -> bool {
+        match self {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Float(f) => out.push_str(&format_float(*f)),
+            Value::String(s) | Value::Enum(s) => out.push_str(s),
+            Value::Timestamp(t) => format_timestamp_into(*t, out),
+            Value::List(_) | Value::Map(_) | Value::Record(_) => return false,
+        }
+        true
+    }
+}
+
+impl PartialEq for Value {
+    /// Deep equality of two values of one type (the checker guarantees the
+    /// types); an int never equals a float.
+    fn eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Float(a), Value::Float(b)) => a == b,
+            (Value::String(a), Value::String(b)) | (Value::Enum(a), Value::Enum(b)) => a == b,
+            (Value::Timestamp(a), Value::Timestamp(b)) => a == b,
+            (Value::List(a), Value::List(b)) => Arc::ptr_eq(a, b) || a == b,
+            (Value::Map(a), Value::Map(b)) => a.ptr_eq(b) || a == b,
+            (Value::Record(a), Value::Record(b)) => {
+                Arc::ptr_eq(a, b) || (a.shape.name == b.shape.name && a.fields == b.fields)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Shortest text that reads back as the same float, with `.0` on integral
+/// values: the JSON form of §4.
+pub fn format_float(f: f64) -> String {
+    let mut buf = ryu::Buffer::new();
+    buf.format_finite(f).to_string()
+}
+
+/// RFC 3339 in UTC with `Z`, only the fraction digits needed, no `.` when
+/// the fraction is zero: `2026-01-02T03:04:05.12Z`.
+pub fn format_timestamp(t: jiff::Timestamp) -> String {
+    let mut out = String::with_capacity(30);
+    format_timestamp_into(t, &mut out);
+    out
+}
+
+fn format_timestamp_into(t: jiff::Timestamp, out: &mut String) {
+    let dt = jiff::tz::Offset::UTC.to_datetime(t);
+    let _ = write!(
+        out,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        dt.year(),
+        dt.month(),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second()
+    );
+    let nanos = dt.subsec_nanosecond();
+    if nanos != 0 {
+        let digits = format!("{nanos:09}");
+        out.push('.');
+        out.push_str(digits.trim_end_matches('0'));
+    }
+    out.push('Z');
+}
+
+/// Parses an RFC 3339 date-time: `YYYY-MM-DDTHH:MM:SS`, an optional fraction
+/// of 1 to 9 digits, then `Z` or `±hh:mm`. Years run from 0001 to 9999.
+///
+/// The shape is checked here because jiff alone also reads ISO 8601 forms
+/// that RFC 3339 does not allow (`2026-11-28 10:30Z`).
+pub fn parse_timestamp(text: &str) -> Result<jiff::Timestamp, String> {
+    let bad = || {
+        format!(
+            "`{}` is not an RFC 3339 timestamp such as 2026-11-28T09:30:00Z",
+            text.chars().take(64).collect::<String>()
+        )
+    };
+    let b = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        b.get(range.clone())
+            .is_some_and(|s| s.iter().all(u8::is_ascii_digit))
+    };
+    let shape_ok = b.len() >= 20
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && matches!(b[10], b'T' | b't')
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19);
+    if !shape_ok {
+        return Err(bad());
+    }
+    let mut i = 19;
+    if b[i] == b'.' {
+        let start = i + 1;
+        i = start;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == start || i - start > 9 {
+            return Err(bad());
+        }
+    }
+    let offset_ok = match b.get(i) {
+        Some(b'Z' | b'z') => i + 1 == b.len(),
+        Some(b'+' | b'-') => {
+            i + 6 == b.len() && digits(i + 1..i + 3) && b[i + 3] == b':' && digits(i + 4..i + 6)
+        }
+        _ => false,
+    };
+    if !offset_ok || &text[0..4] == "0000" {
+        return Err(bad());
+    }
+    let t: jiff::Timestamp = text.parse().map_err(|e| format!("{}: {e}", bad()))?;
+    let year = jiff::tz::Offset::UTC.to_datetime(t).year();
+    if !(1..=9999).contains(&year) {
+        return Err(format!("{}: the year must be from 0001 to 9999", bad()));
+    }
+    Ok(t)
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Null => s.serialize_unit(),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Int(i) => s.serialize_i64(*i),
+            Value::Float(f) => s.serialize_f64(*f),
+            Value::String(t) | Value::Enum(t) => s.serialize_str(t),
+            Value::Timestamp(t) => s.serialize_str(&format_timestamp(*t)),
+            Value::List(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items.iter() {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Value::Map(map) => {
+                let mut out = s.serialize_map(Some(map.len()))?;
+                for (k, v) in map.iter() {
+                    out.serialize_entry(&**k, v)?;
+                }
+                out.end()
+            }
+            Value::Record(r) => {
+                let mut out = s.serialize_map(Some(r.fields.len()))?;
+                for (k, v) in r.shape.fields.iter().zip(&r.fields) {
+                    out.serialize_entry(&**k, v)?;
+                }
+                out.end()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_are_shortest_round_trip_with_a_point() {
+        assert_eq!(format_float(3.0), "3.0");
+        assert_eq!(format_float(1.5), "1.5");
+        assert_eq!(format_float(0.1 + 0.2), "0.30000000000000004");
+    }
+
+    #[test]
+    fn timestamps_are_utc_with_only_the_digits_needed() {
+        let t = parse_timestamp("2026-11-28T10:30:00.500+01:00").unwrap();
+        assert_eq!(format_timestamp(t), "2026-11-28T09:30:00.5Z");
+        let t = parse_timestamp("2026-01-02T03:04:05Z").unwrap();
+        assert_eq!(format_timestamp(t), "2026-01-02T03:04:05Z");
+        let t = parse_timestamp("2026-01-02T03:04:05.000000001Z").unwrap();
+        assert_eq!(format_timestamp(t), "2026-01-02T03:04:05.000000001Z");
+    }
+
+    #[test]
+    fn timestamps_outside_rfc3339_are_refused() {
+        for bad in [
+            "2026-11-28 10:30Z",
+            "2026-11-28T10:30Z",
+            "2026-11-28T10:30:00",
+            "2026-11-28T10:30:00.Z",
+            "2026-11-28T10:30:00.1234567890Z",
+            "0000-01-01T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-11-28T10:30:00+0100",
+            "",
+            "ééééééééééééééééééééééé",
+        ] {
+            assert!(parse_timestamp(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn maps_serialise_in_code_point_order_records_in_declared_order() {
+        let shape = Arc::new(Shape {
+            name: "T".into(),
+            fields: vec!["z".into(), "a".into()],
+        });
+        let mut map = Map::new();
+        map.insert("b".into(), Value::Int(2));
+        map.insert("a".into(), Value::Int(1));
+        map.insert("é".into(), Value::Int(3));
+        map.insert("Z".into(), Value::Int(0));
+        let v = Value::record(shape, vec![Value::Map(map), Value::Float(2.0)]);
+        assert_eq!(
+            v.to_json_string(),
+            r#"{"z":{"Z":0,"a":1,"b":2,"é":3},"a":2.0}"#
+        );
+    }
+
+    #[test]
+    fn strings_escape_only_what_json_requires() {
+        let v = Value::str("a\"b\\c\u{1}é😀/");
+        assert_eq!(v.to_json_string(), r#""a\"b\\c\u0001é😀/""#);
+    }
+}

@@ -1,0 +1,40 @@
+//! Every shared scenario file, through the Domain API.
+
+use std::path::PathBuf;
+
+use eventfold::scenario;
+
+fn shared() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/scenarios")
+}
+
+#[test]
+fn every_shared_scenario_passes() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(shared())
+        .expect("../shared/scenarios is beside the project")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".scenarios.json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 4, "found only {files:?}");
+    let mut report = scenario::Report::default();
+    for f in &files {
+        report.merge(scenario::run_file(f));
+    }
+    for f in &report.failures {
+        eprintln!("FAIL {} / {}\n  expected: {}\n  got:      {}", f.file, f.case, f.expected, f.got);
+    }
+    assert!(report.passed >= 80, "only {} cases ran", report.passed);
+    assert_eq!(report.failed(), 0, "{} scenario cases failed", report.failed());
+}
+
+#[test]
+fn the_todo_example_scenarios_pass() {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/todos/todos.scenarios.json");
+    let report = scenario::run_file(&file);
+    for f in &report.failures {
+        eprintln!("FAIL {} / {}\n  expected: {}\n  got:      {}", f.file, f.case, f.expected, f.got);
+    }
+    assert!(report.passed > 0);
+    assert_eq!(report.failed(), 0);
+}
