@@ -1,0 +1,29 @@
+# `make test` installs what is missing and runs every test of every language.
+# `.ci/run` calls it; CI runs it in a fresh clone with ../shared beside it.
+
+SHARED    ?= ../shared
+CARGO     ?= cargo
+SCENARIOS := $(wildcard $(SHARED)/scenarios/*.scenarios.json)
+
+.PHONY: test deps test-rust test-cli bench demo
+
+test: deps test-rust test-cli
+
+# Rust is the only toolchain the core needs; the bindings add theirs here.
+deps:
+	@command -v $(CARGO) >/dev/null 2>&1 || { \
+	  echo "cargo is missing: installing it with apt"; \
+	  apt-get update -qq && apt-get install -y -qq cargo rustc; }
+
+test-rust:
+	$(CARGO) test --workspace --all-targets
+	$(CARGO) test --workspace --doc
+
+# The CLI as a user runs it: every shared scenario and the example's own.
+test-cli:
+	$(CARGO) build -q -p eventfold-cli
+	./target/debug/eventfold check examples/todos/todos.model
+	./target/debug/eventfold test $(SCENARIOS) examples/todos/todos.scenarios.json
+
+bench:
+	$(CARGO) run --release -p eventfold-bench -- core
