@@ -10,9 +10,17 @@ mod native;
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
-    let what: Vec<&str> = args.iter().map(String::as_str).filter(|a| !a.starts_with("--")).collect();
+    let what: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     let all = what.is_empty();
     if all || what.contains(&"core") {
-        core_bench::run(quick);
+        let only = args
+            .iter()
+            .find_map(|a| a.strip_prefix("--only="))
+            .map(str::to_string);
+        core_bench::run(quick, only.as_deref());
     }
 }

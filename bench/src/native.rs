@@ -27,11 +27,25 @@ pub enum Command {
 
 #[derive(Debug, Clone)]
 pub enum Event {
-    Created { id: String, text: String, completed: bool },
-    TextChanged { id: String, new_text: String },
-    CompletedChanged { id: String, completed: bool },
-    Deleted { id: String },
-    DoneCleared { ids: Vec<String> },
+    Created {
+        id: String,
+        text: String,
+        completed: bool,
+    },
+    TextChanged {
+        id: String,
+        new_text: String,
+    },
+    CompletedChanged {
+        id: String,
+        completed: bool,
+    },
+    Deleted {
+        id: String,
+    },
+    DoneCleared {
+        ids: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -53,7 +67,11 @@ pub fn propose(state: &State, command: &Command) -> Result<Vec<Event>, Rejection
             if text.trim().is_empty() {
                 return reject("blank", "text must not be blank".into());
             }
-            Ok(vec![Event::Created { id: id.clone(), text: text.clone(), completed: false }])
+            Ok(vec![Event::Created {
+                id: id.clone(),
+                text: text.clone(),
+                completed: false,
+            }])
         }
         Command::ChangeText { id, new_text } => {
             let Some(todo) = state.todos.get(id) else {
@@ -63,7 +81,10 @@ pub fn propose(state: &State, command: &Command) -> Result<Vec<Event>, Rejection
                 return reject("blank", "text must not be blank".into());
             }
             Ok(if todo.text != *new_text {
-                vec![Event::TextChanged { id: id.clone(), new_text: new_text.clone() }]
+                vec![Event::TextChanged {
+                    id: id.clone(),
+                    new_text: new_text.clone(),
+                }]
             } else {
                 vec![]
             })
@@ -73,7 +94,10 @@ pub fn propose(state: &State, command: &Command) -> Result<Vec<Event>, Rejection
                 return reject("missing", format!("no todo {id}"));
             };
             Ok(if todo.completed != *completed {
-                vec![Event::CompletedChanged { id: id.clone(), completed: *completed }]
+                vec![Event::CompletedChanged {
+                    id: id.clone(),
+                    completed: *completed,
+                }]
             } else {
                 vec![]
             })
@@ -85,16 +109,36 @@ pub fn propose(state: &State, command: &Command) -> Result<Vec<Event>, Rejection
             Ok(vec![Event::Deleted { id: id.clone() }])
         }
         Command::ClearDone => {
-            let ids: Vec<String> = state.todos.values().filter(|t| t.completed).map(|t| t.id.clone()).collect();
-            Ok(if ids.is_empty() { vec![] } else { vec![Event::DoneCleared { ids }] })
+            let ids: Vec<String> = state
+                .todos
+                .values()
+                .filter(|t| t.completed)
+                .map(|t| t.id.clone())
+                .collect();
+            Ok(if ids.is_empty() {
+                vec![]
+            } else {
+                vec![Event::DoneCleared { ids }]
+            })
         }
     }
 }
 
 pub fn accept(state: &mut State, event: &Event) {
     match event {
-        Event::Created { id, text, completed } => {
-            state.todos.insert(id.clone(), Todo { id: id.clone(), text: text.clone(), completed: *completed });
+        Event::Created {
+            id,
+            text,
+            completed,
+        } => {
+            state.todos.insert(
+                id.clone(),
+                Todo {
+                    id: id.clone(),
+                    text: text.clone(),
+                    completed: *completed,
+                },
+            );
         }
         Event::TextChanged { id, new_text } => {
             if let Some(t) = state.todos.get_mut(id) {

@@ -9,7 +9,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use eventfold::{scenario, Domain, Error, Source};
 
 #[derive(Parser, Debug)]
-#[command(name = "eventfold", version, about = "Event-sourced aggregates, written once in the eventfold model language")]
+#[command(
+    name = "eventfold",
+    version,
+    about = "Event-sourced aggregates, written once in the eventfold model language"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -91,9 +95,18 @@ fn main() -> ExitCode {
 /// Errors go to stderr: readable on a terminal, JSON in a pipeline.
 fn print_error(e: &Error) {
     let mut err = std::io::stderr();
-    if let Error::ModelError { rendered, diagnostics } = e {
+    if let Error::ModelError {
+        rendered,
+        diagnostics,
+    } = e
+    {
         let _ = write!(err, "{rendered}");
-        let _ = writeln!(err, "{} problem{} found", diagnostics.len(), plural(diagnostics.len()));
+        let _ = writeln!(
+            err,
+            "{} problem{} found",
+            diagnostics.len(),
+            plural(diagnostics.len())
+        );
     } else if err.is_terminal() {
         let _ = writeln!(err, "error[{}]: {}", e.code(), e.message());
     } else {
@@ -180,7 +193,10 @@ fn test(files: &[PathBuf]) -> ExitCode {
     for f in &report.failures {
         println!("{red}FAIL{reset} {} :: {}", f.file, f.case);
         println!("  {dim}expected:{reset} {}", f.expected);
-        println!("  {dim}got:{reset}      {}", f.got.replace('\n', "\n            "));
+        println!(
+            "  {dim}got:{reset}      {}",
+            f.got.replace('\n', "\n            ")
+        );
     }
     let failed = report.failed();
     let summary = format!("{} passed, {} failed", report.passed, failed);
@@ -248,7 +264,11 @@ fn at_file(arg: &str) -> Result<String, Error> {
 fn as_json_array(text: &str) -> String {
     let trimmed = text.trim_start();
     if trimmed.starts_with('[') || trimmed.is_empty() {
-        return if trimmed.is_empty() { "[]".into() } else { text.to_string() };
+        return if trimmed.is_empty() {
+            "[]".into()
+        } else {
+            text.to_string()
+        };
     }
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     format!("[{}]", lines.join(","))

@@ -89,7 +89,12 @@ pub(crate) fn markdown(describe: &Json) -> String {
     let empty = vec![];
     let arr = |j: &Json, k: &str| j[k].as_array().unwrap_or(&empty).clone();
     let text = |j: &Json| j.as_str().unwrap_or("").to_string();
-    let doc = |j: &Json| j["doc"].as_str().map(|d| d.replace('\n', " ")).unwrap_or_default();
+    let doc = |j: &Json| {
+        j["doc"]
+            .as_str()
+            .map(|d| d.replace('\n', " "))
+            .unwrap_or_default()
+    };
     for m in arr(describe, "models") {
         out.push_str(&format!("## {}\n\n", text(&m["name"])));
         if let Some(d) = m["doc"].as_str() {
@@ -112,7 +117,12 @@ pub(crate) fn markdown(describe: &Json) -> String {
         if !state.is_empty() {
             out.push_str("### State\n\n| field | type | meaning |\n|---|---|---|\n");
             for f in &state {
-                out.push_str(&format!("| `{}` | `{}` | {} |\n", text(&f["name"]), text(&f["type"]), doc(f)));
+                out.push_str(&format!(
+                    "| `{}` | `{}` | {} |\n",
+                    text(&f["name"]),
+                    text(&f["type"]),
+                    doc(f)
+                ));
             }
             out.push('\n');
         }
@@ -121,11 +131,24 @@ pub(crate) fn markdown(describe: &Json) -> String {
         if !records.is_empty() || !enums.is_empty() {
             out.push_str("### Types\n\n");
             for r in &records {
-                out.push_str(&format!("- **{}** — {} Fields: {}.\n", text(&r["name"]), doc(r), params(&arr(r, "fields"))));
+                out.push_str(&format!(
+                    "- **{}** — {} Fields: {}.\n",
+                    text(&r["name"]),
+                    doc(r),
+                    params(&arr(r, "fields"))
+                ));
             }
             for e in &enums {
-                let members: Vec<String> = arr(e, "members").iter().map(|x| format!("`{}`", text(&x["name"]))).collect();
-                out.push_str(&format!("- **{}** — {} One of {}.\n", text(&e["name"]), doc(e), members.join(", ")));
+                let members: Vec<String> = arr(e, "members")
+                    .iter()
+                    .map(|x| format!("`{}`", text(&x["name"])))
+                    .collect();
+                out.push_str(&format!(
+                    "- **{}** — {} One of {}.\n",
+                    text(&e["name"]),
+                    doc(e),
+                    members.join(", ")
+                ));
             }
             out.push('\n');
         }
@@ -138,12 +161,32 @@ pub(crate) fn markdown(describe: &Json) -> String {
                     out.push_str(&format!("{}\n\n", doc(c)));
                 }
                 let p = arr(c, "params");
-                out.push_str(&format!("- takes: {}\n", if p.is_empty() { "nothing".into() } else { params(&p) }));
-                let emits: Vec<String> = arr(c, "emits").iter().map(|e| format!("`{}`", text(e))).collect();
-                out.push_str(&format!("- may record: {}\n", if emits.is_empty() { "nothing".into() } else { emits.join(", ") }));
+                out.push_str(&format!(
+                    "- takes: {}\n",
+                    if p.is_empty() {
+                        "nothing".into()
+                    } else {
+                        params(&p)
+                    }
+                ));
+                let emits: Vec<String> = arr(c, "emits")
+                    .iter()
+                    .map(|e| format!("`{}`", text(e)))
+                    .collect();
+                out.push_str(&format!(
+                    "- may record: {}\n",
+                    if emits.is_empty() {
+                        "nothing".into()
+                    } else {
+                        emits.join(", ")
+                    }
+                ));
                 for r in arr(c, "rejections") {
                     let reason = r["reason"].as_str().unwrap_or("(no reason)");
-                    out.push_str(&format!("- may refuse with `{reason}`: “{}”\n", text(&r["message"])));
+                    out.push_str(&format!(
+                        "- may refuse with `{reason}`: “{}”\n",
+                        text(&r["message"])
+                    ));
                 }
                 out.push('\n');
             }
@@ -152,7 +195,12 @@ pub(crate) fn markdown(describe: &Json) -> String {
         if !events.is_empty() {
             out.push_str("### Events\n\nWhat happened to it.\n\n| event | fields | meaning |\n|---|---|---|\n");
             for e in &events {
-                out.push_str(&format!("| `{}` | {} | {} |\n", text(&e["name"]), params(&arr(e, "fields")), doc(e)));
+                out.push_str(&format!(
+                    "| `{}` | {} | {} |\n",
+                    text(&e["name"]),
+                    params(&arr(e, "fields")),
+                    doc(e)
+                ));
             }
             out.push('\n');
         }

@@ -182,7 +182,9 @@ impl Domain {
             if !matches!(key.as_str(), "type" | "data" | "id" | "metadata") {
                 return Err(invalid(
                     key,
-                    format!("unknown key `{key}`; a command holds `type`, `data`, `id` and `metadata`"),
+                    format!(
+                        "unknown key `{key}`; a command holds `type`, `data`, `id` and `metadata`"
+                    ),
                 ));
             }
         }
@@ -191,10 +193,18 @@ impl Domain {
             Some(other) => {
                 return Err(invalid(
                     "type",
-                    format!("`type` must be a string naming a command, not {}", crate::types::describe_json(other)),
+                    format!(
+                        "`type` must be a string naming a command, not {}",
+                        crate::types::describe_json(other)
+                    ),
                 ))
             }
-            None => return Err(invalid("type", "`type` is required: the name of a command".into())),
+            None => {
+                return Err(invalid(
+                    "type",
+                    "`type` is required: the name of a command".into(),
+                ))
+            }
         };
         let handler = m.command(name).ok_or_else(|| Error::UnknownCommand {
             message: format!(
@@ -210,7 +220,10 @@ impl Domain {
             Some(other) => {
                 return Err(invalid(
                     "id",
-                    format!("`id` must be a string, not {}", crate::types::describe_json(other)),
+                    format!(
+                        "`id` must be a string, not {}",
+                        crate::types::describe_json(other)
+                    ),
                 ))
             }
         };
@@ -240,52 +253,90 @@ impl Domain {
 
     /// Runs a command on a state: its events, or a rejection. The events are
     /// accepted on a copy of the state and the invariants checked there.
-    pub fn propose(&self, model: &str, state: &Value, command: &Command, now: Option<jiff::Timestamp>) -> Result<Vec<Event>> {
+    pub fn propose(
+        &self,
+        model: &str,
+        state: &Value,
+        command: &Command,
+        now: Option<jiff::Timestamp>,
+    ) -> Result<Vec<Event>> {
         Ok(self.decide(model, state.clone(), command, now)?.events)
     }
 
     /// Propose and accept in one: the events and the state after them. The
     /// state is taken by value so that, held only here, it changes in place.
-    pub fn decide(&self, model: &str, state: Value, command: &Command, now: Option<jiff::Timestamp>) -> Result<Decision> {
+    pub fn decide(
+        &self,
+        model: &str,
+        mut state: Value,
+        command: &Command,
+        now: Option<jiff::Timestamp>,
+    ) -> Result<Decision> {
+        let events = self.decide_in_place(model, &mut state, command, now)?;
+        Ok(Decision { events, state })
+    }
+
+    /// Propose and accept in one, changing `state` in place: cheap when the
+    /// caller holds the only reference to it (a persistent map then changes
+    /// without copying).
+    ///
+    /// On success `state` is the state after the events. On a rejection, an
+    /// invalid command or an error in the command's block, it is unchanged.
+    /// When an invariant fails it is unchanged too (the model's invariants
+    /// make a copy worth keeping). Only when an event fails to apply in a
+    /// model without invariants (a bug in the model) is `state` left as
+    /// `null`: reload it from the events.
+    pub fn decide_in_place(
+        &self,
+        model: &str,
+        state: &mut Value,
+        command: &Command,
+        now: Option<jiff::Timestamp>,
+    ) -> Result<Vec<Event>> {
         let m = self.model(model)?;
-        let handler = m.command(&command.name).ok_or_else(|| Error::UnknownCommand {
-            message: format!("model {} has no command `{}`", m.name, command.name),
-        })?;
+        let handler = m
+            .command(&command.name)
+            .ok_or_else(|| Error::UnknownCommand {
+                message: format!("model {} has no command `{}`", m.name, command.name),
+            })?;
         check_shape(&command.data, &handler.shape, || Error::InvalidCommand {
             path: "data".into(),
-            message: format!("the data was not made for command `{}` of model {}", command.name, m.name),
+            message: format!(
+                "the data was not made for command `{}` of model {}",
+                command.name, m.name
+            ),
         })?;
-        check_shape(&state, &m.state_shape, || Error::InvalidCommand {
+        check_shape(state, &m.state_shape, || Error::InvalidCommand {
             path: "state".into(),
             message: format!("the state is not a state of model {}", m.name),
         })?;
         let inner = &self.inner;
-        let mut machine = Machine::new(m, &inner.sources, &inner.limits, state);
+        let mut machine = Machine::new(m, &inner.sources, &inner.limits, std::mem::take(state));
         machine.now = Some(now.unwrap_or_else(jiff::Timestamp::now));
         machine.meta = command.metadata.clone();
         machine.enter(&command.data, handler.frame_size);
-        machine.run(&handler.body)?;
+        if let Err(e) = machine.run(&handler.body) {
+            *state = machine.state;
+            return Err(e);
+        }
         let events = std::mem::take(&mut machine.events);
-        for event in &events {
-            let index = m.event_index(&event.name).expect("emitted events are declared");
-            let h = &m.events[index];
-            machine.enter(&event.data, h.frame_size);
-            machine.run(&h.body)?;
+        if events.is_empty() && m.invariants.is_empty() {
+            *state = machine.state;
+            return Ok(events);
         }
-        for inv in &m.invariants {
-            machine.frame.clear();
-            machine.frame.resize(inv.frame_size as usize, Value::Null);
-            if machine.eval(&inv.expr)? != Value::Bool(true) {
-                return Err(Error::Rejected {
-                    reason: Some("invariant".into()),
-                    message: inv.text.clone(),
-                });
+        let backup = (!m.invariants.is_empty()).then(|| machine.state.clone());
+        let outcome = accept_all(m, &mut machine, &events);
+        match (outcome, backup) {
+            (Ok(()), _) => {
+                *state = machine.state;
+                Ok(events)
             }
+            (Err(e), Some(backup)) => {
+                *state = backup;
+                Err(e)
+            }
+            (Err(e), None) => Err(e),
         }
-        Ok(Decision {
-            events,
-            state: machine.state,
-        })
     }
 
     /// Applies one event to a state. Invariants are not checked: recorded
@@ -296,7 +347,12 @@ impl Domain {
     }
 
     /// Folds events over a state (the initial state when `None`).
-    pub fn replay<'e>(&self, model: &str, events: impl IntoIterator<Item = &'e Event>, state: Option<Value>) -> Result<Value> {
+    pub fn replay<'e>(
+        &self,
+        model: &str,
+        events: impl IntoIterator<Item = &'e Event>,
+        state: Option<Value>,
+    ) -> Result<Value> {
         let m = self.model(model)?;
         let mut state = state.unwrap_or_else(|| m.initial_state.clone());
         for event in events {
@@ -350,7 +406,13 @@ impl Domain {
 
     /// `propose` over JSON: the state (`None`: the initial state), the
     /// command, and `now` in RFC 3339. Returns the events as a JSON array.
-    pub fn propose_json(&self, model: &str, state: Option<&str>, command: &str, now: Option<&str>) -> Result<String> {
+    pub fn propose_json(
+        &self,
+        model: &str,
+        state: Option<&str>,
+        command: &str,
+        now: Option<&str>,
+    ) -> Result<String> {
         let m = self.model(model)?;
         let now = parse_now(now)?;
         let command = self.command(model, &self.parse_json(command)?)?;
@@ -375,7 +437,10 @@ impl Domain {
             other => {
                 return Err(Error::InvalidEvent {
                     path: String::new(),
-                    message: format!("replay takes an array of events, not {}", crate::types::describe_json(&other)),
+                    message: format!(
+                        "replay takes an array of events, not {}",
+                        crate::types::describe_json(&other)
+                    ),
                 })
             }
         };
@@ -388,7 +453,13 @@ impl Domain {
     }
 
     /// `query` over JSON: the value, as JSON text.
-    pub fn query_json(&self, model: &str, state: Option<&str>, name: &str, args: Option<&str>) -> Result<String> {
+    pub fn query_json(
+        &self,
+        model: &str,
+        state: Option<&str>,
+        name: &str,
+        args: Option<&str>,
+    ) -> Result<String> {
         let m = self.model(model)?;
         let state = self.state_arg(m, state, StateFor::Command)?;
         let args = match args {
@@ -439,7 +510,10 @@ fn event_from_json(m: &Model, json: &Json) -> Result<Event> {
             key.as_str(),
             "type" | "data" | "id" | "metadata" | "stream" | "version" | "position"
         ) {
-            return Err(invalid(key, format!("unknown key `{key}`; an event holds `type` and `data`")));
+            return Err(invalid(
+                key,
+                format!("unknown key `{key}`; an event holds `type` and `data`"),
+            ));
         }
     }
     let name = match envelope.get("type") {
@@ -447,10 +521,18 @@ fn event_from_json(m: &Model, json: &Json) -> Result<Event> {
         Some(other) => {
             return Err(invalid(
                 "type",
-                format!("`type` must be a string naming an event, not {}", crate::types::describe_json(other)),
+                format!(
+                    "`type` must be a string naming an event, not {}",
+                    crate::types::describe_json(other)
+                ),
             ))
         }
-        None => return Err(invalid("type", "`type` is required: the name of an event".into())),
+        None => {
+            return Err(invalid(
+                "type",
+                "`type` is required: the name of an event".into(),
+            ))
+        }
     };
     let index = m.event_index(name).ok_or_else(|| Error::UnknownEvent {
         message: format!(
@@ -477,17 +559,47 @@ fn decode_data(
 ) -> std::result::Result<Value, DecodeError> {
     let empty = Json::Object(Default::default());
     let mut path = String::from("data");
-    m.types.decode_fields(data.unwrap_or(&empty), shape, params, &mut path)
+    m.types
+        .decode_fields(data.unwrap_or(&empty), shape, params, &mut path)
+}
+
+/// Accepts a command's events on the machine's state, then checks the
+/// invariants there.
+fn accept_all(m: &Model, machine: &mut Machine, events: &[Event]) -> Result<()> {
+    for event in events {
+        let index = m
+            .event_index(&event.name)
+            .expect("emitted events are declared");
+        let h = &m.events[index];
+        machine.enter(&event.data, h.frame_size);
+        machine.run(&h.body)?;
+    }
+    for inv in &m.invariants {
+        machine.frame.clear();
+        machine.frame.resize(inv.frame_size as usize, Value::Null);
+        if machine.eval(&inv.expr)? != Value::Bool(true) {
+            return Err(Error::Rejected {
+                reason: Some("invariant".into()),
+                message: inv.text.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn accept(m: &Model, inner: &Inner, state: Value, event: &Event) -> Result<Value> {
-    let index = m.event_index(&event.name).ok_or_else(|| Error::UnknownEvent {
-        message: format!("model {} has no event `{}`", m.name, truncate(&event.name)),
-    })?;
+    let index = m
+        .event_index(&event.name)
+        .ok_or_else(|| Error::UnknownEvent {
+            message: format!("model {} has no event `{}`", m.name, truncate(&event.name)),
+        })?;
     let h: &ir::Handler = &m.events[index];
     check_shape(&event.data, &h.shape, || Error::InvalidEvent {
         path: "data".into(),
-        message: format!("the data was not made for event `{}` of model {}", event.name, m.name),
+        message: format!(
+            "the data was not made for event `{}` of model {}",
+            event.name, m.name
+        ),
     })?;
     check_shape(&state, &m.state_shape, || Error::InvalidEvent {
         path: "state".into(),
@@ -501,7 +613,11 @@ fn accept(m: &Model, inner: &Inner, state: Value, event: &Event) -> Result<Value
 
 /// Values handed in by Rust callers must have been made for this model: the
 /// evaluator indexes their fields without looking.
-fn check_shape(value: &Value, shape: &Arc<crate::value::Shape>, err: impl FnOnce() -> Error) -> Result<()> {
+fn check_shape(
+    value: &Value,
+    shape: &Arc<crate::value::Shape>,
+    err: impl FnOnce() -> Error,
+) -> Result<()> {
     match value {
         Value::Record(r) if Arc::ptr_eq(&r.shape, shape) || *r.shape == **shape => Ok(()),
         _ => Err(err()),
@@ -521,7 +637,10 @@ fn metadata(json: Option<&Json>) -> std::result::Result<Value, (String, String)>
                     other => {
                         return Err((
                             format!("metadata.{k}"),
-                            format!("metadata values are strings, not {}", crate::types::describe_json(other)),
+                            format!(
+                                "metadata values are strings, not {}",
+                                crate::types::describe_json(other)
+                            ),
                         ))
                     }
                 }
@@ -530,7 +649,10 @@ fn metadata(json: Option<&Json>) -> std::result::Result<Value, (String, String)>
         Some(other) => {
             return Err((
                 "metadata".into(),
-                format!("`metadata` is an object of strings, not {}", crate::types::describe_json(other)),
+                format!(
+                    "`metadata` is an object of strings, not {}",
+                    crate::types::describe_json(other)
+                ),
             ))
         }
     }
@@ -609,7 +731,10 @@ pub(crate) fn parse_json(bytes: &[u8], limits: &Limits) -> Result<Json> {
         if e.to_string().contains("recursion limit") {
             Error::limit(
                 "max_input_depth",
-                format!("the input nests deeper than {} levels", limits.max_input_depth),
+                format!(
+                    "the input nests deeper than {} levels",
+                    limits.max_input_depth
+                ),
             )
         } else {
             Error::InvalidJson {
@@ -620,7 +745,10 @@ pub(crate) fn parse_json(bytes: &[u8], limits: &Limits) -> Result<Json> {
     if depth(&json, limits.max_input_depth + 1) > limits.max_input_depth {
         return Err(Error::limit(
             "max_input_depth",
-            format!("the input nests deeper than {} levels", limits.max_input_depth),
+            format!(
+                "the input nests deeper than {} levels",
+                limits.max_input_depth
+            ),
         ));
     }
     Ok(json)

@@ -66,7 +66,12 @@ pub fn run_file(path: &Path) -> Report {
     }
     let files: Vec<PathBuf> = spec["files"]
         .as_array()
-        .map(|f| f.iter().filter_map(Json::as_str).map(|f| dir.join(f)).collect())
+        .map(|f| {
+            f.iter()
+                .filter_map(Json::as_str)
+                .map(|f| dir.join(f))
+                .collect()
+        })
         .unwrap_or_default();
     let domain = match load(&files) {
         Ok(d) => d,
@@ -127,7 +132,12 @@ fn check_case(dir: &Path, case: &Json) -> Outcome {
     }
     let wanted = case["diagnostics"].as_array().cloned().unwrap_or_default();
     let got = match result {
-        Ok(_) => return Err((format!("diagnostics {}", Json::Array(wanted)), "the model compiled".into())),
+        Ok(_) => {
+            return Err((
+                format!("diagnostics {}", Json::Array(wanted)),
+                "the model compiled".into(),
+            ))
+        }
         Err(Error::ModelError { diagnostics, .. }) => diagnostics,
         Err(e) => return Err(("model_error".into(), e.to_json().to_string())),
     };
@@ -136,8 +146,10 @@ fn check_case(dir: &Path, case: &Json) -> Outcome {
     for w in &wanted {
         let found = got.iter().enumerate().position(|(i, d)| {
             !used[i]
-                && w.get("line").is_none_or(|l| l.as_u64() == Some(u64::from(d.line)))
-                && w.get("column").is_none_or(|c| c.as_u64() == Some(u64::from(d.column)))
+                && w.get("line")
+                    .is_none_or(|l| l.as_u64() == Some(u64::from(d.line)))
+                && w.get("column")
+                    .is_none_or(|c| c.as_u64() == Some(u64::from(d.column)))
                 && w.get("contains").is_none_or(|c| {
                     d.message
                         .to_lowercase()
@@ -208,7 +220,10 @@ fn model_case(domain: &Domain, model: &str, case: &Json) -> Outcome {
                 return if same(&got, &then["rejected"]) {
                     Ok(())
                 } else {
-                    Err((format!("rejected {}", then["rejected"]), format!("rejected {got}")))
+                    Err((
+                        format!("rejected {}", then["rejected"]),
+                        format!("rejected {got}"),
+                    ))
                 };
             }
             Err(e) => return expect_error(&e),
@@ -222,7 +237,10 @@ fn model_case(domain: &Domain, model: &str, case: &Json) -> Outcome {
             return Err((expectation(case), format!("events {}", Json::Array(events))));
         };
         if !same(&Json::Array(events.clone()), want) {
-            return Err((format!("events {want}"), format!("events {}", Json::Array(events))));
+            return Err((
+                format!("events {want}"),
+                format!("events {}", Json::Array(events)),
+            ));
         }
         return compare_state(case, &decision.state.to_json());
     }
@@ -233,7 +251,10 @@ fn model_case(domain: &Domain, model: &str, case: &Json) -> Outcome {
                 if same(&v.to_json(), &case["result"]) {
                     Ok(())
                 } else {
-                    Err((format!("result {}", case["result"]), format!("result {}", v.to_json_string())))
+                    Err((
+                        format!("result {}", case["result"]),
+                        format!("result {}", v.to_json_string()),
+                    ))
                 }
             }
             Ok(v) => Err((expectation(case), format!("result {}", v.to_json_string()))),
@@ -241,14 +262,19 @@ fn model_case(domain: &Domain, model: &str, case: &Json) -> Outcome {
         };
     }
     if then.get("error").is_some() {
-        return Err((expectation(case), format!("state {}", state.to_json_string())));
+        return Err((
+            expectation(case),
+            format!("state {}", state.to_json_string()),
+        ));
     }
     compare_state(case, &state.to_json())
 }
 
 fn compare_state(case: &Json, state: &Json) -> Outcome {
     match case.get("state") {
-        Some(want) if !same(state, want) => Err((format!("state {want}"), format!("state {state}"))),
+        Some(want) if !same(state, want) => {
+            Err((format!("state {want}"), format!("state {state}")))
+        }
         _ => Ok(()),
     }
 }
@@ -280,7 +306,9 @@ pub fn same(a: &Json, b: &Json) -> bool {
             (Some(i), Some(j)) => i == j,
             _ => x.as_f64() == y.as_f64(),
         },
-        (Json::Array(x), Json::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q)),
+        (Json::Array(x), Json::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))
+        }
         (Json::Object(x), Json::Object(y)) => {
             x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
         }

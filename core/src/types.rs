@@ -324,7 +324,7 @@ impl Types {
                 return Err(err);
             }
         }
-        let mut values = Vec::with_capacity(fields.len());
+        let mut values = crate::value::Fields::with_capacity(fields.len());
         for field in fields {
             let len = path.len();
             push_key(path, &field.name);
@@ -333,11 +333,7 @@ impl Types {
                 None if field.may_be_omitted() => Ok(field.omitted_value()),
                 None => Err(DecodeError {
                     path: path.clone(),
-                    message: format!(
-                        "`{}` is required ({})",
-                        field.name,
-                        field.ty.display(self)
-                    ),
+                    message: format!("`{}` is required ({})", field.name, field.ty.display(self)),
                 }),
             };
             path.truncate(len);
@@ -468,7 +464,10 @@ mod tests {
         let int_list = Type::List(Box::new(Type::Int));
         let empty = Type::List(Box::new(Type::Unknown));
         assert_eq!(empty.unify(&int_list), Some(int_list.clone()));
-        assert_eq!(Type::Int.unify(&Type::Null), Some(Type::optional(Type::Int)));
+        assert_eq!(
+            Type::Int.unify(&Type::Null),
+            Some(Type::optional(Type::Int))
+        );
         assert_eq!(Type::Int.unify(&Type::Float), None);
         assert!(Type::Int.fits(&Type::optional(Type::Int)));
         assert!(!Type::optional(Type::Int).fits(&Type::Int));

@@ -15,6 +15,8 @@ use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 pub type Str = Arc<str>;
 pub type List = imbl::Vector<Value>;
 pub type Map = imbl::OrdMap<Str, Value>;
+/// A record's fields: up to four live inside the record's one allocation.
+pub type Fields = smallvec::SmallVec<[Value; 4]>;
 
 #[derive(Debug, Clone, Default)]
 pub enum Value {
@@ -46,7 +48,7 @@ pub struct Shape {
 pub struct Record {
     pub shape: Arc<Shape>,
     /// In declared order, one per `shape.fields`.
-    pub fields: Vec<Value>,
+    pub fields: Fields,
 }
 
 impl Record {
@@ -65,7 +67,8 @@ impl Value {
         Value::List(Arc::new(items.into_iter().collect()))
     }
 
-    pub fn record(shape: Arc<Shape>, fields: Vec<Value>) -> Value {
+    pub fn record(shape: Arc<Shape>, fields: impl Into<Fields>) -> Value {
+        let fields = fields.into();
         debug_assert_eq!(shape.fields.len(), fields.len());
         Value::Record(Arc::new(Record { shape, fields }))
     }
@@ -324,7 +327,10 @@ mod tests {
         map.insert("a".into(), Value::Int(1));
         map.insert("é".into(), Value::Int(3));
         map.insert("Z".into(), Value::Int(0));
-        let v = Value::record(shape, vec![Value::Map(map), Value::Float(2.0)]);
+        let v = Value::record(
+            shape,
+            smallvec::smallvec![Value::Map(map), Value::Float(2.0)],
+        );
         assert_eq!(
             v.to_json_string(),
             r#"{"z":{"Z":0,"a":1,"b":2,"é":3},"a":2.0}"#

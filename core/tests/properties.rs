@@ -15,10 +15,16 @@ fn todos() -> Domain {
 fn command() -> impl Strategy<Value = Json> {
     let id = prop::sample::select(vec!["a", "b", "c", "d", "é", "Z"]);
     prop_oneof![
-        (id.clone(), "[a-z ]{0,8}").prop_map(|(id, text)| json!({"type": "create-new", "data": {"id": id, "text": text}})),
-        (id.clone(), "[a-z ]{0,8}").prop_map(|(id, text)| json!({"type": "create-complete", "data": {"id": id, "text": text}})),
-        (id.clone(), any::<bool>()).prop_map(|(id, c)| json!({"type": "change-completed", "data": {"id": id, "completed": c}})),
-        (id.clone(), "[a-z]{1,8}").prop_map(|(id, t)| json!({"type": "change-text", "data": {"id": id, "new_text": t}})),
+        (id.clone(), "[a-z ]{0,8}")
+            .prop_map(|(id, text)| json!({"type": "create-new", "data": {"id": id, "text": text}})),
+        (id.clone(), "[a-z ]{0,8}").prop_map(
+            |(id, text)| json!({"type": "create-complete", "data": {"id": id, "text": text}})
+        ),
+        (id.clone(), any::<bool>()).prop_map(
+            |(id, c)| json!({"type": "change-completed", "data": {"id": id, "completed": c}})
+        ),
+        (id.clone(), "[a-z]{1,8}")
+            .prop_map(|(id, t)| json!({"type": "change-text", "data": {"id": id, "new_text": t}})),
         id.prop_map(|id| json!({"type": "delete", "data": {"id": id}})),
         Just(json!({"type": "clear-done"})),
     ]
@@ -81,14 +87,22 @@ model Shapes {
 
 fn timestamp() -> impl Strategy<Value = String> {
     // Years 0001 to 9999, any nanosecond.
-    (-62_135_596_800i64..253_402_300_799i64, 0u32..1_000_000_000u32).prop_map(|(s, n)| {
-        let t = jiff::Timestamp::new(s, n as i32).unwrap();
-        eventfold::value::format_timestamp(t)
-    })
+    (
+        -62_135_596_800i64..253_402_300_799i64,
+        0u32..1_000_000_000u32,
+    )
+        .prop_map(|(s, n)| {
+            let t = jiff::Timestamp::new(s, n as i32).unwrap();
+            eventfold::value::format_timestamp(t)
+        })
 }
 
 fn item() -> impl Strategy<Value = Json> {
-    (any::<i64>(), prop::collection::vec(".{0,6}", 0..3), prop::option::of(any::<f64>().prop_filter("finite", |f| f.is_finite())))
+    (
+        any::<i64>(),
+        prop::collection::vec(".{0,6}", 0..3),
+        prop::option::of(any::<f64>().prop_filter("finite", |f| f.is_finite())),
+    )
         .prop_map(|(n, tags, w)| json!({"n": n, "tags": tags, "weight": w}))
 }
 

@@ -22,18 +22,30 @@ fn every_shared_scenario_passes() {
         report.merge(scenario::run_file(f));
     }
     for f in &report.failures {
-        eprintln!("FAIL {} / {}\n  expected: {}\n  got:      {}", f.file, f.case, f.expected, f.got);
+        eprintln!(
+            "FAIL {} / {}\n  expected: {}\n  got:      {}",
+            f.file, f.case, f.expected, f.got
+        );
     }
     assert!(report.passed >= 80, "only {} cases ran", report.passed);
-    assert_eq!(report.failed(), 0, "{} scenario cases failed", report.failed());
+    assert_eq!(
+        report.failed(),
+        0,
+        "{} scenario cases failed",
+        report.failed()
+    );
 }
 
 #[test]
 fn the_todo_example_scenarios_pass() {
-    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/todos/todos.scenarios.json");
+    let file =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/todos/todos.scenarios.json");
     let report = scenario::run_file(&file);
     for f in &report.failures {
-        eprintln!("FAIL {} / {}\n  expected: {}\n  got:      {}", f.file, f.case, f.expected, f.got);
+        eprintln!(
+            "FAIL {} / {}\n  expected: {}\n  got:      {}",
+            f.file, f.case, f.expected, f.got
+        );
     }
     assert!(report.passed > 0);
     assert_eq!(report.failed(), 0);

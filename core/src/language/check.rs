@@ -191,7 +191,10 @@ impl<'d> ModelChecker<'d> {
             if self.type_names.contains_key(&name.name) {
                 self.error(
                     name.span,
-                    format!("a type named `{}` is already declared in this model", name.name),
+                    format!(
+                        "a type named `{}` is already declared in this model",
+                        name.name
+                    ),
                 );
                 continue;
             }
@@ -262,8 +265,13 @@ impl<'d> ModelChecker<'d> {
             state_shape.clone(),
             self.state_fields
                 .iter()
-                .map(|f| f.default.clone().or_else(|| zero_value(&f.ty)).unwrap_or(Value::Null))
-                .collect(),
+                .map(|f| {
+                    f.default
+                        .clone()
+                        .or_else(|| zero_value(&f.ty))
+                        .unwrap_or(Value::Null)
+                })
+                .collect::<crate::value::Fields>(),
         );
 
         // 3. Event signatures, so commands can emit events declared after them.
@@ -274,7 +282,10 @@ impl<'d> ModelChecker<'d> {
                 if seen_events.insert(e.name.name.clone(), ()).is_some() {
                     self.error(
                         e.name.span,
-                        format!("an event named `{}` is already declared in this model", e.name.name),
+                        format!(
+                            "an event named `{}` is already declared in this model",
+                            e.name.name
+                        ),
                     );
                     continue;
                 }
@@ -304,7 +315,10 @@ impl<'d> ModelChecker<'d> {
                     if seen_commands.insert(c.name.name.clone(), ()).is_some() {
                         self.error(
                             c.name.span,
-                            format!("a command named `{}` is already declared in this model", c.name.name),
+                            format!(
+                                "a command named `{}` is already declared in this model",
+                                c.name.name
+                            ),
                         );
                         continue;
                     }
@@ -315,7 +329,10 @@ impl<'d> ModelChecker<'d> {
                     if seen_queries.insert(q.name.name.clone(), ()).is_some() {
                         self.error(
                             q.name.span,
-                            format!("a query named `{}` is already declared in this model", q.name.name),
+                            format!(
+                                "a query named `{}` is already declared in this model",
+                                q.name.name
+                            ),
                         );
                         continue;
                     }
@@ -410,7 +427,10 @@ impl<'d> ModelChecker<'d> {
             TypeKind::List(item) => Type::List(Box::new(self.resolve_type(item))),
             TypeKind::Map(key, value) => {
                 if key.kind != TypeKind::String {
-                    self.error(key.span, "map keys are always strings: write `map<string, T>`");
+                    self.error(
+                        key.span,
+                        "map keys are always strings: write `map<string, T>`",
+                    );
                 }
                 Type::Map(Box::new(self.resolve_type(value)))
             }
@@ -434,7 +454,12 @@ impl<'d> ModelChecker<'d> {
         }
     }
 
-    fn handler(&mut self, decl: &ast::HandlerDecl, params: Vec<FieldType>, place: Place) -> ir::Handler {
+    fn handler(
+        &mut self,
+        decl: &ast::HandlerDecl,
+        params: Vec<FieldType>,
+        place: Place,
+    ) -> ir::Handler {
         self.emits.clear();
         self.rejections.clear();
         let mut scope = Scope::new(place, &params);
@@ -464,7 +489,10 @@ impl<'d> ModelChecker<'d> {
             let (found, want) = (self.tname(&found), self.tname(&ty));
             self.error(
                 q.body.span,
-                format!("query `{}` is declared to return {want}, but its expression is {found}", q.name.name),
+                format!(
+                    "query `{}` is declared to return {want}, but its expression is {found}",
+                    q.name.name
+                ),
             );
         }
         let frame_size = scope.frame_size;
@@ -565,13 +593,19 @@ impl<'d> ModelChecker<'d> {
                 let (message_ir, mty) = self.expr(scope, message);
                 if !matches!(mty, Type::String | Type::Error) {
                     let found = self.tname(&mty);
-                    self.error(message.span, format!("a rejection message must be a string, found {found}"));
+                    self.error(
+                        message.span,
+                        format!("a rejection message must be a string, found {found}"),
+                    );
                 }
                 let (cond_ir, cty) = self.expr(scope, cond);
                 self.expect_bool(&cty, cond.span, "the condition of `reject`");
                 let reason = reason.as_ref().map(|r| Str::from(r.name.as_str()));
                 let written = self.text(message.span);
-                let written = written.strip_prefix('"').and_then(|w| w.strip_suffix('"')).unwrap_or(written);
+                let written = written
+                    .strip_prefix('"')
+                    .and_then(|w| w.strip_suffix('"'))
+                    .unwrap_or(written);
                 self.rejections.push((reason.clone(), written.to_string()));
                 Some(ir::Stmt::Reject {
                     reason,
@@ -602,7 +636,10 @@ impl<'d> ModelChecker<'d> {
                     let (found, want) = (self.tname(&vty), self.tname(&target));
                     self.error(
                         value.span,
-                        format!("cannot set `{}` ({want}) to a value of type {found}", self.path_text(path)),
+                        format!(
+                            "cannot set `{}` ({want}) to a value of type {found}",
+                            self.path_text(path)
+                        ),
                     );
                 }
                 Some(ir::Stmt::Set {
@@ -618,7 +655,10 @@ impl<'d> ModelChecker<'d> {
                     );
                 }
                 let (place, _) = self.place(scope, path)?;
-                if !matches!(place.segments.last(), Some(Segment::Key(_) | Segment::Index(_))) {
+                if !matches!(
+                    place.segments.last(),
+                    Some(Segment::Key(_) | Segment::Index(_))
+                ) {
                     self.error(
                         stmt.keyword,
                         format!(
@@ -658,7 +698,10 @@ impl<'d> ModelChecker<'d> {
                     Type::Error => (Type::Error, false),
                     other => {
                         let found = self.tname(&other);
-                        self.error(iter.span, format!("`for` walks a list or a map, not {found}"));
+                        self.error(
+                            iter.span,
+                            format!("`for` walks a list or a map, not {found}"),
+                        );
                         (Type::Error, false)
                     }
                 };
@@ -694,7 +737,13 @@ impl<'d> ModelChecker<'d> {
             return None;
         };
         let params = self.events[index].params.clone();
-        let fields = self.arguments(scope, &params, args, event, &format!("event `{}`", event.name));
+        let fields = self.arguments(
+            scope,
+            &params,
+            args,
+            event,
+            &format!("event `{}`", event.name),
+        );
         if !self.emits.iter().any(|e| **e == *event.name) {
             self.emits.push(event.name.as_str().into());
         }
@@ -728,9 +777,15 @@ impl<'d> ModelChecker<'d> {
                     self.error(
                         arg.name.span,
                         if fields.is_empty() {
-                            format!("{what} has no field `{}`: it takes no fields", arg.name.name)
+                            format!(
+                                "{what} has no field `{}`: it takes no fields",
+                                arg.name.name
+                            )
                         } else {
-                            format!("{what} has no field `{}`; its fields are {names}", arg.name.name)
+                            format!(
+                                "{what} has no field `{}`; its fields are {names}",
+                                arg.name.name
+                            )
                         },
                     );
                 }
@@ -742,7 +797,10 @@ impl<'d> ModelChecker<'d> {
                         let (found, want) = (self.tname(&ty), self.tname(&fields[i].ty));
                         self.error(
                             arg.value.span,
-                            format!("field `{}` of {what} is {want}, but this is {found}", fields[i].name),
+                            format!(
+                                "field `{}` of {what} is {want}, but this is {found}",
+                                fields[i].name
+                            ),
                         );
                     }
                     given[i] = Some(value);
@@ -775,12 +833,23 @@ impl<'d> ModelChecker<'d> {
     /// The target of `set`/`remove`, with its type. The root is always a
     /// state field, whatever a param of that name may hide.
     fn place(&mut self, scope: &mut Scope, path: &ast::Path) -> Option<(ir::Place, Type)> {
-        let Some(field) = self.state_fields.iter().position(|f| *f.name == *path.root.name) else {
-            let known: Vec<String> = self.state_fields.iter().map(|f| f.name.to_string()).collect();
+        let Some(field) = self
+            .state_fields
+            .iter()
+            .position(|f| *f.name == *path.root.name)
+        else {
+            let known: Vec<String> = self
+                .state_fields
+                .iter()
+                .map(|f| f.name.to_string())
+                .collect();
             let hint = suggest(&path.root.name, known.iter().map(String::as_str));
             self.error(
                 path.root.span,
-                format!("`{}` is not a field of the state{hint}; `set` and `remove` write the state", path.root.name),
+                format!(
+                    "`{}` is not a field of the state{hint}; `set` and `remove` write the state",
+                    path.root.name
+                ),
             );
             return None;
         };
@@ -816,7 +885,10 @@ impl<'d> ModelChecker<'d> {
                     let (k, kt) = self.expr(scope, e);
                     if !kt.fits(&Type::String) {
                         let found = self.tname(&kt);
-                        self.error(e.span, format!("a map key is a string, but this is {found}"));
+                        self.error(
+                            e.span,
+                            format!("a map key is a string, but this is {found}"),
+                        );
                     }
                     segments.push(Segment::Key(k));
                     ty = (**v).clone();
@@ -826,7 +898,10 @@ impl<'d> ModelChecker<'d> {
                     let (k, kt) = self.expr(scope, e);
                     if !kt.fits(&Type::Int) {
                         let found = self.tname(&kt);
-                        self.error(e.span, format!("a list index is an int, but this is {found}"));
+                        self.error(
+                            e.span,
+                            format!("a list index is an int, but this is {found}"),
+                        );
                     }
                     segments.push(Segment::Index(k));
                     ty = (**v).clone();
@@ -915,7 +990,13 @@ impl<'d> ModelChecker<'d> {
                 let idx = match self.type_names.get(&name.name) {
                     Some(TypeRef::Record(i)) => *i,
                     Some(TypeRef::Enum(_)) => {
-                        self.error(name.span, format!("`{}` is an enum, not a record; write `{}.member`", name.name, name.name));
+                        self.error(
+                            name.span,
+                            format!(
+                                "`{}` is an enum, not a record; write `{}.member`",
+                                name.name, name.name
+                            ),
+                        );
                         return bad;
                     }
                     None => {
@@ -930,7 +1011,13 @@ impl<'d> ModelChecker<'d> {
                 };
                 let rec_fields = self.types.records[idx].fields.clone();
                 let shape = self.types.records[idx].shape.clone();
-                let values = self.arguments(scope, &rec_fields, fields, name, &format!("record {}", name.name));
+                let values = self.arguments(
+                    scope,
+                    &rec_fields,
+                    fields,
+                    name,
+                    &format!("record {}", name.name),
+                );
                 (fold_record(shape, values), Type::Record(idx))
             }
             ExprKind::Name(ident) => self.name(scope, ident),
@@ -960,26 +1047,45 @@ impl<'d> ModelChecker<'d> {
                 let (x, t) = self.expr(scope, expr);
                 match (op, &t) {
                     (_, Type::Error) => bad,
-                    (UnaryOp::Not, Type::Bool) => (ir::Expr::Unary(Unary::Not, Box::new(x), span), Type::Bool),
-                    (UnaryOp::Neg, Type::Int) => (ir::Expr::Unary(Unary::NegInt, Box::new(x), span), Type::Int),
+                    (UnaryOp::Not, Type::Bool) => {
+                        (ir::Expr::Unary(Unary::Not, Box::new(x), span), Type::Bool)
+                    }
+                    (UnaryOp::Neg, Type::Int) => {
+                        (ir::Expr::Unary(Unary::NegInt, Box::new(x), span), Type::Int)
+                    }
                     (UnaryOp::Neg, Type::Float) => match x {
-                        ir::Expr::Const(Value::Float(f)) => (ir::Expr::Const(Value::Float(-f)), Type::Float),
-                        x => (ir::Expr::Unary(Unary::NegFloat, Box::new(x), span), Type::Float),
+                        ir::Expr::Const(Value::Float(f)) => {
+                            (ir::Expr::Const(Value::Float(-f)), Type::Float)
+                        }
+                        x => (
+                            ir::Expr::Unary(Unary::NegFloat, Box::new(x), span),
+                            Type::Float,
+                        ),
                     },
                     (UnaryOp::Not, _) => {
                         let found = self.tname(&t);
-                        self.error(expr.span, format!("`!` negates a bool, but this is {found}"));
+                        self.error(
+                            expr.span,
+                            format!("`!` negates a bool, but this is {found}"),
+                        );
                         bad
                     }
                     (UnaryOp::Neg, _) => {
                         let found = self.tname(&t);
-                        self.error(expr.span, format!("`-` negates an int or a float, but this is {found}"));
+                        self.error(
+                            expr.span,
+                            format!("`-` negates an int or a float, but this is {found}"),
+                        );
                         bad
                     }
                 }
             }
             ExprKind::Binary { op, lhs, rhs } => self.binary(scope, *op, lhs, rhs, span),
-            ExprKind::Cond { cond, then, otherwise } => {
+            ExprKind::Cond {
+                cond,
+                then,
+                otherwise,
+            } => {
                 let (c, ct) = self.expr(scope, cond);
                 self.expect_bool(&ct, cond.span, "the condition of `? :`");
                 let (a, at) = self.expr(scope, then);
@@ -1005,16 +1111,28 @@ impl<'d> ModelChecker<'d> {
                     Type::Map(v) => {
                         if !it.fits(&Type::String) || it == Type::Null {
                             let found = self.tname(&it);
-                            self.error(index.span, format!("a map is indexed by a string, but this is {found}"));
+                            self.error(
+                                index.span,
+                                format!("a map is indexed by a string, but this is {found}"),
+                            );
                         }
-                        (ir::Expr::MapGet(Box::new(t), Box::new(i), span), (**v).clone())
+                        (
+                            ir::Expr::MapGet(Box::new(t), Box::new(i), span),
+                            (**v).clone(),
+                        )
                     }
                     Type::List(v) => {
                         if !it.fits(&Type::Int) || it == Type::Null {
                             let found = self.tname(&it);
-                            self.error(index.span, format!("a list is indexed by an int, but this is {found}"));
+                            self.error(
+                                index.span,
+                                format!("a list is indexed by an int, but this is {found}"),
+                            );
                         }
-                        (ir::Expr::ListIndex(Box::new(t), Box::new(i), span), (**v).clone())
+                        (
+                            ir::Expr::ListIndex(Box::new(t), Box::new(i), span),
+                            (**v).clone(),
+                        )
                     }
                     other => {
                         let found = self.tname(other);
@@ -1024,7 +1142,11 @@ impl<'d> ModelChecker<'d> {
                 }
             }
             ExprKind::Call { func, args } => self.call(scope, func, args, span),
-            ExprKind::Method { target, method, args } => self.method(scope, target, method, args, span),
+            ExprKind::Method {
+                target,
+                method,
+                args,
+            } => self.method(scope, target, method, args, span),
         }
     }
 
@@ -1061,7 +1183,10 @@ impl<'d> ModelChecker<'d> {
         let sees_state = scope.place != Place::Default;
         if sees_state {
             if let Some(i) = self.state_fields.iter().position(|f| &*f.name == name) {
-                return (ir::Expr::StateField(i as u32), self.state_fields[i].ty.clone());
+                return (
+                    ir::Expr::StateField(i as u32),
+                    self.state_fields[i].ty.clone(),
+                );
             }
         }
         match (name, scope.place) {
@@ -1103,7 +1228,10 @@ impl<'d> ModelChecker<'d> {
             Type::Record(r) => {
                 let rec = &self.types.records[*r];
                 match rec.fields.iter().position(|f| *f.name == *field.name) {
-                    Some(i) => (ir::Expr::Field(Box::new(target), i as u32), rec.fields[i].ty.clone()),
+                    Some(i) => (
+                        ir::Expr::Field(Box::new(target), i as u32),
+                        rec.fields[i].ty.clone(),
+                    ),
                     None => {
                         let hint = suggest(&field.name, rec.fields.iter().map(|f| &*f.name));
                         let what = if *r == self.state_record {
@@ -1111,13 +1239,20 @@ impl<'d> ModelChecker<'d> {
                         } else {
                             rec.shape.name.to_string()
                         };
-                        self.error(field.span, format!("{what} has no field `{}`{hint}", field.name));
+                        self.error(
+                            field.span,
+                            format!("{what} has no field `{}`{hint}", field.name),
+                        );
                         bad
                     }
                 }
             }
             Type::Map(v) => (
-                ir::Expr::MapGet(Box::new(target), Box::new(ir::Expr::Const(Value::str(&field.name))), field.span),
+                ir::Expr::MapGet(
+                    Box::new(target),
+                    Box::new(ir::Expr::Const(Value::str(&field.name))),
+                    field.span,
+                ),
                 (**v).clone(),
             ),
             Type::Optional(_) | Type::Null => {
@@ -1130,20 +1265,32 @@ impl<'d> ModelChecker<'d> {
             }
             other => {
                 let found = self.tname(other);
-                self.error(field.span, format!("{found} has no fields, so `.{}` cannot be read", field.name));
+                self.error(
+                    field.span,
+                    format!("{found} has no fields, so `.{}` cannot be read", field.name),
+                );
                 bad
             }
         }
     }
 
-    fn binary(&mut self, scope: &mut Scope, op: BinaryOp, lhs: &ast::Expr, rhs: &ast::Expr, span: Span) -> (ir::Expr, Type) {
+    fn binary(
+        &mut self,
+        scope: &mut Scope,
+        op: BinaryOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        span: Span,
+    ) -> (ir::Expr, Type) {
         let bad = (ir::Expr::Const(Value::Null), Type::Error);
         let (l, lt) = self.expr(scope, lhs);
         let (r, rt) = self.expr(scope, rhs);
         if lt == Type::Error || rt == Type::Error {
             return bad;
         }
-        let bin = |b: Binary, l: ir::Expr, r: ir::Expr| ir::Expr::Binary(b, Box::new(l), Box::new(r), span);
+        let bin = |b: Binary, l: ir::Expr, r: ir::Expr| {
+            ir::Expr::Binary(b, Box::new(l), Box::new(r), span)
+        };
         let sym = op.symbol();
         match op {
             BinaryOp::And | BinaryOp::Or => {
@@ -1165,10 +1312,20 @@ impl<'d> ModelChecker<'d> {
                 let comparable = lt == Type::Null || rt == Type::Null || lt.unify(&rt).is_some();
                 if !comparable {
                     let (a, b) = (self.tname(&lt), self.tname(&rt));
-                    self.error(lhs.span, format!("`{sym}` compares two values of one type, but these are {a} and {b}{}", conversion_hint(&lt, &rt)));
+                    self.error(
+                        lhs.span,
+                        format!(
+                            "`{sym}` compares two values of one type, but these are {a} and {b}{}",
+                            conversion_hint(&lt, &rt)
+                        ),
+                    );
                     return bad;
                 }
-                let b = if op == BinaryOp::Eq { Binary::Eq } else { Binary::Ne };
+                let b = if op == BinaryOp::Eq {
+                    Binary::Eq
+                } else {
+                    Binary::Ne
+                };
                 (bin(b, l, r), Type::Bool)
             }
             BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
@@ -1193,11 +1350,16 @@ impl<'d> ModelChecker<'d> {
                 (bin(b, l, r), Type::Bool)
             }
             BinaryOp::In => match &rt {
-                Type::List(item) if lt.unify(item).is_some() || lt == Type::Null => (bin(Binary::InList, l, r), Type::Bool),
+                Type::List(item) if lt.unify(item).is_some() || lt == Type::Null => {
+                    (bin(Binary::InList, l, r), Type::Bool)
+                }
                 Type::Map(_) if lt == Type::String => (bin(Binary::InMap, l, r), Type::Bool),
                 Type::Map(_) => {
                     let found = self.tname(&lt);
-                    self.error(lhs.span, format!("`in` a map tests for a key, a string, but this is {found}"));
+                    self.error(
+                        lhs.span,
+                        format!("`in` a map tests for a key, a string, but this is {found}"),
+                    );
                     bad
                 }
                 Type::List(_) => {
@@ -1207,7 +1369,10 @@ impl<'d> ModelChecker<'d> {
                 }
                 other => {
                     let found = self.tname(other);
-                    self.error(rhs.span, format!("`in` looks into a list or a map, but this is {found}"));
+                    self.error(
+                        rhs.span,
+                        format!("`in` looks into a list or a map, but this is {found}"),
+                    );
                     bad
                 }
             },
@@ -1232,13 +1397,18 @@ impl<'d> ModelChecker<'d> {
                     None => {
                         let (a, b) = (self.tname(&lt), self.tname(&rt));
                         let what = match op {
-                            BinaryOp::Add => "adds two ints or two floats, joins two strings or two lists",
+                            BinaryOp::Add => {
+                                "adds two ints or two floats, joins two strings or two lists"
+                            }
                             BinaryOp::Rem => "takes two ints",
                             _ => "takes two ints or two floats",
                         };
                         self.error(
                             lhs.span,
-                            format!("`{sym}` {what}, but these are {a} and {b}{}", conversion_hint(&lt, &rt)),
+                            format!(
+                                "`{sym}` {what}, but these are {a} and {b}{}",
+                                conversion_hint(&lt, &rt)
+                            ),
                         );
                         bad
                     }
@@ -1247,18 +1417,41 @@ impl<'d> ModelChecker<'d> {
         }
     }
 
-    fn call(&mut self, scope: &mut Scope, func: &Ident, args: &[ast::Expr], span: Span) -> (ir::Expr, Type) {
+    fn call(
+        &mut self,
+        scope: &mut Scope,
+        func: &Ident,
+        args: &[ast::Expr],
+        span: Span,
+    ) -> (ir::Expr, Type) {
         let bad = (ir::Expr::Const(Value::Null), Type::Error);
         let checked: Vec<(ir::Expr, Type)> = args.iter().map(|a| self.expr(scope, a)).collect();
         let name = func.name.as_str();
-        const FUNCTIONS: [&str; 10] = ["size", "int", "float", "string", "timestamp", "keys", "values", "sum", "min", "max"];
+        const FUNCTIONS: [&str; 10] = [
+            "size",
+            "int",
+            "float",
+            "string",
+            "timestamp",
+            "keys",
+            "values",
+            "sum",
+            "min",
+            "max",
+        ];
         if !FUNCTIONS.contains(&name) {
             let hint = suggest(name, FUNCTIONS);
             self.error(func.span, format!("unknown function `{name}`{hint}"));
             return bad;
         }
         if checked.len() != 1 {
-            self.error(func.span, format!("`{name}` takes one argument, but {} are given", checked.len()));
+            self.error(
+                func.span,
+                format!(
+                    "`{name}` takes one argument, but {} are given",
+                    checked.len()
+                ),
+            );
             return bad;
         }
         let (x, t) = checked.into_iter().next().expect("one argument");
@@ -1268,12 +1461,24 @@ impl<'d> ModelChecker<'d> {
         let arg_span = args[0].span;
         let one = |b: Builtin, x: ir::Expr| ir::Expr::Call(b, vec![x], span);
         let result = match (name, &t) {
-            ("size", Type::String | Type::List(_) | Type::Map(_)) => Some((one(Builtin::Size, x), Type::Int)),
-            ("int", Type::Int | Type::Float | Type::String | Type::Timestamp) => Some((one(Builtin::Int, x), Type::Int)),
-            ("float", Type::Int | Type::Float | Type::String) => Some((one(Builtin::Float, x), Type::Float)),
-            ("string", t) if formattable(t.unwrap_optional()) => Some((one(Builtin::String, x), Type::String)),
-            ("timestamp", Type::String | Type::Timestamp) => Some((one(Builtin::Timestamp, x), Type::Timestamp)),
-            ("keys", Type::Map(_)) => Some((one(Builtin::Keys, x), Type::List(Box::new(Type::String)))),
+            ("size", Type::String | Type::List(_) | Type::Map(_)) => {
+                Some((one(Builtin::Size, x), Type::Int))
+            }
+            ("int", Type::Int | Type::Float | Type::String | Type::Timestamp) => {
+                Some((one(Builtin::Int, x), Type::Int))
+            }
+            ("float", Type::Int | Type::Float | Type::String) => {
+                Some((one(Builtin::Float, x), Type::Float))
+            }
+            ("string", t) if formattable(t.unwrap_optional()) => {
+                Some((one(Builtin::String, x), Type::String))
+            }
+            ("timestamp", Type::String | Type::Timestamp) => {
+                Some((one(Builtin::Timestamp, x), Type::Timestamp))
+            }
+            ("keys", Type::Map(_)) => {
+                Some((one(Builtin::Keys, x), Type::List(Box::new(Type::String))))
+            }
             ("values", Type::Map(v)) => Some((one(Builtin::Values, x), Type::List(v.clone()))),
             ("sum", Type::List(item)) => match **item {
                 Type::Int | Type::Unknown => Some((one(Builtin::SumInt, x), Type::Int)),
@@ -1281,9 +1486,16 @@ impl<'d> ModelChecker<'d> {
                 _ => None,
             },
             ("min" | "max", Type::List(item))
-                if matches!(**item, Type::Int | Type::Float | Type::String | Type::Timestamp | Type::Bool) =>
+                if matches!(
+                    **item,
+                    Type::Int | Type::Float | Type::String | Type::Timestamp | Type::Bool
+                ) =>
             {
-                let b = if name == "min" { Builtin::Min } else { Builtin::Max };
+                let b = if name == "min" {
+                    Builtin::Min
+                } else {
+                    Builtin::Max
+                };
                 Some((one(b, x), (**item).clone()))
             }
             _ => None,
@@ -1302,13 +1514,23 @@ impl<'d> ModelChecker<'d> {
                     "sum" => "a list of ints or of floats",
                     _ => "a list of ints, floats, strings, timestamps or bools",
                 };
-                self.error(arg_span, format!("`{name}` takes {takes}, but this is {found}"));
+                self.error(
+                    arg_span,
+                    format!("`{name}` takes {takes}, but this is {found}"),
+                );
                 bad
             }
         }
     }
 
-    fn method(&mut self, scope: &mut Scope, target: &ast::Expr, method: &Ident, args: &[ast::Expr], span: Span) -> (ir::Expr, Type) {
+    fn method(
+        &mut self,
+        scope: &mut Scope,
+        target: &ast::Expr,
+        method: &Ident,
+        args: &[ast::Expr],
+        span: Span,
+    ) -> (ir::Expr, Type) {
         let bad = (ir::Expr::Const(Value::Null), Type::Error);
         let name = method.name.as_str();
         let macro_kind = match name {
@@ -1329,7 +1551,15 @@ impl<'d> ModelChecker<'d> {
         }
         let arity = |this: &mut Self, n: usize| -> bool {
             if checked.len() != n {
-                this.error(method.span, format!("`{name}` takes {n} argument{}, but {} {} given", if n == 1 { "" } else { "s" }, checked.len(), if checked.len() == 1 { "is" } else { "are" }));
+                this.error(
+                    method.span,
+                    format!(
+                        "`{name}` takes {n} argument{}, but {} {} given",
+                        if n == 1 { "" } else { "s" },
+                        checked.len(),
+                        if checked.len() == 1 { "is" } else { "are" }
+                    ),
+                );
                 return false;
             }
             true
@@ -1346,7 +1576,10 @@ impl<'d> ModelChecker<'d> {
                 }
                 if checked[0].1 != Type::String {
                     let found = self.tname(&checked[0].1);
-                    self.error(args[0].span, format!("`{name}` takes a string, but this is {found}"));
+                    self.error(
+                        args[0].span,
+                        format!("`{name}` takes a string, but this is {found}"),
+                    );
                     return bad;
                 }
                 let b = match name {
@@ -1355,13 +1588,18 @@ impl<'d> ModelChecker<'d> {
                     "endsWith" => Builtin::EndsWith,
                     _ => {
                         let compiled = match &checked[0].0 {
-                            ir::Expr::Const(Value::String(p)) => match RegexBuilder::new(p).size_limit(1 << 20).build() {
-                                Ok(re) => Some(Arc::new(re)),
-                                Err(e) => {
-                                    self.error(args[0].span, format!("invalid regular expression (RE2 syntax): {e}"));
-                                    return bad;
+                            ir::Expr::Const(Value::String(p)) => {
+                                match RegexBuilder::new(p).size_limit(1 << 20).build() {
+                                    Ok(re) => Some(Arc::new(re)),
+                                    Err(e) => {
+                                        self.error(
+                                            args[0].span,
+                                            format!("invalid regular expression (RE2 syntax): {e}"),
+                                        );
+                                        return bad;
+                                    }
                                 }
-                            },
+                            }
                             _ => None,
                         };
                         Builtin::Matches(compiled)
@@ -1391,13 +1629,22 @@ impl<'d> ModelChecker<'d> {
                     return bad;
                 }
                 let inner = tt.unwrap_optional().clone();
-                let inner = if inner == Type::Null { Type::Unknown } else { inner };
+                let inner = if inner == Type::Null {
+                    Type::Unknown
+                } else {
+                    inner
+                };
                 let dt = checked[0].1.clone();
                 match inner.unify(&dt) {
-                    Some(u) if !u.is_optional() || dt.is_optional() => (call(Builtin::OrValue, t, checked), u),
+                    Some(u) if !u.is_optional() || dt.is_optional() => {
+                        (call(Builtin::OrValue, t, checked), u)
+                    }
                     _ => {
                         let (want, found) = (self.tname(&inner), self.tname(&dt));
-                        self.error(args[0].span, format!("the default of `orValue` must be {want}, but this is {found}"));
+                        self.error(
+                            args[0].span,
+                            format!("the default of `orValue` must be {want}, but this is {found}"),
+                        );
                         bad
                     }
                 }
@@ -1408,7 +1655,10 @@ impl<'d> ModelChecker<'d> {
                 }
                 if checked[0].1 != Type::String {
                     let found = self.tname(&checked[0].1);
-                    self.error(args[0].span, format!("a map key is a string, but this is {found}"));
+                    self.error(
+                        args[0].span,
+                        format!("a map key is a string, but this is {found}"),
+                    );
                     return bad;
                 }
                 let dt = checked[1].1.clone();
@@ -1426,14 +1676,38 @@ impl<'d> ModelChecker<'d> {
             _ => {
                 let found = self.tname(&tt);
                 let known: &[&str] = match tt.unwrap_optional() {
-                    Type::String => &["contains", "startsWith", "endsWith", "matches", "lowerAscii", "upperAscii", "trim", "size"],
+                    Type::String => &[
+                        "contains",
+                        "startsWith",
+                        "endsWith",
+                        "matches",
+                        "lowerAscii",
+                        "upperAscii",
+                        "trim",
+                        "size",
+                    ],
                     Type::List(_) => &["size", "all", "exists", "exists_one", "map", "filter"],
-                    Type::Map(_) => &["size", "get", "all", "exists", "exists_one", "map", "filter"],
+                    Type::Map(_) => &[
+                        "size",
+                        "get",
+                        "all",
+                        "exists",
+                        "exists_one",
+                        "map",
+                        "filter",
+                    ],
                     _ => &[],
                 };
                 let hint = suggest(name, known.iter().copied());
-                let extra = if tt.is_optional() { "; it may be null, so unwrap it with `.orValue(default)` first" } else { "" };
-                self.error(method.span, format!("{found} has no method `{name}`{hint}{extra}"));
+                let extra = if tt.is_optional() {
+                    "; it may be null, so unwrap it with `.orValue(default)` first"
+                } else {
+                    ""
+                };
+                self.error(
+                    method.span,
+                    format!("{found} has no method `{name}`{hint}{extra}"),
+                );
                 bad
             }
         }
@@ -1454,9 +1728,15 @@ impl<'d> ModelChecker<'d> {
         let bad = (ir::Expr::Const(Value::Null), Type::Error);
         let name = method.name.as_str();
         let var = match args {
-            [ast::Expr { kind: ExprKind::Name(v), .. }, _] => v,
+            [ast::Expr {
+                kind: ExprKind::Name(v),
+                ..
+            }, _] => v,
             _ => {
-                self.error(method.span, format!("`{name}` takes a variable and an expression: `e.{name}(x, ...)`"));
+                self.error(
+                    method.span,
+                    format!("`{name}` takes a variable and an expression: `e.{name}(x, ...)`"),
+                );
                 return bad;
             }
         };
@@ -1466,13 +1746,38 @@ impl<'d> ModelChecker<'d> {
             Type::Error => (Type::Error, false),
             other => {
                 let found = self.tname(other);
-                self.error(target.span, format!("`{name}` runs over a list or a map, but this is {found}"));
+                self.error(
+                    target.span,
+                    format!("`{name}` runs over a list or a map, but this is {found}"),
+                );
                 (Type::Error, false)
             }
         };
         let mark = scope.mark();
         let slot = self.declare(scope, var, item.clone());
-        let (body, bt) = self.expr(scope, &args[1]);
+        let (mut body, bt) = self.expr(scope, &args[1]);
+        // `m.filter(k, m[k].done)`: bind each key's value as well, so the
+        // body does not look it up again (the map cannot change meanwhile).
+        let stable = matches!(t, ir::Expr::StateField(_) | ir::Expr::Local(_));
+        let mut value_slot = None;
+        if over_map && stable {
+            let vslot = scope.next_slot;
+            let mut used = false;
+            body.rewrite(&mut |e| match e {
+                ir::Expr::MapGet(m, k, _)
+                    if same_place(m, &t) && matches!(**k, ir::Expr::Local(s) if s == slot) =>
+                {
+                    used = true;
+                    Some(ir::Expr::Local(vslot))
+                }
+                _ => None,
+            });
+            if used {
+                scope.next_slot += 1;
+                scope.frame_size = scope.frame_size.max(scope.next_slot);
+                value_slot = Some(vslot);
+            }
+        }
         scope.reset(mark);
         if *tt == Type::Error || bt == Type::Error {
             return bad;
@@ -1494,6 +1799,7 @@ impl<'d> ModelChecker<'d> {
                 over_map,
                 target: t,
                 slot,
+                value_slot,
                 body,
                 span,
             })),
@@ -1502,18 +1808,38 @@ impl<'d> ModelChecker<'d> {
     }
 }
 
+/// Two reads of one stable place: the same state field or variable.
+fn same_place(a: &ir::Expr, b: &ir::Expr) -> bool {
+    match (a, b) {
+        (ir::Expr::StateField(x), ir::Expr::StateField(y))
+        | (ir::Expr::Local(x), ir::Expr::Local(y)) => x == y,
+        _ => false,
+    }
+}
+
 /// Types `string(x)` and `${x}` can write.
 fn formattable(t: &Type) -> bool {
     matches!(
         t,
-        Type::String | Type::Int | Type::Float | Type::Bool | Type::Timestamp | Type::Enum(_) | Type::Null | Type::Error
+        Type::String
+            | Type::Int
+            | Type::Float
+            | Type::Bool
+            | Type::Timestamp
+            | Type::Enum(_)
+            | Type::Null
+            | Type::Error
     )
 }
 
 fn conversion_hint(a: &Type, b: &Type) -> &'static str {
     match (a, b) {
-        (Type::Int, Type::Float) | (Type::Float, Type::Int) => "; convert one side with `float(x)` or `int(x)`",
-        (Type::Optional(_), _) | (_, Type::Optional(_)) => "; unwrap the optional side with `.orValue(default)`",
+        (Type::Int, Type::Float) | (Type::Float, Type::Int) => {
+            "; convert one side with `float(x)` or `int(x)`"
+        }
+        (Type::Optional(_), _) | (_, Type::Optional(_)) => {
+            "; unwrap the optional side with `.orValue(default)`"
+        }
         _ => "",
     }
 }
@@ -1579,7 +1905,9 @@ fn fold_map(entries: Vec<(ir::Expr, ir::Expr)>) -> ir::Expr {
 
 fn fold_record(shape: Arc<Shape>, fields: Vec<ir::Expr>) -> ir::Expr {
     match fields.iter().map(const_value).collect::<Option<Vec<_>>>() {
-        Some(values) => ir::Expr::Const(Value::record(shape, values)),
+        Some(values) => {
+            ir::Expr::Const(Value::record(shape, crate::value::Fields::from_vec(values)))
+        }
         None => ir::Expr::Record(shape, fields),
     }
 }
@@ -1617,7 +1945,10 @@ mod tests {
 
     #[test]
     fn suggestions_are_close_names_only() {
-        assert_eq!(suggest("cuont", ["count", "amount"]), "; did you mean `count`?");
+        assert_eq!(
+            suggest("cuont", ["count", "amount"]),
+            "; did you mean `count`?"
+        );
         assert_eq!(suggest("zzz", ["count"]), "");
     }
 }

@@ -10,11 +10,13 @@ use std::sync::Arc;
 use regex::RegexBuilder;
 
 use super::ast::Span;
-use super::ir::{Binary, Builtin, Expr, Macro, MacroKind, Model, Part, Place, Segment, Stmt, Unary};
+use super::ir::{
+    Binary, Builtin, Expr, Macro, MacroKind, Model, Part, Place, Segment, Stmt, Unary,
+};
 use super::source::SourceMap;
 use crate::error::Error;
 use crate::limits::Limits;
-use crate::value::{parse_timestamp, Map, Str, Value};
+use crate::value::{parse_timestamp, Fields, Map, Str, Value};
 
 type Result<T> = std::result::Result<T, Error>;
 
@@ -32,7 +34,7 @@ pub(crate) struct Machine<'a> {
     pub sources: &'a SourceMap,
     pub limits: &'a Limits,
     pub state: Value,
-    pub frame: Vec<Value>,
+    pub frame: smallvec::SmallVec<[Value; 8]>,
     pub now: Option<jiff::Timestamp>,
     pub meta: Value,
     pub steps: u64,
@@ -46,7 +48,7 @@ impl<'a> Machine<'a> {
             sources,
             limits,
             state,
-            frame: Vec::new(),
+            frame: smallvec::SmallVec::new(),
             now: None,
             meta: Value::Map(Map::new()),
             steps: 0,
@@ -116,7 +118,7 @@ impl<'a> Machine<'a> {
                 Value::Map(out)
             }
             Expr::Record(shape, fields) => {
-                let mut values = Vec::with_capacity(fields.len());
+                let mut values = Fields::with_capacity(fields.len());
                 for f in fields {
                     values.push(self.eval(f)?);
                 }
@@ -148,6 +150,16 @@ impl<'a> Machine<'a> {
                     (_, v) => return Err(self.mismatch(*span, &v)),
                 }
             }
+            Expr::Binary(Binary::InMap, l, r, span) => {
+                let key = self.eval(l)?;
+                match (&key, self.read(r)) {
+                    (Value::String(k), Some(Value::Map(m))) => Value::Bool(m.contains_key(k)),
+                    _ => {
+                        let r = self.eval(r)?;
+                        self.binary(Binary::InMap, key, r, *span)?
+                    }
+                }
+            }
             Expr::Binary(op, l, r, span) => {
                 let l = self.eval(l)?;
                 let r = self.eval(r)?;
@@ -165,14 +177,23 @@ impl<'a> Machine<'a> {
                 Value::Bool(true) => self.eval(a)?,
                 _ => self.eval(b)?,
             },
-            Expr::Field(target, index) => match self.eval(target)? {
-                Value::Record(r) => r.fields[*index as usize].clone(),
-                // Only a checked optional chain reaches here with null.
-                _ => Value::Null,
+            Expr::Field(target, index) => match self.read(target) {
+                Some(Value::Record(r)) => r.fields[*index as usize].clone(),
+                Some(_) => Value::Null,
+                None => match self.eval(target)? {
+                    Value::Record(r) => r.fields[*index as usize].clone(),
+                    // Only a checked optional chain reaches here with null.
+                    _ => Value::Null,
+                },
             },
             Expr::MapGet(target, key, span) => {
-                let m = self.eval(target)?;
                 let k = self.eval(key)?;
+                if let (Some(Value::Map(m)), Value::String(k)) = (self.read(target), &k) {
+                    if let Some(v) = m.get(k) {
+                        return Ok(v.clone());
+                    }
+                }
+                let m = self.eval(target)?;
                 match (&m, &k) {
                     (Value::Map(m), Value::String(k)) => match m.get(k) {
                         Some(v) => v.clone(),
@@ -193,15 +214,20 @@ impl<'a> Machine<'a> {
                 let l = self.eval(target)?;
                 let i = self.eval(index)?;
                 match (&l, &i) {
-                    (Value::List(l), Value::Int(i)) => match usize::try_from(*i).ok().and_then(|i| l.get(i)) {
-                        Some(v) => v.clone(),
-                        None => {
-                            return Err(self.fault(
-                                *span,
-                                format!("index {i} is out of range for a list of {} items", l.len()),
-                            ))
+                    (Value::List(l), Value::Int(i)) => {
+                        match usize::try_from(*i).ok().and_then(|i| l.get(i)) {
+                            Some(v) => v.clone(),
+                            None => {
+                                return Err(self.fault(
+                                    *span,
+                                    format!(
+                                        "index {i} is out of range for a list of {} items",
+                                        l.len()
+                                    ),
+                                ))
+                            }
                         }
-                    },
+                    }
                     _ => return Err(self.mismatch(*span, &l)),
                 }
             }
@@ -214,6 +240,33 @@ impl<'a> Machine<'a> {
             }
             Expr::Macro(m) => self.run_macro(m)?,
         })
+    }
+
+    /// A value that is already stored (a variable, the state, a field of
+    /// them), read by reference so that reading a field or a map entry does
+    /// not clone the record or map around it.
+    fn read(&self, e: &Expr) -> Option<&Value> {
+        match e {
+            Expr::Local(slot) => self.frame.get(*slot as usize),
+            Expr::StateField(index) => Some(self.state_field(*index)),
+            Expr::State => Some(&self.state),
+            Expr::Field(target, index) => match self.read(target)? {
+                Value::Record(r) => r.fields.get(*index as usize),
+                _ => None,
+            },
+            Expr::MapGet(target, key, _) => {
+                let Value::Map(m) = self.read(target)? else {
+                    return None;
+                };
+                let key = match &**key {
+                    Expr::Const(k) => k,
+                    Expr::Local(slot) => self.frame.get(*slot as usize)?,
+                    _ => return None,
+                };
+                m.get(key.as_str()?)
+            }
+            _ => None,
+        }
     }
 
     fn mismatch(&self, span: Span, v: &Value) -> Error {
@@ -253,14 +306,24 @@ impl<'a> Machine<'a> {
             this.fault(span, format!("{a} {sym} {b} overflows int"))
         };
         Ok(match (op, l, r) {
-            (Binary::AddInt, Int(a), Int(b)) => Int(a.checked_add(b).ok_or_else(|| overflow(self, "+", a, b))?),
-            (Binary::SubInt, Int(a), Int(b)) => Int(a.checked_sub(b).ok_or_else(|| overflow(self, "-", a, b))?),
-            (Binary::MulInt, Int(a), Int(b)) => Int(a.checked_mul(b).ok_or_else(|| overflow(self, "*", a, b))?),
+            (Binary::AddInt, Int(a), Int(b)) => {
+                Int(a.checked_add(b).ok_or_else(|| overflow(self, "+", a, b))?)
+            }
+            (Binary::SubInt, Int(a), Int(b)) => {
+                Int(a.checked_sub(b).ok_or_else(|| overflow(self, "-", a, b))?)
+            }
+            (Binary::MulInt, Int(a), Int(b)) => {
+                Int(a.checked_mul(b).ok_or_else(|| overflow(self, "*", a, b))?)
+            }
             (Binary::DivInt | Binary::RemInt, Int(_), Int(0)) => {
                 return Err(self.fault(span, "division by zero"))
             }
-            (Binary::DivInt, Int(a), Int(b)) => Int(a.checked_div(b).ok_or_else(|| overflow(self, "/", a, b))?),
-            (Binary::RemInt, Int(a), Int(b)) => Int(a.checked_rem(b).ok_or_else(|| overflow(self, "%", a, b))?),
+            (Binary::DivInt, Int(a), Int(b)) => {
+                Int(a.checked_div(b).ok_or_else(|| overflow(self, "/", a, b))?)
+            }
+            (Binary::RemInt, Int(a), Int(b)) => {
+                Int(a.checked_rem(b).ok_or_else(|| overflow(self, "%", a, b))?)
+            }
             (Binary::AddFloat, Float(a), Float(b)) => self.finite(a + b, span, "the sum")?,
             (Binary::SubFloat, Float(a), Float(b)) => self.finite(a - b, span, "the difference")?,
             (Binary::MulFloat, Float(a), Float(b)) => self.finite(a * b, span, "the product")?,
@@ -306,7 +369,10 @@ impl<'a> Machine<'a> {
             (Value::Timestamp(a), Value::Timestamp(b)) => a.cmp(b),
             (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
             (Value::Null, _) | (_, Value::Null) => {
-                return Err(self.fault(span, "cannot order null; unwrap it with `.orValue(default)`"))
+                return Err(self.fault(
+                    span,
+                    "cannot order null; unwrap it with `.orValue(default)`",
+                ))
             }
             _ => return Err(self.mismatch(span, a)),
         })
@@ -331,14 +397,26 @@ impl<'a> Machine<'a> {
                 Value::Int(i) => Value::Int(i),
                 Value::Float(f) => {
                     let t = f.trunc();
-                    if t >= -9_223_372_036_854_775_808.0 && t < 9_223_372_036_854_775_808.0 {
+                    if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&t) {
                         Value::Int(t as i64)
                     } else {
-                        return Err(self.fault(span, format!("{} is out of the range of int", crate::value::format_float(f))));
+                        return Err(self.fault(
+                            span,
+                            format!(
+                                "{} is out of the range of int",
+                                crate::value::format_float(f)
+                            ),
+                        ));
                     }
                 }
                 Value::String(s) => Value::Int(parse_int(&s).ok_or_else(|| {
-                    self.fault(span, format!("{} is not an int: write an optional sign and decimal digits", quote(&s)))
+                    self.fault(
+                        span,
+                        format!(
+                            "{} is not an int: write an optional sign and decimal digits",
+                            quote(&s)
+                        ),
+                    )
                 })?),
                 Value::Timestamp(t) => Value::Int(t.as_second()),
                 v => return Err(self.mismatch(span, &v)),
@@ -348,7 +426,11 @@ impl<'a> Machine<'a> {
                 Value::Int(i) => Value::Float(i as f64),
                 Value::String(s) => match parse_float(&s) {
                     Some(f) => self.finite(f, span, "the number")?,
-                    None => return Err(self.fault(span, format!("{} is not a float literal", quote(&s)))),
+                    None => {
+                        return Err(
+                            self.fault(span, format!("{} is not a float literal", quote(&s)))
+                        )
+                    }
                 },
                 v => return Err(self.mismatch(span, &v)),
             },
@@ -372,7 +454,9 @@ impl<'a> Machine<'a> {
                 v => return Err(self.mismatch(span, v)),
             },
             Builtin::SumInt => {
-                let Value::List(l) = &args[0] else { return Err(self.mismatch(span, &args[0])) };
+                let Value::List(l) = &args[0] else {
+                    return Err(self.mismatch(span, &args[0]));
+                };
                 let mut total: i64 = 0;
                 for v in l.iter() {
                     if let Value::Int(i) = v {
@@ -384,27 +468,46 @@ impl<'a> Machine<'a> {
                 Value::Int(total)
             }
             Builtin::SumFloat => {
-                let Value::List(l) = &args[0] else { return Err(self.mismatch(span, &args[0])) };
-                let total: f64 = l.iter().map(|v| if let Value::Float(f) = v { *f } else { 0.0 }).sum();
+                let Value::List(l) = &args[0] else {
+                    return Err(self.mismatch(span, &args[0]));
+                };
+                let total: f64 = l
+                    .iter()
+                    .map(|v| if let Value::Float(f) = v { *f } else { 0.0 })
+                    .sum();
                 self.finite(total, span, "the sum")?
             }
             Builtin::Min | Builtin::Max => {
-                let Value::List(l) = &args[0] else { return Err(self.mismatch(span, &args[0])) };
+                let Value::List(l) = &args[0] else {
+                    return Err(self.mismatch(span, &args[0]));
+                };
                 let mut best: Option<&Value> = None;
                 for v in l.iter() {
                     best = Some(match best {
                         None => v,
                         Some(b) => {
                             let ord = self.order(v, b, span)?;
-                            let better = if matches!(builtin, Builtin::Min) { ord.is_lt() } else { ord.is_gt() };
-                            if better { v } else { b }
+                            let better = if matches!(builtin, Builtin::Min) {
+                                ord.is_lt()
+                            } else {
+                                ord.is_gt()
+                            };
+                            if better {
+                                v
+                            } else {
+                                b
+                            }
                         }
                     });
                 }
                 match best {
                     Some(v) => v.clone(),
                     None => {
-                        let name = if matches!(builtin, Builtin::Min) { "min" } else { "max" };
+                        let name = if matches!(builtin, Builtin::Min) {
+                            "min"
+                        } else {
+                            "max"
+                        };
                         return Err(self.fault(span, format!("{name}() of an empty list")));
                     }
                 }
@@ -432,7 +535,9 @@ impl<'a> Machine<'a> {
                         let re = RegexBuilder::new(&pattern)
                             .size_limit(1 << 20)
                             .build()
-                            .map_err(|e| self.fault(span, format!("invalid regular expression: {e}")))?;
+                            .map_err(|e| {
+                                self.fault(span, format!("invalid regular expression: {e}"))
+                            })?;
                         re.is_match(&subject)
                     }
                 };
@@ -454,28 +559,46 @@ impl<'a> Machine<'a> {
 
     fn run_macro(&mut self, m: &Macro) -> Result<Value> {
         let target = self.eval(&m.target)?;
-        let items: Box<dyn Iterator<Item = Value>> = match (&target, m.over_map) {
-            (Value::List(l), false) => Box::new(l.iter().cloned()),
-            (Value::Map(map), true) => Box::new(map.keys().map(|k| Value::String(k.clone()))),
-            _ => return Err(self.mismatch(m.span, &target)),
-        };
-        let slot = m.slot as usize;
         let mut out = imbl::Vector::new();
         let mut count = 0usize;
-        for item in items {
-            self.step()?;
-            self.frame[slot] = item;
-            let v = self.eval(&m.body)?;
-            match m.kind {
-                MacroKind::All if v == Value::Bool(false) => return Ok(v),
-                MacroKind::Exists if v == Value::Bool(true) => return Ok(v),
-                MacroKind::ExistsOne if v == Value::Bool(true) => count += 1,
-                MacroKind::Map => out.push_back(v),
-                MacroKind::Filter if v == Value::Bool(true) => {
-                    out.push_back(std::mem::take(&mut self.frame[slot]))
+        // One step of the macro: `Some(result)` when it is decided early.
+        let mut visit =
+            |this: &mut Self, item: Value, value: Option<&Value>| -> Result<Option<Value>> {
+                this.step()?;
+                let slot = m.slot as usize;
+                this.frame[slot] = item;
+                if let (Some(vs), Some(v)) = (m.value_slot, value) {
+                    this.frame[vs as usize] = v.clone();
                 }
-                _ => {}
+                let v = this.eval(&m.body)?;
+                match m.kind {
+                    MacroKind::All if v == Value::Bool(false) => return Ok(Some(v)),
+                    MacroKind::Exists if v == Value::Bool(true) => return Ok(Some(v)),
+                    MacroKind::ExistsOne if v == Value::Bool(true) => count += 1,
+                    MacroKind::Map => out.push_back(v),
+                    MacroKind::Filter if v == Value::Bool(true) => {
+                        out.push_back(std::mem::take(&mut this.frame[slot]))
+                    }
+                    _ => {}
+                }
+                Ok(None)
+            };
+        match (&target, m.over_map) {
+            (Value::List(l), false) => {
+                for item in l.iter() {
+                    if let Some(done) = visit(self, item.clone(), None)? {
+                        return Ok(done);
+                    }
+                }
             }
+            (Value::Map(map), true) => {
+                for (k, v) in map.iter() {
+                    if let Some(done) = visit(self, Value::String(k.clone()), Some(v))? {
+                        return Ok(done);
+                    }
+                }
+            }
+            _ => return Err(self.mismatch(m.span, &target)),
         }
         Ok(match m.kind {
             MacroKind::All => Value::Bool(true),
@@ -512,7 +635,11 @@ impl<'a> Machine<'a> {
                         });
                     }
                 }
-                Stmt::Emit { event, fields, span } => {
+                Stmt::Emit {
+                    event,
+                    fields,
+                    span,
+                } => {
                     if self.events.len() >= self.limits.max_events {
                         return Err(Error::limit(
                             "max_events",
@@ -524,7 +651,7 @@ impl<'a> Machine<'a> {
                         ));
                     }
                     let handler = &self.model.events[*event];
-                    let mut values = Vec::with_capacity(fields.len());
+                    let mut values = Fields::with_capacity(fields.len());
                     for f in fields {
                         values.push(self.eval(f)?);
                     }
@@ -563,7 +690,9 @@ impl<'a> Machine<'a> {
                 } => {
                     let items: Vec<Value> = match (self.eval(iter)?, over_map) {
                         (Value::List(l), false) => l.iter().cloned().collect(),
-                        (Value::Map(m), true) => m.keys().map(|k| Value::String(k.clone())).collect(),
+                        (Value::Map(m), true) => {
+                            m.keys().map(|k| Value::String(k.clone())).collect()
+                        }
                         (v, _) => return Err(self.mismatch(*span, &v)),
                     };
                     for item in items {
@@ -580,7 +709,7 @@ impl<'a> Machine<'a> {
     /// `set` (with a value) or `remove` (without) at a place of the state.
     fn write(&mut self, place: &Place, value: Option<Value>) -> Result<()> {
         // Evaluate every key and index first: they read the state as it is.
-        let mut keys = Vec::with_capacity(place.segments.len());
+        let mut keys: smallvec::SmallVec<[Value; 4]> = smallvec::SmallVec::new();
         for seg in &place.segments {
             keys.push(match seg {
                 Segment::Field(i) => Value::Int(*i as i64),
@@ -589,7 +718,8 @@ impl<'a> Machine<'a> {
         }
         let span = place.span;
         let sources = self.sources;
-        let fault = |message: String| Error::evaluation(format!("{message} (at {})", sources.locate(span)));
+        let fault =
+            |message: String| Error::evaluation(format!("{message} (at {})", sources.locate(span)));
         let Value::Record(state) = &mut self.state else {
             return Err(fault("the model has no state".into()));
         };
@@ -614,14 +744,19 @@ impl<'a> Machine<'a> {
                         return Ok(());
                     }
                     slot = m.get_mut(&k).ok_or_else(|| {
-                        fault(format!("no key {} in the map to write into; create the entry first", quote(&k)))
+                        fault(format!(
+                            "no key {} in the map to write into; create the entry first",
+                            quote(&k)
+                        ))
                     })?;
                 }
                 (Segment::Index(_), Value::List(l), Value::Int(index)) => {
                     let l = Arc::make_mut(l);
                     let len = l.len();
                     let Some(i) = usize::try_from(index).ok().filter(|i| *i < len) else {
-                        return Err(fault(format!("index {index} is out of range for a list of {len} items")));
+                        return Err(fault(format!(
+                            "index {index} is out of range for a list of {len} items"
+                        )));
                     };
                     if is_last {
                         match value {
@@ -639,14 +774,21 @@ impl<'a> Machine<'a> {
                 }
                 _ => {
                     return Err(Error::Internal {
-                        message: format!("a checked place does not fit the state (at {})", sources.locate(span)),
+                        message: format!(
+                            "a checked place does not fit the state (at {})",
+                            sources.locate(span)
+                        ),
                     })
                 }
             }
         }
         match value {
             Some(v) => *slot = v,
-            None => return Err(fault("only a map entry or a list item can be removed".into())),
+            None => {
+                return Err(fault(
+                    "only a map entry or a list item can be removed".into(),
+                ))
+            }
         }
         Ok(())
     }

@@ -45,6 +45,53 @@ pub enum Expr {
     Macro(Box<Macro>),
 }
 
+impl Expr {
+    /// Rewrites the tree bottom-up: `f` may replace any node.
+    pub fn rewrite(&mut self, f: &mut impl FnMut(&Expr) -> Option<Expr>) {
+        match self {
+            Expr::Const(_)
+            | Expr::Local(_)
+            | Expr::StateField(_)
+            | Expr::State
+            | Expr::Now
+            | Expr::Meta => {}
+            Expr::List(items) => items.iter_mut().for_each(|e| e.rewrite(f)),
+            Expr::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+                k.rewrite(f);
+                v.rewrite(f);
+            }),
+            Expr::Record(_, fields) => fields.iter_mut().for_each(|e| e.rewrite(f)),
+            Expr::Interpolate(parts) => parts.iter_mut().for_each(|p| {
+                if let Part::Expr(e) = p {
+                    e.rewrite(f)
+                }
+            }),
+            Expr::Unary(_, e, _) | Expr::Field(e, _) => e.rewrite(f),
+            Expr::Binary(_, a, b, _)
+            | Expr::And(a, b)
+            | Expr::Or(a, b)
+            | Expr::MapGet(a, b, _)
+            | Expr::ListIndex(a, b, _) => {
+                a.rewrite(f);
+                b.rewrite(f);
+            }
+            Expr::Cond(a, b, c) => {
+                a.rewrite(f);
+                b.rewrite(f);
+                c.rewrite(f);
+            }
+            Expr::Call(_, args, _) => args.iter_mut().for_each(|e| e.rewrite(f)),
+            Expr::Macro(m) => {
+                m.target.rewrite(f);
+                m.body.rewrite(f);
+            }
+        }
+        if let Some(new) = f(self) {
+            *self = new;
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Part {
     Lit(String),
@@ -123,6 +170,10 @@ pub struct Macro {
     pub over_map: bool,
     pub target: Expr,
     pub slot: u32,
+    /// Over a map held in a stable place (a state field or a variable), the
+    /// slot that also receives each key's value: `m[k]` in the body reads it
+    /// instead of looking the key up again.
+    pub value_slot: Option<u32>,
     pub body: Expr,
     pub span: Span,
 }

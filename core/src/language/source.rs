@@ -119,7 +119,10 @@ mod tests {
 
     #[test]
     fn rendering_shows_the_line_and_a_caret() {
-        let map = SourceMap::new(&[Source::new("m.model", "model M {\n  query q(): int = cuont\n}\n")]);
+        let map = SourceMap::new(&[Source::new(
+            "m.model",
+            "model M {\n  query q(): int = cuont\n}\n",
+        )]);
         let at = 29;
         let text = map.render(&[Diag::new(Span::new(0, at, at + 5), "unknown name `cuont`")]);
         assert!(text.contains("m.model:2:20"), "{text}");
