@@ -8,6 +8,7 @@
 
 mod describe;
 pub mod domain;
+pub mod engine;
 pub mod error;
 pub mod language;
 pub mod limits;
@@ -16,6 +17,10 @@ pub mod types;
 pub mod value;
 
 pub use domain::{events_to_json, Command, Decision, Domain};
+pub use engine::{
+    Engine, EngineOptions, ExecuteOptions, ExecuteRequest, Executed, Loaded, StoredEvent,
+    StreamInfo,
+};
 pub use error::{Diagnostic, Error, Result};
 pub use language::eval::Event;
 pub use language::source::Source;
