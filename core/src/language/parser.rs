@@ -1625,8 +1625,11 @@ impl<'a> Parser<'a> {
         self.advance();
         self.skip_newlines();
         self.enter()?;
-        let name = self.ident("field or method name", Shape::Snake)?;
+        // Methods keep CEL's spelling (`startsWith`, `orValue`), so only a
+        // field must be snake_case.
+        let name = self.name_token("field or method name", "unit_price")?;
         if !self.at(&Tok::LParen) {
+            self.check_shape(&name, "field name", Shape::Snake);
             let span = target.span.to(name.span);
             return Ok(Expr {
                 kind: ExprKind::Field {
