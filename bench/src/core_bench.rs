@@ -129,6 +129,26 @@ pub fn run(quick: bool, only: Option<&str>) {
     let now = Some(eventfold::value::parse_timestamp("2026-11-28T09:30:00Z").unwrap());
     let len = if quick { 5_000 } else { 50_000 };
     let rounds = if quick { 2 } else { 5 };
+    if only == Some("profile") {
+        // The core alone at 100 todos, long enough for a profiler.
+        let w = mix(&domain, 100, len, 42, true);
+        let (core_state, _) = states(&domain, 100);
+        let ns = best(
+            200,
+            || core_state.clone(),
+            |mut state| {
+                for c in &w.core {
+                    state = domain
+                        .decide("Todos", state, c, now)
+                        .expect("accepted")
+                        .state;
+                }
+                (w.core.len(), state)
+            },
+        );
+        println!("core at 100 todos: {ns:.0} ns per command");
+        return;
+    }
     for hot in [false, true] {
         if only == Some("clear") {
             break;

@@ -161,6 +161,13 @@ impl Error {
     }
 }
 
+/// The evaluator boxes its errors to keep results small; `?` unboxes them.
+impl From<Box<Error>> for Error {
+    fn from(e: Box<Error>) -> Error {
+        *e
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

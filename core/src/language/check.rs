@@ -76,13 +76,12 @@ struct Scope<'p> {
 
 impl<'p> Scope<'p> {
     fn new(place: Place, params: &'p [FieldType]) -> Self {
-        let n = params.len() as u32;
         Scope {
             place,
             params,
             locals: Vec::new(),
-            next_slot: n,
-            frame_size: n,
+            next_slot: 0,
+            frame_size: 0,
         }
     }
 
@@ -1178,7 +1177,7 @@ impl<'d> ModelChecker<'d> {
             return (ir::Expr::Local(l.slot), l.ty.clone());
         }
         if let Some(i) = scope.params.iter().position(|p| &*p.name == name) {
-            return (ir::Expr::Local(i as u32), scope.params[i].ty.clone());
+            return (ir::Expr::Param(i as u32), scope.params[i].ty.clone());
         }
         let sees_state = scope.place != Place::Default;
         if sees_state {
@@ -1758,7 +1757,10 @@ impl<'d> ModelChecker<'d> {
         let (mut body, bt) = self.expr(scope, &args[1]);
         // `m.filter(k, m[k].done)`: bind each key's value as well, so the
         // body does not look it up again (the map cannot change meanwhile).
-        let stable = matches!(t, ir::Expr::StateField(_) | ir::Expr::Local(_));
+        let stable = matches!(
+            t,
+            ir::Expr::StateField(_) | ir::Expr::Local(_) | ir::Expr::Param(_)
+        );
         let mut value_slot = None;
         if over_map && stable {
             let vslot = scope.next_slot;
@@ -1812,7 +1814,8 @@ impl<'d> ModelChecker<'d> {
 fn same_place(a: &ir::Expr, b: &ir::Expr) -> bool {
     match (a, b) {
         (ir::Expr::StateField(x), ir::Expr::StateField(y))
-        | (ir::Expr::Local(x), ir::Expr::Local(y)) => x == y,
+        | (ir::Expr::Local(x), ir::Expr::Local(y))
+        | (ir::Expr::Param(x), ir::Expr::Param(y)) => x == y,
         _ => false,
     }
 }

@@ -18,7 +18,9 @@ use crate::error::Error;
 use crate::limits::Limits;
 use crate::value::{parse_timestamp, Fields, Map, Str, Value};
 
-type Result<T> = std::result::Result<T, Error>;
+/// Errors are boxed inside the evaluator: they are rare, and a small
+/// `Result` keeps every `eval` return cheap.
+pub(crate) type Result<T> = std::result::Result<T, Box<Error>>;
 
 /// An event as propose makes it and accept takes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +37,8 @@ pub(crate) struct Machine<'a> {
     pub limits: &'a Limits,
     pub state: Value,
     pub frame: smallvec::SmallVec<[Value; 8]>,
+    /// The record of the running handler's params.
+    pub args: Value,
     pub now: Option<jiff::Timestamp>,
     pub meta: Value,
     pub steps: u64,
@@ -49,6 +53,7 @@ impl<'a> Machine<'a> {
             limits,
             state,
             frame: smallvec::SmallVec::new(),
+            args: Value::Null,
             now: None,
             meta: Value::Map(Map::new()),
             steps: 0,
@@ -56,30 +61,38 @@ impl<'a> Machine<'a> {
         }
     }
 
-    /// Fills the frame: the record's fields first, then room for variables.
+    /// Enters a handler: its params, and room for its variables.
     pub fn enter(&mut self, args: &Value, frame_size: u32) {
+        self.args = args.clone();
         self.frame.clear();
-        if let Value::Record(r) = args {
-            self.frame.extend(r.fields.iter().cloned());
-        }
         self.frame.resize(frame_size as usize, Value::Null);
     }
 
-    fn fault(&self, span: Span, message: impl std::fmt::Display) -> Error {
-        Error::evaluation(format!("{message} (at {})", self.sources.locate(span)))
+    fn param(&self, index: u32) -> &Value {
+        match &self.args {
+            Value::Record(r) => &r.fields[index as usize],
+            _ => &Value::Null,
+        }
+    }
+
+    fn fault(&self, span: Span, message: impl std::fmt::Display) -> Box<Error> {
+        Box::new(Error::evaluation(format!(
+            "{message} (at {})",
+            self.sources.locate(span)
+        )))
     }
 
     #[inline]
     fn step(&mut self) -> Result<()> {
         self.steps += 1;
         if self.steps > self.limits.max_steps {
-            return Err(Error::limit(
+            return Err(Box::new(Error::limit(
                 "max_steps",
                 format!(
                     "the evaluation took more than {} steps; simplify the model or raise the limit",
                     self.limits.max_steps
                 ),
-            ));
+            )));
         }
         Ok(())
     }
@@ -96,6 +109,7 @@ impl<'a> Machine<'a> {
         Ok(match expr {
             Expr::Const(v) => v.clone(),
             Expr::Local(slot) => self.frame[*slot as usize].clone(),
+            Expr::Param(index) => self.param(*index).clone(),
             Expr::StateField(index) => self.state_field(*index).clone(),
             Expr::State => self.state.clone(),
             Expr::Now => self.now.map_or(Value::Null, Value::Timestamp),
@@ -151,6 +165,10 @@ impl<'a> Machine<'a> {
                 }
             }
             Expr::Binary(Binary::InMap, l, r, span) => {
+                if let (Some(Value::String(k)), Some(Value::Map(m))) = (self.read(l), self.read(r))
+                {
+                    return Ok(Value::Bool(m.contains_key(k)));
+                }
                 let key = self.eval(l)?;
                 match (&key, self.read(r)) {
                     (Value::String(k), Some(Value::Map(m))) => Value::Bool(m.contains_key(k)),
@@ -187,6 +205,9 @@ impl<'a> Machine<'a> {
                 },
             },
             Expr::MapGet(target, key, span) => {
+                if let Some(v) = self.read(expr) {
+                    return Ok(v.clone());
+                }
                 let k = self.eval(key)?;
                 if let (Some(Value::Map(m)), Value::String(k)) = (self.read(target), &k) {
                     if let Some(v) = m.get(k) {
@@ -232,7 +253,7 @@ impl<'a> Machine<'a> {
                 }
             }
             Expr::Call(builtin, args, span) => {
-                let mut values = Vec::with_capacity(args.len());
+                let mut values: smallvec::SmallVec<[Value; 3]> = smallvec::SmallVec::new();
                 for a in args {
                     values.push(self.eval(a)?);
                 }
@@ -245,11 +266,13 @@ impl<'a> Machine<'a> {
     /// A value that is already stored (a variable, the state, a field of
     /// them), read by reference so that reading a field or a map entry does
     /// not clone the record or map around it.
-    fn read(&self, e: &Expr) -> Option<&Value> {
+    fn read<'s>(&'s self, e: &'s Expr) -> Option<&'s Value> {
         match e {
             Expr::Local(slot) => self.frame.get(*slot as usize),
+            Expr::Param(index) => Some(self.param(*index)),
             Expr::StateField(index) => Some(self.state_field(*index)),
             Expr::State => Some(&self.state),
+            Expr::Const(v) => Some(v),
             Expr::Field(target, index) => match self.read(target)? {
                 Value::Record(r) => r.fields.get(*index as usize),
                 _ => None,
@@ -258,36 +281,31 @@ impl<'a> Machine<'a> {
                 let Value::Map(m) = self.read(target)? else {
                     return None;
                 };
-                let key = match &**key {
-                    Expr::Const(k) => k,
-                    Expr::Local(slot) => self.frame.get(*slot as usize)?,
-                    _ => return None,
-                };
-                m.get(key.as_str()?)
+                m.get(self.read(key)?.as_str()?)
             }
             _ => None,
         }
     }
 
-    fn mismatch(&self, span: Span, v: &Value) -> Error {
-        Error::Internal {
+    fn mismatch(&self, span: Span, v: &Value) -> Box<Error> {
+        Box::new(Error::Internal {
             message: format!(
                 "a checked expression produced an unexpected {} (at {})",
                 kind(v),
                 self.sources.locate(span)
             ),
-        }
+        })
     }
 
     fn check_len(&self, len: usize) -> Result<()> {
         if len > self.limits.max_value_size {
-            return Err(Error::limit(
+            return Err(Box::new(Error::limit(
                 "max_value_size",
                 format!(
                     "a string or list grew past {} bytes or items",
                     self.limits.max_value_size
                 ),
-            ));
+            )));
         }
         Ok(())
     }
@@ -378,8 +396,14 @@ impl<'a> Machine<'a> {
         })
     }
 
-    fn call(&mut self, builtin: &Builtin, mut args: Vec<Value>, span: Span) -> Result<Value> {
-        let arg = |args: &mut Vec<Value>, i: usize| std::mem::take(&mut args[i]);
+    fn call(
+        &mut self,
+        builtin: &Builtin,
+        mut args: smallvec::SmallVec<[Value; 3]>,
+        span: Span,
+    ) -> Result<Value> {
+        let arg =
+            |args: &mut smallvec::SmallVec<[Value; 3]>, i: usize| std::mem::take(&mut args[i]);
         let text = |v: &Value| -> Str {
             match v {
                 Value::String(s) => s.clone(),
@@ -629,10 +653,10 @@ impl<'a> Machine<'a> {
                             Value::String(s) => s.to_string(),
                             _ => String::new(),
                         };
-                        return Err(Error::Rejected {
+                        return Err(Box::new(Error::Rejected {
                             reason: reason.as_ref().map(|r| r.to_string()),
                             message,
-                        });
+                        }));
                     }
                 }
                 Stmt::Emit {
@@ -641,14 +665,14 @@ impl<'a> Machine<'a> {
                     span,
                 } => {
                     if self.events.len() >= self.limits.max_events {
-                        return Err(Error::limit(
+                        return Err(Box::new(Error::limit(
                             "max_events",
                             format!(
                                 "a command emitted more than {} events (at {})",
                                 self.limits.max_events,
                                 self.sources.locate(*span)
                             ),
-                        ));
+                        )));
                     }
                     let handler = &self.model.events[*event];
                     let mut values = Fields::with_capacity(fields.len());
@@ -718,8 +742,12 @@ impl<'a> Machine<'a> {
         }
         let span = place.span;
         let sources = self.sources;
-        let fault =
-            |message: String| Error::evaluation(format!("{message} (at {})", sources.locate(span)));
+        let fault = |message: String| {
+            Box::new(Error::evaluation(format!(
+                "{message} (at {})",
+                sources.locate(span)
+            )))
+        };
         let Value::Record(state) = &mut self.state else {
             return Err(fault("the model has no state".into()));
         };
@@ -773,12 +801,12 @@ impl<'a> Machine<'a> {
                     return Err(fault("cannot write into null".into()));
                 }
                 _ => {
-                    return Err(Error::Internal {
+                    return Err(Box::new(Error::Internal {
                         message: format!(
                             "a checked place does not fit the state (at {})",
                             sources.locate(span)
                         ),
-                    })
+                    }))
                 }
             }
         }

@@ -16,8 +16,11 @@ use crate::value::{Shape, Str, Value};
 #[derive(Debug, Clone)]
 pub enum Expr {
     Const(Value),
-    /// A param, `let`, loop or macro variable: a slot of the frame.
+    /// A `let`, loop or macro variable: a slot of the frame.
     Local(u32),
+    /// A param of the command, event or query, by index: read from the data
+    /// record itself, so entering a handler copies nothing.
+    Param(u32),
     /// A field of the state, by index.
     StateField(u32),
     /// The whole state (`state`).
@@ -51,6 +54,7 @@ impl Expr {
         match self {
             Expr::Const(_)
             | Expr::Local(_)
+            | Expr::Param(_)
             | Expr::StateField(_)
             | Expr::State
             | Expr::Now
@@ -238,7 +242,7 @@ pub struct Handler {
     /// The shape of the `data` record.
     pub shape: Arc<Shape>,
     pub body: Vec<Stmt>,
-    /// Slots: the params first, then every variable of the body.
+    /// Slots for the variables of the body (params are read from the data).
     pub frame_size: u32,
     /// Events a command may emit, in the order they first appear.
     pub emits: Vec<Str>,
@@ -282,11 +286,18 @@ pub struct Model {
 
 impl Model {
     pub fn command(&self, name: &str) -> Option<&Handler> {
-        self.commands.iter().find(|c| &*c.name == name)
+        // Names made by the core share the handler's string: try the pointer first.
+        self.commands
+            .iter()
+            .find(|c| std::ptr::eq(&*c.name, name))
+            .or_else(|| self.commands.iter().find(|c| &*c.name == name))
     }
 
     pub fn event_index(&self, name: &str) -> Option<usize> {
-        self.events.iter().position(|e| &*e.name == name)
+        self.events
+            .iter()
+            .position(|e| std::ptr::eq(&*e.name, name))
+            .or_else(|| self.events.iter().position(|e| &*e.name == name))
     }
 
     pub fn query(&self, name: &str) -> Option<&Query> {
