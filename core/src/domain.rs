@@ -317,7 +317,7 @@ impl Domain {
         machine.enter(&command.data, handler.frame_size);
         if let Err(e) = machine.run(&handler.body) {
             *state = machine.state;
-            return Err(e);
+            return Err(*e);
         }
         let events = std::mem::take(&mut machine.events);
         if events.is_empty() && m.invariants.is_empty() {
@@ -392,7 +392,7 @@ impl Domain {
         let inner = &self.inner;
         let mut machine = Machine::new(m, &inner.sources, &inner.limits, state.clone());
         machine.enter(&args, q.frame_size);
-        machine.eval(&q.body)
+        Ok(machine.eval(&q.body)?)
     }
 
     // ---- the same verbs over JSON text, for the CLI and the bindings ----
