@@ -130,12 +130,16 @@ pub(crate) fn markdown(describe: &Json) -> String {
         let enums = arr(&m, "enums");
         if !records.is_empty() || !enums.is_empty() {
             out.push_str("### Types\n\n");
+            let lead = |j: &Json| match doc(j) {
+                d if d.is_empty() => String::new(),
+                d => format!(" — {d}"),
+            };
             for r in &records {
+                let fields = params(&arr(r, "fields"));
                 out.push_str(&format!(
-                    "- **{}** — {} Fields: {}.\n",
+                    "- **{}**{}: a record of {fields}.\n",
                     text(&r["name"]),
-                    doc(r),
-                    params(&arr(r, "fields"))
+                    lead(r)
                 ));
             }
             for e in &enums {
@@ -144,9 +148,9 @@ pub(crate) fn markdown(describe: &Json) -> String {
                     .map(|x| format!("`{}`", text(&x["name"])))
                     .collect();
                 out.push_str(&format!(
-                    "- **{}** — {} One of {}.\n",
+                    "- **{}**{}: one of {}.\n",
                     text(&e["name"]),
-                    doc(e),
+                    lead(e),
                     members.join(", ")
                 ));
             }
