@@ -1,1 +1,756 @@
-//! placeholder: being written
+//! The C ABI of eventfold, and the ground the PHP and Ruby packages stand on.
+//!
+//! Every function returns an `int` status (`EVENTFOLD_OK`, or one
+//! `EVENTFOLD_ERR_*` per error code) and writes JSON text to `*out`: the
+//! result on success, `{code, message, ...}` on failure. The caller owns that
+//! string and frees it with `eventfold_string_free`.
+//!
+//! The header `include/eventfold.h` is generated from this file by cbindgen
+//! (`cbindgen.toml`); the test `header_is_current` fails when it is stale.
+
+// An FFI crate cannot avoid raw pointers: this is the one crate of the
+// workspace that may use `unsafe`, each use next to the NULL check it needs.
+#![allow(unsafe_code)]
+
+use std::ffi::{c_char, c_int, CStr, CString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use eventfold::{Domain, Engine, EngineOptions, Error, Source};
+use serde_json::Value as Json;
+
+/// What every function returns: `EVENTFOLD_OK`, or the error code of the
+/// JSON written to `*out` (one status per code of MODEL-LANGUAGE.md §9).
+#[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum eventfold_status {
+    EVENTFOLD_OK = 0,
+    /// A `reject` fired, or an invariant failed: `reason`, `message`.
+    EVENTFOLD_ERR_REJECTED = 1,
+    /// Input is not JSON; also a NULL pointer or text that is not UTF-8.
+    EVENTFOLD_ERR_INVALID_JSON = 2,
+    /// A command (or a query's arguments) of the wrong shape: `path`.
+    EVENTFOLD_ERR_INVALID_COMMAND = 3,
+    EVENTFOLD_ERR_UNKNOWN_COMMAND = 4,
+    /// An event of the wrong shape given to accept or replay: `path`.
+    EVENTFOLD_ERR_INVALID_EVENT = 5,
+    EVENTFOLD_ERR_UNKNOWN_EVENT = 6,
+    EVENTFOLD_ERR_UNKNOWN_MODEL = 7,
+    EVENTFOLD_ERR_UNKNOWN_QUERY = 8,
+    /// The model does not compile: `diagnostics`.
+    EVENTFOLD_ERR_MODEL_ERROR = 9,
+    EVENTFOLD_ERR_EVALUATION_ERROR = 10,
+    /// An append lost a race: `expected`, `actual`.
+    EVENTFOLD_ERR_VERSION_CONFLICT = 11,
+    /// Input or work past a limit: `limit`.
+    EVENTFOLD_ERR_LIMIT_EXCEEDED = 12,
+    /// The store failed, or the engine is closed.
+    EVENTFOLD_ERR_STORE_ERROR = 13,
+    /// A bug in eventfold (a caught panic); please report it.
+    EVENTFOLD_ERR_INTERNAL = 14,
+}
+
+fn status_of(e: &Error) -> eventfold_status {
+    use eventfold_status::*;
+    match e {
+        Error::Rejected { .. } => EVENTFOLD_ERR_REJECTED,
+        Error::InvalidJson { .. } => EVENTFOLD_ERR_INVALID_JSON,
+        Error::InvalidCommand { .. } => EVENTFOLD_ERR_INVALID_COMMAND,
+        Error::UnknownCommand { .. } => EVENTFOLD_ERR_UNKNOWN_COMMAND,
+        Error::InvalidEvent { .. } => EVENTFOLD_ERR_INVALID_EVENT,
+        Error::UnknownEvent { .. } => EVENTFOLD_ERR_UNKNOWN_EVENT,
+        Error::UnknownModel { .. } => EVENTFOLD_ERR_UNKNOWN_MODEL,
+        Error::UnknownQuery { .. } => EVENTFOLD_ERR_UNKNOWN_QUERY,
+        Error::ModelError { .. } => EVENTFOLD_ERR_MODEL_ERROR,
+        Error::EvaluationError { .. } => EVENTFOLD_ERR_EVALUATION_ERROR,
+        Error::VersionConflict { .. } => EVENTFOLD_ERR_VERSION_CONFLICT,
+        Error::LimitExceeded { .. } => EVENTFOLD_ERR_LIMIT_EXCEEDED,
+        Error::StoreError { .. } => EVENTFOLD_ERR_STORE_ERROR,
+        Error::Internal { .. } => EVENTFOLD_ERR_INTERNAL,
+    }
+}
+
+/// A compiled domain. Immutable: share it between threads freely. Free it
+/// with `eventfold_domain_free`; engines opened on it keep their own copy.
+#[allow(non_camel_case_types)]
+#[derive(Debug)]
+pub struct eventfold_domain {
+    domain: Domain,
+}
+
+/// A domain over an event store. Any number of threads may call it at once.
+/// After `eventfold_engine_close` every call fails with
+/// `EVENTFOLD_ERR_STORE_ERROR`; the handle stays valid until
+/// `eventfold_engine_free`.
+#[allow(non_camel_case_types)]
+#[derive(Debug)]
+pub struct eventfold_engine {
+    engine: Engine,
+    closed: AtomicBool,
+}
+
+// ---- the edge: pointers in, JSON out ----
+
+/// A required C string argument, checked for NULL and UTF-8.
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string that outlives `'a`.
+unsafe fn text<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, Error> {
+    if ptr.is_null() {
+        return Err(bad_arg(format!("`{name}` is NULL")));
+    }
+    // SAFETY: non-NULL and NUL-terminated by the caller's contract.
+    let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
+    std::str::from_utf8(bytes).map_err(|e| {
+        bad_arg(format!(
+            "`{name}` is not valid UTF-8 (bad byte at offset {})",
+            e.valid_up_to()
+        ))
+    })
+}
+
+/// An optional C string argument: NULL means absent.
+///
+/// # Safety
+/// As [`text`].
+unsafe fn opt_text<'a>(ptr: *const c_char, name: &str) -> Result<Option<&'a str>, Error> {
+    if ptr.is_null() {
+        Ok(None)
+    } else {
+        // SAFETY: forwarded contract.
+        unsafe { text(ptr, name) }.map(Some)
+    }
+}
+
+fn bad_arg(message: String) -> Error {
+    Error::InvalidJson { message }
+}
+
+/// # Safety
+/// `ptr` is NULL or a live handle from `eventfold_domain_compile`.
+unsafe fn domain_ref<'a>(ptr: *const eventfold_domain) -> Result<&'a Domain, Error> {
+    // SAFETY: NULL checked; otherwise a live handle by contract.
+    unsafe { ptr.as_ref() }
+        .map(|d| &d.domain)
+        .ok_or_else(|| bad_arg("`domain` is NULL".into()))
+}
+
+/// # Safety
+/// `ptr` is NULL or a live handle from `eventfold_engine_open`.
+unsafe fn engine_ref<'a>(ptr: *const eventfold_engine) -> Result<&'a Engine, Error> {
+    // SAFETY: NULL checked; otherwise a live handle by contract.
+    let handle = unsafe { ptr.as_ref() }.ok_or_else(|| bad_arg("`engine` is NULL".into()))?;
+    if handle.closed.load(Ordering::Acquire) {
+        return Err(Error::StoreError {
+            message: "the engine is closed".into(),
+        });
+    }
+    Ok(&handle.engine)
+}
+
+fn into_c(s: String) -> *mut c_char {
+    // JSON escapes NUL, so this fails only on a bug; say so rather than abort.
+    CString::new(s)
+        .unwrap_or_else(|_| {
+            CString::new(r#"{"code":"internal","message":"a string held a NUL byte"}"#)
+                .expect("literal has no NUL")
+        })
+        .into_raw()
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    format!("a panic was caught at the C boundary: {what}")
+}
+
+/// Runs `body` with panics caught, writes its JSON (or NULL) or its error
+/// to `*out`, and returns the status.
+///
+/// # Safety
+/// `out` is NULL or writable.
+unsafe fn run(
+    out: *mut *mut c_char,
+    body: impl FnOnce() -> Result<Option<String>, Error>,
+) -> c_int {
+    if out.is_null() {
+        // Nowhere to put the result or the error: refuse to do the work.
+        return eventfold_status::EVENTFOLD_ERR_INVALID_JSON as c_int;
+    }
+    // SAFETY: `out` is non-NULL and writable by contract; cleared first so
+    // that a caller never frees a stale pointer.
+    unsafe { *out = std::ptr::null_mut() };
+    let result = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|payload| {
+        Err(Error::Internal {
+            message: panic_message(&*payload),
+        })
+    });
+    let (status, text) = match result {
+        Ok(text) => (eventfold_status::EVENTFOLD_OK, text.map(into_c)),
+        Err(e) => (status_of(&e), Some(into_c(e.to_json().to_string()))),
+    };
+    // SAFETY: as above.
+    unsafe { *out = text.unwrap_or(std::ptr::null_mut()) };
+    status as c_int
+}
+
+/// Writes a new handle to `*slot` (NULL on failure).
+///
+/// # Safety
+/// `slot` is NULL or writable.
+unsafe fn put<T>(slot: *mut *mut T, value: Option<T>) {
+    if !slot.is_null() {
+        let ptr = value.map_or(std::ptr::null_mut(), |v| Box::into_raw(Box::new(v)));
+        // SAFETY: non-NULL and writable by contract.
+        unsafe { *slot = ptr };
+    }
+}
+
+// ---- strings and versions ----
+
+/// Frees a string written to `*out` by any function of this library.
+/// NULL is a no-op. Never pass it a string from anywhere else.
+///
+/// # Safety
+/// `s` is NULL or a string from this library, not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_string_free(s: *mut c_char) {
+    if !s.is_null() {
+        // SAFETY: `s` came from `CString::into_raw` by contract.
+        let _ = catch_unwind(|| drop(unsafe { CString::from_raw(s) }));
+    }
+}
+
+/// The library's version, e.g. `"0.1.0"`. A static string: do not free it.
+#[no_mangle]
+pub extern "C" fn eventfold_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// The error code that a status stands for (`"rejected"`, ...), `"ok"` for
+/// 0, or NULL for a number that is no status. A static string: do not
+/// free it.
+#[no_mangle]
+pub extern "C" fn eventfold_status_code(status: c_int) -> *const c_char {
+    const CODES: [&str; 15] = [
+        "ok\0",
+        "rejected\0",
+        "invalid_json\0",
+        "invalid_command\0",
+        "unknown_command\0",
+        "invalid_event\0",
+        "unknown_event\0",
+        "unknown_model\0",
+        "unknown_query\0",
+        "model_error\0",
+        "evaluation_error\0",
+        "version_conflict\0",
+        "limit_exceeded\0",
+        "store_error\0",
+        "internal\0",
+    ];
+    usize::try_from(status)
+        .ok()
+        .and_then(|i| CODES.get(i))
+        .map_or(std::ptr::null(), |s| s.as_ptr().cast())
+}
+
+// ---- Domain: pure, no store ----
+
+/// Compiles model files into a domain. `sources` is a JSON array
+/// `[{"name": "todos.model", "text": "model Todos { ... }"}, ...]`; the
+/// names appear in diagnostics. On success `*domain` is the new handle and
+/// `*out` is NULL; on failure `*domain` is NULL and `*out` the error
+/// (`model_error` carries every diagnostic).
+///
+/// # Safety
+/// Pointers are NULL or valid; `sources` is NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_domain_compile(
+    sources: *const c_char,
+    domain: *mut *mut eventfold_domain,
+    out: *mut *mut c_char,
+) -> c_int {
+    // SAFETY: NULL is checked before every write.
+    unsafe { put(domain, None) };
+    unsafe {
+        run(out, || {
+            if domain.is_null() {
+                return Err(bad_arg("`domain` (the handle to write) is NULL".into()));
+            }
+            let compiled = Domain::compile(&parse_sources(text(sources, "sources")?)?)?;
+            put(domain, Some(eventfold_domain { domain: compiled }));
+            Ok(None)
+        })
+    }
+}
+
+fn parse_sources(text: &str) -> Result<Vec<Source>, Error> {
+    let shape =
+        || bad_arg(r#"`sources` must be a JSON array of {"name": ..., "text": ...}"#.into());
+    let json: Json = serde_json::from_str(text).map_err(|e| bad_arg(format!("`sources`: {e}")))?;
+    let Json::Array(items) = json else {
+        return Err(shape());
+    };
+    items
+        .into_iter()
+        .map(|item| match item {
+            Json::Object(mut o) => match (o.remove("name"), o.remove("text")) {
+                (Some(Json::String(name)), Some(Json::String(text))) if o.is_empty() => {
+                    Ok(Source::new(name, text))
+                }
+                _ => Err(shape()),
+            },
+            _ => Err(shape()),
+        })
+        .collect()
+}
+
+/// Frees a domain. NULL is a no-op.
+///
+/// # Safety
+/// `domain` is NULL or a handle not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_domain_free(domain: *mut eventfold_domain) {
+    if !domain.is_null() {
+        // SAFETY: from `Box::into_raw` in `eventfold_domain_compile`.
+        let _ = catch_unwind(|| drop(unsafe { Box::from_raw(domain) }));
+    }
+}
+
+/// The names of the domain's models: `["Todos", ...]`.
+///
+/// # Safety
+/// Pointers are NULL or valid.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_domain_models(
+    domain: *const eventfold_domain,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let models = domain_ref(domain)?.models();
+            Ok(Some(serde_json::to_string(&models).map_err(internal)?))
+        })
+    }
+}
+
+/// The whole ubiquitous language as JSON: each model with its state,
+/// records, enums, commands (params, events, rejections), events, queries,
+/// invariants and docs.
+///
+/// # Safety
+/// Pointers are NULL or valid.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_domain_describe(
+    domain: *const eventfold_domain,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe { run(out, || Ok(Some(domain_ref(domain)?.describe().to_string()))) }
+}
+
+/// The state of a new stream of `model`.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_domain_initial_state(
+    domain: *const eventfold_domain,
+    model: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let d = domain_ref(domain)?;
+            Ok(Some(d.initial_state_json(text(model, "model")?)?))
+        })
+    }
+}
+
+/// Runs a command on a state: `*out` is the JSON array of its events, or a
+/// `rejected` error. `state` NULL means the initial state; `command` is
+/// `{"type", "data", "id"?, "metadata"?}`; `now` (RFC 3339, NULL: the
+/// clock) is the time the model sees.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_domain_propose(
+    domain: *const eventfold_domain,
+    model: *const c_char,
+    state: *const c_char,
+    command: *const c_char,
+    now: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let d = domain_ref(domain)?;
+            Ok(Some(d.propose_json(
+                text(model, "model")?,
+                opt_text(state, "state")?,
+                text(command, "command")?,
+                opt_text(now, "now")?,
+            )?))
+        })
+    }
+}
+
+/// The state after one event (`{"type", "data"}`); `state` NULL means the
+/// initial state.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_domain_accept(
+    domain: *const eventfold_domain,
+    model: *const c_char,
+    state: *const c_char,
+    event: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let d = domain_ref(domain)?;
+            Ok(Some(d.accept_json(
+                text(model, "model")?,
+                opt_text(state, "state")?,
+                text(event, "event")?,
+            )?))
+        })
+    }
+}
+
+/// The state after a JSON array of events, folded in order over `state`
+/// (NULL: the initial state).
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_domain_replay(
+    domain: *const eventfold_domain,
+    model: *const c_char,
+    events: *const c_char,
+    state: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let d = domain_ref(domain)?;
+            Ok(Some(d.replay_json(
+                text(model, "model")?,
+                text(events, "events")?,
+                opt_text(state, "state")?,
+            )?))
+        })
+    }
+}
+
+/// The value of the query `name` on a state (NULL: the initial state);
+/// `args` is a JSON object of its params (NULL: none).
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_domain_query(
+    domain: *const eventfold_domain,
+    model: *const c_char,
+    state: *const c_char,
+    name: *const c_char,
+    args: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let d = domain_ref(domain)?;
+            Ok(Some(d.query_json(
+                text(model, "model")?,
+                opt_text(state, "state")?,
+                text(name, "name")?,
+                opt_text(args, "args")?,
+            )?))
+        })
+    }
+}
+
+// ---- Engine: a domain over a store ----
+
+/// Opens an engine on a store: `"memory:"`, or `"sqlite:PATH"` (add
+/// `?synchronous=normal` to trade the durability of the last transactions
+/// for speed). `options` (NULL: defaults) is `{"cache_capacity",
+/// "snapshot_every", "max_attempts"}`, each optional. The engine keeps its
+/// own reference to the domain. On success `*engine` is the new handle and
+/// `*out` NULL; on failure `*engine` is NULL and `*out` the error.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_engine_open(
+    store: *const c_char,
+    domain: *const eventfold_domain,
+    options: *const c_char,
+    engine: *mut *mut eventfold_engine,
+    out: *mut *mut c_char,
+) -> c_int {
+    // SAFETY: NULL is checked before every write.
+    unsafe { put(engine, None) };
+    unsafe {
+        run(out, || {
+            if engine.is_null() {
+                return Err(bad_arg("`engine` (the handle to write) is NULL".into()));
+            }
+            let store = text(store, "store")?;
+            let d = domain_ref(domain)?.clone();
+            let options = engine_options(opt_text(options, "options")?)?;
+            let opened = Engine::open(store, d, options)?;
+            put(
+                engine,
+                Some(eventfold_engine {
+                    engine: opened,
+                    closed: AtomicBool::new(false),
+                }),
+            );
+            Ok(None)
+        })
+    }
+}
+
+fn engine_options(text: Option<&str>) -> Result<EngineOptions, Error> {
+    let mut options = EngineOptions::default();
+    let Some(text) = text else {
+        return Ok(options);
+    };
+    let json: Json = serde_json::from_str(text).map_err(|e| bad_arg(format!("`options`: {e}")))?;
+    let Json::Object(map) = json else {
+        return Err(bad_arg("`options` must be a JSON object".into()));
+    };
+    for (key, value) in map {
+        let n = value.as_u64().ok_or_else(|| {
+            bad_arg(format!(
+                "option `{key}` must be a non-negative integer, not {value}"
+            ))
+        })?;
+        let too_big = || bad_arg(format!("option `{key}` is too large: {n}"));
+        match key.as_str() {
+            "cache_capacity" => options.cache_capacity = usize::try_from(n).map_err(|_| too_big())?,
+            "snapshot_every" => options.snapshot_every = n,
+            "max_attempts" => options.max_attempts = u32::try_from(n).map_err(|_| too_big())?,
+            _ => {
+                return Err(bad_arg(format!(
+                    "unknown option `{key}`; the options are `cache_capacity`, `snapshot_every` and `max_attempts`"
+                )))
+            }
+        }
+    }
+    Ok(options)
+}
+
+/// Runs a command on the stream `model-id` and appends its events
+/// atomically. `options` (NULL: none) is `{"expected_version",
+/// "command_id", "metadata", "now", "correlation_id", "causation_id"}`.
+/// `*out` is `{"stream", "version", "events": [...]}`. May block on the
+/// store.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_engine_execute(
+    engine: *const eventfold_engine,
+    model: *const c_char,
+    id: *const c_char,
+    command: *const c_char,
+    options: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let e = engine_ref(engine)?;
+            Ok(Some(e.execute_json(
+                text(model, "model")?,
+                text(id, "id")?,
+                text(command, "command")?,
+                opt_text(options, "options")?,
+            )?))
+        })
+    }
+}
+
+/// Many commands in one transaction, all appended or none: `requests` is
+/// `[{"model", "id", "command", "options"?}, ...]`; `*out` an array of what
+/// `eventfold_engine_execute` gives.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_engine_execute_many(
+    engine: *const eventfold_engine,
+    requests: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let e = engine_ref(engine)?;
+            Ok(Some(e.execute_many_json(text(requests, "requests")?)?))
+        })
+    }
+}
+
+/// The current state of the stream `model-id`: `{"state", "version"}`.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_engine_load(
+    engine: *const eventfold_engine,
+    model: *const c_char,
+    id: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let e = engine_ref(engine)?;
+            Ok(Some(e.load_json(text(model, "model")?, text(id, "id")?)?))
+        })
+    }
+}
+
+/// A query on the current state of the stream `model-id`; `args` NULL:
+/// none.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_engine_query(
+    engine: *const eventfold_engine,
+    model: *const c_char,
+    id: *const c_char,
+    name: *const c_char,
+    args: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let e = engine_ref(engine)?;
+            Ok(Some(e.query_json(
+                text(model, "model")?,
+                text(id, "id")?,
+                text(name, "name")?,
+                opt_text(args, "args")?,
+            )?))
+        })
+    }
+}
+
+/// The stored events of one stream (`"Model-id"`), in order. `options`
+/// (NULL: all) is `{"from_version", "limit"}`.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_engine_read_stream(
+    engine: *const eventfold_engine,
+    stream: *const c_char,
+    options: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let e = engine_ref(engine)?;
+            Ok(Some(e.read_stream_json(
+                text(stream, "stream")?,
+                opt_text(options, "options")?,
+            )?))
+        })
+    }
+}
+
+/// Every stored event, in global order. `options` (NULL: all) is
+/// `{"from_position", "limit"}`.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_engine_read_all(
+    engine: *const eventfold_engine,
+    options: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let e = engine_ref(engine)?;
+            Ok(Some(e.read_all_json(opt_text(options, "options")?)?))
+        })
+    }
+}
+
+/// The streams with their versions: `[{"stream", "version"}, ...]`.
+/// `options` (NULL: every model) is `{"model"}`.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_engine_streams(
+    engine: *const eventfold_engine,
+    options: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let e = engine_ref(engine)?;
+            Ok(Some(e.streams_json(opt_text(options, "options")?)?))
+        })
+    }
+}
+
+/// Closes the store. Every later call on the handle fails with
+/// `EVENTFOLD_ERR_STORE_ERROR`; closing twice is fine. `*out` is NULL on
+/// success. The handle still needs `eventfold_engine_free`.
+///
+/// # Safety
+/// Pointers are NULL or valid.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_engine_close(
+    engine: *const eventfold_engine,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            // SAFETY: NULL checked; otherwise a live handle by contract.
+            let handle = engine
+                .as_ref()
+                .ok_or_else(|| bad_arg("`engine` is NULL".into()))?;
+            if !handle.closed.swap(true, Ordering::AcqRel) {
+                handle.engine.close()?;
+            }
+            Ok(None)
+        })
+    }
+}
+
+/// Frees an engine, closing it first if needed. NULL is a no-op. No other
+/// thread may be using it.
+///
+/// # Safety
+/// `engine` is NULL or a handle not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_engine_free(engine: *mut eventfold_engine) {
+    if !engine.is_null() {
+        // SAFETY: from `Box::into_raw` in `eventfold_engine_open`.
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            let handle = unsafe { Box::from_raw(engine) };
+            if !handle.closed.swap(true, Ordering::AcqRel) {
+                let _ = handle.engine.close();
+            }
+        }));
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> Error {
+    Error::Internal {
+        message: e.to_string(),
+    }
+}

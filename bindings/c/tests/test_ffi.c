@@ -1,0 +1,459 @@
+/*
+ * The C ABI as a C program uses it: every verb, every error path, NULL
+ * pointers, invalid UTF-8 and calls after close. Run under valgrind by
+ * bindings/c/test.sh. Prints "N passed, N failed" and exits non-zero on any
+ * failure. `--domain-only` skips the engine.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eventfold.h"
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                                       \
+  do {                                                                         \
+    if (cond) {                                                                \
+      passed++;                                                                \
+    } else {                                                                   \
+      failed++;                                                                \
+      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                     \
+      fprintf(stderr, __VA_ARGS__);                                            \
+      fputc('\n', stderr);                                                     \
+    }                                                                          \
+  } while (0)
+
+/* Checks a call's status and that its output contains `want` (NULL: that
+ * the output is NULL), then frees the output. */
+static void expect_at(int line, const char *what, int status, int want_status,
+                      char *out, const char *want) {
+  int ok = status == want_status;
+  if (want == NULL)
+    ok = ok && out == NULL;
+  else
+    ok = ok && out != NULL && strstr(out, want) != NULL;
+  if (ok) {
+    passed++;
+  } else {
+    failed++;
+    fprintf(stderr, "FAIL line %d (%s): status %d (%s), want %d; out %s; want %s\n",
+            line, what, status, eventfold_status_code(status), want_status,
+            out ? out : "(NULL)", want ? want : "(NULL)");
+  }
+  eventfold_string_free(out);
+}
+#define EXPECT(what, call, want_status, want)                                  \
+  do {                                                                         \
+    char *out = (char *)0x1; /* must be overwritten */                         \
+    int status = call;                                                         \
+    expect_at(__LINE__, what, status, want_status, out, want);                 \
+  } while (0)
+
+static const char *SOURCES =
+    "[{\"name\": \"counter.model\", \"text\": "
+    "\"model Counter {\\n"
+    "  state { count: int; tags: map<string, int> }\\n"
+    "  command bump(by: int = 1) {\\n"
+    "    reject negative \\\"by must not be negative\\\" if by < 0\\n"
+    "    emit bumped(by)\\n"
+    "  }\\n"
+    "  event bumped(by: int) { set count = count + by }\\n"
+    "  query twice(): int = count * 2\\n"
+    "  query plus(n: int): int = count + n\\n"
+    "}\\n\"}]";
+
+static void test_meta(void) {
+  CHECK(strcmp(eventfold_version(), "0.1.0") >= 0, "version %s", eventfold_version());
+  CHECK(strcmp(eventfold_status_code(EVENTFOLD_OK), "ok") == 0, "ok");
+  CHECK(strcmp(eventfold_status_code(EVENTFOLD_ERR_REJECTED), "rejected") == 0, "rejected");
+  CHECK(strcmp(eventfold_status_code(EVENTFOLD_ERR_INTERNAL), "internal") == 0, "internal");
+  CHECK(eventfold_status_code(15) == NULL, "15 is no status");
+  CHECK(eventfold_status_code(-1) == NULL, "-1 is no status");
+  eventfold_string_free(NULL);
+  eventfold_domain_free(NULL);
+  eventfold_engine_free(NULL);
+  passed++;
+}
+
+static eventfold_domain *compile_counter(void) {
+  eventfold_domain *d = (eventfold_domain *)0x1;
+  char *out = (char *)0x1;
+  int status = eventfold_domain_compile(SOURCES, &d, &out);
+  CHECK(status == EVENTFOLD_OK && d != NULL && out == NULL, "compile: %d %s",
+        status, out ? out : "");
+  eventfold_string_free(out);
+  return d;
+}
+
+static void test_compile_errors(void) {
+  eventfold_domain *d = (eventfold_domain *)0x1;
+  char *out = NULL;
+
+  int status = eventfold_domain_compile(
+      "[{\"name\": \"bad.model\", \"text\": \"model X { state { n: nope } "
+      "command c() { emit e(q) } }\"}]",
+      &d, &out);
+  CHECK(status == EVENTFOLD_ERR_MODEL_ERROR && d == NULL, "model_error %d", status);
+  CHECK(out && strstr(out, "\"code\":\"model_error\"") && strstr(out, "\"diagnostics\"") &&
+            strstr(out, "\"file\":\"bad.model\""),
+        "diagnostics: %s", out ? out : "(NULL)");
+  eventfold_string_free(out);
+
+  EXPECT("sources not JSON", eventfold_domain_compile("[{", &d, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "\"code\":\"invalid_json\"");
+  EXPECT("sources wrong shape", eventfold_domain_compile("{\"a\": 1}", &d, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "name");
+  EXPECT("sources extra key",
+         eventfold_domain_compile("[{\"name\":\"a\",\"text\":\"\",\"x\":1}]", &d, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "sources");
+  EXPECT("sources NULL", eventfold_domain_compile(NULL, &d, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`sources` is NULL");
+  EXPECT("domain slot NULL", eventfold_domain_compile(SOURCES, NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "NULL");
+  EXPECT("sources not UTF-8", eventfold_domain_compile("[\"\xff\xfe\"]", &d, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "not valid UTF-8");
+  CHECK(d == NULL, "no handle on failure");
+  /* out NULL: nothing done, nothing written, nothing leaked. */
+  d = (eventfold_domain *)0x1;
+  CHECK(eventfold_domain_compile(SOURCES, &d, NULL) == EVENTFOLD_ERR_INVALID_JSON && d == NULL,
+        "out NULL");
+  /* An empty domain compiles and has no models. */
+  status = eventfold_domain_compile("[]", &d, &out);
+  CHECK(status == EVENTFOLD_OK && d != NULL, "empty domain");
+  eventfold_string_free(out);
+  EXPECT("empty models", eventfold_domain_models(d, &out), EVENTFOLD_OK, "[]");
+  eventfold_domain_free(d);
+}
+
+static void test_domain(eventfold_domain *d) {
+  EXPECT("models", eventfold_domain_models(d, &out), EVENTFOLD_OK, "[\"Counter\"]");
+  EXPECT("describe", eventfold_domain_describe(d, &out), EVENTFOLD_OK,
+         "\"name\":\"bump\"");
+  EXPECT("initial_state", eventfold_domain_initial_state(d, "Counter", &out), EVENTFOLD_OK,
+         "{\"count\":0,\"tags\":{}}");
+  EXPECT("propose", eventfold_domain_propose(d, "Counter", NULL,
+                                             "{\"type\":\"bump\",\"data\":{\"by\":2}}", NULL, &out),
+         EVENTFOLD_OK, "[{\"type\":\"bumped\",\"data\":{\"by\":2}}]");
+  EXPECT("propose default", eventfold_domain_propose(d, "Counter", "{\"count\":5,\"tags\":{}}",
+                                                     "{\"type\":\"bump\"}",
+                                                     "2026-01-01T00:00:00Z", &out),
+         EVENTFOLD_OK, "{\"by\":1}");
+  EXPECT("accept", eventfold_domain_accept(d, "Counter", "{\"count\":5,\"tags\":{}}",
+                                           "{\"type\":\"bumped\",\"data\":{\"by\":3}}", &out),
+         EVENTFOLD_OK, "{\"count\":8,\"tags\":{}}");
+  EXPECT("accept initial", eventfold_domain_accept(d, "Counter", NULL,
+                                                   "{\"type\":\"bumped\",\"data\":{\"by\":3}}",
+                                                   &out),
+         EVENTFOLD_OK, "\"count\":3");
+  EXPECT("replay",
+         eventfold_domain_replay(d, "Counter",
+                                 "[{\"type\":\"bumped\",\"data\":{\"by\":3}},"
+                                 "{\"type\":\"bumped\",\"data\":{\"by\":4}}]",
+                                 NULL, &out),
+         EVENTFOLD_OK, "\"count\":7");
+  EXPECT("replay on state",
+         eventfold_domain_replay(d, "Counter", "[{\"type\":\"bumped\",\"data\":{\"by\":3}}]",
+                                 "{\"count\":1,\"tags\":{}}", &out),
+         EVENTFOLD_OK, "\"count\":4");
+  EXPECT("query", eventfold_domain_query(d, "Counter", "{\"count\":4,\"tags\":{}}", "twice",
+                                         NULL, &out),
+         EVENTFOLD_OK, "8");
+  EXPECT("query args", eventfold_domain_query(d, "Counter", "{\"count\":4,\"tags\":{}}", "plus",
+                                              "{\"n\":10}", &out),
+         EVENTFOLD_OK, "14");
+
+  /* Every error code a domain can give. */
+  EXPECT("rejected", eventfold_domain_propose(d, "Counter", NULL,
+                                              "{\"type\":\"bump\",\"data\":{\"by\":-1}}", NULL,
+                                              &out),
+         EVENTFOLD_ERR_REJECTED, "\"reason\":\"negative\"");
+  EXPECT("invalid_json", eventfold_domain_propose(d, "Counter", NULL, "{\"type\":", NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "\"code\":\"invalid_json\"");
+  EXPECT("invalid_command", eventfold_domain_propose(d, "Counter", NULL,
+                                                     "{\"type\":\"bump\",\"data\":{\"by\":\"x\"}}",
+                                                     NULL, &out),
+         EVENTFOLD_ERR_INVALID_COMMAND, "\"path\":\"data.by\"");
+  EXPECT("unknown_command",
+         eventfold_domain_propose(d, "Counter", NULL, "{\"type\":\"nope\"}", NULL, &out),
+         EVENTFOLD_ERR_UNKNOWN_COMMAND, "\"code\":\"unknown_command\"");
+  EXPECT("invalid_event", eventfold_domain_accept(d, "Counter", NULL,
+                                                  "{\"type\":\"bumped\",\"data\":{}}", &out),
+         EVENTFOLD_ERR_INVALID_EVENT, "\"path\":\"data.by\"");
+  EXPECT("unknown_event", eventfold_domain_accept(d, "Counter", NULL, "{\"type\":\"nope\"}", &out),
+         EVENTFOLD_ERR_UNKNOWN_EVENT, "\"code\":\"unknown_event\"");
+  EXPECT("unknown_model", eventfold_domain_initial_state(d, "Nope", &out),
+         EVENTFOLD_ERR_UNKNOWN_MODEL, "\"code\":\"unknown_model\"");
+  EXPECT("unknown_query", eventfold_domain_query(d, "Counter", NULL, "nope", NULL, &out),
+         EVENTFOLD_ERR_UNKNOWN_QUERY, "\"code\":\"unknown_query\"");
+  EXPECT("evaluation_error",
+         eventfold_domain_accept(d, "Counter", "{\"count\":9223372036854775807,\"tags\":{}}",
+                                 "{\"type\":\"bumped\",\"data\":{\"by\":1}}", &out),
+         EVENTFOLD_ERR_EVALUATION_ERROR, "\"code\":\"evaluation_error\"");
+  EXPECT("replay not an array", eventfold_domain_replay(d, "Counter", "{}", NULL, &out),
+         EVENTFOLD_ERR_INVALID_EVENT, "array");
+  EXPECT("bad now", eventfold_domain_propose(d, "Counter", NULL, "{\"type\":\"bump\"}",
+                                             "yesterday", &out),
+         EVENTFOLD_ERR_INVALID_COMMAND, "\"code\"");
+  EXPECT("huge int", eventfold_domain_propose(d, "Counter", NULL,
+                                              "{\"type\":\"bump\",\"data\":{\"by\":1e400}}", NULL,
+                                              &out),
+         EVENTFOLD_ERR_INVALID_JSON, "\"code\"");
+
+  /* A JSON bomb: deep nesting is limit_exceeded, not a stack overflow. */
+  {
+    size_t depth = 100000;
+    char *bomb = malloc(2 * depth + 1);
+    memset(bomb, '[', depth);
+    memset(bomb + depth, ']', depth);
+    bomb[2 * depth] = 0;
+    EXPECT("deep JSON", eventfold_domain_replay(d, "Counter", bomb, NULL, &out),
+           EVENTFOLD_ERR_LIMIT_EXCEEDED, "\"limit\"");
+    free(bomb);
+  }
+}
+
+static void test_domain_bad_pointers(eventfold_domain *d) {
+  EXPECT("models NULL", eventfold_domain_models(NULL, &out), EVENTFOLD_ERR_INVALID_JSON,
+         "`domain` is NULL");
+  EXPECT("describe NULL", eventfold_domain_describe(NULL, &out), EVENTFOLD_ERR_INVALID_JSON,
+         "NULL");
+  EXPECT("initial NULL model", eventfold_domain_initial_state(d, NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`model` is NULL");
+  EXPECT("propose NULL command", eventfold_domain_propose(d, "Counter", NULL, NULL, NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`command` is NULL");
+  EXPECT("propose NULL domain",
+         eventfold_domain_propose(NULL, "Counter", NULL, "{\"type\":\"bump\"}", NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "NULL");
+  EXPECT("accept NULL event", eventfold_domain_accept(d, "Counter", NULL, NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`event` is NULL");
+  EXPECT("replay NULL events", eventfold_domain_replay(d, "Counter", NULL, NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`events` is NULL");
+  EXPECT("query NULL name", eventfold_domain_query(d, "Counter", NULL, NULL, NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`name` is NULL");
+  CHECK(eventfold_domain_models(d, NULL) == EVENTFOLD_ERR_INVALID_JSON, "out NULL");
+  CHECK(eventfold_domain_propose(d, "Counter", NULL, "{\"type\":\"bump\"}", NULL, NULL) ==
+            EVENTFOLD_ERR_INVALID_JSON,
+        "out NULL on propose");
+
+  /* Invalid UTF-8 in every kind of argument. */
+  EXPECT("model not UTF-8", eventfold_domain_initial_state(d, "Count\xc3\x28", &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`model` is not valid UTF-8");
+  EXPECT("command not UTF-8",
+         eventfold_domain_propose(d, "Counter", NULL, "{\"type\":\"bu\xffmp\"}", NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`command` is not valid UTF-8");
+  EXPECT("state not UTF-8",
+         eventfold_domain_propose(d, "Counter", "\xed\xa0\x80", "{\"type\":\"bump\"}", NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`state` is not valid UTF-8");
+  EXPECT("now not UTF-8",
+         eventfold_domain_propose(d, "Counter", NULL, "{\"type\":\"bump\"}", "\x80", &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`now` is not valid UTF-8");
+  EXPECT("args not UTF-8", eventfold_domain_query(d, "Counter", NULL, "plus", "\xc0\xaf", &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`args` is not valid UTF-8");
+  /* A NUL escaped inside JSON is only a character. */
+  EXPECT("escaped NUL", eventfold_domain_propose(d, "Counter", NULL,
+                                                 "{\"type\":\"bu\\u0000mp\"}", NULL, &out),
+         EVENTFOLD_ERR_UNKNOWN_COMMAND, "unknown_command");
+}
+
+/* ---- engine ---- */
+
+typedef struct {
+  eventfold_engine *engine;
+  int index;
+  int failures;
+} worker_arg;
+
+static void *worker(void *p) {
+  worker_arg *arg = p;
+  for (int i = 0; i < 50; i++) {
+    char *out = NULL;
+    int status = eventfold_engine_execute(arg->engine, "Counter", "shared",
+                                          "{\"type\":\"bump\"}", NULL, &out);
+    if (status != EVENTFOLD_OK) arg->failures++;
+    eventfold_string_free(out);
+  }
+  return NULL;
+}
+
+static void test_engine(eventfold_domain *d, const char *store) {
+  eventfold_engine *e = (eventfold_engine *)0x1;
+  char *out = (char *)0x1;
+  int status = eventfold_engine_open(store, d, "{\"snapshot_every\": 10}", &e, &out);
+  CHECK(status == EVENTFOLD_OK && e != NULL && out == NULL, "open %s: %d %s", store, status,
+        out ? out : "");
+  eventfold_string_free(out);
+  if (status != EVENTFOLD_OK) return;
+
+  EXPECT("execute", eventfold_engine_execute(e, "Counter", "a", "{\"type\":\"bump\",\"data\":{\"by\":2}}",
+                                             NULL, &out),
+         EVENTFOLD_OK, "\"stream\":\"Counter-a\"");
+  EXPECT("execute options",
+         eventfold_engine_execute(e, "Counter", "a", "{\"type\":\"bump\"}",
+                                  "{\"expected_version\":1,\"command_id\":\"c-1\","
+                                  "\"metadata\":{\"user\":\"ann\"}}",
+                                  &out),
+         EVENTFOLD_OK, "\"version\":2");
+  EXPECT("execute idempotent",
+         eventfold_engine_execute(e, "Counter", "a", "{\"type\":\"bump\"}",
+                                  "{\"command_id\":\"c-1\"}", &out),
+         EVENTFOLD_OK, "\"version\":2");
+  EXPECT("version_conflict",
+         eventfold_engine_execute(e, "Counter", "a", "{\"type\":\"bump\"}",
+                                  "{\"expected_version\":0}", &out),
+         EVENTFOLD_ERR_VERSION_CONFLICT, "\"actual\":2");
+  EXPECT("execute rejected",
+         eventfold_engine_execute(e, "Counter", "a", "{\"type\":\"bump\",\"data\":{\"by\":-5}}",
+                                  NULL, &out),
+         EVENTFOLD_ERR_REJECTED, "\"reason\":\"negative\"");
+  EXPECT("execute_many",
+         eventfold_engine_execute_many(
+             e,
+             "[{\"model\":\"Counter\",\"id\":\"b\",\"command\":{\"type\":\"bump\"}},"
+             "{\"model\":\"Counter\",\"id\":\"c\",\"command\":{\"type\":\"bump\"},"
+             "\"options\":{\"metadata\":{\"k\":\"v\"}}}]",
+             &out),
+         EVENTFOLD_OK, "\"stream\":\"Counter-c\"");
+  EXPECT("execute_many all or none",
+         eventfold_engine_execute_many(
+             e,
+             "[{\"model\":\"Counter\",\"id\":\"d\",\"command\":{\"type\":\"bump\"}},"
+             "{\"model\":\"Counter\",\"id\":\"d\",\"command\":{\"type\":\"nope\"}}]",
+             &out),
+         EVENTFOLD_ERR_UNKNOWN_COMMAND, "unknown_command");
+  EXPECT("nothing of the failed batch", eventfold_engine_load(e, "Counter", "d", &out),
+         EVENTFOLD_OK, "\"version\":0");
+  EXPECT("load", eventfold_engine_load(e, "Counter", "a", &out), EVENTFOLD_OK,
+         "{\"state\":{\"count\":3,\"tags\":{}},\"version\":2}");
+  EXPECT("query", eventfold_engine_query(e, "Counter", "a", "plus", "{\"n\":1}", &out),
+         EVENTFOLD_OK, "4");
+  EXPECT("query no args", eventfold_engine_query(e, "Counter", "a", "twice", NULL, &out),
+         EVENTFOLD_OK, "6");
+  EXPECT("read_stream", eventfold_engine_read_stream(e, "Counter-a", NULL, &out), EVENTFOLD_OK,
+         "\"user\":\"ann\"");
+  EXPECT("read_stream from", eventfold_engine_read_stream(e, "Counter-a",
+                                                          "{\"from_version\":2,\"limit\":1}",
+                                                          &out),
+         EVENTFOLD_OK, "\"version\":2");
+  EXPECT("read_all", eventfold_engine_read_all(e, NULL, &out), EVENTFOLD_OK,
+         "\"position\":");
+  EXPECT("read_all limit", eventfold_engine_read_all(e, "{\"from_position\":1,\"limit\":2}", &out),
+         EVENTFOLD_OK, "\"type\":\"bumped\"");
+  EXPECT("streams", eventfold_engine_streams(e, NULL, &out), EVENTFOLD_OK,
+         "{\"stream\":\"Counter-a\",\"version\":2}");
+  EXPECT("streams of a model", eventfold_engine_streams(e, "{\"model\":\"Counter\"}", &out),
+         EVENTFOLD_OK, "Counter-b");
+
+  /* Errors and bad pointers. */
+  EXPECT("engine unknown_model", eventfold_engine_load(e, "Nope", "a", &out),
+         EVENTFOLD_ERR_UNKNOWN_MODEL, "unknown_model");
+  EXPECT("engine bad options", eventfold_engine_execute(e, "Counter", "a", "{\"type\":\"bump\"}",
+                                                        "{\"expected_version\":", &out),
+         EVENTFOLD_ERR_INVALID_JSON, "invalid_json");
+  EXPECT("engine NULL", eventfold_engine_load(NULL, "Counter", "a", &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`engine` is NULL");
+  EXPECT("engine NULL id", eventfold_engine_load(e, "Counter", NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`id` is NULL");
+  EXPECT("engine id not UTF-8", eventfold_engine_load(e, "Counter", "\xff", &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`id` is not valid UTF-8");
+  EXPECT("execute NULL command", eventfold_engine_execute(e, "Counter", "a", NULL, NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`command` is NULL");
+  EXPECT("execute_many NULL", eventfold_engine_execute_many(e, NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`requests` is NULL");
+  EXPECT("read_stream NULL", eventfold_engine_read_stream(e, NULL, NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`stream` is NULL");
+  EXPECT("read_all not UTF-8", eventfold_engine_read_all(e, "\xfe", &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`options` is not valid UTF-8");
+
+  /* Eight threads on one stream: no lost update. */
+  {
+    pthread_t threads[8];
+    worker_arg args[8];
+    for (int i = 0; i < 8; i++) {
+      args[i] = (worker_arg){e, i, 0};
+      pthread_create(&threads[i], NULL, worker, &args[i]);
+    }
+    int failures = 0;
+    for (int i = 0; i < 8; i++) {
+      pthread_join(threads[i], NULL);
+      failures += args[i].failures;
+    }
+    CHECK(failures == 0, "%d failed executes across threads", failures);
+    EXPECT("no lost update", eventfold_engine_load(e, "Counter", "shared", &out), EVENTFOLD_OK,
+           "\"count\":400");
+  }
+
+  /* After close: every call is an error, the handle stays valid. */
+  EXPECT("close", eventfold_engine_close(e, &out), EVENTFOLD_OK, NULL);
+  EXPECT("close twice", eventfold_engine_close(e, &out), EVENTFOLD_OK, NULL);
+  EXPECT("execute after close",
+         eventfold_engine_execute(e, "Counter", "a", "{\"type\":\"bump\"}", NULL, &out),
+         EVENTFOLD_ERR_STORE_ERROR, "closed");
+  EXPECT("execute_many after close", eventfold_engine_execute_many(e, "[]", &out),
+         EVENTFOLD_ERR_STORE_ERROR, "closed");
+  EXPECT("load after close", eventfold_engine_load(e, "Counter", "a", &out),
+         EVENTFOLD_ERR_STORE_ERROR, "closed");
+  EXPECT("query after close", eventfold_engine_query(e, "Counter", "a", "twice", NULL, &out),
+         EVENTFOLD_ERR_STORE_ERROR, "closed");
+  EXPECT("read_stream after close", eventfold_engine_read_stream(e, "Counter-a", NULL, &out),
+         EVENTFOLD_ERR_STORE_ERROR, "closed");
+  EXPECT("read_all after close", eventfold_engine_read_all(e, NULL, &out),
+         EVENTFOLD_ERR_STORE_ERROR, "closed");
+  EXPECT("streams after close", eventfold_engine_streams(e, NULL, &out),
+         EVENTFOLD_ERR_STORE_ERROR, "closed");
+  eventfold_engine_free(e);
+}
+
+static void test_engine_open_errors(eventfold_domain *d) {
+  eventfold_engine *e = (eventfold_engine *)0x1;
+  EXPECT("open NULL store", eventfold_engine_open(NULL, d, NULL, &e, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`store` is NULL");
+  CHECK(e == NULL, "no engine on failure");
+  EXPECT("open NULL domain", eventfold_engine_open("memory:", NULL, NULL, &e, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`domain` is NULL");
+  EXPECT("open NULL slot", eventfold_engine_open("memory:", d, NULL, NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "NULL");
+  EXPECT("open bad options", eventfold_engine_open("memory:", d, "{\"cache\": 1}", &e, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "unknown option `cache`");
+  EXPECT("open negative option",
+         eventfold_engine_open("memory:", d, "{\"max_attempts\": -1}", &e, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "max_attempts");
+  EXPECT("open options not JSON", eventfold_engine_open("memory:", d, "{", &e, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "options");
+  EXPECT("open store not UTF-8", eventfold_engine_open("sqlite:\xff", d, NULL, &e, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`store` is not valid UTF-8");
+  EXPECT("open unknown store", eventfold_engine_open("nosuch://x", d, NULL, &e, &out),
+         EVENTFOLD_ERR_STORE_ERROR, "store_error");
+  EXPECT("open unwritable sqlite",
+         eventfold_engine_open("sqlite:/nonexistent/dir/x.db", d, NULL, &e, &out),
+         EVENTFOLD_ERR_STORE_ERROR, "store_error");
+  CHECK(e == NULL, "no engine on failure");
+  /* close and free with NULL */
+  EXPECT("close NULL", eventfold_engine_close(NULL, &out), EVENTFOLD_ERR_INVALID_JSON, "NULL");
+}
+
+int main(int argc, char **argv) {
+  int engine = !(argc > 1 && strcmp(argv[1], "--domain-only") == 0);
+  const char *sqlite_path = argc > 2 ? argv[2] : "/tmp/eventfold-c-test.db";
+
+  test_meta();
+  test_compile_errors();
+  eventfold_domain *d = compile_counter();
+  if (d) {
+    test_domain(d);
+    test_domain_bad_pointers(d);
+    if (engine) {
+      test_engine_open_errors(d);
+      test_engine(d, "memory:");
+      char store[512];
+      remove(sqlite_path);
+      snprintf(store, sizeof store, "sqlite:%s", sqlite_path);
+      test_engine(d, store);
+      remove(sqlite_path);
+    }
+    eventfold_domain_free(d);
+  }
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}
