@@ -1,0 +1,698 @@
+'use strict'
+// eventfold for Node: event-sourced aggregates written once in the model
+// language, run in-process through N-API.
+//
+// The native addon speaks JSON text only; this file is the edge where JS
+// values become JSON text (JSON.stringify, with an exact fallback for BigInt
+// and a clear error for cycles) and JSON text becomes JS values again
+// (JSON.parse, with BigInt for integers past Number.MAX_SAFE_INTEGER).
+
+const fs = require('node:fs')
+const path = require('node:path')
+
+const native = loadNative()
+
+function loadNative() {
+  if (process.env.EVENTFOLD_NATIVE) return require(path.resolve(process.env.EVENTFOLD_NATIVE))
+  let abi = ''
+  if (process.platform === 'linux') {
+    const report = process.report && typeof process.report.getReport === 'function' ? process.report.getReport() : null
+    abi = report && report.header && report.header.glibcVersionRuntime ? '-gnu' : '-musl'
+  } else if (process.platform === 'win32') {
+    abi = '-msvc'
+  }
+  const file = path.join(__dirname, `eventfold.${process.platform}-${process.arch}${abi}.node`)
+  try {
+    return require(file)
+  } catch (e) {
+    throw new Error(
+      `eventfold: cannot load the native addon ${file} (${e.message}). ` +
+        'Build it with `npm run build` in the package folder (it needs cargo).'
+    )
+  }
+}
+
+// ---- errors ----
+
+/** The base of every error eventfold throws; `code` is one of MODEL-LANGUAGE.md §9. */
+class EventfoldError extends Error {
+  constructor(code, message, fields) {
+    super(message)
+    this.code = code
+    if (fields) {
+      for (const key of ['reason', 'path', 'diagnostics', 'expected', 'actual', 'limit']) {
+        if (key in fields) this[key] = fields[key]
+      }
+    }
+  }
+
+  get name() {
+    return this.constructor.name
+  }
+
+  /** `{code, message, ...}`: the error as it crosses every binding. */
+  toJSON() {
+    const out = { code: this.code, message: this.message }
+    for (const key of ['reason', 'path', 'diagnostics', 'expected', 'actual', 'limit']) {
+      if (this[key] !== undefined) out[key] = this[key]
+    }
+    return out
+  }
+}
+
+const CLASS_NAMES = {
+  rejected: 'RejectedError',
+  invalid_json: 'InvalidJsonError',
+  invalid_command: 'InvalidCommandError',
+  unknown_command: 'UnknownCommandError',
+  invalid_event: 'InvalidEventError',
+  unknown_event: 'UnknownEventError',
+  unknown_model: 'UnknownModelError',
+  unknown_query: 'UnknownQueryError',
+  model_error: 'ModelError',
+  evaluation_error: 'EvaluationError',
+  version_conflict: 'VersionConflictError',
+  limit_exceeded: 'LimitExceededError',
+  store_error: 'StoreError',
+  internal: 'InternalError',
+}
+
+/** One subclass per code, so that `catch (e) { if (e instanceof RejectedError) ... }` reads well. */
+const errors = {}
+const byCode = {}
+for (const [code, name] of Object.entries(CLASS_NAMES)) {
+  const cls = {
+    [name]: class extends EventfoldError {
+      constructor(message, fields) {
+        super(code, message, fields)
+      }
+    },
+  }[name]
+  errors[name] = cls
+  byCode[code] = cls
+}
+
+function makeError(code, message, fields) {
+  const cls = byCode[code]
+  return cls ? new cls(message, fields) : new EventfoldError(code, message, fields)
+}
+
+// The addon throws a plain Error whose message is this marker and the core's
+// error JSON; anything else (a bug in this file) passes through unchanged.
+const MARK = '\u0001eventfold:'
+
+function convertError(e) {
+  if (e instanceof Error && typeof e.message === 'string' && e.message.startsWith(MARK)) {
+    const json = parseJson(e.message.slice(MARK.length))
+    return makeError(json.code, json.message, json)
+  }
+  return e
+}
+
+function rethrow(e) {
+  throw convertError(e)
+}
+
+// ---- JS values to JSON text ----
+
+const MAX_DEPTH = 64 // MODEL-LANGUAGE.md §10
+
+/** JSON text of `value`. `what` names the argument in error messages. */
+function toJson(value, what) {
+  if (value === undefined) return 'null'
+  try {
+    const text = JSON.stringify(value)
+    if (text !== undefined) return text
+  } catch {
+    // BigInt, a cycle, or nesting deep enough to overflow the stack: the
+    // exact writer below handles the first and names the others.
+  }
+  const text = writeExact(value, what, 0, [])
+  return text === undefined ? 'null' : text
+}
+
+/** Like JSON.stringify, but a BigInt is written as its exact digits. */
+function writeExact(value, at, depth, ancestors) {
+  if (value !== null && typeof value === 'object' && typeof value.toJSON === 'function') {
+    value = value.toJSON()
+  }
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value)
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null'
+    case 'boolean':
+      return value ? 'true' : 'false'
+    case 'bigint':
+      return value.toString()
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined
+  }
+  if (value === null) return 'null'
+  if (value instanceof Number || value instanceof String || value instanceof Boolean) {
+    return writeExact(value.valueOf(), at, depth, ancestors)
+  }
+  if (ancestors.includes(value)) {
+    throw new errors.InvalidJsonError(`${at} is circular: it contains itself, so it has no JSON form`)
+  }
+  if (depth >= MAX_DEPTH) {
+    throw new errors.LimitExceededError(`${at} is nested more than ${MAX_DEPTH} levels deep`, {
+      limit: 'max_input_depth',
+    })
+  }
+  ancestors.push(value)
+  let out
+  if (Array.isArray(value)) {
+    const items = value.map((item, i) => writeExact(item, `${at}[${i}]`, depth + 1, ancestors) ?? 'null')
+    out = `[${items.join(',')}]`
+  } else {
+    const items = []
+    for (const key of Object.keys(value)) {
+      const item = writeExact(value[key], `${at}.${key}`, depth + 1, ancestors)
+      if (item !== undefined) items.push(`${JSON.stringify(key)}:${item}`)
+    }
+    out = `{${items.join(',')}}`
+  }
+  ancestors.pop()
+  return out
+}
+
+function optionalJson(value, what) {
+  return value === undefined || value === null ? undefined : toJson(value, what)
+}
+
+// ---- JSON text to JS values ----
+
+// Integers of at most 15 digits are exact as numbers; only text with a longer
+// run of digits needs the exact parser (which also sees such runs in strings
+// and floats, harmlessly).
+const LONG_DIGITS = /\d{16}/
+
+/** JSON.parse, except that an integer past Number.MAX_SAFE_INTEGER becomes a BigInt. */
+function parseJson(text) {
+  return LONG_DIGITS.test(text) ? new ExactParser(text).document() : JSON.parse(text)
+}
+
+/**
+ * Public: JSON text (a request body, a file) to JS values the way eventfold
+ * reads it: integers past Number.MAX_SAFE_INTEGER as BigInt, and text that is
+ * not JSON as an InvalidJsonError.
+ */
+function fromJson(text) {
+  if (typeof text !== 'string') text = String(text)
+  try {
+    return parseJson(text)
+  } catch (e) {
+    throw new errors.InvalidJsonError(e.message)
+  }
+}
+
+class ExactParser {
+  constructor(text) {
+    this.text = text
+    this.i = 0
+  }
+
+  document() {
+    const value = this.value()
+    this.space()
+    if (this.i !== this.text.length) return JSON.parse(this.text) // let V8 report it
+    return value
+  }
+
+  space() {
+    const t = this.text
+    while (this.i < t.length && (t[this.i] === ' ' || t[this.i] === '\n' || t[this.i] === '\r' || t[this.i] === '\t')) {
+      this.i++
+    }
+  }
+
+  value() {
+    this.space()
+    const t = this.text
+    const c = t[this.i]
+    if (c === '{') {
+      this.i++
+      const out = {}
+      this.space()
+      if (t[this.i] === '}') {
+        this.i++
+        return out
+      }
+      for (;;) {
+        this.space()
+        const key = this.string()
+        this.space()
+        this.expect(':')
+        const item = this.value()
+        if (key === '__proto__') {
+          Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true })
+        } else {
+          out[key] = item
+        }
+        this.space()
+        if (t[this.i] === ',') this.i++
+        else return this.expect('}'), out
+      }
+    }
+    if (c === '[') {
+      this.i++
+      const out = []
+      this.space()
+      if (t[this.i] === ']') {
+        this.i++
+        return out
+      }
+      for (;;) {
+        out.push(this.value())
+        this.space()
+        if (t[this.i] === ',') this.i++
+        else return this.expect(']'), out
+      }
+    }
+    if (c === '"') return this.string()
+    const m = /-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false|null/y
+    m.lastIndex = this.i
+    const found = m.exec(t)
+    if (!found) return JSON.parse(t) // throws a SyntaxError at the right place
+    this.i = m.lastIndex
+    const token = found[0]
+    if (token === 'true') return true
+    if (token === 'false') return false
+    if (token === 'null') return null
+    if (found[1] === undefined && found[2] === undefined) {
+      const n = Number(token)
+      return Number.isSafeInteger(n) ? n : BigInt(token)
+    }
+    return Number(token)
+  }
+
+  string() {
+    const t = this.text
+    if (t[this.i] !== '"') return JSON.parse(t)
+    let j = this.i + 1
+    let escaped = false
+    for (; j < t.length; j++) {
+      const c = t.charCodeAt(j)
+      if (c === 0x22 && !escaped) break
+      escaped = c === 0x5c && !escaped
+    }
+    const s = JSON.parse(t.slice(this.i, j + 1))
+    this.i = j + 1
+    return s
+  }
+
+  expect(c) {
+    if (this.text[this.i] !== c) JSON.parse(this.text)
+    this.i++
+  }
+}
+
+// ---- arguments ----
+
+function name(value, what) {
+  if (typeof value !== 'string') {
+    const err = new TypeError(`${what} must be a string, not ${describeType(value)}`)
+    err.code = 'ERR_INVALID_ARG_TYPE'
+    throw err
+  }
+  return value
+}
+
+function describeType(value) {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`
+}
+
+function timestamp(value, what) {
+  if (value === undefined || value === null) return undefined
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new errors.InvalidCommandError(`${what} is an invalid Date`, { path: what })
+    return value.toISOString()
+  }
+  if (typeof value === 'string') return value
+  throw new errors.InvalidCommandError(`${what} must be a Date or an RFC 3339 string, not ${describeType(value)}`, {
+    path: what,
+  })
+}
+
+/** Checks an options object against the keys it may have (a typo is an error, not a silent default). */
+function options(value, keys, what) {
+  if (value === undefined || value === null) return {}
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    const err = new TypeError(`${what} must be an object, not ${describeType(value)}`)
+    err.code = 'ERR_INVALID_ARG_TYPE'
+    throw err
+  }
+  for (const key of Object.keys(value)) {
+    if (!keys.includes(key)) {
+      const err = new TypeError(`${what} has no option \`${key}\`; it takes ${keys.join(', ')}`)
+      err.code = 'ERR_INVALID_ARG_VALUE'
+      throw err
+    }
+  }
+  return value
+}
+
+const EXECUTE_OPTIONS = ['expectedVersion', 'commandId', 'metadata', 'now', 'correlationId', 'causationId']
+
+function executeOptions(value) {
+  const o = options(value, EXECUTE_OPTIONS, 'execute options')
+  const out = {}
+  if (o.expectedVersion !== undefined) out.expected_version = o.expectedVersion
+  if (o.commandId !== undefined) out.command_id = o.commandId
+  if (o.metadata !== undefined) out.metadata = o.metadata
+  if (o.now !== undefined) out.now = timestamp(o.now, 'now')
+  if (o.correlationId !== undefined) out.correlation_id = o.correlationId
+  if (o.causationId !== undefined) out.causation_id = o.causationId
+  return Object.keys(out).length ? toJson(out, 'options') : undefined
+}
+
+function readOptions(value, from, what) {
+  const o = options(value, [from, 'limit'], what)
+  const out = {}
+  if (o[from] !== undefined) out[from === 'fromVersion' ? 'from_version' : 'from_position'] = o[from]
+  if (o.limit !== undefined) out.limit = o.limit
+  return Object.keys(out).length ? toJson(out, 'options') : undefined
+}
+
+function streamsOptions(value) {
+  const o = options(value, ['model'], 'streams options')
+  return o.model === undefined ? undefined : toJson({ model: name(o.model, 'model') }, 'options')
+}
+
+function requestsJson(requests) {
+  if (!Array.isArray(requests)) {
+    const err = new TypeError(`executeMany takes an array of requests, not ${describeType(requests)}`)
+    err.code = 'ERR_INVALID_ARG_TYPE'
+    throw err
+  }
+  const items = requests.map((r, i) => {
+    const o = options(r, ['model', 'id', 'command', 'options'], `request ${i}`)
+    const opts = executeOptions(o.options)
+    return `{"model":${JSON.stringify(name(o.model, `request ${i} model`))},"id":${JSON.stringify(
+      name(o.id, `request ${i} id`)
+    )},"command":${toJson(o.command, 'command')}${opts ? `,"options":${opts}` : ''}}`
+  })
+  return `[${items.join(',')}]`
+}
+
+// ---- Domain ----
+
+const TOKEN = Symbol('eventfold.internal')
+
+/** Compiled model files: the pure verbs, synchronous (no store, no I/O). */
+class Domain {
+  #native
+
+  constructor(token, nativeDomain) {
+    if (token !== TOKEN) throw new TypeError('use Domain.compile(sources) or Domain.fromFiles(...paths)')
+    this.#native = nativeDomain
+  }
+
+  /**
+   * Compiles model sources into one domain: a string (one file), an object
+   * `{fileName: text}`, or an array of `{name, text}`.
+   */
+  static compile(sources) {
+    let names
+    let texts
+    if (typeof sources === 'string') {
+      names = ['model']
+      texts = [sources]
+    } else if (Array.isArray(sources)) {
+      names = sources.map((s, i) => name(s && s.name, `sources[${i}].name`))
+      texts = sources.map((s, i) => name(s && s.text, `sources[${i}].text`))
+    } else if (sources !== null && typeof sources === 'object') {
+      names = Object.keys(sources)
+      texts = names.map((n) => name(sources[n], `sources[${JSON.stringify(n)}]`))
+    } else {
+      const err = new TypeError(`Domain.compile takes a string, an object or an array, not ${describeType(sources)}`)
+      err.code = 'ERR_INVALID_ARG_TYPE'
+      throw err
+    }
+    try {
+      return new Domain(TOKEN, native.NativeDomain.compile(names, texts))
+    } catch (e) {
+      rethrow(e)
+    }
+  }
+
+  /** Reads and compiles model files; diagnostics name each file as given. */
+  static fromFiles(...paths) {
+    return Domain.compile(paths.flat().map((p) => ({ name: String(p), text: fs.readFileSync(p, 'utf8') })))
+  }
+
+  /** @internal */
+  static _native(domain) {
+    return domain.#native
+  }
+
+  models() {
+    return this.#call(() => this.#native.models())
+  }
+
+  describe() {
+    return this.#parse(() => this.#native.describe())
+  }
+
+  describeMarkdown() {
+    return this.#call(() => this.#native.describeMarkdown())
+  }
+
+  initialState(model) {
+    return this.#parse(() => this.#native.initialState(name(model, 'model')))
+  }
+
+  propose(model, state, command, opts) {
+    const o = options(opts, ['now'], 'propose options')
+    return this.#parse(() =>
+      this.#native.propose(
+        name(model, 'model'),
+        optionalJson(state, 'state'),
+        toJson(command, 'command'),
+        timestamp(o.now, 'now')
+      )
+    )
+  }
+
+  accept(model, state, event) {
+    return this.#parse(() => this.#native.accept(name(model, 'model'), optionalJson(state, 'state'), toJson(event, 'event')))
+  }
+
+  replay(model, events, state) {
+    return this.#parse(() =>
+      this.#native.replay(name(model, 'model'), toJson(events, 'events'), optionalJson(state, 'state'))
+    )
+  }
+
+  query(model, state, queryName, args) {
+    return this.#parse(() =>
+      this.#native.query(name(model, 'model'), optionalJson(state, 'state'), name(queryName, 'query name'), optionalJson(args, 'args'))
+    )
+  }
+
+  #call(f) {
+    try {
+      return f()
+    } catch (e) {
+      rethrow(e)
+    }
+  }
+
+  #parse(f) {
+    return parseJson(this.#call(f))
+  }
+}
+
+// ---- Engine ----
+
+const OPEN_OPTIONS = ['cacheCapacity', 'snapshotEvery', 'maxAttempts']
+
+function openOptions(value) {
+  const o = options(value, OPEN_OPTIONS, 'Engine.open options')
+  const out = {}
+  for (const key of OPEN_OPTIONS) {
+    if (o[key] === undefined) continue
+    const n = Number(o[key])
+    if (!Number.isSafeInteger(n) || n < 0 || (key !== 'snapshotEvery' && n > 0xffffffff)) {
+      const err = new RangeError(`Engine.open option ${key} must be a whole number >= 0, not ${String(o[key])}`)
+      err.code = 'ERR_OUT_OF_RANGE'
+      throw err
+    }
+    out[key] = n
+  }
+  return out
+}
+
+function domainOf(domain) {
+  if (!(domain instanceof Domain)) {
+    const err = new TypeError('Engine.open takes a Domain (from Domain.compile) as its second argument')
+    err.code = 'ERR_INVALID_ARG_TYPE'
+    throw err
+  }
+  return Domain._native(domain)
+}
+
+/**
+ * A domain over an event store. Calls that touch the store return Promises
+ * and run on libuv's thread pool; each has a `*Sync` twin that runs on the
+ * calling thread.
+ */
+class Engine {
+  #native
+  #domain
+
+  constructor(token, nativeEngine, domain) {
+    if (token !== TOKEN) throw new TypeError('use Engine.open(store, domain, options) or Engine.openSync(...)')
+    this.#native = nativeEngine
+    this.#domain = domain
+  }
+
+  /** Opens `memory:` or `sqlite:PATH` (`sqlite:PATH?synchronous=normal` trades the last transactions for speed). */
+  static async open(store, domain, opts) {
+    const nativeDomain = domainOf(domain)
+    const nativeEngine = await native.NativeEngine.open(name(store, 'store'), nativeDomain, openOptions(opts)).catch(rethrow)
+    return new Engine(TOKEN, nativeEngine, domain)
+  }
+
+  static openSync(store, domain, opts) {
+    const nativeDomain = domainOf(domain)
+    try {
+      return new Engine(TOKEN, native.NativeEngine.openSync(name(store, 'store'), nativeDomain, openOptions(opts)), domain)
+    } catch (e) {
+      rethrow(e)
+    }
+  }
+
+  /** The Domain this engine runs. */
+  get domain() {
+    return this.#domain
+  }
+
+  execute(model, id, command, opts) {
+    return this.#async(() => this.#native.execute(name(model, 'model'), name(id, 'id'), toJson(command, 'command'), executeOptions(opts)))
+  }
+
+  executeSync(model, id, command, opts) {
+    return this.#sync(() =>
+      this.#native.executeSync(name(model, 'model'), name(id, 'id'), toJson(command, 'command'), executeOptions(opts))
+    )
+  }
+
+  executeMany(requests) {
+    return this.#async(() => this.#native.executeMany(requestsJson(requests)))
+  }
+
+  executeManySync(requests) {
+    return this.#sync(() => this.#native.executeManySync(requestsJson(requests)))
+  }
+
+  load(model, id) {
+    return this.#async(() => this.#native.load(name(model, 'model'), name(id, 'id')))
+  }
+
+  loadSync(model, id) {
+    return this.#sync(() => this.#native.loadSync(name(model, 'model'), name(id, 'id')))
+  }
+
+  query(model, id, queryName, args) {
+    return this.#async(() =>
+      this.#native.query(name(model, 'model'), name(id, 'id'), name(queryName, 'query name'), optionalJson(args, 'args'))
+    )
+  }
+
+  querySync(model, id, queryName, args) {
+    return this.#sync(() =>
+      this.#native.querySync(name(model, 'model'), name(id, 'id'), name(queryName, 'query name'), optionalJson(args, 'args'))
+    )
+  }
+
+  readStream(stream, opts) {
+    return this.#async(() =>
+      this.#native.readStream(name(stream, 'stream'), readOptions(opts, 'fromVersion', 'readStream options'))
+    )
+  }
+
+  readStreamSync(stream, opts) {
+    return this.#sync(() =>
+      this.#native.readStreamSync(name(stream, 'stream'), readOptions(opts, 'fromVersion', 'readStream options'))
+    )
+  }
+
+  readAll(opts) {
+    return this.#async(() => this.#native.readAll(readOptions(opts, 'fromPosition', 'readAll options')))
+  }
+
+  readAllSync(opts) {
+    return this.#sync(() => this.#native.readAllSync(readOptions(opts, 'fromPosition', 'readAll options')))
+  }
+
+  streams(opts) {
+    return this.#async(() => this.#native.streams(streamsOptions(opts)))
+  }
+
+  streamsSync(opts) {
+    return this.#sync(() => this.#native.streamsSync(streamsOptions(opts)))
+  }
+
+  /** After close, every call fails with a StoreError. Closing twice is fine. */
+  async close() {
+    await this.#async(() => this.#native.close())
+  }
+
+  closeSync() {
+    this.#sync(() => this.#native.closeSync())
+  }
+
+  async [Symbol.asyncDispose || Symbol.for('Symbol.asyncDispose')]() {
+    await this.close()
+  }
+
+  /** @internal for the tests: a panic in the native code, caught. */
+  _panicForTest(sync) {
+    return sync ? this.#sync(() => this.#native.panicForTestSync()) : this.#async(() => this.#native.panicForTest())
+  }
+
+  // Argument errors become rejected Promises too, so that `await` sees every failure.
+  #async(start) {
+    let pending
+    try {
+      pending = start()
+    } catch (e) {
+      return Promise.reject(convertError(e))
+    }
+    return pending.then(parseJson, rethrow)
+  }
+
+  #sync(f) {
+    let text
+    try {
+      text = f()
+    } catch (e) {
+      rethrow(e)
+    }
+    return parseJson(text)
+  }
+}
+
+function panicForTest() {
+  try {
+    native.panicForTest()
+  } catch (e) {
+    rethrow(e)
+  }
+}
+
+module.exports = {
+  Domain,
+  Engine,
+  EventfoldError,
+  ...errors,
+  errors,
+  parseJson: fromJson,
+  _internal: { toJson, parseJson, panicForTest },
+}
