@@ -169,43 +169,8 @@ impl Domain {
             path: path.to_string(),
             message,
         };
-        let Json::Object(envelope) = json else {
-            return Err(invalid(
-                "",
-                format!(
-                    "a command is an object like {{\"type\": \"...\", \"data\": {{...}}}}, not {}",
-                    crate::types::describe_json(json)
-                ),
-            ));
-        };
-        for key in envelope.keys() {
-            if !matches!(key.as_str(), "type" | "data" | "id" | "metadata") {
-                return Err(invalid(
-                    key,
-                    format!(
-                        "unknown key `{key}`; a command holds `type`, `data`, `id` and `metadata`"
-                    ),
-                ));
-            }
-        }
-        let name = match envelope.get("type") {
-            Some(Json::String(s)) => s,
-            Some(other) => {
-                return Err(invalid(
-                    "type",
-                    format!(
-                        "`type` must be a string naming a command, not {}",
-                        crate::types::describe_json(other)
-                    ),
-                ))
-            }
-            None => {
-                return Err(invalid(
-                    "type",
-                    "`type` is required: the name of a command".into(),
-                ))
-            }
-        };
+        let (envelope, name) = envelope(json, "command", &["type", "data", "id", "metadata"])
+            .map_err(|(path, message)| invalid(&path, message))?;
         let handler = m.command(name).ok_or_else(|| Error::UnknownCommand {
             message: format!(
                 "model {} has no command `{}`; its commands are {}",
@@ -496,44 +461,11 @@ fn event_from_json(m: &Model, json: &Json) -> Result<Event> {
         path: path.to_string(),
         message,
     };
-    let Json::Object(envelope) = json else {
-        return Err(invalid(
-            "",
-            format!(
-                "an event is an object like {{\"type\": \"...\", \"data\": {{...}}}}, not {}",
-                crate::types::describe_json(json)
-            ),
-        ));
-    };
-    for key in envelope.keys() {
-        if !matches!(
-            key.as_str(),
-            "type" | "data" | "id" | "metadata" | "stream" | "version" | "position"
-        ) {
-            return Err(invalid(
-                key,
-                format!("unknown key `{key}`; an event holds `type` and `data`"),
-            ));
-        }
-    }
-    let name = match envelope.get("type") {
-        Some(Json::String(s)) => s,
-        Some(other) => {
-            return Err(invalid(
-                "type",
-                format!(
-                    "`type` must be a string naming an event, not {}",
-                    crate::types::describe_json(other)
-                ),
-            ))
-        }
-        None => {
-            return Err(invalid(
-                "type",
-                "`type` is required: the name of an event".into(),
-            ))
-        }
-    };
+    let allowed = [
+        "type", "data", "id", "metadata", "stream", "version", "position",
+    ];
+    let (envelope, name) =
+        envelope(json, "event", &allowed).map_err(|(path, message)| invalid(&path, message))?;
     let index = m.event_index(name).ok_or_else(|| Error::UnknownEvent {
         message: format!(
             "model {} has no event `{}`; its events are {}",
@@ -549,6 +481,49 @@ fn event_from_json(m: &Model, json: &Json) -> Result<Event> {
         name: handler.name.clone(),
         data,
     })
+}
+
+/// The checks every `{"type", "data", ...}` envelope gets: an object, known
+/// keys only, a string `type`. Faults as `(path, message)`.
+fn envelope<'j>(
+    json: &'j Json,
+    noun: &str,
+    allowed: &[&str],
+) -> std::result::Result<(&'j serde_json::Map<String, Json>, &'j str), (String, String)> {
+    let Json::Object(envelope) = json else {
+        return Err((
+            String::new(),
+            format!(
+                "a {noun} is an object like {{\"type\": \"...\", \"data\": {{...}}}}, not {}",
+                crate::types::describe_json(json)
+            ),
+        ));
+    };
+    if let Some(key) = envelope.keys().find(|k| !allowed.contains(&k.as_str())) {
+        let keys = allowed
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err((
+            key.clone(),
+            format!("unknown key `{key}`; a {noun} holds {keys}"),
+        ));
+    }
+    match envelope.get("type") {
+        Some(Json::String(name)) => Ok((envelope, name)),
+        Some(other) => Err((
+            "type".into(),
+            format!(
+                "`type` must be a string naming a {noun}, not {}",
+                crate::types::describe_json(other)
+            ),
+        )),
+        None => Err((
+            "type".into(),
+            format!("`type` is required: the name of a {noun}"),
+        )),
+    }
 }
 
 fn decode_data(
