@@ -13,6 +13,7 @@ pub mod error;
 pub mod language;
 pub mod limits;
 pub mod scenario;
+pub mod store;
 pub mod types;
 pub mod value;
 

@@ -1,0 +1,496 @@
+//! The embedded default: one SQLite file, safe for many threads and many
+//! processes at once.
+//!
+//! - WAL, so readers never wait for the writer and a crash never tears the
+//!   file; `synchronous=FULL` by default, so a commit that returned is on
+//!   disk (NORMAL on request).
+//! - Every write is `BEGIN IMMEDIATE`: the write lock is taken before the
+//!   stream's version is read, so the version checked is the version written
+//!   over, in this process or any other. `UNIQUE(stream, version)` backs it.
+//! - `busy_timeout` makes writers of other processes queue instead of failing.
+//! - The schema is created and versioned here (`PRAGMA user_version`).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+
+use super::{
+    closed, Append, CommandRecord, Conflict, RawEvent, Snapshot, Store, Synchronous, Visit,
+};
+use crate::error::{Error, Result};
+
+/// The schema this code writes. A file with a higher one was written by a
+/// newer eventfold and is refused rather than misread.
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS events (
+    position INTEGER PRIMARY KEY,
+    id       TEXT    NOT NULL UNIQUE,
+    stream   TEXT    NOT NULL,
+    version  INTEGER NOT NULL,
+    type     TEXT    NOT NULL,
+    data     TEXT    NOT NULL,
+    metadata TEXT    NOT NULL,
+    UNIQUE (stream, version)
+);
+CREATE TABLE IF NOT EXISTS streams (
+    stream  TEXT    PRIMARY KEY,
+    model   TEXT    NOT NULL,
+    version INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS streams_by_model ON streams (model, stream);
+CREATE TABLE IF NOT EXISTS snapshots (
+    stream      TEXT    PRIMARY KEY,
+    version     INTEGER NOT NULL,
+    fingerprint TEXT    NOT NULL,
+    state       TEXT    NOT NULL,
+    checksum    TEXT    NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS commands (
+    stream        TEXT    NOT NULL,
+    command_id    TEXT    NOT NULL,
+    first_version INTEGER NOT NULL,
+    last_version  INTEGER NOT NULL,
+    PRIMARY KEY (stream, command_id)
+) WITHOUT ROWID;
+";
+
+/// Readers kept open for reuse; more may be opened under load.
+const POOL: usize = 8;
+
+#[derive(Debug)]
+pub struct SqliteStore {
+    path: PathBuf,
+    closed: AtomicBool,
+    writer: Mutex<Option<Connection>>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+fn err(context: &str, e: rusqlite::Error) -> Error {
+    Error::StoreError {
+        message: format!("{context}: {e}"),
+    }
+}
+
+fn is_constraint(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the file at `path`.
+    pub fn open(path: &str, sync: Synchronous) -> Result<SqliteStore> {
+        let path = PathBuf::from(path);
+        let writer = connect(&path)?;
+        let mode = match sync {
+            Synchronous::Full => "FULL",
+            Synchronous::Normal => "NORMAL",
+        };
+        writer
+            .execute_batch(&format!("PRAGMA synchronous = {mode};"))
+            .map_err(|e| err("cannot set synchronous", e))?;
+        migrate(&writer, &path)?;
+        Ok(SqliteStore {
+            path,
+            closed: AtomicBool::new(false),
+            writer: Mutex::new(Some(writer)),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn write<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        let mut guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        match guard.as_mut() {
+            Some(conn) => f(conn),
+            None => Err(closed()),
+        }
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(closed());
+        }
+        let pooled = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => {
+                let c = connect(&self.path)?;
+                // Reads of long streams go faster mapped than copied.
+                let _ =
+                    c.execute_batch("PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -65536;");
+                c
+            }
+        };
+        let out = f(&conn);
+        if !self.closed.load(Ordering::Acquire) {
+            let mut pool = self.readers.lock().unwrap_or_else(|e| e.into_inner());
+            if pool.len() < POOL {
+                pool.push(conn);
+            }
+        }
+        out
+    }
+}
+
+fn connect(path: &PathBuf) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| err(&format!("cannot open {}", path.display()), e))?;
+    conn.busy_timeout(Duration::from_secs(30))
+        .map_err(|e| err("cannot set busy_timeout", e))?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(|e| err(&format!("cannot use WAL on {}", path.display()), e))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(Error::StoreError {
+            message: format!(
+                "{} cannot use WAL (journal_mode is {mode}); eventfold needs it",
+                path.display()
+            ),
+        });
+    }
+    Ok(conn)
+}
+
+fn migrate(conn: &Connection, path: &std::path::Path) -> Result<()> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| err("cannot read the schema version", e))?;
+    if version == SCHEMA_VERSION {
+        return Ok(());
+    }
+    if version > SCHEMA_VERSION {
+        return Err(Error::StoreError {
+            message: format!(
+                "{} has schema version {version}, written by a newer eventfold; \
+                 this one knows version {SCHEMA_VERSION}",
+                path.display()
+            ),
+        });
+    }
+    // Another process may be creating it right now: IMMEDIATE waits for it,
+    // and IF NOT EXISTS makes the second creation a no-op.
+    conn.execute_batch(&format!(
+        "BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+    ))
+    .map_err(|e| {
+        let _ = conn.execute_batch("ROLLBACK");
+        err(
+            &format!("cannot create the schema in {}", path.display()),
+            e,
+        )
+    })
+}
+
+impl Store for SqliteStore {
+    fn version(&self, stream: &str) -> Result<u64> {
+        self.read(|c| {
+            c.prepare_cached("SELECT version FROM streams WHERE stream = ?1")
+                .and_then(|mut s| s.query_row([stream], |r| r.get::<_, i64>(0)).optional())
+                .map(|v| v.unwrap_or(0) as u64)
+                .map_err(|e| err("cannot read a stream's version", e))
+        })
+    }
+
+    fn append(&self, appends: &[Append]) -> Result<std::result::Result<Vec<u64>, Conflict>> {
+        self.write(|conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| err("cannot begin a write", e))?;
+            let outcome = append_in(&tx, appends)?;
+            if outcome.is_ok() {
+                tx.commit().map_err(|e| err("cannot commit", e))?;
+            }
+            // A conflict drops `tx`: rolled back, nothing written.
+            Ok(outcome)
+        })
+    }
+
+    fn fold(&self, stream: &str, after_version: u64, visit: &mut Visit<'_>) -> Result<()> {
+        self.read(|c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT version, type, data FROM events \
+                     WHERE stream = ?1 AND version > ?2 ORDER BY version",
+                )
+                .map_err(|e| err("cannot read events", e))?;
+            let mut rows = stmt
+                .query(params![stream, after_version as i64])
+                .map_err(|e| err("cannot read events", e))?;
+            while let Some(row) = rows.next().map_err(|e| err("cannot read events", e))? {
+                let version = row
+                    .get::<_, i64>(0)
+                    .map_err(|e| err("cannot read events", e))?;
+                let t = row
+                    .get_ref(1)
+                    .and_then(|v| v.as_str().map_err(Into::into))
+                    .map_err(|e| err("cannot read an event's type", e))?;
+                let d = row
+                    .get_ref(2)
+                    .and_then(|v| v.as_str().map_err(Into::into))
+                    .map_err(|e| err("cannot read an event's data", e))?;
+                visit(version as u64, t, d)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn read_stream(&self, stream: &str, from_version: u64, limit: usize) -> Result<Vec<RawEvent>> {
+        self.read(|c| {
+            query_events(
+                c,
+                "SELECT position, id, stream, version, type, data, metadata FROM events \
+                 WHERE stream = ?1 AND version >= ?2 ORDER BY version LIMIT ?3",
+                params![stream, from_version as i64, limit_sql(limit)],
+            )
+        })
+    }
+
+    fn read_all(&self, from_position: u64, limit: usize) -> Result<Vec<RawEvent>> {
+        self.read(|c| {
+            query_events(
+                c,
+                "SELECT position, id, stream, version, type, data, metadata FROM events \
+                 WHERE position >= ?1 ORDER BY position LIMIT ?2",
+                params![from_position as i64, limit_sql(limit)],
+            )
+        })
+    }
+
+    fn streams(&self, model: Option<&str>) -> Result<Vec<(String, u64)>> {
+        self.read(|c| {
+            let map =
+                |r: &rusqlite::Row<'_>| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64));
+            let out = match model {
+                Some(m) => c
+                    .prepare_cached(
+                        "SELECT stream, version FROM streams WHERE model = ?1 ORDER BY stream",
+                    )
+                    .and_then(|mut s| s.query_map([m], map)?.collect()),
+                None => c
+                    .prepare_cached("SELECT stream, version FROM streams ORDER BY stream")
+                    .and_then(|mut s| s.query_map([], map)?.collect()),
+            };
+            out.map_err(|e| err("cannot list streams", e))
+        })
+    }
+
+    fn command(&self, stream: &str, command_id: &str) -> Result<Option<CommandRecord>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT first_version, last_version FROM commands \
+                 WHERE stream = ?1 AND command_id = ?2",
+            )
+            .and_then(|mut s| {
+                s.query_row([stream, command_id], |r| {
+                    Ok(CommandRecord {
+                        first_version: r.get::<_, i64>(0)? as u64,
+                        last_version: r.get::<_, i64>(1)? as u64,
+                    })
+                })
+                .optional()
+            })
+            .map_err(|e| err("cannot read a command's result", e))
+        })
+    }
+
+    fn snapshot(&self, stream: &str) -> Result<Option<Snapshot>> {
+        self.read(|c| {
+            let row = c
+                .prepare_cached(
+                    "SELECT version, fingerprint, state, checksum FROM snapshots WHERE stream = ?1",
+                )
+                .and_then(|mut s| {
+                    s.query_row([stream], |r| {
+                        // Read leniently: a damaged row is no snapshot, not
+                        // an error (the engine replays instead).
+                        let text = |i| {
+                            r.get_ref(i)
+                                .ok()
+                                .and_then(|v| v.as_str().ok().map(str::to_string))
+                        };
+                        Ok((r.get::<_, i64>(0).ok(), text(1), text(2), text(3)))
+                    })
+                    .optional()
+                })
+                .map_err(|e| err("cannot read a snapshot", e))?;
+            Ok(match row {
+                Some((Some(version), Some(fingerprint), Some(state), Some(checksum)))
+                    if version >= 0 =>
+                {
+                    Some(Snapshot {
+                        stream: stream.to_string(),
+                        version: version as u64,
+                        fingerprint,
+                        state,
+                        checksum,
+                    })
+                }
+                _ => None,
+            })
+        })
+    }
+
+    fn save_snapshot(&self, snap: &Snapshot) -> Result<()> {
+        self.write(|conn| {
+            conn.prepare_cached(
+                "INSERT INTO snapshots (stream, version, fingerprint, state, checksum) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) \
+                 ON CONFLICT (stream) DO UPDATE SET version = excluded.version, \
+                   fingerprint = excluded.fingerprint, state = excluded.state, \
+                   checksum = excluded.checksum \
+                 WHERE excluded.version > snapshots.version \
+                    OR excluded.fingerprint <> snapshots.fingerprint \
+                    OR excluded.checksum <> snapshots.checksum",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    snap.stream,
+                    snap.version as i64,
+                    snap.fingerprint,
+                    snap.state,
+                    snap.checksum
+                ])
+            })
+            .map(|_| ())
+            .map_err(|e| err("cannot save a snapshot", e))
+        })
+    }
+
+    fn close(&self) -> Result<()> {
+        self.closed.store(true, Ordering::Release);
+        self.readers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        let conn = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(conn) = conn {
+            conn.close().map_err(|(_, e)| err("cannot close", e))?;
+        }
+        Ok(())
+    }
+}
+
+fn limit_sql(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+fn query_events(c: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<RawEvent>> {
+    let mut stmt = c
+        .prepare_cached(sql)
+        .map_err(|e| err("cannot read events", e))?;
+    let rows = stmt
+        .query_map(params, |r| {
+            Ok(RawEvent {
+                position: r.get::<_, i64>(0)? as u64,
+                id: r.get(1)?,
+                stream: r.get(2)?,
+                version: r.get::<_, i64>(3)? as u64,
+                event_type: r.get(4)?,
+                data: r.get(5)?,
+                metadata: r.get(6)?,
+            })
+        })
+        .map_err(|e| err("cannot read events", e))?;
+    rows.collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(|e| err("cannot read events", e))
+}
+
+/// The body of an append, inside its `BEGIN IMMEDIATE` transaction.
+fn append_in(
+    tx: &rusqlite::Transaction<'_>,
+    appends: &[Append],
+) -> Result<std::result::Result<Vec<u64>, Conflict>> {
+    let mut read_version = tx
+        .prepare_cached("SELECT version FROM streams WHERE stream = ?1")
+        .map_err(|e| err("cannot prepare", e))?;
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT INTO events (id, stream, version, type, data, metadata) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .map_err(|e| err("cannot prepare", e))?;
+    let mut record = tx
+        .prepare_cached(
+            "INSERT INTO commands (stream, command_id, first_version, last_version) \
+             VALUES (?1, ?2, ?3, ?4)",
+        )
+        .map_err(|e| err("cannot prepare", e))?;
+    // Versions as this transaction has left them, and each stream's model.
+    let mut versions: HashMap<&str, (u64, &str)> = HashMap::new();
+    let mut firsts = Vec::with_capacity(appends.len());
+    for (index, a) in appends.iter().enumerate() {
+        let current = match versions.get(a.stream.as_str()) {
+            Some(&(v, _)) => v,
+            None => read_version
+                .query_row([&a.stream], |r| r.get::<_, i64>(0))
+                .optional()
+                .map_err(|e| err("cannot read a stream's version", e))?
+                .unwrap_or(0) as u64,
+        };
+        let conflict = Conflict {
+            index,
+            expected: a.expected_version,
+            actual: current,
+        };
+        if current != a.expected_version {
+            return Ok(Err(conflict));
+        }
+        if a.events.is_empty() {
+            firsts.push(0);
+            continue;
+        }
+        let mut first = 0;
+        for (i, e) in a.events.iter().enumerate() {
+            let version = current + i as u64 + 1;
+            match insert.execute(params![
+                e.id,
+                a.stream,
+                version as i64,
+                e.event_type,
+                e.data,
+                e.metadata
+            ]) {
+                Ok(_) => {}
+                // (stream, version) taken: someone wrote past the version
+                // read. Cannot happen under the write lock, but never trust it.
+                Err(e) if is_constraint(&e) => return Ok(Err(conflict)),
+                Err(e) => return Err(err("cannot append an event", e)),
+            }
+            if i == 0 {
+                first = tx.last_insert_rowid() as u64;
+            }
+        }
+        let last = current + a.events.len() as u64;
+        if let Some(id) = &a.command_id {
+            match record.execute(params![a.stream, id, (current + 1) as i64, last as i64]) {
+                Ok(_) => {}
+                // The command ran already: the engine looks up its result.
+                Err(e) if is_constraint(&e) => return Ok(Err(conflict)),
+                Err(e) => return Err(err("cannot record a command", e)),
+            }
+        }
+        firsts.push(first);
+        versions.insert(&a.stream, (last, &a.model));
+    }
+    let mut upsert = tx
+        .prepare_cached(
+            "INSERT INTO streams (stream, model, version) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (stream) DO UPDATE SET version = excluded.version",
+        )
+        .map_err(|e| err("cannot prepare", e))?;
+    for (stream, (version, model)) in &versions {
+        upsert
+            .execute(params![stream, model, *version as i64])
+            .map_err(|e| err("cannot update a stream", e))?;
+    }
+    Ok(Ok(firsts))
+}
