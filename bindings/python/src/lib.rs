@@ -1,1 +1,547 @@
-//! placeholder: being written
+//! `eventfold._eventfold`: the native module of the `eventfold` Python
+//! package. A thin skin over the core's `*_json` methods: Python values are
+//! turned into JSON text and back in `convert.rs`, errors become the
+//! exception classes of `eventfold/_errors.py` in `errors.rs`, and the GIL
+//! is released while the core works, so threads run in parallel.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use eventfold::{EngineOptions, Error, Limits, Source};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString, PyTuple};
+
+mod convert;
+mod errors;
+
+use convert::{document, name, to_py};
+use errors::{guard, to_py_err};
+
+/// Runs core work without the GIL, catching panics; errors become
+/// exceptions.
+fn run<T: Send>(py: Python<'_>, work: impl FnOnce() -> Result<T, Error> + Send) -> PyResult<T> {
+    py.detach(|| guard(work)).map_err(|e| to_py_err(py, e))
+}
+
+/// Runs core work that returns JSON text, and gives it back as Python
+/// values.
+fn run_json<'py>(
+    py: Python<'py>,
+    work: impl FnOnce() -> Result<String, Error> + Send,
+) -> PyResult<Bound<'py, PyAny>> {
+    let json = run(py, work)?;
+    to_py(py, &json)
+}
+
+fn err<T>(py: Python<'_>, r: Result<T, Error>) -> PyResult<T> {
+    r.map_err(|e| to_py_err(py, e))
+}
+
+fn opt_doc(
+    py: Python<'_>,
+    obj: Option<&Bound<'_, PyAny>>,
+    limits: &Limits,
+) -> PyResult<Option<String>> {
+    obj.filter(|o| !o.is_none())
+        .map(|o| err(py, document(o, limits)))
+        .transpose()
+}
+
+fn now_arg(py: Python<'_>, now: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
+    now.filter(|n| !n.is_none())
+        .map(|n| {
+            convert::timestamp(n).map_err(|message| {
+                to_py_err(
+                    py,
+                    Error::InvalidCommand {
+                        path: "now".into(),
+                        message,
+                    },
+                )
+            })
+        })
+        .transpose()
+}
+
+/// Builds a JSON object of options from the ones given.
+#[derive(Default)]
+struct Options(String);
+
+impl Options {
+    fn raw(&mut self, key: &str, json: String) {
+        self.0.push(if self.0.is_empty() { '{' } else { ',' });
+        self.0
+            .push_str(&serde_json::to_string(key).unwrap_or_default());
+        self.0.push(':');
+        self.0.push_str(&json);
+    }
+
+    fn num(&mut self, key: &str, n: Option<u64>) {
+        if let Some(n) = n {
+            self.raw(key, n.to_string());
+        }
+    }
+
+    fn str(&mut self, key: &str, s: Option<String>) {
+        if let Some(s) = s {
+            self.raw(key, serde_json::to_string(&s).unwrap_or_default());
+        }
+    }
+
+    fn finish(mut self) -> Option<String> {
+        if self.0.is_empty() {
+            None
+        } else {
+            self.0.push('}');
+            Some(self.0)
+        }
+    }
+}
+
+fn opt_name(py: Python<'_>, s: Option<&Bound<'_, PyString>>) -> PyResult<Option<String>> {
+    s.map(|s| err(py, name(s))).transpose()
+}
+
+// ------------------------------------------------------------------ Domain
+
+/// Compiled models: the pure verbs, no store. Immutable, so one Domain may
+/// be shared by every thread.
+#[derive(Debug)]
+#[pyclass(frozen, module = "eventfold", name = "Domain")]
+pub struct Domain {
+    inner: eventfold::Domain,
+}
+
+impl Domain {
+    fn from_sources(py: Python<'_>, sources: &Bound<'_, PyAny>) -> PyResult<Domain> {
+        let mut list = Vec::new();
+        if let Ok(text) = sources.cast::<PyString>() {
+            list.push(Source::new("<string>", err(py, name(text))?));
+        } else {
+            let pairs = if let Ok(d) = sources.cast::<PyDict>() {
+                d.items().into_any()
+            } else if sources.hasattr("items")? {
+                sources.call_method0("items")?
+            } else {
+                sources.clone()
+            };
+            for pair in pairs.try_iter()? {
+                let (file, text): (Bound<'_, PyString>, Bound<'_, PyString>) = pair?.extract()?;
+                list.push(Source::new(err(py, name(&file))?, err(py, name(&text))?));
+            }
+        }
+        let inner = run(py, || eventfold::Domain::compile(&list))?;
+        Ok(Domain { inner })
+    }
+}
+
+#[pymethods]
+impl Domain {
+    /// Compiles model files: one text, a mapping of file name to text, or
+    /// `(file name, text)` pairs. Raises `ModelError` with every diagnostic.
+    #[new]
+    fn new(py: Python<'_>, sources: &Bound<'_, PyAny>) -> PyResult<Domain> {
+        Domain::from_sources(py, sources)
+    }
+
+    /// The same as `Domain(sources)`.
+    #[staticmethod]
+    fn compile(py: Python<'_>, sources: &Bound<'_, PyAny>) -> PyResult<Domain> {
+        Domain::from_sources(py, sources)
+    }
+
+    /// Reads and compiles model files; their paths name them in diagnostics.
+    #[staticmethod]
+    #[pyo3(signature = (*paths))]
+    fn from_files(py: Python<'_>, paths: &Bound<'_, PyTuple>) -> PyResult<Domain> {
+        let os = py.import("os")?;
+        let mut list = Vec::new();
+        for path in paths.iter() {
+            let path: String = os.call_method1("fspath", (path,))?.extract()?;
+            let text = std::fs::read_to_string(&path)?;
+            list.push((path, text));
+        }
+        let inner = run(py, || {
+            let sources: Vec<Source> = list.into_iter().map(|(p, t)| Source::new(p, t)).collect();
+            eventfold::Domain::compile(&sources)
+        })?;
+        Ok(Domain { inner })
+    }
+
+    /// The names of the models, in declaration order.
+    fn models(&self) -> Vec<String> {
+        self.inner.models().into_iter().map(String::from).collect()
+    }
+
+    /// The whole ubiquitous language: models, state, commands (params, the
+    /// events each may emit, its rejection reasons), events, queries,
+    /// invariants and docs.
+    fn describe<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        run_json(py, || Ok(self.inner.describe().to_string()))
+    }
+
+    /// The same as a Markdown glossary.
+    fn describe_markdown(&self, py: Python<'_>) -> PyResult<String> {
+        run(py, || Ok(self.inner.describe_markdown()))
+    }
+
+    fn initial_state<'py>(
+        &self,
+        py: Python<'py>,
+        model: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let model = err(py, name(model))?;
+        run_json(py, || self.inner.initial_state_json(&model))
+    }
+
+    /// The events a command gives on a state (None: the initial state), or
+    /// `Rejected`.
+    #[pyo3(signature = (model, state, command, *, now=None))]
+    fn propose<'py>(
+        &self,
+        py: Python<'py>,
+        model: &Bound<'py, PyString>,
+        state: Option<&Bound<'py, PyAny>>,
+        command: &Bound<'py, PyAny>,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let limits = self.inner.limits();
+        let model = err(py, name(model))?;
+        let state = opt_doc(py, state, limits)?;
+        let command = err(py, document(command, limits))?;
+        let now = now_arg(py, now)?;
+        run_json(py, || {
+            self.inner
+                .propose_json(&model, state.as_deref(), &command, now.as_deref())
+        })
+    }
+
+    /// The state after one event.
+    fn accept<'py>(
+        &self,
+        py: Python<'py>,
+        model: &Bound<'py, PyString>,
+        state: Option<&Bound<'py, PyAny>>,
+        event: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let limits = self.inner.limits();
+        let model = err(py, name(model))?;
+        let state = opt_doc(py, state, limits)?;
+        let event = err(py, document(event, limits))?;
+        run_json(py, || {
+            self.inner.accept_json(&model, state.as_deref(), &event)
+        })
+    }
+
+    /// Events folded over a state (default: the initial state).
+    #[pyo3(signature = (model, events, state=None))]
+    fn replay<'py>(
+        &self,
+        py: Python<'py>,
+        model: &Bound<'py, PyString>,
+        events: &Bound<'py, PyAny>,
+        state: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let limits = self.inner.limits();
+        let model = err(py, name(model))?;
+        let events = err(py, document(events, limits))?;
+        let state = opt_doc(py, state, limits)?;
+        run_json(py, || {
+            self.inner.replay_json(&model, &events, state.as_deref())
+        })
+    }
+
+    /// A query on a state (None: the initial state).
+    #[pyo3(signature = (model, state, name, args=None))]
+    fn query<'py>(
+        &self,
+        py: Python<'py>,
+        model: &Bound<'py, PyString>,
+        state: Option<&Bound<'py, PyAny>>,
+        name: &Bound<'py, PyString>,
+        args: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let limits = self.inner.limits();
+        let model = err(py, convert::name(model))?;
+        let query = err(py, convert::name(name))?;
+        let state = opt_doc(py, state, limits)?;
+        let args = opt_doc(py, args, limits)?;
+        run_json(py, || {
+            self.inner
+                .query_json(&model, state.as_deref(), &query, args.as_deref())
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<eventfold.Domain models={:?}>", self.inner.models())
+    }
+}
+
+// ------------------------------------------------------------------ Engine
+
+/// A Domain over an event store. Safe to share between threads: the GIL is
+/// released while it works, and commands on one stream are serialised
+/// without lost updates.
+#[derive(Debug)]
+#[pyclass(frozen, module = "eventfold", name = "Engine")]
+pub struct Engine {
+    inner: eventfold::Engine,
+    domain: eventfold::Domain,
+    store: String,
+    closed: AtomicBool,
+}
+
+impl Engine {
+    fn limits(&self) -> &Limits {
+        self.domain.limits()
+    }
+}
+
+#[pymethods]
+impl Engine {
+    /// Opens a store: `"memory:"` or `"sqlite:PATH"` (add
+    /// `?synchronous=normal` to trade the durability of the last commits
+    /// for speed).
+    #[new]
+    #[pyo3(signature = (store, domain, *, cache_capacity=None, snapshot_every=None, max_attempts=None))]
+    fn new(
+        py: Python<'_>,
+        store: &Bound<'_, PyAny>,
+        domain: &Bound<'_, Domain>,
+        cache_capacity: Option<usize>,
+        snapshot_every: Option<u64>,
+        max_attempts: Option<u32>,
+    ) -> PyResult<Engine> {
+        let store: String = py
+            .import("os")?
+            .call_method1("fspath", (store,))?
+            .extract()?;
+        let domain = domain.get().inner.clone();
+        let mut options = EngineOptions::default();
+        if let Some(c) = cache_capacity {
+            options.cache_capacity = c;
+        }
+        if let Some(s) = snapshot_every {
+            options.snapshot_every = s;
+        }
+        if let Some(m) = max_attempts {
+            options.max_attempts = m;
+        }
+        let inner = run(py, || {
+            eventfold::Engine::open(&store, domain.clone(), options)
+        })?;
+        Ok(Engine {
+            inner,
+            domain,
+            store,
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    /// The same as `Engine(store, domain, ...)`.
+    #[staticmethod]
+    #[pyo3(signature = (store, domain, *, cache_capacity=None, snapshot_every=None, max_attempts=None))]
+    fn open(
+        py: Python<'_>,
+        store: &Bound<'_, PyAny>,
+        domain: &Bound<'_, Domain>,
+        cache_capacity: Option<usize>,
+        snapshot_every: Option<u64>,
+        max_attempts: Option<u32>,
+    ) -> PyResult<Engine> {
+        Engine::new(
+            py,
+            store,
+            domain,
+            cache_capacity,
+            snapshot_every,
+            max_attempts,
+        )
+    }
+
+    #[getter]
+    fn domain(&self) -> Domain {
+        Domain {
+            inner: self.domain.clone(),
+        }
+    }
+
+    #[getter]
+    fn closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Loads the stream `Model-id`, proposes the command and appends its
+    /// events atomically. Returns `{"stream", "version", "events"}`.
+    #[pyo3(signature = (model, id, command, *, expected_version=None, command_id=None,
+        metadata=None, now=None, correlation_id=None, causation_id=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn execute<'py>(
+        &self,
+        py: Python<'py>,
+        model: &Bound<'py, PyString>,
+        id: &Bound<'py, PyString>,
+        command: &Bound<'py, PyAny>,
+        expected_version: Option<u64>,
+        command_id: Option<&Bound<'py, PyString>>,
+        metadata: Option<&Bound<'py, PyAny>>,
+        now: Option<&Bound<'py, PyAny>>,
+        correlation_id: Option<&Bound<'py, PyString>>,
+        causation_id: Option<&Bound<'py, PyString>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let limits = self.limits();
+        let model = err(py, name(model))?;
+        let id = err(py, name(id))?;
+        let command = err(py, document(command, limits))?;
+        let mut options = Options::default();
+        options.num("expected_version", expected_version);
+        options.str("command_id", opt_name(py, command_id)?);
+        if let Some(m) = opt_doc(py, metadata, limits)? {
+            options.raw("metadata", m);
+        }
+        options.str("now", now_arg(py, now)?);
+        options.str("correlation_id", opt_name(py, correlation_id)?);
+        options.str("causation_id", opt_name(py, causation_id)?);
+        let options = options.finish();
+        run_json(py, || {
+            self.inner
+                .execute_json(&model, &id, &command, options.as_deref())
+        })
+    }
+
+    /// Many commands in one transaction: all are appended, or none.
+    /// `requests`: `[{"model", "id", "command", "options"?}, ...]`.
+    fn execute_many<'py>(
+        &self,
+        py: Python<'py>,
+        requests: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let requests = err(py, document(requests, self.limits()))?;
+        run_json(py, || self.inner.execute_many_json(&requests))
+    }
+
+    /// `{"state", "version"}` of the stream `Model-id`.
+    fn load<'py>(
+        &self,
+        py: Python<'py>,
+        model: &Bound<'py, PyString>,
+        id: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let model = err(py, name(model))?;
+        let id = err(py, name(id))?;
+        run_json(py, || self.inner.load_json(&model, &id))
+    }
+
+    /// A query on the current state of the stream `Model-id`.
+    #[pyo3(signature = (model, id, name, args=None))]
+    fn query<'py>(
+        &self,
+        py: Python<'py>,
+        model: &Bound<'py, PyString>,
+        id: &Bound<'py, PyString>,
+        name: &Bound<'py, PyString>,
+        args: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let model = err(py, convert::name(model))?;
+        let id = err(py, convert::name(id))?;
+        let query = err(py, convert::name(name))?;
+        let args = opt_doc(py, args, self.limits())?;
+        run_json(py, || {
+            self.inner.query_json(&model, &id, &query, args.as_deref())
+        })
+    }
+
+    /// The events of one stream, in order.
+    #[pyo3(signature = (stream, *, from_version=None, limit=None))]
+    fn read_stream<'py>(
+        &self,
+        py: Python<'py>,
+        stream: &Bound<'py, PyString>,
+        from_version: Option<u64>,
+        limit: Option<u64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let stream = err(py, name(stream))?;
+        let mut options = Options::default();
+        options.num("from_version", from_version);
+        options.num("limit", limit);
+        let options = options.finish();
+        run_json(py, || {
+            self.inner.read_stream_json(&stream, options.as_deref())
+        })
+    }
+
+    /// Every event of the store, in the order of their global position.
+    #[pyo3(signature = (*, from_position=None, limit=None))]
+    fn read_all<'py>(
+        &self,
+        py: Python<'py>,
+        from_position: Option<u64>,
+        limit: Option<u64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut options = Options::default();
+        options.num("from_position", from_position);
+        options.num("limit", limit);
+        let options = options.finish();
+        run_json(py, || self.inner.read_all_json(options.as_deref()))
+    }
+
+    /// `[{"stream", "version"}, ...]`, of one model or of all.
+    #[pyo3(signature = (*, model=None))]
+    fn streams<'py>(
+        &self,
+        py: Python<'py>,
+        model: Option<&Bound<'py, PyString>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut options = Options::default();
+        options.str("model", opt_name(py, model)?);
+        let options = options.finish();
+        run_json(py, || self.inner.streams_json(options.as_deref()))
+    }
+
+    /// Closes the store; every later call raises `StoreError`. Closing twice
+    /// is fine.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        run(py, || self.inner.close())?;
+        self.closed.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        self.close(py)?;
+        Ok(false)
+    }
+
+    fn __repr__(&self) -> String {
+        let state = if self.closed() { "closed" } else { "open" };
+        format!("<eventfold.Engine {:?} {state}>", self.store)
+    }
+}
+
+// ------------------------------------------------------------------ module
+
+/// Python values as the JSON text the core reads (for benchmarks and
+/// tests of the conversion).
+#[pyfunction]
+fn _to_json(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<String> {
+    err(py, convert::value(value, &Limits::default()))
+}
+
+/// JSON text as Python values, as every result is converted.
+#[pyfunction]
+fn _from_json<'py>(py: Python<'py>, text: String) -> PyResult<Bound<'py, PyAny>> {
+    to_py(py, &text)
+}
+
+#[pymodule]
+fn _eventfold(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Domain>()?;
+    m.add_class::<Engine>()?;
+    m.add_function(wrap_pyfunction!(_to_json, m)?)?;
+    m.add_function(wrap_pyfunction!(_from_json, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,90 @@
+"""eventfold: event-sourced aggregates written once in a small model
+language, run in-process.
+
+>>> from eventfold import Domain, Engine
+>>> domain = Domain({"counter.model": '''
+...   model Counter {
+...     state { count: int }
+...     command bump(by: int = 1) { emit bumped(by) }
+...     event bumped(by: int) { set count = count + by }
+...   }'''})
+>>> domain.propose("Counter", None, {"type": "bump", "data": {"by": 2}})
+[{'type': 'bumped', 'data': {'by': 2}}]
+
+``Domain`` runs the pure verbs (propose, accept, replay, query);
+``Engine`` keeps the events in a store (``"memory:"`` or
+``"sqlite:PATH"``). Dicts and lists go in and come out; every error is an
+``EventfoldError``, one subclass per code.
+"""
+
+from ._errors import (
+    BY_CODE,
+    EvaluationError,
+    EventfoldError,
+    Internal,
+    InternalError,
+    InvalidCommand,
+    InvalidEvent,
+    InvalidJson,
+    LimitExceeded,
+    ModelError,
+    Rejected,
+    StoreError,
+    UnknownCommand,
+    UnknownEvent,
+    UnknownModel,
+    UnknownQuery,
+    VersionConflict,
+)
+from ._eventfold import Domain, Engine, __version__
+from ._types import (
+    Command,
+    Diagnostic,
+    Document,
+    Event,
+    ExecuteOptions,
+    ExecuteRequest,
+    Executed,
+    JsonText,
+    Loaded,
+    State,
+    StoredEvent,
+    StreamInfo,
+)
+
+__all__ = [
+    "Domain",
+    "Engine",
+    "__version__",
+    # errors
+    "EventfoldError",
+    "Rejected",
+    "InvalidJson",
+    "InvalidCommand",
+    "UnknownCommand",
+    "InvalidEvent",
+    "UnknownEvent",
+    "UnknownModel",
+    "UnknownQuery",
+    "ModelError",
+    "EvaluationError",
+    "VersionConflict",
+    "LimitExceeded",
+    "StoreError",
+    "Internal",
+    "InternalError",
+    "BY_CODE",
+    # shapes
+    "Command",
+    "Diagnostic",
+    "Document",
+    "Event",
+    "ExecuteOptions",
+    "ExecuteRequest",
+    "Executed",
+    "JsonText",
+    "Loaded",
+    "State",
+    "StoredEvent",
+    "StreamInfo",
+]

@@ -1,0 +1,147 @@
+"""The native module of eventfold (PyO3). Import from ``eventfold``."""
+
+import os
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Iterable, List, Literal, Mapping, Optional, Sequence, Tuple, Type, Union
+
+from ._types import Document, Event, Executed, JsonText, Loaded, State, StoredEvent, StreamInfo
+
+__version__: str
+
+#: Model files: one text, a mapping of file name to text, or (name, text) pairs.
+Sources = Union[str, Mapping[str, str], Iterable[Tuple[str, str]]]
+
+#: A point in time: an aware datetime or RFC 3339 text.
+Time = Union[str, datetime]
+
+class Domain:
+    """Compiled models: the pure verbs, no store. Immutable and safe to
+    share between threads."""
+
+    def __init__(self, sources: Sources) -> None:
+        """Compiles model files; raises ModelError with every diagnostic."""
+    @staticmethod
+    def compile(sources: Sources) -> "Domain":
+        """The same as ``Domain(sources)``."""
+    @staticmethod
+    def from_files(*paths: Union[str, "os.PathLike[str]"]) -> "Domain":
+        """Reads and compiles model files; their paths name them in diagnostics."""
+    def models(self) -> List[str]:
+        """The names of the models, in declaration order."""
+    def describe(self) -> dict[str, Any]:
+        """The whole ubiquitous language: models, state, commands, events,
+        queries, invariants and docs."""
+    def describe_markdown(self) -> str:
+        """The same as a Markdown glossary."""
+    def initial_state(self, model: str) -> State: ...
+    def propose(
+        self,
+        model: str,
+        state: Optional[Document],
+        command: Document,
+        *,
+        now: Optional[Time] = None,
+    ) -> List[Event]:
+        """The events a command gives on a state (None: the initial state).
+        Raises Rejected, InvalidCommand, UnknownCommand, ..."""
+    def accept(self, model: str, state: Optional[Document], event: Document) -> State:
+        """The state after one event (state None: the initial state)."""
+    def replay(
+        self,
+        model: str,
+        events: Union[Sequence[Mapping[str, Any]], JsonText],
+        state: Optional[Document] = None,
+    ) -> State:
+        """Events folded over a state (default: the initial state)."""
+    def query(
+        self,
+        model: str,
+        state: Optional[Document],
+        name: str,
+        args: Optional[Document] = None,
+    ) -> Any:
+        """A query of the model on a state (None: the initial state)."""
+
+class Engine:
+    """A Domain over an event store. Safe to share between threads: the GIL
+    is released while it works, and commands on one stream are serialised
+    without lost updates. A context manager: ``with Engine(...) as engine``
+    closes it at the end."""
+
+    def __init__(
+        self,
+        store: Union[str, "os.PathLike[str]"],
+        domain: Domain,
+        *,
+        cache_capacity: Optional[int] = None,
+        snapshot_every: Optional[int] = None,
+        max_attempts: Optional[int] = None,
+    ) -> None:
+        """Opens ``"memory:"`` or ``"sqlite:PATH"`` (``?synchronous=normal``
+        trades the durability of the last commits for speed)."""
+    @staticmethod
+    def open(
+        store: Union[str, "os.PathLike[str]"],
+        domain: Domain,
+        *,
+        cache_capacity: Optional[int] = None,
+        snapshot_every: Optional[int] = None,
+        max_attempts: Optional[int] = None,
+    ) -> "Engine":
+        """The same as ``Engine(store, domain, ...)``."""
+    @property
+    def domain(self) -> Domain: ...
+    @property
+    def closed(self) -> bool: ...
+    def execute(
+        self,
+        model: str,
+        id: str,
+        command: Document,
+        *,
+        expected_version: Optional[int] = None,
+        command_id: Optional[str] = None,
+        metadata: Optional[Mapping[str, str]] = None,
+        now: Optional[Time] = None,
+        correlation_id: Optional[str] = None,
+        causation_id: Optional[str] = None,
+    ) -> Executed:
+        """Runs a command on the stream ``Model-id`` and appends its events
+        atomically. A repeated ``command_id`` returns the first result and
+        appends nothing; ``expected_version`` fails at once with
+        VersionConflict when the stream is elsewhere."""
+    def execute_many(
+        self, requests: Union[Sequence[Mapping[str, Any]], JsonText]
+    ) -> List[Executed]:
+        """Many commands (``{"model", "id", "command", "options"?}``, see
+        ExecuteRequest) in one transaction: all are appended, or none."""
+    def load(self, model: str, id: str) -> Loaded:
+        """The state and version of the stream ``Model-id``."""
+    def query(
+        self, model: str, id: str, name: str, args: Optional[Document] = None
+    ) -> Any:
+        """A query on the current state of the stream ``Model-id``."""
+    def read_stream(
+        self, stream: str, *, from_version: Optional[int] = None, limit: Optional[int] = None
+    ) -> List[StoredEvent]:
+        """The events of one stream, in order."""
+    def read_all(
+        self, *, from_position: Optional[int] = None, limit: Optional[int] = None
+    ) -> List[StoredEvent]:
+        """Every event of the store, by global position."""
+    def streams(self, *, model: Optional[str] = None) -> List[StreamInfo]:
+        """The streams (of one model, or all) with their versions."""
+    def close(self) -> None:
+        """Closes the store; every later call raises StoreError. Closing
+        twice is fine."""
+    def __enter__(self) -> "Engine": ...
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> Literal[False]: ...
+
+def _to_json(value: Any) -> str: ...
+def _from_json(text: str) -> Any: ...

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds the Python package (maturin, debug) into a venv and runs its tests:
+# pytest (the shared scenarios, the engine on memory and SQLite, threads,
+# bad input) and `mypy --strict` on the examples. Installs what is missing.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cd "$here"
+
+apt_updated=""
+apt_install() {
+  if [ -z "$apt_updated" ]; then apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+}
+
+command -v python3 >/dev/null 2>&1 || apt_install python3 python3-venv python3-pip
+command -v cargo >/dev/null 2>&1 || apt_install cargo rustc
+
+venv="$here/.venv"
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$venv"; }
+fi
+if ! "$venv/bin/python" -c "import maturin, pytest, mypy" >/dev/null 2>&1 \
+   || [ ! -x "$venv/bin/maturin" ]; then
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+    "maturin>=1.9.4,<2" "pytest>=7" "mypy>=1.10"
+fi
+
+export VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH"
+# A debug build: fast to make, and the tests time nothing.
+maturin develop --quiet
+
+python -m pytest -q -p no:cacheprovider
+# The stubs must type the examples (and the tests) under --strict.
+MYPYPATH="$root/examples/python" python -m mypy --strict --no-incremental tests "$root/examples/python"
