@@ -17,4 +17,4 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 node build.js
 
-node --test --test-reporter=spec test/
+node --test --test-reporter=spec test/*.test.js

@@ -1,0 +1,339 @@
+// Types of the `eventfold` package. See docs/guides/node.md.
+
+/**
+ * A JSON value as eventfold reads and writes it. An `int` past
+ * `Number.MAX_SAFE_INTEGER` (2^53 - 1) comes back as a `bigint`, never
+ * rounded; a `bigint` given in input is written as its exact digits.
+ * A `Date` given in input is written as its ISO 8601 text (fit for a
+ * `timestamp`); timestamps always come back as strings.
+ */
+export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | JsonObject
+export interface JsonObject {
+  [key: string]: JsonValue
+}
+/** What input may also hold: anything whose `toJSON()` gives a JSON value (a `Date`, say). */
+export type JsonInput = JsonValue | Date | { toJSON(): unknown } | JsonInput[] | { [key: string]: JsonInput | undefined }
+
+/** A command, as `propose` and `execute` take it (MODEL-LANGUAGE.md §8). */
+export interface Command<Type extends string = string, Data = { [key: string]: JsonInput }> {
+  type: Type
+  /** May be left out when no param is required. */
+  data?: Data
+  /** The caller's id for the command: a repeated id on a stream appends nothing and returns the first result. */
+  id?: string
+  /** Strings only; the model reads them as `meta`. */
+  metadata?: { [key: string]: string }
+}
+
+/** An event as `propose` returns it and `accept`/`replay` take it. */
+export interface DomainEvent<Type extends string = string, Data = JsonObject> {
+  type: Type
+  data: Data
+}
+
+/** An event as the store keeps it. */
+export interface StoredEvent<Type extends string = string, Data = JsonObject> extends DomainEvent<Type, Data> {
+  /** A UUIDv7. */
+  id: string
+  /** `Model-id`. */
+  stream: string
+  /** 1-based and contiguous per stream. A `bigint` past 2^53 - 1 (9·10^15 events; never reached in practice). */
+  version: number
+  /** Global, unique and increasing. A `bigint` past 2^53 - 1, like `version`. */
+  position: number
+  /** `recorded_at`, `command_id`, `correlation_id`, `causation_id` (as the core names them), and the caller's keys. */
+  metadata: {
+    recorded_at: string
+    command_id?: string | null
+    correlation_id?: string | null
+    causation_id?: string | null
+    [key: string]: JsonValue | undefined
+  }
+}
+
+export interface ProposeOptions {
+  /** The command's `now`: a Date or an RFC 3339 string. Default: the clock, when the model reads `now`. */
+  now?: Date | string
+}
+
+/** Model files: a string (one file), `{fileName: text}`, or `[{name, text}]`. */
+export type Sources = string | { [fileName: string]: string } | Array<{ name: string; text: string }>
+
+/** One field, param or state field in `describe()`. */
+export interface FieldDescription {
+  name: string
+  /** As the model spells it: `string`, `list<Todo>`, `int?`, ... */
+  type: string
+  required: boolean
+  default?: JsonValue
+  doc: string | null
+}
+
+export interface ModelDescription {
+  name: string
+  doc: string | null
+  state: FieldDescription[]
+  records: Array<{ name: string; doc: string | null; fields: FieldDescription[] }>
+  enums: Array<{ name: string; doc: string | null; members: Array<{ name: string; doc: string | null }> }>
+  commands: Array<{
+    name: string
+    doc: string | null
+    params: FieldDescription[]
+    /** The events the command may emit. */
+    emits: string[]
+    /** The rejections it may give (`reason` is null for a reject without one). */
+    rejections: Array<{ reason: string | null; message: string }>
+  }>
+  events: Array<{ name: string; doc: string | null; fields: FieldDescription[] }>
+  queries: Array<{ name: string; doc: string | null; params: FieldDescription[]; returns: string }>
+  invariants: Array<{ text: string; doc: string | null }>
+}
+
+export interface DomainDescription {
+  models: ModelDescription[]
+}
+
+/**
+ * Compiled model files: the pure verbs. Every call is synchronous (no store,
+ * no I/O) and safe to make from any thread or worker.
+ */
+export declare class Domain {
+  private constructor()
+  /** Compiles model files into one domain; a `ModelError` carries every diagnostic. */
+  static compile(sources: Sources): Domain
+  /** Reads and compiles model files (synchronously). */
+  static fromFiles(...paths: Array<string | string[]>): Domain
+  /** The names of the models, in declaration order. */
+  models(): string[]
+  /** The whole ubiquitous language: models, state, commands, events, queries, invariants, docs. */
+  describe(): DomainDescription
+  /** The same as a Markdown glossary. */
+  describeMarkdown(): string
+  initialState<S = JsonObject>(model: string): S
+  /** The events a command gives on a state (`null`/`undefined`: the initial state); throws `RejectedError` when a rule rejects it. */
+  propose<E extends DomainEvent = DomainEvent>(
+    model: string,
+    state: JsonInput | null | undefined,
+    command: Command,
+    options?: ProposeOptions
+  ): E[]
+  /** The state after one event. */
+  accept<S = JsonObject>(model: string, state: JsonInput | null | undefined, event: DomainEvent<string, JsonInput>): S
+  /** Events folded over a state (default: the initial state). */
+  replay<S = JsonObject>(model: string, events: Array<DomainEvent<string, JsonInput>>, state?: JsonInput | null): S
+  query<R = JsonValue>(model: string, state: JsonInput | null | undefined, name: string, args?: { [key: string]: JsonInput }): R
+}
+
+export interface EngineOptions {
+  /** Streams whose state is kept in memory (LRU). Default 10,000. */
+  cacheCapacity?: number
+  /** A snapshot every this many events of a stream (0: never). Default 100. */
+  snapshotEvery?: number
+  /** Attempts for a command that loses a race (without `expectedVersion`). Default 5. */
+  maxAttempts?: number
+}
+
+export interface ExecuteOptions {
+  /** The version the stream must be at; a mismatch is a `VersionConflictError` at once (no retry). */
+  expectedVersion?: number | bigint
+  /** A repeated id on a stream returns the first result and appends nothing. Overrides the command's `id`. */
+  commandId?: string
+  /** Merged over the command's own metadata, stored with each event. */
+  metadata?: { [key: string]: string }
+  /** The command's `now`. Default: the engine's clock. */
+  now?: Date | string
+  correlationId?: string
+  causationId?: string
+}
+
+export interface Executed<E extends StoredEvent = StoredEvent> {
+  /** `Model-id`. */
+  stream: string
+  /** The stream's version after the command. */
+  version: number
+  /** Empty when the command emitted nothing. */
+  events: E[]
+}
+
+export interface Loaded<S = JsonObject> {
+  state: S
+  version: number
+}
+
+export interface StreamInfo {
+  stream: string
+  version: number
+}
+
+export interface ExecuteRequest {
+  model: string
+  id: string
+  command: Command
+  options?: ExecuteOptions
+}
+
+export interface ReadStreamOptions {
+  /** The first version to read (1-based). */
+  fromVersion?: number | bigint
+  limit?: number
+}
+
+export interface ReadAllOptions {
+  /** The first position to read. */
+  fromPosition?: number | bigint
+  limit?: number
+}
+
+/**
+ * A domain over an event store. Calls that touch the store return Promises
+ * and run on libuv's thread pool, so the event loop never waits on SQLite;
+ * each has a `*Sync` twin that runs on the calling thread. Commands on one
+ * stream are serialised without lost updates, however many are in flight.
+ */
+export declare class Engine {
+  private constructor()
+  /** Opens `memory:` or `sqlite:PATH` (`sqlite:PATH?synchronous=normal` trades the last transactions for speed). */
+  static open(store: string, domain: Domain, options?: EngineOptions): Promise<Engine>
+  static openSync(store: string, domain: Domain, options?: EngineOptions): Engine
+  /** The Domain this engine runs. */
+  readonly domain: Domain
+  /** Loads the stream `model-id`, proposes the command, appends its events atomically. */
+  execute<E extends StoredEvent = StoredEvent>(model: string, id: string, command: Command, options?: ExecuteOptions): Promise<Executed<E>>
+  executeSync<E extends StoredEvent = StoredEvent>(model: string, id: string, command: Command, options?: ExecuteOptions): Executed<E>
+  /** Many commands in one transaction: all appended, or none. */
+  executeMany(requests: ExecuteRequest[]): Promise<Executed[]>
+  executeManySync(requests: ExecuteRequest[]): Executed[]
+  load<S = JsonObject>(model: string, id: string): Promise<Loaded<S>>
+  loadSync<S = JsonObject>(model: string, id: string): Loaded<S>
+  /** A query on the stream's current state. */
+  query<R = JsonValue>(model: string, id: string, name: string, args?: { [key: string]: JsonInput }): Promise<R>
+  querySync<R = JsonValue>(model: string, id: string, name: string, args?: { [key: string]: JsonInput }): R
+  readStream(stream: string, options?: ReadStreamOptions): Promise<StoredEvent[]>
+  readStreamSync(stream: string, options?: ReadStreamOptions): StoredEvent[]
+  readAll(options?: ReadAllOptions): Promise<StoredEvent[]>
+  readAllSync(options?: ReadAllOptions): StoredEvent[]
+  streams(options?: { model?: string }): Promise<StreamInfo[]>
+  streamsSync(options?: { model?: string }): StreamInfo[]
+  /** After close, every call fails with a `StoreError`. Closing twice is fine. */
+  close(): Promise<void>
+  closeSync(): void
+}
+
+/** The codes of MODEL-LANGUAGE.md §9, the same in every binding. */
+export type ErrorCode =
+  | 'rejected'
+  | 'invalid_json'
+  | 'invalid_command'
+  | 'unknown_command'
+  | 'invalid_event'
+  | 'unknown_event'
+  | 'unknown_model'
+  | 'unknown_query'
+  | 'model_error'
+  | 'evaluation_error'
+  | 'version_conflict'
+  | 'limit_exceeded'
+  | 'store_error'
+  | 'internal'
+
+export interface Diagnostic {
+  file: string
+  /** 1-based. */
+  line: number
+  /** 1-based, in Unicode code points. */
+  column: number
+  message: string
+}
+
+/** Every error eventfold throws (or rejects with); the fields of §9 are set where the code carries them. */
+export declare class EventfoldError extends Error {
+  readonly code: ErrorCode
+  /** `rejected`: the reason the model gave (`null` for a reject without one; `invariant` for an invariant). */
+  readonly reason?: string | null
+  /** `invalid_command`, `invalid_event`: where the fault is (`data.text`, `data.ids[2]`, `args.id`). */
+  readonly path?: string
+  /** `model_error`: every diagnostic. */
+  readonly diagnostics?: Diagnostic[]
+  /** `version_conflict`: the version expected, and the stream's actual version. */
+  readonly expected?: number | bigint
+  readonly actual?: number | bigint
+  /** `limit_exceeded`: which limit (`max_input_bytes`, `max_input_depth`, `max_steps`, ...). */
+  readonly limit?: string
+  protected constructor(code: ErrorCode, message: string, fields?: object)
+  /** `{code, message, ...}`, as the error crosses every binding. */
+  toJSON(): { code: ErrorCode; message: string; [field: string]: unknown }
+}
+export declare class RejectedError extends EventfoldError {
+  readonly code: 'rejected'
+  readonly reason: string | null
+}
+export declare class InvalidJsonError extends EventfoldError {
+  readonly code: 'invalid_json'
+}
+export declare class InvalidCommandError extends EventfoldError {
+  readonly code: 'invalid_command'
+  readonly path: string
+}
+export declare class UnknownCommandError extends EventfoldError {
+  readonly code: 'unknown_command'
+}
+export declare class InvalidEventError extends EventfoldError {
+  readonly code: 'invalid_event'
+  readonly path: string
+}
+export declare class UnknownEventError extends EventfoldError {
+  readonly code: 'unknown_event'
+}
+export declare class UnknownModelError extends EventfoldError {
+  readonly code: 'unknown_model'
+}
+export declare class UnknownQueryError extends EventfoldError {
+  readonly code: 'unknown_query'
+}
+export declare class ModelError extends EventfoldError {
+  readonly code: 'model_error'
+  readonly diagnostics: Diagnostic[]
+}
+export declare class EvaluationError extends EventfoldError {
+  readonly code: 'evaluation_error'
+}
+export declare class VersionConflictError extends EventfoldError {
+  readonly code: 'version_conflict'
+  readonly expected: number | bigint
+  readonly actual: number | bigint
+}
+export declare class LimitExceededError extends EventfoldError {
+  readonly code: 'limit_exceeded'
+  readonly limit: string
+}
+export declare class StoreError extends EventfoldError {
+  readonly code: 'store_error'
+}
+export declare class InternalError extends EventfoldError {
+  readonly code: 'internal'
+}
+
+/** The error classes by name. */
+export declare const errors: {
+  RejectedError: typeof RejectedError
+  InvalidJsonError: typeof InvalidJsonError
+  InvalidCommandError: typeof InvalidCommandError
+  UnknownCommandError: typeof UnknownCommandError
+  InvalidEventError: typeof InvalidEventError
+  UnknownEventError: typeof UnknownEventError
+  UnknownModelError: typeof UnknownModelError
+  UnknownQueryError: typeof UnknownQueryError
+  ModelError: typeof ModelError
+  EvaluationError: typeof EvaluationError
+  VersionConflictError: typeof VersionConflictError
+  LimitExceededError: typeof LimitExceededError
+  StoreError: typeof StoreError
+  InternalError: typeof InternalError
+}
+
+/**
+ * JSON text (a request body, a file) to values the way eventfold reads it:
+ * integers past `Number.MAX_SAFE_INTEGER` as `bigint`; text that is not JSON
+ * throws `InvalidJsonError`.
+ */
+export declare function parseJson(text: string): JsonValue
