@@ -1,0 +1,10 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Eventfold\Exception;
+
+/** `store_error`: The store failed, or the engine is closed. */
+final class StoreErrorException extends EventfoldException
+{
+}

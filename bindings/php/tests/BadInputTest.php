@@ -1,0 +1,80 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Eventfold\Tests;
+
+use Eventfold\Domain;
+use Eventfold\Exception;
+use Eventfold\Exception\EventfoldException;
+use PHPUnit\Framework\TestCase;
+
+/** Input a careless or hostile caller sends: always a typed exception, never a crash. */
+final class BadInputTest extends TestCase
+{
+    private static function domain(): Domain
+    {
+        return Domain::compile(['counter.model' => DomainTest::COUNTER]);
+    }
+
+    /** @return array<string, array{string, callable(Domain): mixed}> */
+    public static function inputs(): array
+    {
+        $deep = str_repeat('[', 100000) . str_repeat(']', 100000);
+        $deepArray = [];
+        for ($i = 0; $i < 600; $i++) {
+            $deepArray = [$deepArray];
+        }
+        return [
+            'not JSON' => ['invalid_json', fn (Domain $d) => $d->propose('Counter', null, '{"type": "bump", "data": {')],
+            'empty text' => ['invalid_json', fn (Domain $d) => $d->propose('Counter', null, '')],
+            'NUL in JSON text' => ['invalid_json', fn (Domain $d) => $d->propose('Counter', null, "{\"type\": \"bump\"}\0garbage")],
+            'NUL in a model name' => ['invalid_json', fn (Domain $d) => $d->initialState("Counter\0")],
+            'NUL in a query name' => ['invalid_json', fn (Domain $d) => $d->query('Counter', null, "twice\0")],
+            'invalid UTF-8 in a model name' => ['invalid_json', fn (Domain $d) => $d->initialState("Count\xff")],
+            'invalid UTF-8 in data' => ['invalid_json', fn (Domain $d) => $d->propose('Counter', null, ['type' => 'bump', 'data' => ['user' => "\xc3\x28"]])],
+            'invalid UTF-8 in JSON text' => ['invalid_json', fn (Domain $d) => $d->propose('Counter', null, "{\"type\": \"bu\xffmp\"}")],
+            'INF' => ['invalid_json', fn (Domain $d) => $d->propose('Counter', null, ['type' => 'bump', 'data' => ['by' => INF]])],
+            'a huge number' => ['invalid_command', fn (Domain $d) => $d->propose('Counter', null, '{"type": "bump", "data": {"by": 123456789012345678901234567890}}')],
+            'a float for an int' => ['invalid_command', fn (Domain $d) => $d->propose('Counter', null, ['type' => 'bump', 'data' => ['by' => 1.5]])],
+            'deeply nested JSON text' => ['limit_exceeded', fn (Domain $d) => $d->replay('Counter', $deep)],
+            'deeply nested array' => ['limit_exceeded', fn (Domain $d) => $d->propose('Counter', null, ['type' => 'bump', 'data' => ['by' => $deepArray]])],
+            'a list for a command' => ['invalid_command', fn (Domain $d) => $d->propose('Counter', null, [1, 2])],
+            'a number for a command' => ['invalid_command', fn (Domain $d) => $d->propose('Counter', null, 5)],
+            'null data' => ['invalid_command', fn (Domain $d) => $d->propose('Counter', null, ['type' => 'bump', 'data' => null])],
+            'an object for events' => ['invalid_event', fn (Domain $d) => $d->replay('Counter', ['type' => 'bumped'])],
+            'a string state' => ['invalid_json', fn (Domain $d) => $d->propose('Counter', 'state', ['type' => 'bump'])],
+            'a bad timestamp' => ['invalid_command', fn (Domain $d) => $d->propose('Counter', null, ['type' => 'bump'], 'yesterday')],
+            'an unknown model' => ['unknown_model', fn (Domain $d) => $d->propose('Nope', null, ['type' => 'bump'])],
+            'an empty model name' => ['unknown_model', fn (Domain $d) => $d->initialState('')],
+            'sources not text' => ['invalid_json', fn (Domain $d) => Domain::compile([['name' => 'a', 'text' => 5]])],
+            'an empty model file' => ['model_error', fn (Domain $d) => Domain::compile(['a.model' => 'model'])],
+            'a huge model file' => ['limit_exceeded', fn (Domain $d) => Domain::compile(['a.model' => str_repeat(' ', 2 << 20)])],
+            'a missing model file' => ['store_error', fn (Domain $d) => Domain::fromFiles('/nonexistent.model')],
+        ];
+    }
+
+    /** @dataProvider inputs */
+    public function testBadInputIsATypedError(string $code, callable $call): void
+    {
+        try {
+            $call(self::domain());
+            $this->fail("no $code");
+        } catch (EventfoldException $e) {
+            $this->assertSame($code, $e->errorCode, $e->getMessage());
+            $this->assertNotSame('', $e->getMessage());
+        }
+    }
+
+    public function testTheDomainStillWorksAfterwards(): void
+    {
+        $d = self::domain();
+        foreach (self::inputs() as [$code, $call]) {
+            try {
+                $call($d);
+            } catch (EventfoldException) {
+            }
+        }
+        $this->assertSame(1, $d->propose('Counter', null, ['type' => 'bump'])[0]['data']['by']);
+    }
+}
