@@ -1,1 +1,410 @@
-//! placeholder: being written
+//! The JVM binding of eventfold, through UniFFI.
+//!
+//! This crate is the whole Rust side: two objects over the core's JSON
+//! boundary (`*_json` methods: JSON text in, JSON text out) and one error
+//! enum, one variant per code of MODEL-LANGUAGE.md §9. UniFFI generates the
+//! Kotlin for it (package `dev.eventfold.ffi`); the idiomatic Kotlin and Java
+//! API (`dev.eventfold.Domain`, `Engine`, `EventfoldException`) is a thin
+//! layer on top, in `src/main/kotlin`.
+//!
+//! No field is named `message`: UniFFI's Kotlin exceptions inherit
+//! `Throwable.message`, and a field of that name breaks the generated code.
+//! The text of an error is `detail`.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex};
+
+use eventfold::{Domain, Engine, EngineOptions, Error, Source};
+
+uniffi::setup_scaffolding!();
+
+/// A problem in a model file; lines and columns are 1-based, columns count
+/// code points.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct FfiDiagnostic {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub detail: String,
+}
+
+/// Every failure, one variant per code of §9, with that code's fields.
+#[derive(Debug, Clone, thiserror::Error, uniffi::Error)]
+pub enum FfiError {
+    #[error("{detail}")]
+    Rejected {
+        reason: Option<String>,
+        detail: String,
+    },
+    #[error("{detail}")]
+    InvalidJson { detail: String },
+    #[error("{detail}")]
+    InvalidCommand { path: String, detail: String },
+    #[error("{detail}")]
+    UnknownCommand { detail: String },
+    #[error("{detail}")]
+    InvalidEvent { path: String, detail: String },
+    #[error("{detail}")]
+    UnknownEvent { detail: String },
+    #[error("{detail}")]
+    UnknownModel { detail: String },
+    #[error("{detail}")]
+    UnknownQuery { detail: String },
+    /// `detail` is every diagnostic with its source line and a caret.
+    #[error("{detail}")]
+    ModelError {
+        diagnostics: Vec<FfiDiagnostic>,
+        detail: String,
+    },
+    #[error("{detail}")]
+    EvaluationError { detail: String },
+    #[error("{detail}")]
+    VersionConflict {
+        expected: u64,
+        actual: u64,
+        detail: String,
+    },
+    #[error("{detail}")]
+    LimitExceeded { limit: String, detail: String },
+    #[error("{detail}")]
+    StoreError { detail: String },
+    #[error("{detail}")]
+    Internal { detail: String },
+}
+
+impl From<Error> for FfiError {
+    fn from(e: Error) -> Self {
+        let detail = e.message();
+        match e {
+            Error::Rejected { reason, message } => FfiError::Rejected {
+                reason,
+                detail: message,
+            },
+            Error::InvalidJson { .. } => FfiError::InvalidJson { detail },
+            Error::InvalidCommand { path, message } => FfiError::InvalidCommand {
+                path,
+                detail: message,
+            },
+            Error::UnknownCommand { .. } => FfiError::UnknownCommand { detail },
+            Error::InvalidEvent { path, message } => FfiError::InvalidEvent {
+                path,
+                detail: message,
+            },
+            Error::UnknownEvent { .. } => FfiError::UnknownEvent { detail },
+            Error::UnknownModel { .. } => FfiError::UnknownModel { detail },
+            Error::UnknownQuery { .. } => FfiError::UnknownQuery { detail },
+            Error::ModelError { diagnostics, .. } => FfiError::ModelError {
+                diagnostics: diagnostics
+                    .into_iter()
+                    .map(|d| FfiDiagnostic {
+                        file: d.file,
+                        line: d.line,
+                        column: d.column,
+                        detail: d.message,
+                    })
+                    .collect(),
+                detail,
+            },
+            Error::EvaluationError { .. } => FfiError::EvaluationError { detail },
+            Error::VersionConflict { expected, actual } => FfiError::VersionConflict {
+                expected,
+                actual,
+                detail,
+            },
+            Error::LimitExceeded { limit, message } => FfiError::LimitExceeded {
+                limit,
+                detail: message,
+            },
+            Error::StoreError { .. } => FfiError::StoreError { detail },
+            Error::Internal { .. } => FfiError::Internal { detail },
+        }
+    }
+}
+
+type Result<T, E = FfiError> = std::result::Result<T, E>;
+
+/// Runs one call of the binding: a panic becomes `internal`, never an abort
+/// of the JVM. (UniFFI catches panics too, but as an untyped exception.)
+fn guard<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(result) => result.map_err(FfiError::from),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".into());
+            Err(FfiError::Internal {
+                detail: format!("internal error (a bug in eventfold, please report it): {what}"),
+            })
+        }
+    }
+}
+
+fn closed(what: &str) -> Error {
+    Error::StoreError {
+        message: format!("the {what} is closed"),
+    }
+}
+
+/// One model file: its name (for diagnostics) and its text.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct FfiSource {
+    pub name: String,
+    pub text: String,
+}
+
+/// Compiled models. Safe to share between threads; `close` drops the
+/// compiled models at once instead of at the next garbage collection.
+#[derive(Debug, uniffi::Object)]
+pub struct FfiDomain {
+    inner: Mutex<Option<Domain>>,
+}
+
+impl FfiDomain {
+    /// A clone of the domain (an `Arc`), so no lock is held while it runs.
+    fn get(&self) -> Result<Domain, Error> {
+        match self.inner.lock() {
+            Ok(guard) => guard.clone().ok_or_else(|| closed("domain")),
+            Err(poisoned) => poisoned
+                .into_inner()
+                .clone()
+                .ok_or_else(|| closed("domain")),
+        }
+    }
+}
+
+#[uniffi::export]
+impl FfiDomain {
+    #[uniffi::constructor]
+    pub fn compile(sources: Vec<FfiSource>) -> Result<Arc<Self>> {
+        guard(|| {
+            let sources: Vec<Source> = sources
+                .into_iter()
+                .map(|s| Source::new(s.name, s.text))
+                .collect();
+            Ok(Arc::new(FfiDomain {
+                inner: Mutex::new(Some(Domain::compile(&sources)?)),
+            }))
+        })
+    }
+
+    pub fn models(&self) -> Result<Vec<String>> {
+        guard(|| Ok(self.get()?.models().into_iter().map(String::from).collect()))
+    }
+
+    pub fn describe_json(&self) -> Result<String> {
+        guard(|| Ok(self.get()?.describe().to_string()))
+    }
+
+    pub fn describe_markdown(&self) -> Result<String> {
+        guard(|| Ok(self.get()?.describe_markdown()))
+    }
+
+    pub fn initial_state_json(&self, model: String) -> Result<String> {
+        guard(|| self.get()?.initial_state_json(&model))
+    }
+
+    pub fn propose_json(
+        &self,
+        model: String,
+        state: Option<String>,
+        command: String,
+        now: Option<String>,
+    ) -> Result<String> {
+        guard(|| {
+            self.get()?
+                .propose_json(&model, state.as_deref(), &command, now.as_deref())
+        })
+    }
+
+    pub fn accept_json(
+        &self,
+        model: String,
+        state: Option<String>,
+        event: String,
+    ) -> Result<String> {
+        guard(|| self.get()?.accept_json(&model, state.as_deref(), &event))
+    }
+
+    pub fn replay_json(
+        &self,
+        model: String,
+        events: String,
+        state: Option<String>,
+    ) -> Result<String> {
+        guard(|| self.get()?.replay_json(&model, &events, state.as_deref()))
+    }
+
+    pub fn query_json(
+        &self,
+        model: String,
+        state: Option<String>,
+        name: String,
+        args: Option<String>,
+    ) -> Result<String> {
+        guard(|| {
+            self.get()?
+                .query_json(&model, state.as_deref(), &name, args.as_deref())
+        })
+    }
+
+    /// Drops the compiled models; later calls are a `store_error`. Twice is
+    /// fine. (Not `close`: the generated Kotlin class has its own, which
+    /// frees the handle.)
+    pub fn close_domain(&self) {
+        let taken = match self.inner.lock() {
+            Ok(mut guard) => guard.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
+        drop(taken);
+    }
+}
+
+/// How an engine behaves; `None` keeps the core's default.
+#[derive(Debug, Clone, Default, uniffi::Record)]
+pub struct FfiEngineOptions {
+    pub cache_capacity: Option<u64>,
+    pub snapshot_every: Option<u64>,
+    pub max_attempts: Option<u32>,
+}
+
+/// A domain over a store. Safe to share between threads: commands on one
+/// stream are serialised by the core without lost updates.
+#[derive(Debug, uniffi::Object)]
+pub struct FfiEngine {
+    inner: Engine,
+}
+
+#[uniffi::export]
+impl FfiEngine {
+    /// `store`: `memory:` or `sqlite:PATH` (`?synchronous=normal` to trade the
+    /// durability of the last transactions for speed).
+    #[uniffi::constructor]
+    pub fn open(
+        store: String,
+        domain: Arc<FfiDomain>,
+        options: FfiEngineOptions,
+    ) -> Result<Arc<Self>> {
+        guard(|| {
+            let defaults = EngineOptions::default();
+            let options = EngineOptions {
+                cache_capacity: options
+                    .cache_capacity
+                    .map(|c| usize::try_from(c).unwrap_or(usize::MAX))
+                    .unwrap_or(defaults.cache_capacity),
+                snapshot_every: options.snapshot_every.unwrap_or(defaults.snapshot_every),
+                max_attempts: options.max_attempts.unwrap_or(defaults.max_attempts),
+            };
+            let inner = Engine::open(&store, domain.get()?, options)?;
+            Ok(Arc::new(FfiEngine { inner }))
+        })
+    }
+
+    pub fn execute_json(
+        &self,
+        model: String,
+        id: String,
+        command: String,
+        options: Option<String>,
+    ) -> Result<String> {
+        guard(|| {
+            self.inner
+                .execute_json(&model, &id, &command, options.as_deref())
+        })
+    }
+
+    pub fn execute_many_json(&self, requests: String) -> Result<String> {
+        guard(|| self.inner.execute_many_json(&requests))
+    }
+
+    pub fn load_json(&self, model: String, id: String) -> Result<String> {
+        guard(|| self.inner.load_json(&model, &id))
+    }
+
+    pub fn query_json(
+        &self,
+        model: String,
+        id: String,
+        name: String,
+        args: Option<String>,
+    ) -> Result<String> {
+        guard(|| self.inner.query_json(&model, &id, &name, args.as_deref()))
+    }
+
+    pub fn read_stream_json(&self, stream: String, options: Option<String>) -> Result<String> {
+        guard(|| self.inner.read_stream_json(&stream, options.as_deref()))
+    }
+
+    pub fn read_all_json(&self, options: Option<String>) -> Result<String> {
+        guard(|| self.inner.read_all_json(options.as_deref()))
+    }
+
+    pub fn streams_json(&self, options: Option<String>) -> Result<String> {
+        guard(|| self.inner.streams_json(options.as_deref()))
+    }
+
+    /// Later calls are a `store_error`. Twice is fine.
+    pub fn close_engine(&self) -> Result<()> {
+        guard(|| self.inner.close())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COUNTER: &str = r#"
+      model Counter {
+        state { count: int }
+        command bump(by: int = 1) { emit bumped(by) }
+        event bumped(by: int) { set count = count + by }
+      }
+    "#;
+
+    fn domain() -> Arc<FfiDomain> {
+        FfiDomain::compile(vec![FfiSource {
+            name: "counter.model".into(),
+            text: COUNTER.into(),
+        }])
+        .unwrap()
+    }
+
+    #[test]
+    fn errors_keep_their_fields() {
+        let d = domain();
+        let err = d
+            .propose_json(
+                "Counter".into(),
+                None,
+                r#"{"type":"bump","data":{"by":"x"}}"#.into(),
+                None,
+            )
+            .unwrap_err();
+        assert!(matches!(err, FfiError::InvalidCommand { ref path, .. } if path == "data.by"));
+        let err = FfiDomain::compile(vec![FfiSource {
+            name: "bad.model".into(),
+            text: "model X { state { a: nope } }".into(),
+        }])
+        .unwrap_err();
+        let FfiError::ModelError { diagnostics, .. } = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(diagnostics[0].file, "bad.model");
+    }
+
+    #[test]
+    fn a_panic_becomes_internal() {
+        let err = guard::<()>(|| panic!("boom")).unwrap_err();
+        assert!(matches!(err, FfiError::Internal { ref detail } if detail.contains("boom")));
+    }
+
+    #[test]
+    fn calls_after_close_are_a_clear_error() {
+        let d = domain();
+        d.close_domain();
+        d.close_domain();
+        let err = d.models().unwrap_err();
+        assert!(matches!(err, FfiError::StoreError { ref detail } if detail.contains("closed")));
+    }
+}

@@ -1,0 +1,111 @@
+package dev.eventfold
+
+import dev.eventfold.ffi.FfiDomain
+import dev.eventfold.ffi.FfiSource
+import java.nio.file.Files
+import java.nio.file.Path
+import java.time.Instant
+
+/**
+ * Compiled models: the pure verbs (propose, accept, replay, query), with no
+ * store. Immutable and safe to share between threads.
+ *
+ * Each verb comes twice: over `Map`/`List` values (converted with Jackson)
+ * and over JSON text (`...Json`, for callers that already hold JSON). A
+ * `state` of `null` means the model's initial state.
+ *
+ * [close] frees the compiled models at once; after it every call throws
+ * [EventfoldException.StoreError]. Without it they are freed when the
+ * object is garbage-collected.
+ */
+class Domain private constructor(internal val ffi: FfiDomain) : AutoCloseable {
+    companion object {
+        /** Compiles model files, given as file name to text (names appear in diagnostics). */
+        @JvmStatic
+        fun compile(sources: Map<String, String>): Domain =
+            native { Domain(FfiDomain.compile(sources.map { (name, text) -> FfiSource(name, text) })) }
+
+        /** Compiles one model file. */
+        @JvmStatic
+        fun compile(name: String, text: String): Domain = compile(mapOf(name to text))
+
+        /** Reads and compiles model files, as one domain. */
+        @JvmStatic
+        fun fromFiles(vararg paths: Path): Domain = fromFiles(paths.toList())
+
+        @JvmStatic
+        fun fromFiles(paths: List<Path>): Domain =
+            compile(paths.associate { it.toString() to Files.readString(it) })
+    }
+
+    /** The names of the models, in declaration order. */
+    fun models(): List<String> = native { ffi.models() }
+
+    /** The whole ubiquitous language: models, state, commands, events, queries, invariants, docs. */
+    fun describe(): Map<String, Any?> = Json.readMap(describeJson())
+
+    fun describeJson(): String = native { ffi.describeJson() }
+
+    /** The same as a Markdown glossary, for a team's wiki. */
+    fun describeMarkdown(): String = native { ffi.describeMarkdown() }
+
+    fun initialState(model: String): Map<String, Any?> = Json.readMap(initialStateJson(model))
+
+    fun initialStateJson(model: String): String = native { ffi.initialStateJson(model) }
+
+    /**
+     * The events a command emits on a state, each `{type, data}`, or
+     * [EventfoldException.Rejected]. `command` is `{type, data, id?, metadata?}`;
+     * [now] is what the model sees as `now` (default: the current time).
+     */
+    @JvmOverloads
+    fun propose(
+        model: String,
+        state: Map<String, Any?>?,
+        command: Map<String, Any?>,
+        now: Instant? = null,
+    ): List<Map<String, Any?>> =
+        Json.readMaps(proposeJson(model, state?.let(Json::write), Json.write(command), now?.toString()))
+
+    /** [propose] over JSON text; [now] in RFC 3339. Returns a JSON array of events. */
+    @JvmOverloads
+    fun proposeJson(model: String, state: String?, command: String, now: String? = null): String =
+        native { ffi.proposeJson(model, state, command, now) }
+
+    /** The state after one event. */
+    fun accept(model: String, state: Map<String, Any?>?, event: Map<String, Any?>): Map<String, Any?> =
+        Json.readMap(acceptJson(model, state?.let(Json::write), Json.write(event)))
+
+    fun acceptJson(model: String, state: String?, event: String): String =
+        native { ffi.acceptJson(model, state, event) }
+
+    /** Events folded, in order, over a state (default: the initial state). */
+    @JvmOverloads
+    fun replay(model: String, events: List<Map<String, Any?>>, state: Map<String, Any?>? = null): Map<String, Any?> =
+        Json.readMap(replayJson(model, Json.write(events), state?.let(Json::write)))
+
+    @JvmOverloads
+    fun replayJson(model: String, events: String, state: String? = null): String =
+        native { ffi.replayJson(model, events, state) }
+
+    /** A query of the model on a state. */
+    @JvmOverloads
+    fun query(model: String, state: Map<String, Any?>?, name: String, args: Map<String, Any?>? = null): Any? =
+        Json.read(queryJson(model, state?.let(Json::write), name, args?.let(Json::write)))
+
+    @JvmOverloads
+    fun queryJson(model: String, state: String?, name: String, args: String? = null): String =
+        native { ffi.queryJson(model, state, name, args) }
+
+    /** Frees the compiled models now. Engines opened on this domain keep working. Twice is fine. */
+    override fun close() {
+        native { ffi.closeDomain() }
+    }
+
+    override fun toString(): String =
+        try {
+            "Domain(${models().joinToString()})"
+        } catch (e: EventfoldException) {
+            "Domain(closed)"
+        }
+}

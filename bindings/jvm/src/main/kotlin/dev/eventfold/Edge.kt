@@ -1,0 +1,106 @@
+package dev.eventfold
+
+import com.fasterxml.jackson.core.JsonProcessingException
+import com.fasterxml.jackson.core.StreamReadConstraints
+import com.fasterxml.jackson.core.json.JsonReadFeature
+import com.fasterxml.jackson.databind.DeserializationFeature
+import com.fasterxml.jackson.databind.SerializationFeature
+import com.fasterxml.jackson.databind.json.JsonMapper
+import com.fasterxml.jackson.databind.module.SimpleModule
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer
+import dev.eventfold.ffi.FfiException
+import dev.eventfold.ffi.InternalException
+import java.nio.charset.CharacterCodingException
+import java.time.Instant
+
+// The one place where the generated UniFFI code meets the public API: its
+// exceptions become EventfoldException, and host values become JSON text.
+
+/** Runs one call into the native library and maps whatever it throws. */
+internal inline fun <T> native(block: () -> T): T =
+    try {
+        block()
+    } catch (e: FfiException) {
+        throw e.toPublic()
+    } catch (e: InternalException) {
+        // UniFFI's own: a panic it caught, or a handle it could not use.
+        throw EventfoldException.Internal(e.message ?: "internal error")
+    } catch (e: CharacterCodingException) {
+        // UniFFI refuses a String that is not valid UTF-16 (a lone surrogate).
+        throw EventfoldException.InvalidJson("the text is not valid Unicode (it holds a lone surrogate)")
+    }
+
+internal fun FfiException.toPublic(): EventfoldException =
+    when (this) {
+        is FfiException.Rejected -> EventfoldException.Rejected(reason, detail)
+        is FfiException.InvalidJson -> EventfoldException.InvalidJson(detail)
+        is FfiException.InvalidCommand -> EventfoldException.InvalidCommand(path, detail)
+        is FfiException.UnknownCommand -> EventfoldException.UnknownCommand(detail)
+        is FfiException.InvalidEvent -> EventfoldException.InvalidEvent(path, detail)
+        is FfiException.UnknownEvent -> EventfoldException.UnknownEvent(detail)
+        is FfiException.UnknownModel -> EventfoldException.UnknownModel(detail)
+        is FfiException.UnknownQuery -> EventfoldException.UnknownQuery(detail)
+        is FfiException.ModelException ->
+            EventfoldException.ModelError(
+                diagnostics.map { Diagnostic(it.file, it.line.toInt(), it.column.toInt(), it.detail) },
+                detail,
+            )
+        is FfiException.EvaluationException -> EventfoldException.EvaluationError(detail)
+        is FfiException.VersionConflict ->
+            EventfoldException.VersionConflict(expected.toLong(), actual.toLong(), detail)
+        is FfiException.LimitExceeded -> EventfoldException.LimitExceeded(limit, detail)
+        is FfiException.StoreException -> EventfoldException.StoreError(detail)
+        is FfiException.Internal -> EventfoldException.Internal(detail)
+    }.also { it.initCause(this) }
+
+/**
+ * JSON for the Map/List layer, through Jackson. Integers come back as [Long]
+ * (never `Integer`, so equality with `1L` holds), numbers past a long as
+ * [java.math.BigInteger], floats as [Double], timestamps as RFC 3339 strings.
+ * An [Instant] going in becomes its RFC 3339 text.
+ */
+internal object Json {
+    private val mapper: JsonMapper =
+        JsonMapper.builder()
+            .enable(DeserializationFeature.USE_LONG_FOR_INTS)
+            .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+            .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .addModule(SimpleModule("eventfold").addSerializer(Instant::class.java, ToStringSerializer.instance))
+            .build()
+            .also {
+                // The core enforces its own limits (16 MiB, 64 levels); what
+                // it returns must always be readable here.
+                it.factory.setStreamReadConstraints(
+                    StreamReadConstraints.builder()
+                        .maxStringLength(Int.MAX_VALUE)
+                        .maxNestingDepth(10_000)
+                        .build(),
+                )
+            }
+
+    fun write(value: Any?): String =
+        try {
+            mapper.writeValueAsString(value)
+        } catch (e: JsonProcessingException) {
+            throw EventfoldException.InvalidJson("cannot turn the value into JSON: ${e.originalMessage}")
+        }
+
+    fun read(text: String): Any? = mapper.readValue(text, Any::class.java)
+
+    @Suppress("UNCHECKED_CAST")
+    fun readMap(text: String): Map<String, Any?> = read(text) as Map<String, Any?>
+
+    @Suppress("UNCHECKED_CAST")
+    fun readList(text: String): List<Any?> = read(text) as List<Any?>
+
+    @Suppress("UNCHECKED_CAST")
+    fun readMaps(text: String): List<Map<String, Any?>> = read(text) as List<Map<String, Any?>>
+}
+
+// Fields of the core's own JSON output, which always has them.
+@Suppress("UNCHECKED_CAST")
+internal fun Map<String, Any?>.obj(key: String): Map<String, Any?> = (this[key] as Map<String, Any?>?) ?: emptyMap()
+
+internal fun Map<String, Any?>.long(key: String): Long = (this[key] as Number).toLong()
+
+internal fun Map<String, Any?>.string(key: String): String = this[key] as String

@@ -1,0 +1,228 @@
+package dev.eventfold
+
+import dev.eventfold.ffi.FfiEngine
+import dev.eventfold.ffi.FfiEngineOptions
+import java.time.Instant
+
+/**
+ * A [Domain] over an event store: executes commands against streams
+ * (`Model-id`), appends their events atomically, and reads them back.
+ *
+ * Safe to share between threads: open one per store and process, and call it
+ * from as many threads as you like; commands on one stream are serialised
+ * without lost updates. Calls block while they touch the store.
+ *
+ * [close] closes the store; after it every call throws
+ * [EventfoldException.StoreError]. Use it in `use { }` or try-with-resources.
+ */
+class Engine private constructor(private val ffi: FfiEngine) : AutoCloseable {
+    companion object {
+        /**
+         * Opens an engine. [store] is `memory:` or `sqlite:PATH` (append
+         * `?synchronous=normal` to trade the durability of the last
+         * transactions for speed).
+         */
+        @JvmStatic
+        @JvmOverloads
+        fun open(store: String, domain: Domain, options: EngineOptions = EngineOptions()): Engine =
+            native { Engine(FfiEngine.open(store, domain.ffi, options.toFfi())) }
+    }
+
+    /**
+     * Loads the stream `model-id`, proposes the command (`{type, data, id?,
+     * metadata?}`) and appends its events; or throws
+     * [EventfoldException.Rejected], [EventfoldException.VersionConflict], ...
+     */
+    @JvmOverloads
+    fun execute(model: String, id: String, command: Map<String, Any?>, options: ExecuteOptions = ExecuteOptions()): Executed =
+        Executed.from(Json.readMap(executeJson(model, id, Json.write(command), options.toJson())))
+
+    /**
+     * [execute] over JSON text. [options]: `{"expected_version", "command_id",
+     * "metadata", "now", "correlation_id", "causation_id"}`, all optional.
+     */
+    @JvmOverloads
+    fun executeJson(model: String, id: String, command: String, options: String? = null): String =
+        native { ffi.executeJson(model, id, command, options) }
+
+    /** Many commands in one transaction: all of them are appended, or none. */
+    fun executeMany(requests: List<ExecuteRequest>): List<Executed> =
+        Json.readMaps(executeManyJson(Json.write(requests.map { it.toMap() }))).map(Executed::from)
+
+    /** `[{"model", "id", "command", "options"?}, ...]` in, an array of `execute` results out. */
+    fun executeManyJson(requests: String): String = native { ffi.executeManyJson(requests) }
+
+    /** The current state of a stream, with its version (0: no events yet). */
+    fun load(model: String, id: String): Loaded = Loaded.from(Json.readMap(loadJson(model, id)))
+
+    fun loadJson(model: String, id: String): String = native { ffi.loadJson(model, id) }
+
+    /** A query of the model on the current state of a stream. */
+    @JvmOverloads
+    fun query(model: String, id: String, name: String, args: Map<String, Any?>? = null): Any? =
+        Json.read(queryJson(model, id, name, args?.let(Json::write)))
+
+    @JvmOverloads
+    fun queryJson(model: String, id: String, name: String, args: String? = null): String =
+        native { ffi.queryJson(model, id, name, args) }
+
+    /** The events of one stream, in order, from [fromVersion] (1-based). */
+    @JvmOverloads
+    fun readStream(stream: String, fromVersion: Long? = null, limit: Int? = null): List<StoredEvent> =
+        Json.readMaps(readStreamJson(stream, options("from_version" to fromVersion, "limit" to limit)))
+            .map(StoredEvent::from)
+
+    /** [options]: `{"from_version", "limit"}`. */
+    @JvmOverloads
+    fun readStreamJson(stream: String, options: String? = null): String =
+        native { ffi.readStreamJson(stream, options) }
+
+    /** Every event of the store in global order, from [fromPosition]. */
+    @JvmOverloads
+    fun readAll(fromPosition: Long? = null, limit: Int? = null): List<StoredEvent> =
+        Json.readMaps(readAllJson(options("from_position" to fromPosition, "limit" to limit))).map(StoredEvent::from)
+
+    /** [options]: `{"from_position", "limit"}`. */
+    @JvmOverloads
+    fun readAllJson(options: String? = null): String = native { ffi.readAllJson(options) }
+
+    /** The streams with their versions, of one model or of all. */
+    @JvmOverloads
+    fun streams(model: String? = null): List<StreamInfo> =
+        Json.readMaps(streamsJson(options("model" to model))).map { StreamInfo(it.string("stream"), it.long("version")) }
+
+    /** [options]: `{"model"}`. */
+    @JvmOverloads
+    fun streamsJson(options: String? = null): String = native { ffi.streamsJson(options) }
+
+    /** Closes the store. Twice is fine. */
+    override fun close() {
+        native { ffi.closeEngine() }
+    }
+
+    private fun options(vararg pairs: Pair<String, Any?>): String? {
+        val given = pairs.filter { it.second != null }.toMap()
+        return if (given.isEmpty()) null else Json.write(given)
+    }
+}
+
+/** How an engine behaves; `null` keeps the default. Immutable: each `with...` returns a copy. */
+data class EngineOptions @JvmOverloads constructor(
+    /** Streams whose state is kept in memory (LRU); default 10,000. */
+    val cacheCapacity: Long? = null,
+    /** A snapshot every this many events of a stream (0: never); default 100. */
+    val snapshotEvery: Long? = null,
+    /** Attempts for a command that loses a race, without `expectedVersion`; default 5. */
+    val maxAttempts: Int? = null,
+) {
+    fun withCacheCapacity(streams: Long) = copy(cacheCapacity = streams)
+
+    fun withSnapshotEvery(events: Long) = copy(snapshotEvery = events)
+
+    fun withMaxAttempts(attempts: Int) = copy(maxAttempts = attempts)
+
+    internal fun toFfi() =
+        FfiEngineOptions(
+            cacheCapacity?.let { require(it >= 0) { "cacheCapacity must not be negative" }; it.toULong() },
+            snapshotEvery?.let { require(it >= 0) { "snapshotEvery must not be negative" }; it.toULong() },
+            maxAttempts?.let { require(it >= 1) { "maxAttempts must be at least 1" }; it.toUInt() },
+        )
+}
+
+/**
+ * Options of one `execute`. Immutable: each `with...` returns a copy, so
+ * from Java: `new ExecuteOptions().withExpectedVersion(3).withCommandId("c-1")`.
+ */
+data class ExecuteOptions @JvmOverloads constructor(
+    /** The version the stream must be at; a mismatch is an immediate [EventfoldException.VersionConflict]. */
+    val expectedVersion: Long? = null,
+    /** Your id for the command: a repeated id on a stream returns the first result and appends nothing. */
+    val commandId: String? = null,
+    /** Merged over the command's own metadata, stored with each event. */
+    val metadata: Map<String, Any?>? = null,
+    /** The time of the command; default: the engine's clock. */
+    val now: Instant? = null,
+    val correlationId: String? = null,
+    val causationId: String? = null,
+) {
+    fun withExpectedVersion(version: Long) = copy(expectedVersion = version)
+
+    fun withCommandId(id: String) = copy(commandId = id)
+
+    fun withMetadata(metadata: Map<String, Any?>) = copy(metadata = metadata)
+
+    fun withNow(now: Instant) = copy(now = now)
+
+    fun withCorrelationId(id: String) = copy(correlationId = id)
+
+    fun withCausationId(id: String) = copy(causationId = id)
+
+    internal fun toMap(): Map<String, Any?> =
+        listOf(
+            "expected_version" to expectedVersion,
+            "command_id" to commandId,
+            "metadata" to metadata,
+            "now" to now?.toString(),
+            "correlation_id" to correlationId,
+            "causation_id" to causationId,
+        ).filter { it.second != null }.toMap()
+
+    internal fun toJson(): String? = toMap().takeIf { it.isNotEmpty() }?.let(Json::write)
+}
+
+/** One command of an [Engine.executeMany] batch. */
+data class ExecuteRequest @JvmOverloads constructor(
+    val model: String,
+    val id: String,
+    val command: Map<String, Any?>,
+    val options: ExecuteOptions = ExecuteOptions(),
+) {
+    internal fun toMap(): Map<String, Any?> =
+        mapOf("model" to model, "id" to id, "command" to command, "options" to options.toMap())
+}
+
+/** An event as stored. */
+data class StoredEvent(
+    /** A UUIDv7. */
+    val id: String,
+    /** `Model-id`. */
+    val stream: String,
+    /** 1-based, contiguous per stream. */
+    val version: Long,
+    /** Global, unique and increasing. */
+    val position: Long,
+    val type: String,
+    val data: Map<String, Any?>,
+    /** `recorded_at`, `command_id`, `correlation_id`, `causation_id`, and your keys. */
+    val metadata: Map<String, Any?>,
+) {
+    internal companion object {
+        fun from(m: Map<String, Any?>) =
+            StoredEvent(
+                m.string("id"), m.string("stream"), m.long("version"), m.long("position"),
+                m.string("type"), m.obj("data"), m.obj("metadata"),
+            )
+    }
+}
+
+/** What [Engine.execute] returns: the stream, its version after the command, and the events appended. */
+data class Executed(val stream: String, val version: Long, val events: List<StoredEvent>) {
+    internal companion object {
+        @Suppress("UNCHECKED_CAST")
+        fun from(m: Map<String, Any?>) =
+            Executed(
+                m.string("stream"),
+                m.long("version"),
+                (m["events"] as List<Map<String, Any?>>).map(StoredEvent::from),
+            )
+    }
+}
+
+/** What [Engine.load] returns. */
+data class Loaded(val state: Map<String, Any?>, val version: Long) {
+    internal companion object {
+        fun from(m: Map<String, Any?>) = Loaded(m.obj("state"), m.long("version"))
+    }
+}
+
+data class StreamInfo(val stream: String, val version: Long)
