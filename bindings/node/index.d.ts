@@ -15,7 +15,7 @@ export interface JsonObject {
 export type JsonInput = JsonValue | Date | { toJSON(): unknown } | JsonInput[] | { [key: string]: JsonInput | undefined }
 
 /** A command, as `propose` and `execute` take it (MODEL-LANGUAGE.md §8). */
-export interface Command<Type extends string = string, Data = { [key: string]: JsonInput }> {
+export interface Command<Type extends string = string, Data extends object = { [key: string]: JsonInput }> {
   type: Type
   /** May be left out when no param is required. */
   data?: Data
@@ -26,13 +26,13 @@ export interface Command<Type extends string = string, Data = { [key: string]: J
 }
 
 /** An event as `propose` returns it and `accept`/`replay` take it. */
-export interface DomainEvent<Type extends string = string, Data = JsonObject> {
+export interface DomainEvent<Type extends string = string, Data extends object = JsonObject> {
   type: Type
   data: Data
 }
 
 /** An event as the store keeps it. */
-export interface StoredEvent<Type extends string = string, Data = JsonObject> extends DomainEvent<Type, Data> {
+export interface StoredEvent<Type extends string = string, Data extends object = JsonObject> extends DomainEvent<Type, Data> {
   /** A UUIDv7. */
   id: string
   /** `Model-id`. */
@@ -50,6 +50,16 @@ export interface StoredEvent<Type extends string = string, Data = JsonObject> ex
     [key: string]: JsonValue | undefined
   }
 }
+
+/**
+ * What the verbs take: your own interfaces fit (they need no index
+ * signature); the values are converted as `JsonInput` says.
+ */
+export type AnyCommand = Command<string, object>
+export type AnyEvent = DomainEvent<string, object>
+export type AnyStoredEvent = StoredEvent<string, object>
+/** A state as a verb takes it; `null` or `undefined`: the model's initial state. */
+export type State = object | null | undefined
 
 export interface ProposeOptions {
   /** The command's `now`: a Date or an RFC 3339 string. Default: the clock, when the model reads `now`. */
@@ -111,17 +121,12 @@ export declare class Domain {
   describeMarkdown(): string
   initialState<S = JsonObject>(model: string): S
   /** The events a command gives on a state (`null`/`undefined`: the initial state); throws `RejectedError` when a rule rejects it. */
-  propose<E extends DomainEvent = DomainEvent>(
-    model: string,
-    state: JsonInput | null | undefined,
-    command: Command,
-    options?: ProposeOptions
-  ): E[]
+  propose<E extends AnyEvent = DomainEvent>(model: string, state: State, command: AnyCommand, options?: ProposeOptions): E[]
   /** The state after one event. */
-  accept<S = JsonObject>(model: string, state: JsonInput | null | undefined, event: DomainEvent<string, JsonInput>): S
+  accept<S = JsonObject>(model: string, state: State, event: AnyEvent): S
   /** Events folded over a state (default: the initial state). */
-  replay<S = JsonObject>(model: string, events: Array<DomainEvent<string, JsonInput>>, state?: JsonInput | null): S
-  query<R = JsonValue>(model: string, state: JsonInput | null | undefined, name: string, args?: { [key: string]: JsonInput }): R
+  replay<S = JsonObject>(model: string, events: AnyEvent[], state?: State): S
+  query<R = JsonValue>(model: string, state: State, name: string, args?: object): R
 }
 
 export interface EngineOptions {
@@ -146,7 +151,7 @@ export interface ExecuteOptions {
   causationId?: string
 }
 
-export interface Executed<E extends StoredEvent = StoredEvent> {
+export interface Executed<E extends AnyStoredEvent = StoredEvent> {
   /** `Model-id`. */
   stream: string
   /** The stream's version after the command. */
@@ -168,7 +173,7 @@ export interface StreamInfo {
 export interface ExecuteRequest {
   model: string
   id: string
-  command: Command
+  command: AnyCommand
   options?: ExecuteOptions
 }
 
@@ -198,16 +203,16 @@ export declare class Engine {
   /** The Domain this engine runs. */
   readonly domain: Domain
   /** Loads the stream `model-id`, proposes the command, appends its events atomically. */
-  execute<E extends StoredEvent = StoredEvent>(model: string, id: string, command: Command, options?: ExecuteOptions): Promise<Executed<E>>
-  executeSync<E extends StoredEvent = StoredEvent>(model: string, id: string, command: Command, options?: ExecuteOptions): Executed<E>
+  execute<E extends AnyStoredEvent = StoredEvent>(model: string, id: string, command: AnyCommand, options?: ExecuteOptions): Promise<Executed<E>>
+  executeSync<E extends AnyStoredEvent = StoredEvent>(model: string, id: string, command: AnyCommand, options?: ExecuteOptions): Executed<E>
   /** Many commands in one transaction: all appended, or none. */
   executeMany(requests: ExecuteRequest[]): Promise<Executed[]>
   executeManySync(requests: ExecuteRequest[]): Executed[]
   load<S = JsonObject>(model: string, id: string): Promise<Loaded<S>>
   loadSync<S = JsonObject>(model: string, id: string): Loaded<S>
   /** A query on the stream's current state. */
-  query<R = JsonValue>(model: string, id: string, name: string, args?: { [key: string]: JsonInput }): Promise<R>
-  querySync<R = JsonValue>(model: string, id: string, name: string, args?: { [key: string]: JsonInput }): R
+  query<R = JsonValue>(model: string, id: string, name: string, args?: object): Promise<R>
+  querySync<R = JsonValue>(model: string, id: string, name: string, args?: object): R
   readStream(stream: string, options?: ReadStreamOptions): Promise<StoredEvent[]>
   readStreamSync(stream: string, options?: ReadStreamOptions): StoredEvent[]
   readAll(options?: ReadAllOptions): Promise<StoredEvent[]>
@@ -337,3 +342,9 @@ export declare const errors: {
  * throws `InvalidJsonError`.
  */
 export declare function parseJson(text: string): JsonValue
+
+/**
+ * Values to JSON text the way eventfold writes them: a `bigint` as its exact
+ * digits (where `JSON.stringify` throws), a cycle as an `InvalidJsonError`.
+ */
+export declare function stringifyJson(value: JsonInput): string

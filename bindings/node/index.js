@@ -310,6 +310,14 @@ class ExactParser {
   }
 }
 
+/**
+ * Public: JS values to JSON text the way eventfold writes them: a BigInt as
+ * its exact digits (where JSON.stringify throws), a cycle as an InvalidJsonError.
+ */
+function stringifyJson(value) {
+  return toJson(value, 'value')
+}
+
 // ---- arguments ----
 
 function name(value, what) {
@@ -694,5 +702,6 @@ module.exports = {
   ...errors,
   errors,
   parseJson: fromJson,
+  stringifyJson,
   _internal: { toJson, parseJson, panicForTest },
 }

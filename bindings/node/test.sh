@@ -1,20 +1,30 @@
 #!/usr/bin/env bash
 # Builds the Node addon and runs every Node test: the shared scenarios, the
-# engine (memory and SQLite), workers, bad input, and the typed example.
+# domain and the engine (memory and SQLite), workers, bad input, the HTTP
+# example, and `tsc --noEmit` over the typed example.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
+example="$root/examples/node"
 
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   echo "node/npm missing: installing them with apt"
   apt-get update -qq && apt-get install -y -qq nodejs npm
 fi
 
+# npm ci in $1 unless node_modules is already installed from the current lock.
+install() {
+  if [ ! -f "$1/node_modules/.package-lock.json" ] || [ "$1/package-lock.json" -nt "$1/node_modules/.package-lock.json" ]; then
+    (cd "$1" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 cd "$here"
-# npm ci when the lock changed since the last install (or nothing is installed).
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
-fi
+install "$here"
 node build.js
+
+install "$example"
+echo "tsc --noEmit over examples/node/typed.ts"
+(cd "$example" && npx --no-install tsc --noEmit -p .)
 
 node --test --test-reporter=spec test/*.test.js

@@ -1,0 +1,74 @@
+// The package from TypeScript: typed state, typed commands, errors narrowed
+// by class. Type-checked with `tsc --noEmit` (see tsconfig.json).
+import {
+  Domain,
+  Engine,
+  EventfoldError,
+  RejectedError,
+  VersionConflictError,
+  ModelError,
+  type Command,
+  type DomainEvent,
+  type Executed,
+  type StoredEvent,
+} from 'eventfold'
+
+interface Todo {
+  id: string
+  text: string
+  completed: boolean
+}
+interface TodosState {
+  todos: { [id: string]: Todo }
+}
+type TodosCommand =
+  | Command<'create-new', { id: string; text: string }>
+  | Command<'change-completed', { id: string; completed: boolean }>
+  | Command<'clear-done', Record<string, never>>
+type Created = StoredEvent<'created', Todo>
+
+function lines(done: Todo[]): string[] {
+  return done.map((t) => `${t.completed ? '[x]' : '[ ]'} ${t.text}`)
+}
+
+export async function main(modelPath: string): Promise<void> {
+  let domain: Domain
+  try {
+    domain = Domain.fromFiles(modelPath)
+  } catch (e) {
+    if (e instanceof ModelError) {
+      for (const d of e.diagnostics) console.error(`${d.file}:${d.line}:${d.column}: ${d.message}`)
+    }
+    throw e
+  }
+
+  // Pure: no store.
+  const empty = domain.initialState<TodosState>('Todos')
+  const command: TodosCommand = { type: 'create-new', data: { id: 'a', text: 'Buy milk' } }
+  const events: DomainEvent[] = domain.propose('Todos', empty, command, { now: new Date() })
+  const state = domain.replay<TodosState>('Todos', events, empty)
+  const first: Todo | undefined = state.todos['a']
+  console.log(first?.text, domain.describe().models.map((m) => m.name))
+
+  // Over a store: Promises, and *Sync twins.
+  const engine = await Engine.open('memory:', domain, { cacheCapacity: 1000 })
+  const result: Executed<Created> = await engine.execute<Created>('Todos', 'home', command, { commandId: 'c1' })
+  const created: Todo = result.events[0].data
+  const version: number = result.version
+  console.log(created.id, version, result.events[0].metadata.recorded_at)
+
+  try {
+    await engine.execute('Todos', 'home', command, { expectedVersion: version })
+  } catch (e) {
+    if (e instanceof RejectedError) console.log('rejected:', e.reason, e.message)
+    else if (e instanceof VersionConflictError) console.log('conflict:', e.expected, e.actual)
+    else if (e instanceof EventfoldError) console.log(e.code, e.toJSON())
+    else throw e
+  }
+
+  const { state: loaded } = engine.loadSync<TodosState>('Todos', 'home')
+  const done = await engine.query<Todo[]>('Todos', 'home', 'done-todos')
+  console.log(Object.keys(loaded.todos), lines(done))
+  for (const e of await engine.readAll({ fromPosition: 1, limit: 10 })) console.log(e.position, e.type)
+  await engine.close()
+}
