@@ -1,0 +1,137 @@
+# frozen_string_literal: true
+
+require "ffi"
+require "json"
+require "time"
+
+module Eventfold
+  # @api private
+  # The edge: the one module that touches FFI and JSON text. Every C
+  # function writes the result or the error JSON to `char **out`; `call`
+  # frees that string before it returns or raises.
+  module Native
+    extend FFI::Library
+
+    # `EVENTFOLD_LIB`, else the copy bundled in the gem's lib/, else a build
+    # of the library in the source tree this gem sits in.
+    def self.library_path
+      env = ENV.fetch("EVENTFOLD_LIB", "")
+      return env unless env.empty?
+
+      name = FFI::Platform.mac? ? "libeventfold.dylib" : "libeventfold.so"
+      root = File.expand_path("../../../..", __dir__)
+      candidates = [
+        File.expand_path("../#{name}", __dir__),
+        File.join(root, "target", "release", name),
+        File.join(root, "target", "debug", name)
+      ]
+      candidates.find { |path| File.file?(path) } or
+        raise LoadError, "cannot find #{name}: set EVENTFOLD_LIB to its path"
+    end
+
+    ffi_lib library_path
+
+    typedef :pointer, :handle
+    typedef :pointer, :out
+
+    attach_function :eventfold_string_free, [:pointer], :void
+    attach_function :eventfold_version, [], :string
+
+    attach_function :eventfold_domain_compile, %i[string pointer out], :int
+    attach_function :eventfold_domain_free, [:handle], :void
+    attach_function :eventfold_domain_models, %i[handle out], :int
+    attach_function :eventfold_domain_describe, %i[handle out], :int
+    attach_function :eventfold_domain_initial_state, %i[handle string out], :int
+    attach_function :eventfold_domain_propose, %i[handle string string string string out], :int
+    attach_function :eventfold_domain_accept, %i[handle string string string out], :int
+    attach_function :eventfold_domain_replay, %i[handle string string string out], :int
+    attach_function :eventfold_domain_query, %i[handle string string string string out], :int
+
+    # Calls that touch the store release the GVL: other Ruby threads run
+    # while one waits on SQLite.
+    attach_function :eventfold_engine_open, %i[string handle string pointer out], :int, blocking: true
+    attach_function :eventfold_engine_free, [:handle], :void, blocking: true
+    attach_function :eventfold_engine_execute, %i[handle string string string string out], :int, blocking: true
+    attach_function :eventfold_engine_execute_many, %i[handle string out], :int, blocking: true
+    attach_function :eventfold_engine_load, %i[handle string string out], :int, blocking: true
+    attach_function :eventfold_engine_query, %i[handle string string string string out], :int, blocking: true
+    attach_function :eventfold_engine_read_stream, %i[handle string string out], :int, blocking: true
+    attach_function :eventfold_engine_read_all, %i[handle string out], :int, blocking: true
+    attach_function :eventfold_engine_streams, %i[handle string out], :int, blocking: true
+    attach_function :eventfold_engine_close, %i[handle out], :int, blocking: true
+
+    module_function
+
+    # Calls `eventfold_<fn>(*args, &out)`: the decoded JSON of `out` (nil
+    # when the function writes none), or raises the error.
+    def call(fn, *args)
+      text = call_text(fn, *args)
+      text && JSON.parse(text)
+    end
+
+    def call_text(fn, *args)
+      out = FFI::MemoryPointer.new(:pointer)
+      status = public_send(:"eventfold_#{fn}", *args, out)
+      ptr = out.read_pointer
+      text = nil
+      unless ptr.null?
+        text = ptr.read_string.force_encoding(Encoding::UTF_8)
+        eventfold_string_free(ptr)
+      end
+      raise error(text, status) unless status.zero?
+
+      text
+    end
+
+    # Creates a handle with `eventfold_<fn>(*args, &handle, &out)`, freed by
+    # `free` when the Ruby object is collected.
+    def create(fn, free, *args)
+      slot = FFI::MemoryPointer.new(:pointer)
+      call_text(fn, *args, slot)
+      FFI::AutoPointer.new(slot.read_pointer, method(free))
+    end
+
+    def error(text, status)
+      details = begin
+        JSON.parse(text.to_s)
+      rescue JSON::ParserError
+        nil
+      end
+      details = { "code" => "internal", "message" => "status #{status} without an error text" } unless details.is_a?(Hash)
+      Error.from_details(details)
+    end
+
+    # A string argument for C: text, with no NUL byte to cut it short.
+    def text(value, name)
+      raise Error.of("invalid_json", "`#{name}` must be a String, not #{value.class}") unless value.is_a?(String)
+      raise Error.of("invalid_json", "`#{name}` holds a NUL byte") if value.include?("\0")
+
+      value
+    end
+
+    # JSON text of a value; a String is taken as JSON text already.
+    def encode(value, name)
+      return text(value, name) if value.is_a?(String)
+
+      JSON.generate(value)
+    rescue JSON::NestingError => e
+      raise Error.of("limit_exceeded", "`#{name}` is nested too deeply: #{e.message}", "limit" => "max_json_depth")
+    rescue JSON::GeneratorError, Encoding::UndefinedConversionError, ArgumentError => e
+      raise Error.of("invalid_json", "`#{name}` cannot be encoded as JSON: #{e.message}")
+    end
+
+    def encode_optional(value, name)
+      value.nil? ? nil : encode(value, name)
+    end
+
+    # Options as the library takes them: nil values left out, times in RFC 3339.
+    def options(hash, name = "options")
+      hash = hash.compact.transform_values { |v| v.respond_to?(:iso8601) ? timestamp(v) : v }
+      hash.empty? ? nil : encode(hash, name)
+    end
+
+    def timestamp(time)
+      time.respond_to?(:iso8601) ? time.iso8601(9) : text(time, "now")
+    end
+  end
+end

@@ -1,0 +1,76 @@
+# frozen_string_literal: true
+
+require_relative "test_helper"
+
+class TestDomain < Minitest::Test
+  include Helpers
+
+  def test_models_and_describe
+    d = counter
+    assert_equal ["Counter"], d.models
+    assert_equal "bump", d.describe["models"][0]["commands"][0]["name"]
+  end
+
+  def test_verbs_round_trip_hashes
+    d = counter
+    state = d.initial_state("Counter")
+    assert_equal({ "count" => 0, "by_user" => {}, "notes" => [] }, state)
+    events = d.propose("Counter", state, { type: "bump", data: { by: 2, user: "ann" }, metadata: {} })
+    assert_equal [{ "type" => "bumped", "data" => { "by" => 2, "user" => "ann" } }], events
+    state = d.accept("Counter", state, events[0])
+    noted = d.propose("Counter", state, { "type" => "note", "data" => { "note" => { "text" => "hi", "tags" => {} } } })
+    state = d.accept("Counter", state, noted[0])
+    assert_equal({ "count" => 2, "by_user" => { "ann" => 2 }, "notes" => [{ "text" => "hi", "tags" => {} }] }, state)
+    assert_equal state, d.replay("Counter", events + noted)
+    assert_equal 4, d.replay("Counter", events, state)["count"]
+    assert_equal 4, d.query("Counter", state, "twice")
+    assert_equal 12, d.query("Counter", state, "plus", { n: 10 })
+    assert_equal 1, d.propose("Counter", nil, '{"type": "bump"}').dig(0, "data", "by")
+  end
+
+  def test_now
+    d = Eventfold::Domain.compile("t.model" => "model T { state { at: timestamp? } command go() { emit went(at: now) } event went(at: timestamp) { set at = at } }")
+    assert_equal "2026-01-02T03:04:05Z", d.propose("T", nil, { type: "go" }, now: Time.utc(2026, 1, 2, 3, 4, 5)).dig(0, "data", "at")
+    assert_equal "2026-01-02T02:04:05.5Z", d.propose("T", nil, { type: "go" }, now: "2026-01-02T03:04:05.5+01:00").dig(0, "data", "at")
+  end
+
+  def test_rejected
+    error = assert_raises(Eventfold::RejectedError) { counter.propose("Counter", nil, { type: "bump", data: { by: -1 } }) }
+    assert_equal "rejected", error.code
+    assert_equal "negative", error.reason
+    assert_equal "by must not be negative", error.message
+    assert_kind_of Eventfold::Error, error
+  end
+
+  def test_model_error_has_every_diagnostic
+    error = assert_raises(Eventfold::ModelErrorError) do
+      Eventfold::Domain.compile("bad.model" => "model X {\n  state { n: nope }\n}\n", "worse.model" => "model")
+    end
+    files = error.diagnostics.map { |d| d["file"] }
+    assert_includes files, "bad.model"
+    assert_includes files, "worse.model"
+  end
+
+  ERRORS = {
+    Eventfold::InvalidJsonError => ->(d) { d.propose("Counter", nil, '{"type":') },
+    Eventfold::InvalidCommandError => ->(d) { d.propose("Counter", nil, { type: "bump", data: { by: "x" } }) },
+    Eventfold::UnknownCommandError => ->(d) { d.propose("Counter", nil, { type: "nope" }) },
+    Eventfold::InvalidEventError => ->(d) { d.accept("Counter", nil, { type: "bumped", data: {} }) },
+    Eventfold::UnknownEventError => ->(d) { d.accept("Counter", nil, { type: "nope" }) },
+    Eventfold::UnknownModelError => ->(d) { d.initial_state("Nope") },
+    Eventfold::UnknownQueryError => ->(d) { d.query("Counter", nil, "nope") },
+    Eventfold::EvaluationErrorError => lambda { |d|
+      d.accept("Counter", { count: 2**63 - 1, by_user: {}, notes: [] }, { type: "bumped", data: { by: 1, user: "a" } })
+    }
+  }.freeze
+
+  def test_every_error_is_its_own_class
+    d = counter
+    ERRORS.each do |klass, call|
+      error = assert_raises(klass) { call.call(d) }
+      assert_equal klass::CODE, error.code
+      assert_equal klass::CODE, error.details["code"]
+    end
+    assert_equal "data.by", assert_raises(Eventfold::InvalidCommandError) { ERRORS[Eventfold::InvalidCommandError].call(d) }.path
+  end
+end

@@ -1,0 +1,53 @@
+# frozen_string_literal: true
+
+# Runs the controller and service of this example without Rails: a stand-in
+# ApplicationController records what each action renders, and eight threads
+# post at once, as Puma's would.
+#
+#   EVENTFOLD_LIB=target/debug/libeventfold.so ruby examples/ruby/todos_demo.rb /tmp/todos.db
+$LOAD_PATH.unshift File.expand_path("../../bindings/ruby/lib", __dir__)
+require "securerandom"
+require_relative "config/initializers/eventfold"
+require_relative "app/services/todo_list"
+
+# Just enough of ActionController for the example to run.
+class ApplicationController
+  Request = Struct.new(:request_id)
+  User = Struct.new(:id)
+
+  def self.rescue_from(klass, &handler) = (@handlers ||= {})[klass] = handler
+  def self.handlers = @handlers || {}
+
+  attr_reader :params, :request, :rendered
+
+  def initialize(params) = (@params, @request = params, Request.new(SecureRandom.uuid))
+  def current_user = User.new("ann")
+  def render(json:, status: :ok) = @rendered = [status, json]
+
+  def dispatch(action)
+    public_send(action)
+    rendered
+  rescue Eventfold::Error => e
+    handler = self.class.handlers.find { |klass, _| e.is_a?(klass) }&.last or raise
+    instance_exec(e, &handler)
+    rendered
+  end
+end
+require_relative "app/controllers/todos_controller"
+
+Todos.boot("sqlite:#{ARGV[0] || 'todos.db'}")
+call = ->(action, **params) { TodosController.new(params).dispatch(action) }
+
+p call.(:create, list_id: "home", id: "t1", text: "Buy milk")
+p call.(:create, list_id: "home", id: "t1", text: "Again")           # 422: duplicate
+p call.(:create, list_id: "home", id: "t2", text: nil)               # 400: data.text
+p call.(:update, list_id: "home", id: "t1", completed: true, version: 0) # 409
+p call.(:update, list_id: "home", id: "t1", completed: true, version: 1)
+
+threads = Array.new(8) do |t|
+  Thread.new { 10.times { |i| call.(:create, list_id: "office", id: "t#{t}-#{i}", text: "task #{i}") } }
+end
+threads.each(&:join)
+status, body = call.(:index, list_id: "office")
+puts "#{status}: #{body[:todos].size} todos, version #{body[:version]}, #{body[:remaining]} remaining"
+Todos.engine.close
