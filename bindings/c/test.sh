@@ -34,18 +34,9 @@ gcc $CFLAGS examples/c/todos.c $LIBS -o "$OUT/todos"
 gcc $CFLAGS bindings/c/tests/test_ffi.c "$ROOT/target/debug/libeventfold.a" \
     $(pkg-config --libs-only-l --static eventfold | sed 's/-leventfold//') -o "$OUT/test_ffi_static"
 
-# The engine is tested once it is built (core/src/engine.rs has no stubs left).
-MODE=()
-if grep -q 'unimplemented!' core/src/engine.rs; then
-  echo "the engine is not built yet: C tests of the Domain only"
-  MODE=(--domain-only)
-fi
-
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 VALGRIND=(valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite)
-"$OUT/test_ffi_static" "${MODE[@]}" "$TMP/static.db" > /dev/null
-"${VALGRIND[@]}" "$OUT/test_ffi" "${MODE[@]}" "$TMP/test.db"
-if [ ${#MODE[@]} -eq 0 ]; then
-  "${VALGRIND[@]}" "$OUT/todos" examples/todos/todos.model "$TMP/todos.db"
-fi
+"$OUT/test_ffi_static" "$TMP/static.db" > /dev/null
+"${VALGRIND[@]}" "$OUT/test_ffi" "$TMP/test.db"
+"${VALGRIND[@]}" "$OUT/todos" examples/todos/todos.model "$TMP/todos.db" > /dev/null

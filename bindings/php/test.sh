@@ -18,14 +18,10 @@ cargo build -q -p eventfold-ffi
 export EVENTFOLD_LIB=$PWD/target/debug/libeventfold.so
 
 cd bindings/php
-# The engine is tested once it is built (core/src/engine.rs has no stubs left).
-EXCLUDE=()
-if grep -q 'unimplemented!' ../../core/src/engine.rs; then
-  echo "the engine is not built yet: PHP tests of the Domain only"
-  EXCLUDE=(--exclude-group engine)
-fi
-php -d ffi.enable=true "$(command -v phpunit)" "${EXCLUDE[@]}"
+php -d ffi.enable=true "$(command -v phpunit)"
 php -d ffi.enable=true tests/run-scenarios.php
-if [ ${#EXCLUDE[@]} -eq 0 ]; then
-  php -d ffi.enable=true ../../examples/php/todos.php "$(mktemp -d)/todos.db" >/dev/null
-fi
+# The example, with the header preloaded as php-fpm would (ffi.preload).
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+php bin/ffi-header.php > "$TMP/eventfold.h"
+php -d ffi.enable=preload -d ffi.preload="$TMP/eventfold.h" ../../examples/php/todos.php "$TMP/todos.db" >/dev/null

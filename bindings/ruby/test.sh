@@ -17,15 +17,9 @@ need "ruby -e 'require \"ffi\"; require \"minitest\"'" ruby-ffi ruby-minitest
 cargo build -q -p eventfold-ffi
 export EVENTFOLD_LIB=$PWD/target/debug/libeventfold.so
 
-# The engine is tested once it is built (core/src/engine.rs has no stubs left).
-if grep -q 'unimplemented!' core/src/engine.rs; then
-  echo "the engine is not built yet: Ruby tests of the Domain only"
-  export EVENTFOLD_SKIP_ENGINE=1
-fi
-
 cd bindings/ruby
 ruby -Ilib -Itest -e 'Dir["test/test_*.rb"].sort.each { |f| require File.expand_path(f) }'
 ruby test/run_scenarios.rb
-if [ -z "${EVENTFOLD_SKIP_ENGINE:-}" ]; then
-  (cd ../../examples/ruby && ruby todos_demo.rb "$(mktemp -d)/todos.db" >/dev/null)
-fi
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+ruby ../../examples/ruby/todos_demo.rb "$TMP/todos.db" >/dev/null

@@ -2,7 +2,7 @@
  * The C ABI as a C program uses it: every verb, every error path, NULL
  * pointers, invalid UTF-8 and calls after close. Run under valgrind by
  * bindings/c/test.sh. Prints "N passed, N failed" and exits non-zero on any
- * failure. `--domain-only` skips the engine.
+ * failure. The first argument is where the SQLite test store may go.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -434,8 +434,7 @@ static void test_engine_open_errors(eventfold_domain *d) {
 }
 
 int main(int argc, char **argv) {
-  int engine = !(argc > 1 && strcmp(argv[1], "--domain-only") == 0);
-  const char *sqlite_path = argc > 2 ? argv[2] : "/tmp/eventfold-c-test.db";
+  const char *sqlite_path = argc > 1 ? argv[1] : "eventfold-c-test.db";
 
   test_meta();
   test_compile_errors();
@@ -443,15 +442,12 @@ int main(int argc, char **argv) {
   if (d) {
     test_domain(d);
     test_domain_bad_pointers(d);
-    if (engine) {
-      test_engine_open_errors(d);
-      test_engine(d, "memory:");
-      char store[512];
-      remove(sqlite_path);
-      snprintf(store, sizeof store, "sqlite:%s", sqlite_path);
-      test_engine(d, store);
-      remove(sqlite_path);
-    }
+    test_engine_open_errors(d);
+    test_engine(d, "memory:");
+    char store[512];
+    remove(sqlite_path);
+    snprintf(store, sizeof store, "sqlite:%s", sqlite_path);
+    test_engine(d, store);
     eventfold_domain_free(d);
   }
   printf("%d passed, %d failed\n", passed, failed);

@@ -35,8 +35,9 @@ final class Native
         if (!extension_loaded('ffi')) {
             throw new \LogicException('eventfold needs the FFI extension (ext-ffi) with ffi.enable=preload or true');
         }
-        // Under php-fpm, preload.php has declared the scope once for every request.
-        if (ini_get('opcache.preload')) {
+        // Under php-fpm the header is preloaded once for every request
+        // (ffi.preload, or preload.php), and cdef() is refused there.
+        if (ini_get('ffi.preload') || ini_get('opcache.preload')) {
             try {
                 return FFI::scope(self::SCOPE);
             } catch (FFI\Exception) {
@@ -54,6 +55,14 @@ final class Native
             throw new \LogicException("cannot read the eventfold header at $headerPath");
         }
         return (string) preg_replace('/^\s*#.*$/m', '', $text);
+    }
+
+    /** The header with FFI_SCOPE and FFI_LIB, for `ffi.preload` or `FFI::load`. */
+    public static function preloadHeader(): string
+    {
+        return '#define FFI_SCOPE "' . self::SCOPE . "\"\n"
+            . '#define FFI_LIB "' . addslashes(self::libraryPath()) . "\"\n"
+            . self::declarations(self::headerPath());
     }
 
     /**

@@ -6,7 +6,6 @@ class TestEngine < Minitest::Test
   include Helpers
 
   def setup
-    skip_without_engine
     @dir = Dir.mktmpdir("eventfold-ruby")
   end
 

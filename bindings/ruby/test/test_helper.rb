@@ -33,9 +33,4 @@ module Helpers
 
   def counter = Eventfold::Domain.compile("counter.model" => COUNTER)
   def todos = Eventfold::Domain.from_files(File.join(ROOT, "examples/todos/todos.model"))
-
-  # The engine's tests run once the engine is built (see test.sh).
-  def skip_without_engine
-    skip "the engine is not built yet" if ENV["EVENTFOLD_SKIP_ENGINE"]
-  end
 end

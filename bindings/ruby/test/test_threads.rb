@@ -11,7 +11,6 @@ class TestThreads < Minitest::Test
   PER_THREAD = 50
 
   def test_eight_threads_execute_at_once
-    skip_without_engine
     Dir.mktmpdir("eventfold-threads") do |dir|
       Eventfold::Engine.open("sqlite:#{dir}/events.db", counter) do |engine|
         start = Queue.new
