@@ -1,12 +1,15 @@
-//! `eventfold`: check, describe and test models; propose and replay over
-//! JSON so the command composes in shell pipelines.
+//! `eventfold`: check, describe and test models; propose and fold over
+//! JSON so the command composes in shell pipelines; execute, read and
+//! replay against a store (`memory:` or `sqlite:PATH`); and `demo`.
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use eventfold::{scenario, Domain, Error, Source};
+use eventfold::{scenario, Domain, Engine, EngineOptions, Error, Source};
+
+mod demo;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -54,18 +57,118 @@ enum Cmd {
         #[arg(long)]
         now: Option<String>,
     },
-    /// Fold events into a state: reads a JSON array of events, or one event
-    /// per line, and prints the state.
+    /// Two jobs. With `--store`: rebuild the snapshots of every stream in
+    /// the store (of MODEL, or of every model), replaying each from its
+    /// first event, with a progress bar. Without `--store`: fold events
+    /// into a state, reading a JSON array of events, or one event per line,
+    /// and print the state (no store involved).
+    #[command(
+        after_help = "Examples:\n  eventfold replay --store sqlite:app.db -m todos.model          rebuild snapshots\n  eventfold replay -m todos.model Todos < events.jsonl            fold events from stdin"
+    )]
     Replay {
         #[command(flatten)]
         models: ModelArgs,
-        model: String,
+        /// The model: required to fold; with `--store`, only its streams.
+        model: Option<String>,
         /// The events as JSON; `-` or nothing reads them from stdin.
         events: Option<String>,
         /// The state to start from (JSON, or @FILE); default: the initial state.
         #[arg(long)]
         state: Option<String>,
+        /// Rebuild the snapshots of this store instead of folding stdin.
+        #[arg(long)]
+        store: Option<String>,
     },
+    /// Execute commands on the stream MODEL-ID of a store; prints each
+    /// result (`{"stream", "version", "events"}`) on a line of its own.
+    Exec {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        models: ModelArgs,
+        model: String,
+        id: String,
+        /// The command as JSON; `-` reads one command per line from stdin.
+        command: String,
+        /// Fail with version_conflict unless the stream is at this version.
+        #[arg(long)]
+        expected_version: Option<u64>,
+        /// The command's id: a repeated id returns the first result.
+        #[arg(long)]
+        command_id: Option<String>,
+        /// Metadata stored with the events (a JSON object).
+        #[arg(long)]
+        metadata: Option<String>,
+    },
+    /// Print the state of the stream MODEL-ID and its version.
+    State {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        models: ModelArgs,
+        model: String,
+        id: String,
+    },
+    /// Run a query of the model on the current state of MODEL-ID.
+    Query {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        models: ModelArgs,
+        model: String,
+        id: String,
+        name: String,
+        /// The query's arguments as a JSON object.
+        args: Option<String>,
+    },
+    /// Print stored events, one JSON object per line: of STREAM from
+    /// version N, or of every stream from global position N.
+    Events {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        models: OptionalModels,
+        stream: Option<String>,
+        /// The first version (with STREAM) or position (without) to print.
+        #[arg(long, default_value_t = 1)]
+        from: u64,
+        /// Keep waiting for new events and print them as they come.
+        #[arg(long)]
+        follow: bool,
+    },
+    /// List the streams of a store with their versions.
+    Streams {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        models: OptionalModels,
+        /// Only the streams of this model.
+        #[arg(long = "of")]
+        of: Option<String>,
+    },
+    /// Run the todo example against sqlite:eventfold-demo.db in this folder
+    /// and show each command, its events or rejection, and the final state.
+    /// Run it again: the list goes on.
+    Demo {
+        /// Where to keep the demo's events.
+        #[arg(long, default_value = "sqlite:eventfold-demo.db")]
+        store: String,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+struct StoreArgs {
+    /// The store: `sqlite:PATH` (add `?synchronous=normal` for speed over
+    /// durability of the last commits) or `memory:`.
+    #[arg(long, env = "EVENTFOLD_STORE")]
+    store: String,
+}
+
+#[derive(clap::Args, Debug)]
+struct OptionalModels {
+    /// Model files, to type the events' data (not needed to read).
+    #[arg(long = "model", short = 'm', value_delimiter = ',')]
+    files: Vec<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -168,7 +271,26 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
             model,
             events,
             state,
+            store: Some(store),
         } => {
+            if events.is_some() || state.is_some() {
+                return Err(usage(
+                    "with --store, replay rebuilds snapshots and takes no events or state",
+                ));
+            }
+            let engine = open(&store, &models.files)?;
+            rebuild(&engine, model.as_deref())
+        }
+        Cmd::Replay {
+            models,
+            model,
+            events,
+            state,
+            store: None,
+        } => {
+            let model = model.ok_or_else(|| {
+                usage("replay needs MODEL to fold events (or --store to rebuild snapshots)")
+            })?;
             let domain = load(&models.files)?;
             let events = input(events.as_deref())?;
             let state = state.map(|s| at_file(&s)).transpose()?;
@@ -176,7 +298,213 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
             println!("{}", domain.replay_json(&model, &events, state.as_deref())?);
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Exec {
+            store,
+            models,
+            model,
+            id,
+            command,
+            expected_version,
+            command_id,
+            metadata,
+        } => {
+            let engine = open(&store.store, &models.files)?;
+            let mut options = serde_json::Map::new();
+            if let Some(v) = expected_version {
+                options.insert("expected_version".into(), v.into());
+            }
+            if let Some(c) = command_id {
+                options.insert("command_id".into(), c.into());
+            }
+            if let Some(m) = metadata {
+                options.insert("metadata".into(), engine.domain().parse_json(&m)?);
+            }
+            let options = serde_json::Value::Object(options).to_string();
+            exec(&engine, &model, &id, &command, &options)
+        }
+        Cmd::State {
+            store,
+            models,
+            model,
+            id,
+        } => {
+            let engine = open(&store.store, &models.files)?;
+            println!("{}", engine.load_json(&model, &id)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Query {
+            store,
+            models,
+            model,
+            id,
+            name,
+            args,
+        } => {
+            let engine = open(&store.store, &models.files)?;
+            println!(
+                "{}",
+                engine.query_json(&model, &id, &name, args.as_deref())?
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Events {
+            store,
+            models,
+            stream,
+            from,
+            follow,
+        } => {
+            let engine = open(&store.store, &models.files)?;
+            events(&engine, stream.as_deref(), from, follow)
+        }
+        Cmd::Streams { store, models, of } => {
+            let engine = open(&store.store, &models.files)?;
+            let streams = engine.streams(of.as_deref())?;
+            let tty = std::io::stdout().is_terminal();
+            let width = streams.iter().map(|s| s.stream.len()).max().unwrap_or(0);
+            for s in &streams {
+                if tty {
+                    println!("{:<width$}  {}", s.stream, s.version);
+                } else {
+                    println!(
+                        "{}",
+                        serde_json::json!({"stream": s.stream, "version": s.version})
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Demo { store } => demo::run(&store),
     }
+}
+
+fn usage(message: &str) -> Error {
+    Error::InvalidCommand {
+        path: String::new(),
+        message: message.to_string(),
+    }
+}
+
+fn open(store: &str, files: &[PathBuf]) -> Result<Engine, Error> {
+    let domain = load(files)?;
+    Engine::open(store, domain, EngineOptions::default())
+}
+
+/// One command, or with `-` one per line of stdin (each result printed as
+/// it commits; a failed line is reported and the rest go on; exit 1 if any
+/// failed).
+fn exec(
+    engine: &Engine,
+    model: &str,
+    id: &str,
+    command: &str,
+    options: &str,
+) -> Result<ExitCode, Error> {
+    if command != "-" {
+        println!(
+            "{}",
+            engine.execute_json(model, id, command, Some(options))?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut failed = false;
+    let stdin = std::io::stdin();
+    let mut out = std::io::stdout().lock();
+    for (n, line) in std::io::BufRead::lines(stdin.lock()).enumerate() {
+        let line = line.map_err(|e| Error::InvalidJson {
+            message: format!("stdin line {}: {e}", n + 1),
+        })?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match engine.execute_json(model, id, &line, Some(options)) {
+            Ok(result) => {
+                let _ = writeln!(out, "{result}");
+                let _ = out.flush();
+            }
+            Err(e) => {
+                failed = true;
+                eprint!("line {}: ", n + 1);
+                print_error(&e);
+            }
+        }
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Events as JSON lines; with `follow`, polls for new ones until killed.
+fn events(
+    engine: &Engine,
+    stream: Option<&str>,
+    from: u64,
+    follow: bool,
+) -> Result<ExitCode, Error> {
+    let mut next = from.max(1);
+    let mut out = std::io::stdout().lock();
+    loop {
+        let page = serde_json::json!({"limit": 1000});
+        let mut page = page.as_object().cloned().unwrap_or_default();
+        let key = if stream.is_some() {
+            "from_version"
+        } else {
+            "from_position"
+        };
+        page.insert(key.into(), next.into());
+        let options = serde_json::Value::Object(page).to_string();
+        let text = match stream {
+            Some(s) => engine.read_stream_json(s, Some(&options))?,
+            None => engine.read_all_json(Some(&options))?,
+        };
+        let batch: Vec<serde_json::Value> =
+            serde_json::from_str(&text).map_err(|e| Error::Internal {
+                message: e.to_string(),
+            })?;
+        for e in &batch {
+            if writeln!(out, "{e}").is_err() {
+                return Ok(ExitCode::SUCCESS); // the reader went away
+            }
+            let n = if stream.is_some() {
+                &e["version"]
+            } else {
+                &e["position"]
+            };
+            next = n.as_u64().unwrap_or(next) + 1;
+        }
+        let _ = out.flush();
+        if batch.len() < 1000 {
+            if !follow {
+                return Ok(ExitCode::SUCCESS);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        }
+    }
+}
+
+fn rebuild(engine: &Engine, model: Option<&str>) -> Result<ExitCode, Error> {
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} replaying [{bar:40}] {pos}/{len} events ({per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    let started = std::time::Instant::now();
+    let streams = engine.rebuild_snapshots(model, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
+    let events = bar.position();
+    bar.finish_and_clear();
+    println!(
+        "rebuilt the snapshots of {streams} stream{} ({events} events) in {:.2?}",
+        plural(streams),
+        started.elapsed()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn test(files: &[PathBuf]) -> ExitCode {

@@ -1080,7 +1080,8 @@ enum Outcome {
 
 /// `recorded_at`, `command_id`, `correlation_id`, `causation_id`, then the
 /// caller's keys. The correlation and causation ids default to those in the
-/// caller's metadata, then to the command id.
+/// caller's metadata, then to the command id (the first command of a
+/// conversation is its own cause).
 fn event_metadata(p: &Prepared<'_>, recorded_at: &str) -> serde_json::Map<String, Json> {
     let mut out = serde_json::Map::new();
     let caller = |k: &str| match p.metadata.get(k) {
@@ -1088,30 +1089,27 @@ fn event_metadata(p: &Prepared<'_>, recorded_at: &str) -> serde_json::Map<String
         _ => None,
     };
     out.insert("recorded_at".into(), Json::String(recorded_at.to_string()));
-    let command_id = p.command_id.clone();
-    if let Some(id) = &command_id {
-        out.insert("command_id".into(), Json::String(id.clone()));
-    }
+    // A command without an id gets one, so that its events are tied
+    // together; only the caller's ids are kept for idempotent retries.
+    let command_id = p
+        .command_id
+        .clone()
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    out.insert("command_id".into(), Json::String(command_id.clone()));
     let correlation = p
         .options
         .correlation_id
         .clone()
         .or_else(|| caller("correlation_id"))
-        .or_else(|| command_id.clone());
+        .unwrap_or_else(|| command_id.clone());
     let causation = p
         .options
         .causation_id
         .clone()
         .or_else(|| caller("causation_id"))
-        .or_else(|| command_id.clone());
-    out.insert(
-        "correlation_id".into(),
-        correlation.map_or(Json::Null, Json::String),
-    );
-    out.insert(
-        "causation_id".into(),
-        causation.map_or(Json::Null, Json::String),
-    );
+        .unwrap_or(command_id);
+    out.insert("correlation_id".into(), Json::String(correlation));
+    out.insert("causation_id".into(), Json::String(causation));
     for (k, v) in &p.metadata {
         if !out.contains_key(k) {
             out.insert(k.clone(), v.clone());

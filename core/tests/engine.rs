@@ -139,7 +139,12 @@ fn behaviour_execute_and_read(e: &Engine) {
         ev.data.to_json_string(),
         r#"{"id":"a","text":"milk","completed":false}"#
     );
-    for key in ["recorded_at", "correlation_id", "causation_id"] {
+    for key in [
+        "recorded_at",
+        "command_id",
+        "correlation_id",
+        "causation_id",
+    ] {
         assert!(ev.metadata.contains_key(key), "metadata has {key}");
     }
     e.execute("Todos", "home", &create("b", "bread"), &opts())

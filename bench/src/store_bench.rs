@@ -1,0 +1,267 @@
+//! The engine over SQLite: appends (one command per transaction with FULL
+//! and NORMAL sync, and `execute_many` in batches of 100), replay of a
+//! 1,000,000-event stream folded into state, and execute on a hot (cached)
+//! and a cold stream.
+//!
+//! Files go to a fresh folder under the system's temp folder (set
+//! `EVENTFOLD_BENCH_DIR` to measure another disk), removed at the end.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use eventfold::{Domain, Engine, EngineOptions, ExecuteOptions, ExecuteRequest, Source};
+use serde_json::{json, Value as Json};
+
+const MODEL: &str = include_str!("../../examples/todos/todos.model");
+
+fn domain() -> Domain {
+    Domain::compile(&[Source::new("todos.model", MODEL)]).expect("the todo model compiles")
+}
+
+struct Dir(PathBuf);
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn url(dir: &Path, name: &str, sync: &str) -> String {
+    format!("sqlite:{}?synchronous={sync}", dir.join(name).display())
+}
+
+/// The Todos mix as JSON commands: 40% create, 30% change-completed, 20%
+/// change-text, 10% delete, over the todos still there (a few thousand).
+struct Mix {
+    rng: u64,
+    live: Vec<String>,
+    next: u64,
+}
+
+impl Mix {
+    fn new(seed: u64) -> Mix {
+        Mix {
+            rng: seed,
+            live: Vec::new(),
+            next: 0,
+        }
+    }
+
+    fn roll(&mut self) -> u64 {
+        self.rng = self
+            .rng
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.rng >> 33
+    }
+
+    fn command(&mut self) -> Json {
+        let op = self.roll() % 10;
+        if op < 4 || self.live.is_empty() {
+            let id = format!("t{}", self.next);
+            self.next += 1;
+            self.live.push(id.clone());
+            return json!({"type": "create-new", "data": {"id": id, "text": format!("task number {}", self.next)}});
+        }
+        let i = (self.roll() as usize) % self.live.len();
+        let id = self.live[i].clone();
+        if op < 7 {
+            let completed = self.roll().is_multiple_of(2);
+            json!({"type": "change-completed", "data": {"id": id, "completed": completed}})
+        } else if op < 9 {
+            json!({"type": "change-text", "data": {"id": id, "new_text": format!("changed {}", self.roll())}})
+        } else {
+            self.live.swap_remove(i);
+            json!({"type": "delete", "data": {"id": id}})
+        }
+    }
+}
+
+fn options(snapshot_every: u64, cache_capacity: usize) -> EngineOptions {
+    EngineOptions {
+        snapshot_every,
+        cache_capacity,
+        ..EngineOptions::default()
+    }
+}
+
+fn create(i: u64) -> Json {
+    json!({"type": "create-new", "data": {"id": format!("t{i}"), "text": format!("task number {i}")}})
+}
+
+/// One command per transaction: bounded by the disk's fsync under FULL.
+fn single_appends(dir: &Path, sync: &str, n: u64) -> f64 {
+    let e = Engine::open(
+        &url(dir, &format!("single-{sync}.db"), sync),
+        domain(),
+        EngineOptions::default(),
+    )
+    .expect("open");
+    let o = ExecuteOptions::default();
+    let t = Instant::now();
+    for i in 0..n {
+        e.execute("Todos", &format!("list{}", i % 10), &create(i), &o)
+            .expect("execute");
+    }
+    n as f64 / t.elapsed().as_secs_f64()
+}
+
+/// `execute_many` in batches of 100 commands, over `spread` lists: 1, each
+/// batch to one list (a bulk import), or 100, each command to another list
+/// (a batch of unrelated work, which touches a page of the stream index per
+/// list).
+fn batched_appends(dir: &Path, sync: &str, batches: u64, spread: u64) -> f64 {
+    let e = Engine::open(
+        &url(dir, &format!("batched-{sync}-{spread}.db"), sync),
+        domain(),
+        EngineOptions::default(),
+    )
+    .expect("open");
+    // The requests are made before the clock starts: what is timed is the
+    // engine's work.
+    let all: Vec<Vec<ExecuteRequest>> = (0..batches)
+        .map(|b| {
+            (0..100)
+                .map(|k| ExecuteRequest {
+                    model: "Todos".into(),
+                    id: format!("list{}", if spread == 1 { b % 100 } else { k }),
+                    command: create(b * 100 + k),
+                    options: ExecuteOptions::default(),
+                })
+                .collect()
+        })
+        .collect();
+    let mut events = 0;
+    let t = Instant::now();
+    for requests in &all {
+        events += e
+            .execute_many(requests)
+            .expect("batch")
+            .iter()
+            .map(|r| r.events.len())
+            .sum::<usize>();
+    }
+    events as f64 / t.elapsed().as_secs_f64()
+}
+
+/// Writes `n` events of the Todos mix to one stream, then loads it cold
+/// (no cache, no snapshot): read, decoded and folded.
+fn replay(dir: &Path, n: u64) -> (f64, usize) {
+    let url = url(dir, "replay.db", "normal");
+    let e = Engine::open(&url, domain(), options(0, 10)).expect("open");
+    let mut mix = Mix::new(42);
+    let mut written = 0;
+    while written < n {
+        let requests: Vec<ExecuteRequest> = (0..1000.min(n - written).max(1))
+            .map(|_| ExecuteRequest {
+                model: "Todos".into(),
+                id: "big".into(),
+                command: mix.command(),
+                options: ExecuteOptions::default(),
+            })
+            .collect();
+        // A change to what a todo already is emits nothing: count events.
+        written += e
+            .execute_many(&requests)
+            .expect("batch")
+            .iter()
+            .map(|r| r.events.len() as u64)
+            .sum::<u64>();
+    }
+    e.close().expect("close");
+    let mut best = f64::MAX;
+    let mut size = 0;
+    for _ in 0..3 {
+        let cold = Engine::open(&url, domain(), options(0, 10)).expect("open");
+        let t = Instant::now();
+        let loaded = cold.load("Todos", "big").expect("load");
+        best = best.min(t.elapsed().as_secs_f64());
+        assert_eq!(loaded.version, n);
+        size = match loaded.state.as_record().and_then(|r| r.get("todos")) {
+            Some(eventfold::Value::Map(m)) => m.len(),
+            _ => 0,
+        };
+        cold.close().expect("close");
+    }
+    (n as f64 / best, size)
+}
+
+/// Execute on one stream whose state is cached, and on streams that are
+/// not (a cache of one, 200 streams in turn: each command loads its
+/// stream's snapshot and the events after it).
+fn hot_and_cold(dir: &Path, n: u64) -> (f64, f64) {
+    let url = url(dir, "hotcold.db", "normal");
+    let setup = Engine::open(&url, domain(), options(100, 1000)).expect("open");
+    for b in 0..150 {
+        let requests: Vec<ExecuteRequest> = (0..200)
+            .map(|k| ExecuteRequest {
+                model: "Todos".into(),
+                id: format!("cold{k}"),
+                command: create(b),
+                options: ExecuteOptions::default(),
+            })
+            .collect();
+        setup.execute_many(&requests).expect("setup");
+    }
+    setup.close().expect("close");
+    let o = ExecuteOptions::default();
+    let hot = Engine::open(&url, domain(), options(100, 1000)).expect("open");
+    hot.execute("Todos", "hot", &create(0), &o).expect("warm");
+    let t = Instant::now();
+    for i in 1..=n {
+        hot.execute("Todos", "hot", &create(i), &o).expect("hot");
+    }
+    let hot_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
+    hot.close().expect("close");
+    let cold = Engine::open(&url, domain(), options(100, 1)).expect("open");
+    let t = Instant::now();
+    for i in 0..n {
+        cold.execute("Todos", &format!("cold{}", i % 200), &create(1000 + i), &o)
+            .expect("cold");
+    }
+    let cold_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
+    (hot_us, cold_us)
+}
+
+pub fn run(quick: bool, only: Option<&str>) {
+    let on = |name: &str| only.is_none_or(|o| o == name);
+    let base = std::env::var_os("EVENTFOLD_BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    let dir = Dir(base.join(format!("eventfold-bench-{}", std::process::id())));
+    std::fs::create_dir_all(&dir.0).expect("bench folder");
+    let scale = if quick { 10 } else { 1 };
+    println!("SQLite store ({}), Todos model", dir.0.display());
+    if on("single") {
+        let full = single_appends(&dir.0, "full", 500 / scale);
+        println!("  one command per transaction, synchronous=FULL:   {full:>10.0} events/s");
+        let normal = single_appends(&dir.0, "normal", 5000 / scale);
+        println!("  one command per transaction, synchronous=NORMAL: {normal:>10.0} events/s");
+    }
+    if on("batched") {
+        for sync in ["full", "normal"] {
+            for spread in [1, 100] {
+                let rate = batched_appends(&dir.0, sync, 1000 / scale, spread);
+                println!(
+                    "  execute_many, batches of 100, {:<6}, {:<10} {rate:>10.0} events/s",
+                    sync.to_uppercase(),
+                    if spread == 1 {
+                        "one list:"
+                    } else {
+                        "100 lists:"
+                    }
+                );
+            }
+        }
+    }
+    if on("replay") {
+        let n = 1_000_000 / scale;
+        let (replay, todos) = replay(&dir.0, n);
+        println!("  replay of a {n}-event stream, folded:       {replay:>10.0} events/s   (budget 1,000,000; {todos} todos at the end)");
+    }
+    if on("execute") {
+        let (hot, cold) = hot_and_cold(&dir.0, 2000 / scale);
+        println!("  execute on a hot (cached) stream, NORMAL:        {hot:>10.1} µs/command");
+        println!("  execute on a cold stream (snapshot + tail):      {cold:>10.1} µs/command");
+    }
+}
