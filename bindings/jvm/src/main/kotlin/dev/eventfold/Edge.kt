@@ -1,12 +1,15 @@
 package dev.eventfold
 
+import com.fasterxml.jackson.core.JsonGenerationException
+import com.fasterxml.jackson.core.JsonGenerator
 import com.fasterxml.jackson.core.JsonProcessingException
 import com.fasterxml.jackson.core.StreamReadConstraints
 import com.fasterxml.jackson.core.json.JsonReadFeature
 import com.fasterxml.jackson.databind.DeserializationFeature
-import com.fasterxml.jackson.databind.SerializationFeature
+import com.fasterxml.jackson.databind.SerializerProvider
 import com.fasterxml.jackson.databind.json.JsonMapper
 import com.fasterxml.jackson.databind.module.SimpleModule
+import com.fasterxml.jackson.databind.ser.std.StdSerializer
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer
 import dev.eventfold.ffi.FfiException
 import dev.eventfold.ffi.InternalException
@@ -63,9 +66,13 @@ internal object Json {
     private val mapper: JsonMapper =
         JsonMapper.builder()
             .enable(DeserializationFeature.USE_LONG_FOR_INTS)
-            .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
             .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-            .addModule(SimpleModule("eventfold").addSerializer(Instant::class.java, ToStringSerializer.instance))
+            .addModule(
+                SimpleModule("eventfold")
+                    .addSerializer(Instant::class.java, ToStringSerializer.instance)
+                    .addSerializer(Double::class.javaObjectType, FiniteSerializer(Double::class.javaObjectType))
+                    .addSerializer(Float::class.javaObjectType, FiniteSerializer(Float::class.javaObjectType)),
+            )
             .build()
             .also {
                 // The core enforces its own limits (16 MiB, 64 levels); what
@@ -95,6 +102,15 @@ internal object Json {
 
     @Suppress("UNCHECKED_CAST")
     fun readMaps(text: String): List<Map<String, Any?>> = read(text) as List<Map<String, Any?>>
+}
+
+/** NaN and the infinities have no JSON form: refused here rather than sent as the string "NaN". */
+private class FiniteSerializer<T : Number>(type: Class<T>) : StdSerializer<T>(type) {
+    override fun serialize(value: T, gen: JsonGenerator, provider: SerializerProvider) {
+        val d = value.toDouble()
+        if (!d.isFinite()) throw JsonGenerationException("$d has no JSON form (JSON numbers are finite)", gen)
+        if (value is Float) gen.writeNumber(value) else gen.writeNumber(d)
+    }
 }
 
 // Fields of the core's own JSON output, which always has them.

@@ -1,0 +1,134 @@
+package dev.eventfold;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The API as a Java programmer meets it: static factories, overloads, try-with-resources, unchecked exceptions. */
+class JavaApiTest {
+    static final Path MODEL = Path.of("../../examples/todos/todos.model");
+
+    static Map<String, Object> createNew(String id, String text) {
+        return Map.of("type", "create-new", "data", Map.of("id", id, "text", text));
+    }
+
+    @Test
+    void domainVerbsFromJava() {
+        try (Domain domain = Domain.fromFiles(MODEL)) {
+            assertEquals(List.of("Todos"), domain.models());
+
+            List<Map<String, Object>> events = domain.propose("Todos", null, createNew("a", "Buy milk"));
+            assertEquals("created", events.get(0).get("type"));
+
+            Map<String, Object> state = domain.replay("Todos", events);
+            assertEquals(1L, domain.query("Todos", state, "remaining"));
+            assertEquals(Boolean.TRUE, domain.query("Todos", state, "has-todo", Map.of("id", "a")));
+
+            // The same over JSON text, for callers that already hold JSON.
+            String json = domain.proposeJson("Todos", null, "{\"type\":\"create-new\",\"data\":{\"id\":\"b\",\"text\":\"x\"}}");
+            assertEquals("[{\"type\":\"created\",\"data\":{\"id\":\"b\",\"text\":\"x\",\"completed\":false}}]", json);
+
+            List<Map<String, Object>> later = domain.propose("Todos", state, createNew("c", "Walk"), Instant.parse("2026-11-28T12:00:00Z"));
+            assertEquals(1, later.size());
+        }
+    }
+
+    @Test
+    void exceptionsAreCaughtByTypeWithTheirFields() {
+        try (Domain domain = Domain.compile("todos.model", readModel())) {
+            Map<String, Object> state = domain.replay("Todos", domain.propose("Todos", null, createNew("a", "Buy milk")));
+            try {
+                domain.propose("Todos", state, createNew("a", "again"));
+                throw new AssertionError("expected a rejection");
+            } catch (EventfoldException.Rejected e) {
+                assertEquals("duplicate", e.getReason());
+                assertEquals("todo a already exists", e.getMessage());
+                assertEquals("rejected", e.getCode());
+            }
+
+            EventfoldException.InvalidCommand invalid = assertThrows(
+                    EventfoldException.InvalidCommand.class,
+                    () -> domain.propose("Todos", null, Map.of("type", "create-new", "data", Map.of("id", "a"))));
+            assertEquals("data.text", invalid.getPath());
+
+            // One base class catches them all, and it is unchecked: no `throws` clause needed.
+            RuntimeException any = assertThrows(RuntimeException.class, () -> domain.initialState("Nope"));
+            assertInstanceOf(EventfoldException.UnknownModel.class, any);
+            assertEquals("unknown_model", ((EventfoldException) any).getCode());
+        }
+
+        EventfoldException.ModelError error = assertThrows(
+                EventfoldException.ModelError.class, () -> Domain.compile("bad.model", "model M { state { a: nope } }"));
+        Diagnostic d = error.getDiagnostics().get(0);
+        assertEquals("bad.model", d.getFile());
+        assertEquals(1, d.getLine());
+        assertTrue(d.getColumn() > 1);
+    }
+
+    @Test
+    void engineWithTryWithResources(@TempDir Path tmp) {
+        try (Domain domain = Domain.fromFiles(MODEL);
+             Engine engine = Engine.open("sqlite:" + tmp.resolve("todos.db"), domain)) {
+            Executed done = engine.execute("Todos", "list-1", createNew("a", "Buy milk"));
+            assertEquals("Todos-list-1", done.getStream());
+            assertEquals(1L, done.getVersion());
+            StoredEvent event = done.getEvents().get(0);
+            assertEquals("created", event.getType());
+            assertEquals("Buy milk", event.getData().get("text"));
+
+            ExecuteOptions options = new ExecuteOptions()
+                    .withExpectedVersion(1)
+                    .withCommandId("cmd-1")
+                    .withMetadata(Map.of("user", "ada"));
+            engine.execute("Todos", "list-1", createNew("b", "Walk"), options);
+
+            EventfoldException.VersionConflict conflict = assertThrows(
+                    EventfoldException.VersionConflict.class,
+                    () -> engine.execute("Todos", "list-1", createNew("c", "x"), new ExecuteOptions().withExpectedVersion(1)));
+            assertEquals(1L, conflict.getExpected());
+            assertEquals(2L, conflict.getActual());
+
+            Loaded loaded = engine.load("Todos", "list-1");
+            assertEquals(2L, loaded.getVersion());
+            assertEquals(2L, engine.query("Todos", "list-1", "remaining"));
+
+            assertEquals(2, engine.readStream("Todos-list-1").size());
+            assertEquals(1, engine.readStream("Todos-list-1", 2L, null).size());
+            assertEquals(2, engine.readAll().size());
+            assertEquals(List.of(new StreamInfo("Todos-list-1", 2)), engine.streams());
+
+            List<Executed> batch = engine.executeMany(List.of(
+                    new ExecuteRequest("Todos", "list-2", createNew("x", "one")),
+                    new ExecuteRequest("Todos", "list-3", createNew("y", "two"))));
+            assertEquals(2, batch.size());
+        }
+    }
+
+    @Test
+    void engineOptionsAndClose() {
+        try (Domain domain = Domain.fromFiles(MODEL)) {
+            Engine engine = Engine.open("memory:", domain, new EngineOptions().withCacheCapacity(10).withSnapshotEvery(0));
+            engine.execute("Todos", "1", createNew("a", "x"));
+            engine.close();
+            EventfoldException.StoreError closed =
+                    assertThrows(EventfoldException.StoreError.class, () -> engine.load("Todos", "1"));
+            assertTrue(closed.getMessage().contains("closed"));
+        }
+    }
+
+    private static String readModel() {
+        try {
+            return java.nio.file.Files.readString(MODEL);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}

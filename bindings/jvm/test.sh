@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds the JVM binding and runs its tests with Maven: the pom builds the
+# native library (cargo), generates the Kotlin bindings from it (UniFFI's
+# bindgen, from this crate), compiles the Kotlin API and the Kotlin and Java
+# tests, and runs them under Surefire (JUnit 5). Then it installs the jar into
+# the local Maven repository and runs the Kotlin and Java examples against it,
+# as a user's project would. Installs a JDK and Maven when missing.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+
+apt_updated=""
+apt_install() {
+  if [ -z "$apt_updated" ]; then apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+}
+
+command -v cargo >/dev/null 2>&1 || apt_install cargo rustc
+command -v javac >/dev/null 2>&1 || apt_install openjdk-17-jdk-headless
+command -v mvn >/dev/null 2>&1 || apt_install maven
+command -v strip >/dev/null 2>&1 || apt_install binutils
+
+mvn=(mvn -B -q --no-transfer-progress -Dstyle.color=never)
+reports="$here/target/surefire-reports"
+rm -rf "$reports"
+
+status=0
+(cd "$here" && "${mvn[@]}" test) || status=$?
+
+# `mvn -q` prints nothing on success; sum Surefire's reports into the summary
+# line every runner ends with.
+summary() {
+  local tests=0 failures=0 errors=0 skipped=0 f line
+  for f in "$reports"/TEST-*.xml; do
+    [ -e "$f" ] || continue
+    line="$(grep -m1 -o '<testsuite [^>]*>' "$f")"
+    tests=$((tests + $(sed -E 's/.* tests="([0-9]+)".*/\1/' <<<"$line")))
+    failures=$((failures + $(sed -E 's/.* failures="([0-9]+)".*/\1/' <<<"$line")))
+    errors=$((errors + $(sed -E 's/.* errors="([0-9]+)".*/\1/' <<<"$line")))
+    skipped=$((skipped + $(sed -E 's/.* skipped="([0-9]+)".*/\1/' <<<"$line")))
+  done
+  echo "Surefire: Tests run: $tests, Failures: $failures, Errors: $errors, Skipped: $skipped"
+  echo "$((tests - failures - errors - skipped)) passed, $((failures + errors)) failed"
+  [ "$tests" -gt 0 ] && [ "$failures" -eq 0 ] && [ "$errors" -eq 0 ]
+}
+# The jar as a user gets it: installed, then used by the examples' own pom.
+examples() {
+  (cd "$here" && "${mvn[@]}" install -DskipTests) || return 1
+  cd "$root/examples/jvm"
+  "${mvn[@]}" compile || return 1
+  echo "-- examples/jvm: Kotlin"
+  "${mvn[@]}" exec:java -Dexec.mainClass=example.TodosKt || return 1
+  echo "-- examples/jvm: Java"
+  "${mvn[@]}" exec:java -Dexec.mainClass=example.TodosJava || return 1
+}
+if [ "$status" -eq 0 ]; then
+  (examples) || { echo "the JVM examples failed"; status=1; }
+fi
+
+summary || status=1
+exit "$status"
