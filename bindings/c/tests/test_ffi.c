@@ -405,6 +405,19 @@ static void test_engine(eventfold_domain *d, const char *store) {
   eventfold_engine_free(e);
 }
 
+/* An engine keeps its own reference to the domain: freeing the domain first is fine. */
+static void test_engine_outlives_domain(void) {
+  eventfold_domain *d = compile_counter();
+  eventfold_engine *e = NULL;
+  EXPECT("open", eventfold_engine_open("memory:", d, NULL, &e, &out), EVENTFOLD_OK, NULL);
+  eventfold_domain_free(d);
+  EXPECT("execute after domain_free",
+         eventfold_engine_execute(e, "Counter", "a", "{\"type\":\"bump\"}", NULL, &out), EVENTFOLD_OK,
+         "\"version\":1");
+  /* Freed without close: free closes it. */
+  eventfold_engine_free(e);
+}
+
 static void test_engine_open_errors(eventfold_domain *d) {
   eventfold_engine *e = (eventfold_engine *)0x1;
   EXPECT("open NULL store", eventfold_engine_open(NULL, d, NULL, &e, &out),
@@ -443,6 +456,7 @@ int main(int argc, char **argv) {
     test_domain(d);
     test_domain_bad_pointers(d);
     test_engine_open_errors(d);
+    test_engine_outlives_domain();
     test_engine(d, "memory:");
     char store[512];
     remove(sqlite_path);

@@ -5,12 +5,15 @@ declare(strict_types=1);
 namespace Eventfold\Tests;
 
 use Eventfold\Domain;
-use Eventfold\Exception\RejectedException;
+use Eventfold\Engine;
+use Eventfold\Exception\EventfoldException;
 use PHPUnit\Framework\TestCase;
 
 /**
  * 100,000 calls, half of them failing, with memory flat: every string the
  * library returns is freed, in PHP's heap and in the process.
+ *
+ * @group engine
  */
 final class LeakTest extends TestCase
 {
@@ -23,18 +26,24 @@ final class LeakTest extends TestCase
     public function testHundredThousandCallsKeepMemoryFlat(): void
     {
         $d = Domain::compile(['counter.model' => DomainTest::COUNTER]);
+        $engine = Engine::open('memory:', $d);
+        $engine->execute('Counter', 'c', ['type' => 'bump']);
         $state = $d->initialState('Counter');
         $ok = ['type' => 'bump', 'data' => ['by' => 2, 'user' => 'ann']];
         $bad = ['type' => 'bump', 'data' => ['by' => -1]];
-        $round = function (int $n) use ($d, $state, $ok, $bad): void {
+        $calls = [
+            fn () => $d->propose('Counter', $state, $ok),
+            fn () => $d->propose('Counter', $state, $bad),           // rejected
+            fn () => $engine->load('Counter', 'c'),
+            fn () => $engine->query('Counter', 'c', 'nope'),         // unknown_query
+            fn () => $d->accept('Counter', $state, ['type' => 'bumped', 'data' => ['by' => 1, 'user' => 'x']]),
+            fn () => $d->propose('Counter', $state, '{"type": '),    // invalid_json
+        ];
+        $round = function (int $n) use ($calls): void {
             for ($i = 0; $i < $n; $i++) {
-                if ($i % 2 === 0) {
-                    $d->propose('Counter', $state, $ok);
-                } else {
-                    try {
-                        $d->propose('Counter', $state, $bad);
-                    } catch (RejectedException) {
-                    }
+                try {
+                    $calls[$i % count($calls)]();
+                } catch (EventfoldException) {
                 }
             }
         };
