@@ -32,5 +32,7 @@ export VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH"
 maturin develop --quiet
 
 python -m pytest -q -p no:cacheprovider
-# The stubs must type the examples (and the tests) under --strict.
+# The stubs must match the native module, and type the examples (and the
+# tests) under --strict.
+python -m mypy.stubtest eventfold
 MYPYPATH="$root/examples/python" python -m mypy --strict --no-incremental tests "$root/examples/python"

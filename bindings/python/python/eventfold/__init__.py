@@ -47,9 +47,11 @@ from ._types import (
     Executed,
     JsonText,
     Loaded,
+    Sources,
     State,
     StoredEvent,
     StreamInfo,
+    Time,
 )
 
 __all__ = [
@@ -84,7 +86,9 @@ __all__ = [
     "Executed",
     "JsonText",
     "Loaded",
+    "Sources",
     "State",
     "StoredEvent",
     "StreamInfo",
+    "Time",
 ]

@@ -1,26 +1,34 @@
 """The native module of eventfold (PyO3). Import from ``eventfold``."""
 
 import os
-from datetime import datetime
 from types import TracebackType
-from typing import Any, Iterable, List, Literal, Mapping, Optional, Sequence, Tuple, Type, Union
+from typing import Any, List, Literal, Mapping, Optional, Sequence, Type, Union, final
 
-from ._types import Document, Event, Executed, JsonText, Loaded, State, StoredEvent, StreamInfo
+from ._types import (
+    Document,
+    Event,
+    Executed,
+    JsonText,
+    Loaded,
+    Sources,
+    State,
+    StoredEvent,
+    StreamInfo,
+    Time,
+)
+
+__all__ = ["Domain", "Engine", "_to_json", "_from_json", "__version__"]
 
 __version__: str
 
-#: Model files: one text, a mapping of file name to text, or (name, text) pairs.
-Sources = Union[str, Mapping[str, str], Iterable[Tuple[str, str]]]
-
-#: A point in time: an aware datetime or RFC 3339 text.
-Time = Union[str, datetime]
-
+@final
 class Domain:
     """Compiled models: the pure verbs, no store. Immutable and safe to
     share between threads."""
 
-    def __init__(self, sources: Sources) -> None:
-        """Compiles model files; raises ModelError with every diagnostic."""
+    def __new__(cls, sources: Sources) -> "Domain":
+        """Compiles model files: one text, a mapping of file name to text,
+        or (name, text) pairs. Raises ModelError with every diagnostic."""
     @staticmethod
     def compile(sources: Sources) -> "Domain":
         """The same as ``Domain(sources)``."""
@@ -63,21 +71,22 @@ class Domain:
     ) -> Any:
         """A query of the model on a state (None: the initial state)."""
 
+@final
 class Engine:
     """A Domain over an event store. Safe to share between threads: the GIL
     is released while it works, and commands on one stream are serialised
     without lost updates. A context manager: ``with Engine(...) as engine``
     closes it at the end."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         store: Union[str, "os.PathLike[str]"],
         domain: Domain,
         *,
         cache_capacity: Optional[int] = None,
         snapshot_every: Optional[int] = None,
         max_attempts: Optional[int] = None,
-    ) -> None:
+    ) -> "Engine":
         """Opens ``"memory:"`` or ``"sqlite:PATH"`` (``?synchronous=normal``
         trades the durability of the last commits for speed)."""
     @staticmethod

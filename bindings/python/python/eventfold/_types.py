@@ -6,10 +6,13 @@ them (at run time they are ordinary dicts).
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, TypedDict, Union
+from datetime import datetime
+from typing import Any, Dict, Iterable, List, Mapping, Tuple, TypedDict, Union
 
 __all__ = [
     "JsonText",
+    "Sources",
+    "Time",
     "Document",
     "State",
     "Event",
@@ -28,6 +31,12 @@ JsonText = Union[str, bytes, bytearray]
 
 #: A command, an event, a state or query args: a mapping, or JSON text.
 Document = Union[Mapping[str, Any], JsonText]
+
+#: Model files: one text, a mapping of file name to text, or (name, text) pairs.
+Sources = Union[str, Mapping[str, str], Iterable[Tuple[str, str]]]
+
+#: A point in time: an aware datetime, or RFC 3339 text.
+Time = Union[str, datetime]
 
 #: A state of a model: its fields by name.
 State = Dict[str, Any]
