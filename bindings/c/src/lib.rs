@@ -754,3 +754,57 @@ fn internal(e: impl std::fmt::Display) -> Error {
         message: e.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `body` through the boundary: its status and its `*out`.
+    fn through(body: impl FnOnce() -> Result<Option<String>, Error>) -> (c_int, Option<String>) {
+        let mut out: *mut c_char = std::ptr::null_mut();
+        // SAFETY: `out` is a local, writable slot.
+        let status = unsafe { run(&mut out, body) };
+        let text = (!out.is_null()).then(|| {
+            // SAFETY: written by `run`, freed right after.
+            let s = unsafe { CStr::from_ptr(out) }.to_str().unwrap().to_string();
+            unsafe { eventfold_string_free(out) };
+            s
+        });
+        (status, text)
+    }
+
+    #[test]
+    fn a_panic_becomes_internal() {
+        let (status, text) = through(|| panic!("boom"));
+        assert_eq!(status, eventfold_status::EVENTFOLD_ERR_INTERNAL as c_int);
+        let json: Json = serde_json::from_str(&text.unwrap()).unwrap();
+        assert_eq!(json["code"], "internal");
+        assert!(json["message"].as_str().unwrap().contains("boom"));
+    }
+
+    #[test]
+    fn every_error_has_its_status_and_code() {
+        for (i, code) in Error::CODES.iter().enumerate() {
+            // SAFETY: static strings from the library.
+            let name = unsafe { CStr::from_ptr(eventfold_status_code(i as c_int + 1)) };
+            assert_eq!(name.to_str().unwrap(), *code);
+        }
+        let (status, text) = through(|| {
+            Err(Error::VersionConflict {
+                expected: 1,
+                actual: 2,
+            })
+        });
+        assert_eq!(
+            status,
+            eventfold_status::EVENTFOLD_ERR_VERSION_CONFLICT as c_int
+        );
+        assert!(text.unwrap().contains(r#""expected":1"#));
+    }
+
+    #[test]
+    fn success_without_a_result_writes_null() {
+        assert_eq!(through(|| Ok(None)), (0, None));
+        assert_eq!(through(|| Ok(Some("[]".into()))), (0, Some("[]".into())));
+    }
+}

@@ -9,7 +9,6 @@ use Eventfold\Engine;
 use Eventfold\Exception;
 use PHPUnit\Framework\TestCase;
 
-/** @group engine */
 final class EngineTest extends TestCase
 {
     private string $dir;

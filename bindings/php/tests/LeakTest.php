@@ -12,8 +12,7 @@ use PHPUnit\Framework\TestCase;
 /**
  * 100,000 calls, half of them failing, with memory flat: every string the
  * library returns is freed, in PHP's heap and in the process.
- *
- * @group engine
+
  */
 final class LeakTest extends TestCase
 {

@@ -47,7 +47,8 @@ class TestEngine < Minitest::Test
   def test_execute_many_is_all_or_none
     engine = open
     results = engine.execute_many([{ model: "Todos", id: "a", command: create("1", "x") },
-                                   { model: "Todos", id: "b", command: { type: "clear-done" }, options: { metadata: {} } }])
+                                   { model: "Todos", id: "b", command: { type: "clear-done" },
+                                     options: { metadata: {}, now: Time.utc(2026, 1, 1) } }])
     assert_equal "Todos-a", results[0]["stream"]
     error = assert_raises(Eventfold::RejectedError) do
       engine.execute_many([{ model: "Todos", id: "c", command: create("1", "x") },

@@ -47,6 +47,7 @@ module Eventfold
     # Many commands in one transaction, all appended or none: requests are
     # `{ model:, id:, command:, options: {} }`.
     def execute_many(requests)
+      requests = requests.map { |r| request(r) } if requests.is_a?(Array)
       Native.call(:engine_execute_many, @handle, Native.encode(requests, "requests"))
     end
 
@@ -83,5 +84,18 @@ module Eventfold
     end
 
     def inspect = "#<Eventfold::Engine>"
+
+    private
+
+    # One request of a batch, its options as #execute takes them.
+    def request(req)
+      return req unless req.is_a?(Hash)
+
+      key = req.key?(:options) ? :options : "options"
+      opts = req[key]
+      return req unless opts.is_a?(Hash)
+
+      req.merge(key => opts.compact.transform_values { |v| v.respond_to?(:iso8601) ? Native.timestamp(v) : v })
+    end
   end
 end
