@@ -10,9 +10,9 @@ use Eventfold\Exception\EventfoldException;
 use PHPUnit\Framework\TestCase;
 
 /**
- * 100,000 calls, half of them failing, with memory flat: every string the
- * library returns is freed, in PHP's heap and in the process.
-
+ * 100,000 calls, half of them failing, domain and engine, with memory
+ * flat: every string the library returns is freed, in PHP's heap and in the
+ * process.
  */
 final class LeakTest extends TestCase
 {
