@@ -2,8 +2,8 @@
 //!
 //! The core speaks JSON text (the `*_json` methods). Rather than
 //! `json.dumps`/`json.loads` in a Python layer, the conversion is done here:
-//! it is faster (see `bench/python/convert.py`), it names the path of a
-//! value that JSON cannot hold, and it bounds nesting so that a
+//! it is 1.4x to 4x faster (`bench/python/convert_bench.py`), it names the
+//! path of a value that JSON cannot hold, and it bounds nesting so that a
 //! self-referencing list is an error, not a stack overflow.
 
 use std::borrow::Cow;

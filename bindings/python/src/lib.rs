@@ -311,10 +311,17 @@ impl Engine {
         snapshot_every: Option<u64>,
         max_attempts: Option<u32>,
     ) -> PyResult<Engine> {
-        let store: String = py
-            .import("os")?
-            .call_method1("fspath", (store,))?
-            .extract()?;
+        // A path (not text) is an SQLite file.
+        let store: String = match store.cast::<PyString>() {
+            Ok(text) => err(py, name(text))?,
+            Err(_) => {
+                let path: String = py
+                    .import("os")?
+                    .call_method1("fspath", (store,))?
+                    .extract()?;
+                format!("sqlite:{path}")
+            }
+        };
         let domain = domain.get().inner.clone();
         let mut options = EngineOptions::default();
         if let Some(c) = cache_capacity {

@@ -213,6 +213,14 @@ def test_sqlite_keeps_the_events(tmp_path: Path, todos: eventfold.Domain) -> Non
         assert engine.load("Todos", "l")["version"] == 6
 
 
+def test_a_path_is_an_sqlite_file(tmp_path: Path, todos: eventfold.Domain) -> None:
+    with Engine(tmp_path / "by-path.db", todos) as engine:
+        engine.execute("Todos", "l", create("a"))
+    assert (tmp_path / "by-path.db").exists()
+    with Engine(f"sqlite:{tmp_path / 'by-path.db'}", todos) as engine:
+        assert engine.load("Todos", "l")["version"] == 1
+
+
 def test_close_and_the_context_manager(store: str, todos: eventfold.Domain) -> None:
     engine = Engine(store, todos, cache_capacity=10, max_attempts=3)
     assert not engine.closed

@@ -88,7 +88,8 @@ class Engine:
         max_attempts: Optional[int] = None,
     ) -> "Engine":
         """Opens ``"memory:"`` or ``"sqlite:PATH"`` (``?synchronous=normal``
-        trades the durability of the last commits for speed)."""
+        trades the durability of the last commits for speed); a path object
+        (``pathlib.Path``) is an SQLite file."""
     @staticmethod
     def open(
         store: Union[str, "os.PathLike[str]"],
