@@ -17,14 +17,14 @@ apt_install() {
 command -v python3 >/dev/null 2>&1 || apt_install python3 python3-venv python3-pip
 command -v cargo >/dev/null 2>&1 || apt_install cargo rustc
 
+export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
 venv="$here/.venv"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$venv"; }
 fi
 if ! "$venv/bin/python" -c "import maturin, pytest, mypy" >/dev/null 2>&1 \
    || [ ! -x "$venv/bin/maturin" ]; then
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check \
-    "maturin>=1.9.4,<2" "pytest>=7" "mypy>=1.10"
+  "$venv/bin/python" -m pip install -q "maturin>=1.9.4,<2" "pytest>=7" "mypy>=1.10"
 fi
 
 export VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH"
