@@ -117,12 +117,19 @@ function rethrow(e) {
 
 const MAX_DEPTH = 64 // MODEL-LANGUAGE.md §10
 
+// Integers of at most 15 digits are exact as numbers; only text with a longer
+// run of digits needs the exact writer or parser (which also see such runs in
+// strings and floats, harmlessly).
+const LONG_DIGITS = /\d{16}/
+
 /** JSON text of `value`. `what` names the argument in error messages. */
 function toJson(value, what) {
   if (value === undefined) return 'null'
   try {
     const text = JSON.stringify(value)
-    if (text !== undefined) return text
+    // A long run of digits may be a number past 2^53, which JSON.stringify
+    // writes rounded (2 ** 60 as 1152921504606847000): write it exactly.
+    if (text !== undefined && !LONG_DIGITS.test(text)) return text
   } catch {
     // BigInt, a cycle, or nesting deep enough to overflow the stack: the
     // exact writer below handles the first and names the others.
@@ -140,7 +147,12 @@ function writeExact(value, at, depth, ancestors) {
     case 'string':
       return JSON.stringify(value)
     case 'number':
-      return Number.isFinite(value) ? String(value) : 'null'
+      if (!Number.isFinite(value)) return 'null'
+      // The integer the number holds, digit for digit (JSON.stringify rounds
+      // past 2^53; from 1e21 on it uses an exponent, which an int refuses).
+      return Number.isInteger(value) && !Number.isSafeInteger(value) && Math.abs(value) < 1e21
+        ? BigInt(value).toString()
+        : String(value)
     case 'boolean':
       return value ? 'true' : 'false'
     case 'bigint':
@@ -185,10 +197,6 @@ function optionalJson(value, what) {
 
 // ---- JSON text to JS values ----
 
-// Integers of at most 15 digits are exact as numbers; only text with a longer
-// run of digits needs the exact parser (which also sees such runs in strings
-// and floats, harmlessly).
-const LONG_DIGITS = /\d{16}/
 
 /** JSON.parse, except that an integer past Number.MAX_SAFE_INTEGER becomes a BigInt. */
 function parseJson(text) {

@@ -118,6 +118,9 @@ test('integers past 2^53 come back as BigInt and go in as BigInt, exactly', () =
   assert.equal(t.balance, 1)
   assert.equal(typeof t.balance, 'number')
   assert.equal(account.query('Account', s, 'available'), max)
+  // a number past 2^53 is written as the integer it holds, not as JSON.stringify rounds it
+  assert.equal(account.accept('Account', opened(), { type: 'deposited', data: { amount: 2 ** 60 } }).balance, 2n ** 60n)
+  assert.equal(ef.stringifyJson({ n: 2 ** 60, big: 2n ** 70n }), '{"n":1152921504606846976,"big":1180591620717411303424}')
   // a safe BigInt works as well as a number
   assert.equal(account.accept('Account', opened(), { type: 'deposited', data: { amount: 5n } }).balance, 5)
   // past the 64-bit range, or in a string field: a clean error at its path
