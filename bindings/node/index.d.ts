@@ -66,8 +66,8 @@ export interface ProposeOptions {
   now?: Date | string
 }
 
-/** Model files: a string (one file), `{fileName: text}`, or `[{name, text}]`. */
-export type Sources = string | { [fileName: string]: string } | Array<{ name: string; text: string }>
+/** Model files: a string (one file), `{fileName: text}`, or an array of `{name, text}` (or of bare texts). */
+export type Sources = string | { [fileName: string]: string } | Array<{ name: string; text: string } | string>
 
 /** One field, param or state field in `describe()`. */
 export interface FieldDescription {

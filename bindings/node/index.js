@@ -103,8 +103,10 @@ const MARK = '\u0001eventfold:'
 
 function convertError(e) {
   if (e instanceof Error && typeof e.message === 'string' && e.message.startsWith(MARK)) {
-    const json = parseJson(e.message.slice(MARK.length))
-    return makeError(json.code, json.message, json)
+    const json = parseText(e.message.slice(MARK.length))
+    const error = makeError(json.code, json.message, json)
+    Error.captureStackTrace(error, convertError) // start the stack at the caller, not here
+    return error
   }
   return e
 }
@@ -199,7 +201,7 @@ function optionalJson(value, what) {
 
 
 /** JSON.parse, except that an integer past Number.MAX_SAFE_INTEGER becomes a BigInt. */
-function parseJson(text) {
+function parseText(text) {
   return LONG_DIGITS.test(text) ? new ExactParser(text).document() : JSON.parse(text)
 }
 
@@ -208,10 +210,10 @@ function parseJson(text) {
  * reads it: integers past Number.MAX_SAFE_INTEGER as BigInt, and text that is
  * not JSON as an InvalidJsonError.
  */
-function fromJson(text) {
+function parseJson(text) {
   if (typeof text !== 'string') text = String(text)
   try {
-    return parseJson(text)
+    return parseText(text)
   } catch (e) {
     throw new errors.InvalidJsonError(e.message)
   }
@@ -440,8 +442,9 @@ class Domain {
       names = ['model']
       texts = [sources]
     } else if (Array.isArray(sources)) {
-      names = sources.map((s, i) => name(s && s.name, `sources[${i}].name`))
-      texts = sources.map((s, i) => name(s && s.text, `sources[${i}].text`))
+      // each item {name, text}, or a bare text (named source1.model, ...)
+      names = sources.map((s, i) => (typeof s === 'string' ? `source${i + 1}.model` : name(s && s.name, `sources[${i}].name`)))
+      texts = sources.map((s, i) => (typeof s === 'string' ? s : name(s && s.text, `sources[${i}].text`)))
     } else if (sources !== null && typeof sources === 'object') {
       names = Object.keys(sources)
       texts = names.map((n) => name(sources[n], `sources[${JSON.stringify(n)}]`))
@@ -520,7 +523,7 @@ class Domain {
   }
 
   #parse(f) {
-    return parseJson(this.#call(f))
+    return parseText(this.#call(f))
   }
 }
 
@@ -673,15 +676,16 @@ class Engine {
     return sync ? this.#sync(() => this.#native.panicForTestSync()) : this.#async(() => this.#native.panicForTest())
   }
 
-  // Argument errors become rejected Promises too, so that `await` sees every failure.
-  #async(start) {
-    let pending
+  // An async function, so that argument errors reject the Promise too and a
+  // failure's stack shows the caller's `await` frames.
+  async #async(start) {
+    let text
     try {
-      pending = start()
+      text = await start()
     } catch (e) {
-      return Promise.reject(convertError(e))
+      throw convertError(e)
     }
-    return pending.then(parseJson, rethrow)
+    return parseText(text)
   }
 
   #sync(f) {
@@ -691,7 +695,7 @@ class Engine {
     } catch (e) {
       rethrow(e)
     }
-    return parseJson(text)
+    return parseText(text)
   }
 }
 
@@ -703,13 +707,31 @@ function panicForTest() {
   }
 }
 
+// Spelled out one by one (shorthand names only) so that
+// `import { RejectedError } from 'eventfold'` works from ES modules: Node
+// finds CommonJS named exports by reading this statement.
+const { RejectedError, InvalidJsonError, InvalidCommandError, UnknownCommandError, InvalidEventError, UnknownEventError, UnknownModelError, UnknownQueryError, ModelError, EvaluationError, VersionConflictError, LimitExceededError, StoreError, InternalError } = errors
+
 module.exports = {
   Domain,
   Engine,
   EventfoldError,
-  ...errors,
+  RejectedError,
+  InvalidJsonError,
+  InvalidCommandError,
+  UnknownCommandError,
+  InvalidEventError,
+  UnknownEventError,
+  UnknownModelError,
+  UnknownQueryError,
+  ModelError,
+  EvaluationError,
+  VersionConflictError,
+  LimitExceededError,
+  StoreError,
+  InternalError,
   errors,
-  parseJson: fromJson,
+  parseJson,
   stringifyJson,
-  _internal: { toJson, parseJson, panicForTest },
+  _internal: { toJson, parseText, panicForTest },
 }

@@ -27,4 +27,4 @@ install "$example"
 echo "tsc --noEmit over examples/node/typed.ts"
 (cd "$example" && npx --no-install tsc --noEmit -p .)
 
-node --test --test-reporter=spec test/*.test.js
+node --test --test-reporter=spec test/*.test.js test/*.test.mjs
