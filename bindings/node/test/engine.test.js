@@ -129,7 +129,7 @@ for (const [kind, store] of Object.entries(stores)) {
     })
 
     test('50 concurrent executes on one stream lose no update', async () => {
-      const engine = await Engine.open(store(), domain, { maxAttempts: 100 })
+      const engine = await Engine.open(store(), domain)
       const ids = Array.from({ length: 50 }, (_, i) => `t${i}`)
       const results = await Promise.all(ids.map((id) => engine.execute('Todos', 'busy', create(id))))
       assert.deepEqual(
