@@ -66,7 +66,10 @@ function handler(engine) {
       if (req.method === 'POST' && parts.length === 2) {
         const command = parseJson(await readBody(req)) // InvalidJsonError -> 400
         const options = {}
-        if (req.headers['if-match']) options.expectedVersion = Number(req.headers['if-match'])
+        if (req.headers['if-match'] !== undefined) {
+          options.expectedVersion = Number(req.headers['if-match'])
+          if (!Number.isSafeInteger(options.expectedVersion)) throw Object.assign(new Error('If-Match must be a version number'), { status: 400 })
+        }
         if (req.headers['idempotency-key']) options.commandId = String(req.headers['idempotency-key'])
         return send(res, 200, await engine.execute(parts[0], parts[1], command, options))
       }
