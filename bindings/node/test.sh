@@ -26,5 +26,10 @@ node build.js
 install "$example"
 echo "tsc --noEmit over examples/node/typed.ts"
 (cd "$example" && npx --no-install tsc --noEmit -p .)
+echo "running the typed example, compiled"
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+(cd "$example" && npx --no-install tsc -p . --noEmit false --outDir "$out")
+NODE_PATH="$example/node_modules" node -e "require('$out/typed.js').main('$root/examples/todos/todos.model').catch((e) => { console.error(e); process.exit(1) })" >/dev/null
 
 node --test --test-reporter=spec test/*.test.js test/*.test.mjs

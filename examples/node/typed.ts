@@ -11,6 +11,11 @@ import {
   type DomainEvent,
   type Executed,
   type StoredEvent,
+  type StreamInfo,
+  type JsonValue,
+  errors,
+  parseJson,
+  stringifyJson,
 } from 'eventfold'
 
 interface Todo {
@@ -65,6 +70,19 @@ export async function main(modelPath: string): Promise<void> {
     else if (e instanceof EventfoldError) console.log(e.code, e.toJSON())
     else throw e
   }
+
+  const batch: Executed[] = await engine.executeMany([
+    { model: 'Todos', id: 'work', command: { type: 'create-new', data: { id: 'w1', text: 'Write the report' } } },
+    { model: 'Todos', id: 'work', command: { type: 'change-completed', data: { id: 'w1', completed: true } }, options: { metadata: { user: 'ann' } } },
+  ])
+  const streams: StreamInfo[] = await engine.streams({ model: 'Todos' })
+  const history: StoredEvent[] = await engine.readStream('Todos-work', { fromVersion: 1, limit: 100 })
+  console.log(batch.length, streams.map((s) => `${s.stream}@${s.version}`), history.map((e) => e.metadata.user))
+
+  // Your own JSON, with integers past 2^53 kept exact.
+  const body: JsonValue = parseJson('{"amount": 9223372036854775807}')
+  const text: string = stringifyJson({ amount: 2n ** 63n - 1n, at: new Date(0) })
+  console.log(body, text, errors.LimitExceededError.name)
 
   const { state: loaded } = engine.loadSync<TodosState>('Todos', 'home')
   const done = await engine.query<Todo[]>('Todos', 'home', 'done-todos')
