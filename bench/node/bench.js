@@ -153,6 +153,15 @@ async function time(label, rounds, setup, run) {
   return { label, usPerCommand: (best * 1000) / COMMANDS, ctx: last }
 }
 
+/** The native addon under the package, loaded by its file (the package does not export it). */
+function loadAddon() {
+  const dir = path.dirname(require.resolve('eventfold'))
+  const file = require('node:fs')
+    .readdirSync(dir)
+    .find((f) => f.endsWith('.node'))
+  return file ? require(path.join(dir, file)) : null
+}
+
 async function main() {
   const domain = Domain.fromFiles(path.resolve(__dirname, '../../examples/todos/todos.model'))
   const work = workload(COMMANDS, STREAMS)
@@ -178,6 +187,23 @@ async function main() {
     })
   )
   const efSync = results[results.length - 1].ctx
+
+  // The addon alone, on JSON text made beforehand: what the JS edge
+  // (JSON.stringify of the command, JSON.parse of the result) adds is the
+  // difference with the line above.
+  const addon = loadAddon()
+  if (addon) {
+    const texts = work.map((w) => JSON.stringify(w.command))
+    const nowOption = JSON.stringify({ now: NOW })
+    const fs = require('node:fs')
+    const model = fs.readFileSync(path.resolve(__dirname, '../../examples/todos/todos.model'), 'utf8')
+    const nativeDomain = addon.NativeDomain.compile(['todos.model'], [model])
+    results.push(
+      await time('  the addon alone, on JSON text made beforehand', ROUNDS, () => addon.NativeEngine.openSync('memory:', nativeDomain), (engine) => {
+        for (let i = 0; i < work.length; i++) engine.executeSync('Todos', work[i].stream, texts[i], nowOption)
+      })
+    )
+  }
 
   results.push(
     await time('eventfold Engine memory:, await execute (one at a time)', ROUNDS, () => Engine.open('memory:', domain), async (engine) => {
@@ -236,6 +262,7 @@ async function main() {
   const base = results[0].usPerCommand
   const efBest = results[1].usPerCommand
   const emm = results[results.length - 1].usPerCommand
+  const alone = results.find((r) => r.label.includes('addon alone'))
   console.log('')
   for (const r of results) {
     console.log(
@@ -247,6 +274,7 @@ async function main() {
   console.log('')
   console.log(`eventfold executeSync vs plain JavaScript: ${(efBest / base).toFixed(2)}x the time`)
   console.log(`eventfold executeSync vs Emmett:           ${(efBest / emm).toFixed(2)}x the time (Emmett ${(emm / efBest).toFixed(2)}x eventfold)`)
+  if (alone) console.log(`the JS edge (stringify the command, parse the result): ${(efBest - alone.usPerCommand).toFixed(2)} µs a command`)
   console.log('all implementations end with the same state')
 }
 
