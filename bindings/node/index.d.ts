@@ -170,6 +170,11 @@ export interface StreamInfo {
   version: number
 }
 
+/** What `engine.share()` gives: structured-cloneable, for `workerData` or `postMessage`. */
+export interface SharedEngine {
+  readonly eventfoldEngine: number
+}
+
 export interface ExecuteRequest {
   model: string
   id: string
@@ -200,6 +205,15 @@ export declare class Engine {
   /** Opens `memory:` or `sqlite:PATH` (`sqlite:PATH?synchronous=normal` trades the last transactions for speed). */
   static open(store: string, domain: Domain, options?: EngineOptions): Promise<Engine>
   static openSync(store: string, domain: Domain, options?: EngineOptions): Engine
+  /**
+   * A plain object to post to a worker, where `Engine.fromShared` gives the
+   * same engine back (one store and one cache for every thread, `memory:`
+   * included). The engine stays open until this Engine closes it; a worker's
+   * `close()` only lets go of its handle.
+   */
+  share(): SharedEngine
+  /** The engine another thread shared; throws `StoreError` when its owner has closed it. */
+  static fromShared(handle: SharedEngine): Engine
   /** The Domain this engine runs. */
   readonly domain: Domain
   /** Loads the stream `model-id`, proposes the command, appends its events atomically. */

@@ -587,6 +587,38 @@ class Engine {
     }
   }
 
+  /**
+   * The same engine in another thread: this gives a plain object to post to
+   * a worker (`workerData`, `postMessage`), where `Engine.fromShared` turns it
+   * back into an Engine. Every thread then works on one store and one cache,
+   * so even `memory:` is shared. The engine stays open until this Engine (its
+   * owner) closes it; a worker's `close()` only lets go of its handle.
+   */
+  share() {
+    try {
+      return { eventfoldEngine: this.#native.share() }
+    } catch (e) {
+      rethrow(e)
+    }
+  }
+
+  /** An engine another thread shared with `engine.share()`. */
+  static fromShared(handle) {
+    const id = handle && handle.eventfoldEngine
+    if (!Number.isInteger(id) || id <= 0 || id > 0xffffffff) {
+      const err = new TypeError('Engine.fromShared takes what engine.share() returned')
+      err.code = 'ERR_INVALID_ARG_TYPE'
+      throw err
+    }
+    let nativeEngine
+    try {
+      nativeEngine = native.NativeEngine.fromShared(id)
+    } catch (e) {
+      rethrow(e)
+    }
+    return new Engine(TOKEN, nativeEngine, new Domain(TOKEN, nativeEngine.domain()))
+  }
+
   /** The Domain this engine runs. */
   get domain() {
     return this.#domain

@@ -11,7 +11,10 @@
 // napi-derive expands every `#[napi]` item into unsafe FFI glue.
 #![allow(unsafe_code)]
 
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use eventfold::{Domain, Engine, EngineOptions, Error, Source};
 use napi::bindgen_prelude::*;
@@ -157,6 +160,10 @@ enum Op {
     ReadAll(Option<String>),
     Streams(Option<String>),
     Close,
+    /// Closing a borrowed handle: the engine stays open for its owner.
+    Nothing,
+    /// Any call on a borrowed handle after its close.
+    Released,
     Panic,
 }
 
@@ -180,6 +187,10 @@ fn run(engine: &Engine, op: Op) -> eventfold::Result<String> {
         Op::ReadAll(options) => engine.read_all_json(options.as_deref()),
         Op::Streams(options) => engine.streams_json(options.as_deref()),
         Op::Close => engine.close().map(|()| "null".to_string()),
+        Op::Nothing => Ok("null".to_string()),
+        Op::Released => Err(Error::StoreError {
+            message: "this engine handle is closed: take a new one with Engine.fromShared".into(),
+        }),
         Op::Panic => panic!("a panic on purpose, to test that it is caught"),
     }
 }
@@ -223,7 +234,7 @@ impl Task for Open {
     }
 
     fn resolve(&mut self, _env: Env, inner: Engine) -> napi::Result<NativeEngine> {
-        Ok(NativeEngine { inner })
+        Ok(NativeEngine::new(inner))
     }
 }
 
@@ -258,6 +269,35 @@ fn engine_options(options: Option<OpenOptions>) -> EngineOptions {
 #[derive(Debug)]
 pub struct NativeEngine {
     inner: Engine,
+    /// Its id in [`shared`] once shared with other threads.
+    share_id: Mutex<Option<u32>>,
+    /// A handle from [`NativeEngine::from_shared`]: closing it lets go of
+    /// the engine (it is `released`) and leaves the engine open for its owner.
+    borrowed: bool,
+    released: AtomicBool,
+}
+
+impl NativeEngine {
+    fn new(inner: Engine) -> NativeEngine {
+        NativeEngine {
+            inner,
+            share_id: Mutex::new(None),
+            borrowed: false,
+            released: AtomicBool::new(false),
+        }
+    }
+}
+
+/// Engines shared with worker threads, by id. A worker cannot receive a
+/// native object, but it can receive a number; the engine itself is
+/// `Send + Sync`. An entry lives until one of its handles closes the engine.
+fn shared() -> &'static Mutex<HashMap<u32, Engine>> {
+    static SHARED: OnceLock<Mutex<HashMap<u32, Engine>>> = OnceLock::new();
+    SHARED.get_or_init(Default::default)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[napi]
@@ -282,13 +322,88 @@ impl NativeEngine {
         options: Option<OpenOptions>,
     ) -> napi::Result<NativeEngine> {
         call(|| {
+            Ok(NativeEngine::new(Engine::open(
+                &store,
+                domain.inner.clone(),
+                engine_options(options),
+            )?))
+        })
+    }
+
+    /// Registers the engine for [`NativeEngine::from_shared`] in other
+    /// threads; sharing again gives the same id.
+    #[napi]
+    pub fn share(&self) -> napi::Result<u32> {
+        static NEXT: AtomicU32 = AtomicU32::new(1);
+        call(|| {
+            let mut id = lock(&self.share_id);
+            if let Some(id) = *id {
+                return Ok(id);
+            }
+            let new = NEXT.fetch_add(1, Ordering::Relaxed);
+            lock(shared()).insert(new, self.inner.clone());
+            *id = Some(new);
+            Ok(new)
+        })
+    }
+
+    /// The engine another thread shared as `id`.
+    #[napi(factory)]
+    pub fn from_shared(id: u32) -> napi::Result<NativeEngine> {
+        call(|| {
+            let engine = lock(shared())
+                .get(&id)
+                .cloned()
+                .ok_or_else(|| Error::StoreError {
+                    message: format!(
+                        "no shared engine {id}: it was closed, or shared in another process"
+                    ),
+                })?;
             Ok(NativeEngine {
-                inner: Engine::open(&store, domain.inner.clone(), engine_options(options))?,
+                inner: engine,
+                share_id: Mutex::new(Some(id)),
+                borrowed: true,
+                released: AtomicBool::new(false),
             })
         })
     }
 
+    /// The engine's domain, for an engine that came from another thread.
+    #[napi]
+    pub fn domain(&self) -> NativeDomain {
+        NativeDomain {
+            inner: self.inner.domain().clone(),
+        }
+    }
+
+    /// What `close` does first: a borrowed handle lets go (and the close
+    /// itself becomes a no-op); the owner ends the sharing, so that later
+    /// `from_shared` calls fail, and then closes the engine.
+    fn close_op(&self) -> Op {
+        if self.borrowed {
+            self.released.store(true, Ordering::Release);
+            return Op::Nothing;
+        }
+        if let Some(id) = lock(&self.share_id).take() {
+            lock(shared()).remove(&id);
+        }
+        Op::Close
+    }
+
+    /// A released handle answers every call as a closed engine would.
+    fn checked(&self, op: Op) -> Op {
+        if self.borrowed && self.released.load(Ordering::Acquire) {
+            Op::Released
+        } else {
+            op
+        }
+    }
+
     fn task(&self, op: Op) -> AsyncTask<Call> {
+        self.task_as_is(self.checked(op))
+    }
+
+    fn task_as_is(&self, op: Op) -> AsyncTask<Call> {
         AsyncTask::new(Call {
             engine: self.inner.clone(),
             op: Some(op),
@@ -296,6 +411,10 @@ impl NativeEngine {
     }
 
     fn now(&self, op: Op) -> napi::Result<String> {
+        self.now_as_is(self.checked(op))
+    }
+
+    fn now_as_is(&self, op: Op) -> napi::Result<String> {
         call(|| run(&self.inner, op))
     }
 
@@ -419,12 +538,12 @@ impl NativeEngine {
 
     #[napi]
     pub fn close(&self) -> AsyncTask<Call> {
-        self.task(Op::Close)
+        self.task_as_is(self.close_op())
     }
 
     #[napi]
     pub fn close_sync(&self) -> napi::Result<String> {
-        self.now(Op::Close)
+        self.now_as_is(self.close_op())
     }
 
     /// For the tests: a panic inside a call, on this thread or in the pool.

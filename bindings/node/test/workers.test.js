@@ -57,3 +57,18 @@ test('terminating a worker with calls in flight leaves the process alive', async
   await engine.execute('Todos', 'w9', { type: 'create-new', data: { id: 'after', text: 'x' } })
   await engine.close()
 })
+
+test("workers share the main thread's memory engine, and their close only lets go of it", async () => {
+  const engine = await Engine.open('memory:', Domain.fromFiles(MODEL))
+  const shared = engine.share()
+  const results = await Promise.all([0, 1, 2, 3].map((n) => run({ shared, n, stream: 'one', count: 25 })))
+  const versions = results.flatMap((r) => r.results).sort((a, b) => a - b)
+  assert.deepEqual(versions, Array.from({ length: 100 }, (_, i) => i + 1))
+  // the workers closed their handles; the engine is still the main thread's
+  const { version, state } = await engine.load('Todos', 'one')
+  assert.equal(version, 100)
+  assert.equal(Object.keys(state.todos).length, 100)
+  await engine.close()
+  assert.throws(() => Engine.fromShared(shared), (e) => e.code === 'store_error')
+  assert.throws(() => Engine.fromShared({}), TypeError)
+})
