@@ -362,3 +362,7 @@ export declare function parseJson(text: string): JsonValue
  * digits (where `JSON.stringify` throws), a cycle as an `InvalidJsonError`.
  */
 export declare function stringifyJson(value: JsonInput): string
+
+/** Everything above, as one object: `import eventfold from 'eventfold'`. */
+declare const eventfold: typeof import('./index')
+export default eventfold

@@ -767,3 +767,5 @@ module.exports = {
   stringifyJson,
   _internal: { toJson, parseText, panicForTest },
 }
+// `import eventfold from 'eventfold'` compiled by TypeScript without esModuleInterop.
+module.exports.default = module.exports

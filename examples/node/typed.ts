@@ -1,6 +1,6 @@
 // The package from TypeScript: typed state, typed commands, errors narrowed
 // by class. Type-checked with `tsc --noEmit` (see tsconfig.json).
-import {
+import eventfold, {
   Domain,
   Engine,
   EventfoldError,
@@ -83,6 +83,12 @@ export async function main(modelPath: string): Promise<void> {
   const body: JsonValue = parseJson('{"amount": 9223372036854775807}')
   const text: string = stringifyJson({ amount: 2n ** 63n - 1n, at: new Date(0) })
   console.log(body, text, errors.LimitExceededError.name)
+
+  // The same engine from a worker: share() gives a plain object to post.
+  const handle = engine.share()
+  const again: Engine = eventfold.Engine.fromShared(handle)
+  console.log((await again.load<TodosState>('Todos', 'home')).version)
+  await again.close()
 
   const { state: loaded } = engine.loadSync<TodosState>('Todos', 'home')
   const done = await engine.query<Todo[]>('Todos', 'home', 'done-todos')
