@@ -104,11 +104,29 @@ const MARK = '\u0001eventfold:'
 function convertError(e) {
   if (e instanceof Error && typeof e.message === 'string' && e.message.startsWith(MARK)) {
     const json = parseText(e.message.slice(MARK.length))
+    if (typeof json.path === 'string' && json.path.includes('options.')) camelOptions(json)
     const error = makeError(json.code, json.message, json)
     Error.captureStackTrace(error, convertError) // start the stack at the caller, not here
     return error
   }
   return e
+}
+
+// The core names execute and read options in snake_case; a JS caller wrote
+// them in camelCase, so a fault in one names it the caller's way.
+const OPTION_NAMES = {
+  expected_version: 'expectedVersion',
+  command_id: 'commandId',
+  correlation_id: 'correlationId',
+  causation_id: 'causationId',
+  from_version: 'fromVersion',
+  from_position: 'fromPosition',
+}
+const SNAKE_OPTION = /\b(expected_version|command_id|correlation_id|causation_id|from_version|from_position)\b/g
+
+function camelOptions(json) {
+  json.path = json.path.replace(/options\.(\w+)/, (all, key) => `options.${OPTION_NAMES[key] || key}`)
+  if (typeof json.message === 'string') json.message = json.message.replace(SNAKE_OPTION, (key) => OPTION_NAMES[key])
 }
 
 function rethrow(e) {

@@ -125,6 +125,12 @@ for (const [kind, store] of Object.entries(stores)) {
       assert.equal(meta.events[0].metadata.correlation_id, 'corr')
       assert.equal(meta.events[0].metadata.causation_id, 'cause')
       await assert.rejects(engine.execute('Todos', 'l', create('e'), { expectedversion: 1 }), TypeError)
+      // a bad option value is named as the caller wrote it
+      await assert.rejects(
+        engine.execute('Todos', 'l', create('e'), { expectedVersion: -1 }),
+        (e) => e instanceof ef.InvalidCommandError && e.path === 'options.expectedVersion'
+      )
+      await assert.rejects(engine.readStream('Todos-l', { fromVersion: 'x' }), (e) => e.path === 'options.fromVersion')
       await engine.close()
     })
 
