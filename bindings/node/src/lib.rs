@@ -290,7 +290,8 @@ impl NativeEngine {
 
 /// Engines shared with worker threads, by id. A worker cannot receive a
 /// native object, but it can receive a number; the engine itself is
-/// `Send + Sync`. An entry lives until one of its handles closes the engine.
+/// `Send + Sync`. An entry lives until the owner (the handle that shared it)
+/// closes the engine.
 fn shared() -> &'static Mutex<HashMap<u32, Engine>> {
     static SHARED: OnceLock<Mutex<HashMap<u32, Engine>>> = OnceLock::new();
     SHARED.get_or_init(Default::default)
