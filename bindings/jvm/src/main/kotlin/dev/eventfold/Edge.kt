@@ -54,7 +54,7 @@ internal fun FfiException.toPublic(): EventfoldException =
         is FfiException.LimitExceeded -> EventfoldException.LimitExceeded(limit, detail)
         is FfiException.StoreException -> EventfoldException.StoreError(detail)
         is FfiException.Internal -> EventfoldException.Internal(detail)
-    }.also { it.initCause(this) }
+    }
 
 /**
  * JSON for the Map/List layer, through Jackson. Integers come back as [Long]

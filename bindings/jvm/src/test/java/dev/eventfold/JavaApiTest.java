@@ -65,6 +65,13 @@ class JavaApiTest {
             assertEquals("unknown_model", ((EventfoldException) any).getCode());
         }
 
+        // A null where the API takes none is Kotlin's NullPointerException, naming the parameter.
+        try (Domain domain = Domain.fromFiles(MODEL)) {
+            NullPointerException npe = assertThrows(NullPointerException.class, () -> domain.propose(null, null, Map.of()));
+            assertTrue(npe.getMessage().contains("model"), npe.getMessage());
+            assertThrows(NullPointerException.class, () -> domain.proposeJson("Todos", null, null));
+        }
+
         EventfoldException.ModelError error = assertThrows(
                 EventfoldException.ModelError.class, () -> Domain.compile("bad.model", "model M { state { a: nope } }"));
         Diagnostic d = error.getDiagnostics().get(0);
