@@ -617,6 +617,12 @@ fn a_changed_model_ignores_old_snapshots() {
         e.execute("Counter", "s", &add("a"), &opts()).unwrap();
     }
     e.close().unwrap();
+    let conn = rusqlite::Connection::open(db.path()).unwrap();
+    let v: i64 = conn
+        .query_row("SELECT version FROM snapshots", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, 20, "close writes the snapshots asked for");
+    drop(conn);
     let changed = Domain::compile(&[Source::new("c.model", COUNTER_TIMES_TEN)]).unwrap();
     assert_ne!(
         eventfold::engine::fingerprint(&changed, "Counter").unwrap(),

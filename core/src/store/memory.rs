@@ -52,7 +52,11 @@ impl Store for MemoryStore {
         self.with(|s| Ok(s.streams.get(stream).map_or(0, |d| d.events.len() as u64)))
     }
 
-    fn append(&self, appends: &[Append]) -> Result<std::result::Result<Vec<u64>, Conflict>> {
+    fn append(
+        &self,
+        appends: &[Append],
+        snapshots: &[Snapshot],
+    ) -> Result<std::result::Result<Vec<u64>, Conflict>> {
         self.with(|s| {
             // Check every expected version first (a batch may touch one
             // stream several times), then apply: all or nothing.
@@ -120,6 +124,9 @@ impl Store for MemoryStore {
                         },
                     );
                 }
+            }
+            for snap in snapshots {
+                s.snapshots.insert(snap.stream.clone(), snap.clone());
             }
             Ok(Ok(firsts))
         })

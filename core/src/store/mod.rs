@@ -92,7 +92,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Appends every batch or none. `Ok(Err(conflict))` when a stream was
     /// not at its expected version; otherwise the global position of the
     /// first event of each append (0 for an append without events).
-    fn append(&self, appends: &[Append]) -> Result<std::result::Result<Vec<u64>, Conflict>>;
+    /// `snapshots` (of states at the versions this append reaches) are kept
+    /// in the same transaction.
+    fn append(
+        &self,
+        appends: &[Append],
+        snapshots: &[Snapshot],
+    ) -> Result<std::result::Result<Vec<u64>, Conflict>>;
 
     /// Feeds the events of a stream after `after_version` to `visit`, in
     /// order. The fast path of loading state: no allocation per event.

@@ -8,6 +8,7 @@
 //!   stream's version is read, so the version checked is the version written
 //!   over, in this process or any other. `UNIQUE(stream, version)` backs it.
 //! - `busy_timeout` makes writers of other processes queue instead of failing.
+//! - A thread of its own checkpoints the WAL, so that commits do not.
 //! - The schema is created and versioned here (`PRAGMA user_version`).
 
 use std::collections::HashMap;
@@ -69,6 +70,45 @@ pub struct SqliteStore {
     closed: AtomicBool,
     writer: Mutex<Option<Connection>>,
     readers: Mutex<Vec<Connection>>,
+    checkpointer: Mutex<Option<Checkpointer>>,
+}
+
+/// A thread that checkpoints the WAL every [`CHECKPOINT_EVERY`], on its own
+/// connection, `PASSIVE`ly: it never blocks a writer or a reader, and skips
+/// a turn when another process is checkpointing.
+#[derive(Debug)]
+struct Checkpointer {
+    /// Dropped to stop the thread.
+    stop: std::sync::mpsc::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(1000);
+
+impl Checkpointer {
+    fn start(path: &std::path::Path) -> Result<Checkpointer> {
+        let conn = connect(path)?;
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("eventfold-checkpoint".into())
+            .spawn(move || {
+                // Ends when the store closes or is dropped (the sender goes).
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(CHECKPOINT_EVERY)
+                {
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+            })
+            .map_err(|e| Error::StoreError {
+                message: format!("cannot start the checkpoint thread: {e}"),
+            })?;
+        Ok(Checkpointer { stop, thread })
+    }
+
+    fn stop(self) {
+        drop(self.stop);
+        let _ = self.thread.join();
+    }
 }
 
 fn err(context: &str, e: rusqlite::Error) -> Error {
@@ -90,21 +130,24 @@ impl SqliteStore {
             Synchronous::Full => "FULL",
             Synchronous::Normal => "NORMAL",
         };
-        // A larger WAL between checkpoints: a page written by many commits
-        // (the tail of a table or index) is copied back to the file once,
-        // not once per 1,000 pages. 64 MiB of cache keeps indexes hot.
+        // Checkpoints (copying the WAL back into the file, with its fsync)
+        // are the checkpointer thread's job, not the committing writer's:
+        // a commit then costs its own pages only. Should that thread stop,
+        // SQLite still checkpoints when the last connection closes, and a
+        // reader never needs a checkpoint to see the data.
         writer
             .execute_batch(&format!(
-                "PRAGMA synchronous = {mode}; PRAGMA wal_autocheckpoint = 10000; \
-                 PRAGMA cache_size = -65536;"
+                "PRAGMA synchronous = {mode}; PRAGMA wal_autocheckpoint = 0;"
             ))
             .map_err(|e| err("cannot set up the connection", e))?;
         migrate(&writer, &path)?;
+        let checkpointer = Checkpointer::start(&path)?;
         Ok(SqliteStore {
             path,
             closed: AtomicBool::new(false),
             writer: Mutex::new(Some(writer)),
             readers: Mutex::new(Vec::new()),
+            checkpointer: Mutex::new(Some(checkpointer)),
         })
     }
 
@@ -142,7 +185,7 @@ impl SqliteStore {
     }
 }
 
-fn connect(path: &PathBuf) -> Result<Connection> {
+fn connect(path: &std::path::Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -206,13 +249,20 @@ impl Store for SqliteStore {
         })
     }
 
-    fn append(&self, appends: &[Append]) -> Result<std::result::Result<Vec<u64>, Conflict>> {
+    fn append(
+        &self,
+        appends: &[Append],
+        snapshots: &[Snapshot],
+    ) -> Result<std::result::Result<Vec<u64>, Conflict>> {
         self.write(|conn| {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(|e| err("cannot begin a write", e))?;
             let outcome = append_in(&tx, appends)?;
             if outcome.is_ok() {
+                for snap in snapshots {
+                    upsert_snapshot(&tx, snap)?;
+                }
                 tx.commit().map_err(|e| err("cannot commit", e))?;
             }
             // A conflict drops `tx`: rolled back, nothing written.
@@ -346,29 +396,7 @@ impl Store for SqliteStore {
     }
 
     fn save_snapshot(&self, snap: &Snapshot) -> Result<()> {
-        self.write(|conn| {
-            conn.prepare_cached(
-                "INSERT INTO snapshots (stream, version, fingerprint, state, checksum) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) \
-                 ON CONFLICT (stream) DO UPDATE SET version = excluded.version, \
-                   fingerprint = excluded.fingerprint, state = excluded.state, \
-                   checksum = excluded.checksum \
-                 WHERE excluded.version > snapshots.version \
-                    OR excluded.fingerprint <> snapshots.fingerprint \
-                    OR excluded.checksum <> snapshots.checksum",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    snap.stream,
-                    snap.version as i64,
-                    snap.fingerprint,
-                    snap.state,
-                    snap.checksum
-                ])
-            })
-            .map(|_| ())
-            .map_err(|e| err("cannot save a snapshot", e))
-        })
+        self.write(|conn| upsert_snapshot(conn, snap))
     }
 
     fn close(&self) -> Result<()> {
@@ -377,12 +405,48 @@ impl Store for SqliteStore {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clear();
+        let checkpointer = self
+            .checkpointer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(c) = checkpointer {
+            c.stop();
+        }
+        // The last connection to close checkpoints what is left.
         let conn = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(conn) = conn {
             conn.close().map_err(|(_, e)| err("cannot close", e))?;
         }
         Ok(())
     }
+}
+
+/// Keeps a snapshot unless the stored one is newer, of the same model, and
+/// not past the stream's end (a damaged one is replaced).
+fn upsert_snapshot(conn: &Connection, snap: &Snapshot) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO snapshots (stream, version, fingerprint, state, checksum) \
+         VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (stream) DO UPDATE SET version = excluded.version, \
+           fingerprint = excluded.fingerprint, state = excluded.state, \
+           checksum = excluded.checksum \
+         WHERE excluded.version >= snapshots.version \
+            OR excluded.fingerprint <> snapshots.fingerprint \
+            OR snapshots.version > \
+               (SELECT version FROM streams WHERE stream = excluded.stream)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            snap.stream,
+            snap.version as i64,
+            snap.fingerprint,
+            snap.state,
+            snap.checksum
+        ])
+    })
+    .map(|_| ())
+    .map_err(|e| err("cannot save a snapshot", e))
 }
 
 fn limit_sql(limit: usize) -> i64 {
