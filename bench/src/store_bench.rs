@@ -49,10 +49,12 @@ fn url(dir: &Path, name: &str, sync: &str) -> String {
 /// The Todos mix as JSON commands: 30% create, 30% change-completed, 10%
 /// change-text, 30% delete, over the todos still there: the list stays
 /// near its size (the mix of `core_bench`), so a long stream is a long
-/// history of a list of ordinary size, not one ever-growing list.
+/// history of a list of ordinary size, not one ever-growing list. Every
+/// command emits one event.
 struct Mix {
     rng: u64,
-    live: Vec<String>,
+    /// The todos still there, and whether each is done.
+    live: Vec<(String, bool)>,
     next: u64,
 }
 
@@ -78,13 +80,15 @@ impl Mix {
         if op < 3 || self.live.is_empty() {
             let id = format!("t{}", self.next);
             self.next += 1;
-            self.live.push(id.clone());
+            self.live.push((id.clone(), false));
             return json!({"type": "create-new", "data": {"id": id, "text": format!("task number {}", self.next)}});
         }
         let i = (self.roll() as usize) % self.live.len();
-        let id = self.live[i].clone();
+        let id = self.live[i].0.clone();
         if op < 6 {
-            let completed = self.roll().is_multiple_of(2);
+            // Always a change, so that every command emits one event.
+            let completed = !self.live[i].1;
+            self.live[i].1 = completed;
             json!({"type": "change-completed", "data": {"id": id, "completed": completed}})
         } else if op < 7 {
             json!({"type": "change-text", "data": {"id": id, "new_text": format!("changed {}", self.roll())}})

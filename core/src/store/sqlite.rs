@@ -166,13 +166,10 @@ impl SqliteStore {
         let pooled = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let conn = match pooled {
             Some(c) => c,
-            None => {
-                let c = connect(&self.path)?;
-                // Reads of long streams go faster mapped than copied.
-                let _ =
-                    c.execute_batch("PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -65536;");
-                c
-            }
+            // Plain connections: memory-mapping the file or a larger page
+            // cache measured slower (each write by another connection
+            // resets a reader's cache, and a growing file is mapped anew).
+            None => connect(&self.path)?,
         };
         let out = f(&conn);
         if !self.closed.load(Ordering::Acquire) {
