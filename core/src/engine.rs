@@ -594,7 +594,9 @@ impl Engine {
     fn load_cold(&self, model: &str, stream: &str) -> Result<Entry> {
         let domain = &self.inner.domain;
         let mut start = None;
-        if let Some(snap) = self.inner.store.snapshot(stream)? {
+        // A snapshot that cannot be read, even for a damaged table, is no
+        // snapshot: the events decide.
+        if let Ok(Some(snap)) = self.inner.store.snapshot(stream) {
             start = self.usable_snapshot(model, &snap);
         }
         let from_snapshot = start.is_some();

@@ -661,6 +661,7 @@ fn a_corrupted_snapshot_falls_back_to_replay() {
         ("UPDATE snapshots SET version = 100", "past the end"),
         ("UPDATE snapshots SET checksum = 'x'", "bad checksum"),
         ("UPDATE snapshots SET fingerprint = NULL", "null"),
+        ("DELETE FROM snapshots", "gone"),
     ] {
         // Start each time from a good snapshot.
         let e = Engine::open(&url, domain(), snapshot_options()).unwrap();
@@ -672,6 +673,14 @@ fn a_corrupted_snapshot_falls_back_to_replay() {
         assert_eq!(e.load("Counter", "s").unwrap().version, 25, "{what}");
         e.close().unwrap();
     }
+    // Even without a snapshots table, loads replay and appends go on.
+    conn.execute_batch("DROP TABLE snapshots").unwrap();
+    let e = Engine::open(&url, domain(), snapshot_options()).unwrap();
+    assert_eq!(count(&e, "s"), "25");
+    for _ in 0..10 {
+        e.execute("Counter", "s", &add("a"), &opts()).unwrap();
+    }
+    assert_eq!(count(&e, "s"), "35");
 }
 
 // ---- processes ----

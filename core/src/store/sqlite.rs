@@ -258,7 +258,10 @@ impl Store for SqliteStore {
             let outcome = append_in(&tx, appends)?;
             if outcome.is_ok() {
                 for snap in snapshots {
-                    upsert_snapshot(&tx, snap)?;
+                    // A snapshot is never needed, only useful: one that
+                    // cannot be written (a damaged table) must not cost the
+                    // events. A failed statement leaves the transaction open.
+                    let _ = upsert_snapshot(&tx, snap);
                 }
                 tx.commit().map_err(|e| err("cannot commit", e))?;
             }
