@@ -969,7 +969,7 @@ impl Engine {
                 // takes it, the others a copy (most commands emit one).
                 let mut metadata = Some(metadata);
                 for (k, ev) in events.into_iter().enumerate() {
-                    let id = uuid::Uuid::now_v7().to_string();
+                    let id = new_id();
                     let event_type = ev.name.to_string();
                     new.push(NewEvent {
                         id: id.clone(),
@@ -1120,7 +1120,7 @@ enum Outcome {
 /// caller's metadata, then to the command id (the first command of a
 /// conversation is its own cause).
 fn event_metadata(p: &Prepared<'_>, recorded_at: &str) -> serde_json::Map<String, Json> {
-    let mut out = serde_json::Map::new();
+    let mut out = serde_json::Map::with_capacity(4 + p.metadata.len());
     let caller = |k: &str| match p.metadata.get(k) {
         Some(Json::String(s)) => Some(s.clone()),
         _ => None,
@@ -1128,10 +1128,7 @@ fn event_metadata(p: &Prepared<'_>, recorded_at: &str) -> serde_json::Map<String
     out.insert("recorded_at".into(), Json::String(recorded_at.to_string()));
     // A command without an id gets one, so that its events are tied
     // together; only the caller's ids are kept for idempotent retries.
-    let command_id = p
-        .command_id
-        .clone()
-        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let command_id = p.command_id.clone().unwrap_or_else(new_id);
     out.insert("command_id".into(), Json::String(command_id.clone()));
     let correlation = p
         .options
@@ -1153,6 +1150,15 @@ fn event_metadata(p: &Prepared<'_>, recorded_at: &str) -> serde_json::Map<String
         }
     }
     out
+}
+
+/// A UUIDv7 as text (written straight into its buffer, not through `fmt`).
+fn new_id() -> String {
+    let mut buf = uuid::Uuid::encode_buffer();
+    uuid::Uuid::now_v7()
+        .hyphenated()
+        .encode_lower(&mut buf)
+        .to_string()
 }
 
 fn at_request(e: Error, index: usize) -> Error {

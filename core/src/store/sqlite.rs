@@ -20,7 +20,8 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use super::{
-    closed, Append, CommandRecord, Conflict, RawEvent, Snapshot, Store, Synchronous, Visit,
+    closed, Append, CommandRecord, Conflict, NewEvent, RawEvent, Snapshot, Store, Synchronous,
+    Visit,
 };
 use crate::error::{Error, Result};
 
@@ -141,6 +142,8 @@ impl SqliteStore {
             ))
             .map_err(|e| err("cannot set up the connection", e))?;
         migrate(&writer, &path)?;
+        // Room for an INSERT of each size of chunk, besides the others.
+        writer.set_prepared_statement_cache_capacity(ROWS + 32);
         let checkpointer = Checkpointer::start(&path)?;
         Ok(SqliteStore {
             path,
@@ -474,19 +477,18 @@ fn query_events(c: &Connection, sql: &str, params: impl rusqlite::Params) -> Res
         .map_err(|e| err("cannot read events", e))
 }
 
-/// The body of an append, inside its `BEGIN IMMEDIATE` transaction.
+/// Rows per multi-row `INSERT`: one statement, bound and stepped once, for
+/// many events (batches spend less time in SQLite's statement machinery).
+const ROWS: usize = 32;
+
+/// The body of an append, inside its `BEGIN IMMEDIATE` transaction: every
+/// version checked first, then the events inserted many rows at a time.
 fn append_in(
     tx: &rusqlite::Transaction<'_>,
     appends: &[Append],
 ) -> Result<std::result::Result<Vec<u64>, Conflict>> {
     let mut read_version = tx
         .prepare_cached("SELECT version FROM streams WHERE stream = ?1")
-        .map_err(|e| err("cannot prepare", e))?;
-    let mut insert = tx
-        .prepare_cached(
-            "INSERT INTO events (id, stream, version, type, data, metadata) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )
         .map_err(|e| err("cannot prepare", e))?;
     let mut record = tx
         .prepare_cached(
@@ -496,7 +498,8 @@ fn append_in(
         .map_err(|e| err("cannot prepare", e))?;
     // Versions as this transaction has left them, and each stream's model.
     let mut versions: HashMap<&str, (u64, &str)> = HashMap::new();
-    let mut firsts = Vec::with_capacity(appends.len());
+    // (append, its event, the event's version), in order.
+    let mut rows: Vec<(usize, &NewEvent, u64)> = Vec::new();
     for (index, a) in appends.iter().enumerate() {
         let current = match versions.get(a.stream.as_str()) {
             Some(&(v, _)) => v,
@@ -515,29 +518,10 @@ fn append_in(
             return Ok(Err(conflict));
         }
         if a.events.is_empty() {
-            firsts.push(0);
             continue;
         }
-        let mut first = 0;
         for (i, e) in a.events.iter().enumerate() {
-            let version = current + i as u64 + 1;
-            match insert.execute(params![
-                e.id,
-                a.stream,
-                version as i64,
-                e.event_type,
-                e.data,
-                e.metadata
-            ]) {
-                Ok(_) => {}
-                // (stream, version) taken: someone wrote past the version
-                // read. Cannot happen under the write lock, but never trust it.
-                Err(e) if is_constraint(&e) => return Ok(Err(conflict)),
-                Err(e) => return Err(err("cannot append an event", e)),
-            }
-            if i == 0 {
-                first = tx.last_insert_rowid() as u64;
-            }
+            rows.push((index, e, current + i as u64 + 1));
         }
         let last = current + a.events.len() as u64;
         if let Some(id) = &a.command_id {
@@ -548,8 +532,47 @@ fn append_in(
                 Err(e) => return Err(err("cannot record a command", e)),
             }
         }
-        firsts.push(first);
         versions.insert(&a.stream, (last, &a.model));
+    }
+    let mut firsts = vec![0; appends.len()];
+    for chunk in rows.chunks(ROWS) {
+        let mut insert = tx
+            .prepare_cached(insert_sql(chunk.len()))
+            .map_err(|e| err("cannot prepare", e))?;
+        for (r, &(index, e, version)) in chunk.iter().enumerate() {
+            let a = &appends[index];
+            let at = r * 6;
+            let bound = insert
+                .raw_bind_parameter(at + 1, &e.id)
+                .and_then(|_| insert.raw_bind_parameter(at + 2, &a.stream))
+                .and_then(|_| insert.raw_bind_parameter(at + 3, version as i64))
+                .and_then(|_| insert.raw_bind_parameter(at + 4, &e.event_type))
+                .and_then(|_| insert.raw_bind_parameter(at + 5, &e.data))
+                .and_then(|_| insert.raw_bind_parameter(at + 6, &e.metadata));
+            bound.map_err(|e| err("cannot append an event", e))?;
+        }
+        match insert.raw_execute() {
+            Ok(_) => {}
+            // (stream, version) taken: someone wrote past the version read.
+            // Cannot happen under the write lock, but never trust it.
+            Err(e) if is_constraint(&e) => {
+                let index = chunk[0].0;
+                return Ok(Err(Conflict {
+                    index,
+                    expected: appends[index].expected_version,
+                    actual: appends[index].expected_version,
+                }));
+            }
+            Err(e) => return Err(err("cannot append an event", e)),
+        }
+        // The rows of one statement take consecutive positions.
+        let last = tx.last_insert_rowid() as u64;
+        let first_of_chunk = last + 1 - chunk.len() as u64;
+        for (r, &(index, _, version)) in chunk.iter().enumerate() {
+            if version == appends[index].expected_version + 1 {
+                firsts[index] = first_of_chunk + r as u64;
+            }
+        }
     }
     let mut upsert = tx
         .prepare_cached(
@@ -563,4 +586,35 @@ fn append_in(
             .map_err(|e| err("cannot update a stream", e))?;
     }
     Ok(Ok(firsts))
+}
+
+/// `INSERT INTO events ... VALUES (...), (...)` for `rows` rows (1 to
+/// [`ROWS`]); made once per size, then served from the statement cache.
+fn insert_sql(rows: usize) -> &'static str {
+    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        (0..=ROWS)
+            .map(|n| {
+                let values: Vec<String> = (0..n)
+                    .map(|r| {
+                        let b = r * 6;
+                        format!(
+                            "(?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
+                            b + 1,
+                            b + 2,
+                            b + 3,
+                            b + 4,
+                            b + 5,
+                            b + 6
+                        )
+                    })
+                    .collect();
+                format!(
+                    "INSERT INTO events (id, stream, version, type, data, metadata) VALUES {}",
+                    values.join(", ")
+                )
+            })
+            .collect()
+    });
+    &all[rows.min(ROWS)]
 }
