@@ -140,7 +140,7 @@ pub fn run(store: &str) -> Result<ExitCode, Error> {
             .unwrap_or("");
         let done = matches!(r.and_then(|r| r.get("completed")), Some(Value::Bool(true)));
         let mark = if done { "[x]" } else { "[ ]" };
-        println!("  {mark} {:<6} {text}", p.dim(id));
+        println!("  {mark} {} {text}", p.dim(&format!("{id:<6}")));
     }
     let remaining = engine.query("Todos", ID, "remaining", &Json::Null)?;
     println!("  remaining: {}", remaining.to_json_string());
