@@ -634,8 +634,16 @@ impl Engine {
         {
             return None;
         }
-        let json: Json = serde_json::from_str(&snap.state).ok()?;
-        let state = self.inner.domain.state(model, &json).ok()?;
+        // Straight from text when it fits the state's type (it should:
+        // the engine wrote it); the slow path decides otherwise.
+        let m = self.inner.domain.model(model).ok()?;
+        let state = match fast::fields(&m.types, &m.state_shape, &m.state_fields, &snap.state) {
+            Some(state) => state,
+            None => {
+                let json: Json = serde_json::from_str(&snap.state).ok()?;
+                self.inner.domain.state(model, &json).ok()?
+            }
+        };
         Some(Entry {
             state,
             version: snap.version,
