@@ -225,10 +225,11 @@ fn replay(dir: &Path, n: u64) -> (f64, f64, usize) {
     (n as f64 / best, n as f64 / best_cpu.max(0.01), size)
 }
 
-/// Execute on one stream whose state is cached, and on streams that are
-/// not (a cache of one, 200 streams in turn: each command loads its
-/// stream's snapshot and the events after it).
-fn hot_and_cold(dir: &Path, n: u64) -> (f64, f64) {
+/// Execute on one stream whose state is cached (SQLite, then the memory
+/// store: the engine's own cost), and on streams that are not (a cache of
+/// one, 200 lists of 150 todos in turn: each command loads its list's
+/// snapshot and the events after it).
+fn hot_and_cold(dir: &Path, n: u64) -> (f64, f64, f64) {
     let url = url(dir, "hotcold.db", "normal");
     let setup = Engine::open(&url, domain(), options(100, 1000)).expect("open");
     for b in 0..150 {
@@ -244,14 +245,8 @@ fn hot_and_cold(dir: &Path, n: u64) -> (f64, f64) {
     }
     setup.close().expect("close");
     let o = ExecuteOptions::default();
-    let hot = Engine::open(&url, domain(), options(100, 1000)).expect("open");
-    hot.execute("Todos", "hot", &create(0), &o).expect("warm");
-    let t = Instant::now();
-    for i in 1..=n {
-        hot.execute("Todos", "hot", &create(i), &o).expect("hot");
-    }
-    let hot_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
-    hot.close().expect("close");
+    let hot_us = hot(&url, n);
+    let memory_us = hot("memory:", n);
     let cold = Engine::open(&url, domain(), options(100, 1)).expect("open");
     let t = Instant::now();
     for i in 0..n {
@@ -259,7 +254,25 @@ fn hot_and_cold(dir: &Path, n: u64) -> (f64, f64) {
             .expect("cold");
     }
     let cold_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
-    (hot_us, cold_us)
+    (hot_us, cold_us, memory_us)
+}
+
+/// µs per command of the Todos mix on one cached stream.
+fn hot(url: &str, n: u64) -> f64 {
+    let o = ExecuteOptions::default();
+    let engine = Engine::open(url, domain(), options(100, 1000)).expect("open");
+    let mut mix = Mix::new(7);
+    let commands: Vec<Json> = (0..=n).map(|_| mix.command()).collect();
+    engine
+        .execute("Todos", "hot", &commands[0], &o)
+        .expect("warm");
+    let t = Instant::now();
+    for c in &commands[1..] {
+        engine.execute("Todos", "hot", c, &o).expect("hot");
+    }
+    let us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
+    engine.close().expect("close");
+    us
 }
 
 pub fn run(quick: bool, only: Option<&str>) {
@@ -307,8 +320,9 @@ pub fn run(quick: bool, only: Option<&str>) {
         println!("  replay of a {n}-event stream, folded:       {replay:>10.0} events/s   ({per_cpu:.0} per CPU-second; budget 1,000,000; {todos} todos at the end)");
     }
     if on("execute") {
-        let (hot, cold) = hot_and_cold(&dir.0, 2000 / scale);
+        let (hot, cold, memory) = hot_and_cold(&dir.0, 2000 / scale);
         println!("  execute on a hot (cached) stream, NORMAL:        {hot:>10.1} µs/command");
         println!("  execute on a cold stream (snapshot + tail):      {cold:>10.1} µs/command");
+        println!("  execute on a hot stream, memory store:           {memory:>10.1} µs/command");
     }
 }
