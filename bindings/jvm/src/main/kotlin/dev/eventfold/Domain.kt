@@ -29,9 +29,16 @@ class Domain private constructor(internal val ffi: FfiDomain) : AutoCloseable {
         @JvmStatic
         fun compile(name: String, text: String): Domain = compile(mapOf(name to text))
 
-        /** Reads and compiles model files, as one domain. */
+        /** Compiles one model text, named `model` in diagnostics. */
+        @JvmStatic
+        fun compile(text: String): Domain = compile("model", text)
+
+        /** Reads and compiles model files, as one domain; their paths name them in diagnostics. */
         @JvmStatic
         fun fromFiles(vararg paths: Path): Domain = fromFiles(paths.toList())
+
+        @JvmStatic
+        fun fromFiles(vararg paths: String): Domain = fromFiles(paths.map { Path.of(it) })
 
         @JvmStatic
         fun fromFiles(paths: List<Path>): Domain =

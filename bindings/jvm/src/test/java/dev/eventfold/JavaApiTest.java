@@ -72,6 +72,12 @@ class JavaApiTest {
             assertThrows(NullPointerException.class, () -> domain.proposeJson("Todos", null, null));
         }
 
+        try (Domain one = Domain.compile("model C { state { n: int } }");
+             Domain files = Domain.fromFiles("../../examples/todos/todos.model")) {
+            assertEquals(List.of("C"), one.models());
+            assertEquals(List.of("Todos"), files.models());
+        }
+
         EventfoldException.ModelError error = assertThrows(
                 EventfoldException.ModelError.class, () -> Domain.compile("bad.model", "model M { state { a: nope } }"));
         Diagnostic d = error.getDiagnostics().get(0);
