@@ -134,16 +134,8 @@ struct Shared {
     cache: Option<Mutex<LruCache<String, Entry>>>,
     locks: Box<[Mutex<()>]>,
     /// Fingerprint of each model, by name.
-    fingerprints: Arc<HashMap<String, String>>,
+    fingerprints: HashMap<String, String>,
     closed: AtomicBool,
-}
-
-/// A state to snapshot.
-struct SnapshotJob {
-    model: String,
-    stream: String,
-    version: u64,
-    state: Value,
 }
 
 /// A state and the version of the stream it reflects.
@@ -214,7 +206,6 @@ impl Engine {
         for m in domain.models() {
             fingerprints.insert(m.to_string(), fingerprint(&domain, m)?);
         }
-        let fingerprints = Arc::new(fingerprints);
         let cache = NonZeroUsize::new(options.cache_capacity).map(|n| Mutex::new(LruCache::new(n)));
 
         Ok(Engine {
@@ -651,28 +642,23 @@ impl Engine {
     }
 
     fn save_snapshot(&self, model: &str, stream: &str, entry: &Entry) -> Result<()> {
-        let job = SnapshotJob {
-            model: model.to_string(),
-            stream: stream.to_string(),
-            version: entry.version,
-            state: entry.state.clone(),
-        };
-        match make_snapshot(&self.inner.fingerprints, &job) {
+        match self.snapshot_of(model, stream, entry) {
             Some(snap) => self.inner.store.save_snapshot(&snap),
             None => Ok(()),
         }
     }
 
+    /// The snapshot of a state (`None` for a model not in the domain).
     fn snapshot_of(&self, model: &str, stream: &str, entry: &Entry) -> Option<Snapshot> {
-        make_snapshot(
-            &self.inner.fingerprints,
-            &SnapshotJob {
-                model: model.to_string(),
-                stream: stream.to_string(),
-                version: entry.version,
-                state: entry.state.clone(),
-            },
-        )
+        let fp = self.inner.fingerprints.get(model)?;
+        let state = entry.state.to_json_string();
+        Some(Snapshot {
+            checksum: checksum(stream, entry.version, fp, &state),
+            stream: stream.to_string(),
+            version: entry.version,
+            fingerprint: fp.clone(),
+            state,
+        })
     }
 
     /// Folds the stored events after `entry.version` onto it: decoding each
@@ -1364,19 +1350,6 @@ fn plain_value(json: &Json) -> Value {
                 .collect(),
         ),
     }
-}
-
-/// The snapshot of a job's state (`None` for a model not in the domain).
-fn make_snapshot(fingerprints: &HashMap<String, String>, job: &SnapshotJob) -> Option<Snapshot> {
-    let fp = fingerprints.get(&job.model)?;
-    let state = job.state.to_json_string();
-    Some(Snapshot {
-        checksum: checksum(&job.stream, job.version, fp, &state),
-        stream: job.stream.clone(),
-        version: job.version,
-        fingerprint: fp.clone(),
-        state,
-    })
 }
 
 /// Decodes stored data the way input is decoded, for its precise error.
