@@ -53,6 +53,13 @@ examples() {
   "${mvn[@]}" exec:java -Dexec.mainClass=example.TodosKt || return 1
   echo "-- examples/jvm: Java"
   "${mvn[@]}" exec:java -Dexec.mainClass=example.TodosJava || return 1
+  # And with plain javac/java against the self-contained jar, no Maven.
+  echo "-- examples/jvm: Java, with eventfold-*-all.jar"
+  local all out="$here/target/plain-java"
+  all="$(ls "$here"/target/eventfold-*-all.jar)"
+  rm -rf "$out" && mkdir -p "$out"
+  javac -d "$out" -cp "$all" src/main/java/example/TodosJava.java || return 1
+  java -cp "$all:$out" example.TodosJava ../todos/todos.model memory: | tail -n 2 || return 1
 }
 if [ "$status" -eq 0 ]; then
   (examples) || { echo "the JVM examples failed"; status=1; }
