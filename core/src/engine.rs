@@ -856,6 +856,12 @@ impl Engine {
                         };
                         return Err(if many { at(e, conflict.index) } else { e });
                     }
+                    // Lost to another process: step aside a random moment,
+                    // longer each time, so that racers stop colliding.
+                    let jitter = uuid::Uuid::now_v7().as_u128() as u64 % 250;
+                    std::thread::sleep(std::time::Duration::from_micros(
+                        jitter * u64::from(attempt),
+                    ));
                 }
             }
         }

@@ -720,6 +720,7 @@ fn child_process() {
     match role.as_str() {
         "racer" => racer(&url, &mut acks),
         "writer" => writer(&url, &mut acks),
+        "adder" => adder(&url, &mut acks),
         other => panic!("unknown role {other}"),
     }
 }
@@ -796,6 +797,46 @@ fn four_processes_race_with_expected_version() {
             .to_string();
         assert_eq!(winner[&ev.version], who, "version {}", ev.version);
     }
+}
+
+const ADDS: u64 = 40;
+
+/// Adds to one stream without `expected_version`: lost races are retried
+/// by the engine on fresh state.
+fn adder(url: &str, acks: &mut std::fs::File) {
+    let me = std::env::var("EVENTFOLD_NAME").unwrap();
+    let e = open(url);
+    for _ in 0..ADDS {
+        let r = e.execute("Counter", "adders", &add(&me), &opts()).unwrap();
+        writeln!(acks, "{}", r.version).unwrap();
+    }
+}
+
+#[test]
+fn four_processes_without_expected_version_lose_no_update() {
+    let db = temp_db("adders");
+    let url = db.url();
+    open(&url).close().unwrap();
+    let children: Vec<_> = (0..4)
+        .map(|i| {
+            let out = db.dir().join(format!("adder{i}.txt"));
+            let child = child("adder", &url, &out, &[("EVENTFOLD_NAME", format!("p{i}"))])
+                .spawn()
+                .unwrap();
+            (out, child)
+        })
+        .collect();
+    let mut versions = Vec::new();
+    for (out, mut child) in children {
+        assert!(child.wait().unwrap().success(), "every command succeeds");
+        for line in std::fs::read_to_string(out).unwrap().lines() {
+            versions.push(line.parse::<u64>().unwrap());
+        }
+    }
+    versions.sort_unstable();
+    assert_eq!(versions, (1..=4 * ADDS).collect::<Vec<_>>());
+    let e = open(&url);
+    assert_eq!(count(&e, "adders"), (4 * ADDS).to_string());
 }
 
 /// Writes batches of 1 to 4 commands over a few streams until killed; after
