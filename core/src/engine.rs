@@ -1,9 +1,32 @@
-//! The engine: a [`Domain`] over a [`Store`](crate::store::Store). It loads
+//! The engine: a [`Domain`] over a [`Store`]. It loads
 //! state (cache, snapshots, replay), runs commands, appends their events
 //! atomically with optimistic concurrency, and reads them back.
 //!
 //! Every binding calls the `*_json` methods: JSON text in, JSON text out,
 //! errors as [`Error`] (`{code, message, ...}` through `Error::to_json`).
+//!
+//! The choices, and why:
+//! - **Correctness rests on the store**, not on the engine's memory: every
+//!   append names the version its state was at, and the store refuses it
+//!   when the stream moved (in this process or another). The cache and the
+//!   locks only make the common case fast.
+//! - **In place**: a stream's state is taken out of the LRU cache under the
+//!   stream's lock, so the command changes a value held alone (no copy of
+//!   the persistent maps), and goes back only once the store acknowledged
+//!   the events. Any failure drops it; it is reloaded when next needed.
+//! - **Lost races** (another process wrote): without `expected_version`
+//!   the command runs again on fresh state, up to `max_attempts`, with a
+//!   short random pause; with it, the conflict is reported at once.
+//! - **Idempotency**: a caller's command id is recorded with the versions
+//!   its events took, in the append's transaction; a repeat reads those
+//!   events back, so it returns the first result byte for byte.
+//! - **Snapshots** every `snapshot_every` events, written in the append's
+//!   transaction, with the model's [`fingerprint`] and a checksum. Anything
+//!   doubtful about one (another model, a damaged text, a version past the
+//!   stream's end, a table that cannot be read) means a replay from the
+//!   first event: slower, never wrong.
+//! - **Loading** decodes stored JSON straight into typed values (module
+//!   `fast`), with no intermediate `serde_json::Value` per event.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
