@@ -21,7 +21,11 @@ command -v javac >/dev/null 2>&1 || apt_install openjdk-17-jdk-headless
 command -v mvn >/dev/null 2>&1 || apt_install maven
 command -v strip >/dev/null 2>&1 || apt_install binutils
 
-mvn=(mvn -B -q --no-transfer-progress -Dstyle.color=never)
+# Debian's Maven 3.8 writes colour resets even in batch mode; drop them.
+mvn_q() {
+  mvn -B -q --no-transfer-progress -Dstyle.color=never "$@" 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g'
+}
+mvn=(mvn_q)
 reports="$here/target/surefire-reports"
 rm -rf "$reports"
 
