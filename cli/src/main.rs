@@ -57,11 +57,13 @@ enum Cmd {
         #[arg(long)]
         now: Option<String>,
     },
-    /// Two jobs. With `--store`: rebuild the snapshots of every stream in
-    /// the store (of MODEL, or of every model), replaying each from its
-    /// first event, with a progress bar. Without `--store`: fold events
-    /// into a state, reading a JSON array of events, or one event per line,
-    /// and print the state (no store involved).
+    /// Rebuild a store's snapshots (`--store`), or fold events into a state.
+    ///
+    /// With `--store`: replays every stream of the store (of MODEL, or of
+    /// every model) from its first event and writes a fresh snapshot of
+    /// each, with a progress bar. Without `--store`: folds events into a
+    /// state, reading a JSON array of events or one event per line (as
+    /// `eventfold events` prints them), and prints the state.
     #[command(
         after_help = "Examples:\n  eventfold replay --store sqlite:app.db -m todos.model          rebuild snapshots\n  eventfold replay -m todos.model Todos < events.jsonl            fold events from stdin"
     )]
