@@ -185,6 +185,33 @@ impl SqliteStore {
     }
 }
 
+/// How long a writer waits for another (thread or process) before it gives
+/// up with a `store_error`.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Runs `f` again while SQLite says the database is busy or locked, up to
+/// [`BUSY_TIMEOUT`]. Switching a new file to WAL and creating the schema
+/// can meet a lock that SQLite's busy handler does not wait for (several
+/// processes opening a fresh file at once).
+fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let start = std::time::Instant::now();
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match f() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && start.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
+}
+
 fn connect(path: &std::path::Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
@@ -193,10 +220,9 @@ fn connect(path: &std::path::Path) -> Result<Connection> {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| err(&format!("cannot open {}", path.display()), e))?;
-    conn.busy_timeout(Duration::from_secs(30))
+    conn.busy_timeout(BUSY_TIMEOUT)
         .map_err(|e| err("cannot set busy_timeout", e))?;
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+    let mode: String = retry_busy(|| conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)))
         .map_err(|e| err(&format!("cannot use WAL on {}", path.display()), e))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(Error::StoreError {
@@ -210,8 +236,7 @@ fn connect(path: &std::path::Path) -> Result<Connection> {
 }
 
 fn migrate(conn: &Connection, path: &std::path::Path) -> Result<()> {
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
+    let version: i64 = retry_busy(|| conn.query_row("PRAGMA user_version", [], |r| r.get(0)))
         .map_err(|e| err("cannot read the schema version", e))?;
     if version == SCHEMA_VERSION {
         return Ok(());
@@ -227,11 +252,15 @@ fn migrate(conn: &Connection, path: &std::path::Path) -> Result<()> {
     }
     // Another process may be creating it right now: IMMEDIATE waits for it,
     // and IF NOT EXISTS makes the second creation a no-op.
-    conn.execute_batch(&format!(
-        "BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
-    ))
+    retry_busy(|| {
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+        ))
+        .inspect_err(|_| {
+            let _ = conn.execute_batch("ROLLBACK");
+        })
+    })
     .map_err(|e| {
-        let _ = conn.execute_batch("ROLLBACK");
         err(
             &format!("cannot create the schema in {}", path.display()),
             e,
