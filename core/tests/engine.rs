@@ -991,3 +991,34 @@ fn killed_writers_lose_no_acknowledged_event() {
     }
     eprintln!("{} events stored, {acked} acknowledged", stored.len());
 }
+
+#[test]
+fn no_cache_and_no_snapshots_still_work() {
+    let db = temp_db("nocache");
+    for url in ["memory:".to_string(), db.url()] {
+        let e = Engine::open(
+            &url,
+            domain(),
+            EngineOptions {
+                cache_capacity: 0,
+                snapshot_every: 0,
+                max_attempts: 0,
+            },
+        )
+        .unwrap();
+        for _ in 0..12 {
+            e.execute("Counter", "n", &add("a"), &opts()).unwrap();
+        }
+        assert_eq!(count(&e, "n"), "12", "{url}");
+        let err = e
+            .execute(
+                "Counter",
+                "n",
+                &json!({"type": "add", "data": {"by": -1}}),
+                &opts(),
+            )
+            .unwrap_err();
+        assert_eq!(err.code(), "rejected");
+        assert_eq!(e.load("Counter", "n").unwrap().version, 12);
+    }
+}
