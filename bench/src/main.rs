@@ -1,5 +1,7 @@
-//! eventfold benchmarks. Every figure is a ratio against a baseline measured
-//! in the same run, so the numbers mean the same on any machine.
+//! eventfold benchmarks. The core's figures are ratios against a baseline
+//! measured in the same run, so they mean the same on any machine; the
+//! store's are absolute (events/s, µs), with CPU time beside wall time for
+//! a machine that other programs share.
 //!
 //! `cargo run --release -p eventfold-bench -- core` runs the Todos workload
 //! through the core and through the same aggregate written by hand in Rust.
