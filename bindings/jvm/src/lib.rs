@@ -154,6 +154,61 @@ pub struct FfiSource {
     pub text: String,
 }
 
+// The arguments of the hot calls travel as one record each. UniFFI's Kotlin
+// side allocates a native buffer (an FFI call and two JNA structures) per
+// argument, so one record per call halves the cost of a call (measured:
+// `propose_json` about 2x faster than with four separate arguments).
+
+/// `propose`: the state (`None`: the initial state), the command, `now` (RFC 3339).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct FfiPropose {
+    pub model: String,
+    pub state: Option<String>,
+    pub command: String,
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct FfiAccept {
+    pub model: String,
+    pub state: Option<String>,
+    pub event: String,
+}
+
+/// `replay`: a JSON array of events, folded over the state.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct FfiReplay {
+    pub model: String,
+    pub events: String,
+    pub state: Option<String>,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct FfiQuery {
+    pub model: String,
+    pub state: Option<String>,
+    pub name: String,
+    pub args: Option<String>,
+}
+
+/// `execute` on the stream `model-id`; `options` as `Engine::execute_json` reads them.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct FfiExecute {
+    pub model: String,
+    pub id: String,
+    pub command: String,
+    pub options: Option<String>,
+}
+
+/// A query on the current state of the stream `model-id`.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct FfiStreamQuery {
+    pub model: String,
+    pub id: String,
+    pub name: String,
+    pub args: Option<String>,
+}
+
 /// Compiled models. Safe to share between threads; `close` drops the
 /// compiled models at once instead of at the next garbage collection.
 #[derive(Debug, uniffi::Object)]
@@ -205,47 +260,39 @@ impl FfiDomain {
         guard(|| self.get()?.initial_state_json(&model))
     }
 
-    pub fn propose_json(
-        &self,
-        model: String,
-        state: Option<String>,
-        command: String,
-        now: Option<String>,
-    ) -> Result<String> {
+    pub fn propose_json(&self, call: FfiPropose) -> Result<String> {
         guard(|| {
-            self.get()?
-                .propose_json(&model, state.as_deref(), &command, now.as_deref())
+            self.get()?.propose_json(
+                &call.model,
+                call.state.as_deref(),
+                &call.command,
+                call.now.as_deref(),
+            )
         })
     }
 
-    pub fn accept_json(
-        &self,
-        model: String,
-        state: Option<String>,
-        event: String,
-    ) -> Result<String> {
-        guard(|| self.get()?.accept_json(&model, state.as_deref(), &event))
-    }
-
-    pub fn replay_json(
-        &self,
-        model: String,
-        events: String,
-        state: Option<String>,
-    ) -> Result<String> {
-        guard(|| self.get()?.replay_json(&model, &events, state.as_deref()))
-    }
-
-    pub fn query_json(
-        &self,
-        model: String,
-        state: Option<String>,
-        name: String,
-        args: Option<String>,
-    ) -> Result<String> {
+    pub fn accept_json(&self, call: FfiAccept) -> Result<String> {
         guard(|| {
             self.get()?
-                .query_json(&model, state.as_deref(), &name, args.as_deref())
+                .accept_json(&call.model, call.state.as_deref(), &call.event)
+        })
+    }
+
+    pub fn replay_json(&self, call: FfiReplay) -> Result<String> {
+        guard(|| {
+            self.get()?
+                .replay_json(&call.model, &call.events, call.state.as_deref())
+        })
+    }
+
+    pub fn query_json(&self, call: FfiQuery) -> Result<String> {
+        guard(|| {
+            self.get()?.query_json(
+                &call.model,
+                call.state.as_deref(),
+                &call.name,
+                call.args.as_deref(),
+            )
         })
     }
 
@@ -301,16 +348,14 @@ impl FfiEngine {
         })
     }
 
-    pub fn execute_json(
-        &self,
-        model: String,
-        id: String,
-        command: String,
-        options: Option<String>,
-    ) -> Result<String> {
+    pub fn execute_json(&self, call: FfiExecute) -> Result<String> {
         guard(|| {
-            self.inner
-                .execute_json(&model, &id, &command, options.as_deref())
+            self.inner.execute_json(
+                &call.model,
+                &call.id,
+                &call.command,
+                call.options.as_deref(),
+            )
         })
     }
 
@@ -322,14 +367,11 @@ impl FfiEngine {
         guard(|| self.inner.load_json(&model, &id))
     }
 
-    pub fn query_json(
-        &self,
-        model: String,
-        id: String,
-        name: String,
-        args: Option<String>,
-    ) -> Result<String> {
-        guard(|| self.inner.query_json(&model, &id, &name, args.as_deref()))
+    pub fn query_json(&self, call: FfiStreamQuery) -> Result<String> {
+        guard(|| {
+            self.inner
+                .query_json(&call.model, &call.id, &call.name, call.args.as_deref())
+        })
     }
 
     pub fn read_stream_json(&self, stream: String, options: Option<String>) -> Result<String> {
@@ -374,12 +416,12 @@ mod tests {
     fn errors_keep_their_fields() {
         let d = domain();
         let err = d
-            .propose_json(
-                "Counter".into(),
-                None,
-                r#"{"type":"bump","data":{"by":"x"}}"#.into(),
-                None,
-            )
+            .propose_json(FfiPropose {
+                model: "Counter".into(),
+                state: None,
+                command: r#"{"type":"bump","data":{"by":"x"}}"#.into(),
+                now: None,
+            })
             .unwrap_err();
         assert!(matches!(err, FfiError::InvalidCommand { ref path, .. } if path == "data.by"));
         let err = FfiDomain::compile(vec![FfiSource {

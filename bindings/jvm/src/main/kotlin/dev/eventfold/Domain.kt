@@ -1,6 +1,10 @@
 package dev.eventfold
 
+import dev.eventfold.ffi.FfiAccept
 import dev.eventfold.ffi.FfiDomain
+import dev.eventfold.ffi.FfiPropose
+import dev.eventfold.ffi.FfiQuery
+import dev.eventfold.ffi.FfiReplay
 import dev.eventfold.ffi.FfiSource
 import java.nio.file.Files
 import java.nio.file.Path
@@ -77,14 +81,14 @@ class Domain private constructor(internal val ffi: FfiDomain) : AutoCloseable {
     /** [propose] over JSON text; [now] in RFC 3339. Returns a JSON array of events. */
     @JvmOverloads
     fun proposeJson(model: String, state: String?, command: String, now: String? = null): String =
-        native { ffi.proposeJson(model, state, command, now) }
+        native { ffi.proposeJson(FfiPropose(model, state, command, now)) }
 
     /** The state after one event. */
     fun accept(model: String, state: Map<String, Any?>?, event: Map<String, Any?>): Map<String, Any?> =
         Json.readMap(acceptJson(model, state?.let(Json::write), Json.write(event)))
 
     fun acceptJson(model: String, state: String?, event: String): String =
-        native { ffi.acceptJson(model, state, event) }
+        native { ffi.acceptJson(FfiAccept(model, state, event)) }
 
     /** Events folded, in order, over a state (default: the initial state). */
     @JvmOverloads
@@ -93,7 +97,7 @@ class Domain private constructor(internal val ffi: FfiDomain) : AutoCloseable {
 
     @JvmOverloads
     fun replayJson(model: String, events: String, state: String? = null): String =
-        native { ffi.replayJson(model, events, state) }
+        native { ffi.replayJson(FfiReplay(model, events, state)) }
 
     /** A query of the model on a state. */
     @JvmOverloads
@@ -102,7 +106,7 @@ class Domain private constructor(internal val ffi: FfiDomain) : AutoCloseable {
 
     @JvmOverloads
     fun queryJson(model: String, state: String?, name: String, args: String? = null): String =
-        native { ffi.queryJson(model, state, name, args) }
+        native { ffi.queryJson(FfiQuery(model, state, name, args)) }
 
     /** Frees the compiled models now. Engines opened on this domain keep working. Twice is fine. */
     override fun close() {

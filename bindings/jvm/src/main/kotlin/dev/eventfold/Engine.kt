@@ -2,6 +2,8 @@ package dev.eventfold
 
 import dev.eventfold.ffi.FfiEngine
 import dev.eventfold.ffi.FfiEngineOptions
+import dev.eventfold.ffi.FfiExecute
+import dev.eventfold.ffi.FfiStreamQuery
 import java.time.Instant
 
 /**
@@ -43,7 +45,7 @@ class Engine private constructor(private val ffi: FfiEngine) : AutoCloseable {
      */
     @JvmOverloads
     fun executeJson(model: String, id: String, command: String, options: String? = null): String =
-        native { ffi.executeJson(model, id, command, options) }
+        native { ffi.executeJson(FfiExecute(model, id, command, options)) }
 
     /** Many commands in one transaction: all of them are appended, or none. */
     fun executeMany(requests: List<ExecuteRequest>): List<Executed> =
@@ -64,7 +66,7 @@ class Engine private constructor(private val ffi: FfiEngine) : AutoCloseable {
 
     @JvmOverloads
     fun queryJson(model: String, id: String, name: String, args: String? = null): String =
-        native { ffi.queryJson(model, id, name, args) }
+        native { ffi.queryJson(FfiStreamQuery(model, id, name, args)) }
 
     /** The events of one stream, in order, from [fromVersion] (1-based). */
     @JvmOverloads
