@@ -90,8 +90,9 @@ enum Cmd {
         models: ModelArgs,
         model: String,
         id: String,
-        /// The command as JSON; `-` reads one command per line from stdin.
-        command: String,
+        /// The command as JSON; `-` or nothing reads one command per line
+        /// from stdin.
+        command: Option<String>,
         /// Fail with version_conflict unless the stream is at this version.
         #[arg(long)]
         expected_version: Option<u64>,
@@ -322,7 +323,13 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
                 options.insert("metadata".into(), engine.domain().parse_json(&m)?);
             }
             let options = serde_json::Value::Object(options).to_string();
-            exec(&engine, &model, &id, &command, &options)
+            exec(
+                &engine,
+                &model,
+                &id,
+                command.as_deref().unwrap_or("-"),
+                &options,
+            )
         }
         Cmd::State {
             store,
