@@ -34,5 +34,9 @@ test-cli:
 	./target/debug/eventfold check examples/todos/todos.model
 	./target/debug/eventfold test $(SCENARIOS) examples/todos/todos.scenarios.json
 
+# The main job: the todo example on the embedded SQLite store.
+demo:
+	$(CARGO) run --release -p eventfold-cli -- demo
+
 bench:
-	$(CARGO) run --release -p eventfold-bench -- core
+	$(CARGO) run --release -p eventfold-bench -- core store
