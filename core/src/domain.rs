@@ -365,7 +365,19 @@ impl Domain {
     fn state_arg(&self, m: &Model, state: Option<&str>, code: StateFor) -> Result<Value> {
         match state {
             None => Ok(m.initial_state.clone()),
-            Some(text) => state_from_json(m, &self.parse_json(text)?, code),
+            Some(text) => {
+                // States are big and usually well formed: decode the text
+                // directly, and only on a fault again, for the precise error.
+                let fast = (text.len() <= self.inner.limits.max_input_bytes)
+                    .then(|| {
+                        crate::types::text::fields(&m.types, &m.state_shape, &m.state_fields, text)
+                    })
+                    .flatten();
+                match fast {
+                    Some(state) => Ok(state),
+                    None => state_from_json(m, &self.parse_json(text)?, code),
+                }
+            }
         }
     }
 

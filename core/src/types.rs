@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
+pub(crate) mod text;
+
 use crate::value::{parse_timestamp, Map, Shape, Str, Value};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
