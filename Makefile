@@ -32,7 +32,8 @@ test-rust:
 test-cli:
 	$(CARGO) build -q -p eventfold-cli
 	./target/debug/eventfold check examples/todos/todos.model
-	./target/debug/eventfold test $(SCENARIOS) examples/todos/todos.scenarios.json
+	./target/debug/eventfold check examples/orders/order.model
+	./target/debug/eventfold test $(SCENARIOS) examples/todos/todos.scenarios.json examples/orders/order.scenarios.json
 
 # The main job: the todo example on the embedded SQLite store.
 demo:
