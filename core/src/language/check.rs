@@ -1780,6 +1780,11 @@ impl<'d> ModelChecker<'d> {
                 value_slot = Some(vslot);
             }
         }
+        let mut bind_item = false;
+        body.rewrite(&mut |e| {
+            bind_item |= matches!(e, ir::Expr::Local(s) if *s == slot);
+            None
+        });
         scope.reset(mark);
         if *tt == Type::Error || bt == Type::Error {
             return bad;
@@ -1802,6 +1807,7 @@ impl<'d> ModelChecker<'d> {
                 target: t,
                 slot,
                 value_slot,
+                bind_item,
                 body,
                 span,
             })),

@@ -586,38 +586,45 @@ impl<'a> Machine<'a> {
         let mut out = imbl::Vector::new();
         let mut count = 0usize;
         // One step of the macro: `Some(result)` when it is decided early.
-        let mut visit =
-            |this: &mut Self, item: Value, value: Option<&Value>| -> Result<Option<Value>> {
-                this.step()?;
-                let slot = m.slot as usize;
-                this.frame[slot] = item;
-                if let (Some(vs), Some(v)) = (m.value_slot, value) {
-                    this.frame[vs as usize] = v.clone();
-                }
-                let v = this.eval(&m.body)?;
-                match m.kind {
-                    MacroKind::All if v == Value::Bool(false) => return Ok(Some(v)),
-                    MacroKind::Exists if v == Value::Bool(true) => return Ok(Some(v)),
-                    MacroKind::ExistsOne if v == Value::Bool(true) => count += 1,
-                    MacroKind::Map => out.push_back(v),
-                    MacroKind::Filter if v == Value::Bool(true) => {
-                        out.push_back(std::mem::take(&mut this.frame[slot]))
-                    }
-                    _ => {}
-                }
-                Ok(None)
-            };
+        // `item` makes the item; it is only bound when the body reads it.
+        let mut visit = |this: &mut Self,
+                         item: &dyn Fn() -> Value,
+                         value: Option<&Value>|
+         -> Result<Option<Value>> {
+            this.step()?;
+            let slot = m.slot as usize;
+            if m.bind_item {
+                this.frame[slot] = item();
+            }
+            if let (Some(vs), Some(v)) = (m.value_slot, value) {
+                this.frame[vs as usize] = v.clone();
+            }
+            let v = this.eval(&m.body)?;
+            match m.kind {
+                MacroKind::All if v == Value::Bool(false) => return Ok(Some(v)),
+                MacroKind::Exists if v == Value::Bool(true) => return Ok(Some(v)),
+                MacroKind::ExistsOne if v == Value::Bool(true) => count += 1,
+                MacroKind::Map => out.push_back(v),
+                MacroKind::Filter if v == Value::Bool(true) => out.push_back(if m.bind_item {
+                    std::mem::take(&mut this.frame[slot])
+                } else {
+                    item()
+                }),
+                _ => {}
+            }
+            Ok(None)
+        };
         match (&target, m.over_map) {
             (Value::List(l), false) => {
                 for item in l.iter() {
-                    if let Some(done) = visit(self, item.clone(), None)? {
+                    if let Some(done) = visit(self, &|| item.clone(), None)? {
                         return Ok(done);
                     }
                 }
             }
             (Value::Map(map), true) => {
                 for (k, v) in map.iter() {
-                    if let Some(done) = visit(self, Value::String(k.clone()), Some(v))? {
+                    if let Some(done) = visit(self, &|| Value::String(k.clone()), Some(v))? {
                         return Ok(done);
                     }
                 }

@@ -178,6 +178,9 @@ pub struct Macro {
     /// slot that also receives each key's value: `m[k]` in the body reads it
     /// instead of looking the key up again.
     pub value_slot: Option<u32>,
+    /// Whether the body reads the item variable at all (after `m[k]` became
+    /// the value slot, it often does not).
+    pub bind_item: bool,
     pub body: Expr,
     pub span: Span,
 }
