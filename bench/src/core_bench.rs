@@ -33,8 +33,10 @@ struct Workload {
 /// With `hot`, changes and deletes go to the 128 most recent todos (a
 /// working set, as people mostly touch what they just wrote); without it,
 /// to any todo, uniformly.
-fn mix(domain: &Domain, size: usize, len: usize, seed: u64, hot: bool) -> Workload {
+/// With `clear`, one command in 50 is clear-done.
+fn mix(domain: &Domain, size: usize, len: usize, seed: u64, hot: bool, clear: bool) -> Workload {
     let mut rng = Lcg(seed);
+    let mut done = std::collections::HashSet::new();
     let mut live: Vec<String> = (0..size).map(|i| format!("t{i:06}")).collect();
     let mut counter = size;
     let mut w = Workload {
@@ -44,7 +46,14 @@ fn mix(domain: &Domain, size: usize, len: usize, seed: u64, hot: bool) -> Worklo
     };
     for _ in 0..len {
         let op = rng.next() % 10;
-        let (cmd, json) = if op < 3 || live.is_empty() {
+        let (cmd, json) = if clear && rng.next().is_multiple_of(50) {
+            live.retain(|id| !done.contains(id));
+            done.clear();
+            (
+                native::Command::ClearDone,
+                serde_json::json!({"type": "clear-done"}),
+            )
+        } else if op < 3 || live.is_empty() {
             let id = format!("t{counter:06}");
             let text = format!("task number {counter}");
             counter += 1;
@@ -54,6 +63,11 @@ fn mix(domain: &Domain, size: usize, len: usize, seed: u64, hot: bool) -> Worklo
         } else if op < 6 {
             let id = live[pick(&mut rng, live.len(), hot)].clone();
             let completed = rng.next().is_multiple_of(2);
+            if completed {
+                done.insert(id.clone());
+            } else {
+                done.remove(&id);
+            }
             let json = serde_json::json!({"type": "change-completed", "data": {"id": id, "completed": completed}});
             (native::Command::ChangeCompleted { id, completed }, json)
         } else if op < 7 {
@@ -64,6 +78,7 @@ fn mix(domain: &Domain, size: usize, len: usize, seed: u64, hot: bool) -> Worklo
         } else {
             let i = pick(&mut rng, live.len(), hot);
             let id = live.remove(i);
+            done.remove(&id);
             let json = serde_json::json!({"type": "delete", "data": {"id": id}});
             (native::Command::Delete { id }, json)
         };
@@ -131,7 +146,7 @@ pub fn run(quick: bool, only: Option<&str>) {
     let rounds = if quick { 2 } else { 5 };
     if only == Some("profile") {
         // The core alone at 100 todos, long enough for a profiler.
-        let w = mix(&domain, 100, len, 42, true);
+        let w = mix(&domain, 100, len, 42, true, false);
         let (core_state, _) = states(&domain, 100);
         let ns = best(
             200,
@@ -149,14 +164,14 @@ pub fn run(quick: bool, only: Option<&str>) {
         println!("core at 100 todos: {ns:.0} ns per command");
         return;
     }
-    for hot in [false, true] {
+    for (hot, clear) in [(false, false), (true, false), (true, true)] {
         if only == Some("clear") {
             break;
         }
-        let access = if hot {
-            "changes go to the 128 most recent todos"
-        } else {
-            "changes go to any todo, uniformly"
+        let access = match (hot, clear) {
+            (false, _) => "changes go to any todo, uniformly",
+            (true, false) => "changes go to the 128 most recent todos",
+            (true, true) => "the same, and one command in 50 is clear-done",
         };
         println!("Todos workload: create/change/delete mix ({access}), {len} commands a round, best of {rounds} rounds");
         println!(
@@ -165,7 +180,7 @@ pub fn run(quick: bool, only: Option<&str>) {
         );
         let mut core_at = vec![];
         for size in [100usize, 10_000, 100_000] {
-            let w = mix(&domain, size, len, 42 + size as u64, hot);
+            let w = mix(&domain, size, len, 42 + size as u64, hot, clear);
             let (core_state, nat_state) = states(&domain, size);
 
             let native_ns = best(

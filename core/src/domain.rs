@@ -495,13 +495,13 @@ fn event_from_json(m: &Model, json: &Json) -> Result<Event> {
     })
 }
 
+/// An envelope's fields and its `type`, or a fault as `(path, message)`.
+type Envelope<'j> =
+    std::result::Result<(&'j serde_json::Map<String, Json>, &'j str), (String, String)>;
+
 /// The checks every `{"type", "data", ...}` envelope gets: an object, known
 /// keys only, a string `type`. Faults as `(path, message)`.
-fn envelope<'j>(
-    json: &'j Json,
-    noun: &str,
-    allowed: &[&str],
-) -> std::result::Result<(&'j serde_json::Map<String, Json>, &'j str), (String, String)> {
+fn envelope<'j>(json: &'j Json, noun: &str, allowed: &[&str]) -> Envelope<'j> {
     let Json::Object(envelope) = json else {
         return Err((
             String::new(),

@@ -287,6 +287,67 @@ impl<'a> Machine<'a> {
         }
     }
 
+    /// Evaluates a body that only reads (fields, constants, comparisons,
+    /// logic) with `item` standing in slot `vs`, by reference: a scan over a
+    /// large map then touches no reference count, which would otherwise
+    /// write to every record it passes. `None`: not such a body, or it would
+    /// fail; the caller evaluates it the ordinary way.
+    fn peek(&self, e: &Expr, vs: u32, item: &Value) -> Option<Value> {
+        Some(match e {
+            Expr::Const(v) => v.clone(),
+            Expr::Unary(Unary::Not, x, _) => match self.peek(x, vs, item)? {
+                Value::Bool(b) => Value::Bool(!b),
+                _ => return None,
+            },
+            Expr::And(a, b) => match self.peek(a, vs, item)? {
+                Value::Bool(false) => Value::Bool(false),
+                Value::Bool(true) => self.peek(b, vs, item)?,
+                _ => return None,
+            },
+            Expr::Or(a, b) => match self.peek(a, vs, item)? {
+                Value::Bool(true) => Value::Bool(true),
+                Value::Bool(false) => self.peek(b, vs, item)?,
+                _ => return None,
+            },
+            Expr::Binary(
+                op @ (Binary::Eq | Binary::Ne | Binary::Lt | Binary::Le | Binary::Gt | Binary::Ge),
+                a,
+                b,
+                _,
+            ) => {
+                let (a, b) = (self.peek_ref(a, vs, item)?, self.peek_ref(b, vs, item)?);
+                Value::Bool(match op {
+                    Binary::Eq => a == b,
+                    Binary::Ne => a != b,
+                    _ => {
+                        let ord = self.order(a, b, Span::default()).ok()?;
+                        match op {
+                            Binary::Lt => ord.is_lt(),
+                            Binary::Le => ord.is_le(),
+                            Binary::Gt => ord.is_gt(),
+                            _ => ord.is_ge(),
+                        }
+                    }
+                })
+            }
+            other => match self.peek_ref(other, vs, item)? {
+                v @ (Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Null) => v.clone(),
+                _ => return None,
+            },
+        })
+    }
+
+    fn peek_ref<'s>(&'s self, e: &'s Expr, vs: u32, item: &'s Value) -> Option<&'s Value> {
+        match e {
+            Expr::Local(slot) if *slot == vs => Some(item),
+            Expr::Field(target, index) => match self.peek_ref(target, vs, item)? {
+                Value::Record(r) => r.fields.get(*index as usize),
+                _ => None,
+            },
+            other => self.read(other),
+        }
+    }
+
     fn mismatch(&self, span: Span, v: &Value) -> Box<Error> {
         Box::new(Error::Internal {
             message: format!(
@@ -596,10 +657,19 @@ impl<'a> Machine<'a> {
             if m.bind_item {
                 this.frame[slot] = item();
             }
-            if let (Some(vs), Some(v)) = (m.value_slot, value) {
-                this.frame[vs as usize] = v.clone();
-            }
-            let v = this.eval(&m.body)?;
+            let peeked = match (m.value_slot, value) {
+                (Some(vs), Some(v)) => this.peek(&m.body, vs, v),
+                _ => None,
+            };
+            let v = match peeked {
+                Some(v) => v,
+                None => {
+                    if let (Some(vs), Some(v)) = (m.value_slot, value) {
+                        this.frame[vs as usize] = v.clone();
+                    }
+                    this.eval(&m.body)?
+                }
+            };
             match m.kind {
                 MacroKind::All if v == Value::Bool(false) => return Ok(Some(v)),
                 MacroKind::Exists if v == Value::Bool(true) => return Ok(Some(v)),
