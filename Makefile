@@ -9,9 +9,13 @@ SCENARIOS := $(wildcard $(SHARED)/scenarios/*.scenarios.json)
 # (apt, pip, npm, Maven), builds, and runs that language's tests.
 BINDINGS  := c php ruby node python jvm
 
-.PHONY: test deps test-rust test-cli test-bindings bench demo $(addprefix test-,$(BINDINGS))
+.PHONY: test deps test-rust test-cli test-bindings test-cross bench demo $(addprefix test-,$(BINDINGS))
 
-test: deps test-rust test-cli test-bindings
+test: deps test-rust test-cli test-bindings test-cross
+
+# One SQLite stream written in turn by the CLI, Python, Node, Ruby and PHP.
+test-cross: test-bindings
+	bash tests/cross_language.sh
 
 test-bindings: $(addprefix test-,$(BINDINGS))
 
