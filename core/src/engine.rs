@@ -532,6 +532,11 @@ impl Engine {
 
     // ---- the machinery ----
 
+    /// Whether `close` has been called.
+    pub fn is_closed(&self) -> bool {
+        self.inner.closed.load(Ordering::Acquire)
+    }
+
     fn check_open(&self) -> Result<()> {
         if self.inner.closed.load(Ordering::Acquire) {
             Err(store::closed())

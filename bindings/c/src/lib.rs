@@ -14,7 +14,6 @@
 
 use std::ffi::{c_char, c_int, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use eventfold::{Domain, Engine, EngineOptions, Error, Source};
 use serde_json::Value as Json;
@@ -87,7 +86,6 @@ pub struct eventfold_domain {
 #[derive(Debug)]
 pub struct eventfold_engine {
     engine: Engine,
-    closed: AtomicBool,
 }
 
 // ---- the edge: pointers in, JSON out ----
@@ -140,12 +138,8 @@ unsafe fn domain_ref<'a>(ptr: *const eventfold_domain) -> Result<&'a Domain, Err
 /// `ptr` is NULL or a live handle from `eventfold_engine_open`.
 unsafe fn engine_ref<'a>(ptr: *const eventfold_engine) -> Result<&'a Engine, Error> {
     // SAFETY: NULL checked; otherwise a live handle by contract.
+    // A closed engine answers every call with `store_error` itself.
     let handle = unsafe { ptr.as_ref() }.ok_or_else(|| bad_arg("`engine` is NULL".into()))?;
-    if handle.closed.load(Ordering::Acquire) {
-        return Err(Error::StoreError {
-            message: "the engine is closed".into(),
-        });
-    }
     Ok(&handle.engine)
 }
 
@@ -507,13 +501,7 @@ pub unsafe extern "C" fn eventfold_engine_open(
             let d = domain_ref(domain)?.clone();
             let options = engine_options(opt_text(options, "options")?)?;
             let opened = Engine::open(store, d, options)?;
-            put(
-                engine,
-                Some(eventfold_engine {
-                    engine: opened,
-                    closed: AtomicBool::new(false),
-                }),
-            );
+            put(engine, Some(eventfold_engine { engine: opened }));
             Ok(None)
         })
     }
@@ -723,9 +711,8 @@ pub unsafe extern "C" fn eventfold_engine_close(
             let handle = engine
                 .as_ref()
                 .ok_or_else(|| bad_arg("`engine` is NULL".into()))?;
-            if !handle.closed.swap(true, Ordering::AcqRel) {
-                handle.engine.close()?;
-            }
+            // Closing twice is fine: the engine keeps that rule.
+            handle.engine.close()?;
             Ok(None)
         })
     }
@@ -742,9 +729,7 @@ pub unsafe extern "C" fn eventfold_engine_free(engine: *mut eventfold_engine) {
         // SAFETY: from `Box::into_raw` in `eventfold_engine_open`.
         let _ = catch_unwind(AssertUnwindSafe(|| {
             let handle = unsafe { Box::from_raw(engine) };
-            if !handle.closed.swap(true, Ordering::AcqRel) {
-                let _ = handle.engine.close();
-            }
+            let _ = handle.engine.close();
         }));
     }
 }

@@ -4,8 +4,6 @@
 //! exception classes of `eventfold/_errors.py` in `errors.rs`, and the GIL
 //! is released while the core works, so threads run in parallel.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use eventfold::{EngineOptions, Error, Limits, Source};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
@@ -285,14 +283,12 @@ impl Domain {
 #[pyclass(frozen, module = "eventfold", name = "Engine")]
 pub struct Engine {
     inner: eventfold::Engine,
-    domain: eventfold::Domain,
     store: String,
-    closed: AtomicBool,
 }
 
 impl Engine {
     fn limits(&self) -> &Limits {
-        self.domain.limits()
+        self.inner.domain().limits()
     }
 }
 
@@ -333,15 +329,8 @@ impl Engine {
         if let Some(m) = max_attempts {
             options.max_attempts = m;
         }
-        let inner = run(py, || {
-            eventfold::Engine::open(&store, domain.clone(), options)
-        })?;
-        Ok(Engine {
-            inner,
-            domain,
-            store,
-            closed: AtomicBool::new(false),
-        })
+        let inner = run(py, || eventfold::Engine::open(&store, domain, options))?;
+        Ok(Engine { inner, store })
     }
 
     /// The same as `Engine(store, domain, ...)`.
@@ -368,13 +357,13 @@ impl Engine {
     #[getter]
     fn domain(&self) -> Domain {
         Domain {
-            inner: self.domain.clone(),
+            inner: self.inner.domain().clone(),
         }
     }
 
     #[getter]
     fn closed(&self) -> bool {
-        self.closed.load(Ordering::Acquire)
+        self.inner.is_closed()
     }
 
     /// Loads the stream `Model-id`, proposes the command and appends its
@@ -507,9 +496,7 @@ impl Engine {
     /// Closes the store; every later call raises `StoreError`. Closing twice
     /// is fine.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
-        run(py, || self.inner.close())?;
-        self.closed.store(true, Ordering::Release);
-        Ok(())
+        run(py, || self.inner.close())
     }
 
     fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
