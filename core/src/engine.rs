@@ -6,33 +6,39 @@
 //! errors as [`Error`] (`{code, message, ...}` through `Error::to_json`).
 //!
 //! The choices, and why:
-//! - **Correctness rests on the store**, not on the engine's memory: every
-//!   append names the version its state was at, and the store refuses it
-//!   when the stream moved (in this process or another). The cache and the
-//!   locks only make the common case fast.
-//! - **In place**: a stream's state is taken out of the LRU cache under the
-//!   stream's lock, so the command changes a value held alone (no copy of
-//!   the persistent maps), and goes back only once the store acknowledged
-//!   the events. Any failure drops it; it is reloaded when next needed.
-//! - **Lost races** (another process wrote): without `expected_version`
-//!   the command runs again on fresh state, up to `max_attempts`, with a
-//!   short random pause; with it, the conflict is reported at once.
+//! - **Deciding inside the write.** A command runs inside the store's write
+//!   transaction: the write lock is taken, the cached state is caught up
+//!   with any events after its version, the command is proposed, and its
+//!   events are appended and committed. Nobody else can append in between,
+//!   so a command without `expected_version` never fails because others
+//!   wrote; with it, a mismatch is an immediate `version_conflict`.
+//! - **Group commit** (module [`group`]): commands arriving from many threads
+//!   while a transaction runs share the next one, and so one fsync. Each
+//!   runs between savepoints and keeps its own result, error or rejection.
+//! - **In place**: a stream's state is taken out of the LRU cache by the
+//!   transaction, so the command changes a value held alone (no copy of the
+//!   persistent maps), and goes back only once the store committed. Any
+//!   failure drops it; it is reloaded when next needed. The cache is only a
+//!   head start: every state is caught up inside the write.
 //! - **Idempotency**: a caller's command id is recorded with the versions
 //!   its events took, in the append's transaction; a repeat reads those
 //!   events back, so it returns the first result byte for byte.
-//! - **Snapshots** every `snapshot_every` events, written in the append's
-//!   transaction, with the model's [`fingerprint`] and a checksum. Anything
-//!   doubtful about one (another model, a damaged text, a version past the
-//!   stream's end, a table that cannot be read) means a replay from the
-//!   first event: slower, never wrong.
+//! - **Snapshots** (module [`snapshots`]) are written off the command path,
+//!   by a thread of their own, once the events since the last one outweigh
+//!   the state. Each carries the model's [`fingerprint`] and a checksum.
+//!   Anything doubtful about one (another model, a damaged text, a version
+//!   past the stream's end, a table that cannot be read) means a replay
+//!   from the first event: slower, never wrong.
 //! - **Loading** decodes stored JSON straight into typed values (module
-//!   `fast`), with no intermediate `serde_json::Value` per event.
+//!   `types::text`), with no intermediate `serde_json::Value` per event.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
-use std::num::{NonZeroU64, NonZeroUsize};
+mod group;
+mod snapshots;
+
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use lru::LruCache;
 use serde::Serialize;
@@ -41,18 +47,23 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::language::eval::Event;
-use crate::store::{self, Append, CommandRecord, Conflict, NewEvent, RawEvent, Snapshot, Store};
+use crate::store::{self, Append, CommandRecord, NewEvent, RawEvent, Snapshot, Store, WriteTx};
 use crate::value::Value;
 use crate::Domain;
+use group::Group;
+use snapshots::{checksum, SnapshotCost, Snapshotter};
 
 /// How an engine behaves; `Default` gives sensible values.
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
     /// Streams whose state is kept in memory (LRU).
     pub cache_capacity: usize,
-    /// A snapshot is written every this many events of a stream (0: never).
+    /// The fewest events between two snapshots of a stream (0: never). A
+    /// snapshot is written, off the command path, once the events since the
+    /// last one also outweigh the state in bytes.
     pub snapshot_every: u64,
-    /// Attempts for a command that loses a race, without `expected_version`.
+    /// Kept so that existing callers still compile; no longer used. Deciding
+    /// inside the write leaves no lost race to retry.
     pub max_attempts: u32,
 }
 
@@ -137,13 +148,13 @@ pub struct ExecuteRequest {
 /// cheap to clone); commands on one stream are serialised without lost
 /// updates.
 ///
-/// How a command runs (see [`Engine::execute`]): the stream's lock is taken
-/// (one of a fixed set of striped locks, so memory stays bounded), its state
-/// is taken *out* of the LRU cache so that it is held alone and changes in
-/// place, the command is decided on it, and its events are appended with the
-/// version the state was at. Only when the store acknowledges the append is
-/// the state put back; on any failure it is dropped and later reloaded, so
-/// the cache never holds a state the store does not.
+/// How a command runs (see [`Engine::execute`]): it joins the next group
+/// commit; inside the store's write transaction its stream's state is taken
+/// *out* of the LRU cache (so it is held alone and changes in place), caught
+/// up with the store, the command is decided on it, and its events are
+/// appended. Only when the store commits is the state put back; on any
+/// failure it is dropped and later reloaded, so the cache never holds a
+/// state the store does not.
 #[derive(Clone)]
 pub struct Engine {
     inner: Arc<Shared>,
@@ -155,20 +166,22 @@ struct Shared {
     options: EngineOptions,
     /// Hot states by stream; `None` when `cache_capacity` is 0.
     cache: Option<Mutex<LruCache<String, Entry>>>,
-    locks: Box<[Mutex<()>]>,
+    group: Group<Job, Vec<Executed>>,
+    snapshots: Snapshotter,
     /// Fingerprint of each model, by name.
-    fingerprints: HashMap<String, String>,
+    fingerprints: HashMap<String, Arc<str>>,
     closed: AtomicBool,
 }
 
 /// A state and the version of the stream it reflects.
+#[derive(Clone)]
 struct Entry {
     state: Value,
     version: u64,
+    /// Of the stream's model, for its snapshots.
+    fingerprint: Arc<str>,
+    cost: SnapshotCost,
 }
-
-/// Enough stripes that unrelated streams rarely share one.
-const LOCK_STRIPES: usize = 1024;
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -190,19 +203,6 @@ pub fn fingerprint(domain: &Domain, model: &str) -> Result<String> {
     let m = domain.model(model)?;
     let text = format!("eventfold {}\n{:?}", env!("CARGO_PKG_VERSION"), m);
     Ok(hex(&Sha256::digest(text.as_bytes())))
-}
-
-/// Checksum of a snapshot: a damaged state text (a torn page, a hand edit)
-/// fails it and the snapshot is ignored, even when it still decodes.
-fn checksum(stream: &str, version: u64, fingerprint: &str, state: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(stream.as_bytes());
-    h.update([0]);
-    h.update(version.to_le_bytes());
-    h.update(fingerprint.as_bytes());
-    h.update([0]);
-    h.update(state.as_bytes());
-    hex(&h.finalize())
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -227,8 +227,9 @@ impl Engine {
     ) -> Result<Engine> {
         let mut fingerprints = HashMap::new();
         for m in domain.models() {
-            fingerprints.insert(m.to_string(), fingerprint(&domain, m)?);
+            fingerprints.insert(m.to_string(), Arc::from(fingerprint(&domain, m)?));
         }
+        let snapshots = Snapshotter::start(store.clone(), options.snapshot_every);
         let cache = NonZeroUsize::new(options.cache_capacity).map(|n| Mutex::new(LruCache::new(n)));
 
         Ok(Engine {
@@ -237,7 +238,8 @@ impl Engine {
                 store,
                 options,
                 cache,
-                locks: (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
+                group: Group::default(),
+                snapshots,
                 fingerprints,
                 closed: AtomicBool::new(false),
             }),
@@ -270,25 +272,36 @@ impl Engine {
         command: &Json,
         options: &ExecuteOptions,
     ) -> Result<Executed> {
-        let request = ExecuteRequest {
-            model: model.to_string(),
-            id: id.to_string(),
-            command: command.clone(),
-            options: options.clone(),
+        self.check_open()?;
+        let job = Job {
+            requests: vec![self.prepare(model, id, command, options)?],
+            many: false,
         };
-        let mut out = self.run(std::slice::from_ref(&request), false)?;
-        Ok(out.pop().expect("one result per request"))
+        let mut out = self.submit(job)?;
+        out.pop().ok_or_else(|| Error::Internal {
+            message: "a command got no result".into(),
+        })
     }
 
     /// Many commands in one transaction: all of them are appended, or none.
     /// A command sees the state its predecessors in the batch left; a
     /// rejection of any fails the whole batch (its message names which).
     pub fn execute_many(&self, requests: &[ExecuteRequest]) -> Result<Vec<Executed>> {
+        self.check_open()?;
         if requests.is_empty() {
-            self.check_open()?;
             return Ok(Vec::new());
         }
-        self.run(requests, true)
+        let mut prepared = Vec::with_capacity(requests.len());
+        for (i, r) in requests.iter().enumerate() {
+            prepared.push(
+                self.prepare(&r.model, &r.id, &r.command, &r.options)
+                    .map_err(|e| at_request(e, i))?,
+            );
+        }
+        self.submit(Job {
+            requests: prepared,
+            many: true,
+        })
     }
 
     /// The current state of a stream and its version (0 and the initial
@@ -296,8 +309,11 @@ impl Engine {
     pub fn load(&self, model: &str, id: &str) -> Result<Loaded> {
         self.check_open()?;
         let stream = self.stream_for(model, id)?;
-        let _guard = self.lock(&stream);
-        let entry = self.current_entry(model, &stream)?;
+        let mut reader = Reader::Store(&*self.inner.store);
+        let entry = match self.cached(&stream) {
+            Some(e) => self.catch_up(&mut reader, model, &stream, e)?,
+            None => self.load_cold(&mut reader, model, &stream)?,
+        };
         let loaded = Loaded {
             state: entry.state.clone(),
             version: entry.version,
@@ -352,12 +368,21 @@ impl Engine {
             .collect())
     }
 
+    /// Waits until the snapshots asked for so far are written. They are
+    /// written in the background anyway; this is for tests and for a tidy
+    /// shutdown.
+    pub fn flush_snapshots(&self) {
+        self.inner.snapshots.flush();
+    }
+
     /// After `close`, every call is a `store_error` saying the engine is
     /// closed. Closing twice is fine.
     pub fn close(&self) -> Result<()> {
         if self.inner.closed.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
+        // What is queued is written; the store is still open for it.
+        self.inner.snapshots.stop();
         if let Some(cache) = &self.inner.cache {
             cache.lock().unwrap_or_else(|e| e.into_inner()).clear();
         }
@@ -397,20 +422,20 @@ impl Engine {
         let mut done = 0;
         progress(0, total);
         for (m, stream, _) in &streams {
-            let _guard = self.lock(stream);
-            let start = Entry {
-                state: self.inner.domain.initial_state(m)?,
-                version: 0,
-            };
+            let start = self.initial(m)?;
             let base = done;
-            let entry = self.fold_onto(m, stream, start, &mut |v| {
+            let mut reader = Reader::Store(&*self.inner.store);
+            let mut entry = self.fold_onto(&mut reader, m, stream, start, &mut |v| {
                 if v % 4096 == 0 {
                     progress(base + v, total);
                 }
             })?;
             done = base + entry.version;
             progress(done, total);
-            self.save_snapshot(m, stream, &entry)?;
+            if let Some(snap) = self.snapshot_of(m, stream, &entry) {
+                self.inner.store.save_snapshot(&snap)?;
+                entry.cost = SnapshotCost::from_snapshot(snap.state.len() as u64);
+            }
             self.put(stream, entry);
         }
         Ok(streams.len())
@@ -556,99 +581,124 @@ impl Engine {
         Ok(Engine::stream_name(model, id))
     }
 
-    fn stripe(&self, stream: &str) -> usize {
-        let mut h = std::hash::DefaultHasher::new();
-        stream.hash(&mut h);
-        (h.finish() % LOCK_STRIPES as u64) as usize
+    /// Takes a stream's state out of the cache, so that a command changes it
+    /// in place (held alone, no copy of the persistent maps).
+    fn take_cached(&self, stream: &str) -> Option<Entry> {
+        let cache = self.inner.cache.as_ref()?;
+        cache.lock().unwrap_or_else(|e| e.into_inner()).pop(stream)
     }
 
-    fn lock(&self, stream: &str) -> MutexGuard<'_, ()> {
-        // A panic under the lock leaves no half-state behind (the state was
-        // taken out of the cache), so a poisoned lock is safe to reuse.
-        self.inner.locks[self.stripe(stream)]
+    /// A copy of a stream's cached state (cheap: the maps are persistent).
+    fn cached(&self, stream: &str) -> Option<Entry> {
+        let cache = self.inner.cache.as_ref()?;
+        cache
             .lock()
             .unwrap_or_else(|e| e.into_inner())
+            .get(stream)
+            .cloned()
     }
 
-    /// Takes a stream's state out of the cache, or loads it. It may be
-    /// behind the store when another process wrote since.
-    fn take(&self, model: &str, stream: &str) -> Result<Entry> {
-        if let Some(cache) = &self.inner.cache {
-            if let Some(e) = cache.lock().unwrap_or_else(|e| e.into_inner()).pop(stream) {
-                return Ok(e);
-            }
-        }
-        self.load_cold(model, stream)
-    }
-
-    /// A stream's state, caught up with the store.
-    fn current_entry(&self, model: &str, stream: &str) -> Result<Entry> {
-        let entry = self.take(model, stream)?;
-        self.catch_up(model, stream, entry)
-    }
-
-    /// Folds the events another process appended since `entry` was made.
-    fn catch_up(&self, model: &str, stream: &str, entry: Entry) -> Result<Entry> {
-        let stored = self.inner.store.version(stream)?;
+    /// A stream's state, caught up with what `reader` sees.
+    fn catch_up(
+        &self,
+        reader: &mut Reader<'_, '_>,
+        model: &str,
+        stream: &str,
+        entry: Entry,
+    ) -> Result<Entry> {
+        let stored = reader.version(stream)?;
         match stored.cmp(&entry.version) {
             std::cmp::Ordering::Equal => Ok(entry),
-            std::cmp::Ordering::Greater => self.fold_onto(model, stream, entry, &mut |_| {}),
+            std::cmp::Ordering::Greater => {
+                self.fold_onto(reader, model, stream, entry, &mut |_| {})
+            }
             // The store went back (a file replaced under us): start over.
-            std::cmp::Ordering::Less => self.load_cold(model, stream),
+            std::cmp::Ordering::Less => self.load_cold(reader, model, stream),
         }
     }
 
+    /// Puts a state back in the cache, unless the cache already holds a
+    /// newer one (a reader and a writer may both put). A state pushed out
+    /// gets its snapshot if one is due.
     fn put(&self, stream: &str, entry: Entry) {
-        if let Some(cache) = &self.inner.cache {
-            cache
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .put(stream.to_string(), entry);
+        let Some(cache) = &self.inner.cache else {
+            return;
+        };
+        let evicted = {
+            let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+            if c.peek(stream)
+                .is_some_and(|old| old.version > entry.version)
+            {
+                return;
+            }
+            match c.push(stream.to_string(), entry) {
+                Some((k, old)) if k != stream => Some((k, old)),
+                _ => None,
+            }
+        };
+        if let Some((k, mut old)) = evicted {
+            self.offer_snapshot(&k, &mut old);
         }
+    }
+
+    fn offer_snapshot(&self, stream: &str, entry: &mut Entry) {
+        self.inner.snapshots.offer(
+            &entry.fingerprint,
+            stream,
+            entry.version,
+            &entry.state,
+            &mut entry.cost,
+        );
+    }
+
+    fn initial(&self, model: &str) -> Result<Entry> {
+        Ok(Entry {
+            state: self.inner.domain.initial_state(model)?,
+            version: 0,
+            fingerprint: self.fingerprint_of(model),
+            cost: SnapshotCost::from_snapshot(0),
+        })
+    }
+
+    fn fingerprint_of(&self, model: &str) -> Arc<str> {
+        self.inner
+            .fingerprints
+            .get(model)
+            .cloned()
+            .unwrap_or_else(|| Arc::from(""))
     }
 
     /// The latest usable snapshot plus the events after it. A snapshot of
     /// another model (fingerprint), a damaged one (checksum, decoding) or
-    /// one past the stream's end is ignored: replay from the start.
-    fn load_cold(&self, model: &str, stream: &str) -> Result<Entry> {
-        let domain = &self.inner.domain;
+    /// one past the stream's end is ignored: replay from the start. Loading
+    /// never writes a snapshot: that is the snapshot thread's job.
+    fn load_cold(&self, reader: &mut Reader<'_, '_>, model: &str, stream: &str) -> Result<Entry> {
         let mut start = None;
         // A snapshot that cannot be read, even for a damaged table, is no
         // snapshot: the events decide.
-        if let Ok(Some(snap)) = self.inner.store.snapshot(stream) {
+        if let Ok(Some(snap)) = reader.snapshot(stream) {
             start = self.usable_snapshot(model, &snap);
         }
         let from_snapshot = start.is_some();
         let entry = match start {
             Some(e) => e,
-            None => Entry {
-                state: domain.initial_state(model)?,
-                version: 0,
-            },
+            None => self.initial(model)?,
         };
         let snap_version = entry.version;
-        let entry = self.fold_onto(model, stream, entry, &mut |_| {})?;
+        let entry = self.fold_onto(reader, model, stream, entry, &mut |_| {})?;
         if from_snapshot && entry.version == snap_version && snap_version > 0 {
             // Nothing after the snapshot: make sure it is not past the end.
-            if self.inner.store.version(stream)? != snap_version {
-                let initial = Entry {
-                    state: domain.initial_state(model)?,
-                    version: 0,
-                };
-                return self.fold_onto(model, stream, initial, &mut |_| {});
+            if reader.version(stream)? != snap_version {
+                let initial = self.initial(model)?;
+                return self.fold_onto(reader, model, stream, initial, &mut |_| {});
             }
-        }
-        let every = self.inner.options.snapshot_every;
-        if every > 0 && entry.version - snap_version >= every {
-            // Best effort: a snapshot saves time later, it is never needed.
-            let _ = self.save_snapshot(model, stream, &entry);
         }
         Ok(entry)
     }
 
     fn usable_snapshot(&self, model: &str, snap: &Snapshot) -> Option<Entry> {
         let fp = self.inner.fingerprints.get(model)?;
-        if &snap.fingerprint != fp
+        if snap.fingerprint != **fp
             || snap.checksum != checksum(&snap.stream, snap.version, fp, &snap.state)
         {
             return None;
@@ -671,14 +721,9 @@ impl Engine {
         Some(Entry {
             state,
             version: snap.version,
+            fingerprint: fp.clone(),
+            cost: SnapshotCost::from_snapshot(snap.state.len() as u64),
         })
-    }
-
-    fn save_snapshot(&self, model: &str, stream: &str, entry: &Entry) -> Result<()> {
-        match self.snapshot_of(model, stream, entry) {
-            Some(snap) => self.inner.store.save_snapshot(&snap),
-            None => Ok(()),
-        }
     }
 
     /// The snapshot of a state (`None` for a model not in the domain).
@@ -689,7 +734,7 @@ impl Engine {
             checksum: checksum(stream, entry.version, fp, &state),
             stream: stream.to_string(),
             version: entry.version,
-            fingerprint: fp.clone(),
+            fingerprint: fp.to_string(),
             state,
         })
     }
@@ -699,6 +744,7 @@ impl Engine {
     /// params, with no envelope built per event.
     fn fold_onto(
         &self,
+        reader: &mut Reader<'_, '_>,
         model: &str,
         stream: &str,
         entry: Entry,
@@ -709,11 +755,13 @@ impl Engine {
         let Entry {
             mut state,
             mut version,
+            fingerprint,
+            mut cost,
         } = entry;
         let mut path = String::new();
         // Streams repeat a few event types: remember the last one found.
         let mut last: Option<(String, usize)> = None;
-        self.inner.store.fold(stream, version, &mut |v, t, d| {
+        reader.fold(stream, version, &mut |v, t, d| {
             if v != version + 1 {
                 return Err(Error::StoreError {
                     message: format!(
@@ -750,16 +798,22 @@ impl Engine {
             };
             state = domain.accept(model, std::mem::take(&mut state), &event)?;
             version = v;
+            cost.add(d.len());
             tick(v);
             Ok(())
         })?;
-        Ok(Entry { state, version })
+        Ok(Entry {
+            state,
+            version,
+            fingerprint,
+            cost,
+        })
     }
 
     /// What a command recorded for idempotency returned the first time.
-    fn recorded(&self, stream: &str, rec: CommandRecord) -> Result<Executed> {
+    fn recorded(&self, tx: &mut dyn WriteTx, stream: &str, rec: CommandRecord) -> Result<Executed> {
         let n = (rec.last_version + 1).saturating_sub(rec.first_version) as usize;
-        let raw = self.inner.store.read_stream(stream, rec.first_version, n)?;
+        let raw = tx.read_stream(stream, rec.first_version, n)?;
         Ok(Executed {
             stream: stream.to_string(),
             version: rec.last_version,
@@ -840,80 +894,252 @@ impl Engine {
         Ok(out)
     }
 
-    /// Executes requests: one transaction for all of them. `many` only
-    /// changes how errors name the command that failed.
-    fn run(&self, requests: &[ExecuteRequest], many: bool) -> Result<Vec<Executed>> {
-        self.check_open()?;
-        let at = |e: Error, i: usize| if many { at_request(e, i) } else { e };
-        let mut prepared = Vec::with_capacity(requests.len());
-        for (i, r) in requests.iter().enumerate() {
-            prepared.push(self.prepare(r).map_err(|e| at(e, i))?);
-        }
-        // Lock every stream of the batch, in one order, so that two batches
-        // never wait on each other.
-        let mut stripes: Vec<usize> = prepared.iter().map(|p| self.stripe(&p.stream)).collect();
-        stripes.sort_unstable();
-        stripes.dedup();
-        let _guards: Vec<MutexGuard<'_, ()>> = stripes
-            .iter()
-            .map(|&i| {
-                self.inner.locks[i]
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-            })
-            .collect();
-        let strict = prepared
-            .iter()
-            .any(|p| p.options.expected_version.is_some());
-        let max_attempts = self.inner.options.max_attempts.max(1);
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.attempt(&prepared, &at)? {
-                Ok(results) => return Ok(results),
-                Err(conflict) => {
-                    if strict || attempt >= max_attempts {
-                        // An idempotent retry that lost to its own first
-                        // run (another process) gets that run's result.
-                        if !many {
-                            let p = &prepared[0];
-                            if let Some(cid) = &p.command_id {
-                                if let Some(rec) = self.inner.store.command(&p.stream, cid)? {
-                                    return Ok(vec![self.recorded(&p.stream, rec)?]);
-                                }
-                            }
-                        }
-                        let e = Error::VersionConflict {
-                            expected: conflict.expected,
-                            actual: conflict.actual,
-                        };
-                        return Err(if many { at(e, conflict.index) } else { e });
+    /// Runs a job in a group commit: see [`group`].
+    fn submit(&self, job: Job) -> Result<Vec<Executed>> {
+        self.inner
+            .group
+            .submit(job, &mut |jobs| self.run_group(&jobs))
+    }
+
+    /// One write transaction for a group of jobs. Each job runs between
+    /// savepoints, so its failure (a rejection, an error) undoes its own
+    /// writes only; a lone command needs none (its failure rolls back the
+    /// transaction, which wrote nothing else). If the commit fails, every
+    /// job that had succeeded gets that error.
+    fn run_group(&self, jobs: &[Job]) -> Vec<Result<Vec<Executed>>> {
+        let lone = jobs.len() == 1 && jobs[0].requests.len() == 1;
+        let mut results: Vec<Option<Result<Vec<Executed>>>> = jobs.iter().map(|_| None).collect();
+        let mut work: HashMap<String, Work> = HashMap::new();
+        let recorded_at = crate::value::format_timestamp(jiff::Timestamp::now());
+        let written = self.inner.store.write(&mut |tx| {
+            for (j, job) in jobs.iter().enumerate() {
+                let mut appended = Vec::new();
+                if lone {
+                    results[j] = Some(Ok(self.run_job(
+                        tx,
+                        job,
+                        &mut work,
+                        &mut appended,
+                        &recorded_at,
+                    )?));
+                    continue;
+                }
+                tx.savepoint()?;
+                match self.run_job(tx, job, &mut work, &mut appended, &recorded_at) {
+                    Ok(done) => {
+                        tx.release_savepoint()?;
+                        results[j] = Some(Ok(done));
                     }
-                    // Lost to another process: step aside a random moment,
-                    // longer each time, so that racers stop colliding.
-                    let jitter = uuid::Uuid::now_v7().as_u128() as u64 % 250;
-                    std::thread::sleep(std::time::Duration::from_micros(
-                        jitter * u64::from(attempt),
-                    ));
+                    Err(e) => {
+                        tx.rollback_to_savepoint()?;
+                        // Their states hold what was just undone.
+                        for s in &appended {
+                            work.remove(s);
+                        }
+                        results[j] = Some(Err(e));
+                    }
+                }
+            }
+            Ok(())
+        });
+        match &written {
+            Ok(()) => {
+                // Acknowledged: the states match the store; keep them.
+                for (stream, mut w) in work {
+                    if w.dirty {
+                        self.offer_snapshot(&stream, &mut w.entry);
+                    }
+                    self.put(&stream, w.entry);
+                }
+            }
+            Err(e) => {
+                // A state changed here holds changes the store refused:
+                // drop it (it reloads when next needed). One left alone (a
+                // rejection leaves its state as it was) goes back.
+                for (stream, w) in work {
+                    if !w.dirty && !w.entry.state.is_null() {
+                        self.put(&stream, w.entry);
+                    }
+                }
+                for r in &mut results {
+                    if !matches!(r, Some(Err(_))) {
+                        *r = Some(Err(e.clone()));
+                    }
                 }
             }
         }
+        results
+            .into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| {
+                    Err(written.clone().err().unwrap_or_else(|| Error::Internal {
+                        message: "a command of a group was not run".into(),
+                    }))
+                })
+            })
+            .collect()
     }
 
-    fn prepare<'r>(&self, r: &'r ExecuteRequest) -> Result<Prepared<'r>> {
+    /// The commands of one job, inside the write transaction: each sees the
+    /// state its predecessors left, and their events are appended at the
+    /// end, in one go. `appended` gets the streams whose states it changed.
+    fn run_job(
+        &self,
+        tx: &mut dyn WriteTx,
+        job: &Job,
+        work: &mut HashMap<String, Work>,
+        appended: &mut Vec<String>,
+        recorded_at: &str,
+    ) -> Result<Vec<Executed>> {
         let domain = &self.inner.domain;
-        let stream = self.stream_for(&r.model, &r.id)?;
-        let mut command = domain.command(&r.model, &r.command)?;
-        let command_id = r.options.command_id.clone().or_else(|| command.id.clone());
+        let at = |e: Error, i: usize| if job.many { at_request(e, i) } else { e };
+        let mut outcomes: Vec<Outcome> = Vec::with_capacity(job.requests.len());
+        let mut appends: Vec<Append> = Vec::new();
+        let mut in_job: HashMap<(&str, &str), usize> = HashMap::new();
+        for (i, p) in job.requests.iter().enumerate() {
+            if let Some(cid) = &p.command_id {
+                if let Some(&j) = in_job.get(&(p.stream.as_str(), cid.as_str())) {
+                    outcomes.push(Outcome::Same(j));
+                    continue;
+                }
+                if let Some(rec) = tx.command(&p.stream, cid)? {
+                    outcomes.push(Outcome::Done(self.recorded(tx, &p.stream, rec)?));
+                    continue;
+                }
+            }
+            if !work.contains_key(&p.stream) {
+                let mut reader = Reader::Tx(&mut *tx);
+                let entry = match self.take_cached(&p.stream) {
+                    Some(e) => self.catch_up(&mut reader, &p.model, &p.stream, e)?,
+                    None => self.load_cold(&mut reader, &p.model, &p.stream)?,
+                };
+                work.insert(
+                    p.stream.clone(),
+                    Work {
+                        entry,
+                        dirty: false,
+                    },
+                );
+            }
+            let w = work.get_mut(&p.stream).expect("just loaded");
+            if let Some(expected) = p.options.expected_version {
+                if w.entry.version != expected {
+                    let actual = w.entry.version;
+                    return Err(at(Error::VersionConflict { expected, actual }, i));
+                }
+            }
+            let events = domain
+                .decide_in_place(&p.model, &mut w.entry.state, &p.command, p.options.now)
+                .map_err(|e| at(e, i))?;
+            if events.is_empty() {
+                outcomes.push(Outcome::Done(Executed {
+                    stream: p.stream.clone(),
+                    version: w.entry.version,
+                    events: Vec::new(),
+                }));
+                continue;
+            }
+            let metadata = event_metadata(p, recorded_at);
+            let metadata_text = serde_json::to_string(&metadata).unwrap_or_default();
+            let mut stored = Vec::with_capacity(events.len());
+            let mut new = Vec::with_capacity(events.len());
+            let count = events.len();
+            // The events of a command share its metadata: the last one
+            // takes it, the others a copy (most commands emit one).
+            let mut metadata = Some(metadata);
+            for (k, ev) in events.into_iter().enumerate() {
+                let id = new_id();
+                let event_type = ev.name.to_string();
+                let data = ev.data.to_json_string();
+                w.entry.cost.add(data.len());
+                new.push(NewEvent {
+                    id: id.clone(),
+                    event_type: event_type.clone(),
+                    data,
+                    metadata: metadata_text.clone(),
+                });
+                let metadata = if k + 1 == count {
+                    metadata.take().unwrap_or_default()
+                } else {
+                    metadata.clone().unwrap_or_default()
+                };
+                stored.push(StoredEvent {
+                    id,
+                    stream: p.stream.clone(),
+                    version: w.entry.version + k as u64 + 1,
+                    position: 0,
+                    event_type,
+                    data: ev.data,
+                    metadata,
+                });
+            }
+            appends.push(Append {
+                stream: p.stream.clone(),
+                model: p.model.clone(),
+                expected_version: w.entry.version,
+                events: new,
+                command_id: p.command_id.clone(),
+            });
+            w.entry.version += stored.len() as u64;
+            w.dirty = true;
+            appended.push(p.stream.clone());
+            if let Some(cid) = &p.command_id {
+                in_job.insert((p.stream.as_str(), cid.as_str()), i);
+            }
+            outcomes.push(Outcome::Appended {
+                append: appends.len() - 1,
+                executed: Executed {
+                    stream: p.stream.clone(),
+                    version: w.entry.version,
+                    events: stored,
+                },
+            });
+        }
+        let firsts = if appends.is_empty() {
+            Vec::new()
+        } else {
+            tx.append(&appends)?
+        };
+        let mut results: Vec<Executed> = Vec::with_capacity(outcomes.len());
+        for o in outcomes {
+            let r = match o {
+                Outcome::Done(e) => e,
+                Outcome::Appended {
+                    append,
+                    mut executed,
+                } => {
+                    for (k, e) in executed.events.iter_mut().enumerate() {
+                        e.position = firsts[append] + k as u64;
+                    }
+                    executed
+                }
+                Outcome::Same(j) => results[j].clone(),
+            };
+            results.push(r);
+        }
+        Ok(results)
+    }
+
+    fn prepare(
+        &self,
+        model: &str,
+        id: &str,
+        command: &Json,
+        options: &ExecuteOptions,
+    ) -> Result<Prepared> {
+        let domain = &self.inner.domain;
+        let stream = self.stream_for(model, id)?;
+        let mut parsed = domain.command(model, command)?;
+        let command_id = options.command_id.clone().or_else(|| parsed.id.clone());
         // The caller's metadata, as stored: the command's own, then the
         // options' over it. The model sees the string values as `meta`.
         let mut metadata = serde_json::Map::new();
-        if let Some(Json::Object(m)) = r.command.get("metadata") {
+        if let Some(Json::Object(m)) = command.get("metadata") {
             metadata.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
-        if let Some(m) = &r.options.metadata {
+        if let Some(m) = &options.metadata {
             metadata.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
-            if let Value::Map(meta) = &mut command.metadata {
+            if let Value::Map(meta) = &mut parsed.metadata {
                 for (k, v) in m {
                     if let Json::String(s) = v {
                         meta.insert(k.as_str().into(), Value::str(s));
@@ -922,219 +1148,68 @@ impl Engine {
             }
         }
         Ok(Prepared {
-            model: &r.model,
+            model: model.to_string(),
             stream,
-            command,
+            command: parsed,
             command_id,
-            options: &r.options,
+            options: options.clone(),
             metadata,
         })
     }
+}
 
-    /// One try at a batch. `Ok(Err(conflict))`: the store moved under us;
-    /// every state touched was dropped, so a retry starts from the store.
-    fn attempt(
-        &self,
-        prepared: &[Prepared<'_>],
-        at: &dyn Fn(Error, usize) -> Error,
-    ) -> Result<std::result::Result<Vec<Executed>, Conflict>> {
-        let domain = &self.inner.domain;
-        let store = &self.inner.store;
-        // States taken out of the cache for this batch, by stream.
-        let mut work: HashMap<&str, Entry> = HashMap::new();
-        let mut outcomes: Vec<Outcome> = Vec::with_capacity(prepared.len());
-        let mut appends: Vec<Append> = Vec::new();
-        let mut in_batch: HashMap<(&str, &str), usize> = HashMap::new();
-        // Streams whose state this batch changed.
-        let mut dirty: HashSet<&str> = HashSet::new();
-        let recorded_at = crate::value::format_timestamp(jiff::Timestamp::now());
-        let result = (|| -> Result<Option<Conflict>> {
-            for (i, p) in prepared.iter().enumerate() {
-                if let Some(cid) = &p.command_id {
-                    if let Some(&j) = in_batch.get(&(p.stream.as_str(), cid.as_str())) {
-                        outcomes.push(Outcome::Same(j));
-                        continue;
-                    }
-                    if let Some(rec) = store.command(&p.stream, cid)? {
-                        outcomes.push(Outcome::Done(self.recorded(&p.stream, rec)?));
-                        continue;
-                    }
-                }
-                if !work.contains_key(p.stream.as_str()) {
-                    let e = self.take(p.model, &p.stream)?;
-                    work.insert(&p.stream, e);
-                }
-                let entry = work.get_mut(p.stream.as_str()).expect("just inserted");
-                if let Some(expected) = p.options.expected_version {
-                    if entry.version != expected {
-                        // The cache may be behind another process.
-                        let e = work.remove(p.stream.as_str()).expect("present");
-                        let e = self.catch_up(p.model, &p.stream, e)?;
-                        let actual = e.version;
-                        work.insert(&p.stream, e);
-                        if actual != expected {
-                            return Ok(Some(Conflict {
-                                index: i,
-                                expected,
-                                actual,
-                            }));
-                        }
-                    }
-                }
-                let entry = work.get_mut(p.stream.as_str()).expect("present");
-                let events = domain
-                    .decide_in_place(p.model, &mut entry.state, &p.command, p.options.now)
-                    .map_err(|e| at(e, i))?;
-                if events.is_empty() {
-                    outcomes.push(Outcome::Done(Executed {
-                        stream: p.stream.clone(),
-                        version: entry.version,
-                        events: Vec::new(),
-                    }));
-                    continue;
-                }
-                let metadata = event_metadata(p, &recorded_at);
-                let metadata_text = serde_json::to_string(&metadata).unwrap_or_default();
-                let mut stored = Vec::with_capacity(events.len());
-                let mut new = Vec::with_capacity(events.len());
-                let count = events.len();
-                // The events of a command share its metadata: the last one
-                // takes it, the others a copy (most commands emit one).
-                let mut metadata = Some(metadata);
-                for (k, ev) in events.into_iter().enumerate() {
-                    let id = new_id();
-                    let event_type = ev.name.to_string();
-                    new.push(NewEvent {
-                        id: id.clone(),
-                        event_type: event_type.clone(),
-                        data: ev.data.to_json_string(),
-                        metadata: metadata_text.clone(),
-                    });
-                    let metadata = if k + 1 == count {
-                        metadata.take().unwrap_or_default()
-                    } else {
-                        metadata.clone().unwrap_or_default()
-                    };
-                    stored.push(StoredEvent {
-                        id,
-                        stream: p.stream.clone(),
-                        version: entry.version + k as u64 + 1,
-                        position: 0,
-                        event_type,
-                        data: ev.data,
-                        metadata,
-                    });
-                }
-                appends.push(Append {
-                    stream: p.stream.clone(),
-                    model: p.model.to_string(),
-                    expected_version: entry.version,
-                    events: new,
-                    command_id: p.command_id.clone(),
-                });
-                entry.version += stored.len() as u64;
-                dirty.insert(&p.stream);
-                if let Some(cid) = &p.command_id {
-                    in_batch.insert((p.stream.as_str(), cid.as_str()), i);
-                }
-                outcomes.push(Outcome::Appended {
-                    append: appends.len() - 1,
-                    executed: Executed {
-                        stream: p.stream.clone(),
-                        version: entry.version,
-                        events: stored,
-                    },
-                });
-            }
-            if appends.is_empty() {
-                return Ok(None);
-            }
-            // Snapshots of the streams that crossed a multiple of
-            // `snapshot_every` go in the same transaction as their events:
-            // one commit (one fsync under FULL), and never a snapshot of
-            // events that were not kept.
-            let mut snapshots = Vec::new();
-            if let Some(every) = NonZeroU64::new(self.inner.options.snapshot_every) {
-                let mut seen: HashSet<&str> = HashSet::new();
-                for a in &appends {
-                    if !seen.insert(a.stream.as_str()) {
-                        continue;
-                    }
-                    let Some(entry) = work.get(a.stream.as_str()) else {
-                        continue;
-                    };
-                    if a.expected_version / every != entry.version / every {
-                        snapshots.extend(self.snapshot_of(&a.model, &a.stream, entry));
-                    }
-                }
-            }
-            match store.append(&appends, &snapshots)? {
-                Ok(firsts) => {
-                    for o in &mut outcomes {
-                        if let Outcome::Appended { append, executed } = o {
-                            for (k, e) in executed.events.iter_mut().enumerate() {
-                                e.position = firsts[*append] + k as u64;
-                            }
-                        }
-                    }
-                    Ok(None)
-                }
-                Err(c) => {
-                    // Name the request, not the append, that lost.
-                    let index = outcomes
-                        .iter()
-                        .position(
-                            |o| matches!(o, Outcome::Appended { append, .. } if *append == c.index),
-                        )
-                        .unwrap_or(0);
-                    Ok(Some(Conflict { index, ..c }))
-                }
-            }
-        })();
-        match result {
-            Ok(None) => {
-                // Acknowledged: the states match the store; keep them.
-                for p in prepared {
-                    if let Some(entry) = work.remove(p.stream.as_str()) {
-                        self.put(&p.stream, entry);
-                    }
-                }
-                let mut results: Vec<Executed> = Vec::with_capacity(outcomes.len());
-                for o in outcomes {
-                    let r = match o {
-                        Outcome::Done(e) | Outcome::Appended { executed: e, .. } => e,
-                        Outcome::Same(j) => results[j].clone(),
-                    };
-                    results.push(r);
-                }
-                Ok(Ok(results))
-            }
-            // A state this batch changed holds changes the store refused:
-            // drop it (it reloads from the store when next needed). One
-            // left alone (a rejection leaves its state as it was) goes back.
-            failed => {
-                for (stream, entry) in work {
-                    if !dirty.contains(stream) && !entry.state.is_null() {
-                        self.put(stream, entry);
-                    }
-                }
-                match failed {
-                    Ok(Some(conflict)) => Ok(Err(conflict)),
-                    Err(e) => Err(e),
-                    Ok(None) => unreachable!("handled above"),
-                }
-            }
+/// Where a load reads: the store as committed, or inside a write.
+enum Reader<'a, 'b> {
+    Store(&'a dyn Store),
+    Tx(&'a mut (dyn WriteTx + 'b)),
+}
+
+impl Reader<'_, '_> {
+    fn version(&mut self, stream: &str) -> Result<u64> {
+        match self {
+            Reader::Store(s) => s.version(stream),
+            Reader::Tx(t) => t.version(stream),
+        }
+    }
+
+    fn fold(&mut self, stream: &str, after: u64, visit: &mut store::Visit<'_>) -> Result<()> {
+        match self {
+            Reader::Store(s) => s.fold(stream, after, visit),
+            Reader::Tx(t) => t.fold(stream, after, visit),
+        }
+    }
+
+    fn snapshot(&mut self, stream: &str) -> Result<Option<Snapshot>> {
+        match self {
+            Reader::Store(s) => s.snapshot(stream),
+            Reader::Tx(t) => t.snapshot(stream),
         }
     }
 }
 
-/// A request checked and ready to run.
-struct Prepared<'r> {
-    model: &'r str,
+/// The commands of one caller: one `execute`, or one `execute_many`
+/// (all of it or none).
+struct Job {
+    requests: Vec<Prepared>,
+    /// Errors name the command of the batch that failed.
+    many: bool,
+}
+
+/// A state taken out of the cache for a group.
+struct Work {
+    entry: Entry,
+    /// Events were appended to it in this group.
+    dirty: bool,
+}
+
+/// A request checked and ready to run, owned: a group's leader may run it
+/// on another thread than its caller's.
+struct Prepared {
+    model: String,
     stream: String,
     command: crate::Command,
     command_id: Option<String>,
-    options: &'r ExecuteOptions,
+    options: ExecuteOptions,
     metadata: serde_json::Map<String, Json>,
 }
 
@@ -1152,7 +1227,7 @@ enum Outcome {
 /// caller's keys. The correlation and causation ids default to those in the
 /// caller's metadata, then to the command id (the first command of a
 /// conversation is its own cause).
-fn event_metadata(p: &Prepared<'_>, recorded_at: &str) -> serde_json::Map<String, Json> {
+fn event_metadata(p: &Prepared, recorded_at: &str) -> serde_json::Map<String, Json> {
     let mut out = serde_json::Map::with_capacity(4 + p.metadata.len());
     let caller = |k: &str| match p.metadata.get(k) {
         Some(Json::String(s)) => Some(s.clone()),

@@ -599,6 +599,8 @@ fn snapshots_are_taken_and_used() {
     let e = Engine::with_store(store.clone(), domain(), snapshot_options()).unwrap();
     for _ in 0..25 {
         e.execute("Counter", "s", &add("a"), &opts()).unwrap();
+        // Written in the background: wait for each, to know which exist.
+        e.flush_snapshots();
     }
     let snap = store.snapshot("Counter-s").unwrap().expect("a snapshot");
     assert_eq!(snap.version, 20);
@@ -615,6 +617,9 @@ fn a_changed_model_ignores_old_snapshots() {
     let e = Engine::open(&url, domain(), snapshot_options()).unwrap();
     for _ in 0..25 {
         e.execute("Counter", "s", &add("a"), &opts()).unwrap();
+        // Snapshots are written in the background: wait, so that the one
+        // asked for at 20 is not skipped while the one at 10 is in flight.
+        e.flush_snapshots();
     }
     e.close().unwrap();
     let conn = rusqlite::Connection::open(db.path()).unwrap();

@@ -1,11 +1,12 @@
 //! An in-memory store: the same contract as SQLite, gone with the process.
-//! One mutex over everything: appends are atomic and ordered by construction.
+//! One mutex over everything, held through a whole write: appends are atomic
+//! and ordered by construction, and a failed write is undone from its marks.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
-use super::{closed, Append, CommandRecord, Conflict, RawEvent, Snapshot, Store, Visit};
-use crate::error::Result;
+use super::{closed, Append, CommandRecord, RawEvent, Snapshot, Store, Visit, WriteFn};
+use crate::error::{Error, Result};
 
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -20,6 +21,9 @@ struct Inner {
     streams: BTreeMap<String, StreamData>,
     snapshots: HashMap<String, Snapshot>,
     commands: HashMap<(String, String), CommandRecord>,
+    /// The command keys recorded by the write in progress, oldest first:
+    /// what a rollback removes.
+    recorded: Vec<(String, String)>,
 }
 
 #[derive(Debug, Default)]
@@ -47,89 +51,197 @@ impl MemoryStore {
     }
 }
 
-impl Store for MemoryStore {
-    fn version(&self, stream: &str) -> Result<u64> {
-        self.with(|s| Ok(s.streams.get(stream).map_or(0, |d| d.events.len() as u64)))
+impl Inner {
+    fn version(&self, stream: &str) -> u64 {
+        self.streams
+            .get(stream)
+            .map_or(0, |d| d.events.len() as u64)
     }
 
-    fn append(
-        &self,
-        appends: &[Append],
-        snapshots: &[Snapshot],
-    ) -> Result<std::result::Result<Vec<u64>, Conflict>> {
+    fn mark(&self) -> Mark {
+        Mark {
+            log: self.log.len(),
+            commands: self.recorded.len(),
+        }
+    }
+
+    /// Undoes every append made since `mark`, newest first.
+    fn rollback(&mut self, mark: Mark) {
+        while self.log.len() > mark.log {
+            let e = self.log.pop().expect("longer than the mark");
+            let emptied = match self.streams.get_mut(&e.stream) {
+                Some(d) => {
+                    d.events.pop();
+                    d.events.is_empty()
+                }
+                None => false,
+            };
+            if emptied {
+                self.streams.remove(&e.stream);
+            }
+        }
+        for key in self.recorded.drain(mark.commands..) {
+            self.commands.remove(&key);
+        }
+    }
+}
+
+/// How far a write had gone: what a rollback returns to.
+#[derive(Debug, Clone, Copy)]
+struct Mark {
+    log: usize,
+    commands: usize,
+}
+
+/// A write transaction: the store's one lock, held from begin to end.
+struct MemoryTx<'a> {
+    inner: &'a mut Inner,
+    savepoint: Option<Mark>,
+}
+
+impl MemoryTx<'_> {
+    fn append_one(&mut self, a: &Append) -> Result<u64> {
+        let s = &mut *self.inner;
+        let current = s.version(&a.stream);
+        if current != a.expected_version {
+            return Err(Error::StoreError {
+                message: format!(
+                    "stream {} is at version {current}, not {}: it changed inside a write",
+                    a.stream, a.expected_version
+                ),
+            });
+        }
+        if a.events.is_empty() {
+            return Ok(0);
+        }
+        if let Some(id) = &a.command_id {
+            let key = (a.stream.clone(), id.clone());
+            if s.commands.contains_key(&key) {
+                return Err(Error::StoreError {
+                    message: format!("command {id} was already recorded on stream {}", a.stream),
+                });
+            }
+            s.commands.insert(
+                key.clone(),
+                CommandRecord {
+                    first_version: current + 1,
+                    last_version: current + a.events.len() as u64,
+                },
+            );
+            s.recorded.push(key);
+        }
+        let first = s.log.len() as u64 + 1;
+        let data = s.streams.entry(a.stream.clone()).or_default();
+        if data.model.is_empty() {
+            data.model = a.model.clone();
+        }
+        for e in &a.events {
+            let position = s.log.len() as u64 + 1;
+            data.events.push(s.log.len());
+            s.log.push(RawEvent {
+                position,
+                id: e.id.clone(),
+                stream: a.stream.clone(),
+                version: data.events.len() as u64,
+                event_type: e.event_type.clone(),
+                data: e.data.clone(),
+                metadata: e.metadata.clone(),
+            });
+        }
+        Ok(first)
+    }
+}
+
+impl super::WriteTx for MemoryTx<'_> {
+    fn version(&mut self, stream: &str) -> Result<u64> {
+        Ok(self.inner.version(stream))
+    }
+
+    fn fold(&mut self, stream: &str, after_version: u64, visit: &mut Visit<'_>) -> Result<()> {
+        let s = &*self.inner;
+        if let Some(d) = s.streams.get(stream) {
+            for &i in d.events.iter().skip(after_version as usize) {
+                let e = &s.log[i];
+                visit(e.version, &e.event_type, &e.data)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn read_stream(
+        &mut self,
+        stream: &str,
+        from_version: u64,
+        limit: usize,
+    ) -> Result<Vec<RawEvent>> {
+        Ok(read_stream(self.inner, stream, from_version, limit))
+    }
+
+    fn command(&mut self, stream: &str, command_id: &str) -> Result<Option<CommandRecord>> {
+        Ok(self
+            .inner
+            .commands
+            .get(&(stream.to_string(), command_id.to_string()))
+            .copied())
+    }
+
+    fn snapshot(&mut self, stream: &str) -> Result<Option<Snapshot>> {
+        Ok(self.inner.snapshots.get(stream).cloned())
+    }
+
+    fn append(&mut self, appends: &[Append]) -> Result<Vec<u64>> {
+        appends.iter().map(|a| self.append_one(a)).collect()
+    }
+
+    fn savepoint(&mut self) -> Result<()> {
+        self.savepoint = Some(self.inner.mark());
+        Ok(())
+    }
+
+    fn release_savepoint(&mut self) -> Result<()> {
+        self.savepoint = None;
+        Ok(())
+    }
+
+    fn rollback_to_savepoint(&mut self) -> Result<()> {
+        if let Some(mark) = self.savepoint.take() {
+            self.inner.rollback(mark);
+        }
+        Ok(())
+    }
+}
+
+fn read_stream(s: &Inner, stream: &str, from_version: u64, limit: usize) -> Vec<RawEvent> {
+    s.streams.get(stream).map_or_else(Vec::new, |d| {
+        d.events
+            .iter()
+            .skip(from_version.saturating_sub(1) as usize)
+            .take(limit)
+            .map(|&i| s.log[i].clone())
+            .collect()
+    })
+}
+
+impl Store for MemoryStore {
+    fn write(&self, work: &mut WriteFn<'_>) -> Result<()> {
         self.with(|s| {
-            // Check every expected version first (a batch may touch one
-            // stream several times), then apply: all or nothing.
-            let mut versions: HashMap<&str, u64> = HashMap::new();
-            for (index, a) in appends.iter().enumerate() {
-                let current = *versions.entry(&a.stream).or_insert_with(|| {
-                    s.streams
-                        .get(&a.stream)
-                        .map_or(0, |d| d.events.len() as u64)
-                });
-                if current != a.expected_version {
-                    return Ok(Err(Conflict {
-                        index,
-                        expected: a.expected_version,
-                        actual: current,
-                    }));
-                }
-                if let Some(id) = &a.command_id {
-                    if !a.events.is_empty()
-                        && s.commands.contains_key(&(a.stream.clone(), id.clone()))
-                    {
-                        return Ok(Err(Conflict {
-                            index,
-                            expected: a.expected_version,
-                            actual: current,
-                        }));
-                    }
-                }
-                versions.insert(&a.stream, current + a.events.len() as u64);
+            let begin = s.mark();
+            let mut tx = MemoryTx {
+                inner: s,
+                savepoint: None,
+            };
+            let out = work(&mut tx);
+            if out.is_err() {
+                s.rollback(begin);
             }
-            let mut firsts = Vec::with_capacity(appends.len());
-            for a in appends {
-                firsts.push(if a.events.is_empty() {
-                    0
-                } else {
-                    s.log.len() as u64 + 1
-                });
-                if a.events.is_empty() {
-                    continue;
-                }
-                let data = s.streams.entry(a.stream.clone()).or_default();
-                if data.model.is_empty() {
-                    data.model = a.model.clone();
-                }
-                let first_version = data.events.len() as u64 + 1;
-                for e in &a.events {
-                    let position = s.log.len() as u64 + 1;
-                    data.events.push(s.log.len());
-                    s.log.push(RawEvent {
-                        position,
-                        id: e.id.clone(),
-                        stream: a.stream.clone(),
-                        version: data.events.len() as u64,
-                        event_type: e.event_type.clone(),
-                        data: e.data.clone(),
-                        metadata: e.metadata.clone(),
-                    });
-                }
-                if let Some(id) = &a.command_id {
-                    s.commands.insert(
-                        (a.stream.clone(), id.clone()),
-                        CommandRecord {
-                            first_version,
-                            last_version: data.events.len() as u64,
-                        },
-                    );
-                }
-            }
-            for snap in snapshots {
-                s.snapshots.insert(snap.stream.clone(), snap.clone());
-            }
-            Ok(Ok(firsts))
+            // Only the transaction's own command keys need undo records.
+            s.recorded.clear();
+            out
         })
+    }
+
+    fn version(&self, stream: &str) -> Result<u64> {
+        self.with(|s| Ok(s.version(stream)))
     }
 
     fn fold(&self, stream: &str, after_version: u64, visit: &mut Visit<'_>) -> Result<()> {
@@ -154,16 +266,7 @@ impl Store for MemoryStore {
     }
 
     fn read_stream(&self, stream: &str, from_version: u64, limit: usize) -> Result<Vec<RawEvent>> {
-        self.with(|s| {
-            Ok(s.streams.get(stream).map_or_else(Vec::new, |d| {
-                d.events
-                    .iter()
-                    .skip(from_version.saturating_sub(1) as usize)
-                    .take(limit)
-                    .map(|&i| s.log[i].clone())
-                    .collect()
-            }))
-        })
+        self.with(|s| Ok(read_stream(s, stream, from_version, limit)))
     }
 
     fn read_all(&self, from_position: u64, limit: usize) -> Result<Vec<RawEvent>> {
@@ -200,9 +303,19 @@ impl Store for MemoryStore {
     }
 
     fn save_snapshot(&self, snapshot: &Snapshot) -> Result<()> {
+        // The rule of the SQLite store: an older snapshot never replaces a
+        // newer one of the same model, unless that one is past the end.
         self.with(|s| {
-            s.snapshots
-                .insert(snapshot.stream.clone(), snapshot.clone());
+            let end = s.version(&snapshot.stream);
+            let keep_old = s.snapshots.get(&snapshot.stream).is_some_and(|old| {
+                old.version > snapshot.version
+                    && old.fingerprint == snapshot.fingerprint
+                    && old.version <= end
+            });
+            if !keep_old {
+                s.snapshots
+                    .insert(snapshot.stream.clone(), snapshot.clone());
+            }
             Ok(())
         })
     }

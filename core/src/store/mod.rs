@@ -23,8 +23,8 @@ pub struct NewEvent {
     pub metadata: String,
 }
 
-/// The events of one command for one stream, appended only if the stream is
-/// still at `expected_version`.
+/// The events of one command for one stream, appended after
+/// `expected_version`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Append {
     pub stream: String,
@@ -60,15 +60,6 @@ pub struct Snapshot {
     pub checksum: String,
 }
 
-/// The stream was not at the version the append expected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Conflict {
-    /// Which [`Append`] of the batch lost.
-    pub index: usize,
-    pub expected: u64,
-    pub actual: u64,
-}
-
 /// Versions `first..=last` of a stream were appended by a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CommandRecord {
@@ -79,26 +70,73 @@ pub struct CommandRecord {
 /// Visits `(version, type, data)` of stored events, in version order.
 pub type Visit<'a> = dyn FnMut(u64, &str, &str) -> Result<()> + 'a;
 
+/// The work done inside one write transaction: see [`Store::write`].
+pub type WriteFn<'a> = dyn FnMut(&mut dyn WriteTx) -> Result<()> + 'a;
+
+/// What the engine can read and do while it holds a store's write lock.
+///
+/// Reads see every committed event of every writer, plus what this
+/// transaction wrote: nobody else can append until it ends. That is what
+/// lets the engine decide inside the write: the version it reads is the
+/// version it writes over, so a command without `expected_version` never
+/// loses a race.
+pub trait WriteTx {
+    /// The stream's current version (0: no events), as its events say.
+    fn version(&mut self, stream: &str) -> Result<u64>;
+
+    /// Like [`Store::fold`], inside the transaction.
+    fn fold(&mut self, stream: &str, after_version: u64, visit: &mut Visit<'_>) -> Result<()>;
+
+    /// Like [`Store::read_stream`], inside the transaction.
+    fn read_stream(
+        &mut self,
+        stream: &str,
+        from_version: u64,
+        limit: usize,
+    ) -> Result<Vec<RawEvent>>;
+
+    /// Like [`Store::command`], inside the transaction.
+    fn command(&mut self, stream: &str, command_id: &str) -> Result<Option<CommandRecord>>;
+
+    /// Like [`Store::snapshot`], inside the transaction.
+    fn snapshot(&mut self, stream: &str) -> Result<Option<Snapshot>>;
+
+    /// Appends each command's events at `expected_version + 1`, which the
+    /// caller read with [`WriteTx::version`] in this transaction (appends to
+    /// one stream follow each other), and records their command ids.
+    /// Returns the global position of the first event of each append (0 for
+    /// one without events). A version already taken means the store was
+    /// changed behind the write lock: a `store_error`, never an overwrite.
+    fn append(&mut self, appends: &[Append]) -> Result<Vec<u64>>;
+
+    /// Marks a point that [`WriteTx::rollback_to_savepoint`] returns to, so
+    /// that one command of a group can fail without undoing the others. One
+    /// level: a new savepoint replaces the last.
+    fn savepoint(&mut self) -> Result<()>;
+
+    /// Keeps what was written since the savepoint.
+    fn release_savepoint(&mut self) -> Result<()>;
+
+    /// Undoes what was written since the savepoint.
+    fn rollback_to_savepoint(&mut self) -> Result<()>;
+}
+
 /// A durable, ordered home for streams of events.
 ///
-/// Implementations must: append a batch atomically (all of it or none);
-/// check each stream's version inside the write so that two writers (threads
-/// or processes) never both win; keep versions contiguous from 1 and global
-/// positions unique and increasing in commit order.
+/// Implementations must: run [`Store::write`] under one write lock that
+/// spans threads and processes, and commit all of it or none; keep
+/// versions contiguous from 1 and global positions unique and increasing in
+/// commit order.
 pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Runs `work` in one write transaction: the store's write lock is
+    /// taken first (SQLite `BEGIN IMMEDIATE`), so everything `work` reads
+    /// stays true until the commit. `Ok` from `work` commits (one fsync for
+    /// everything it appended); an error rolls all of it back and is
+    /// returned.
+    fn write(&self, work: &mut WriteFn<'_>) -> Result<()>;
+
     /// The current version of a stream (0: no events).
     fn version(&self, stream: &str) -> Result<u64>;
-
-    /// Appends every batch or none. `Ok(Err(conflict))` when a stream was
-    /// not at its expected version; otherwise the global position of the
-    /// first event of each append (0 for an append without events).
-    /// `snapshots` (of states at the versions this append reaches) are kept
-    /// in the same transaction.
-    fn append(
-        &self,
-        appends: &[Append],
-        snapshots: &[Snapshot],
-    ) -> Result<std::result::Result<Vec<u64>, Conflict>>;
 
     /// Feeds the events of a stream after `after_version` to `visit`, in
     /// order. The fast path of loading state: no allocation per event.
@@ -121,7 +159,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The latest snapshot of a stream, if any.
     fn snapshot(&self, stream: &str) -> Result<Option<Snapshot>>;
 
-    /// Keeps a snapshot (replacing an older one of the stream).
+    /// Keeps a snapshot, unless the stored one is newer (and still valid).
     fn save_snapshot(&self, snapshot: &Snapshot) -> Result<()>;
 
     /// Releases the store; later calls fail with a `store_error`.

@@ -17,11 +17,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use super::{
-    closed, Append, CommandRecord, Conflict, NewEvent, RawEvent, Snapshot, Store, Synchronous,
-    Visit,
+    closed, Append, CommandRecord, NewEvent, RawEvent, Snapshot, Store, Synchronous, Visit,
+    WriteFn, WriteTx,
 };
 use crate::error::{Error, Result};
 
@@ -154,7 +155,7 @@ impl SqliteStore {
         })
     }
 
-    fn write<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+    fn write_conn<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
         let mut guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         match guard.as_mut() {
             Some(conn) => f(conn),
@@ -222,6 +223,11 @@ fn connect(path: &std::path::Path) -> Result<Connection> {
     .map_err(|e| err(&format!("cannot open {}", path.display()), e))?;
     conn.busy_timeout(BUSY_TIMEOUT)
         .map_err(|e| err("cannot set busy_timeout", e))?;
+    // A stable query plan: otherwise this SQLite (built with STAT4) marks
+    // each cached statement expired when its bindings are cleared, and
+    // prepares it again on nearly every use.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+        .map_err(|e| err("cannot set the query planner", e))?;
     let mode: String = retry_busy(|| conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)))
         .map_err(|e| err(&format!("cannot use WAL on {}", path.display()), e))?;
     if !mode.eq_ignore_ascii_case("wal") {
@@ -270,76 +276,32 @@ fn migrate(conn: &Connection, path: &std::path::Path) -> Result<()> {
 
 impl Store for SqliteStore {
     fn version(&self, stream: &str) -> Result<u64> {
-        self.read(|c| {
-            c.prepare_cached("SELECT version FROM streams WHERE stream = ?1")
-                .and_then(|mut s| s.query_row([stream], |r| r.get::<_, i64>(0)).optional())
-                .map(|v| v.unwrap_or(0) as u64)
-                .map_err(|e| err("cannot read a stream's version", e))
-        })
+        self.read(|c| version(c, stream))
     }
 
-    fn append(
-        &self,
-        appends: &[Append],
-        snapshots: &[Snapshot],
-    ) -> Result<std::result::Result<Vec<u64>, Conflict>> {
-        self.write(|conn| {
+    fn write(&self, work: &mut WriteFn<'_>) -> Result<()> {
+        self.write_conn(|conn| {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(|e| err("cannot begin a write", e))?;
-            let outcome = append_in(&tx, appends)?;
-            if outcome.is_ok() {
-                for snap in snapshots {
-                    // A snapshot is never needed, only useful: one that
-                    // cannot be written (a damaged table) must not cost the
-                    // events. A failed statement leaves the transaction open.
-                    let _ = upsert_snapshot(&tx, snap);
-                }
-                tx.commit().map_err(|e| err("cannot commit", e))?;
-            }
-            // A conflict drops `tx`: rolled back, nothing written.
-            Ok(outcome)
+            let mut w = SqliteTx {
+                conn: &tx,
+                streams: HashMap::new(),
+                savepoint: None,
+            };
+            work(&mut w)?;
+            w.flush_streams()?;
+            // An error above drops `tx`: rolled back, nothing written.
+            tx.commit().map_err(|e| err("cannot commit", e))
         })
     }
 
     fn fold(&self, stream: &str, after_version: u64, visit: &mut Visit<'_>) -> Result<()> {
-        self.read(|c| {
-            let mut stmt = c
-                .prepare_cached(
-                    "SELECT version, type, data FROM events \
-                     WHERE stream = ?1 AND version > ?2 ORDER BY version",
-                )
-                .map_err(|e| err("cannot read events", e))?;
-            let mut rows = stmt
-                .query(params![stream, after_version as i64])
-                .map_err(|e| err("cannot read events", e))?;
-            while let Some(row) = rows.next().map_err(|e| err("cannot read events", e))? {
-                let version = row
-                    .get::<_, i64>(0)
-                    .map_err(|e| err("cannot read events", e))?;
-                let t = row
-                    .get_ref(1)
-                    .and_then(|v| v.as_str().map_err(Into::into))
-                    .map_err(|e| err("cannot read an event's type", e))?;
-                let d = row
-                    .get_ref(2)
-                    .and_then(|v| v.as_str().map_err(Into::into))
-                    .map_err(|e| err("cannot read an event's data", e))?;
-                visit(version as u64, t, d)?;
-            }
-            Ok(())
-        })
+        self.read(|c| fold(c, stream, after_version, visit))
     }
 
     fn read_stream(&self, stream: &str, from_version: u64, limit: usize) -> Result<Vec<RawEvent>> {
-        self.read(|c| {
-            query_events(
-                c,
-                "SELECT position, id, stream, version, type, data, metadata FROM events \
-                 WHERE stream = ?1 AND version >= ?2 ORDER BY version LIMIT ?3",
-                params![stream, from_version as i64, limit_sql(limit)],
-            )
-        })
+        self.read(|c| read_stream(c, stream, from_version, limit))
     }
 
     fn read_all(&self, from_position: u64, limit: usize) -> Result<Vec<RawEvent>> {
@@ -372,63 +334,15 @@ impl Store for SqliteStore {
     }
 
     fn command(&self, stream: &str, command_id: &str) -> Result<Option<CommandRecord>> {
-        self.read(|c| {
-            c.prepare_cached(
-                "SELECT first_version, last_version FROM commands \
-                 WHERE stream = ?1 AND command_id = ?2",
-            )
-            .and_then(|mut s| {
-                s.query_row([stream, command_id], |r| {
-                    Ok(CommandRecord {
-                        first_version: r.get::<_, i64>(0)? as u64,
-                        last_version: r.get::<_, i64>(1)? as u64,
-                    })
-                })
-                .optional()
-            })
-            .map_err(|e| err("cannot read a command's result", e))
-        })
+        self.read(|c| command(c, stream, command_id))
     }
 
     fn snapshot(&self, stream: &str) -> Result<Option<Snapshot>> {
-        self.read(|c| {
-            let row = c
-                .prepare_cached(
-                    "SELECT version, fingerprint, state, checksum FROM snapshots WHERE stream = ?1",
-                )
-                .and_then(|mut s| {
-                    s.query_row([stream], |r| {
-                        // Read leniently: a damaged row is no snapshot, not
-                        // an error (the engine replays instead).
-                        let text = |i| {
-                            r.get_ref(i)
-                                .ok()
-                                .and_then(|v| v.as_str().ok().map(str::to_string))
-                        };
-                        Ok((r.get::<_, i64>(0).ok(), text(1), text(2), text(3)))
-                    })
-                    .optional()
-                })
-                .map_err(|e| err("cannot read a snapshot", e))?;
-            Ok(match row {
-                Some((Some(version), Some(fingerprint), Some(state), Some(checksum)))
-                    if version >= 0 =>
-                {
-                    Some(Snapshot {
-                        stream: stream.to_string(),
-                        version: version as u64,
-                        fingerprint,
-                        state,
-                        checksum,
-                    })
-                }
-                _ => None,
-            })
-        })
+        self.read(|c| snapshot(c, stream))
     }
 
     fn save_snapshot(&self, snap: &Snapshot) -> Result<()> {
-        self.write(|conn| upsert_snapshot(conn, snap))
+        self.write_conn(|conn| upsert_snapshot(conn, snap))
     }
 
     fn close(&self) -> Result<()> {
@@ -466,7 +380,7 @@ fn upsert_snapshot(conn: &Connection, snap: &Snapshot) -> Result<()> {
          WHERE excluded.version >= snapshots.version \
             OR excluded.fingerprint <> snapshots.fingerprint \
             OR snapshots.version > \
-               (SELECT version FROM streams WHERE stream = excluded.stream)",
+               (SELECT coalesce(max(version), 0) FROM events WHERE stream = excluded.stream)",
     )
     .and_then(|mut s| {
         s.execute(params![
@@ -510,111 +424,273 @@ fn query_events(c: &Connection, sql: &str, params: impl rusqlite::Params) -> Res
 /// many events (batches spend less time in SQLite's statement machinery).
 const ROWS: usize = 32;
 
-/// The body of an append, inside its `BEGIN IMMEDIATE` transaction: every
-/// version checked first, then the events inserted many rows at a time.
-fn append_in(
-    tx: &rusqlite::Transaction<'_>,
-    appends: &[Append],
-) -> Result<std::result::Result<Vec<u64>, Conflict>> {
-    let mut read_version = tx
-        .prepare_cached("SELECT version FROM streams WHERE stream = ?1")
-        .map_err(|e| err("cannot prepare", e))?;
-    let mut record = tx
-        .prepare_cached(
-            "INSERT INTO commands (stream, command_id, first_version, last_version) \
-             VALUES (?1, ?2, ?3, ?4)",
-        )
-        .map_err(|e| err("cannot prepare", e))?;
-    // Versions as this transaction has left them, and each stream's model.
-    let mut versions: HashMap<&str, (u64, &str)> = HashMap::new();
-    // (append, its event, the event's version), in order.
-    let mut rows: Vec<(usize, &NewEvent, u64)> = Vec::new();
-    for (index, a) in appends.iter().enumerate() {
-        let current = match versions.get(a.stream.as_str()) {
-            Some(&(v, _)) => v,
-            None => read_version
-                .query_row([&a.stream], |r| r.get::<_, i64>(0))
-                .optional()
-                .map_err(|e| err("cannot read a stream's version", e))?
-                .unwrap_or(0) as u64,
-        };
-        let conflict = Conflict {
-            index,
-            expected: a.expected_version,
-            actual: current,
-        };
-        if current != a.expected_version {
-            return Ok(Err(conflict));
+/// The write transaction of [`SqliteStore::write`], on the writer
+/// connection inside `BEGIN IMMEDIATE`.
+struct SqliteTx<'c> {
+    conn: &'c Connection,
+    /// The `streams` rows to write at commit, by stream: (model, version).
+    /// Kept here so that a hundred appends to one stream write its row once.
+    streams: HashMap<String, (String, u64)>,
+    /// The pending rows as they were at the savepoint.
+    savepoint: Option<HashMap<String, (String, u64)>>,
+}
+
+impl SqliteTx<'_> {
+    fn flush_streams(&mut self) -> Result<()> {
+        if self.streams.is_empty() {
+            return Ok(());
         }
-        if a.events.is_empty() {
-            continue;
-        }
-        for (i, e) in a.events.iter().enumerate() {
-            rows.push((index, e, current + i as u64 + 1));
-        }
-        let last = current + a.events.len() as u64;
-        if let Some(id) = &a.command_id {
-            match record.execute(params![a.stream, id, (current + 1) as i64, last as i64]) {
-                Ok(_) => {}
-                // The command ran already: the engine looks up its result.
-                Err(e) if is_constraint(&e) => return Ok(Err(conflict)),
-                Err(e) => return Err(err("cannot record a command", e)),
-            }
-        }
-        versions.insert(&a.stream, (last, &a.model));
-    }
-    let mut firsts = vec![0; appends.len()];
-    for chunk in rows.chunks(ROWS) {
-        let mut insert = tx
-            .prepare_cached(insert_sql(chunk.len()))
+        let mut upsert = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO streams (stream, model, version) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (stream) DO UPDATE SET version = excluded.version",
+            )
             .map_err(|e| err("cannot prepare", e))?;
-        for (r, &(index, e, version)) in chunk.iter().enumerate() {
-            let a = &appends[index];
-            let at = r * 6;
-            let bound = insert
-                .raw_bind_parameter(at + 1, &e.id)
-                .and_then(|_| insert.raw_bind_parameter(at + 2, &a.stream))
-                .and_then(|_| insert.raw_bind_parameter(at + 3, version as i64))
-                .and_then(|_| insert.raw_bind_parameter(at + 4, &e.event_type))
-                .and_then(|_| insert.raw_bind_parameter(at + 5, &e.data))
-                .and_then(|_| insert.raw_bind_parameter(at + 6, &e.metadata));
-            bound.map_err(|e| err("cannot append an event", e))?;
+        for (stream, (model, version)) in self.streams.drain() {
+            upsert
+                .execute(params![stream, model, version as i64])
+                .map_err(|e| err("cannot update a stream", e))?;
         }
-        match insert.raw_execute() {
-            Ok(_) => {}
-            // (stream, version) taken: someone wrote past the version read.
-            // Cannot happen under the write lock, but never trust it.
-            Err(e) if is_constraint(&e) => {
-                let index = chunk[0].0;
-                return Ok(Err(Conflict {
-                    index,
-                    expected: appends[index].expected_version,
-                    actual: appends[index].expected_version,
-                }));
-            }
-            Err(e) => return Err(err("cannot append an event", e)),
-        }
-        // The rows of one statement take consecutive positions.
-        let last = tx.last_insert_rowid() as u64;
-        let first_of_chunk = last + 1 - chunk.len() as u64;
-        for (r, &(index, _, version)) in chunk.iter().enumerate() {
-            if version == appends[index].expected_version + 1 {
-                firsts[index] = first_of_chunk + r as u64;
-            }
-        }
+        Ok(())
     }
-    let mut upsert = tx
+}
+
+impl WriteTx for SqliteTx<'_> {
+    fn version(&mut self, stream: &str) -> Result<u64> {
+        version(self.conn, stream)
+    }
+
+    fn fold(&mut self, stream: &str, after_version: u64, visit: &mut Visit<'_>) -> Result<()> {
+        fold(self.conn, stream, after_version, visit)
+    }
+
+    fn read_stream(
+        &mut self,
+        stream: &str,
+        from_version: u64,
+        limit: usize,
+    ) -> Result<Vec<RawEvent>> {
+        read_stream(self.conn, stream, from_version, limit)
+    }
+
+    fn command(&mut self, stream: &str, command_id: &str) -> Result<Option<CommandRecord>> {
+        command(self.conn, stream, command_id)
+    }
+
+    fn snapshot(&mut self, stream: &str) -> Result<Option<Snapshot>> {
+        snapshot(self.conn, stream)
+    }
+
+    fn append(&mut self, appends: &[Append]) -> Result<Vec<u64>> {
+        let tx = self.conn;
+        let mut record = tx
+            .prepare_cached(
+                "INSERT INTO commands (stream, command_id, first_version, last_version) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )
+            .map_err(|e| err("cannot prepare", e))?;
+        // (append, its event, the event's version), in order.
+        let mut rows: Vec<(usize, &NewEvent, u64)> = Vec::new();
+        for (index, a) in appends.iter().enumerate() {
+            if a.events.is_empty() {
+                continue;
+            }
+            let current = a.expected_version;
+            for (i, e) in a.events.iter().enumerate() {
+                rows.push((index, e, current + i as u64 + 1));
+            }
+            let last = current + a.events.len() as u64;
+            if let Some(id) = &a.command_id {
+                match record.execute(params![a.stream, id, (current + 1) as i64, last as i64]) {
+                    Ok(_) => {}
+                    Err(e) if is_constraint(&e) => {
+                        return Err(Error::StoreError {
+                            message: format!(
+                                "command {id} is already recorded on stream {}: \
+                                 the store changed inside a write",
+                                a.stream
+                            ),
+                        })
+                    }
+                    Err(e) => return Err(err("cannot record a command", e)),
+                }
+            }
+            self.streams
+                .insert(a.stream.clone(), (a.model.clone(), last));
+        }
+        let mut firsts = vec![0; appends.len()];
+        for chunk in rows.chunks(ROWS) {
+            let mut insert = tx
+                .prepare_cached(insert_sql(chunk.len()))
+                .map_err(|e| err("cannot prepare", e))?;
+            for (r, &(index, e, version)) in chunk.iter().enumerate() {
+                let a = &appends[index];
+                let at = r * 6;
+                let bound = insert
+                    .raw_bind_parameter(at + 1, &e.id)
+                    .and_then(|_| insert.raw_bind_parameter(at + 2, &a.stream))
+                    .and_then(|_| insert.raw_bind_parameter(at + 3, version as i64))
+                    .and_then(|_| insert.raw_bind_parameter(at + 4, &e.event_type))
+                    .and_then(|_| insert.raw_bind_parameter(at + 5, &e.data))
+                    .and_then(|_| insert.raw_bind_parameter(at + 6, &e.metadata));
+                bound.map_err(|e| err("cannot append an event", e))?;
+            }
+            match insert.raw_execute() {
+                Ok(_) => {}
+                // (stream, version) taken: the versions read in this
+                // transaction were not the stored ones. Only damage (a hand
+                // edit, a file swapped underneath) can do that.
+                Err(e) if is_constraint(&e) => {
+                    let a = &appends[chunk[0].0];
+                    return Err(Error::StoreError {
+                        message: format!(
+                            "stream {} already holds version {} (or an event id repeats): \
+                             the store is damaged or changed inside a write",
+                            a.stream, chunk[0].2
+                        ),
+                    });
+                }
+                Err(e) => return Err(err("cannot append an event", e)),
+            }
+            // The rows of one statement take consecutive positions.
+            let last = tx.last_insert_rowid() as u64;
+            let first_of_chunk = last + 1 - chunk.len() as u64;
+            for (r, &(index, _, version)) in chunk.iter().enumerate() {
+                if version == appends[index].expected_version + 1 {
+                    firsts[index] = first_of_chunk + r as u64;
+                }
+            }
+        }
+        Ok(firsts)
+    }
+
+    fn savepoint(&mut self) -> Result<()> {
+        self.conn
+            .execute_batch("SAVEPOINT eventfold_command")
+            .map_err(|e| err("cannot set a savepoint", e))?;
+        self.savepoint = Some(self.streams.clone());
+        Ok(())
+    }
+
+    fn release_savepoint(&mut self) -> Result<()> {
+        if self.savepoint.take().is_some() {
+            self.conn
+                .execute_batch("RELEASE eventfold_command")
+                .map_err(|e| err("cannot release a savepoint", e))?;
+        }
+        Ok(())
+    }
+
+    fn rollback_to_savepoint(&mut self) -> Result<()> {
+        if let Some(streams) = self.savepoint.take() {
+            self.streams = streams;
+            self.conn
+                .execute_batch("ROLLBACK TO eventfold_command; RELEASE eventfold_command")
+                .map_err(|e| err("cannot roll back to a savepoint", e))?;
+        }
+        Ok(())
+    }
+}
+
+/// A stream's version is its last event's: the `streams` table only lists
+/// streams, so a damaged row there can never make appends fail.
+fn version(c: &Connection, stream: &str) -> Result<u64> {
+    c.prepare_cached("SELECT max(version) FROM events WHERE stream = ?1")
+        .and_then(|mut s| s.query_row([stream], |r| r.get::<_, Option<i64>>(0)))
+        .map(|v| v.unwrap_or(0).max(0) as u64)
+        .map_err(|e| err("cannot read a stream's version", e))
+}
+
+fn fold(c: &Connection, stream: &str, after_version: u64, visit: &mut Visit<'_>) -> Result<()> {
+    let mut stmt = c
         .prepare_cached(
-            "INSERT INTO streams (stream, model, version) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (stream) DO UPDATE SET version = excluded.version",
+            "SELECT version, type, data FROM events \
+             WHERE stream = ?1 AND version > ?2 ORDER BY version",
         )
-        .map_err(|e| err("cannot prepare", e))?;
-    for (stream, (version, model)) in &versions {
-        upsert
-            .execute(params![stream, model, *version as i64])
-            .map_err(|e| err("cannot update a stream", e))?;
+        .map_err(|e| err("cannot read events", e))?;
+    let mut rows = stmt
+        .query(params![stream, after_version as i64])
+        .map_err(|e| err("cannot read events", e))?;
+    while let Some(row) = rows.next().map_err(|e| err("cannot read events", e))? {
+        let version = row
+            .get::<_, i64>(0)
+            .map_err(|e| err("cannot read events", e))?;
+        let t = row
+            .get_ref(1)
+            .and_then(|v| v.as_str().map_err(Into::into))
+            .map_err(|e| err("cannot read an event's type", e))?;
+        let d = row
+            .get_ref(2)
+            .and_then(|v| v.as_str().map_err(Into::into))
+            .map_err(|e| err("cannot read an event's data", e))?;
+        visit(version as u64, t, d)?;
     }
-    Ok(Ok(firsts))
+    Ok(())
+}
+
+fn read_stream(
+    c: &Connection,
+    stream: &str,
+    from_version: u64,
+    limit: usize,
+) -> Result<Vec<RawEvent>> {
+    query_events(
+        c,
+        "SELECT position, id, stream, version, type, data, metadata FROM events \
+         WHERE stream = ?1 AND version >= ?2 ORDER BY version LIMIT ?3",
+        params![stream, from_version as i64, limit_sql(limit)],
+    )
+}
+
+fn command(c: &Connection, stream: &str, command_id: &str) -> Result<Option<CommandRecord>> {
+    c.prepare_cached(
+        "SELECT first_version, last_version FROM commands \
+         WHERE stream = ?1 AND command_id = ?2",
+    )
+    .and_then(|mut s| {
+        s.query_row([stream, command_id], |r| {
+            Ok(CommandRecord {
+                first_version: r.get::<_, i64>(0)? as u64,
+                last_version: r.get::<_, i64>(1)? as u64,
+            })
+        })
+        .optional()
+    })
+    .map_err(|e| err("cannot read a command's result", e))
+}
+
+fn snapshot(c: &Connection, stream: &str) -> Result<Option<Snapshot>> {
+    let row = c
+        .prepare_cached(
+            "SELECT version, fingerprint, state, checksum FROM snapshots WHERE stream = ?1",
+        )
+        .and_then(|mut s| {
+            s.query_row([stream], |r| {
+                // Read leniently: a damaged row is no snapshot, not an
+                // error (the engine replays instead).
+                let text = |i| {
+                    r.get_ref(i)
+                        .ok()
+                        .and_then(|v| v.as_str().ok().map(str::to_string))
+                };
+                Ok((r.get::<_, i64>(0).ok(), text(1), text(2), text(3)))
+            })
+            .optional()
+        })
+        .map_err(|e| err("cannot read a snapshot", e))?;
+    Ok(match row {
+        Some((Some(version), Some(fingerprint), Some(state), Some(checksum))) if version >= 0 => {
+            Some(Snapshot {
+                stream: stream.to_string(),
+                version: version as u64,
+                fingerprint,
+                state,
+                checksum,
+            })
+        }
+        _ => None,
+    })
 }
 
 /// `INSERT INTO events ... VALUES (...), (...)` for `rows` rows (1 to
