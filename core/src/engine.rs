@@ -434,7 +434,7 @@ impl Engine {
             progress(done, total);
             if let Some(snap) = self.snapshot_of(m, stream, &entry) {
                 self.inner.store.save_snapshot(&snap)?;
-                entry.cost = SnapshotCost::from_snapshot(snap.state.len() as u64);
+                entry.cost = SnapshotCost::loaded(entry.version, snap.state.len() as u64);
             }
             self.put(stream, entry);
         }
@@ -656,7 +656,7 @@ impl Engine {
             state: self.inner.domain.initial_state(model)?,
             version: 0,
             fingerprint: self.fingerprint_of(model),
-            cost: SnapshotCost::from_snapshot(0),
+            cost: SnapshotCost::loaded(0, 0),
         })
     }
 
@@ -722,7 +722,7 @@ impl Engine {
             state,
             version: snap.version,
             fingerprint: fp.clone(),
-            cost: SnapshotCost::from_snapshot(snap.state.len() as u64),
+            cost: SnapshotCost::loaded(snap.version, snap.state.len() as u64),
         })
     }
 

@@ -5,10 +5,11 @@
 //! state: when a stream's events since its last snapshot outweigh the state
 //! (in bytes, and at least `snapshot_every` of them), the engine hands a
 //! cheap clone of the state to a thread of its own, which writes the
-//! snapshot unless it came out larger than the events it saves. Its size is
+//! snapshot unless it came out larger than what it saves a cold load from
+//! reading (the stored snapshot and the events since). Its size is
 //! remembered, so the next one waits until the events outweigh it again:
-//! the work of snapshots stays proportional to the events written, whatever
-//! the size of the state.
+//! the bytes serialised stay within twice the bytes of events written,
+//! whatever the size of the state.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
@@ -20,11 +21,17 @@ use crate::store::{Snapshot, Store};
 use crate::value::Value;
 
 /// What the engine knows of a stream's snapshots, shared by the cache
-/// entry and a snapshot being written.
+/// entry and the snapshot thread. Byte counts are of event data, counted
+/// from when the state was loaded.
 #[derive(Debug, Default)]
 pub(crate) struct SnapshotInfo {
-    /// Bytes of the last snapshot written or read (0: none yet).
-    state_bytes: AtomicU64,
+    /// Bytes of the last state serialised (written or not): the cost of the
+    /// next one, about.
+    last_len: AtomicU64,
+    /// Bytes of the snapshot in the store (0: none known).
+    stored_len: AtomicU64,
+    /// The event bytes counted when the stored snapshot was taken.
+    stored_at: AtomicU64,
     /// A snapshot of the stream is queued or being written.
     pending: AtomicBool,
 }
@@ -32,36 +39,50 @@ pub(crate) struct SnapshotInfo {
 /// How far a cached state is from its stream's last snapshot.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SnapshotCost {
-    /// Events folded or appended since the last snapshot.
-    pub events: u64,
-    /// Bytes of their data.
-    pub bytes: u64,
-    pub info: Arc<SnapshotInfo>,
+    /// Bytes of event data folded or appended since the state was loaded.
+    bytes: u64,
+    /// The version and byte count when a snapshot was last asked for.
+    offered_version: u64,
+    offered_at: u64,
+    info: Arc<SnapshotInfo>,
 }
 
 impl SnapshotCost {
-    /// Starting from a snapshot of `state_bytes` bytes (0: none).
-    pub fn from_snapshot(state_bytes: u64) -> SnapshotCost {
+    /// A state loaded at `version`, from a snapshot of `stored_len` bytes
+    /// (0: from the first event, no snapshot).
+    pub fn loaded(version: u64, stored_len: u64) -> SnapshotCost {
         let info = SnapshotInfo::default();
-        info.state_bytes.store(state_bytes, Ordering::Relaxed);
+        info.last_len.store(stored_len, Ordering::Relaxed);
+        info.stored_len.store(stored_len, Ordering::Relaxed);
         SnapshotCost {
-            events: 0,
             bytes: 0,
+            offered_version: version,
+            offered_at: 0,
             info: Arc::new(info),
         }
     }
 
     pub fn add(&mut self, data_bytes: usize) {
-        self.events += 1;
         self.bytes += data_bytes as u64;
     }
 
-    /// Whether a snapshot now saves more than it costs.
-    fn due(&self, every: u64) -> bool {
+    /// Whether a snapshot is worth its cost now: `every` events since the
+    /// last one asked for, and more bytes of events since then than the
+    /// last state serialised (so the work of snapshots stays within the
+    /// work of writing events).
+    fn due(&self, version: u64, every: u64) -> bool {
         every > 0
-            && self.events >= every
-            && self.bytes >= self.info.state_bytes.load(Ordering::Relaxed)
+            && version >= self.offered_version + every
+            && self.bytes - self.offered_at >= self.info.last_len.load(Ordering::Relaxed)
             && !self.info.pending.load(Ordering::Acquire)
+    }
+
+    /// What a cold load reads today besides the events after `version`:
+    /// the stored snapshot and the events since it. A new snapshot larger
+    /// than that saves nothing.
+    fn replaces(&self) -> u64 {
+        self.info.stored_len.load(Ordering::Relaxed)
+            + (self.bytes - self.info.stored_at.load(Ordering::Relaxed))
     }
 }
 
@@ -78,8 +99,10 @@ struct Pending {
     stream: String,
     version: u64,
     state: Value,
-    /// Bytes of the events this snapshot saves a cold load from reading.
-    saves: u64,
+    /// What a cold load reads instead, today (see [`SnapshotCost::replaces`]).
+    replaces: u64,
+    /// The event bytes counted at `version`.
+    at: u64,
 }
 
 /// Snapshots queued beyond this are dropped (and asked for again later):
@@ -132,7 +155,7 @@ impl Snapshotter {
         state: &Value,
         cost: &mut SnapshotCost,
     ) {
-        if !cost.due(self.every) {
+        if !cost.due(version, self.every) {
             return;
         }
         let guard = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
@@ -144,14 +167,15 @@ impl Snapshotter {
                 stream: stream.to_string(),
                 version,
                 state: state.clone(),
-                saves: cost.bytes,
+                replaces: cost.replaces(),
+                at: cost.bytes,
             },
             info: cost.info.clone(),
         };
         match jobs.try_send(job) {
             Ok(()) => {
-                cost.events = 0;
-                cost.bytes = 0;
+                cost.offered_version = version;
+                cost.offered_at = cost.bytes;
             }
             // Busy or gone: ask again at a later command.
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
@@ -189,10 +213,10 @@ fn run(store: &dyn Store, jobs: Receiver<Job>) {
             }
             Job::Write { snapshot, info } => {
                 let state = snapshot.state.to_json_string();
-                info.state_bytes
-                    .store(state.len() as u64, Ordering::Relaxed);
-                // Never one larger than the events it saves reading.
-                if state.len() as u64 <= snapshot.saves {
+                let len = state.len() as u64;
+                info.last_len.store(len, Ordering::Relaxed);
+                // Never one larger than what it saves a cold load reading.
+                if len <= snapshot.replaces {
                     let snap = Snapshot {
                         checksum: checksum(
                             &snapshot.stream,
@@ -206,7 +230,10 @@ fn run(store: &dyn Store, jobs: Receiver<Job>) {
                         state,
                     };
                     // Best effort: a snapshot saves time, it is never needed.
-                    let _ = store.save_snapshot(&snap);
+                    if store.save_snapshot(&snap).is_ok() {
+                        info.stored_len.store(len, Ordering::Relaxed);
+                        info.stored_at.store(snapshot.at, Ordering::Relaxed);
+                    }
                 }
                 info.pending.store(false, Ordering::Release);
             }
@@ -232,22 +259,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn due_needs_enough_events_and_more_bytes_than_the_state() {
-        let mut c = SnapshotCost::from_snapshot(1000);
+    fn due_needs_enough_events_and_more_bytes_than_the_last_state() {
+        let mut c = SnapshotCost::loaded(0, 1000);
         for _ in 0..10 {
             c.add(50);
         }
-        assert!(!c.due(11), "too few events");
+        assert!(!c.due(10, 11), "too few events");
         assert!(
-            !c.due(10),
+            !c.due(10, 10),
             "500 bytes of events do not outweigh a 1000-byte state"
         );
         for _ in 0..10 {
             c.add(50);
         }
-        assert!(c.due(10));
-        assert!(!c.due(0), "0 turns snapshots off");
+        assert!(c.due(20, 10));
+        assert!(!c.due(20, 0), "0 turns snapshots off");
+        assert_eq!(
+            c.replaces(),
+            2000,
+            "the stored snapshot and the events since"
+        );
         c.info.pending.store(true, Ordering::Release);
-        assert!(!c.due(10), "one at a time per stream");
+        assert!(!c.due(20, 10), "one at a time per stream");
     }
 }
