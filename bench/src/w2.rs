@@ -1,0 +1,172 @@
+//! W2: one Todos aggregate holding N todos (one stream), driven by
+//! creates, text changes and completions with one clear-done among them,
+//! at N = 1,000, 10,000 and 100,000, in memory and on SQLite NORMAL, with
+//! default `EngineOptions`.
+//!
+//! Budget: the cost of a command at 100,000 todos within 1.5x of its cost
+//! at 1,000, on both stores. A state's size must not leak into the cost of
+//! a command that touches one todo (copies of the whole state, snapshots
+//! serialised on the command path).
+
+use std::time::Instant;
+
+use eventfold::{Engine, EngineOptions, ExecuteOptions, ExecuteRequest};
+use serde_json::{json, Value as Json};
+
+use crate::common::{self, fmt_int, Lcg, Scratch};
+
+/// The commands, made before the clock starts; every one emits one event.
+struct Mix {
+    rng: Lcg,
+    /// Live todos and whether each is done.
+    live: Vec<(String, bool)>,
+    next: usize,
+}
+
+impl Mix {
+    fn new(size: usize, seed: u64) -> Mix {
+        Mix {
+            rng: Lcg(seed),
+            live: (0..size).map(|i| (format!("t{i:06}"), false)).collect(),
+            next: size,
+        }
+    }
+
+    /// 10% create-new, 45% change-text, 45% change-completed (a toggle).
+    fn command(&mut self) -> Json {
+        let op = self.rng.below(20);
+        if op < 2 {
+            let id = format!("t{:06}", self.next);
+            self.next += 1;
+            self.live.push((id.clone(), false));
+            return json!({"type": "create-new", "data": {"id": id, "text": format!("task number {}", self.next)}});
+        }
+        let i = self.rng.below(self.live.len() as u64) as usize;
+        let id = self.live[i].0.clone();
+        if op < 11 {
+            self.next += 1;
+            json!({"type": "change-text", "data": {"id": id, "new_text": format!("changed {}", self.next)}})
+        } else {
+            let completed = !self.live[i].1;
+            self.live[i].1 = completed;
+            json!({"type": "change-completed", "data": {"id": id, "completed": completed}})
+        }
+    }
+
+    fn clear_done(&mut self) -> Json {
+        self.live.retain(|(_, done)| !done);
+        json!({"type": "clear-done"})
+    }
+}
+
+/// Fills the list with `size` todos (not timed), then runs `len` commands
+/// of the mix, the clear-done halfway.
+fn one(url: &str, size: usize, len: usize) -> Run {
+    let e = Engine::open(url, common::domain(), EngineOptions::default()).expect("open");
+    for start in (0..size).step_by(1000) {
+        let requests: Vec<ExecuteRequest> = (start..(start + 1000).min(size))
+            .map(|i| ExecuteRequest {
+                model: "Todos".into(),
+                id: "big".into(),
+                command: json!({"type": "create-new", "data": {"id": format!("t{i:06}"), "text": format!("task number {i}")}}),
+                options: ExecuteOptions::default(),
+            })
+            .collect();
+        e.execute_many(&requests).expect("setup");
+    }
+    let mut mix = Mix::new(size, 42 + size as u64);
+    let commands: Vec<Json> = (0..len)
+        .map(|i| {
+            if i == len / 2 {
+                mix.clear_done()
+            } else {
+                mix.command()
+            }
+        })
+        .collect();
+    let o = ExecuteOptions::default();
+    let mut each = Vec::with_capacity(len);
+    let t = Instant::now();
+    for c in &commands {
+        let t = Instant::now();
+        let done = e.execute("Todos", "big", c, &o).expect("execute");
+        each.push(t.elapsed().as_secs_f64() * 1e6);
+        debug_assert_eq!(done.events.len(), 1);
+    }
+    let secs = t.elapsed().as_secs_f64();
+    let clear = each[len / 2];
+    each.sort_by(f64::total_cmp);
+    let version = e.load("Todos", "big").expect("load").version;
+    assert_eq!(
+        version as usize,
+        size + len,
+        "every command emitted one event"
+    );
+    e.close().expect("close");
+    Run {
+        secs,
+        len,
+        p50: each[len / 2],
+        p99: each[len * 99 / 100],
+        max: each[len - 1],
+        clear,
+    }
+}
+
+/// One timed run: its total, and where the time went (µs).
+struct Run {
+    secs: f64,
+    len: usize,
+    p50: f64,
+    p99: f64,
+    max: f64,
+    /// The one clear-done.
+    clear: f64,
+}
+
+/// Prints the table; returns whether both stores are within budget.
+pub fn run(quick: bool) -> bool {
+    let dir = Scratch::new("w2");
+    let len = if quick { 1_000 } else { 5_000 };
+    let sizes = [1_000usize, 10_000, 100_000];
+    println!(
+        "W2: one Todos stream of N todos, {len} commands (10% create, 45% change-text, 45% change-completed, one clear-done), default options ({})",
+        common::load()
+    );
+    println!(
+        "{:<14} | {:>8} | {:>10} | {:>10} | {:>11} | {:>8} | {:>8} | {:>9} | {:>11}",
+        "store", "N", "cmd/s", "µs/cmd", "vs N=1,000", "p50 µs", "p99 µs", "max µs", "clear µs"
+    );
+    let mut ok = true;
+    for store in ["memory", "sqlite-normal"] {
+        let mut first = None;
+        let mut last = 0.0;
+        for &size in &sizes {
+            let url = match store {
+                "memory" => "memory:".to_string(),
+                _ => common::sqlite_url(&dir.path(&format!("w2-{size}.db")), Some("normal")),
+            };
+            let r = one(&url, size, len);
+            let us = r.secs * 1e6 / r.len as f64;
+            let base = *first.get_or_insert(us);
+            last = us / base;
+            println!(
+                "{store:<14} | {:>8} | {:>10} | {us:>10.1} | {:>10.2}x | {:>8.1} | {:>8.1} | {:>9.0} | {:>11.0}",
+                fmt_int(size as f64),
+                fmt_int(r.len as f64 / r.secs),
+                last,
+                r.p50,
+                r.p99,
+                r.max,
+                r.clear
+            );
+        }
+        let within = last <= 1.5;
+        ok &= within;
+        println!(
+            "  {store}: cost at 100,000 is {last:.2}x the cost at 1,000 (budget 1.5x): {}",
+            if within { "within" } else { "OVER" }
+        );
+    }
+    ok
+}
