@@ -14,6 +14,7 @@
 //! (a lost command, a violated invariant) exits 1; a missed budget exits 1
 //! only with `--strict`.
 
+mod batch;
 mod common;
 mod core_bench;
 mod native;
@@ -71,6 +72,9 @@ fn main() {
     }
     if on("w1") {
         within &= w1::run(quick);
+    }
+    if on("batch") {
+        within &= batch::run(quick);
     }
     if !correct || (strict && !within) {
         std::process::exit(1);
