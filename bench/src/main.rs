@@ -15,7 +15,9 @@
 //! only with `--strict`.
 
 mod batch;
+mod child;
 mod common;
+mod contention;
 mod core_bench;
 mod native;
 mod store_bench;
@@ -38,6 +40,9 @@ fn flag(args: &[String], name: &str) -> Option<usize> {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("child") {
+        std::process::exit(child::run(&args[1..]));
+    }
     let quick = args.iter().any(|a| a == "--quick");
     let strict = args.iter().any(|a| a == "--strict");
     let kills = flag(&args, "kills");
@@ -75,6 +80,11 @@ fn main() {
     }
     if on("batch") {
         within &= batch::run(quick);
+    }
+    if on("contention") {
+        let o = contention::run(quick);
+        correct &= o.correct;
+        within &= o.within;
     }
     if !correct || (strict && !within) {
         std::process::exit(1);
