@@ -19,6 +19,7 @@ mod child;
 mod common;
 mod contention;
 mod core_bench;
+mod group;
 mod native;
 mod store_bench;
 mod w1;
@@ -85,6 +86,9 @@ fn main() {
         let o = contention::run(quick);
         correct &= o.correct;
         within &= o.within;
+    }
+    if on("group") {
+        within &= group::run(quick);
     }
     if !correct || (strict && !within) {
         std::process::exit(1);
