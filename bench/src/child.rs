@@ -1,5 +1,5 @@
 //! The hidden `child` subcommand: this binary re-executed to play one part
-//! in a bench that needs other processes (`contention`, `group`).
+//! in a bench that needs other processes (`contention`, `group`, `crash`).
 //! `eventfold-bench child ROLE ARGS...`.
 
 use std::io::{BufRead, Write};
@@ -22,6 +22,7 @@ pub fn run(args: &[String]) -> i32 {
             arg(3).parse().expect("seconds"),
             arg(4) == "same",
         ),
+        "writer" => crate::crash::writer(arg(1), arg(2)),
         other => {
             eprintln!("unknown child role {other:?}");
             2

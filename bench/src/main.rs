@@ -19,6 +19,7 @@ mod child;
 mod common;
 mod contention;
 mod core_bench;
+mod crash;
 mod group;
 mod native;
 mod store_bench;
@@ -89,6 +90,9 @@ fn main() {
     }
     if on("group") {
         within &= group::run(quick);
+    }
+    if !all && what.contains(&"crash") {
+        correct &= crash::run(quick, kills, check_every);
     }
     if !correct || (strict && !within) {
         std::process::exit(1);
