@@ -389,3 +389,73 @@ pub fn run(quick: bool, kills: Option<usize>, check_every: Option<usize>) -> boo
     );
     died == 0
 }
+
+#[cfg(test)]
+mod tests {
+    //! The checks must see what they look for: a file where a batch was
+    //! torn, or an acknowledged event went missing, fails them.
+
+    use super::*;
+
+    /// A file with one acknowledged batch of three adds, and its acks.
+    fn setup(name: &str) -> (Scratch, PathBuf, String, Acked) {
+        let dir = Scratch::new(name);
+        let path = dir.path("c.db");
+        let url = common::sqlite_url(&path, Some("normal"));
+        let e = Engine::open(&url, common::domain(), EngineOptions::default()).unwrap();
+        let requests: Vec<ExecuteRequest> = (0..3)
+            .map(|i| {
+                request(
+                    "Counter",
+                    format!("c{}", i % 2),
+                    json!({"type": "add"}),
+                    "b1",
+                    3,
+                )
+            })
+            .collect();
+        let done = e.execute_many(&requests).unwrap();
+        e.close().unwrap();
+        let acks = dir.path("acks.jsonl");
+        std::fs::write(
+            &acks,
+            format!("{}\n{{\"torn", serde_json::to_string(&done).unwrap()),
+        )
+        .unwrap();
+        let mut acked = Acked::default();
+        acked.read(&acks).unwrap();
+        (dir, path, url, acked)
+    }
+
+    #[test]
+    fn a_whole_file_passes() {
+        let (_dir, path, url, acked) = setup("crash-ok");
+        assert_eq!(acked.events.len(), 3);
+        assert_eq!(acked.torn_lines, 1);
+        assert_eq!(check(&path, &url, &acked).unwrap().0, 3);
+    }
+
+    #[test]
+    fn a_torn_batch_fails() {
+        let (_dir, path, url, acked) = setup("crash-torn");
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(
+            "DELETE FROM events WHERE position = (SELECT max(position) FROM events);
+             UPDATE streams SET version = version - 1 WHERE stream = 'Counter-c0';",
+        )
+        .unwrap();
+        drop(c);
+        let err = check(&path, &url, &acked).unwrap_err();
+        assert!(err.contains("torn"), "{err}");
+    }
+
+    #[test]
+    fn a_lost_acknowledged_event_fails() {
+        let (_dir, path, url, mut acked) = setup("crash-lost");
+        let mut ghost = acked.events.values().next().unwrap().clone();
+        ghost["id"] = json!("0190-not-stored");
+        acked.events.insert("0190-not-stored".into(), ghost);
+        let err = check(&path, &url, &acked).unwrap_err();
+        assert!(err.contains("lost"), "{err}");
+    }
+}
