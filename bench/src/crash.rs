@@ -378,7 +378,7 @@ pub fn run(quick: bool, kills: Option<usize>, check_every: Option<usize>) -> boo
     }
     let (events, streams, snapshots) = last;
     println!(
-        "  {killed} kills in {:.0} s, {checks} checks: {} events stored over {streams} streams, {} acknowledged, {snapshots} snapshots in the file",
+        "  {killed} kills in {:.0} s, {checks} checks: {} events stored over {streams} streams ({snapshots} with a snapshot), {} acknowledged",
         started.elapsed().as_secs_f64(),
         fmt_int(events as f64),
         fmt_int(acked.events.len() as f64)
