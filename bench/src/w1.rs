@@ -11,7 +11,6 @@
 
 use std::collections::HashMap;
 use std::sync::RwLock;
-use std::time::Instant;
 
 use eventfold::{Engine, EngineOptions, ExecuteOptions};
 use serde_json::{json, Value as Json};
@@ -115,9 +114,25 @@ fn workload(n: usize) -> Vec<(String, native::Command, Json)> {
     out
 }
 
-/// Best of `rounds`, in commands/s.
-fn best(rounds: usize, mut round: impl FnMut() -> f64) -> f64 {
-    (0..rounds).map(|_| round()).fold(0.0, f64::max)
+/// The best of each, over rounds: commands per wall second and per CPU
+/// second of this thread.
+#[derive(Default)]
+struct Best {
+    wall: f64,
+    cpu: Option<f64>,
+}
+
+impl Best {
+    fn add(&mut self, n: usize, wall: f64, cpu: Option<f64>) {
+        self.wall = self.wall.max(n as f64 / wall);
+        if let Some(c) = cpu {
+            self.cpu = Some(self.cpu.unwrap_or(0.0).max(n as f64 / c.max(1e-9)));
+        }
+    }
+}
+
+fn rate(x: Option<f64>) -> String {
+    x.map_or("-".into(), fmt_int)
 }
 
 /// Prints the table; returns whether the engine is within budget.
@@ -126,52 +141,71 @@ pub fn run(quick: bool) -> bool {
     let rounds = if quick { 1 } else { 5 };
     let work = workload(n);
     println!(
-        "W1: {} commands over {} one-todo streams, in memory, best of {rounds} ({})",
+        "W1: {} commands over {} one-todo streams, in memory, best of {rounds}, alternated ({})",
         fmt_int(work.len() as f64),
         fmt_int(n as f64),
         common::load()
     );
-    let baseline = best(rounds, || {
+    let (mut baseline, mut engine) = (Best::default(), Best::default());
+    for _ in 0..rounds {
         let store = MemStore::default();
-        let t = Instant::now();
-        for (id, c, _) in &work {
-            std::hint::black_box(store.execute(id, c));
-        }
-        work.len() as f64 / t.elapsed().as_secs_f64()
-    });
-    let engine = best(rounds, || {
+        let ((), wall, cpu) = common::timed(|| {
+            for (id, c, _) in &work {
+                std::hint::black_box(store.execute(id, c));
+            }
+        });
+        baseline.add(work.len(), wall, cpu);
+        drop(store);
+
         let e = Engine::open("memory:", common::domain(), EngineOptions::default()).expect("open");
         let o = ExecuteOptions::default();
-        let t = Instant::now();
-        for (id, _, c) in &work {
-            std::hint::black_box(e.execute("Todos", id, c, &o).expect("execute"));
-        }
-        let rate = work.len() as f64 / t.elapsed().as_secs_f64();
+        let ((), wall, cpu) = common::timed(|| {
+            for (id, _, c) in &work {
+                std::hint::black_box(e.execute("Todos", id, c, &o).expect("execute"));
+            }
+        });
+        engine.add(work.len(), wall, cpu);
         assert_eq!(e.streams(Some("Todos")).expect("streams").len(), n);
-        rate
-    });
-    println!("{:<44} | {:>10} | {:>8}", "", "cmd/s", "ratio");
+    }
     println!(
-        "{:<44} | {:>10} | {:>8}",
-        "baseline (hand-written, cqrs-es MemStore way)",
-        fmt_int(baseline),
+        "{:<46} | {:>10} | {:>6} | {:>12} | {:>6}",
+        "", "cmd/s", "ratio", "cmd/CPU-s", "ratio"
+    );
+    println!(
+        "{:<46} | {:>10} | {:>6} | {:>12} | {:>6}",
+        "baseline (by hand, the cqrs-es MemStore way)",
+        fmt_int(baseline.wall),
+        "1.00",
+        rate(baseline.cpu),
         "1.00"
     );
     println!(
-        "{:<44} | {:>10} | {:>8.2}",
+        "{:<46} | {:>10} | {:>6.2} | {:>12} | {:>6}",
         "engine, memory store",
-        fmt_int(engine),
-        engine / baseline
+        fmt_int(engine.wall),
+        engine.wall / baseline.wall,
+        rate(engine.cpu),
+        engine
+            .cpu
+            .zip(baseline.cpu)
+            .map_or("-".into(), |(e, b)| format!("{:.2}", e / b))
     );
     println!(
-        "{:<44} | {:>10} |",
-        "cqrs-es MemStore (measured before)",
+        "{:<46} | {:>10} |",
+        "cqrs-es MemStore (measured before, unloaded)",
         fmt_int(CQRS_ES)
     );
-    let within = engine >= BUDGET;
+    // Per CPU-second when there is: other programs' turns do not count.
+    let judged = engine.cpu.unwrap_or(engine.wall);
+    let within = judged >= BUDGET;
     println!(
-        "  budget {} cmd/s: {}",
+        "  budget {} cmd/s ({}): {}",
         fmt_int(BUDGET),
+        if engine.cpu.is_some() {
+            "per CPU-second"
+        } else {
+            "per second"
+        },
         if within { "within" } else { "UNDER" }
     );
     within
