@@ -121,7 +121,7 @@ fn engine(path: &Path, work: &[Vec<Item>]) -> (f64, f64) {
         })
         .collect();
     let mut events = 0;
-    let cpu = common::process_cpu();
+    let cpu = common::cpu();
     let t = Instant::now();
     for batch in &requests {
         events += e
@@ -132,7 +132,7 @@ fn engine(path: &Path, work: &[Vec<Item>]) -> (f64, f64) {
             .sum::<usize>();
     }
     let rate = events as f64 / t.elapsed().as_secs_f64();
-    let per_cpu = events as f64 / (common::process_cpu() - cpu).max(1e-6);
+    let per_cpu = events as f64 / (common::cpu() - cpu).max(1e-6);
     assert_eq!(events, work.len() * BATCH, "one event a command");
     e.close().expect("close");
     (rate, per_cpu)
@@ -166,7 +166,7 @@ fn by_hand(path: &Path, work: &[Vec<Item>]) -> (f64, f64) {
     // What an app would stamp on its events, made once.
     let metadata = json!({"recorded_at": "2026-12-01T08:00:00Z"}).to_string();
     let mut events = 0;
-    let cpu = common::process_cpu();
+    let cpu = common::cpu();
     let t = Instant::now();
     for batch in work {
         let tx = conn
@@ -216,7 +216,7 @@ fn by_hand(path: &Path, work: &[Vec<Item>]) -> (f64, f64) {
     }
     (
         events as f64 / t.elapsed().as_secs_f64(),
-        events as f64 / (common::process_cpu() - cpu).max(1e-6),
+        events as f64 / (common::cpu() - cpu).max(1e-6),
     )
 }
 

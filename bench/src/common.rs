@@ -175,51 +175,21 @@ pub fn fmt_int(x: f64) -> String {
     }
 }
 
-/// Seconds this thread has run on a CPU, to the nanosecond
-/// (`/proc/thread-self/schedstat`). On a shared machine wall time counts
-/// the other programs' turns too; this does not.
-pub fn thread_cpu() -> Option<f64> {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns: u64 = text.split_whitespace().next()?.parse().ok()?;
-    Some(ns as f64 / 1e9)
+/// Seconds of CPU this process has used, every thread counted (ended
+/// ones too), to the nanosecond: `CLOCK_PROCESS_CPUTIME_ID`. On a shared
+/// machine wall time counts the other programs' turns; this does not, and
+/// it counts what the engine does off the caller's thread (a checkpointer,
+/// a snapshot writer), which is part of a command's cost.
+pub fn cpu() -> f64 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
 }
 
-/// Seconds the live threads of this process have run on a CPU, to the
-/// nanosecond (the sum over `/proc/self/task/*/schedstat`); failing that,
-/// user + system time from `/proc/self/stat`, in ticks of 10 ms. Measure
-/// before the threads of interest end: an ended thread's time leaves the
-/// sum.
-pub fn process_cpu() -> f64 {
-    let precise = std::fs::read_dir("/proc/self/task").ok().and_then(|tasks| {
-        let mut ns = 0u64;
-        for t in tasks {
-            let text = std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok()?;
-            ns += text.split_whitespace().next()?.parse::<u64>().ok()?;
-        }
-        Some(ns as f64 / 1e9)
-    });
-    if let Some(s) = precise {
-        return s;
-    }
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after ')'.
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-/// Wall and CPU seconds of `f` on this thread.
-pub fn timed<T>(f: impl FnOnce() -> T) -> (T, f64, Option<f64>) {
-    let cpu = thread_cpu();
+/// Wall and CPU seconds of `f`.
+pub fn timed<T>(f: impl FnOnce() -> T) -> (T, f64, f64) {
+    let c = cpu();
     let t = std::time::Instant::now();
     let out = f();
     let wall = t.elapsed().as_secs_f64();
-    let cpu = cpu.zip(thread_cpu()).map(|(a, b)| b - a);
-    (out, wall, cpu)
+    (out, wall, cpu() - c)
 }
