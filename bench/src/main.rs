@@ -7,28 +7,94 @@
 //! through the core and through the same aggregate written by hand in Rust.
 //! `-- store` measures the engine over SQLite (appends, replay, hot and cold
 //! execute); `--quick` runs a tenth of each.
+//!
+//! The targets of issue 10 ("correct first, then fast"), one module each:
+//! `w1`, `w2`, `batch`, `contention`, `group` and `crash` (see
+//! bench/README.md). With no target, all but `crash` run. A wrong result
+//! (a lost command, a violated invariant) exits 1; a missed budget exits 1
+//! only with `--strict`.
 
+mod batch;
+mod child;
+mod common;
+mod contention;
 mod core_bench;
+mod crash;
+mod group;
 mod native;
 mod store_bench;
+mod w1;
+mod w2;
+
+/// The value of `--name N` or `--name=N`.
+fn flag(args: &[String], name: &str) -> Option<usize> {
+    let long = format!("--{name}");
+    args.iter().enumerate().find_map(|(i, a)| {
+        if let Some(v) = a.strip_prefix(&format!("{long}=")) {
+            v.parse().ok()
+        } else if *a == long {
+            args.get(i + 1).and_then(|v| v.parse().ok())
+        } else {
+            None
+        }
+    })
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("child") {
+        std::process::exit(child::run(&args[1..]));
+    }
     let quick = args.iter().any(|a| a == "--quick");
-    let what: Vec<&str> = args
-        .iter()
-        .map(String::as_str)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
+    let strict = args.iter().any(|a| a == "--strict");
+    let kills = flag(&args, "kills");
+    let check_every = flag(&args, "check-every");
+    let mut what: Vec<&str> = Vec::new();
+    let mut skip = false;
+    for a in &args {
+        if std::mem::take(&mut skip) {
+            continue;
+        }
+        if a == "--kills" || a == "--check-every" {
+            skip = true;
+        } else if !a.starts_with("--") {
+            what.push(a);
+        }
+    }
     let all = what.is_empty();
+    let on = |t: &str| all || what.contains(&t);
     let only = args
         .iter()
         .find_map(|a| a.strip_prefix("--only="))
         .map(str::to_string);
-    if all || what.contains(&"core") {
+    let (mut correct, mut within) = (true, true);
+    if on("core") {
         core_bench::run(quick, only.as_deref());
     }
-    if all || what.contains(&"store") {
+    if on("store") {
         store_bench::run(quick, only.as_deref());
+    }
+    if on("w2") {
+        within &= w2::run(quick);
+    }
+    if on("w1") {
+        within &= w1::run(quick);
+    }
+    if on("batch") {
+        within &= batch::run(quick);
+    }
+    if on("contention") {
+        let o = contention::run(quick);
+        correct &= o.correct;
+        within &= o.within;
+    }
+    if on("group") {
+        within &= group::run(quick);
+    }
+    if !all && what.contains(&"crash") {
+        correct &= crash::run(quick, kills, check_every);
+    }
+    if !correct || (strict && !within) {
+        std::process::exit(1);
     }
 }
