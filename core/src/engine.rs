@@ -32,6 +32,7 @@
 //! - **Loading** decodes stored JSON straight into typed values (module
 //!   `types::text`), with no intermediate `serde_json::Value` per event.
 
+mod clock;
 mod group;
 mod snapshots;
 
@@ -40,6 +41,7 @@ use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use foldhash::fast::RandomState as FastHash;
 use lru::LruCache;
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -165,7 +167,7 @@ struct Shared {
     store: Arc<dyn Store>,
     options: EngineOptions,
     /// Hot states by stream; `None` when `cache_capacity` is 0.
-    cache: Option<Mutex<LruCache<String, Entry>>>,
+    cache: Option<Mutex<LruCache<String, Entry, FastHash>>>,
     group: Group<Job, Vec<Executed>>,
     snapshots: Snapshotter,
     /// Fingerprint of each model, by name.
@@ -230,7 +232,8 @@ impl Engine {
             fingerprints.insert(m.to_string(), Arc::from(fingerprint(&domain, m)?));
         }
         let snapshots = Snapshotter::start(store.clone(), options.snapshot_every);
-        let cache = NonZeroUsize::new(options.cache_capacity).map(|n| Mutex::new(LruCache::new(n)));
+        let cache = NonZeroUsize::new(options.cache_capacity)
+            .map(|n| Mutex::new(LruCache::with_hasher(n, FastHash::default())));
 
         Ok(Engine {
             inner: Arc::new(Shared {
@@ -318,7 +321,7 @@ impl Engine {
             state: entry.state.clone(),
             version: entry.version,
         };
-        self.put(&stream, entry);
+        self.put(stream, entry);
         Ok(loaded)
     }
 
@@ -436,7 +439,7 @@ impl Engine {
                 self.inner.store.save_snapshot(&snap)?;
                 entry.cost = SnapshotCost::loaded(entry.version, snap.state.len() as u64);
             }
-            self.put(stream, entry);
+            self.put(stream.clone(), entry);
         }
         Ok(streams.len())
     }
@@ -583,9 +586,12 @@ impl Engine {
 
     /// Takes a stream's state out of the cache, so that a command changes it
     /// in place (held alone, no copy of the persistent maps).
-    fn take_cached(&self, stream: &str) -> Option<Entry> {
+    fn take_cached(&self, stream: &str) -> Option<(String, Entry)> {
         let cache = self.inner.cache.as_ref()?;
-        cache.lock().unwrap_or_else(|e| e.into_inner()).pop(stream)
+        cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop_entry(stream)
     }
 
     /// A copy of a stream's cached state (cheap: the maps are persistent).
@@ -620,19 +626,20 @@ impl Engine {
     /// Puts a state back in the cache, unless the cache already holds a
     /// newer one (a reader and a writer may both put). A state pushed out
     /// gets its snapshot if one is due.
-    fn put(&self, stream: &str, entry: Entry) {
+    fn put(&self, stream: String, entry: Entry) {
         let Some(cache) = &self.inner.cache else {
             return;
         };
         let evicted = {
             let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
-            if c.peek(stream)
+            if c.peek(&stream)
                 .is_some_and(|old| old.version > entry.version)
             {
                 return;
             }
-            match c.push(stream.to_string(), entry) {
-                Some((k, old)) if k != stream => Some((k, old)),
+            match c.push(stream, entry) {
+                // The least recent one went out (not an older one replaced).
+                Some((k, old)) if !c.contains(&k) => Some((k, old)),
                 _ => None,
             }
         };
@@ -898,7 +905,7 @@ impl Engine {
     fn submit(&self, job: Job) -> Result<Vec<Executed>> {
         self.inner
             .group
-            .submit(job, &mut |jobs| self.run_group(&jobs))
+            .submit(job, &mut |jobs| self.run_group(jobs))
     }
 
     /// One write transaction for a group of jobs. Each job runs between
@@ -909,8 +916,8 @@ impl Engine {
     fn run_group(&self, jobs: &[Job]) -> Vec<Result<Vec<Executed>>> {
         let lone = jobs.len() == 1 && jobs[0].requests.len() == 1;
         let mut results: Vec<Option<Result<Vec<Executed>>>> = jobs.iter().map(|_| None).collect();
-        let mut work: HashMap<String, Work> = HashMap::new();
-        let recorded_at = crate::value::format_timestamp(jiff::Timestamp::now());
+        let mut work: HashMap<String, Work, FastHash> = HashMap::default();
+        let recorded_at = clock::recorded_at();
         let written = self.inner.store.write(&mut |tx| {
             for (j, job) in jobs.iter().enumerate() {
                 let mut appended = Vec::new();
@@ -949,7 +956,7 @@ impl Engine {
                     if w.dirty {
                         self.offer_snapshot(&stream, &mut w.entry);
                     }
-                    self.put(&stream, w.entry);
+                    self.put(stream, w.entry);
                 }
             }
             Err(e) => {
@@ -958,7 +965,7 @@ impl Engine {
                 // rejection leaves its state as it was) goes back.
                 for (stream, w) in work {
                     if !w.dirty && !w.entry.state.is_null() {
-                        self.put(&stream, w.entry);
+                        self.put(stream, w.entry);
                     }
                 }
                 for r in &mut results {
@@ -987,7 +994,7 @@ impl Engine {
         &self,
         tx: &mut dyn WriteTx,
         job: &Job,
-        work: &mut HashMap<String, Work>,
+        work: &mut HashMap<String, Work, FastHash>,
         appended: &mut Vec<String>,
         recorded_at: &str,
     ) -> Result<Vec<Executed>> {
@@ -1009,12 +1016,15 @@ impl Engine {
             }
             if !work.contains_key(&p.stream) {
                 let mut reader = Reader::Tx(&mut *tx);
-                let entry = match self.take_cached(&p.stream) {
-                    Some(e) => self.catch_up(&mut reader, &p.model, &p.stream, e)?,
-                    None => self.load_cold(&mut reader, &p.model, &p.stream)?,
+                let (key, entry) = match self.take_cached(&p.stream) {
+                    Some((key, e)) => (key, self.catch_up(&mut reader, &p.model, &p.stream, e)?),
+                    None => (
+                        p.stream.clone(),
+                        self.load_cold(&mut reader, &p.model, &p.stream)?,
+                    ),
                 };
                 work.insert(
-                    p.stream.clone(),
+                    key,
                     Work {
                         entry,
                         dirty: false,

@@ -2,7 +2,9 @@
 //! One mutex over everything, held through a whole write: appends are atomic
 //! and ordered by construction, and a failed write is undone from its marks.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+
+use foldhash::fast::RandomState as FastHash;
 use std::sync::Mutex;
 
 use super::{closed, Append, CommandRecord, RawEvent, Snapshot, Store, Visit, WriteFn};
@@ -17,10 +19,9 @@ pub struct MemoryStore {
 struct Inner {
     /// The global log; position `p` is at index `p - 1`.
     log: Vec<RawEvent>,
-    /// Sorted by name, for `streams`.
-    streams: BTreeMap<String, StreamData>,
+    streams: HashMap<String, StreamData, FastHash>,
     snapshots: HashMap<String, Snapshot>,
-    commands: HashMap<(String, String), CommandRecord>,
+    commands: HashMap<(String, String), CommandRecord, FastHash>,
     /// The command keys recorded by the write in progress, oldest first:
     /// what a rollback removes.
     recorded: Vec<(String, String)>,
@@ -131,10 +132,16 @@ impl MemoryTx<'_> {
             s.recorded.push(key);
         }
         let first = s.log.len() as u64 + 1;
-        let data = s.streams.entry(a.stream.clone()).or_default();
-        if data.model.is_empty() {
-            data.model = a.model.clone();
+        if !s.streams.contains_key(&a.stream) {
+            s.streams.insert(
+                a.stream.clone(),
+                StreamData {
+                    model: a.model.clone(),
+                    events: Vec::new(),
+                },
+            );
         }
+        let data = s.streams.get_mut(&a.stream).expect("just made");
         for e in &a.events {
             let position = s.log.len() as u64 + 1;
             data.events.push(s.log.len());
@@ -281,13 +288,16 @@ impl Store for MemoryStore {
     }
 
     fn streams(&self, model: Option<&str>) -> Result<Vec<(String, u64)>> {
-        self.with(|s| {
+        // Kept by hash for the write path; sorted here, where it is asked.
+        let mut out: Vec<(String, u64)> = self.with(|s| {
             Ok(s.streams
                 .iter()
                 .filter(|(_, d)| model.is_none_or(|m| d.model == m))
                 .map(|(name, d)| (name.clone(), d.events.len() as u64))
                 .collect())
-        })
+        })?;
+        out.sort_unstable();
+        Ok(out)
     }
 
     fn command(&self, stream: &str, command_id: &str) -> Result<Option<CommandRecord>> {
