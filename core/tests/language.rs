@@ -368,3 +368,91 @@ model C {
         .unwrap_err();
     assert_eq!(err.code(), "unknown_model");
 }
+
+/// A macro inside the body of a macro over a map must not take the slot that
+/// holds the outer key's value (issue 10: it gave wrong events, or
+/// `internal`), and a read-only body must not read the previous key's value.
+#[test]
+fn nested_macros_keep_their_own_variables() {
+    let src = r#"
+model W {
+  state {
+    m: map<string, int>
+    xs: list<int>
+    n: map<string, list<int>>
+    names: map<string, string>
+    flags: map<string, bool>
+  }
+  command c() { emit e(found: m.map(k, xs.exists(x, x == m[k])), totals: m.map(k, sum(xs.map(x, x)) + m[k])) }
+  command deep(limit: int) {
+    let base = xs.map(x, x * 10)
+    let ks = keys(m)
+    emit d(
+      picked: m.map(k, n.filter(j, n[j].exists(y, y == m[k] && base.all(b, b > m[k] + limit)))),
+      sizes: m.map(k, n.map(j, size(n[j]) + m[k])),
+      triple: m.map(k, n.map(j, n[j].map(y, y + m[k] + size(n[j])))),
+      pairs: ks.map(k, m.map(j, m[j] * 10 + m[k])),
+      counts: n.map(j, m.exists_one(k, n[j].all(y, y >= m[k])))
+    )
+  }
+  event e(found: list<bool>, totals: list<int>) { }
+  event d(picked: list<list<string>>, sizes: list<list<int>>, triple: list<list<list<int>>>, pairs: list<list<int>>, counts: list<bool>) { }
+  query q(m: map<string, int>, ss: list<string>): list<string> = m.filter(k, ss.map(x, x)[m[k]] == "abc")
+  query flagged(): list<string> = names.filter(k, flags[names[k]])
+  query flagged-field(): list<string> = names.filter(k, flags[names[k]] == true)
+}
+"#;
+    let d = Domain::compile(&[Source::new("w.model", src)]).unwrap();
+    let state = r#"{"m":{"a":1,"b":2},"xs":[5],"n":{"p":[1,3],"q":[2],"r":[]},"names":{"a":"x","b":"y","c":"x"},"flags":{"x":true,"y":false}}"#;
+    let events = d
+        .propose_json("W", Some(state), r#"{"type":"c"}"#, None)
+        .unwrap();
+    assert_eq!(
+        events,
+        r#"[{"type":"e","data":{"found":[false,false],"totals":[6,7]}}]"#
+    );
+    let events = d
+        .propose_json(
+            "W",
+            Some(state),
+            r#"{"type":"deep","data":{"limit":0}}"#,
+            None,
+        )
+        .unwrap();
+    let events: Json = serde_json::from_str(&events).unwrap();
+    assert_eq!(
+        events[0]["data"],
+        json!({
+            "picked": [["p"], ["q"]],
+            "sizes": [[3, 2, 1], [4, 3, 2]],
+            "triple": [[[4, 6], [4], []], [[5, 7], [5], []]],
+            "pairs": [[11, 21], [12, 22]],
+            // p: [1,3] >= 1 only for a; q: [2] >= 1 and >= 2; r: [] for both.
+            "counts": [true, false, false]
+        })
+    );
+    let events = d
+        .propose_json(
+            "W",
+            Some(state),
+            r#"{"type":"deep","data":{"limit":48}}"#,
+            None,
+        )
+        .unwrap();
+    let events: Json = serde_json::from_str(&events).unwrap();
+    assert_eq!(events[0]["data"]["picked"], json!([["p"], []]));
+    assert_eq!(
+        d.query_json("W", None, "q", Some(r#"{"m":{"a":0,"b":0},"ss":["abc"]}"#))
+            .unwrap(),
+        r#"["a","b"]"#
+    );
+    assert_eq!(
+        d.query_json("W", Some(state), "flagged", None).unwrap(),
+        r#"["a","c"]"#
+    );
+    assert_eq!(
+        d.query_json("W", Some(state), "flagged-field", None)
+            .unwrap(),
+        r#"["a","c"]"#
+    );
+}

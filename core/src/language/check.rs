@@ -1754,16 +1754,24 @@ impl<'d> ModelChecker<'d> {
         };
         let mark = scope.mark();
         let slot = self.declare(scope, var, item.clone());
-        let (mut body, bt) = self.expr(scope, &args[1]);
         // `m.filter(k, m[k].done)`: bind each key's value as well, so the
         // body does not look it up again (the map cannot change meanwhile).
         let stable = matches!(
             t,
             ir::Expr::StateField(_) | ir::Expr::Local(_) | ir::Expr::Param(_)
         );
-        let mut value_slot = None;
-        if over_map && stable {
+        // The value's slot is live for the whole body, like the key's: take
+        // it before the body is checked, or a macro inside the body would
+        // take it too and overwrite the value (issue 10).
+        let reserved = (over_map && stable).then(|| {
             let vslot = scope.next_slot;
+            scope.next_slot += 1;
+            scope.frame_size = scope.frame_size.max(scope.next_slot);
+            vslot
+        });
+        let (mut body, bt) = self.expr(scope, &args[1]);
+        let mut value_slot = None;
+        if let Some(vslot) = reserved {
             let mut used = false;
             body.rewrite(&mut |e| match e {
                 ir::Expr::MapGet(m, k, _)
@@ -1775,8 +1783,6 @@ impl<'d> ModelChecker<'d> {
                 _ => None,
             });
             if used {
-                scope.next_slot += 1;
-                scope.frame_size = scope.frame_size.max(scope.next_slot);
                 value_slot = Some(vslot);
             }
         }

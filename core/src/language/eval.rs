@@ -344,6 +344,14 @@ impl<'a> Machine<'a> {
                 Value::Record(r) => r.fields.get(*index as usize),
                 _ => None,
             },
+            // Not through `read`: slot `vs` is not bound while peeking, so
+            // `m2[m[k]]` would read the previous key's value there.
+            Expr::MapGet(target, key, _) => {
+                let Value::Map(m) = self.peek_ref(target, vs, item)? else {
+                    return None;
+                };
+                m.get(self.peek_ref(key, vs, item)?.as_str()?)
+            }
             other => self.read(other),
         }
     }
