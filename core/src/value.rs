@@ -147,10 +147,11 @@ impl PartialEq for Value {
 }
 
 /// Shortest text that reads back as the same float, with `.0` on integral
-/// values: the JSON form of §4.
+/// values: the JSON form of §4. It is serde_json's own text, so that
+/// `string(x)` and `${x}` write exactly what the JSON output holds (`1e+300`;
+/// `ryu`, used before, wrote `1e300` there).
 pub fn format_float(f: f64) -> String {
-    let mut buf = ryu::Buffer::new();
-    buf.format_finite(f).to_string()
+    serde_json::to_string(&f).expect("a finite float always serialises")
 }
 
 /// RFC 3339 in UTC with `Z`, only the fraction digits needed, no `.` when
@@ -286,6 +287,36 @@ mod tests {
         assert_eq!(format_float(3.0), "3.0");
         assert_eq!(format_float(1.5), "1.5");
         assert_eq!(format_float(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(format_float(-0.0), "-0.0");
+        for f in [1e300, 2.5e-7, -1e21, 1e16, 123456789.0, 5e-324, f64::MAX] {
+            let v = Value::Float(f);
+            assert_eq!(format_float(f), v.to_json_string(), "{f:?}");
+            assert_eq!(format_float(f).parse::<f64>().unwrap(), f);
+        }
+    }
+
+    #[test]
+    fn float_equality_is_ieee_also_deep_inside_values() {
+        let (pz, nz) = (Value::Float(0.0), Value::Float(-0.0));
+        assert_eq!(pz, nz);
+        assert_eq!(Value::list([nz.clone()]), Value::list([pz.clone()]));
+        let map = |v: &Value| {
+            let mut m = Map::new();
+            m.insert("a".into(), v.clone());
+            Value::Map(m)
+        };
+        assert_eq!(map(&pz), map(&nz));
+        let shape = Arc::new(Shape {
+            name: "R".into(),
+            fields: vec!["x".into()],
+        });
+        let rec = |v: &Value| Value::record(shape.clone(), smallvec::smallvec![v.clone()]);
+        assert_eq!(rec(&pz), rec(&nz));
+        assert_ne!(Value::Float(1.0), Value::Float(-1.0));
+        // No value holds NaN, but equality must not claim NaN == NaN.
+        assert_ne!(Value::Float(f64::NAN), Value::Float(f64::NAN));
+        // Equal, yet each keeps its sign in JSON.
+        assert_eq!(nz.to_json_string(), "-0.0");
     }
 
     #[test]

@@ -456,3 +456,55 @@ model W {
         r#"["a","c"]"#
     );
 }
+
+/// Floats compare by IEEE 754, as CEL does: `-0.0` equals `0.0` and neither
+/// is below the other, deep inside lists, maps and records too. NaN never
+/// becomes a value: every way to make one is an error.
+#[test]
+fn floats_compare_by_ieee_754() {
+    let src = r#"
+model F {
+  record R { x: float }
+  state { m: map<string, float>  z: float  xs: list<float> }
+  query cmp(): list<bool> = [-0.0 == 0.0, -0.0 != 0.0, -0.0 < 0.0, 0.0 > -0.0, -0.0 <= 0.0, -0.0 >= 0.0, z == 0.0, z < 0.0]
+  query deep(): list<bool> = [[-0.0] == [0.0], {"a": -0.0} == {"a": 0.0}, R{x: -0.0} == R{x: 0.0}, 0.0 in [-0.0], z in xs, [1.0] == [-1.0]]
+  query below(): list<string> = m.filter(k, m[k] < 0.0)
+  query atmost(): list<string> = m.filter(k, m[k] <= 0.0)
+  query minmax(): list<float> = [min([0.0, -0.0]), min([-0.0, 0.0]), max([0.0, -0.0]), max([-0.0, 0.0]), min(xs), max(xs)]
+  query sums(): list<float> = [sum(xs.filter(x, false)), sum([-0.0]), sum([-0.0, -0.0]), sum(xs)]
+  query signs(): list<string> = [string(-0.0), string(z), string(1e300), "${1e300}"]
+  query big(): list<float> = [1e300, 1e-7]
+  query nan1(): float = 0.0 / 0.0
+  query nan2(): float = float("NaN")
+  query inf(): float = 1e308 * 10.0
+}
+"#;
+    let d = Domain::compile(&[Source::new(
+        "f.model",
+        src.replace("float>  z", "float>\n z")
+            .replace("float  xs", "float\n xs"),
+    )])
+    .unwrap();
+    let state = r#"{"m":{"a":-0.0,"b":-1.5,"c":0.0,"d":2.0},"z":-0.0,"xs":[0.0,-0.0]}"#;
+    let q = |name: &str| d.query_json("F", Some(state), name, None);
+    assert_eq!(
+        q("cmp").unwrap(),
+        "[true,false,false,false,true,true,true,false]"
+    );
+    assert_eq!(q("deep").unwrap(), "[true,true,true,true,true,false]");
+    assert_eq!(q("below").unwrap(), r#"["b"]"#);
+    assert_eq!(q("atmost").unwrap(), r#"["a","b","c"]"#);
+    // Of equal items, the first one wins.
+    assert_eq!(q("minmax").unwrap(), "[0.0,-0.0,0.0,-0.0,0.0,0.0]");
+    assert_eq!(q("sums").unwrap(), "[0.0,0.0,0.0,0.0]");
+    // `string(x)` of a float is its JSON text.
+    assert_eq!(q("signs").unwrap(), r#"["-0.0","-0.0","1e+300","1e+300"]"#);
+    assert_eq!(q("big").unwrap(), "[1e+300,1e-7]");
+    for name in ["nan1", "nan2", "inf"] {
+        assert_eq!(q(name).unwrap_err().code(), "evaluation_error", "{name}");
+    }
+    let err = d
+        .query_json("F", Some(r#"{"z":NaN}"#), "cmp", None)
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_json");
+}
