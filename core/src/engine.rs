@@ -78,7 +78,7 @@ pub struct ExecuteOptions {
     /// Merged over the command's own `metadata`, stored with each event.
     pub metadata: Option<serde_json::Map<String, Json>>,
     /// The time of the command; default: the engine's clock.
-    pub now: Option<jiff::Timestamp>,
+    pub now: Option<crate::value::Timestamp>,
     pub correlation_id: Option<String>,
     pub causation_id: Option<String>,
 }
@@ -947,7 +947,7 @@ impl Engine {
         let mut in_batch: HashMap<(&str, &str), usize> = HashMap::new();
         // Streams whose state this batch changed.
         let mut dirty: HashSet<&str> = HashSet::new();
-        let recorded_at = crate::value::format_timestamp(jiff::Timestamp::now());
+        let recorded_at = crate::value::format_timestamp(crate::value::Timestamp::now());
         let result = (|| -> Result<Option<Conflict>> {
             for (i, p) in prepared.iter().enumerate() {
                 if let Some(cid) = &p.command_id {

@@ -508,3 +508,74 @@ model F {
         .unwrap_err();
     assert_eq!(err.code(), "invalid_json");
 }
+
+/// Timestamps cover years 0001 to 9999 to the nanosecond: they parse, print
+/// with only the digits needed, compare, and convert at both ends; past the
+/// ends is an `evaluation_error` (in expressions) or refused input.
+#[test]
+fn timestamps_cover_their_whole_range() {
+    let src = r#"
+model T {
+  state { t: timestamp? }
+  query last(): string = string(timestamp("9999-12-31T23:59:59.999999999Z"))
+  query first(): string = string(timestamp("0001-01-01T00:00:00Z"))
+  query ends(): list<timestamp> = [timestamp("9999-12-31T23:59:59.999999999Z"), timestamp("0001-01-01T00:00:00Z"), timestamp("9999-12-31T22:59:59.5-01:00"), timestamp("0001-01-01T01:00:00+01:00")]
+  query order(): list<bool> = [timestamp("9999-12-31T23:59:59.999999999Z") > timestamp("9999-12-31T23:59:59.999999998Z"), timestamp("0001-01-01T00:00:00Z") < timestamp("0001-01-01T00:00:00.000000001Z"), timestamp("9999-12-31T23:59:59.999999999Z") == timestamp("9999-12-31T23:59:59.999999999+00:00")]
+  query secs(): list<int> = [int(timestamp("9999-12-31T23:59:59.999999999Z")), int(timestamp("0001-01-01T00:00:00Z")), int(timestamp("1969-12-31T23:59:59.5Z")), int(timestamp("1970-01-01T00:00:00.5Z"))]
+  query minmax(): list<timestamp> = [min([timestamp("9999-12-31T23:59:59.999999999Z"), timestamp("0001-01-01T00:00:00Z")]), max([timestamp("0001-01-01T00:00:00Z"), timestamp("9999-12-31T23:59:59.999999999Z")])]
+  query state-t(): timestamp? = t
+  query past-end(): timestamp = timestamp("9999-12-31T23:59:59.999999999-00:01")
+  query before-start(): timestamp = timestamp("0001-01-01T00:00:00+00:01")
+  query year-zero(): timestamp = timestamp("0000-12-31T23:59:59Z")
+  query year-10000(): timestamp = timestamp("10000-01-01T00:00:00Z")
+}
+"#;
+    let d = Domain::compile(&[Source::new("t.model", src)]).unwrap();
+    let q = |name: &str| d.query_json("T", None, name, None);
+    assert_eq!(q("last").unwrap(), r#""9999-12-31T23:59:59.999999999Z""#);
+    assert_eq!(q("first").unwrap(), r#""0001-01-01T00:00:00Z""#);
+    assert_eq!(
+        q("ends").unwrap(),
+        r#"["9999-12-31T23:59:59.999999999Z","0001-01-01T00:00:00Z","9999-12-31T23:59:59.5Z","0001-01-01T00:00:00Z"]"#
+    );
+    assert_eq!(q("order").unwrap(), "[true,true,true]");
+    // Whole seconds since 1970, rounded down as CEL's int(timestamp) is.
+    assert_eq!(q("secs").unwrap(), "[253402300799,-62135596800,-1,0]");
+    assert_eq!(
+        q("minmax").unwrap(),
+        r#"["0001-01-01T00:00:00Z","9999-12-31T23:59:59.999999999Z"]"#
+    );
+    for name in ["past-end", "before-start", "year-zero", "year-10000"] {
+        let err = q(name).unwrap_err();
+        assert_eq!(err.code(), "evaluation_error", "{name}: {err}");
+    }
+    // As input and as `now`, the ends are accepted and written back as given.
+    let state = r#"{"t":"9999-12-31T23:59:59.999999999Z"}"#;
+    assert_eq!(
+        d.query_json("T", Some(state), "state-t", None).unwrap(),
+        r#""9999-12-31T23:59:59.999999999Z""#
+    );
+    let err = d
+        .query_json(
+            "T",
+            Some(r#"{"t":"9999-12-31T23:59:59-00:01"}"#),
+            "state-t",
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_command");
+    let src = r#"
+model N {
+  command c() { emit e(at: now) }
+  event e(at: timestamp) { }
+}
+"#;
+    let d = Domain::compile(&[Source::new("n.model", src)]).unwrap();
+    for at in ["9999-12-31T23:59:59.999999999Z", "0001-01-01T00:00:00Z"] {
+        assert_eq!(
+            d.propose_json("N", None, r#"{"type":"c"}"#, Some(at))
+                .unwrap(),
+            format!(r#"[{{"type":"e","data":{{"at":"{at}"}}}}]"#)
+        );
+    }
+}

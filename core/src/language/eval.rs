@@ -40,7 +40,7 @@ pub(crate) struct Machine<'a> {
     pub frame: smallvec::SmallVec<[Value; 8]>,
     /// The record of the running handler's params.
     pub args: Value,
-    pub now: Option<jiff::Timestamp>,
+    pub now: Option<crate::value::Timestamp>,
     pub meta: Value,
     pub steps: u64,
     pub events: Vec<Event>,
