@@ -15,7 +15,7 @@ mod reference;
 
 use eventfold::{Domain, Source};
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
-use reference::{eval, Env, Op, Ty, E, V};
+use reference::{eval, Env, Op, Ty, BAD_TIMESTAMPS, E, TIMESTAMPS, V};
 
 /// SplitMix64: the generator draws from one seed that proptest picks, so a
 /// case is its seed and its size.
@@ -60,6 +60,9 @@ const STRS: &[&str] = &[
     "bé",
 ];
 const KEYS: &[&str] = &["a", "b", "c", "é", "Z"];
+/// Patterns for `matches`; the last two (`(`, `+7`) are invalid, and are
+/// only given from a variable (a literal one fails to compile).
+const PATTERNS: &[&str] = &["^a", "b$", "[0-9]+", "é", "^$", "a|Z", "^\\s", "(", "+7"];
 
 /// A variable in scope: its name, type, and for a macro's variable over a
 /// map held in a variable, that map's name (so `m[k]` is worth writing).
@@ -78,7 +81,7 @@ struct Gen {
 
 impl Gen {
     fn ty(&mut self, depth: u32) -> Ty {
-        let scalar = [Ty::Int, Ty::Float, Ty::Bool, Ty::Str];
+        let scalar = [Ty::Int, Ty::Float, Ty::Bool, Ty::Str, Ty::Ts];
         if depth == 0 || self.rng.chance(60) {
             return self.rng.pick(&scalar);
         }
@@ -96,6 +99,7 @@ impl Gen {
             Ty::Float => V::Float(self.rng.pick(FLOATS)),
             Ty::Bool => V::Bool(self.rng.chance(50)),
             Ty::Str => V::Str(self.rng.pick(STRS).to_string()),
+            Ty::Ts => V::Ts(self.rng.pick(TIMESTAMPS).1),
             _ => unreachable!(),
         }
     }
@@ -138,8 +142,19 @@ impl Gen {
         match ty {
             Ty::List(t) => E::List(vec![self.leaf(t)]),
             Ty::Map(t) => E::Map(vec![(self.rng.pick(KEYS).to_string(), self.leaf(t))]),
+            Ty::Ts => self.timestamp(),
             t => E::Lit(self.scalar_of(t)),
         }
+    }
+
+    /// `timestamp("...")` of a literal: mostly one that parses.
+    fn timestamp(&mut self) -> E {
+        let text = if self.rng.chance(90) {
+            self.rng.pick(TIMESTAMPS).0
+        } else {
+            self.rng.pick(BAD_TIMESTAMPS)
+        };
+        E::Call("timestamp", vec![E::Lit(V::Str(text.into()))], Ty::Ts)
     }
 
     /// A list index: mostly a small literal, so that it is often in range.
@@ -201,7 +216,7 @@ impl Gen {
         };
         match ty {
             Ty::Bool => E::Bin(self.rng.pick(&[Op::Eq, Op::Ne]), Box::new(a), Box::new(b)),
-            t if *t == vt && !matches!(vt, Ty::Bool | Ty::Map(_)) => {
+            t if *t == vt && !matches!(vt, Ty::Bool | Ty::Ts | Ty::Map(_)) => {
                 E::Bin(Op::Add, Box::new(a), Box::new(b))
             }
             _ => self.expr(ty, depth),
@@ -398,7 +413,7 @@ impl Gen {
                     E::Call("size", vec![self.expr(&t, d)], Ty::Int)
                 }
                 5 => {
-                    let t = self.rng.pick(&[Ty::Float, Ty::Str, Ty::Int]);
+                    let t = self.rng.pick(&[Ty::Float, Ty::Str, Ty::Int, Ty::Ts]);
                     E::Call("int", vec![self.expr(&t, d)], Ty::Int)
                 }
                 6 => E::Call(
@@ -444,9 +459,9 @@ impl Gen {
                     E::Bin(op, self.b(&t, d), self.b(&t, d))
                 }
                 2 | 3 => {
-                    let t = self
-                        .rng
-                        .pick(&[Ty::Int, Ty::Float, Ty::Str, Ty::Bool, Ty::Float]);
+                    let t =
+                        self.rng
+                            .pick(&[Ty::Int, Ty::Float, Ty::Str, Ty::Bool, Ty::Float, Ty::Ts]);
                     let op = self.rng.pick(&[Op::Lt, Op::Le, Op::Gt, Op::Ge]);
                     E::Bin(op, self.b(&t, d), self.b(&t, d))
                 }
@@ -464,6 +479,20 @@ impl Gen {
                         E::Bin(Op::In, Box::new(key), self.b(&mt, d))
                     }
                 }
+                8 if self.rng.chance(30) => {
+                    // A literal pattern is compiled with the model; one
+                    // from an expression when it runs.
+                    let pattern = if self.rng.chance(70) {
+                        E::Lit(V::Str(self.rng.pick(&PATTERNS[..7]).to_string()))
+                    } else {
+                        E::Cond(
+                            self.b(&Ty::Bool, d),
+                            Box::new(E::Lit(V::Str(self.rng.pick(PATTERNS).to_string()))),
+                            self.b(&Ty::Str, d),
+                        )
+                    };
+                    E::Method(self.b(&Ty::Str, d), "matches", vec![pattern])
+                }
                 8 => {
                     let m = self.rng.pick(&["contains", "startsWith", "endsWith"]);
                     E::Method(self.b(&Ty::Str, d), m, vec![self.expr(&Ty::Str, d)])
@@ -477,7 +506,9 @@ impl Gen {
             Ty::Str => match self.rng.below(8) {
                 0 | 1 => E::Bin(Op::Add, self.b(ty, d), self.b(ty, d)),
                 2 => {
-                    let t = self.rng.pick(&[Ty::Int, Ty::Float, Ty::Bool, Ty::Str]);
+                    let t = self
+                        .rng
+                        .pick(&[Ty::Int, Ty::Float, Ty::Bool, Ty::Str, Ty::Ts]);
                     E::Call("string", vec![self.expr(&t, d)], Ty::Str)
                 }
                 3 => {
@@ -488,7 +519,9 @@ impl Gen {
                     let n = 1 + self.rng.below(2);
                     let parts = (0..n)
                         .map(|_| {
-                            let t = self.rng.pick(&[Ty::Int, Ty::Float, Ty::Bool, Ty::Str]);
+                            let t = self
+                                .rng
+                                .pick(&[Ty::Int, Ty::Float, Ty::Bool, Ty::Str, Ty::Ts]);
                             (self.rng.pick(STRS).to_string(), self.expr(&t, d))
                         })
                         .collect();
@@ -498,6 +531,14 @@ impl Gen {
                     let f = self.rng.pick(&["min", "max"]);
                     E::Call(f, vec![self.expr(&Ty::List(Box::new(Ty::Str)), d)], Ty::Str)
                 }
+                _ => self.leaf(ty),
+            },
+            Ty::Ts => match self.rng.below(4) {
+                0 => {
+                    let f = self.rng.pick(&["min", "max"]);
+                    E::Call(f, vec![self.expr(&Ty::List(Box::new(Ty::Ts)), d)], Ty::Ts)
+                }
+                1 => E::Call("timestamp", vec![self.expr(ty, d)], Ty::Ts),
                 _ => self.leaf(ty),
             },
             Ty::List(item) => match self.rng.below(8) {
@@ -593,7 +634,11 @@ fn case(seed: u64, depth: u32) -> Case {
             0 if g.rng.chance(30) => Ty::Map(Box::new(Ty::Str)),
             0 => Ty::Map(Box::new(g.ty(1))),
             1 => Ty::List(Box::new(g.ty(1))),
-            _ => g.ty(2),
+            // A timestamp field would need a default: hold one in a list.
+            _ => match g.ty(2) {
+                Ty::Ts => Ty::List(Box::new(Ty::Ts)),
+                t => t,
+            },
         };
         let v = g.value(&ty);
         let name = format!("f{i}");

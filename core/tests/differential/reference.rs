@@ -13,8 +13,57 @@ pub enum Ty {
     Float,
     Bool,
     Str,
+    Ts,
     List(Box<Ty>),
     Map(Box<Ty>),
+}
+
+/// The timestamps the generator writes: the text, the instant in Unix
+/// nanoseconds, and the canonical text (§4), worked out by hand.
+pub const TIMESTAMPS: &[(&str, i128, &str)] = &[
+    (
+        "0001-01-01T00:00:00Z",
+        -62_135_596_800_000_000_000,
+        "0001-01-01T00:00:00Z",
+    ),
+    (
+        "9999-12-31T23:59:59.999999999Z",
+        253_402_300_799_999_999_999,
+        "9999-12-31T23:59:59.999999999Z",
+    ),
+    (
+        "1969-12-31T23:59:59.5Z",
+        -500_000_000,
+        "1969-12-31T23:59:59.5Z",
+    ),
+    ("1970-01-01T00:00:00.000Z", 0, "1970-01-01T00:00:00Z"),
+    (
+        "2026-01-02T03:04:05.12+01:00",
+        1_767_319_445_120_000_000,
+        "2026-01-02T02:04:05.12Z",
+    ),
+    (
+        "2026-01-02T02:04:05.120000000Z",
+        1_767_319_445_120_000_000,
+        "2026-01-02T02:04:05.12Z",
+    ),
+];
+
+/// Strings `timestamp(s)` refuses: past either end, year 0, not RFC 3339.
+pub const BAD_TIMESTAMPS: &[&str] = &[
+    "9999-12-31T23:59:59.999999999-00:01",
+    "0001-01-01T00:00:00+00:01",
+    "0000-12-31T00:00:00Z",
+    "2026-02-29T00:00:00Z",
+    "yesterday",
+];
+
+fn canonical(nanos: i128) -> &'static str {
+    TIMESTAMPS
+        .iter()
+        .find(|t| t.1 == nanos)
+        .expect("a timestamp from the table")
+        .2
 }
 
 impl Ty {
@@ -25,6 +74,7 @@ impl Ty {
             Ty::Float => "float".into(),
             Ty::Bool => "bool".into(),
             Ty::Str => "string".into(),
+            Ty::Ts => "timestamp".into(),
             Ty::List(t) => format!("list<{}>", t.src()),
             Ty::Map(t) => format!("map<string, {}>", t.src()),
         }
@@ -37,6 +87,8 @@ pub enum V {
     Float(f64),
     Bool(bool),
     Str(String),
+    /// Unix nanoseconds.
+    Ts(i128),
     List(Vec<V>),
     /// `String`'s order is byte order, which for UTF-8 is code point order.
     Map(BTreeMap<String, V>),
@@ -50,6 +102,7 @@ impl PartialEq for V {
             (V::Float(a), V::Float(b)) => a == b,
             (V::Bool(a), V::Bool(b)) => a == b,
             (V::Str(a), V::Str(b)) => a == b,
+            (V::Ts(a), V::Ts(b)) => a == b,
             (V::List(a), V::List(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y),
             (V::Map(a), V::Map(b)) => {
                 a.len() == b.len() && a.iter().zip(b).all(|((k, x), (j, y))| k == j && x == y)
@@ -67,6 +120,7 @@ impl V {
             V::Float(f) => eventfold::value::format_float(*f),
             V::Bool(b) => b.to_string(),
             V::Str(s) => serde_json::to_string(s).unwrap(),
+            V::Ts(t) => format!("\"{}\"", canonical(*t)),
             V::List(items) => {
                 let items: Vec<String> = items.iter().map(V::json).collect();
                 format!("[{}]", items.join(","))
@@ -229,6 +283,7 @@ fn ordering(a: &V, b: &V) -> Option<std::cmp::Ordering> {
         (V::Float(a), V::Float(b)) => a.partial_cmp(b),
         (V::Str(a), V::Str(b)) => Some(a.cmp(b)),
         (V::Bool(a), V::Bool(b)) => Some(a.cmp(b)),
+        (V::Ts(a), V::Ts(b)) => Some(a.cmp(b)),
         _ => panic!("unordered operands {a:?} {b:?}"),
     }
 }
@@ -248,6 +303,7 @@ fn format(v: &V) -> String {
         V::Float(f) => eventfold::value::format_float(*f),
         V::Bool(b) => b.to_string(),
         V::Str(s) => s.clone(),
+        V::Ts(t) => canonical(*t).to_string(),
         other => panic!("not formattable: {other:?}"),
     }
 }
@@ -349,7 +405,7 @@ pub fn eval(e: &E, env: &Env) -> Result<V, Failure> {
                 .iter()
                 .map(|a| eval(a, env))
                 .collect::<Result<_, _>>()?;
-            method(t, name, args)
+            method(t, name, args)?
         }
         E::Macro(kind, t, var, body) => {
             let items: Vec<V> = match eval(t, env)? {
@@ -449,6 +505,14 @@ fn call(name: &str, mut args: Vec<V>, ty: &Ty) -> Result<V, Failure> {
             }
         }
         ("int", V::Str(s)) => V::Int(parse_int(&s).ok_or(EVAL)?),
+        // Whole seconds, rounded down (CEL; protobuf's `seconds`).
+        ("int", V::Ts(t)) => V::Int(t.div_euclid(1_000_000_000) as i64),
+        ("timestamp", V::Ts(t)) => V::Ts(t),
+        ("timestamp", V::Str(s)) => match TIMESTAMPS.iter().find(|t| t.0 == s) {
+            Some(t) => V::Ts(t.1),
+            None if BAD_TIMESTAMPS.contains(&s.as_str()) => return Err(EVAL),
+            None => panic!("timestamp({s:?}) is not in the tables"),
+        },
         ("float", V::Float(f)) => V::Float(f),
         ("float", V::Int(i)) => V::Float(i as f64),
         ("float", V::Str(s)) => finite(parse_float(&s).ok_or(EVAL)?)?,
@@ -490,18 +554,23 @@ fn call(name: &str, mut args: Vec<V>, ty: &Ty) -> Result<V, Failure> {
     })
 }
 
-fn method(t: V, name: &str, mut args: Vec<V>) -> V {
+fn method(t: V, name: &str, mut args: Vec<V>) -> Result<V, Failure> {
     let text = |v: &V| match v {
         V::Str(s) => s.clone(),
         other => panic!("not a string: {other:?}"),
     };
-    match name {
+    Ok(match name {
         "contains" => V::Bool(text(&t).contains(&text(&args[0]))),
         "startsWith" => V::Bool(text(&t).starts_with(&text(&args[0]))),
         "endsWith" => V::Bool(text(&t).ends_with(&text(&args[0]))),
         "lowerAscii" => V::Str(text(&t).to_ascii_lowercase()),
         "upperAscii" => V::Str(text(&t).to_ascii_uppercase()),
         "trim" => V::Str(text(&t).trim().to_string()),
+        // RE2 syntax, true when it matches anywhere (§6).
+        "matches" => match regex::Regex::new(&text(&args[0])) {
+            Ok(re) => V::Bool(re.is_match(&text(&t))),
+            Err(_) => return Err(EVAL),
+        },
         "get" => match t {
             V::Map(m) => match m.get(&text(&args[0])) {
                 Some(v) => v.clone(),
@@ -510,7 +579,7 @@ fn method(t: V, name: &str, mut args: Vec<V>) -> V {
             other => panic!("get on {other:?}"),
         },
         other => panic!("no method {other}"),
-    }
+    })
 }
 
 #[cfg(test)]
