@@ -1966,4 +1966,36 @@ mod tests {
         );
         assert_eq!(suggest("zzz", ["count"]), "");
     }
+
+    /// Every slot a macro's body may write (the variables of macros inside
+    /// it) differs from the slots it reads while it runs: its own variable
+    /// and the value of `m[k]` (issue 10).
+    #[test]
+    fn a_map_macros_value_slot_is_not_reused_inside_its_body() {
+        let src = "model W {\n state {\n m: map<string, int>\n xs: list<int>\n }\n \
+                   query q(): list<bool> = m.map(k, xs.exists(x, m.all(j, x == m[k] + m[j])))\n}\n";
+        let (file, diags) = super::super::parser::parse(0, src);
+        assert!(diags.is_empty());
+        let mut diags = Vec::new();
+        let models = check(&[file], &[src], &mut diags);
+        assert!(diags.is_empty(), "{}", diags.len());
+        let mut macros = Vec::new();
+        let mut body = models[0].queries[0].body.clone();
+        body.rewrite(&mut |e| {
+            if let ir::Expr::Macro(m) = e {
+                macros.push((m.slot, m.value_slot));
+            }
+            None
+        });
+        // Bottom-up: `m.all(j, ...)`, `xs.exists(x, ...)`, `m.map(k, ...)`.
+        let [(j, jv), (x, None), (k, Some(kv))] = macros[..] else {
+            panic!("unexpected macros {macros:?}");
+        };
+        let inner = [Some(j), jv, Some(x)];
+        assert!(
+            !inner.contains(&Some(k)) && !inner.contains(&Some(kv)),
+            "{macros:?}"
+        );
+        assert!(jv.is_some() && jv != Some(x), "{macros:?}");
+    }
 }
