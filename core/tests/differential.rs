@@ -15,7 +15,7 @@ mod reference;
 
 use eventfold::{Domain, Source};
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
-use reference::{eval, Env, Op, Ty, BAD_TIMESTAMPS, E, TIMESTAMPS, V};
+use reference::{eval, Env, Op, Ty, BAD_TIMESTAMPS, E, RECORD, TIMESTAMPS, V};
 
 /// SplitMix64: the generator draws from one seed that proptest picks, so a
 /// case is its seed and its size.
@@ -81,7 +81,7 @@ struct Gen {
 
 impl Gen {
     fn ty(&mut self, depth: u32) -> Ty {
-        let scalar = [Ty::Int, Ty::Float, Ty::Bool, Ty::Str, Ty::Ts];
+        let scalar = [Ty::Int, Ty::Float, Ty::Bool, Ty::Str, Ty::Ts, Ty::Rec];
         if depth == 0 || self.rng.chance(60) {
             return self.rng.pick(&scalar);
         }
@@ -98,8 +98,12 @@ impl Gen {
             Ty::Int => V::Int(self.rng.pick(INTS)),
             Ty::Float => V::Float(self.rng.pick(FLOATS)),
             Ty::Bool => V::Bool(self.rng.chance(50)),
+            // Often a key the generated maps hold, so that a string used
+            // as a key finds something.
+            Ty::Str if self.rng.chance(40) => V::Str(self.rng.pick(KEYS).to_string()),
             Ty::Str => V::Str(self.rng.pick(STRS).to_string()),
             Ty::Ts => V::Ts(self.rng.pick(TIMESTAMPS).1),
+            Ty::Rec => V::Rec(RECORD.iter().map(|(_, t)| self.scalar_of(t)).collect()),
             _ => unreachable!(),
         }
     }
@@ -143,6 +147,7 @@ impl Gen {
             Ty::List(t) => E::List(vec![self.leaf(t)]),
             Ty::Map(t) => E::Map(vec![(self.rng.pick(KEYS).to_string(), self.leaf(t))]),
             Ty::Ts => self.timestamp(),
+            Ty::Rec => E::Rec(RECORD.iter().map(|(_, t)| self.leaf(t)).collect()),
             t => E::Lit(self.scalar_of(t)),
         }
     }
@@ -197,6 +202,27 @@ impl Gen {
         let Some((read, vt)) = self.any_value_read() else {
             return self.expr(ty, depth);
         };
+        // `m.filter(k, m2[m[k]])`: the value as a key, where the evaluator
+        // reads the body by reference.
+        if vt == Ty::Str && self.rng.chance(40) {
+            let target = self.expr(&Ty::Map(Box::new(ty.clone())), depth);
+            return E::Index(Box::new(target), Box::new(read));
+        }
+        // `m.filter(k, m[k].c)`, `m.map(k, m[k].a > 1)`: a field of the value.
+        if vt == Ty::Rec && self.rng.chance(70) {
+            if let Some(i) = RECORD.iter().position(|(_, t)| t == ty) {
+                if self.rng.chance(50) {
+                    return E::Field(Box::new(read), i);
+                }
+            }
+            let i = self.rng.below(RECORD.len());
+            let ft = RECORD[i].1.clone();
+            if *ty == Ty::Bool {
+                let op = self.rng.pick(&[Op::Eq, Op::Ne, Op::Lt, Op::Ge]);
+                let other = self.expr(&ft, depth);
+                return E::Bin(op, Box::new(E::Field(Box::new(read), i)), Box::new(other));
+            }
+        }
         let other = if self.rng.chance(70) {
             // A macro that runs before or around the read.
             let kind = self.rng.pick(&["all", "exists", "exists_one"]);
@@ -216,7 +242,7 @@ impl Gen {
         };
         match ty {
             Ty::Bool => E::Bin(self.rng.pick(&[Op::Eq, Op::Ne]), Box::new(a), Box::new(b)),
-            t if *t == vt && !matches!(vt, Ty::Bool | Ty::Ts | Ty::Map(_)) => {
+            t if *t == vt && !matches!(vt, Ty::Bool | Ty::Ts | Ty::Rec | Ty::Map(_)) => {
                 E::Bin(Op::Add, Box::new(a), Box::new(b))
             }
             _ => self.expr(ty, depth),
@@ -364,6 +390,15 @@ impl Gen {
                 let mt = Ty::Map(Box::new(ty.clone()));
                 let key = self.key(d);
                 return E::Method(self.b(&mt, d), "get", vec![key, self.expr(ty, d)]);
+            }
+            6 | 7 if RECORD.iter().any(|(_, t)| t == ty) => {
+                // `r.f`; over a map of records, often `m[k].f`.
+                let i = RECORD.iter().position(|(_, t)| t == ty).unwrap();
+                let target = match self.value_read(&Ty::Rec) {
+                    Some(read) if self.rng.chance(60) => read,
+                    _ => self.expr(&Ty::Rec, d),
+                };
+                return E::Field(Box::new(target), i);
             }
             4 | 5 if depth >= 2 => {
                 // A macro wherever a value of the type can come from one.
@@ -533,6 +568,10 @@ impl Gen {
                 }
                 _ => self.leaf(ty),
             },
+            Ty::Rec => match self.rng.below(3) {
+                0 => E::Rec(RECORD.iter().map(|(_, t)| self.expr(t, d)).collect()),
+                _ => self.leaf(ty),
+            },
             Ty::Ts => match self.rng.below(4) {
                 0 => {
                     let f = self.rng.pick(&["min", "max"]);
@@ -632,11 +671,13 @@ fn case(seed: u64, depth: u32) -> Case {
         // At least one map and one list, for the macros to run over.
         let ty = match i {
             0 if g.rng.chance(30) => Ty::Map(Box::new(Ty::Str)),
+            0 if g.rng.chance(30) => Ty::Map(Box::new(Ty::Rec)),
             0 => Ty::Map(Box::new(g.ty(1))),
             1 => Ty::List(Box::new(g.ty(1))),
             // A timestamp field would need a default: hold one in a list.
             _ => match g.ty(2) {
                 Ty::Ts => Ty::List(Box::new(Ty::Ts)),
+                Ty::Rec => Ty::Map(Box::new(Ty::Rec)),
                 t => t,
             },
         };
@@ -651,7 +692,15 @@ fn case(seed: u64, depth: u32) -> Case {
             over: None,
         });
     }
-    let mut source = format!("model D {{\n  state {{\n{}\n  }}\n", fields.join("\n"));
+    let record: Vec<String> = RECORD
+        .iter()
+        .map(|(name, t)| format!("    {name}: {}", t.src()))
+        .collect();
+    let mut source = format!(
+        "model D {{\n  record R {{\n{}\n  }}\n  state {{\n{}\n  }}\n",
+        record.join("\n"),
+        fields.join("\n")
+    );
     let mut queries = Vec::new();
     for i in 0..4 {
         let ty = g.ty(2);

@@ -14,9 +14,19 @@ pub enum Ty {
     Bool,
     Str,
     Ts,
+    /// The one record type, `R` (`RECORD` names its fields).
+    Rec,
     List(Box<Ty>),
     Map(Box<Ty>),
 }
+
+/// The fields of record `R`, in declared order.
+pub const RECORD: &[(&str, Ty)] = &[
+    ("a", Ty::Int),
+    ("b", Ty::Str),
+    ("c", Ty::Bool),
+    ("d", Ty::Float),
+];
 
 /// The timestamps the generator writes: the text, the instant in Unix
 /// nanoseconds, and the canonical text (§4), worked out by hand.
@@ -75,6 +85,7 @@ impl Ty {
             Ty::Bool => "bool".into(),
             Ty::Str => "string".into(),
             Ty::Ts => "timestamp".into(),
+            Ty::Rec => "R".into(),
             Ty::List(t) => format!("list<{}>", t.src()),
             Ty::Map(t) => format!("map<string, {}>", t.src()),
         }
@@ -89,6 +100,8 @@ pub enum V {
     Str(String),
     /// Unix nanoseconds.
     Ts(i128),
+    /// A record `R`, its fields in declared order.
+    Rec(Vec<V>),
     List(Vec<V>),
     /// `String`'s order is byte order, which for UTF-8 is code point order.
     Map(BTreeMap<String, V>),
@@ -103,6 +116,7 @@ impl PartialEq for V {
             (V::Bool(a), V::Bool(b)) => a == b,
             (V::Str(a), V::Str(b)) => a == b,
             (V::Ts(a), V::Ts(b)) => a == b,
+            (V::Rec(a), V::Rec(b)) => a.iter().zip(b).all(|(x, y)| x == y),
             (V::List(a), V::List(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y),
             (V::Map(a), V::Map(b)) => {
                 a.len() == b.len() && a.iter().zip(b).all(|((k, x), (j, y))| k == j && x == y)
@@ -121,6 +135,14 @@ impl V {
             V::Bool(b) => b.to_string(),
             V::Str(s) => serde_json::to_string(s).unwrap(),
             V::Ts(t) => format!("\"{}\"", canonical(*t)),
+            V::Rec(fields) => {
+                let items: Vec<String> = RECORD
+                    .iter()
+                    .zip(fields)
+                    .map(|((name, _), v)| format!("\"{name}\":{}", v.json()))
+                    .collect();
+                format!("{{{}}}", items.join(","))
+            }
             V::List(items) => {
                 let items: Vec<String> = items.iter().map(V::json).collect();
                 format!("[{}]", items.join(","))
@@ -194,6 +216,10 @@ pub enum E {
     Method(Box<E>, &'static str, Vec<E>),
     /// `target.kind(var, body)`.
     Macro(&'static str, Box<E>, String, Box<E>),
+    /// `e.field`, by the field's index in `RECORD`.
+    Field(Box<E>, usize),
+    /// `R{a: ..., b: ..., ...}`, every field given.
+    Rec(Vec<E>),
     /// `"text${e}text..."`: literal text and expressions, alternating.
     Interp(Vec<(String, E)>, String),
 }
@@ -255,6 +281,15 @@ impl E {
                 format!("{}.{name}({})", t.src(), args.join(", "))
             }
             E::Macro(kind, t, var, body) => format!("{}.{kind}({var}, {})", t.src(), body.src()),
+            E::Field(t, i) => format!("{}.{}", t.src(), RECORD[*i].0),
+            E::Rec(fields) => {
+                let items: Vec<String> = RECORD
+                    .iter()
+                    .zip(fields)
+                    .map(|((name, _), e)| format!("{name}: {}", e.src()))
+                    .collect();
+                format!("R{{{}}}", items.join(", "))
+            }
             E::Interp(parts, tail) => {
                 let mut out = String::new();
                 for (text, e) in parts {
@@ -435,6 +470,16 @@ pub fn eval(e: &E, env: &Env) -> Result<V, Failure> {
                 _ => V::List(out),
             }
         }
+        E::Field(t, i) => match eval(t, env)? {
+            V::Rec(mut fields) => fields.swap_remove(*i),
+            v => panic!("field of {v:?}"),
+        },
+        E::Rec(fields) => V::Rec(
+            fields
+                .iter()
+                .map(|f| eval(f, env))
+                .collect::<Result<_, _>>()?,
+        ),
         E::Interp(parts, tail) => {
             let mut out = String::new();
             for (text, e) in parts {
