@@ -223,7 +223,7 @@ impl Domain {
         model: &str,
         state: &Value,
         command: &Command,
-        now: Option<jiff::Timestamp>,
+        now: Option<crate::value::Timestamp>,
     ) -> Result<Vec<Event>> {
         Ok(self.decide(model, state.clone(), command, now)?.events)
     }
@@ -235,7 +235,7 @@ impl Domain {
         model: &str,
         mut state: Value,
         command: &Command,
-        now: Option<jiff::Timestamp>,
+        now: Option<crate::value::Timestamp>,
     ) -> Result<Decision> {
         let events = self.decide_in_place(model, &mut state, command, now)?;
         Ok(Decision { events, state })
@@ -256,7 +256,7 @@ impl Domain {
         model: &str,
         state: &mut Value,
         command: &Command,
-        now: Option<jiff::Timestamp>,
+        now: Option<crate::value::Timestamp>,
     ) -> Result<Vec<Event>> {
         let m = self.model(model)?;
         let handler = m
@@ -277,7 +277,7 @@ impl Domain {
         })?;
         let inner = &self.inner;
         let mut machine = Machine::new(m, &inner.sources, &inner.limits, std::mem::take(state));
-        machine.now = Some(now.unwrap_or_else(jiff::Timestamp::now));
+        machine.now = Some(now.unwrap_or_else(crate::value::Timestamp::now));
         machine.meta = command.metadata.clone();
         machine.enter(&command.data, handler.frame_size);
         if let Err(e) = machine.run(&handler.body) {
@@ -646,7 +646,7 @@ fn metadata(json: Option<&Json>) -> std::result::Result<Value, (String, String)>
     Ok(Value::Map(map))
 }
 
-fn parse_now(now: Option<&str>) -> Result<Option<jiff::Timestamp>> {
+fn parse_now(now: Option<&str>) -> Result<Option<crate::value::Timestamp>> {
     now.map(|text| {
         parse_timestamp(text).map_err(|message| Error::InvalidCommand {
             path: "now".into(),

@@ -91,7 +91,7 @@ pub struct ExecuteOptions {
     /// Merged over the command's own `metadata`, stored with each event.
     pub metadata: Option<serde_json::Map<String, Json>>,
     /// The time of the command; default: the engine's clock.
-    pub now: Option<jiff::Timestamp>,
+    pub now: Option<crate::value::Timestamp>,
     pub correlation_id: Option<String>,
     pub causation_id: Option<String>,
 }

@@ -27,7 +27,7 @@ pub enum Value {
     /// Always finite: NaN and infinities are errors where they would arise.
     Float(f64),
     String(Str),
-    Timestamp(jiff::Timestamp),
+    Timestamp(Timestamp),
     List(Arc<List>),
     /// Keys iterate in code point order (UTF-8 byte order is the same).
     Map(Map),
@@ -146,23 +146,90 @@ impl PartialEq for Value {
     }
 }
 
+/// An instant, to the nanosecond, from 0001-01-01T00:00:00Z to
+/// 9999-12-31T23:59:59.999999999Z (§4, §6): whole seconds since the Unix
+/// epoch and the nanoseconds after them.
+///
+/// Not `jiff::Timestamp`: jiff stops its range a day short of the end of
+/// 9999 (so that every offset still gives a civil time), which would refuse
+/// the last valid timestamps. jiff still does the calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp {
+    second: i64,
+    /// Always below 1,000,000,000, also before 1970, so that the derived
+    /// order is the order of time.
+    nanosecond: u32,
+}
+
+impl Timestamp {
+    /// 0001-01-01T00:00:00Z.
+    pub const MIN: Timestamp = Timestamp {
+        second: -62_135_596_800,
+        nanosecond: 0,
+    };
+    /// 9999-12-31T23:59:59.999999999Z.
+    pub const MAX: Timestamp = Timestamp {
+        second: 253_402_300_799,
+        nanosecond: 999_999_999,
+    };
+
+    /// `None` outside the range or for a nanosecond past 999,999,999.
+    pub fn new(second: i64, nanosecond: u32) -> Option<Timestamp> {
+        let t = Timestamp { second, nanosecond };
+        (nanosecond < 1_000_000_000 && (Self::MIN..=Self::MAX).contains(&t)).then_some(t)
+    }
+
+    /// `None` outside the range.
+    pub fn from_unix_nanos(nanos: i128) -> Option<Timestamp> {
+        let second = i64::try_from(nanos.div_euclid(1_000_000_000)).ok()?;
+        Timestamp::new(second, nanos.rem_euclid(1_000_000_000) as u32)
+    }
+
+    /// The engine's clock.
+    pub fn now() -> Timestamp {
+        let t = jiff::Timestamp::now();
+        let nanos = t.as_nanosecond();
+        Timestamp::from_unix_nanos(nanos).expect("the clock reads a year between 1 and 9999")
+    }
+
+    /// Whole seconds since 1970-01-01T00:00:00Z, rounded down (as CEL's
+    /// `int(timestamp)`, which is protobuf's `seconds`).
+    pub fn as_second(self) -> i64 {
+        self.second
+    }
+
+    pub fn subsec_nanosecond(self) -> u32 {
+        self.nanosecond
+    }
+
+    /// The civil date and time in UTC.
+    pub fn to_utc(self) -> jiff::civil::DateTime {
+        // In range: a `DateTime` spans years -9999 to 9999.
+        let since = jiff::SignedDuration::new(self.second, self.nanosecond as i32);
+        jiff::civil::DateTime::constant(1970, 1, 1, 0, 0, 0, 0)
+            .checked_add(since)
+            .expect("a timestamp is a civil time of years 1 to 9999")
+    }
+}
+
 /// Shortest text that reads back as the same float, with `.0` on integral
-/// values: the JSON form of §4.
+/// values: the JSON form of §4. It is serde_json's own text, so that
+/// `string(x)` and `${x}` write exactly what the JSON output holds (`1e+300`;
+/// `ryu`, used before, wrote `1e300` there).
 pub fn format_float(f: f64) -> String {
-    let mut buf = ryu::Buffer::new();
-    buf.format_finite(f).to_string()
+    serde_json::to_string(&f).expect("a finite float always serialises")
 }
 
 /// RFC 3339 in UTC with `Z`, only the fraction digits needed, no `.` when
 /// the fraction is zero: `2026-01-02T03:04:05.12Z`.
-pub fn format_timestamp(t: jiff::Timestamp) -> String {
+pub fn format_timestamp(t: Timestamp) -> String {
     let mut out = String::with_capacity(30);
     format_timestamp_into(t, &mut out);
     out
 }
 
-fn format_timestamp_into(t: jiff::Timestamp, out: &mut String) {
-    let dt = jiff::tz::Offset::UTC.to_datetime(t);
+fn format_timestamp_into(t: Timestamp, out: &mut String) {
+    let dt = t.to_utc();
     let _ = write!(
         out,
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
@@ -187,7 +254,7 @@ fn format_timestamp_into(t: jiff::Timestamp, out: &mut String) {
 ///
 /// The shape is checked here because jiff alone also reads ISO 8601 forms
 /// that RFC 3339 does not allow (`2026-11-28 10:30Z`).
-pub fn parse_timestamp(text: &str) -> Result<jiff::Timestamp, String> {
+pub fn parse_timestamp(text: &str) -> Result<Timestamp, String> {
     let bad = || {
         format!(
             "`{}` is not an RFC 3339 timestamp such as 2026-11-28T09:30:00Z",
@@ -235,12 +302,47 @@ pub fn parse_timestamp(text: &str) -> Result<jiff::Timestamp, String> {
     if !offset_ok || &text[0..4] == "0000" {
         return Err(bad());
     }
-    let t: jiff::Timestamp = text.parse().map_err(|e| format!("{}: {e}", bad()))?;
-    let year = jiff::tz::Offset::UTC.to_datetime(t).year();
-    if !(1..=9999).contains(&year) {
-        return Err(format!("{}: the year must be from 0001 to 9999", bad()));
-    }
-    Ok(t)
+    // Every field is ASCII digits now: read them, and let jiff check the
+    // calendar (the day of the month, leap years).
+    let num = |range: std::ops::Range<usize>| -> i64 {
+        text[range]
+            .bytes()
+            .fold(0, |n, d| n * 10 + i64::from(d - b'0'))
+    };
+    let nanosecond = if b[19] == b'.' {
+        let digits = &text[20..i];
+        num(20..i) * 10i64.pow(9 - digits.len() as u32)
+    } else {
+        0
+    };
+    // A leap second reads as the second before it, as jiff (used before)
+    // and most systems do.
+    let second = num(17..19).min(59);
+    let civil = jiff::civil::DateTime::new(
+        num(0..4) as i16,
+        num(5..7) as i8,
+        num(8..10) as i8,
+        num(11..13) as i8,
+        num(14..16) as i8,
+        second as i8,
+        nanosecond as i32,
+    )
+    .map_err(|e| format!("{}: {e}", bad()))?;
+    let offset = match b[i] {
+        b'+' | b'-' => {
+            let (hours, minutes) = (num(i + 1..i + 3), num(i + 4..i + 6));
+            if hours > 23 || minutes > 59 {
+                return Err(format!("{}: the offset must be at most 23:59", bad()));
+            }
+            let sign = if b[i] == b'-' { -1 } else { 1 };
+            sign * (hours * 3600 + minutes * 60)
+        }
+        _ => 0,
+    };
+    let epoch = jiff::civil::DateTime::constant(1970, 1, 1, 0, 0, 0, 0);
+    let local = civil.duration_since(epoch).as_nanos();
+    Timestamp::from_unix_nanos(local - i128::from(offset) * 1_000_000_000)
+        .ok_or_else(|| format!("{}: the year must be from 0001 to 9999 in UTC", bad()))
 }
 
 impl Serialize for Value {
@@ -286,6 +388,36 @@ mod tests {
         assert_eq!(format_float(3.0), "3.0");
         assert_eq!(format_float(1.5), "1.5");
         assert_eq!(format_float(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(format_float(-0.0), "-0.0");
+        for f in [1e300, 2.5e-7, -1e21, 1e16, 123456789.0, 5e-324, f64::MAX] {
+            let v = Value::Float(f);
+            assert_eq!(format_float(f), v.to_json_string(), "{f:?}");
+            assert_eq!(format_float(f).parse::<f64>().unwrap(), f);
+        }
+    }
+
+    #[test]
+    fn float_equality_is_ieee_also_deep_inside_values() {
+        let (pz, nz) = (Value::Float(0.0), Value::Float(-0.0));
+        assert_eq!(pz, nz);
+        assert_eq!(Value::list([nz.clone()]), Value::list([pz.clone()]));
+        let map = |v: &Value| {
+            let mut m = Map::new();
+            m.insert("a".into(), v.clone());
+            Value::Map(m)
+        };
+        assert_eq!(map(&pz), map(&nz));
+        let shape = Arc::new(Shape {
+            name: "R".into(),
+            fields: vec!["x".into()],
+        });
+        let rec = |v: &Value| Value::record(shape.clone(), smallvec::smallvec![v.clone()]);
+        assert_eq!(rec(&pz), rec(&nz));
+        assert_ne!(Value::Float(1.0), Value::Float(-1.0));
+        // No value holds NaN, but equality must not claim NaN == NaN.
+        assert_ne!(Value::Float(f64::NAN), Value::Float(f64::NAN));
+        // Equal, yet each keeps its sign in JSON.
+        assert_eq!(nz.to_json_string(), "-0.0");
     }
 
     #[test]
@@ -296,6 +428,56 @@ mod tests {
         assert_eq!(format_timestamp(t), "2026-01-02T03:04:05Z");
         let t = parse_timestamp("2026-01-02T03:04:05.000000001Z").unwrap();
         assert_eq!(format_timestamp(t), "2026-01-02T03:04:05.000000001Z");
+    }
+
+    #[test]
+    fn timestamps_cover_years_1_to_9999_to_the_nanosecond() {
+        let last = parse_timestamp("9999-12-31T23:59:59.999999999Z").unwrap();
+        assert_eq!(last, Timestamp::MAX);
+        assert_eq!(format_timestamp(last), "9999-12-31T23:59:59.999999999Z");
+        let first = parse_timestamp("0001-01-01T00:00:00Z").unwrap();
+        assert_eq!(first, Timestamp::MIN);
+        assert_eq!(format_timestamp(first), "0001-01-01T00:00:00Z");
+        assert!(first < last);
+        // The same instants through an offset.
+        assert_eq!(
+            parse_timestamp("9999-12-31T20:29:59.999999999-03:30").unwrap(),
+            last
+        );
+        assert_eq!(parse_timestamp("0001-01-01T05:00:00+05:00").unwrap(), first);
+        // Before 1970 the nanoseconds still count forward from a whole second.
+        let t = parse_timestamp("1969-12-31T23:59:59.25Z").unwrap();
+        assert_eq!((t.as_second(), t.subsec_nanosecond()), (-1, 250_000_000));
+        assert_eq!(format_timestamp(t), "1969-12-31T23:59:59.25Z");
+        assert!(t < parse_timestamp("1970-01-01T00:00:00Z").unwrap());
+        assert_eq!(
+            parse_timestamp("2016-12-31T23:59:60Z").unwrap(),
+            parse_timestamp("2016-12-31T23:59:59Z").unwrap()
+        );
+        assert_eq!(Timestamp::new(Timestamp::MAX.as_second() + 1, 0), None);
+        assert_eq!(Timestamp::new(0, 1_000_000_000), None);
+        assert_eq!(
+            Timestamp::from_unix_nanos(-1),
+            Timestamp::new(-1, 999_999_999)
+        );
+        let now = Timestamp::now();
+        assert!(Timestamp::MIN < now && now < Timestamp::MAX);
+    }
+
+    #[test]
+    fn timestamps_past_the_ends_are_refused() {
+        for bad in [
+            "9999-12-31T23:59:59.999999999-00:01",
+            "0001-01-01T00:00:00+00:01",
+            "0001-01-01T00:59:59.999999999+01:00",
+            "2026-02-29T00:00:00Z",
+            "2026-01-01T24:00:00Z",
+            "2026-01-01T00:00:00+24:00",
+            "2026-01-01T00:00:00+01:60",
+        ] {
+            assert!(parse_timestamp(bad).is_err(), "{bad} should be refused");
+        }
+        assert!(parse_timestamp("2024-02-29T00:00:00Z").is_ok());
     }
 
     #[test]

@@ -368,3 +368,214 @@ model C {
         .unwrap_err();
     assert_eq!(err.code(), "unknown_model");
 }
+
+/// A macro inside the body of a macro over a map must not take the slot that
+/// holds the outer key's value (issue 10: it gave wrong events, or
+/// `internal`), and a read-only body must not read the previous key's value.
+#[test]
+fn nested_macros_keep_their_own_variables() {
+    let src = r#"
+model W {
+  state {
+    m: map<string, int>
+    xs: list<int>
+    n: map<string, list<int>>
+    names: map<string, string>
+    flags: map<string, bool>
+  }
+  command c() { emit e(found: m.map(k, xs.exists(x, x == m[k])), totals: m.map(k, sum(xs.map(x, x)) + m[k])) }
+  command deep(limit: int) {
+    let base = xs.map(x, x * 10)
+    let ks = keys(m)
+    emit d(
+      picked: m.map(k, n.filter(j, n[j].exists(y, y == m[k] && base.all(b, b > m[k] + limit)))),
+      sizes: m.map(k, n.map(j, size(n[j]) + m[k])),
+      triple: m.map(k, n.map(j, n[j].map(y, y + m[k] + size(n[j])))),
+      pairs: ks.map(k, m.map(j, m[j] * 10 + m[k])),
+      counts: n.map(j, m.exists_one(k, n[j].all(y, y >= m[k])))
+    )
+  }
+  event e(found: list<bool>, totals: list<int>) { }
+  event d(picked: list<list<string>>, sizes: list<list<int>>, triple: list<list<list<int>>>, pairs: list<list<int>>, counts: list<bool>) { }
+  query q(m: map<string, int>, ss: list<string>): list<string> = m.filter(k, ss.map(x, x)[m[k]] == "abc")
+  query flagged(): list<string> = names.filter(k, flags[names[k]])
+  query flagged-field(): list<string> = names.filter(k, flags[names[k]] == true)
+}
+"#;
+    let d = Domain::compile(&[Source::new("w.model", src)]).unwrap();
+    let state = r#"{"m":{"a":1,"b":2},"xs":[5],"n":{"p":[1,3],"q":[2],"r":[]},"names":{"a":"x","b":"y","c":"x"},"flags":{"x":true,"y":false}}"#;
+    let events = d
+        .propose_json("W", Some(state), r#"{"type":"c"}"#, None)
+        .unwrap();
+    assert_eq!(
+        events,
+        r#"[{"type":"e","data":{"found":[false,false],"totals":[6,7]}}]"#
+    );
+    let events = d
+        .propose_json(
+            "W",
+            Some(state),
+            r#"{"type":"deep","data":{"limit":0}}"#,
+            None,
+        )
+        .unwrap();
+    let events: Json = serde_json::from_str(&events).unwrap();
+    assert_eq!(
+        events[0]["data"],
+        json!({
+            "picked": [["p"], ["q"]],
+            "sizes": [[3, 2, 1], [4, 3, 2]],
+            "triple": [[[4, 6], [4], []], [[5, 7], [5], []]],
+            "pairs": [[11, 21], [12, 22]],
+            // p: [1,3] >= 1 only for a; q: [2] >= 1 and >= 2; r: [] for both.
+            "counts": [true, false, false]
+        })
+    );
+    let events = d
+        .propose_json(
+            "W",
+            Some(state),
+            r#"{"type":"deep","data":{"limit":48}}"#,
+            None,
+        )
+        .unwrap();
+    let events: Json = serde_json::from_str(&events).unwrap();
+    assert_eq!(events[0]["data"]["picked"], json!([["p"], []]));
+    assert_eq!(
+        d.query_json("W", None, "q", Some(r#"{"m":{"a":0,"b":0},"ss":["abc"]}"#))
+            .unwrap(),
+        r#"["a","b"]"#
+    );
+    assert_eq!(
+        d.query_json("W", Some(state), "flagged", None).unwrap(),
+        r#"["a","c"]"#
+    );
+    assert_eq!(
+        d.query_json("W", Some(state), "flagged-field", None)
+            .unwrap(),
+        r#"["a","c"]"#
+    );
+}
+
+/// Floats compare by IEEE 754, as CEL does: `-0.0` equals `0.0` and neither
+/// is below the other, deep inside lists, maps and records too. NaN never
+/// becomes a value: every way to make one is an error.
+#[test]
+fn floats_compare_by_ieee_754() {
+    let src = r#"
+model F {
+  record R { x: float }
+  state { m: map<string, float>  z: float  xs: list<float> }
+  query cmp(): list<bool> = [-0.0 == 0.0, -0.0 != 0.0, -0.0 < 0.0, 0.0 > -0.0, -0.0 <= 0.0, -0.0 >= 0.0, z == 0.0, z < 0.0]
+  query deep(): list<bool> = [[-0.0] == [0.0], {"a": -0.0} == {"a": 0.0}, R{x: -0.0} == R{x: 0.0}, 0.0 in [-0.0], z in xs, [1.0] == [-1.0]]
+  query below(): list<string> = m.filter(k, m[k] < 0.0)
+  query atmost(): list<string> = m.filter(k, m[k] <= 0.0)
+  query minmax(): list<float> = [min([0.0, -0.0]), min([-0.0, 0.0]), max([0.0, -0.0]), max([-0.0, 0.0]), min(xs), max(xs)]
+  query sums(): list<float> = [sum(xs.filter(x, false)), sum([-0.0]), sum([-0.0, -0.0]), sum(xs)]
+  query signs(): list<string> = [string(-0.0), string(z), string(1e300), "${1e300}"]
+  query big(): list<float> = [1e300, 1e-7]
+  query nan1(): float = 0.0 / 0.0
+  query nan2(): float = float("NaN")
+  query inf(): float = 1e308 * 10.0
+}
+"#;
+    let d = Domain::compile(&[Source::new(
+        "f.model",
+        src.replace("float>  z", "float>\n z")
+            .replace("float  xs", "float\n xs"),
+    )])
+    .unwrap();
+    let state = r#"{"m":{"a":-0.0,"b":-1.5,"c":0.0,"d":2.0},"z":-0.0,"xs":[0.0,-0.0]}"#;
+    let q = |name: &str| d.query_json("F", Some(state), name, None);
+    assert_eq!(
+        q("cmp").unwrap(),
+        "[true,false,false,false,true,true,true,false]"
+    );
+    assert_eq!(q("deep").unwrap(), "[true,true,true,true,true,false]");
+    assert_eq!(q("below").unwrap(), r#"["b"]"#);
+    assert_eq!(q("atmost").unwrap(), r#"["a","b","c"]"#);
+    // Of equal items, the first one wins.
+    assert_eq!(q("minmax").unwrap(), "[0.0,-0.0,0.0,-0.0,0.0,0.0]");
+    assert_eq!(q("sums").unwrap(), "[0.0,0.0,0.0,0.0]");
+    // `string(x)` of a float is its JSON text.
+    assert_eq!(q("signs").unwrap(), r#"["-0.0","-0.0","1e+300","1e+300"]"#);
+    assert_eq!(q("big").unwrap(), "[1e+300,1e-7]");
+    for name in ["nan1", "nan2", "inf"] {
+        assert_eq!(q(name).unwrap_err().code(), "evaluation_error", "{name}");
+    }
+    let err = d
+        .query_json("F", Some(r#"{"z":NaN}"#), "cmp", None)
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_json");
+}
+
+/// Timestamps cover years 0001 to 9999 to the nanosecond: they parse, print
+/// with only the digits needed, compare, and convert at both ends; past the
+/// ends is an `evaluation_error` (in expressions) or refused input.
+#[test]
+fn timestamps_cover_their_whole_range() {
+    let src = r#"
+model T {
+  state { t: timestamp? }
+  query last(): string = string(timestamp("9999-12-31T23:59:59.999999999Z"))
+  query first(): string = string(timestamp("0001-01-01T00:00:00Z"))
+  query ends(): list<timestamp> = [timestamp("9999-12-31T23:59:59.999999999Z"), timestamp("0001-01-01T00:00:00Z"), timestamp("9999-12-31T22:59:59.5-01:00"), timestamp("0001-01-01T01:00:00+01:00")]
+  query order(): list<bool> = [timestamp("9999-12-31T23:59:59.999999999Z") > timestamp("9999-12-31T23:59:59.999999998Z"), timestamp("0001-01-01T00:00:00Z") < timestamp("0001-01-01T00:00:00.000000001Z"), timestamp("9999-12-31T23:59:59.999999999Z") == timestamp("9999-12-31T23:59:59.999999999+00:00")]
+  query secs(): list<int> = [int(timestamp("9999-12-31T23:59:59.999999999Z")), int(timestamp("0001-01-01T00:00:00Z")), int(timestamp("1969-12-31T23:59:59.5Z")), int(timestamp("1970-01-01T00:00:00.5Z"))]
+  query minmax(): list<timestamp> = [min([timestamp("9999-12-31T23:59:59.999999999Z"), timestamp("0001-01-01T00:00:00Z")]), max([timestamp("0001-01-01T00:00:00Z"), timestamp("9999-12-31T23:59:59.999999999Z")])]
+  query state-t(): timestamp? = t
+  query past-end(): timestamp = timestamp("9999-12-31T23:59:59.999999999-00:01")
+  query before-start(): timestamp = timestamp("0001-01-01T00:00:00+00:01")
+  query year-zero(): timestamp = timestamp("0000-12-31T23:59:59Z")
+  query year-10000(): timestamp = timestamp("10000-01-01T00:00:00Z")
+}
+"#;
+    let d = Domain::compile(&[Source::new("t.model", src)]).unwrap();
+    let q = |name: &str| d.query_json("T", None, name, None);
+    assert_eq!(q("last").unwrap(), r#""9999-12-31T23:59:59.999999999Z""#);
+    assert_eq!(q("first").unwrap(), r#""0001-01-01T00:00:00Z""#);
+    assert_eq!(
+        q("ends").unwrap(),
+        r#"["9999-12-31T23:59:59.999999999Z","0001-01-01T00:00:00Z","9999-12-31T23:59:59.5Z","0001-01-01T00:00:00Z"]"#
+    );
+    assert_eq!(q("order").unwrap(), "[true,true,true]");
+    // Whole seconds since 1970, rounded down as CEL's int(timestamp) is.
+    assert_eq!(q("secs").unwrap(), "[253402300799,-62135596800,-1,0]");
+    assert_eq!(
+        q("minmax").unwrap(),
+        r#"["0001-01-01T00:00:00Z","9999-12-31T23:59:59.999999999Z"]"#
+    );
+    for name in ["past-end", "before-start", "year-zero", "year-10000"] {
+        let err = q(name).unwrap_err();
+        assert_eq!(err.code(), "evaluation_error", "{name}: {err}");
+    }
+    // As input and as `now`, the ends are accepted and written back as given.
+    let state = r#"{"t":"9999-12-31T23:59:59.999999999Z"}"#;
+    assert_eq!(
+        d.query_json("T", Some(state), "state-t", None).unwrap(),
+        r#""9999-12-31T23:59:59.999999999Z""#
+    );
+    let err = d
+        .query_json(
+            "T",
+            Some(r#"{"t":"9999-12-31T23:59:59-00:01"}"#),
+            "state-t",
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_command");
+    let src = r#"
+model N {
+  command c() { emit e(at: now) }
+  event e(at: timestamp) { }
+}
+"#;
+    let d = Domain::compile(&[Source::new("n.model", src)]).unwrap();
+    for at in ["9999-12-31T23:59:59.999999999Z", "0001-01-01T00:00:00Z"] {
+        assert_eq!(
+            d.propose_json("N", None, r#"{"type":"c"}"#, Some(at))
+                .unwrap(),
+            format!(r#"[{{"type":"e","data":{{"at":"{at}"}}}}]"#)
+        );
+    }
+}

@@ -88,11 +88,11 @@ model Shapes {
 fn timestamp() -> impl Strategy<Value = String> {
     // Years 0001 to 9999, any nanosecond.
     (
-        -62_135_596_800i64..253_402_300_799i64,
+        -62_135_596_800i64..=253_402_300_799i64,
         0u32..1_000_000_000u32,
     )
         .prop_map(|(s, n)| {
-            let t = jiff::Timestamp::new(s, n as i32).unwrap();
+            let t = eventfold::value::Timestamp::new(s, n).unwrap();
             eventfold::value::format_timestamp(t)
         })
 }

@@ -6,6 +6,8 @@
 use std::cell::RefCell;
 use std::fmt::Write;
 
+use crate::value::Timestamp;
+
 thread_local! {
     /// The last whole second formatted, and its text without the `Z`.
     static SECOND: RefCell<(i64, String)> = const { RefCell::new((i64::MIN, String::new())) };
@@ -14,21 +16,16 @@ thread_local! {
 /// Now, as `value::format_timestamp` writes it: RFC 3339 in UTC, with only
 /// the digits of the fraction that are needed.
 pub(crate) fn recorded_at() -> String {
-    format(jiff::Timestamp::now())
+    format(Timestamp::now())
 }
 
-fn format(t: jiff::Timestamp) -> String {
+fn format(t: Timestamp) -> String {
     let (secs, nanos) = (t.as_second(), t.subsec_nanosecond());
-    // Before 1970 the fraction counts down: rare enough for the slow way.
-    if nanos < 0 {
-        return crate::value::format_timestamp(t);
-    }
     let mut out = String::with_capacity(32);
     SECOND.with(|cell| {
         let mut cell = cell.borrow_mut();
         if cell.0 != secs {
-            let whole = jiff::Timestamp::from_second(secs).unwrap_or(t);
-            let dt = jiff::tz::Offset::UTC.to_datetime(whole);
+            let dt = Timestamp::new(secs, 0).unwrap_or(t).to_utc();
             cell.1.clear();
             let _ = write!(
                 cell.1,
@@ -46,7 +43,7 @@ fn format(t: jiff::Timestamp) -> String {
     });
     if nanos != 0 {
         let mut digits = [b'0'; 9];
-        let mut n = nanos as u32;
+        let mut n = nanos;
         for d in digits.iter_mut().rev() {
             *d = b'0' + (n % 10) as u8;
             n /= 10;
@@ -71,9 +68,11 @@ mod tests {
             (1_764_547_200, 500_000_000),
             (1_764_547_200, 123_456_789),
             (1_764_547_201, 1),
-            (253_402_000_000, 999_999_999),
+            (-62_135_596_800, 0),
+            (-1, 500_000_000),
+            (253_402_300_799, 999_999_999),
         ] {
-            let t = jiff::Timestamp::new(s, n).unwrap();
+            let t = Timestamp::new(s, n).unwrap();
             assert_eq!(format(t), crate::value::format_timestamp(t), "{s}.{n}");
             // Again, from the cached second.
             assert_eq!(format(t), crate::value::format_timestamp(t), "{s}.{n}");

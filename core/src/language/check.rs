@@ -1754,16 +1754,24 @@ impl<'d> ModelChecker<'d> {
         };
         let mark = scope.mark();
         let slot = self.declare(scope, var, item.clone());
-        let (mut body, bt) = self.expr(scope, &args[1]);
         // `m.filter(k, m[k].done)`: bind each key's value as well, so the
         // body does not look it up again (the map cannot change meanwhile).
         let stable = matches!(
             t,
             ir::Expr::StateField(_) | ir::Expr::Local(_) | ir::Expr::Param(_)
         );
-        let mut value_slot = None;
-        if over_map && stable {
+        // The value's slot is live for the whole body, like the key's: take
+        // it before the body is checked, or a macro inside the body would
+        // take it too and overwrite the value (issue 10).
+        let reserved = (over_map && stable).then(|| {
             let vslot = scope.next_slot;
+            scope.next_slot += 1;
+            scope.frame_size = scope.frame_size.max(scope.next_slot);
+            vslot
+        });
+        let (mut body, bt) = self.expr(scope, &args[1]);
+        let mut value_slot = None;
+        if let Some(vslot) = reserved {
             let mut used = false;
             body.rewrite(&mut |e| match e {
                 ir::Expr::MapGet(m, k, _)
@@ -1775,8 +1783,6 @@ impl<'d> ModelChecker<'d> {
                 _ => None,
             });
             if used {
-                scope.next_slot += 1;
-                scope.frame_size = scope.frame_size.max(scope.next_slot);
                 value_slot = Some(vslot);
             }
         }
@@ -1959,5 +1965,37 @@ mod tests {
             "; did you mean `count`?"
         );
         assert_eq!(suggest("zzz", ["count"]), "");
+    }
+
+    /// Every slot a macro's body may write (the variables of macros inside
+    /// it) differs from the slots it reads while it runs: its own variable
+    /// and the value of `m[k]` (issue 10).
+    #[test]
+    fn a_map_macros_value_slot_is_not_reused_inside_its_body() {
+        let src = "model W {\n state {\n m: map<string, int>\n xs: list<int>\n }\n \
+                   query q(): list<bool> = m.map(k, xs.exists(x, m.all(j, x == m[k] + m[j])))\n}\n";
+        let (file, diags) = super::super::parser::parse(0, src);
+        assert!(diags.is_empty());
+        let mut diags = Vec::new();
+        let models = check(&[file], &[src], &mut diags);
+        assert!(diags.is_empty(), "{}", diags.len());
+        let mut macros = Vec::new();
+        let mut body = models[0].queries[0].body.clone();
+        body.rewrite(&mut |e| {
+            if let ir::Expr::Macro(m) = e {
+                macros.push((m.slot, m.value_slot));
+            }
+            None
+        });
+        // Bottom-up: `m.all(j, ...)`, `xs.exists(x, ...)`, `m.map(k, ...)`.
+        let [(j, jv), (x, None), (k, Some(kv))] = macros[..] else {
+            panic!("unexpected macros {macros:?}");
+        };
+        let inner = [Some(j), jv, Some(x)];
+        assert!(
+            !inner.contains(&Some(k)) && !inner.contains(&Some(kv)),
+            "{macros:?}"
+        );
+        assert!(jv.is_some() && jv != Some(x), "{macros:?}");
     }
 }

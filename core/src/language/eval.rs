@@ -5,6 +5,7 @@
 //! a budget, so no model can make a call run forever; strings and lists built
 //! at run time are capped so none can exhaust memory.
 
+use std::cmp::Ordering;
 use std::sync::Arc;
 
 use regex::RegexBuilder;
@@ -39,7 +40,7 @@ pub(crate) struct Machine<'a> {
     pub frame: smallvec::SmallVec<[Value; 8]>,
     /// The record of the running handler's params.
     pub args: Value,
-    pub now: Option<jiff::Timestamp>,
+    pub now: Option<crate::value::Timestamp>,
     pub meta: Value,
     pub steps: u64,
     pub events: Vec<Event>,
@@ -322,10 +323,10 @@ impl<'a> Machine<'a> {
                     _ => {
                         let ord = self.order(a, b, Span::default()).ok()?;
                         match op {
-                            Binary::Lt => ord.is_lt(),
-                            Binary::Le => ord.is_le(),
-                            Binary::Gt => ord.is_gt(),
-                            _ => ord.is_ge(),
+                            Binary::Lt => ord.is_some_and(Ordering::is_lt),
+                            Binary::Le => ord.is_some_and(Ordering::is_le),
+                            Binary::Gt => ord.is_some_and(Ordering::is_gt),
+                            _ => ord.is_some_and(Ordering::is_ge),
                         }
                     }
                 })
@@ -344,6 +345,14 @@ impl<'a> Machine<'a> {
                 Value::Record(r) => r.fields.get(*index as usize),
                 _ => None,
             },
+            // Not through `read`: slot `vs` is not bound while peeking, so
+            // `m2[m[k]]` would read the previous key's value there.
+            Expr::MapGet(target, key, _) => {
+                let Value::Map(m) = self.peek_ref(target, vs, item)? else {
+                    return None;
+                };
+                m.get(self.peek_ref(key, vs, item)?.as_str()?)
+            }
             other => self.read(other),
         }
     }
@@ -427,10 +436,10 @@ impl<'a> Machine<'a> {
             }
             (Binary::Eq, a, b) => Bool(a == b),
             (Binary::Ne, a, b) => Bool(a != b),
-            (Binary::Lt, a, b) => Bool(self.order(&a, &b, span)?.is_lt()),
-            (Binary::Le, a, b) => Bool(self.order(&a, &b, span)?.is_le()),
-            (Binary::Gt, a, b) => Bool(self.order(&a, &b, span)?.is_gt()),
-            (Binary::Ge, a, b) => Bool(self.order(&a, &b, span)?.is_ge()),
+            (Binary::Lt, a, b) => Bool(self.order(&a, &b, span)?.is_some_and(Ordering::is_lt)),
+            (Binary::Le, a, b) => Bool(self.order(&a, &b, span)?.is_some_and(Ordering::is_le)),
+            (Binary::Gt, a, b) => Bool(self.order(&a, &b, span)?.is_some_and(Ordering::is_gt)),
+            (Binary::Ge, a, b) => Bool(self.order(&a, &b, span)?.is_some_and(Ordering::is_ge)),
             (Binary::InList, x, Value::List(l)) => {
                 self.steps += l.len() as u64 / 8;
                 Bool(l.iter().any(|item| *item == x))
@@ -440,10 +449,13 @@ impl<'a> Machine<'a> {
         })
     }
 
-    fn order(&self, a: &Value, b: &Value, span: Span) -> Result<std::cmp::Ordering> {
-        Ok(match (a, b) {
+    /// The order of two values; floats by IEEE 754, as CEL does: `-0.0` and
+    /// `0.0` are equal, and NaN (which no value holds, but a float compare
+    /// must not assume it) is unordered, so every ordering with it is false.
+    fn order(&self, a: &Value, b: &Value, span: Span) -> Result<Option<Ordering>> {
+        Ok(Some(match (a, b) {
             (Value::Int(a), Value::Int(b)) => a.cmp(b),
-            (Value::Float(a), Value::Float(b)) => a.total_cmp(b),
+            (Value::Float(a), Value::Float(b)) => return Ok(a.partial_cmp(b)),
             (Value::String(a), Value::String(b)) => a.cmp(b),
             (Value::Timestamp(a), Value::Timestamp(b)) => a.cmp(b),
             (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
@@ -454,7 +466,7 @@ impl<'a> Machine<'a> {
                 ))
             }
             _ => return Err(self.mismatch(span, a)),
-        })
+        }))
     }
 
     fn call(
@@ -556,10 +568,12 @@ impl<'a> Machine<'a> {
                 let Value::List(l) = &args[0] else {
                     return Err(self.mismatch(span, &args[0]));
                 };
+                // From `0.0`, as §6 says for an empty list: `Iterator::sum`
+                // starts from `-0.0`, which would print as `-0.0`.
                 let total: f64 = l
                     .iter()
                     .map(|v| if let Value::Float(f) = v { *f } else { 0.0 })
-                    .sum();
+                    .fold(0.0, |a, b| a + b);
                 self.finite(total, span, "the sum")?
             }
             Builtin::Min | Builtin::Max => {
@@ -572,10 +586,11 @@ impl<'a> Machine<'a> {
                         None => v,
                         Some(b) => {
                             let ord = self.order(v, b, span)?;
+                            // The first of equal items (`0.0`, `-0.0`) wins.
                             let better = if matches!(builtin, Builtin::Min) {
-                                ord.is_lt()
+                                ord.is_some_and(Ordering::is_lt)
                             } else {
-                                ord.is_gt()
+                                ord.is_some_and(Ordering::is_gt)
                             };
                             if better {
                                 v
