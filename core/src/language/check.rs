@@ -69,6 +69,8 @@ struct Local {
 struct Scope<'p> {
     place: Place,
     params: &'p [FieldType],
+    /// Where each param stands, so that a use is found in constant time.
+    param_index: HashMap<Str, u32>,
     locals: Vec<Local>,
     next_slot: u32,
     frame_size: u32,
@@ -79,6 +81,7 @@ impl<'p> Scope<'p> {
         Scope {
             place,
             params,
+            param_index: index_of(params),
             locals: Vec::new(),
             next_slot: 0,
             frame_size: 0,
@@ -109,8 +112,17 @@ struct ModelChecker<'d> {
     /// Index of the state's own record type in `types.records`.
     state_record: usize,
     events: Vec<EventSig>,
+    /// Name indexes, so that checking stays linear in the size of the file
+    /// however long a record, enum or list of events is: the fields of each
+    /// record (by index in `types.records`), the members of each enum (by
+    /// index in `types.enums`), and the events.
+    record_index: Vec<HashMap<Str, u32>>,
+    enum_index: Vec<HashMap<Str, u32>>,
+    event_index: HashMap<Str, u32>,
     /// Events a command emits and its rejections, gathered while checking it.
     emits: Vec<Str>,
+    /// The events in `emits`, by index, to keep each once without a search.
+    emitted: std::collections::HashSet<usize>,
     rejections: Vec<(Option<Str>, String)>,
 }
 
@@ -124,7 +136,11 @@ impl<'d> ModelChecker<'d> {
             state_fields: Vec::new(),
             state_record: 0,
             events: Vec::new(),
+            record_index: Vec::new(),
+            enum_index: Vec::new(),
+            event_index: HashMap::new(),
             emits: Vec::new(),
+            emitted: std::collections::HashSet::new(),
             rejections: Vec::new(),
         }
     }
@@ -160,21 +176,25 @@ impl<'d> ModelChecker<'d> {
                         fields: Vec::new(),
                         doc: r.doc.clone(),
                     });
+                    self.record_index.push(HashMap::new());
                     (&r.name, TypeRef::Record(idx))
                 }
                 Member::Enum(e) => {
                     let idx = self.types.enums.len();
                     let mut members: Vec<Str> = Vec::new();
                     let mut member_docs = Vec::new();
+                    let mut index: HashMap<Str, u32> = HashMap::new();
                     for m in &e.members {
-                        if members.iter().any(|x| **x == *m.name.name) {
+                        let name: Str = m.name.name.as_str().into();
+                        if index.contains_key(&name) {
                             self.error(
                                 m.name.span,
                                 format!("`{}` is already a member of {}", m.name.name, e.name.name),
                             );
                             continue;
                         }
-                        members.push(m.name.name.as_str().into());
+                        index.insert(name.clone(), members.len() as u32);
+                        members.push(name);
                         member_docs.push(m.doc.clone());
                     }
                     self.types.enums.push(EnumType {
@@ -183,6 +203,7 @@ impl<'d> ModelChecker<'d> {
                         member_docs,
                         doc: e.doc.clone(),
                     });
+                    self.enum_index.push(index);
                     (&e.name, TypeRef::Enum(idx))
                 }
                 _ => continue,
@@ -209,6 +230,7 @@ impl<'d> ModelChecker<'d> {
             fields: Vec::new(),
             doc: None,
         });
+        self.record_index.push(HashMap::new());
 
         // 2. Record fields, then the state's.
         let mut record_idx = 0;
@@ -222,6 +244,7 @@ impl<'d> ModelChecker<'d> {
                     fields: fields.iter().map(|f| f.name.clone()).collect(),
                 });
                 rec.fields = fields;
+                self.record_index[record_idx] = index_of(&rec.fields);
                 record_idx += 1;
             }
         }
@@ -260,6 +283,7 @@ impl<'d> ModelChecker<'d> {
         });
         self.types.records[self.state_record].shape = state_shape.clone();
         self.types.records[self.state_record].fields = self.state_fields.clone();
+        self.record_index[self.state_record] = index_of(&self.state_fields);
         let initial_state = Value::record(
             state_shape.clone(),
             self.state_fields
@@ -289,6 +313,8 @@ impl<'d> ModelChecker<'d> {
                     continue;
                 }
                 let params = self.fields(&e.params, &format!("event {}", e.name.name));
+                self.event_index
+                    .insert(e.name.name.as_str().into(), self.events.len() as u32);
                 self.events.push(EventSig {
                     name: e.name.name.as_str().into(),
                     params,
@@ -373,6 +399,7 @@ impl<'d> ModelChecker<'d> {
     /// defaults of the right type.
     fn fields(&mut self, decls: &[ast::Field], owner: &str) -> Vec<FieldType> {
         let mut out: Vec<FieldType> = Vec::new();
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for decl in decls {
             let ty = self.resolve_type(&decl.ty);
             let default = decl.default.as_ref().and_then(|d| {
@@ -399,7 +426,7 @@ impl<'d> ModelChecker<'d> {
                     }
                 }
             });
-            if out.iter().any(|f| *f.name == *decl.name.name) {
+            if !seen.insert(decl.name.name.as_str()) {
                 self.error(
                     decl.name.span,
                     format!("`{}` is declared twice in {owner}", decl.name.name),
@@ -460,6 +487,7 @@ impl<'d> ModelChecker<'d> {
         place: Place,
     ) -> ir::Handler {
         self.emits.clear();
+        self.emitted.clear();
         self.rejections.clear();
         let mut scope = Scope::new(place, &params);
         let body = self.block(&mut scope, &decl.body);
@@ -720,7 +748,11 @@ impl<'d> ModelChecker<'d> {
     }
 
     fn emit(&mut self, scope: &mut Scope, event: &Ident, args: &[ast::Arg]) -> Option<ir::Stmt> {
-        let Some(index) = self.events.iter().position(|e| *e.name == *event.name) else {
+        let Some(index) = self
+            .event_index
+            .get(event.name.as_str())
+            .map(|i| *i as usize)
+        else {
             let known: Vec<String> = self.events.iter().map(|e| e.name.to_string()).collect();
             let hint = suggest(&event.name, known.iter().map(String::as_str));
             self.error(
@@ -743,7 +775,7 @@ impl<'d> ModelChecker<'d> {
             event,
             &format!("event `{}`", event.name),
         );
-        if !self.emits.iter().any(|e| **e == *event.name) {
+        if self.emitted.insert(index) {
             self.emits.push(event.name.as_str().into());
         }
         Some(ir::Stmt::Emit {
@@ -764,9 +796,20 @@ impl<'d> ModelChecker<'d> {
         what: &str,
     ) -> Vec<ir::Expr> {
         let mut given: Vec<Option<ir::Expr>> = vec![None; fields.len()];
+        // Linear in the fields, as `given` is: no search per argument.
+        let index = if args.len() > 8 {
+            index_of(fields)
+        } else {
+            HashMap::new()
+        };
         for arg in args {
             let (value, ty) = self.expr(scope, &arg.value);
-            match fields.iter().position(|f| *f.name == *arg.name.name) {
+            let found = if args.len() > 8 {
+                index.get(arg.name.name.as_str()).map(|i| *i as usize)
+            } else {
+                fields.iter().position(|f| *f.name == *arg.name.name)
+            };
+            match found {
                 None => {
                     let names = fields
                         .iter()
@@ -832,10 +875,9 @@ impl<'d> ModelChecker<'d> {
     /// The target of `set`/`remove`, with its type. The root is always a
     /// state field, whatever a param of that name may hide.
     fn place(&mut self, scope: &mut Scope, path: &ast::Path) -> Option<(ir::Place, Type)> {
-        let Some(field) = self
-            .state_fields
-            .iter()
-            .position(|f| *f.name == *path.root.name)
+        let Some(field) = self.record_index[self.state_record]
+            .get(path.root.name.as_str())
+            .map(|i| *i as usize)
         else {
             let known: Vec<String> = self
                 .state_fields
@@ -866,7 +908,10 @@ impl<'d> ModelChecker<'d> {
             match (seg, &ty) {
                 (ast::PathSegment::Field(name), Type::Record(r)) => {
                     let rec = &self.types.records[*r];
-                    let Some(i) = rec.fields.iter().position(|f| *f.name == *name.name) else {
+                    let Some(i) = self.record_index[*r]
+                        .get(name.name.as_str())
+                        .map(|i| *i as usize)
+                    else {
                         let msg = format!("{} has no field `{}`", rec.shape.name, name.name);
                         self.error(name.span, msg);
                         return None;
@@ -1023,8 +1068,11 @@ impl<'d> ModelChecker<'d> {
             ExprKind::EnumMember { ty, member } => match self.type_names.get(&ty.name) {
                 Some(TypeRef::Enum(i)) => {
                     let en = &self.types.enums[*i];
-                    match en.members.iter().find(|m| ***m == *member.name) {
-                        Some(m) => (ir::Expr::Const(Value::Enum(m.clone())), Type::Enum(*i)),
+                    match self.enum_index[*i].get(member.name.as_str()) {
+                        Some(m) => (
+                            ir::Expr::Const(Value::Enum(en.members[*m as usize].clone())),
+                            Type::Enum(*i),
+                        ),
                         None => {
                             let hint = suggest(&member.name, en.members.iter().map(|m| &**m));
                             let msg = format!("{} has no member `{}`{hint}", en.name, member.name);
@@ -1176,12 +1224,15 @@ impl<'d> ModelChecker<'d> {
         if let Some(l) = scope.locals.iter().rev().find(|l| l.name == name) {
             return (ir::Expr::Local(l.slot), l.ty.clone());
         }
-        if let Some(i) = scope.params.iter().position(|p| &*p.name == name) {
-            return (ir::Expr::Param(i as u32), scope.params[i].ty.clone());
+        if let Some(&i) = scope.param_index.get(name) {
+            return (ir::Expr::Param(i), scope.params[i as usize].ty.clone());
         }
         let sees_state = scope.place != Place::Default;
         if sees_state {
-            if let Some(i) = self.state_fields.iter().position(|f| &*f.name == name) {
+            if let Some(i) = self.record_index[self.state_record]
+                .get(name)
+                .map(|i| *i as usize)
+            {
                 return (
                     ir::Expr::StateField(i as u32),
                     self.state_fields[i].ty.clone(),
@@ -1226,7 +1277,10 @@ impl<'d> ModelChecker<'d> {
             Type::Error => bad,
             Type::Record(r) => {
                 let rec = &self.types.records[*r];
-                match rec.fields.iter().position(|f| *f.name == *field.name) {
+                match self.record_index[*r]
+                    .get(field.name.as_str())
+                    .map(|i| *i as usize)
+                {
                     Some(i) => (
                         ir::Expr::Field(Box::new(target), i as u32),
                         rec.fields[i].ty.clone(),
@@ -1919,6 +1973,16 @@ fn fold_record(shape: Arc<Shape>, fields: Vec<ir::Expr>) -> ir::Expr {
         }
         None => ir::Expr::Record(shape, fields),
     }
+}
+
+/// Where each field stands by name. With a name declared twice, the first:
+/// the duplicate is reported and left out of the checked fields anyway.
+fn index_of(fields: &[FieldType]) -> HashMap<Str, u32> {
+    let mut index = HashMap::with_capacity(fields.len());
+    for (i, f) in fields.iter().enumerate() {
+        index.entry(f.name.clone()).or_insert(i as u32);
+    }
+    index
 }
 
 /// "; did you mean `count`?" when a known name is one or two edits away.
