@@ -17,6 +17,9 @@ pub struct Limits {
     pub max_events: usize,
     /// Bytes of a string, or items of a list, built while evaluating.
     pub max_value_size: usize,
+    /// Diagnostics reported for one model file; past them, one more says
+    /// how many were left out.
+    pub max_diagnostics: usize,
 }
 
 impl Default for Limits {
@@ -28,6 +31,7 @@ impl Default for Limits {
             max_steps: 1_000_000,
             max_events: 10_000,
             max_value_size: 16 * 1024 * 1024,
+            max_diagnostics: 100,
         }
     }
 }

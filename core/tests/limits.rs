@@ -105,7 +105,113 @@ fn long_expressions_compile() {
     assert_eq!(d.query_json("M", None, "text", None).unwrap(), "20000");
 }
 
-#[allow(dead_code)]
-fn code<T: std::fmt::Debug>(r: Result<T, Error>) -> &'static str {
-    r.expect_err("should fail").code()
+// ----- a bounded report of a bad file -----
+
+/// The diagnostics and the rendered text of a file that does not compile.
+fn problems(name: &str, text: String) -> (Vec<eventfold::Diagnostic>, String, serde_json::Value) {
+    let err = Domain::compile(&[Source::new(name, text)]).expect_err("should not compile");
+    let json = err.to_json();
+    match err {
+        Error::ModelError {
+            diagnostics,
+            rendered,
+        } => (diagnostics, rendered, json),
+        other => panic!("expected model_error, got {other}"),
+    }
+}
+
+#[test]
+fn eight_thousand_stray_braces_give_a_hundred_diagnostics_and_a_count() {
+    let text = format!("model M {{\n  command c({}\n", "}".repeat(8000));
+    let (diags, rendered, json) = problems("braces.model", text);
+    assert_eq!(diags.len(), 101);
+    assert_eq!(json["diagnostics"].as_array().unwrap().len(), 101);
+    let last = &diags[100];
+    assert_eq!((last.line, last.column), (2, 113));
+    assert!(
+        last.message
+            .starts_with("and 7902 more problems in this file"),
+        "{}",
+        last.message
+    );
+    let tail = &rendered[rendered.rfind("error:").unwrap()..];
+    assert_eq!(
+        tail,
+        "\
+error: and 7902 more problems in this file, from here on; only the first 100 are reported: fix those and check again
+  ┌─ braces.model:2:113
+  │
+2 │ …}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}…
+  │                                          ^
+
+"
+    );
+    assert!(rendered.len() < 40_000, "{} bytes", rendered.len());
+}
+
+/// Deterministic garbage: punctuation, names and quotes on one line.
+fn garbage(bytes: usize) -> String {
+    let alphabet = b"{}()[]<>=+-*/.,:;\"x1 ?!";
+    let mut seed: u64 = 7;
+    (0..bytes)
+        .map(|_| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            alphabet[(seed >> 33) as usize % alphabet.len()] as char
+        })
+        .collect()
+}
+
+#[test]
+fn a_hundred_kilobytes_of_garbage_on_one_line_gives_a_bounded_report() {
+    for text in [
+        format!("model M {{\n  query q(): int = {}\n}}\n", garbage(102_000)),
+        format!("model M {{\n  command c({}\n", garbage(102_000)),
+        format!(
+            "model M {{\n  query q(): int = {}\n}}\n",
+            "@".repeat(1_000_000)
+        ),
+    ] {
+        let (diags, rendered, _) = problems("fuzz.model", text);
+        assert!(diags.len() <= 101, "{}", diags.len());
+        // Each diagnostic shows at most a window of about 80 code points.
+        assert!(rendered.len() < 101 * 1024, "{} bytes", rendered.len());
+    }
+}
+
+#[test]
+fn a_megabyte_of_bad_characters_stops_the_lexer_and_is_counted() {
+    let text = format!(
+        "model M {{\n  query q(): int = {}\n}}\n",
+        "@".repeat(1_000_000)
+    );
+    let (diags, _, _) = problems("at.model", text);
+    assert_eq!(diags.len(), 101);
+    // The lexer keeps 10,000 and one saying where it stopped.
+    assert!(
+        diags[100].message.starts_with("and 9901 more problems"),
+        "{}",
+        diags[100].message
+    );
+}
+
+#[test]
+fn a_file_of_unknown_names_checks_quickly_with_hints_for_the_first_only() {
+    // 30,000 state fields and 50,000 unknown names: a hint for each would
+    // compare every name with every field.
+    let mut text = String::from("model M {\n  state {\n");
+    for i in 0..30_000 {
+        text.push_str(&format!("    f{i}: int\n"));
+    }
+    let unknown: Vec<String> = (0..50_000).map(|i| format!("g{i}")).collect();
+    text.push_str(&format!(
+        "  }}\n  query q(): list<int> = [{}]\n}}\n",
+        unknown.join(",")
+    ));
+    assert!(text.len() <= 1024 * 1024);
+    let (diags, _, _) = problems("names.model", text);
+    assert_eq!(diags.len(), 101);
+    assert_eq!(diags[0].message, "unknown name `g0`; did you mean `f0`?");
+    assert!(diags[100].message.starts_with("and 49900 more problems"));
 }

@@ -16,6 +16,9 @@ use super::ir::{self, Binary, Builtin, MacroKind, Part, Segment, Unary};
 use crate::types::{EnumType, FieldType, RecordType, Type, Types};
 use crate::value::{Map, Shape, Str, Value};
 
+/// How many problems of a domain get a "did you mean" hint.
+const MAX_SUGGESTIONS: usize = 100;
+
 /// Checks the parsed files of a domain and lowers each model.
 ///
 /// `sources` are the texts the files were parsed from, by file index: the
@@ -155,6 +158,21 @@ impl<'d> ModelChecker<'d> {
             .get(span.file as usize)
             .and_then(|s| s.get(span.start as usize..span.end as usize))
             .unwrap_or("")
+    }
+
+    /// A "did you mean" hint for an unknown name, for the first
+    /// [`MAX_SUGGESTIONS`] problems only: each one compares the name with
+    /// every candidate, so hints for all of a file full of unknown names
+    /// would make checking quadratic.
+    fn hint<'k, I: IntoIterator<Item = &'k str>>(
+        &'k self,
+        name: &str,
+        known: impl FnOnce(&'k Self) -> I,
+    ) -> String {
+        if self.diags.len() >= MAX_SUGGESTIONS {
+            return String::new();
+        }
+        suggest(name, known(self))
     }
 
     fn tname(&self, ty: &Type) -> String {
@@ -465,8 +483,7 @@ impl<'d> ModelChecker<'d> {
                 Some(TypeRef::Record(i)) => Type::Record(*i),
                 Some(TypeRef::Enum(i)) => Type::Enum(*i),
                 None => {
-                    let known: Vec<&str> = self.type_names.keys().map(String::as_str).collect();
-                    let hint = suggest(&name.name, known);
+                    let hint = self.hint(&name.name, |c| c.type_names.keys().map(String::as_str));
                     self.error(
                         name.span,
                         format!(
@@ -753,8 +770,7 @@ impl<'d> ModelChecker<'d> {
             .get(event.name.as_str())
             .map(|i| *i as usize)
         else {
-            let known: Vec<String> = self.events.iter().map(|e| e.name.to_string()).collect();
-            let hint = suggest(&event.name, known.iter().map(String::as_str));
+            let hint = self.hint(&event.name, |c| c.events.iter().map(|e| &*e.name));
             self.error(
                 event.span,
                 format!(
@@ -879,12 +895,7 @@ impl<'d> ModelChecker<'d> {
             .get(path.root.name.as_str())
             .map(|i| *i as usize)
         else {
-            let known: Vec<String> = self
-                .state_fields
-                .iter()
-                .map(|f| f.name.to_string())
-                .collect();
-            let hint = suggest(&path.root.name, known.iter().map(String::as_str));
+            let hint = self.hint(&path.root.name, |c| c.state_fields.iter().map(|f| &*f.name));
             self.error(
                 path.root.span,
                 format!(
@@ -1044,8 +1055,8 @@ impl<'d> ModelChecker<'d> {
                         return bad;
                     }
                     None => {
-                        let known: Vec<&str> = self.type_names.keys().map(String::as_str).collect();
-                        let hint = suggest(&name.name, known);
+                        let hint =
+                            self.hint(&name.name, |c| c.type_names.keys().map(String::as_str));
                         self.error(name.span, format!("unknown record `{}`{hint}", name.name));
                         for f in fields {
                             self.expr(scope, &f.value);
@@ -1074,7 +1085,10 @@ impl<'d> ModelChecker<'d> {
                             Type::Enum(*i),
                         ),
                         None => {
-                            let hint = suggest(&member.name, en.members.iter().map(|m| &**m));
+                            let hint = self.hint(&member.name, |c| {
+                                c.types.enums[*i].members.iter().map(|m| &**m)
+                            });
+                            let en = &self.types.enums[*i];
                             let msg = format!("{} has no member `{}`{hint}", en.name, member.name);
                             self.error(member.span, msg);
                             bad
@@ -1263,10 +1277,13 @@ impl<'d> ModelChecker<'d> {
             );
             return (ir::Expr::Const(Value::Null), Type::Error);
         }
-        let mut known: Vec<&str> = scope.locals.iter().map(|l| l.name.as_str()).collect();
-        known.extend(scope.params.iter().map(|p| &*p.name));
-        known.extend(self.state_fields.iter().map(|f| &*f.name));
-        let hint = suggest(name, known);
+        let hint = self.hint(name, |c| {
+            let locals = scope.locals.iter().map(|l| l.name.as_str());
+            let params = scope.params.iter().map(|p| &*p.name);
+            locals
+                .chain(params)
+                .chain(c.state_fields.iter().map(|f| &*f.name))
+        });
         self.error(ident.span, format!("unknown name `{name}`{hint}"));
         (ir::Expr::Const(Value::Null), Type::Error)
     }
@@ -1286,7 +1303,10 @@ impl<'d> ModelChecker<'d> {
                         rec.fields[i].ty.clone(),
                     ),
                     None => {
-                        let hint = suggest(&field.name, rec.fields.iter().map(|f| &*f.name));
+                        let hint = self.hint(&field.name, |c| {
+                            c.types.records[*r].fields.iter().map(|f| &*f.name)
+                        });
+                        let rec = &self.types.records[*r];
                         let what = if *r == self.state_record {
                             "the state".to_string()
                         } else {
@@ -1998,16 +2018,24 @@ fn suggest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> String {
         .unwrap_or_default()
 }
 
+/// Levenshtein distance in code points, without allocating for short names
+/// (it runs once per candidate of a hint).
 fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
+    let a: smallvec::SmallVec<[char; 32]> = a.chars().collect();
+    let b: smallvec::SmallVec<[char; 32]> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > 2 {
+        // Farther than any hint looks; the exact figure does not matter.
+        return a.len().abs_diff(b.len());
+    }
+    let mut prev: smallvec::SmallVec<[usize; 33]> = (0..=b.len()).collect();
+    let mut cur: smallvec::SmallVec<[usize; 33]> = smallvec::smallvec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
         }
-        prev = cur;
+        std::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
 }
@@ -2023,5 +2051,8 @@ mod tests {
             "; did you mean `count`?"
         );
         assert_eq!(suggest("zzz", ["count"]), "");
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "ab"), 2);
+        assert_eq!(edit_distance("é", "e"), 1);
     }
 }
