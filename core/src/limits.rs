@@ -17,6 +17,10 @@ pub struct Limits {
     pub max_events: usize,
     /// Bytes of a string, or items of a list, built while evaluating.
     pub max_value_size: usize,
+    /// Bytes of strings, lists, maps and records built by one evaluation,
+    /// all of them, counted as they are built (an item of a list, map or
+    /// record counts the size of a value slot).
+    pub max_memory: usize,
     /// Diagnostics reported for one model file; past them, one more says
     /// how many were left out.
     pub max_diagnostics: usize,
@@ -31,6 +35,7 @@ impl Default for Limits {
             max_steps: 1_000_000,
             max_events: 10_000,
             max_value_size: 16 * 1024 * 1024,
+            max_memory: 64 * 1024 * 1024,
             max_diagnostics: 100,
         }
     }

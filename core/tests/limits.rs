@@ -215,3 +215,126 @@ fn a_file_of_unknown_names_checks_quickly_with_hints_for_the_first_only() {
     assert_eq!(diags[0].message, "unknown name `g0`; did you mean `f0`?");
     assert!(diags[100].message.starts_with("and 49900 more problems"));
 }
+
+// ----- every evaluation is bounded in memory and in work -----
+
+const BIG: &str = r#"
+model Big {
+  state {
+    s: string
+    items: list<int>
+    m: map<string, int>
+    names: list<string>
+  }
+  query copies(): int = size(items.map(a, s + s + s + s))
+  query key-counts(): int = sum(items.map(a, size(keys(m))))
+  query joined(): int = size(items.map(a, "${s}${s}"))
+  query shouts(): int = size(items.map(a, s.upperAscii()))
+  query lookups(): int = size(items.filter(a, s in names))
+  query same(): int = size(items.filter(a, names == names))
+  query small(): int = sum(items.map(a, size(keys(m)) + size(s + "!")))
+}
+"#;
+
+fn big_state(string_bytes: usize, items: usize, keys: usize, names: usize) -> String {
+    let s = "x".repeat(string_bytes);
+    let items: Vec<String> = (0..items).map(|i| i.to_string()).collect();
+    let m: Vec<String> = (0..keys).map(|i| format!("\"k{i}\":{i}")).collect();
+    let names: Vec<String> = (0..names).map(|i| format!("\"{s}{i}\"")).collect();
+    format!(
+        r#"{{"s":"{s}","items":[{}],"m":{{{}}},"names":[{}]}}"#,
+        items.join(","),
+        m.join(","),
+        names.join(",")
+    )
+}
+
+fn limit_hit(d: &Domain, state: &str, query: &str) -> String {
+    let err = d
+        .query_json("Big", Some(state), query, None)
+        .expect_err("should pass a limit");
+    assert_eq!(err.code(), "limit_exceeded", "{err}");
+    err.to_json()["limit"].as_str().unwrap().to_string()
+}
+
+fn big() -> Domain {
+    Domain::compile(&[Source::new("big.model", BIG)]).unwrap()
+}
+
+#[test]
+fn copies_of_a_megabyte_string_in_a_loop_pass_the_memory_budget() {
+    let d = big();
+    let state = big_state(1_000_000, 400, 0, 0);
+    assert_eq!(limit_hit(&d, &state, "copies"), "max_memory");
+    assert_eq!(limit_hit(&d, &state, "joined"), "max_memory");
+    assert_eq!(limit_hit(&d, &state, "shouts"), "max_memory");
+}
+
+#[test]
+fn the_keys_of_a_large_map_in_a_loop_pass_the_step_budget() {
+    let d = big();
+    let state = big_state(1, 1000, 100_000, 0);
+    assert_eq!(limit_hit(&d, &state, "key-counts"), "max_steps");
+}
+
+#[test]
+fn comparing_big_values_in_a_loop_passes_the_step_budget() {
+    let d = big();
+    // 100 names of 10 KB: each `in` compares the string with each of them.
+    let state = big_state(10_000, 10_000, 0, 100);
+    assert_eq!(limit_hit(&d, &state, "lookups"), "max_steps");
+    assert_eq!(limit_hit(&d, &state, "same"), "max_steps");
+}
+
+#[test]
+fn the_same_queries_on_small_values_stay_within_the_limits() {
+    let d = big();
+    let state = big_state(100, 1000, 100, 10);
+    for (query, result) in [
+        ("copies", "1000"),
+        ("key-counts", "100000"),
+        ("lookups", "0"),
+        ("same", "1000"),
+        ("small", "201000"),
+    ] {
+        assert_eq!(
+            d.query_json("Big", Some(&state), query, None).unwrap(),
+            result,
+            "{query}"
+        );
+    }
+}
+
+#[test]
+fn the_memory_budget_can_be_configured() {
+    let limits = eventfold::Limits {
+        // Four copies of 100 bytes built per item: 900 bytes and a slot.
+        max_memory: 3000,
+        ..eventfold::Limits::default()
+    };
+    let d = Domain::compile_with_limits(&[Source::new("big.model", BIG)], limits).unwrap();
+    let state = big_state(100, 3, 0, 0);
+    assert_eq!(
+        d.query_json("Big", Some(&state), "copies", None).unwrap(),
+        "3"
+    );
+    let state = big_state(100, 4, 0, 0);
+    assert_eq!(limit_hit(&d, &state, "copies"), "max_memory");
+}
+
+#[test]
+fn clearing_100000_done_todos_stays_within_the_limits() {
+    let d = Domain::compile(&[Source::new(
+        "todos.model",
+        include_str!("../../examples/todos/todos.model"),
+    )])
+    .unwrap();
+    let todos: Vec<String> = (0..100_000)
+        .map(|i| format!(r#""t{i}":{{"id":"t{i}","text":"todo number {i}","completed":true}}"#))
+        .collect();
+    let state = format!(r#"{{"todos":{{{}}}}}"#, todos.join(","));
+    let events = d
+        .propose_json("Todos", Some(&state), r#"{"type":"clear-done"}"#, None)
+        .unwrap();
+    assert!(events.contains("t99999"));
+}
