@@ -11,7 +11,9 @@ pub struct Limits {
     pub max_input_depth: usize,
     /// Bytes of one model file.
     pub max_source_bytes: usize,
-    /// Evaluation steps for one command, event, query or invariant check.
+    /// Evaluation steps for one command, event, query or invariant check:
+    /// one per node and per iteration, and one per item (or 512 bytes of a
+    /// string) a builtin goes through, so that steps bound the time.
     pub max_steps: u64,
     /// Events emitted by one command.
     pub max_events: usize,

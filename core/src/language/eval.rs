@@ -1194,6 +1194,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn weight_counts_nested_items_and_stops_at_the_cap() {
+        let inner = Value::list((0..10).map(Value::Int));
+        let outer = Value::list((0..100).map(|_| inner.clone()));
+        // 100 items, each a list of 10.
+        assert_eq!(weight(&outer, u64::MAX), 100 + 100 * 10);
+        assert_eq!(weight(&outer, 50), 50);
+        assert_eq!(weight(&Value::str(&"x".repeat(5 * BYTES_PER_STEP)), 100), 5);
+        assert_eq!(weight(&Value::Int(7), 100), 0);
+    }
+
+    #[test]
     fn int_parsing_takes_a_sign_and_digits_only() {
         assert_eq!(parse_int("-42"), Some(-42));
         assert_eq!(parse_int("+7"), Some(7));
