@@ -29,11 +29,30 @@ fn an_enum_of_100000_members_compiles() {
         }
     }
     text.push_str(&format!(
-        "  }}\n  state {{ e: E = E.m0 }}\n  query last(): E = E.m{}\n}}\n",
+        "  }}\n  state {{ e: E = E.m0 }}\n  query last(): E = E.m{}\n  command pick(picks: list<E>) {{ emit picked(picks) }}\n  event picked(picks: list<E>) {{ set e = picks[0] }}\n}}\n",
         n - 1
     ));
     let d = compile("enum.model", text);
     assert_eq!(d.query_json("M", None, "last", None).unwrap(), "\"m99999\"");
+    // Members given as input are found without a search each.
+    let picks: Vec<String> = (0..n).rev().map(|i| format!("\"m{i}\"")).collect();
+    let cmd = format!(
+        r#"{{"type":"pick","data":{{"picks":[{}]}}}}"#,
+        picks.join(",")
+    );
+    assert!(d.propose_json("M", None, &cmd, None).is_ok());
+    let err = d
+        .propose_json(
+            "M",
+            None,
+            r#"{"type":"pick","data":{"picks":["zz"]}}"#,
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_command");
+    let message = err.message();
+    assert!(message.ends_with("and 99980 more"), "{message}");
+    assert!(message.len() < 500, "{message}");
 }
 
 #[test]

@@ -116,11 +116,10 @@ struct ModelChecker<'d> {
     state_record: usize,
     events: Vec<EventSig>,
     /// Name indexes, so that checking stays linear in the size of the file
-    /// however long a record, enum or list of events is: the fields of each
-    /// record (by index in `types.records`), the members of each enum (by
-    /// index in `types.enums`), and the events.
+    /// however long a record or list of events is (an enum keeps its own):
+    /// the fields of each record (by index in `types.records`), and the
+    /// events.
     record_index: Vec<HashMap<Str, u32>>,
-    enum_index: Vec<HashMap<Str, u32>>,
     event_index: HashMap<Str, u32>,
     /// Events a command emits and its rejections, gathered while checking it.
     emits: Vec<Str>,
@@ -140,7 +139,6 @@ impl<'d> ModelChecker<'d> {
             state_record: 0,
             events: Vec::new(),
             record_index: Vec::new(),
-            enum_index: Vec::new(),
             event_index: HashMap::new(),
             emits: Vec::new(),
             emitted: std::collections::HashSet::new(),
@@ -220,8 +218,8 @@ impl<'d> ModelChecker<'d> {
                         members,
                         member_docs,
                         doc: e.doc.clone(),
+                        index,
                     });
-                    self.enum_index.push(index);
                     (&e.name, TypeRef::Enum(idx))
                 }
                 _ => continue,
@@ -1079,7 +1077,7 @@ impl<'d> ModelChecker<'d> {
             ExprKind::EnumMember { ty, member } => match self.type_names.get(&ty.name) {
                 Some(TypeRef::Enum(i)) => {
                     let en = &self.types.enums[*i];
-                    match self.enum_index[*i].get(member.name.as_str()) {
+                    match en.index.get(member.name.as_str()) {
                         Some(m) => (
                             ir::Expr::Const(Value::Enum(en.members[*m as usize].clone())),
                             Type::Enum(*i),
