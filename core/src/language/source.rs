@@ -116,13 +116,20 @@ impl SourceMap {
             };
         };
         let text = source.text.as_str();
-        let start = (span.start as usize).min(text.len());
+        let boundary = |mut i: usize| {
+            i = i.min(text.len());
+            while !text.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        };
+        let start = boundary(span.start as usize);
         let line_start = starts[line as usize - 1];
         let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
         let full = text[line_start..line_end].trim_end_matches('\r');
         let line_end = line_start + full.len();
         let start = start.min(line_end);
-        let end = (span.end as usize).clamp(start, line_end);
+        let end = boundary(span.end as usize).clamp(start, line_end);
         // Back EXCERPT_BEFORE code points from the start, on from its end.
         let from = text[line_start..start]
             .char_indices()
@@ -143,7 +150,9 @@ impl SourceMap {
         if tail {
             shown.push_str(ELLIPSIS);
         }
-        let first_column = column as usize - text[from..start].chars().count();
+        let first_column = (column as usize)
+            .saturating_sub(text[from..start].chars().count())
+            .max(1);
         Excerpt {
             name,
             line,
@@ -304,6 +313,19 @@ error: unknown name `cuont`
         assert!(text.contains("m.model:2:74"), "{text}");
         assert!(text.contains("…éééé"), "{text}");
         assert!(text.contains("\" + cuont\n"), "{text}");
+    }
+
+    #[test]
+    fn odd_spans_render_without_panicking() {
+        let src = "model M {\r\n  query q(): string = \"é\"\r\n}";
+        let map = SourceMap::new(&[Source::new("m.model", src)]);
+        let e = src.find('é').unwrap();
+        for (start, end) in [(e + 1, e + 2), (src.len(), src.len() + 5), (9, 200), (0, 0)] {
+            let text = map.render(&[Diag::new(Span::new(0, start, end), "odd")]);
+            assert!(text.starts_with("error: odd"), "{text}");
+        }
+        let text = map.render(&[Diag::new(Span::new(3, 0, 1), "no such file")]);
+        assert!(text.starts_with("error: no such file"), "{text}");
     }
 
     #[test]
