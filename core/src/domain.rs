@@ -101,6 +101,7 @@ impl Domain {
         };
         if !diags.is_empty() {
             diags.sort_by_key(|d| (d.span.file, d.span.start));
+            let diags = SourceMap::cap(diags, limits.max_diagnostics);
             return Err(Error::ModelError {
                 diagnostics: diags.iter().map(|d| map.diagnostic(d)).collect(),
                 rendered: map.render(&diags),

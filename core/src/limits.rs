@@ -11,12 +11,21 @@ pub struct Limits {
     pub max_input_depth: usize,
     /// Bytes of one model file.
     pub max_source_bytes: usize,
-    /// Evaluation steps for one command, event, query or invariant check.
+    /// Evaluation steps for one command, event, query or invariant check:
+    /// one per node and per iteration, and one per item (or 512 bytes of a
+    /// string) a builtin goes through, so that steps bound the time.
     pub max_steps: u64,
     /// Events emitted by one command.
     pub max_events: usize,
     /// Bytes of a string, or items of a list, built while evaluating.
     pub max_value_size: usize,
+    /// Bytes of strings, lists, maps and records built by one evaluation,
+    /// all of them, counted as they are built (an item of a list, map or
+    /// record counts the size of a value slot).
+    pub max_memory: usize,
+    /// Diagnostics reported for one model file; past them, one more says
+    /// how many were left out.
+    pub max_diagnostics: usize,
 }
 
 impl Default for Limits {
@@ -28,6 +37,8 @@ impl Default for Limits {
             max_steps: 1_000_000,
             max_events: 10_000,
             max_value_size: 16 * 1024 * 1024,
+            max_memory: 64 * 1024 * 1024,
+            max_diagnostics: 100,
         }
     }
 }

@@ -170,7 +170,13 @@ pub struct EnumType {
     pub members: Vec<Str>,
     pub member_docs: Vec<Option<String>>,
     pub doc: Option<String>,
+    /// Where each member stands in `members`: a member is found in
+    /// constant time however many there are.
+    pub index: std::collections::HashMap<Str, u32>,
 }
+
+/// How many members of an enum a message lists.
+const MEMBERS_LISTED: usize = 20;
 
 /// The records and enums of one model.
 #[derive(Debug, Clone, Default)]
@@ -239,19 +245,24 @@ impl Types {
             },
             (Type::Enum(e), Json::String(s)) => {
                 let en = &self.enums[*e];
-                match en.members.iter().find(|m| ***m == **s) {
-                    Some(m) => Ok(Value::Enum(m.clone())),
+                match en.index.get(s.as_str()) {
+                    Some(&m) => Ok(Value::Enum(en.members[m as usize].clone())),
                     None => fail(
                         path,
                         format!(
-                            "`{}` is not a member of {}; expected one of {}",
+                            "`{}` is not a member of {}; expected one of {}{}",
                             s.chars().take(64).collect::<String>(),
                             en.name,
                             en.members
                                 .iter()
+                                .take(MEMBERS_LISTED)
                                 .map(|m| format!("`{m}`"))
                                 .collect::<Vec<_>>()
-                                .join(", ")
+                                .join(", "),
+                            match en.members.len().saturating_sub(MEMBERS_LISTED) {
+                                0 => String::new(),
+                                more => format!(" and {more} more"),
+                            }
                         ),
                     ),
                 }

@@ -16,6 +16,9 @@ use super::ir::{self, Binary, Builtin, MacroKind, Part, Segment, Unary};
 use crate::types::{EnumType, FieldType, RecordType, Type, Types};
 use crate::value::{Map, Shape, Str, Value};
 
+/// How many problems of a domain get a "did you mean" hint.
+const MAX_SUGGESTIONS: usize = 100;
+
 /// Checks the parsed files of a domain and lowers each model.
 ///
 /// `sources` are the texts the files were parsed from, by file index: the
@@ -69,6 +72,8 @@ struct Local {
 struct Scope<'p> {
     place: Place,
     params: &'p [FieldType],
+    /// Where each param stands, so that a use is found in constant time.
+    param_index: HashMap<Str, u32>,
     locals: Vec<Local>,
     next_slot: u32,
     frame_size: u32,
@@ -79,6 +84,7 @@ impl<'p> Scope<'p> {
         Scope {
             place,
             params,
+            param_index: index_of(params),
             locals: Vec::new(),
             next_slot: 0,
             frame_size: 0,
@@ -109,8 +115,16 @@ struct ModelChecker<'d> {
     /// Index of the state's own record type in `types.records`.
     state_record: usize,
     events: Vec<EventSig>,
+    /// Name indexes, so that checking stays linear in the size of the file
+    /// however long a record or list of events is (an enum keeps its own):
+    /// the fields of each record (by index in `types.records`), and the
+    /// events.
+    record_index: Vec<HashMap<Str, u32>>,
+    event_index: HashMap<Str, u32>,
     /// Events a command emits and its rejections, gathered while checking it.
     emits: Vec<Str>,
+    /// The events in `emits`, by index, to keep each once without a search.
+    emitted: std::collections::HashSet<usize>,
     rejections: Vec<(Option<Str>, String)>,
 }
 
@@ -124,7 +138,10 @@ impl<'d> ModelChecker<'d> {
             state_fields: Vec::new(),
             state_record: 0,
             events: Vec::new(),
+            record_index: Vec::new(),
+            event_index: HashMap::new(),
             emits: Vec::new(),
+            emitted: std::collections::HashSet::new(),
             rejections: Vec::new(),
         }
     }
@@ -139,6 +156,21 @@ impl<'d> ModelChecker<'d> {
             .get(span.file as usize)
             .and_then(|s| s.get(span.start as usize..span.end as usize))
             .unwrap_or("")
+    }
+
+    /// A "did you mean" hint for an unknown name, for the first
+    /// [`MAX_SUGGESTIONS`] problems only: each one compares the name with
+    /// every candidate, so hints for all of a file full of unknown names
+    /// would make checking quadratic.
+    fn hint<'k, I: IntoIterator<Item = &'k str>>(
+        &'k self,
+        name: &str,
+        known: impl FnOnce(&'k Self) -> I,
+    ) -> String {
+        if self.diags.len() >= MAX_SUGGESTIONS {
+            return String::new();
+        }
+        suggest(name, known(self))
     }
 
     fn tname(&self, ty: &Type) -> String {
@@ -160,21 +192,25 @@ impl<'d> ModelChecker<'d> {
                         fields: Vec::new(),
                         doc: r.doc.clone(),
                     });
+                    self.record_index.push(HashMap::new());
                     (&r.name, TypeRef::Record(idx))
                 }
                 Member::Enum(e) => {
                     let idx = self.types.enums.len();
                     let mut members: Vec<Str> = Vec::new();
                     let mut member_docs = Vec::new();
+                    let mut index: HashMap<Str, u32> = HashMap::new();
                     for m in &e.members {
-                        if members.iter().any(|x| **x == *m.name.name) {
+                        let name: Str = m.name.name.as_str().into();
+                        if index.contains_key(&name) {
                             self.error(
                                 m.name.span,
                                 format!("`{}` is already a member of {}", m.name.name, e.name.name),
                             );
                             continue;
                         }
-                        members.push(m.name.name.as_str().into());
+                        index.insert(name.clone(), members.len() as u32);
+                        members.push(name);
                         member_docs.push(m.doc.clone());
                     }
                     self.types.enums.push(EnumType {
@@ -182,6 +218,7 @@ impl<'d> ModelChecker<'d> {
                         members,
                         member_docs,
                         doc: e.doc.clone(),
+                        index,
                     });
                     (&e.name, TypeRef::Enum(idx))
                 }
@@ -209,6 +246,7 @@ impl<'d> ModelChecker<'d> {
             fields: Vec::new(),
             doc: None,
         });
+        self.record_index.push(HashMap::new());
 
         // 2. Record fields, then the state's.
         let mut record_idx = 0;
@@ -222,6 +260,7 @@ impl<'d> ModelChecker<'d> {
                     fields: fields.iter().map(|f| f.name.clone()).collect(),
                 });
                 rec.fields = fields;
+                self.record_index[record_idx] = index_of(&rec.fields);
                 record_idx += 1;
             }
         }
@@ -260,6 +299,7 @@ impl<'d> ModelChecker<'d> {
         });
         self.types.records[self.state_record].shape = state_shape.clone();
         self.types.records[self.state_record].fields = self.state_fields.clone();
+        self.record_index[self.state_record] = index_of(&self.state_fields);
         let initial_state = Value::record(
             state_shape.clone(),
             self.state_fields
@@ -289,6 +329,8 @@ impl<'d> ModelChecker<'d> {
                     continue;
                 }
                 let params = self.fields(&e.params, &format!("event {}", e.name.name));
+                self.event_index
+                    .insert(e.name.name.as_str().into(), self.events.len() as u32);
                 self.events.push(EventSig {
                     name: e.name.name.as_str().into(),
                     params,
@@ -373,6 +415,7 @@ impl<'d> ModelChecker<'d> {
     /// defaults of the right type.
     fn fields(&mut self, decls: &[ast::Field], owner: &str) -> Vec<FieldType> {
         let mut out: Vec<FieldType> = Vec::new();
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for decl in decls {
             let ty = self.resolve_type(&decl.ty);
             let default = decl.default.as_ref().and_then(|d| {
@@ -399,7 +442,7 @@ impl<'d> ModelChecker<'d> {
                     }
                 }
             });
-            if out.iter().any(|f| *f.name == *decl.name.name) {
+            if !seen.insert(decl.name.name.as_str()) {
                 self.error(
                     decl.name.span,
                     format!("`{}` is declared twice in {owner}", decl.name.name),
@@ -438,8 +481,7 @@ impl<'d> ModelChecker<'d> {
                 Some(TypeRef::Record(i)) => Type::Record(*i),
                 Some(TypeRef::Enum(i)) => Type::Enum(*i),
                 None => {
-                    let known: Vec<&str> = self.type_names.keys().map(String::as_str).collect();
-                    let hint = suggest(&name.name, known);
+                    let hint = self.hint(&name.name, |c| c.type_names.keys().map(String::as_str));
                     self.error(
                         name.span,
                         format!(
@@ -460,6 +502,7 @@ impl<'d> ModelChecker<'d> {
         place: Place,
     ) -> ir::Handler {
         self.emits.clear();
+        self.emitted.clear();
         self.rejections.clear();
         let mut scope = Scope::new(place, &params);
         let body = self.block(&mut scope, &decl.body);
@@ -720,9 +763,12 @@ impl<'d> ModelChecker<'d> {
     }
 
     fn emit(&mut self, scope: &mut Scope, event: &Ident, args: &[ast::Arg]) -> Option<ir::Stmt> {
-        let Some(index) = self.events.iter().position(|e| *e.name == *event.name) else {
-            let known: Vec<String> = self.events.iter().map(|e| e.name.to_string()).collect();
-            let hint = suggest(&event.name, known.iter().map(String::as_str));
+        let Some(index) = self
+            .event_index
+            .get(event.name.as_str())
+            .map(|i| *i as usize)
+        else {
+            let hint = self.hint(&event.name, |c| c.events.iter().map(|e| &*e.name));
             self.error(
                 event.span,
                 format!(
@@ -743,7 +789,7 @@ impl<'d> ModelChecker<'d> {
             event,
             &format!("event `{}`", event.name),
         );
-        if !self.emits.iter().any(|e| **e == *event.name) {
+        if self.emitted.insert(index) {
             self.emits.push(event.name.as_str().into());
         }
         Some(ir::Stmt::Emit {
@@ -764,9 +810,20 @@ impl<'d> ModelChecker<'d> {
         what: &str,
     ) -> Vec<ir::Expr> {
         let mut given: Vec<Option<ir::Expr>> = vec![None; fields.len()];
+        // Linear in the fields, as `given` is: no search per argument.
+        let index = if args.len() > 8 {
+            index_of(fields)
+        } else {
+            HashMap::new()
+        };
         for arg in args {
             let (value, ty) = self.expr(scope, &arg.value);
-            match fields.iter().position(|f| *f.name == *arg.name.name) {
+            let found = if args.len() > 8 {
+                index.get(arg.name.name.as_str()).map(|i| *i as usize)
+            } else {
+                fields.iter().position(|f| *f.name == *arg.name.name)
+            };
+            match found {
                 None => {
                     let names = fields
                         .iter()
@@ -832,17 +889,11 @@ impl<'d> ModelChecker<'d> {
     /// The target of `set`/`remove`, with its type. The root is always a
     /// state field, whatever a param of that name may hide.
     fn place(&mut self, scope: &mut Scope, path: &ast::Path) -> Option<(ir::Place, Type)> {
-        let Some(field) = self
-            .state_fields
-            .iter()
-            .position(|f| *f.name == *path.root.name)
+        let Some(field) = self.record_index[self.state_record]
+            .get(path.root.name.as_str())
+            .map(|i| *i as usize)
         else {
-            let known: Vec<String> = self
-                .state_fields
-                .iter()
-                .map(|f| f.name.to_string())
-                .collect();
-            let hint = suggest(&path.root.name, known.iter().map(String::as_str));
+            let hint = self.hint(&path.root.name, |c| c.state_fields.iter().map(|f| &*f.name));
             self.error(
                 path.root.span,
                 format!(
@@ -866,7 +917,10 @@ impl<'d> ModelChecker<'d> {
             match (seg, &ty) {
                 (ast::PathSegment::Field(name), Type::Record(r)) => {
                     let rec = &self.types.records[*r];
-                    let Some(i) = rec.fields.iter().position(|f| *f.name == *name.name) else {
+                    let Some(i) = self.record_index[*r]
+                        .get(name.name.as_str())
+                        .map(|i| *i as usize)
+                    else {
                         let msg = format!("{} has no field `{}`", rec.shape.name, name.name);
                         self.error(name.span, msg);
                         return None;
@@ -999,8 +1053,8 @@ impl<'d> ModelChecker<'d> {
                         return bad;
                     }
                     None => {
-                        let known: Vec<&str> = self.type_names.keys().map(String::as_str).collect();
-                        let hint = suggest(&name.name, known);
+                        let hint =
+                            self.hint(&name.name, |c| c.type_names.keys().map(String::as_str));
                         self.error(name.span, format!("unknown record `{}`{hint}", name.name));
                         for f in fields {
                             self.expr(scope, &f.value);
@@ -1023,10 +1077,16 @@ impl<'d> ModelChecker<'d> {
             ExprKind::EnumMember { ty, member } => match self.type_names.get(&ty.name) {
                 Some(TypeRef::Enum(i)) => {
                     let en = &self.types.enums[*i];
-                    match en.members.iter().find(|m| ***m == *member.name) {
-                        Some(m) => (ir::Expr::Const(Value::Enum(m.clone())), Type::Enum(*i)),
+                    match en.index.get(member.name.as_str()) {
+                        Some(m) => (
+                            ir::Expr::Const(Value::Enum(en.members[*m as usize].clone())),
+                            Type::Enum(*i),
+                        ),
                         None => {
-                            let hint = suggest(&member.name, en.members.iter().map(|m| &**m));
+                            let hint = self.hint(&member.name, |c| {
+                                c.types.enums[*i].members.iter().map(|m| &**m)
+                            });
+                            let en = &self.types.enums[*i];
                             let msg = format!("{} has no member `{}`{hint}", en.name, member.name);
                             self.error(member.span, msg);
                             bad
@@ -1176,12 +1236,15 @@ impl<'d> ModelChecker<'d> {
         if let Some(l) = scope.locals.iter().rev().find(|l| l.name == name) {
             return (ir::Expr::Local(l.slot), l.ty.clone());
         }
-        if let Some(i) = scope.params.iter().position(|p| &*p.name == name) {
-            return (ir::Expr::Param(i as u32), scope.params[i].ty.clone());
+        if let Some(&i) = scope.param_index.get(name) {
+            return (ir::Expr::Param(i), scope.params[i as usize].ty.clone());
         }
         let sees_state = scope.place != Place::Default;
         if sees_state {
-            if let Some(i) = self.state_fields.iter().position(|f| &*f.name == name) {
+            if let Some(i) = self.record_index[self.state_record]
+                .get(name)
+                .map(|i| *i as usize)
+            {
                 return (
                     ir::Expr::StateField(i as u32),
                     self.state_fields[i].ty.clone(),
@@ -1212,10 +1275,13 @@ impl<'d> ModelChecker<'d> {
             );
             return (ir::Expr::Const(Value::Null), Type::Error);
         }
-        let mut known: Vec<&str> = scope.locals.iter().map(|l| l.name.as_str()).collect();
-        known.extend(scope.params.iter().map(|p| &*p.name));
-        known.extend(self.state_fields.iter().map(|f| &*f.name));
-        let hint = suggest(name, known);
+        let hint = self.hint(name, |c| {
+            let locals = scope.locals.iter().map(|l| l.name.as_str());
+            let params = scope.params.iter().map(|p| &*p.name);
+            locals
+                .chain(params)
+                .chain(c.state_fields.iter().map(|f| &*f.name))
+        });
         self.error(ident.span, format!("unknown name `{name}`{hint}"));
         (ir::Expr::Const(Value::Null), Type::Error)
     }
@@ -1226,13 +1292,19 @@ impl<'d> ModelChecker<'d> {
             Type::Error => bad,
             Type::Record(r) => {
                 let rec = &self.types.records[*r];
-                match rec.fields.iter().position(|f| *f.name == *field.name) {
+                match self.record_index[*r]
+                    .get(field.name.as_str())
+                    .map(|i| *i as usize)
+                {
                     Some(i) => (
                         ir::Expr::Field(Box::new(target), i as u32),
                         rec.fields[i].ty.clone(),
                     ),
                     None => {
-                        let hint = suggest(&field.name, rec.fields.iter().map(|f| &*f.name));
+                        let hint = self.hint(&field.name, |c| {
+                            c.types.records[*r].fields.iter().map(|f| &*f.name)
+                        });
+                        let rec = &self.types.records[*r];
                         let what = if *r == self.state_record {
                             "the state".to_string()
                         } else {
@@ -1927,6 +1999,16 @@ fn fold_record(shape: Arc<Shape>, fields: Vec<ir::Expr>) -> ir::Expr {
     }
 }
 
+/// Where each field stands by name. With a name declared twice, the first:
+/// the duplicate is reported and left out of the checked fields anyway.
+fn index_of(fields: &[FieldType]) -> HashMap<Str, u32> {
+    let mut index = HashMap::with_capacity(fields.len());
+    for (i, f) in fields.iter().enumerate() {
+        index.entry(f.name.clone()).or_insert(i as u32);
+    }
+    index
+}
+
 /// "; did you mean `count`?" when a known name is one or two edits away.
 fn suggest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> String {
     let limit = if name.chars().count() <= 3 { 1 } else { 2 };
@@ -1940,16 +2022,24 @@ fn suggest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> String {
         .unwrap_or_default()
 }
 
+/// Levenshtein distance in code points, without allocating for short names
+/// (it runs once per candidate of a hint).
 fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
+    let a: smallvec::SmallVec<[char; 32]> = a.chars().collect();
+    let b: smallvec::SmallVec<[char; 32]> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > 2 {
+        // Farther than any hint looks; the exact figure does not matter.
+        return a.len().abs_diff(b.len());
+    }
+    let mut prev: smallvec::SmallVec<[usize; 33]> = (0..=b.len()).collect();
+    let mut cur: smallvec::SmallVec<[usize; 33]> = smallvec::smallvec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
         }
-        prev = cur;
+        std::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
 }
@@ -1965,6 +2055,9 @@ mod tests {
             "; did you mean `count`?"
         );
         assert_eq!(suggest("zzz", ["count"]), "");
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "ab"), 2);
+        assert_eq!(edit_distance("é", "e"), 1);
     }
 
     /// Every slot a macro's body may write (the variables of macros inside

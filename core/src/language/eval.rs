@@ -2,8 +2,11 @@
 //! and event blocks (accept).
 //!
 //! Every expression node and every macro or loop iteration costs one step of
-//! a budget, so no model can make a call run forever; strings and lists built
-//! at run time are capped so none can exhaust memory.
+//! a budget, and a builtin that walks a value costs a step per item (or per
+//! [`BYTES_PER_STEP`] bytes of a string) it touches, so no model can make a
+//! call run long; every string, list, map and record built counts its bytes
+//! against a memory budget, and one value is capped in size, so none can
+//! exhaust memory.
 
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -22,6 +25,20 @@ use crate::value::{parse_timestamp, Fields, Map, Str, Value};
 /// Errors are boxed inside the evaluator: they are rare, and a small
 /// `Result` keeps every `eval` return cheap.
 pub(crate) type Result<T> = std::result::Result<T, Box<Error>>;
+
+/// Bytes of a string a builtin reads or writes for one step of work.
+/// (Copying or comparing that many takes about as long as evaluating a node.)
+const BYTES_PER_STEP: usize = 512;
+
+/// What one item of a built list, map or record counts against
+/// `max_memory`: the slot it takes.
+const ITEM_BYTES: usize = std::mem::size_of::<Value>();
+
+/// The steps of reading or writing a string of `len` bytes.
+#[inline]
+fn text_steps(len: usize) -> u64 {
+    (len / BYTES_PER_STEP) as u64
+}
 
 /// An event as propose makes it and accept takes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +60,9 @@ pub(crate) struct Machine<'a> {
     pub now: Option<crate::value::Timestamp>,
     pub meta: Value,
     pub steps: u64,
+    /// Bytes built so far, against `max_memory` (nothing is subtracted when
+    /// a value is dropped: the count bounds the work of allocating too).
+    pub built: usize,
     pub events: Vec<Event>,
 }
 
@@ -58,6 +78,7 @@ impl<'a> Machine<'a> {
             now: None,
             meta: Value::Map(Map::new()),
             steps: 0,
+            built: 0,
             events: Vec::new(),
         }
     }
@@ -85,17 +106,57 @@ impl<'a> Machine<'a> {
 
     #[inline]
     fn step(&mut self) -> Result<()> {
-        self.steps += 1;
+        self.work(1)
+    }
+
+    /// `units` steps of work: a node, or the items a builtin touches.
+    #[inline]
+    fn work(&mut self, units: u64) -> Result<()> {
+        self.steps += units;
         if self.steps > self.limits.max_steps {
-            return Err(Box::new(Error::limit(
-                "max_steps",
-                format!(
-                    "the evaluation took more than {} steps; simplify the model or raise the limit",
-                    self.limits.max_steps
-                ),
-            )));
+            return Err(self.out_of_steps());
         }
         Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn out_of_steps(&self) -> Box<Error> {
+        Box::new(Error::limit(
+            "max_steps",
+            format!(
+                "the evaluation took more than {} steps (a step is an expression, an iteration, or an item a builtin such as `keys` or `in` goes through); work on less data at once or raise the limit",
+                self.limits.max_steps
+            ),
+        ))
+    }
+
+    /// `bytes` more built: a string, or the items of a list, map or record.
+    #[inline]
+    fn build(&mut self, bytes: usize) -> Result<()> {
+        self.built = self.built.saturating_add(bytes);
+        if self.built > self.limits.max_memory {
+            return Err(self.out_of_memory());
+        }
+        Ok(())
+    }
+
+    /// Items of a list, map or record built.
+    #[inline]
+    fn build_items(&mut self, items: usize) -> Result<()> {
+        self.build(items.saturating_mul(ITEM_BYTES))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn out_of_memory(&self) -> Box<Error> {
+        Box::new(Error::limit(
+            "max_memory",
+            format!(
+                "the evaluation built more than {} bytes of strings, lists, maps and records; build smaller values (fewer or shorter ones in a loop) or raise the limit",
+                self.limits.max_memory
+            ),
+        ))
     }
 
     fn state_field(&self, index: u32) -> &Value {
@@ -116,6 +177,7 @@ impl<'a> Machine<'a> {
             Expr::Now => self.now.map_or(Value::Null, Value::Timestamp),
             Expr::Meta => self.meta.clone(),
             Expr::List(items) => {
+                self.build_items(items.len())?;
                 let mut out = imbl::Vector::new();
                 for item in items {
                     out.push_back(self.eval(item)?);
@@ -123,6 +185,7 @@ impl<'a> Machine<'a> {
                 Value::List(Arc::new(out))
             }
             Expr::Map(entries) => {
+                self.build_items(2 * entries.len())?;
                 let mut out = Map::new();
                 for (k, v) in entries {
                     let Value::String(key) = self.eval(k)? else {
@@ -133,6 +196,7 @@ impl<'a> Machine<'a> {
                 Value::Map(out)
             }
             Expr::Record(shape, fields) => {
+                self.build_items(fields.len())?;
                 let mut values = Fields::with_capacity(fields.len());
                 for f in fields {
                     values.push(self.eval(f)?);
@@ -151,6 +215,8 @@ impl<'a> Machine<'a> {
                     }
                     self.check_len(out.len())?;
                 }
+                self.build(out.len())?;
+                self.work(text_steps(out.len()))?;
                 Value::String(out.into())
             }
             Expr::Unary(op, e, span) => {
@@ -317,6 +383,10 @@ impl<'a> Machine<'a> {
                 _,
             ) => {
                 let (a, b) = (self.peek_ref(a, vs, item)?, self.peek_ref(b, vs, item)?);
+                if costly(a) || costly(b) {
+                    // Comparing them is work to count: the ordinary way.
+                    return None;
+                }
                 Value::Bool(match op {
                     Binary::Eq => a == b,
                     Binary::Ne => a != b,
@@ -423,6 +493,8 @@ impl<'a> Machine<'a> {
             }
             (Binary::AddStr, Value::String(a), Value::String(b)) => {
                 self.check_len(a.len() + b.len())?;
+                self.build(a.len() + b.len())?;
+                self.work(text_steps(a.len() + b.len()))?;
                 let mut s = String::with_capacity(a.len() + b.len());
                 s.push_str(&a);
                 s.push_str(&b);
@@ -430,23 +502,61 @@ impl<'a> Machine<'a> {
             }
             (Binary::AddList, Value::List(a), Value::List(b)) => {
                 self.check_len(a.len() + b.len())?;
+                // The left list is shared, not copied: only the right is new.
+                self.build_items(b.len())?;
+                self.work(b.len() as u64)?;
                 let mut a = a;
                 Arc::make_mut(&mut a).append((*b).clone());
                 Value::List(a)
             }
-            (Binary::Eq, a, b) => Bool(a == b),
-            (Binary::Ne, a, b) => Bool(a != b),
-            (Binary::Lt, a, b) => Bool(self.order(&a, &b, span)?.is_some_and(Ordering::is_lt)),
-            (Binary::Le, a, b) => Bool(self.order(&a, &b, span)?.is_some_and(Ordering::is_le)),
-            (Binary::Gt, a, b) => Bool(self.order(&a, &b, span)?.is_some_and(Ordering::is_gt)),
-            (Binary::Ge, a, b) => Bool(self.order(&a, &b, span)?.is_some_and(Ordering::is_ge)),
+            (Binary::Eq, a, b) => {
+                self.compare_work(&a, &b)?;
+                Bool(a == b)
+            }
+            (Binary::Ne, a, b) => {
+                self.compare_work(&a, &b)?;
+                Bool(a != b)
+            }
+            (Binary::Lt | Binary::Le | Binary::Gt | Binary::Ge, a, b) => {
+                self.compare_work(&a, &b)?;
+                let ord = self.order(&a, &b, span)?;
+                Bool(ord.is_some_and(|o| match op {
+                    Binary::Lt => o.is_lt(),
+                    Binary::Le => o.is_le(),
+                    Binary::Gt => o.is_gt(),
+                    _ => o.is_ge(),
+                }))
+            }
             (Binary::InList, x, Value::List(l)) => {
-                self.steps += l.len() as u64 / 8;
+                self.work(l.len() as u64)?;
+                if !matches!(
+                    x,
+                    Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Null
+                ) {
+                    // Each item may be compared with a big value.
+                    self.work(l.len() as u64 * weight(&x, self.limits.max_steps))?;
+                }
                 Bool(l.iter().any(|item| *item == x))
             }
             (Binary::InMap, Value::String(k), Value::Map(m)) => Bool(m.contains_key(&k)),
             (_, l, _) => return Err(self.mismatch(span, &l)),
         })
+    }
+
+    /// The work of comparing two values for equality: nothing for scalars,
+    /// the smaller one's size for strings, lists, maps and records (a
+    /// comparison stops at the shorter).
+    #[inline]
+    fn compare_work(&mut self, a: &Value, b: &Value) -> Result<()> {
+        use Value::{List, Map, Record, String};
+        if matches!(a, String(_) | List(_) | Map(_) | Record(_))
+            && matches!(b, String(_) | List(_) | Map(_) | Record(_))
+        {
+            let cap = self.limits.max_steps;
+            let w = weight(a, cap).min(weight(b, cap));
+            self.work(w)?;
+        }
+        Ok(())
     }
 
     /// The order of two values; floats by IEEE 754, as CEL does: `-0.0` and
@@ -483,7 +593,44 @@ impl<'a> Machine<'a> {
                 _ => Str::from(""),
             }
         };
-        Ok(match builtin {
+        // The work of the builtins that walk their argument; `size` of a
+        // list or map is a step, `keys` of a map a step per key.
+        match (builtin, args.first()) {
+            (
+                Builtin::Size
+                | Builtin::Int
+                | Builtin::Float
+                | Builtin::Timestamp
+                | Builtin::Contains
+                | Builtin::StartsWith
+                | Builtin::EndsWith
+                | Builtin::LowerAscii
+                | Builtin::UpperAscii
+                | Builtin::Trim
+                | Builtin::Matches(_),
+                Some(Value::String(s)),
+            ) => {
+                let pattern = match (builtin, args.get(1)) {
+                    (Builtin::Matches(None), Some(Value::String(p))) => p.len() * 16,
+                    _ => 0,
+                };
+                self.work(text_steps(s.len() + pattern))?;
+            }
+            (Builtin::Keys | Builtin::Values, Some(Value::Map(m))) => {
+                self.work(m.len() as u64)?;
+                self.build_items(m.len())?;
+            }
+            (
+                Builtin::SumInt | Builtin::SumFloat | Builtin::Min | Builtin::Max,
+                Some(Value::List(l)),
+            ) => self.work(l.len() as u64)?,
+            (Builtin::String, Some(v @ (Value::List(_) | Value::Map(_) | Value::Record(_)))) => {
+                let w = weight(v, self.limits.max_steps);
+                self.work(w)?;
+            }
+            _ => {}
+        }
+        let out = match builtin {
             Builtin::Size => match &args[0] {
                 Value::String(s) => Value::Int(s.chars().count() as i64),
                 Value::List(l) => Value::Int(l.len() as i64),
@@ -654,7 +801,17 @@ impl<'a> Machine<'a> {
                 },
                 (v, _) => return Err(self.mismatch(span, v)),
             },
-        })
+        };
+        // The strings the builtins build (`string`, `lowerAscii`, ...).
+        if let (
+            Builtin::String | Builtin::LowerAscii | Builtin::UpperAscii | Builtin::Trim,
+            Value::String(s),
+        ) = (builtin, &out)
+        {
+            self.check_len(s.len())?;
+            self.build(s.len())?;
+        }
+        Ok(out)
     }
 
     fn run_macro(&mut self, m: &Macro) -> Result<Value> {
@@ -689,12 +846,18 @@ impl<'a> Machine<'a> {
                 MacroKind::All if v == Value::Bool(false) => return Ok(Some(v)),
                 MacroKind::Exists if v == Value::Bool(true) => return Ok(Some(v)),
                 MacroKind::ExistsOne if v == Value::Bool(true) => count += 1,
-                MacroKind::Map => out.push_back(v),
-                MacroKind::Filter if v == Value::Bool(true) => out.push_back(if m.bind_item {
-                    std::mem::take(&mut this.frame[slot])
-                } else {
-                    item()
-                }),
+                MacroKind::Map => {
+                    this.build_items(1)?;
+                    out.push_back(v)
+                }
+                MacroKind::Filter if v == Value::Bool(true) => {
+                    this.build_items(1)?;
+                    out.push_back(if m.bind_item {
+                        std::mem::take(&mut this.frame[slot])
+                    } else {
+                        item()
+                    })
+                }
                 _ => {}
             }
             Ok(None)
@@ -804,7 +967,13 @@ impl<'a> Machine<'a> {
                     body,
                     span,
                 } => {
-                    let items: Vec<Value> = match (self.eval(iter)?, over_map) {
+                    let target = self.eval(iter)?;
+                    if let Value::List(l) = &target {
+                        self.build_items(l.len())?;
+                    } else if let Value::Map(m) = &target {
+                        self.build_items(m.len())?;
+                    }
+                    let items: Vec<Value> = match (target, over_map) {
                         (Value::List(l), false) => l.iter().cloned().collect(),
                         (Value::Map(m), true) => {
                             m.keys().map(|k| Value::String(k.clone())).collect()
@@ -914,6 +1083,77 @@ impl<'a> Machine<'a> {
     }
 }
 
+/// The work of walking a value: a step per item of a list, entry of a map
+/// or field of a record, and per [`BYTES_PER_STEP`] bytes of a string,
+/// nested ones included. It stops counting at `cap`, so that weighing a
+/// value is never more work than the budget it is weighed against.
+fn weight(v: &Value, cap: u64) -> u64 {
+    fn walk(v: &Value, total: &mut u64, cap: u64) {
+        if *total >= cap {
+            return;
+        }
+        match v {
+            Value::String(s) => *total += text_steps(s.len()),
+            Value::List(l) => {
+                *total += l.len() as u64;
+                for item in l.iter() {
+                    if *total >= cap {
+                        return;
+                    }
+                    if !is_scalar(item) {
+                        walk(item, total, cap);
+                    }
+                }
+            }
+            Value::Map(m) => {
+                *total += m.len() as u64;
+                for (k, item) in m.iter() {
+                    if *total >= cap {
+                        return;
+                    }
+                    *total += text_steps(k.len());
+                    if !is_scalar(item) {
+                        walk(item, total, cap);
+                    }
+                }
+            }
+            Value::Record(r) => {
+                *total += r.fields.len() as u64;
+                for item in r.fields.iter() {
+                    if !is_scalar(item) {
+                        walk(item, total, cap);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut total = 0;
+    walk(v, &mut total, cap);
+    total.min(cap)
+}
+
+/// A value whose comparison is more than a step of work.
+fn costly(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.len() > BYTES_PER_STEP,
+        Value::List(_) | Value::Map(_) | Value::Record(_) => true,
+        _ => false,
+    }
+}
+
+fn is_scalar(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::Null
+            | Value::Bool(_)
+            | Value::Int(_)
+            | Value::Float(_)
+            | Value::Timestamp(_)
+            | Value::Enum(_)
+    )
+}
+
 fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
@@ -967,6 +1207,17 @@ fn parse_float(s: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weight_counts_nested_items_and_stops_at_the_cap() {
+        let inner = Value::list((0..10).map(Value::Int));
+        let outer = Value::list((0..100).map(|_| inner.clone()));
+        // 100 items, each a list of 10.
+        assert_eq!(weight(&outer, u64::MAX), 100 + 100 * 10);
+        assert_eq!(weight(&outer, 50), 50);
+        assert_eq!(weight(&Value::str(&"x".repeat(5 * BYTES_PER_STEP)), 100), 5);
+        assert_eq!(weight(&Value::Int(7), 100), 0);
+    }
 
     #[test]
     fn int_parsing_takes_a_sign_and_digits_only() {

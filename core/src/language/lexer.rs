@@ -306,7 +306,17 @@ impl Lexer<'_> {
 
     fn error(&mut self, start: usize, end: usize, msg: impl Into<String>) {
         let span = self.span(start, end);
-        self.out.diags.push(Diag::new(span, msg));
+        // A file of garbage could otherwise hold a diagnostic per byte.
+        match self.out.diags.len() {
+            n if n < super::parser::MAX_KEPT_DIAGNOSTICS => {
+                self.out.diags.push(Diag::new(span, msg))
+            }
+            n if n == super::parser::MAX_KEPT_DIAGNOSTICS => self
+                .out
+                .diags
+                .push(Diag::new(span, super::parser::too_many())),
+            _ => {}
+        }
     }
 
     fn push(&mut self, tok: Tok, start: usize, end: usize) {

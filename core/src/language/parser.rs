@@ -25,6 +25,19 @@ use super::lexer::{self, Keyword as Kw, Tok, Token};
 /// How deeply brackets, blocks, types and operator chains may nest.
 pub const MAX_DEPTH: u32 = 200;
 
+/// Diagnostics the lexer and the parser keep for one file; at the next one
+/// reading stops, so a file of garbage costs bounded memory. Far more than
+/// a report shows (`Limits::max_diagnostics`), which then says how many
+/// more there were.
+pub const MAX_KEPT_DIAGNOSTICS: usize = 10_000;
+
+/// The last diagnostic kept, where reading stopped.
+pub(crate) fn too_many() -> String {
+    format!(
+        "more than {MAX_KEPT_DIAGNOSTICS} problems: stopped reading the file here; fix the ones before it first"
+    )
+}
+
 /// Parses one model file. `file` is its index in the domain (it goes into
 /// every span). Syntax errors are all reported; the tree holds what parsed.
 /// Diagnostics come sorted by position.
@@ -321,6 +334,14 @@ impl<'a> Parser<'a> {
             .last()
             .is_some_and(|d| d.span.start == span.start)
         {
+            return;
+        }
+        if self.diags.len() >= MAX_KEPT_DIAGNOSTICS {
+            // (The lexer may have stopped keeping them already.)
+            if self.diags.len() == MAX_KEPT_DIAGNOSTICS {
+                self.diags.push(Diag::new(span, too_many()));
+            }
+            self.fatal = true;
             return;
         }
         self.diags.push(Diag::new(span, msg));
