@@ -681,7 +681,7 @@ function domainOf(domain) {
 
 /**
  * A domain over an event store. Calls that touch the store return Promises
- * and run on libuv's thread pool; each has a `*Sync` twin that runs on the
+ * and run on the engine's own threads (src/pool.rs); each has a `*Sync` twin that runs on the
  * calling thread.
  */
 class Engine {

@@ -274,6 +274,32 @@ fn run(engine: &Engine, op: Op) -> eventfold::Result<String> {
     }
 }
 
+/// An engine call on libuv's thread pool, as every Promise call ran before
+/// [`pool`]: kept for `bench/node`, which compares the two in one run.
+#[derive(Debug)]
+pub struct Call {
+    engine: Engine,
+    op: Option<Op>,
+}
+
+impl Task for Call {
+    type Output = String;
+    type JsValue = String;
+
+    fn compute(&mut self) -> napi::Result<String> {
+        let op = self.op.take().ok_or_else(|| {
+            to_napi(Error::Internal {
+                message: "a task ran twice".into(),
+            })
+        })?;
+        call_json(|| run(&self.engine, op))
+    }
+
+    fn resolve(&mut self, _env: Env, output: String) -> napi::Result<String> {
+        Ok(output)
+    }
+}
+
 /// Opening touches the store (SQLite creates and migrates its file), so it
 /// too runs off the main thread.
 #[derive(Debug)]
@@ -516,6 +542,28 @@ impl NativeEngine {
                 options,
             },
         )
+    }
+
+    /// For `bench/node` only: `execute` on libuv's thread pool (an
+    /// `AsyncTask` a call), the way it ran before the engine had threads of
+    /// its own. Takes texts from index.js's exact writer.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn execute_on_libuv_pool(
+        &self,
+        model: String,
+        id: String,
+        command: String,
+        options: Option<String>,
+    ) -> AsyncTask<Call> {
+        AsyncTask::new(Call {
+            engine: self.inner.clone(),
+            op: Some(self.checked(Op::Execute {
+                model,
+                id,
+                command,
+                options,
+            })),
+        })
     }
 
     #[napi]

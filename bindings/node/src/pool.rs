@@ -25,7 +25,7 @@ use std::ffi::c_void;
 use std::ptr;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use napi::{sys, Env};
@@ -33,7 +33,7 @@ use napi::{sys, Env};
 /// How long a worker that has just finished keeps looking for the next call
 /// before it sleeps: longer than the JS thread takes to settle one Promise
 /// and make the next call, far shorter than a command on a durable store.
-const LINGER: Duration = Duration::from_micros(100);
+const LINGER: Duration = Duration::from_micros(50);
 
 /// Threads per engine at most: as many calls as libuv's pool ran at once.
 const MAX_THREADS: usize = 4;
@@ -53,9 +53,12 @@ struct Done {
 
 /// What the workers of every engine share with one JS thread.
 struct Inbox {
-    /// The finished calls, and whether the JS thread can still take them
-    /// (false once Node finalised the threadsafe function: its env is gone).
-    queue: Mutex<(Vec<Done>, bool)>,
+    /// The finished calls, to the JS thread (a channel: no lock that the JS
+    /// thread and a worker could wait on each other for).
+    done: mpsc::Sender<Done>,
+    /// Whether Node still has the threadsafe function (false once it
+    /// finalised it: its env is gone); held while calling it.
+    alive: Mutex<bool>,
     /// A wake-up is on its way: a finished call need not send another.
     scheduled: AtomicBool,
     tsfn: TsfnPtr,
@@ -63,26 +66,27 @@ struct Inbox {
 
 struct TsfnPtr(sys::napi_threadsafe_function);
 // SAFETY: a threadsafe function is made to be called from any thread; it is
-// only called while `Inbox::queue` says that Node has not finalised it.
+// only called while `Inbox::alive` says that Node has not finalised it.
 unsafe impl Send for TsfnPtr {}
 unsafe impl Sync for TsfnPtr {}
 
 impl Inbox {
     fn deliver(&self, done: Done) {
-        let mut queue = crate::lock(&self.queue);
-        if !queue.1 {
+        if self.done.send(done).is_err() {
             return; // the JS thread is gone, and its Promises with it
         }
-        queue.0.push(done);
         if !self.scheduled.swap(true, Ordering::AcqRel) {
-            // Under the lock, so Node cannot finalise it meanwhile.
-            // SAFETY: a live threadsafe function (see above).
-            unsafe {
-                sys::napi_call_threadsafe_function(
-                    self.tsfn.0,
-                    ptr::null_mut(),
-                    sys::ThreadsafeFunctionCallMode::nonblocking,
-                );
+            let alive = crate::lock(&self.alive);
+            if *alive {
+                // Under the lock, so Node cannot finalise it meanwhile.
+                // SAFETY: a live threadsafe function (see above).
+                unsafe {
+                    sys::napi_call_threadsafe_function(
+                        self.tsfn.0,
+                        ptr::null_mut(),
+                        sys::ThreadsafeFunctionCallMode::nonblocking,
+                    );
+                }
             }
         }
     }
@@ -91,6 +95,7 @@ impl Inbox {
 /// The JS thread's side: its inbox and the count of pending Promises.
 struct Local {
     inbox: Arc<Inbox>,
+    done: mpsc::Receiver<Done>,
     env: sys::napi_env,
     pending: Cell<usize>,
 }
@@ -131,12 +136,15 @@ fn local(env: &Env) -> napi::Result<Rc<Local>> {
         // Idle, it must not keep the process alive; a pending call refs it.
         check(sys::napi_unref_threadsafe_function(raw_env, tsfn))?;
     }
+    let (sender, receiver) = mpsc::channel();
     let local = Rc::new(Local {
         inbox: Arc::new(Inbox {
-            queue: Mutex::new((Vec::new(), true)),
+            done: sender,
+            alive: Mutex::new(true),
             scheduled: AtomicBool::new(false),
             tsfn: TsfnPtr(tsfn),
         }),
+        done: receiver,
         env: raw_env,
         pending: Cell::new(0),
     });
@@ -158,9 +166,8 @@ fn check(status: sys::napi_status) -> napi::Result<()> {
 unsafe extern "C" fn finalize(_env: sys::napi_env, _data: *mut c_void, _hint: *mut c_void) {
     LOCAL.with(|l| {
         if let Some(local) = l.borrow_mut().take() {
-            let mut queue = crate::lock(&local.inbox.queue);
-            queue.1 = false;
-            queue.0.clear();
+            *crate::lock(&local.inbox.alive) = false;
+            // Dropping `local` drops the receiver: later results are dropped.
         }
     });
 }
@@ -181,7 +188,7 @@ unsafe extern "C" fn drain(
     // Cleared before taking the queue: a call that finishes after the take
     // sends a wake-up of its own.
     local.inbox.scheduled.store(false, Ordering::Release);
-    let done = std::mem::take(&mut crate::lock(&local.inbox.queue).0);
+    let done: Vec<Done> = local.done.try_iter().collect();
     // Settling runs no JS here (the continuations run once this returns), so
     // the count may drop first.
     let left = local.pending.get().saturating_sub(done.len());
@@ -342,11 +349,17 @@ fn work_loop(shared: &Shared) {
             shared.queued.fetch_sub(1, Ordering::Release);
             state.idle -= 1;
             drop(state);
-            run(job);
+            let result = (job.work)();
             // Idle from here: a call made while it lingers is left to it.
+            // Counted before the result goes, so that the JS thread, woken
+            // by it, never waits for this lock to make its next call.
             crate::lock(&shared.state).idle += 1;
+            job.inbox.deliver(Done {
+                deferred: job.deferred,
+                result,
+            });
             linger(shared);
-            state = crate::lock(&shared.state);
+            state = lock_yielding(&shared.state);
             continue;
         }
         if state.closed {
@@ -360,15 +373,27 @@ fn work_loop(shared: &Shared) {
     }
 }
 
-/// Watches the queue for a short while, without the lock or a syscall.
+/// Takes the lock without sleeping on it: the JS thread holds it only to
+/// queue a call, and would otherwise have to wake this thread on its way out.
+fn lock_yielding<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    loop {
+        match m.try_lock() {
+            Ok(guard) => return guard,
+            Err(std::sync::TryLockError::Poisoned(e)) => return e.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => std::thread::yield_now(),
+        }
+    }
+}
+
+/// Watches the queue for a short while before the worker sleeps, yielding
+/// the core to any thread that wants it (the JS thread first of all, on a
+/// busy machine) rather than spinning on it.
 fn linger(shared: &Shared) {
     let start = Instant::now();
-    let mut spins = 0u32;
     while shared.queued.load(Ordering::Acquire) == 0 {
-        std::hint::spin_loop();
-        spins += 1;
-        if spins.is_multiple_of(64) && start.elapsed() > LINGER {
+        if start.elapsed() > LINGER {
             return;
         }
+        std::thread::yield_now();
     }
 }
