@@ -119,6 +119,20 @@ const char *eventfold_version(void);
 const char *eventfold_status_code(int status);
 
 /**
+ * The limits of MODEL-LANGUAGE.md §10 that this library's domains and
+ * engines run with, as JSON: `{"max_input_bytes", "max_input_depth",
+ * "max_source_bytes", "max_steps", "max_events", "max_value_size"}`. A
+ * binding that converts its own values to JSON (PHP's arrays, Ruby's
+ * hashes) reads `max_input_depth` here, so that it stops walking a value
+ * nested too deeply where the core would, instead of keeping a copy of the
+ * number.
+ *
+ * # Safety
+ * `out` is NULL or writable.
+ */
+int eventfold_limits(char **out);
+
+/**
  * Compiles model files into a domain. `sources` is a JSON array
  * `[{"name": "todos.model", "text": "model Todos { ... }"}, ...]`; the
  * names appear in diagnostics. On success `*domain` is the new handle and

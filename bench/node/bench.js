@@ -8,7 +8,10 @@
 // Every implementation gets the same commands and must end with the same
 // state. Build the addon in release first: `npm run bench` does.
 //
-//   node bench.js [--quick] [--commands N] [--streams N]
+//   node bench.js [--quick] [--commands N] [--streams N] [--async-only]
+//
+// Then the Promise calls against executeSync, on memory: and on SQLite
+// (synchronous=normal), with the context switches each costs.
 
 const path = require('node:path')
 const { performance } = require('node:perf_hooks')
@@ -278,7 +281,128 @@ async function main() {
   console.log('all implementations end with the same state')
 }
 
-main().catch((e) => {
+// ---- async against sync, on memory: and on SQLite, with context switches ----
+
+/** Context switches of the whole process (every thread), voluntary and not. */
+function switches() {
+  const u = process.resourceUsage()
+  // /proc/self/status counts the main (JS) thread alone.
+  let main = 0
+  try {
+    const status = require('node:fs').readFileSync('/proc/self/status', 'utf8')
+    main = Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(status)[1])
+  } catch {
+    main = NaN // not Linux
+  }
+  return { voluntary: u.voluntaryContextSwitches, involuntary: u.involuntaryContextSwitches, main }
+}
+
+async function measured(label, rounds, setup, run, teardown) {
+  let best = null
+  for (let r = 0; r < rounds; r++) {
+    const ctx = await setup()
+    const before = switches()
+    const start = performance.now()
+    await run(ctx)
+    const ms = performance.now() - start
+    const after = switches()
+    await teardown(ctx)
+    const round = {
+      label,
+      usPerCommand: (ms * 1000) / COMMANDS,
+      voluntary: after.voluntary - before.voluntary,
+      involuntary: after.involuntary - before.involuntary,
+      main: after.main - before.main,
+    }
+    if (!best || round.usPerCommand < best.usPerCommand) best = round
+  }
+  return best
+}
+
+async function asyncAgainstSync() {
+  const fs = require('node:fs')
+  const os = require('node:os')
+  const domain = Domain.fromFiles(path.resolve(__dirname, '../../examples/todos/todos.model'))
+  const work = workload(COMMANDS, STREAMS)
+  const byStream = new Map()
+  for (const w of work) {
+    if (!byStream.has(w.stream)) byStream.set(w.stream, [])
+    byStream.get(w.stream).push(w.command)
+  }
+  const NOW = '2026-11-28T09:30:00Z'
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eventfold-bench-'))
+  let n = 0
+  const stores = {
+    'memory:': () => 'memory:',
+    'sqlite:PATH?synchronous=normal': () => `sqlite:${path.join(dir, `b${++n}.db`)}?synchronous=normal`,
+  }
+  console.log('')
+  console.log(`Promise calls against executeSync: ${COMMANDS} commands over ${STREAMS} lists, best of ${ROUNDS} rounds;`)
+  console.log('context switches of the whole process (all threads) during the best round')
+  try {
+    for (const [kind, store] of Object.entries(stores)) {
+      const open = () => Engine.openSync(store(), domain)
+      const close = (engine) => engine.closeSync()
+      const rows = []
+      rows.push(
+        await measured(`${kind} executeSync`, ROUNDS, open, (engine) => {
+          for (const { stream, command } of work) engine.executeSync('Todos', stream, command, { now: NOW })
+        }, close)
+      )
+      rows.push(
+        await measured(`${kind} await execute, one at a time`, ROUNDS, open, async (engine) => {
+          for (const { stream, command } of work) await engine.execute('Todos', stream, command, { now: NOW })
+        }, close)
+      )
+      rows.push(
+        await measured(`${kind} execute, all lists concurrently`, ROUNDS, open, async (engine) => {
+          await Promise.all(
+            [...byStream].map(async ([stream, commands]) => {
+              for (const command of commands) await engine.execute('Todos', stream, command, { now: NOW })
+            })
+          )
+        }, close)
+      )
+      // The same through libuv's thread pool, one AsyncTask a call, as every
+      // Promise call ran before the engine had threads of its own.
+      const addon = loadAddon()
+      if (addon && addon.NativeEngine.prototype.executeOnLibuvPool) {
+        const model = fs.readFileSync(path.resolve(__dirname, '../../examples/todos/todos.model'), 'utf8')
+        const nativeDomain = addon.NativeDomain.compile(['todos.model'], [model])
+        const openNative = () => addon.NativeEngine.openSync(store(), nativeDomain)
+        const closeNative = (engine) => engine.closeSync()
+        const nowOption = JSON.stringify({ now: NOW })
+        rows.push(
+          await measured(`${kind} libuv pool (before), one at a time`, ROUNDS, openNative, async (engine) => {
+            for (const { stream, command } of work) JSON.parse(await engine.executeOnLibuvPool('Todos', stream, JSON.stringify(command), nowOption))
+          }, closeNative)
+        )
+        rows.push(
+          await measured(`${kind} libuv pool (before), all lists concurrently`, ROUNDS, openNative, async (engine) => {
+            await Promise.all(
+              [...byStream].map(async ([stream, commands]) => {
+                for (const command of commands) JSON.parse(await engine.executeOnLibuvPool('Todos', stream, JSON.stringify(command), nowOption))
+              })
+            )
+          }, closeNative)
+        )
+      }
+      const sync = rows[0].usPerCommand
+      for (const r of rows) {
+        console.log(
+          `${r.label.padEnd(62)} ${r.usPerCommand.toFixed(2).padStart(8)} µs/command ${(r.usPerCommand / sync).toFixed(2).padStart(6)}x sync ` +
+            `${String(r.voluntary).padStart(8)} voluntary ${String(r.involuntary).padStart(7)} involuntary switches` +
+            ` (${((r.voluntary + r.involuntary) / COMMANDS).toFixed(2)} a command; the JS thread slept ${(r.main / COMMANDS).toFixed(2)} times a command)`
+        )
+      }
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const run = args.includes('--async-only') ? asyncAgainstSync : () => main().then(asyncAgainstSync)
+run().catch((e) => {
   console.error(e)
   process.exit(1)
 })

@@ -196,7 +196,7 @@ export interface ReadAllOptions {
 
 /**
  * A domain over an event store. Calls that touch the store return Promises
- * and run on libuv's thread pool, so the event loop never waits on SQLite;
+ * and run on the engine's own threads, so the event loop never waits on SQLite;
  * each has a `*Sync` twin that runs on the calling thread. Commands on one
  * stream are serialised without lost updates, however many are in flight.
  */
@@ -352,8 +352,10 @@ export declare const errors: {
 
 /**
  * JSON text (a request body, a file) to values the way eventfold reads it:
- * integers past `Number.MAX_SAFE_INTEGER` as `bigint`; text that is not JSON
- * throws `InvalidJsonError`.
+ * integers past `Number.MAX_SAFE_INTEGER` as `bigint`; a float with no
+ * fraction (`1.0`, `1e2`) a `number` that is written as a float again when
+ * given to eventfold (so an `int` param refuses it, as the core does); text
+ * that is not JSON throws `InvalidJsonError`.
  */
 export declare function parseJson(text: string): JsonValue
 

@@ -103,7 +103,7 @@ const MARK = '\u0001eventfold:'
 
 function convertError(e) {
   if (e instanceof Error && typeof e.message === 'string' && e.message.startsWith(MARK)) {
-    const json = parseText(e.message.slice(MARK.length))
+    const json = parseUnmarked(e.message.slice(MARK.length))
     if (typeof json.path === 'string' && json.path.includes('options.')) camelOptions(json)
     const error = makeError(json.code, json.message, json)
     Error.captureStackTrace(error, convertError) // start the stack at the caller, not here
@@ -137,28 +137,50 @@ function rethrow(e) {
 
 const MAX_DEPTH = 64 // MODEL-LANGUAGE.md §10
 
-// Integers of at most 15 digits are exact as numbers; only text with a longer
-// run of digits needs the exact writer or parser (which also see such runs in
-// strings and floats, harmlessly).
+// The marks that cross the boundary with JSON text, as its first character:
+// - EXACT on a text index.js gives the addon: written by the exact writer, so
+//   its integers are exact (the addon takes them as they are);
+// - EXACT on a text the addon gives back: it holds an integer past 2^53, so it
+//   needs the exact parser (the addon looks for one as it hands the text over,
+//   far faster than a scan here);
+// - RETRY, given back in place of a result: an input text holds an integer
+//   past 2^53 that JSON.stringify may have rounded (2 ** 60 is written
+//   1152921504606847000); the call did nothing, and is made again with texts
+//   from the exact writer.
+const EXACT = '\u0001'
+const RETRY = '\u0002'
+
+// An integer of at most 15 digits is exact as a number: only text with a
+// longer run of digits may hold one past 2^53 (for the rare texts checked
+// here rather than by the addon: errors, and `stringifyJson`).
 const LONG_DIGITS = /\d{16}/
 
-/** JSON text of `value`. `what` names the argument in error messages. */
-function toJson(value, what) {
+// Set by the `toJSON` of an object from `parseJson` that holds a float with
+// no fraction (`1.0`, `1e2`): JSON.stringify would write it `1`, an int, so
+// the exact writer writes that text instead.
+let floatSeen = false
+
+/**
+ * JSON text of `value` for the addon. `what` names the argument in error
+ * messages; `exact` asks for the exact writer (after a RETRY).
+ */
+function toJson(value, what, exact = false) {
   if (value === undefined) return 'null'
-  try {
-    const text = JSON.stringify(value)
-    // A long run of digits may be a number past 2^53, which JSON.stringify
-    // writes rounded (2 ** 60 as 1152921504606847000): write it exactly.
-    if (text !== undefined && !LONG_DIGITS.test(text)) return text
-  } catch {
-    // BigInt, a cycle, or nesting deep enough to overflow the stack: the
-    // exact writer below handles the first and names the others.
+  if (!exact) {
+    floatSeen = false
+    try {
+      const text = JSON.stringify(value)
+      if (!floatSeen) return text === undefined ? 'null' : text
+    } catch {
+      // BigInt, a cycle, or nesting deep enough to overflow the stack: the
+      // exact writer below handles the first and names the others.
+    }
   }
   const text = writeExact(value, what, 0, [])
-  return text === undefined ? 'null' : text
+  return EXACT + (text === undefined ? 'null' : text)
 }
 
-/** Like JSON.stringify, but a BigInt is written as its exact digits. */
+/** Like JSON.stringify, but a BigInt is written as its exact digits, and a float from `parseJson` as a float. */
 function writeExact(value, at, depth, ancestors) {
   if (value !== null && typeof value === 'object' && typeof value.toJSON === 'function') {
     value = value.toJSON()
@@ -194,16 +216,21 @@ function writeExact(value, at, depth, ancestors) {
       limit: 'max_input_depth',
     })
   }
+  const floats = value[FLOATS]
+  const item = (key, v, path) => {
+    if (floats !== undefined && typeof v === 'number' && floats.get(key) === v && Math.abs(v) < 1e21) return `${v}.0`
+    return writeExact(v, path, depth + 1, ancestors)
+  }
   ancestors.push(value)
   let out
   if (Array.isArray(value)) {
-    const items = value.map((item, i) => writeExact(item, `${at}[${i}]`, depth + 1, ancestors) ?? 'null')
+    const items = value.map((v, i) => item(i, v, `${at}[${i}]`) ?? 'null')
     out = `[${items.join(',')}]`
   } else {
     const items = []
     for (const key of Object.keys(value)) {
-      const item = writeExact(value[key], `${at}.${key}`, depth + 1, ancestors)
-      if (item !== undefined) items.push(`${JSON.stringify(key)}:${item}`)
+      const text = item(key, value[key], `${at}.${key}`)
+      if (text !== undefined) items.push(`${JSON.stringify(key)}:${text}`)
     }
     out = `{${items.join(',')}}`
   }
@@ -211,43 +238,88 @@ function writeExact(value, at, depth, ancestors) {
   return out
 }
 
-function optionalJson(value, what) {
-  return value === undefined || value === null ? undefined : toJson(value, what)
+function optionalJson(value, what, exact) {
+  return value === undefined || value === null ? undefined : toJson(value, what, exact)
 }
 
 // ---- JSON text to JS values ----
 
-
-/** JSON.parse, except that an integer past Number.MAX_SAFE_INTEGER becomes a BigInt. */
+/**
+ * A text the addon gave back: JSON.parse, or the exact parser (integers past
+ * Number.MAX_SAFE_INTEGER as BigInt) when the addon marked it.
+ */
 function parseText(text) {
-  return LONG_DIGITS.test(text) ? new ExactParser(text).document() : JSON.parse(text)
+  return text.charCodeAt(0) === 1 ? new ExactParser(text, 1).document() : JSON.parse(text)
 }
+
+/** A text no addon has looked at (an error's JSON): the same, found by a scan. */
+function parseUnmarked(text) {
+  return LONG_DIGITS.test(text) ? new ExactParser(text, 0).document() : JSON.parse(text)
+}
+
+// The floats with no fraction (`1.0`, `1e2`) that `parseJson` found in an
+// object or array, by key, so that the exact writer can write them as floats
+// again: a number in JS cannot say it was `1.0`, and an `int` refuses a float.
+const FLOATS = Symbol('eventfold.floats')
+
+function markedToJSON() {
+  floatSeen = true
+  return this
+}
+
+function markFloat(container, key, n) {
+  let floats = container[FLOATS]
+  if (floats === undefined) {
+    floats = new Map()
+    Object.defineProperty(container, FLOATS, { value: floats })
+    // Non-enumerable, so it is no key of the value; JSON.stringify calls it,
+    // and so learns that the exact writer is needed. (An object with a key
+    // `toJSON` of its own keeps it, and its floats read as ints.)
+    if (!Object.hasOwn(container, 'toJSON')) {
+      Object.defineProperty(container, 'toJSON', { value: markedToJSON, writable: true, configurable: true })
+    }
+  }
+  floats.set(key, n)
+}
+
+// A number written with a fraction or an exponent, or a long run of digits.
+const NEEDS_EXACT = /\d[.eE]|\d{16}/
 
 /**
  * Public: JSON text (a request body, a file) to JS values the way eventfold
- * reads it: integers past Number.MAX_SAFE_INTEGER as BigInt, and text that is
- * not JSON as an InvalidJsonError.
+ * reads it: integers past Number.MAX_SAFE_INTEGER as BigInt, a float with no
+ * fraction (`1.0`) kept a float when the value is given to eventfold again,
+ * and text that is not JSON as an InvalidJsonError.
  */
 function parseJson(text) {
   if (typeof text !== 'string') text = String(text)
   try {
-    return parseText(text)
+    return NEEDS_EXACT.test(text) ? new ExactParser(text, 0, true).document() : JSON.parse(text)
   } catch (e) {
     throw new errors.InvalidJsonError(e.message)
   }
 }
 
 class ExactParser {
-  constructor(text) {
+  /** `from`: where the JSON starts (after a mark); `marking`: remember floats with no fraction. */
+  constructor(text, from, marking = false) {
     this.text = text
-    this.i = 0
+    this.i = from
+    this.from = from
+    this.marking = marking
+    this.wholeFloat = false
   }
 
   document() {
     const value = this.value()
     this.space()
-    if (this.i !== this.text.length) return JSON.parse(this.text) // let V8 report it
+    if (this.i !== this.text.length) return this.fail()
     return value
+  }
+
+  /** Throws V8's own SyntaxError for the text, at the right place. */
+  fail() {
+    return JSON.parse(this.from ? this.text.slice(this.from) : this.text)
   }
 
   space() {
@@ -255,6 +327,15 @@ class ExactParser {
     while (this.i < t.length && (t[this.i] === ' ' || t[this.i] === '\n' || t[this.i] === '\r' || t[this.i] === '\t')) {
       this.i++
     }
+  }
+
+  /** An item of `out` at `key`, marked when it was a float with no fraction. */
+  item(out, key) {
+    this.wholeFloat = false
+    const value = this.value()
+    if (this.wholeFloat) markFloat(out, key, value)
+    this.wholeFloat = false
+    return value
   }
 
   value() {
@@ -274,7 +355,7 @@ class ExactParser {
         const key = this.string()
         this.space()
         this.expect(':')
-        const item = this.value()
+        const item = this.item(out, key)
         if (key === '__proto__') {
           Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true })
         } else {
@@ -294,7 +375,7 @@ class ExactParser {
         return out
       }
       for (;;) {
-        out.push(this.value())
+        out.push(this.item(out, out.length))
         this.space()
         if (t[this.i] === ',') this.i++
         else return this.expect(']'), out
@@ -304,7 +385,7 @@ class ExactParser {
     const m = /-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false|null/y
     m.lastIndex = this.i
     const found = m.exec(t)
-    if (!found) return JSON.parse(t) // throws a SyntaxError at the right place
+    if (!found) return this.fail()
     this.i = m.lastIndex
     const token = found[0]
     if (token === 'true') return true
@@ -314,12 +395,14 @@ class ExactParser {
       const n = Number(token)
       return Number.isSafeInteger(n) ? n : BigInt(token)
     }
-    return Number(token)
+    const n = Number(token)
+    if (this.marking && Number.isInteger(n)) this.wholeFloat = true
+    return n
   }
 
   string() {
     const t = this.text
-    if (t[this.i] !== '"') return JSON.parse(t)
+    if (t[this.i] !== '"') return this.fail()
     let j = this.i + 1
     let escaped = false
     for (; j < t.length; j++) {
@@ -333,7 +416,7 @@ class ExactParser {
   }
 
   expect(c) {
-    if (this.text[this.i] !== c) JSON.parse(this.text)
+    if (this.text[this.i] !== c) this.fail()
     this.i++
   }
 }
@@ -343,7 +426,9 @@ class ExactParser {
  * its exact digits (where JSON.stringify throws), a cycle as an InvalidJsonError.
  */
 function stringifyJson(value) {
-  return toJson(value, 'value')
+  let text = toJson(value, 'value')
+  if (text.charCodeAt(0) !== 1 && LONG_DIGITS.test(text)) text = toJson(value, 'value', true)
+  return text.charCodeAt(0) === 1 ? text.slice(1) : text
 }
 
 // ---- arguments ----
@@ -395,7 +480,7 @@ function options(value, keys, what) {
 
 const EXECUTE_OPTIONS = ['expectedVersion', 'commandId', 'metadata', 'now', 'correlationId', 'causationId']
 
-function executeOptions(value) {
+function executeOptions(value, exact) {
   const o = options(value, EXECUTE_OPTIONS, 'execute options')
   const out = {}
   if (o.expectedVersion !== undefined) out.expected_version = o.expectedVersion
@@ -404,15 +489,15 @@ function executeOptions(value) {
   if (o.now !== undefined) out.now = timestamp(o.now, 'now')
   if (o.correlationId !== undefined) out.correlation_id = o.correlationId
   if (o.causationId !== undefined) out.causation_id = o.causationId
-  return Object.keys(out).length ? toJson(out, 'options') : undefined
+  return Object.keys(out).length ? toJson(out, 'options', exact) : undefined
 }
 
-function readOptions(value, from, what) {
+function readOptions(value, from, what, exact) {
   const o = options(value, [from, 'limit'], what)
   const out = {}
   if (o[from] !== undefined) out[from === 'fromVersion' ? 'from_version' : 'from_position'] = o[from]
   if (o.limit !== undefined) out.limit = o.limit
-  return Object.keys(out).length ? toJson(out, 'options') : undefined
+  return Object.keys(out).length ? toJson(out, 'options', exact) : undefined
 }
 
 function streamsOptions(value) {
@@ -420,20 +505,29 @@ function streamsOptions(value) {
   return o.model === undefined ? undefined : toJson({ model: name(o.model, 'model') }, 'options')
 }
 
-function requestsJson(requests) {
-  if (!Array.isArray(requests)) {
-    const err = new TypeError(`executeMany takes an array of requests, not ${describeType(requests)}`)
-    err.code = 'ERR_INVALID_ARG_TYPE'
-    throw err
+/**
+ * The requests of executeMany as one JSON text. What is no array of objects
+ * goes to the core as it is, which says what it wants (`invalid_command`).
+ */
+function requestsJson(requests, exact = false) {
+  if (!Array.isArray(requests)) return toJson(requests, 'requests', exact)
+  let marked = false
+  const unmark = (text) => {
+    if (text === undefined || text.charCodeAt(0) !== 1) return text
+    marked = true
+    return text.slice(1)
   }
   const items = requests.map((r, i) => {
+    if (r === null || typeof r !== 'object' || Array.isArray(r)) return unmark(toJson(r, `requests[${i}]`, exact))
     const o = options(r, ['model', 'id', 'command', 'options'], `request ${i}`)
-    const opts = executeOptions(o.options)
+    const opts = unmark(executeOptions(o.options, exact))
     return `{"model":${JSON.stringify(name(o.model, `request ${i} model`))},"id":${JSON.stringify(
       name(o.id, `request ${i} id`)
-    )},"command":${toJson(o.command, 'command')}${opts ? `,"options":${opts}` : ''}}`
+    )},"command":${unmark(toJson(o.command, 'command', exact))}${opts ? `,"options":${opts}` : ''}}`
   })
-  return `[${items.join(',')}]`
+  // One part from the exact writer marks the whole text exact: so every part must be.
+  if (marked && !exact) return requestsJson(requests, true)
+  return `${exact ? EXACT : ''}[${items.join(',')}]`
 }
 
 // ---- Domain ----
@@ -506,29 +600,36 @@ class Domain {
 
   propose(model, state, command, opts) {
     const o = options(opts, ['now'], 'propose options')
-    return this.#parse(() =>
+    return this.#parse((exact) =>
       this.#native.propose(
         name(model, 'model'),
-        optionalJson(state, 'state'),
-        toJson(command, 'command'),
+        optionalJson(state, 'state', exact),
+        toJson(command, 'command', exact),
         timestamp(o.now, 'now')
       )
     )
   }
 
   accept(model, state, event) {
-    return this.#parse(() => this.#native.accept(name(model, 'model'), optionalJson(state, 'state'), toJson(event, 'event')))
+    return this.#parse((exact) =>
+      this.#native.accept(name(model, 'model'), optionalJson(state, 'state', exact), toJson(event, 'event', exact))
+    )
   }
 
   replay(model, events, state) {
-    return this.#parse(() =>
-      this.#native.replay(name(model, 'model'), toJson(events, 'events'), optionalJson(state, 'state'))
+    return this.#parse((exact) =>
+      this.#native.replay(name(model, 'model'), toJson(events, 'events', exact), optionalJson(state, 'state', exact))
     )
   }
 
   query(model, state, queryName, args) {
-    return this.#parse(() =>
-      this.#native.query(name(model, 'model'), optionalJson(state, 'state'), name(queryName, 'query name'), optionalJson(args, 'args'))
+    return this.#parse((exact) =>
+      this.#native.query(
+        name(model, 'model'),
+        optionalJson(state, 'state', exact),
+        name(queryName, 'query name'),
+        optionalJson(args, 'args', exact)
+      )
     )
   }
 
@@ -540,8 +641,12 @@ class Domain {
     }
   }
 
+  /** `f(exact)` makes the call; a RETRY makes it again with exact texts. */
   #parse(f) {
-    return parseText(this.#call(f))
+    return parseText(this.#call(() => {
+      const text = f(false)
+      return text === RETRY ? f(true) : text
+    }))
   }
 }
 
@@ -576,7 +681,7 @@ function domainOf(domain) {
 
 /**
  * A domain over an event store. Calls that touch the store return Promises
- * and run on libuv's thread pool; each has a `*Sync` twin that runs on the
+ * and run on the engine's own threads (src/pool.rs); each has a `*Sync` twin that runs on the
  * calling thread.
  */
 class Engine {
@@ -643,21 +748,23 @@ class Engine {
   }
 
   execute(model, id, command, opts) {
-    return this.#async(() => this.#native.execute(name(model, 'model'), name(id, 'id'), toJson(command, 'command'), executeOptions(opts)))
+    return this.#async((exact) =>
+      this.#native.execute(name(model, 'model'), name(id, 'id'), toJson(command, 'command', exact), executeOptions(opts, exact))
+    )
   }
 
   executeSync(model, id, command, opts) {
-    return this.#sync(() =>
-      this.#native.executeSync(name(model, 'model'), name(id, 'id'), toJson(command, 'command'), executeOptions(opts))
+    return this.#sync((exact) =>
+      this.#native.executeSync(name(model, 'model'), name(id, 'id'), toJson(command, 'command', exact), executeOptions(opts, exact))
     )
   }
 
   executeMany(requests) {
-    return this.#async(() => this.#native.executeMany(requestsJson(requests)))
+    return this.#async((exact) => this.#native.executeMany(requestsJson(requests, exact)))
   }
 
   executeManySync(requests) {
-    return this.#sync(() => this.#native.executeManySync(requestsJson(requests)))
+    return this.#sync((exact) => this.#native.executeManySync(requestsJson(requests, exact)))
   }
 
   load(model, id) {
@@ -669,35 +776,35 @@ class Engine {
   }
 
   query(model, id, queryName, args) {
-    return this.#async(() =>
-      this.#native.query(name(model, 'model'), name(id, 'id'), name(queryName, 'query name'), optionalJson(args, 'args'))
+    return this.#async((exact) =>
+      this.#native.query(name(model, 'model'), name(id, 'id'), name(queryName, 'query name'), optionalJson(args, 'args', exact))
     )
   }
 
   querySync(model, id, queryName, args) {
-    return this.#sync(() =>
-      this.#native.querySync(name(model, 'model'), name(id, 'id'), name(queryName, 'query name'), optionalJson(args, 'args'))
+    return this.#sync((exact) =>
+      this.#native.querySync(name(model, 'model'), name(id, 'id'), name(queryName, 'query name'), optionalJson(args, 'args', exact))
     )
   }
 
   readStream(stream, opts) {
-    return this.#async(() =>
-      this.#native.readStream(name(stream, 'stream'), readOptions(opts, 'fromVersion', 'readStream options'))
+    return this.#async((exact) =>
+      this.#native.readStream(name(stream, 'stream'), readOptions(opts, 'fromVersion', 'readStream options', exact))
     )
   }
 
   readStreamSync(stream, opts) {
-    return this.#sync(() =>
-      this.#native.readStreamSync(name(stream, 'stream'), readOptions(opts, 'fromVersion', 'readStream options'))
+    return this.#sync((exact) =>
+      this.#native.readStreamSync(name(stream, 'stream'), readOptions(opts, 'fromVersion', 'readStream options', exact))
     )
   }
 
   readAll(opts) {
-    return this.#async(() => this.#native.readAll(readOptions(opts, 'fromPosition', 'readAll options')))
+    return this.#async((exact) => this.#native.readAll(readOptions(opts, 'fromPosition', 'readAll options', exact)))
   }
 
   readAllSync(opts) {
-    return this.#sync(() => this.#native.readAllSync(readOptions(opts, 'fromPosition', 'readAll options')))
+    return this.#sync((exact) => this.#native.readAllSync(readOptions(opts, 'fromPosition', 'readAll options', exact)))
   }
 
   streams(opts) {
@@ -727,11 +834,13 @@ class Engine {
   }
 
   // An async function, so that argument errors reject the Promise too and a
-  // failure's stack shows the caller's `await` frames.
+  // failure's stack shows the caller's `await` frames. `start(exact)` makes
+  // the call: a Promise of the result, or a RETRY at once (see toJson).
   async #async(start) {
     let text
     try {
-      text = await start()
+      const started = start(false)
+      text = await (started === RETRY ? start(true) : started)
     } catch (e) {
       throw convertError(e)
     }
@@ -741,7 +850,8 @@ class Engine {
   #sync(f) {
     let text
     try {
-      text = f()
+      text = f(false)
+      if (text === RETRY) text = f(true)
     } catch (e) {
       rethrow(e)
     }

@@ -253,6 +253,36 @@ pub extern "C" fn eventfold_status_code(status: c_int) -> *const c_char {
         .map_or(std::ptr::null(), |s| s.as_ptr().cast())
 }
 
+/// The limits of MODEL-LANGUAGE.md §10 that this library's domains and
+/// engines run with, as JSON: `{"max_input_bytes", "max_input_depth",
+/// "max_source_bytes", "max_steps", "max_events", "max_value_size"}`. A
+/// binding that converts its own values to JSON (PHP's arrays, Ruby's
+/// hashes) reads `max_input_depth` here, so that it stops walking a value
+/// nested too deeply where the core would, instead of keeping a copy of the
+/// number.
+///
+/// # Safety
+/// `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_limits(out: *mut *mut c_char) -> c_int {
+    unsafe {
+        run(out, || {
+            let l = eventfold::Limits::default();
+            Ok(Some(
+                serde_json::json!({
+                    "max_input_bytes": l.max_input_bytes,
+                    "max_input_depth": l.max_input_depth,
+                    "max_source_bytes": l.max_source_bytes,
+                    "max_steps": l.max_steps,
+                    "max_events": l.max_events,
+                    "max_value_size": l.max_value_size,
+                })
+                .to_string(),
+            ))
+        })
+    }
+}
+
 // ---- Domain: pure, no store ----
 
 /// Compiles model files into a domain. `sources` is a JSON array

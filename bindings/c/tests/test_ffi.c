@@ -74,6 +74,8 @@ static void test_meta(void) {
   eventfold_string_free(NULL);
   eventfold_domain_free(NULL);
   eventfold_engine_free(NULL);
+  EXPECT("limits", eventfold_limits(&out), EVENTFOLD_OK, "\"max_input_depth\":64");
+  CHECK(eventfold_limits(NULL) == EVENTFOLD_ERR_INVALID_JSON, "limits with out NULL");
   passed++;
 }
 

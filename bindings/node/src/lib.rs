@@ -4,12 +4,17 @@
 //! index.js turns JS values into JSON text (`JSON.stringify`, measured faster
 //! than walking the values through N-API, and exact for integers past 2^32,
 //! which napi's serde conversion turns into floats) and parses the results
-//! back, with BigInt for integers past 2^53. Store calls run on libuv's
-//! thread pool as `AsyncTask`s; every call, sync or async, is wrapped in
-//! `catch_unwind`, so a panic becomes an `internal` error, never an abort.
+//! back, with BigInt for integers past 2^53 (found by [`exact`], which marks
+//! the texts that need index.js's exact parser or writer). Store calls that
+//! return a Promise run on the engine's own threads ([`pool`]); every call,
+//! sync or async, is wrapped in `catch_unwind`, so a panic becomes an
+//! `internal` error, never an abort.
 
 // napi-derive expands every `#[napi]` item into unsafe FFI glue.
 #![allow(unsafe_code)]
+
+mod exact;
+mod pool;
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -46,6 +51,26 @@ fn call<T>(f: impl FnOnce() -> eventfold::Result<T>) -> napi::Result<T> {
     guard(f).map_err(to_napi)
 }
 
+/// A call that gives JSON text back, marked for index.js when it needs the
+/// exact parser.
+fn call_json(f: impl FnOnce() -> eventfold::Result<String>) -> napi::Result<String> {
+    call(f).map(exact::output)
+}
+
+/// The JSON arguments of a call from index.js: each as the core takes it, or
+/// `None` when one may hold an integer that `JSON.stringify` rounded (the
+/// call then answers [`exact::RETRY`]).
+fn inputs<const N: usize>(texts: [Option<String>; N]) -> Option<[Option<String>; N]> {
+    let mut out: [Option<String>; N] = std::array::from_fn(|_| None);
+    for (slot, text) in out.iter_mut().zip(texts) {
+        *slot = match text {
+            Some(t) => Some(exact::input(t)?),
+            None => None,
+        };
+    }
+    Some(out)
+}
+
 /// Compiled models (`Domain` in index.js). Pure and synchronous.
 #[napi]
 #[derive(Debug)]
@@ -77,7 +102,7 @@ impl NativeDomain {
 
     #[napi]
     pub fn describe(&self) -> napi::Result<String> {
-        call(|| Ok(self.inner.describe().to_string()))
+        call_json(|| Ok(self.inner.describe().to_string()))
     }
 
     #[napi]
@@ -87,7 +112,7 @@ impl NativeDomain {
 
     #[napi]
     pub fn initial_state(&self, model: String) -> napi::Result<String> {
-        call(|| self.inner.initial_state_json(&model))
+        call_json(|| self.inner.initial_state_json(&model))
     }
 
     #[napi]
@@ -98,7 +123,10 @@ impl NativeDomain {
         command: String,
         now: Option<String>,
     ) -> napi::Result<String> {
-        call(|| {
+        let Some([state, Some(command)]) = inputs([state, Some(command)]) else {
+            return Ok(exact::RETRY.into());
+        };
+        call_json(|| {
             self.inner
                 .propose_json(&model, state.as_deref(), &command, now.as_deref())
         })
@@ -111,7 +139,10 @@ impl NativeDomain {
         state: Option<String>,
         event: String,
     ) -> napi::Result<String> {
-        call(|| self.inner.accept_json(&model, state.as_deref(), &event))
+        let Some([state, Some(event)]) = inputs([state, Some(event)]) else {
+            return Ok(exact::RETRY.into());
+        };
+        call_json(|| self.inner.accept_json(&model, state.as_deref(), &event))
     }
 
     #[napi]
@@ -121,7 +152,10 @@ impl NativeDomain {
         events: String,
         state: Option<String>,
     ) -> napi::Result<String> {
-        call(|| self.inner.replay_json(&model, &events, state.as_deref()))
+        let Some([Some(events), state]) = inputs([Some(events), state]) else {
+            return Ok(exact::RETRY.into());
+        };
+        call_json(|| self.inner.replay_json(&model, &events, state.as_deref()))
     }
 
     #[napi]
@@ -132,7 +166,10 @@ impl NativeDomain {
         name: String,
         args: Option<String>,
     ) -> napi::Result<String> {
-        call(|| {
+        let Some([state, args]) = inputs([state, args]) else {
+            return Ok(exact::RETRY.into());
+        };
+        call_json(|| {
             self.inner
                 .query_json(&model, state.as_deref(), &name, args.as_deref())
         })
@@ -167,6 +204,48 @@ enum Op {
     Panic,
 }
 
+impl Op {
+    /// The op with its JSON texts as the core takes them, or `None` when
+    /// one must be written again exactly (see [`inputs`]).
+    fn checked_inputs(self) -> Option<Op> {
+        let one = |t: Option<String>| -> Option<Option<String>> {
+            match t {
+                Some(t) => exact::input(t).map(Some),
+                None => Some(None),
+            }
+        };
+        Some(match self {
+            Op::Execute {
+                model,
+                id,
+                command,
+                options,
+            } => Op::Execute {
+                model,
+                id,
+                command: exact::input(command)?,
+                options: one(options)?,
+            },
+            Op::ExecuteMany(requests) => Op::ExecuteMany(exact::input(requests)?),
+            Op::Query {
+                model,
+                id,
+                name,
+                args,
+            } => Op::Query {
+                model,
+                id,
+                name,
+                args: one(args)?,
+            },
+            Op::ReadStream(stream, options) => Op::ReadStream(stream, one(options)?),
+            Op::ReadAll(options) => Op::ReadAll(one(options)?),
+            Op::Streams(options) => Op::Streams(one(options)?),
+            other => other,
+        })
+    }
+}
+
 fn run(engine: &Engine, op: Op) -> eventfold::Result<String> {
     match op {
         Op::Execute {
@@ -195,7 +274,8 @@ fn run(engine: &Engine, op: Op) -> eventfold::Result<String> {
     }
 }
 
-/// An engine call on libuv's thread pool; its Promise resolves to JSON text.
+/// An engine call on libuv's thread pool, as every Promise call ran before
+/// [`pool`]: kept for `bench/node`, which compares the two in one run.
 #[derive(Debug)]
 pub struct Call {
     engine: Engine,
@@ -207,8 +287,12 @@ impl Task for Call {
     type JsValue = String;
 
     fn compute(&mut self) -> napi::Result<String> {
-        let op = self.op.take().expect("a task runs once");
-        call(|| run(&self.engine, op))
+        let op = self.op.take().ok_or_else(|| {
+            to_napi(Error::Internal {
+                message: "a task ran twice".into(),
+            })
+        })?;
+        call_json(|| run(&self.engine, op))
     }
 
     fn resolve(&mut self, _env: Env, output: String) -> napi::Result<String> {
@@ -269,6 +353,8 @@ fn engine_options(options: Option<OpenOptions>) -> EngineOptions {
 #[derive(Debug)]
 pub struct NativeEngine {
     inner: Engine,
+    /// The threads of its Promise calls, started at the first one.
+    pool: pool::Pool,
     /// Its id in [`shared`] once shared with other threads.
     share_id: Mutex<Option<u32>>,
     /// A handle from [`NativeEngine::from_shared`]: closing it lets go of
@@ -281,6 +367,7 @@ impl NativeEngine {
     fn new(inner: Engine) -> NativeEngine {
         NativeEngine {
             inner,
+            pool: pool::Pool::default(),
             share_id: Mutex::new(None),
             borrowed: false,
             released: AtomicBool::new(false),
@@ -362,6 +449,7 @@ impl NativeEngine {
                 })?;
             Ok(NativeEngine {
                 inner: engine,
+                pool: pool::Pool::default(),
                 share_id: Mutex::new(Some(id)),
                 borrowed: true,
                 released: AtomicBool::new(false),
@@ -400,15 +488,29 @@ impl NativeEngine {
         }
     }
 
-    fn task(&self, op: Op) -> AsyncTask<Call> {
-        self.task_as_is(self.checked(op))
+    /// A Promise of the op's JSON text, run on the engine's threads; or
+    /// [`exact::RETRY`] at once.
+    fn task(&self, env: Env, op: Op) -> napi::Result<Unknown<'static>> {
+        self.task_as_is(env, self.checked(op))
     }
 
-    fn task_as_is(&self, op: Op) -> AsyncTask<Call> {
-        AsyncTask::new(Call {
-            engine: self.inner.clone(),
-            op: Some(op),
-        })
+    fn task_as_is(&self, env: Env, op: Op) -> napi::Result<Unknown<'static>> {
+        let raw = match op.checked_inputs() {
+            None => {
+                // SAFETY: a string made on this thread, in its env.
+                unsafe { ToNapiValue::to_napi_value(env.raw(), exact::RETRY)? }
+            }
+            Some(op) => {
+                let engine = self.inner.clone();
+                self.pool.spawn(&env, move || {
+                    guard(|| run(&engine, op))
+                        .map(exact::output)
+                        .map_err(|e| format!("{MARK}{}", e.to_json()))
+                })?
+            }
+        };
+        // SAFETY: a value of this env, handed straight back to JS.
+        unsafe { Unknown::from_napi_value(env.raw(), raw) }
     }
 
     fn now(&self, op: Op) -> napi::Result<String> {
@@ -416,22 +518,51 @@ impl NativeEngine {
     }
 
     fn now_as_is(&self, op: Op) -> napi::Result<String> {
-        call(|| run(&self.inner, op))
+        let Some(op) = op.checked_inputs() else {
+            return Ok(exact::RETRY.into());
+        };
+        call_json(|| run(&self.inner, op))
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<string> | string")]
     pub fn execute(
+        &self,
+        env: Env,
+        model: String,
+        id: String,
+        command: String,
+        options: Option<String>,
+    ) -> napi::Result<Unknown<'static>> {
+        self.task(
+            env,
+            Op::Execute {
+                model,
+                id,
+                command,
+                options,
+            },
+        )
+    }
+
+    /// For `bench/node` only: `execute` on libuv's thread pool (an
+    /// `AsyncTask` a call), the way it ran before the engine had threads of
+    /// its own. Takes texts from index.js's exact writer.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn execute_on_libuv_pool(
         &self,
         model: String,
         id: String,
         command: String,
         options: Option<String>,
     ) -> AsyncTask<Call> {
-        self.task(Op::Execute {
-            model,
-            id,
-            command,
-            options,
+        AsyncTask::new(Call {
+            engine: self.inner.clone(),
+            op: Some(self.checked(Op::Execute {
+                model,
+                id,
+                command,
+                options,
+            })),
         })
     }
 
@@ -451,9 +582,9 @@ impl NativeEngine {
         })
     }
 
-    #[napi]
-    pub fn execute_many(&self, requests: String) -> AsyncTask<Call> {
-        self.task(Op::ExecuteMany(requests))
+    #[napi(ts_return_type = "Promise<string> | string")]
+    pub fn execute_many(&self, env: Env, requests: String) -> napi::Result<Unknown<'static>> {
+        self.task(env, Op::ExecuteMany(requests))
     }
 
     #[napi]
@@ -461,9 +592,9 @@ impl NativeEngine {
         self.now(Op::ExecuteMany(requests))
     }
 
-    #[napi]
-    pub fn load(&self, model: String, id: String) -> AsyncTask<Call> {
-        self.task(Op::Load(model, id))
+    #[napi(ts_return_type = "Promise<string> | string")]
+    pub fn load(&self, env: Env, model: String, id: String) -> napi::Result<Unknown<'static>> {
+        self.task(env, Op::Load(model, id))
     }
 
     #[napi]
@@ -471,20 +602,24 @@ impl NativeEngine {
         self.now(Op::Load(model, id))
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<string> | string")]
     pub fn query(
         &self,
+        env: Env,
         model: String,
         id: String,
         name: String,
         args: Option<String>,
-    ) -> AsyncTask<Call> {
-        self.task(Op::Query {
-            model,
-            id,
-            name,
-            args,
-        })
+    ) -> napi::Result<Unknown<'static>> {
+        self.task(
+            env,
+            Op::Query {
+                model,
+                id,
+                name,
+                args,
+            },
+        )
     }
 
     #[napi]
@@ -503,9 +638,14 @@ impl NativeEngine {
         })
     }
 
-    #[napi]
-    pub fn read_stream(&self, stream: String, options: Option<String>) -> AsyncTask<Call> {
-        self.task(Op::ReadStream(stream, options))
+    #[napi(ts_return_type = "Promise<string> | string")]
+    pub fn read_stream(
+        &self,
+        env: Env,
+        stream: String,
+        options: Option<String>,
+    ) -> napi::Result<Unknown<'static>> {
+        self.task(env, Op::ReadStream(stream, options))
     }
 
     #[napi]
@@ -517,9 +657,9 @@ impl NativeEngine {
         self.now(Op::ReadStream(stream, options))
     }
 
-    #[napi]
-    pub fn read_all(&self, options: Option<String>) -> AsyncTask<Call> {
-        self.task(Op::ReadAll(options))
+    #[napi(ts_return_type = "Promise<string> | string")]
+    pub fn read_all(&self, env: Env, options: Option<String>) -> napi::Result<Unknown<'static>> {
+        self.task(env, Op::ReadAll(options))
     }
 
     #[napi]
@@ -527,9 +667,9 @@ impl NativeEngine {
         self.now(Op::ReadAll(options))
     }
 
-    #[napi]
-    pub fn streams(&self, options: Option<String>) -> AsyncTask<Call> {
-        self.task(Op::Streams(options))
+    #[napi(ts_return_type = "Promise<string> | string")]
+    pub fn streams(&self, env: Env, options: Option<String>) -> napi::Result<Unknown<'static>> {
+        self.task(env, Op::Streams(options))
     }
 
     #[napi]
@@ -537,9 +677,9 @@ impl NativeEngine {
         self.now(Op::Streams(options))
     }
 
-    #[napi]
-    pub fn close(&self) -> AsyncTask<Call> {
-        self.task_as_is(self.close_op())
+    #[napi(ts_return_type = "Promise<string> | string")]
+    pub fn close(&self, env: Env) -> napi::Result<Unknown<'static>> {
+        self.task_as_is(env, self.close_op())
     }
 
     #[napi]
@@ -548,9 +688,9 @@ impl NativeEngine {
     }
 
     /// For the tests: a panic inside a call, on this thread or in the pool.
-    #[napi]
-    pub fn panic_for_test(&self) -> AsyncTask<Call> {
-        self.task(Op::Panic)
+    #[napi(ts_return_type = "Promise<string> | string")]
+    pub fn panic_for_test(&self, env: Env) -> napi::Result<Unknown<'static>> {
+        self.task(env, Op::Panic)
     }
 
     #[napi]

@@ -199,3 +199,43 @@ test('a panic in native code is an InternalError and the process lives on', () =
   assert.throws(() => ef._internal.panicForTest(), (e) => e instanceof ef.InternalError && e.code === 'internal')
   assert.deepEqual(todos.models(), ['Todos'])
 })
+
+// A model with an int and a float param, for how JSON numbers cross.
+const meter = Domain.compile(`
+model Meter {
+  state {
+    count: int
+    total: float
+  }
+  command log(count: int, reading: float) {
+    emit recorded(count, reading)
+  }
+  event recorded(count: int, reading: float) {
+    set count = count + count
+    set total = total + reading
+  }
+}
+`)
+
+test('parseJson keeps a float with no fraction a float, as the core and the other skins read it', () => {
+  // Text straight to the core (as PHP, Ruby and Python take a JSON string) and
+  // the same text through parseJson must agree: an int refuses `1.0` and `1e2`.
+  for (const count of ['1.0', '1e2', '-2.0', '1E0', '100.000']) {
+    const body = ef.parseJson(`{"type": "log", "data": {"count": ${count}, "reading": 1}}`)
+    assert.equal(body.data.count, Number(count)) // still a plain number to JS
+    assert.throws(
+      () => meter.propose('Meter', null, body),
+      (e) => e instanceof ef.InvalidCommandError && e.path === 'data.count' && /expected an int/.test(e.message),
+      `count ${count}`
+    )
+  }
+  // A float param takes them; an int param takes `1`; in a list too.
+  const ok = ef.parseJson('{"type": "log", "data": {"count": 3, "reading": 2.0}}')
+  assert.deepEqual(meter.propose('Meter', null, ok).map((e) => e.data), [{ count: 3, reading: 2 }])
+  assert.equal(ef.stringifyJson(ef.parseJson('{"a": [1.0, 2, 1.5, 1e2], "b": 3.0, "c": 4}')), '{"a":[1.0,2,1.5,100.0],"b":3.0,"c":4}')
+  // The mark is no key of the value, and follows the number, not the key.
+  const changed = ef.parseJson('{"type": "log", "data": {"count": 1.0, "reading": 1}}')
+  assert.deepEqual(Object.keys(changed.data), ['count', 'reading'])
+  changed.data.count = 7
+  assert.equal(meter.propose('Meter', null, changed)[0].data.count, 7)
+})

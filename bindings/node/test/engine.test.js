@@ -203,3 +203,34 @@ test('opening a store that cannot be opened is a StoreError', async () => {
   assert.throws(() => Engine.openSync('memory:', {}), TypeError)
   assert.throws(() => Engine.openSync('memory:', domain, { cacheCapacity: -1 }), RangeError)
 })
+
+test('executeMany with no array is the core\'s invalid_command, as in every skin', async () => {
+  const engine = Engine.openSync('memory:', domain)
+  for (const requests of [undefined, null, 'x', 1, { model: 'Todos' }]) {
+    assert.throws(
+      () => engine.executeManySync(requests),
+      (e) => e instanceof ef.InvalidCommandError && e.code === 'invalid_command' && /array/.test(e.message),
+      `executeManySync(${JSON.stringify(requests)})`
+    )
+    await assert.rejects(engine.executeMany(requests), (e) => e instanceof ef.InvalidCommandError && /array/.test(e.message))
+  }
+  // A request that is no object: the core names it too.
+  assert.throws(() => engine.executeManySync(['x']), (e) => e instanceof ef.InvalidCommandError)
+  // Integers past 2^53 in a request are written exactly (the addon asks again).
+  await assert.rejects(
+    engine.executeMany([{ model: 'Todos', id: 'x', command: create('a'), options: { expectedVersion: 2 ** 60 } }]),
+    (e) => e instanceof ef.VersionConflictError && e.expected === 2n ** 60n
+  )
+  engine.closeSync()
+})
+
+test('results with integers past 2^53 come back exact from the Promise calls too', async () => {
+  const account = Domain.fromFiles(path.join(process.env.EVENTFOLD_SCENARIOS || path.resolve(__dirname, '../../../../shared/scenarios'), 'account.model'))
+  const engine = await Engine.open('memory:', account)
+  await engine.execute('Account', 'a', { type: 'open', data: { owner: 'Ann' } })
+  const r = await engine.execute('Account', 'a', { type: 'deposit', data: { amount: 2 ** 60 } })
+  assert.equal(r.events[0].data.amount, 2n ** 60n)
+  assert.equal((await engine.load('Account', 'a')).state.balance, 2n ** 60n)
+  assert.equal(engine.loadSync('Account', 'a').state.balance, 2n ** 60n)
+  await engine.close()
+})

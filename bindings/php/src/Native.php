@@ -171,13 +171,59 @@ final class Native
         if (is_string($value)) {
             return self::text($value, $name);
         }
+        // json_encode checks its depth only on the way back up, after it has
+        // recursed all the way down: a value nested 100,000 deep overflows
+        // the C stack (a segfault) before it could say so. So the depth is
+        // checked first, against the core's own limit.
+        $max = self::maxDepth();
+        if (self::deeperThan($value, $max)) {
+            throw EventfoldException::of(
+                'limit_exceeded',
+                "`$name` nests deeper than $max levels of arrays and objects (the limit max_input_depth)",
+                ['limit' => 'max_input_depth'],
+            );
+        }
         try {
             return json_encode($value, self::ENCODE);
         } catch (\JsonException $e) {
             $code = $e->getCode() === JSON_ERROR_DEPTH ? 'limit_exceeded' : 'invalid_json';
-            $extra = $code === 'limit_exceeded' ? ['limit' => 'max_json_depth'] : [];
+            $extra = $code === 'limit_exceeded' ? ['limit' => 'max_input_depth'] : [];
             throw EventfoldException::of($code, "`$name` cannot be encoded as JSON: {$e->getMessage()}", $extra, $e);
         }
+    }
+
+    private static ?int $maxDepth = null;
+
+    /** `max_input_depth` as the library has it (`eventfold_limits`), asked once. */
+    public static function maxDepth(): int
+    {
+        return self::$maxDepth ??= (int) self::call('limits')['max_input_depth'];
+    }
+
+    /**
+     * Whether arrays and objects in `$value` nest more than `$levels` deep,
+     * counted as the core counts them (`[]` is one level). It recurses at
+     * most `$levels + 1` calls deep, whatever the value.
+     */
+    private static function deeperThan(mixed $value, int $levels): bool
+    {
+        if ($value instanceof \JsonSerializable) {
+            $value = $value->jsonSerialize();
+        }
+        if (is_object($value)) {
+            $value = get_object_vars($value);
+        } elseif (!is_array($value)) {
+            return false;
+        }
+        if ($levels === 0) {
+            return true;
+        }
+        foreach ($value as $item) {
+            if ((is_array($item) || is_object($item)) && self::deeperThan($item, $levels - 1)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** As `encode`, with null passed on as NULL (an optional argument). */

@@ -66,6 +66,51 @@ final class BadInputTest extends TestCase
         }
     }
 
+    /** json_encode overflowed the C stack on this (a segfault), before the depth was checked first. */
+    public function testAnArrayNested100000DeepIsTheCoresLimitNotACrash(): void
+    {
+        $deep = 1;
+        for ($i = 0; $i < 100000; $i++) {
+            $deep = [$deep];
+        }
+        // (PHP itself cannot free objects nested 100,000 deep: it overflows
+        // its own stack there, so objects nest 1,000 deep here.)
+        $object = new \stdClass();
+        for ($i = 0; $i < 1000; $i++) {
+            $object = (object) ['d' => $object];
+        }
+        foreach (['an array' => $deep, 'an object' => $object] as $what => $value) {
+            try {
+                self::domain()->propose('Counter', null, ['type' => 'bump', 'data' => ['by' => $value]]);
+                $this->fail("no limit_exceeded for $what");
+            } catch (Exception\LimitExceededException $e) {
+                $this->assertSame('max_input_depth', $e->limit, $what);
+                $this->assertStringContainsString('`command` nests deeper than 64 levels', $e->getMessage());
+            }
+        }
+    }
+
+    /** The depth is the core's own limit: 64 levels reach the core, 65 do not. */
+    public function testTheDepthLimitIsTheCores(): void
+    {
+        $nest = static function (int $levels): array {
+            $v = 1;
+            for ($i = 0; $i < $levels; $i++) {
+                $v = [$v];
+            }
+            return $v;
+        };
+        // The command itself and its data are two levels.
+        try {
+            self::domain()->propose('Counter', null, ['type' => 'bump', 'data' => ['by' => $nest(62)]]);
+            $this->fail('a list is no int');
+        } catch (Exception\InvalidCommandException $e) {
+            $this->assertSame('data.by', $e->path);
+        }
+        $this->expectException(Exception\LimitExceededException::class);
+        self::domain()->propose('Counter', null, ['type' => 'bump', 'data' => ['by' => $nest(63)]]);
+    }
+
     public function testTheDomainStillWorksAfterwards(): void
     {
         $d = self::domain();

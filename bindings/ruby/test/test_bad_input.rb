@@ -59,3 +59,58 @@ class TestBadInput < Minitest::Test
     assert_equal 1, d.propose("Counter", nil, { type: "bump" }).dig(0, "data", "by")
   end
 end
+
+# A value JSON has no form for is refused at its path, never stored as its to_s.
+class TestNotJson < Minitest::Test
+  MODEL = <<~MODEL
+    model Notes {
+      state { notes: list<string>; at: timestamp? }
+      command add(note: string, tags: list<string> = [], at: timestamp? = null) { emit added(note, at) }
+      event added(note: string, at: timestamp?) { set notes = notes + [note]; set at = at }
+    }
+  MODEL
+
+  def domain = Eventfold::Domain.compile("notes.model" => MODEL)
+
+  def test_an_object_for_a_string_is_refused_at_its_path
+    thing = Struct.new(:name).new("x")
+    [
+      [{ type: "add", data: { note: Object.new } }, "data.note", "Object"],
+      [{ type: "add", data: { note: "n", tags: ["a", thing] } }, "data.tags[1]", thing.class.to_s],
+      [{ type: "add", data: { note: 1..2 } }, "data.note", "Range"],
+      [{ type: "add", data: { note: Date.new(2026, 1, 2) } }, "data.note", "Date"],
+      [{ type: "add", data: { note: Rational(1, 2) } }, "data.note", "Rational"]
+    ].each do |command, path, type|
+      error = assert_raises(Eventfold::InvalidCommandError, path) { domain.propose("Notes", nil, command) }
+      assert_equal path, error.path
+      assert_includes error.message, "is a #{type}, which has no JSON form"
+    end
+    engine = Eventfold::Engine.open("memory:", domain)
+    assert_raises(Eventfold::InvalidCommandError) { engine.execute("Notes", "a", { type: "add", data: { note: Object.new } }) }
+    assert_equal 0, engine.load("Notes", "a")["version"], "nothing was stored"
+    assert_raises(Eventfold::InvalidEventError) { domain.accept("Notes", nil, { type: "added", data: { note: Object.new } }) }
+  ensure
+    engine&.close
+  end
+
+  def test_documented_values_still_convert
+    at = Time.utc(2026, 1, 2, 3, 4, 5)
+    events = domain.propose("Notes", nil, { type: "add", data: { note: :sym, tags: [:a], at: at } })
+    assert_equal({ "note" => "sym", "at" => "2026-01-02T03:04:05Z" }, events[0]["data"])
+    # DateTime is a time as well.
+    events = domain.propose("Notes", nil, { "type" => "add", "data" => { "note" => "x", "at" => DateTime.new(2026, 1, 2, 3, 4, 5) } })
+    assert_equal "2026-01-02T03:04:05Z", events[0].dig("data", "at")
+  end
+
+  def test_the_depth_limit_is_the_cores
+    nest = ->(n) { (1..n).reduce(1) { |v, _| [v] } }
+    # The command and its data are two levels: 64 in all reach the core.
+    error = assert_raises(Eventfold::InvalidCommandError) { domain.propose("Notes", nil, { type: "add", data: { note: nest.(62) } }) }
+    assert_equal "data.note", error.path
+    error = assert_raises(Eventfold::LimitExceededError) { domain.propose("Notes", nil, { type: "add", data: { note: nest.(63) } }) }
+    assert_equal "max_input_depth", error.limit
+    deep = nest.(100_000)
+    error = assert_raises(Eventfold::LimitExceededError) { domain.propose("Notes", nil, { type: "add", data: { note: deep } }) }
+    assert_equal "max_input_depth", error.limit
+  end
+end

@@ -40,7 +40,7 @@ class EventfoldException extends \RuntimeException
     public readonly ?int $expected;
     /** `version_conflict`: the version the stream is at. */
     public readonly ?int $actual;
-    /** `limit_exceeded`: which limit, e.g. `max_json_depth`. */
+    /** `limit_exceeded`: which limit, e.g. `max_input_depth`. */
     public readonly ?string $limit;
     /** The whole error as it crossed the boundary: `['code' => ..., 'message' => ..., ...]`. */
     public readonly array $details;

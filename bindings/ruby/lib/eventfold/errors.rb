@@ -22,7 +22,7 @@ module Eventfold
     # version_conflict: the version the command expected, and the stream's.
     def expected = details["expected"]
     def actual = details["actual"]
-    # limit_exceeded: which limit, e.g. `"max_json_depth"`.
+    # limit_exceeded: which limit, e.g. `"max_input_depth"`.
     def limit = details["limit"]
 
     CODE = "internal"

@@ -36,6 +36,7 @@ module Eventfold
 
     attach_function :eventfold_string_free, [:pointer], :void
     attach_function :eventfold_version, [], :string
+    attach_function :eventfold_limits, %i[out], :int
 
     attach_function :eventfold_domain_compile, %i[string pointer out], :int
     attach_function :eventfold_domain_free, [:handle], :void
@@ -113,11 +114,72 @@ module Eventfold
     def encode(value, name)
       return text(value, name) if value.is_a?(String)
 
-      JSON.generate(value)
+      JSON.generate(jsonable(value, name, "", max_depth))
     rescue JSON::NestingError => e
-      raise Error.of("limit_exceeded", "`#{name}` is nested too deeply: #{e.message}", "limit" => "max_json_depth")
+      raise Error.of("limit_exceeded", "`#{name}` is nested too deeply: #{e.message}", "limit" => "max_input_depth")
     rescue JSON::GeneratorError, Encoding::UndefinedConversionError, ArgumentError => e
       raise Error.of("invalid_json", "`#{name}` cannot be encoded as JSON: #{e.message}")
+    end
+
+    # `max_input_depth` as the library has it (`eventfold_limits`), asked once.
+    def max_depth
+      @max_depth ||= Integer(call(:limits).fetch("max_input_depth"))
+    end
+
+    # The code of a value that has no JSON form, by the argument it is in.
+    NOT_JSON = Hash.new("invalid_command").merge("event" => "invalid_event", "events" => "invalid_event",
+                                                  "state" => "invalid_json", "sources" => "invalid_json").freeze
+
+    # `value` as JSON.generate should see it: a Time (or DateTime) becomes
+    # its RFC 3339 text, as `now:` does; a value JSON has no form for is
+    # refused at its path, where JSON.generate would write its `to_s`; nesting
+    # past `levels` is the core's `limit_exceeded`. A Hash or Array is copied
+    # only when something in it changed.
+    def jsonable(value, name, path, levels)
+      case value
+      when String, Integer, Float, true, false, nil, Symbol
+        value
+      when Hash, Array
+        if levels.zero?
+          raise Error.of("limit_exceeded", "`#{name}` nests deeper than #{max_depth} levels of hashes and arrays " \
+                                           "(the limit max_input_depth)", "limit" => "max_input_depth")
+        end
+        jsonable_items(value, name, path, levels - 1)
+      when Time, (defined?(DateTime) ? DateTime : Time)
+        timestamp(value)
+      else
+        not_json(value, name, path)
+      end
+    end
+
+    def jsonable_items(value, name, path, levels)
+      if value.is_a?(Hash)
+        out = nil
+        value.each do |k, v|
+          item = jsonable(v, name, path.empty? ? k.to_s : "#{path}.#{k}", levels)
+          next if item.equal?(v)
+
+          (out ||= value.dup)[k] = item
+        end
+      else
+        out = nil
+        value.each_with_index do |v, i|
+          item = jsonable(v, name, "#{path}[#{i}]", levels)
+          next if item.equal?(v)
+
+          (out ||= value.dup)[i] = item
+        end
+      end
+      out || value
+    end
+
+    def not_json(value, name, path)
+      hint = value.is_a?(Date) ? "; a Date has no time of day: give a Time for a timestamp, or a String" : ""
+      at = path.empty? ? "`#{name}`" : "`#{name}` at `#{path}`"
+      raise Error.of(NOT_JSON[name],
+                     "#{at} is a #{value.class}, which has no JSON form: give a Hash, Array, String, Integer, " \
+                     "Float, true, false, nil, Symbol or Time#{hint}",
+                     "path" => path)
     end
 
     def encode_optional(value, name)
