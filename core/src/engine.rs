@@ -25,7 +25,8 @@
 //!   events back, so it returns the first result byte for byte.
 //! - **Snapshots** (module [`snapshots`]) are written off the command path,
 //!   by a thread of their own, once the events since the last one outweigh
-//!   the state. Each carries the model's [`fingerprint`] and a checksum.
+//!   the state; a state hot in the cache needs none, so it waits longer and
+//!   gets one when it leaves the cache or the engine closes. Each carries the model's [`fingerprint`] and a checksum.
 //!   Anything doubtful about one (another model, a damaged text, a version
 //!   past the stream's end, a table that cannot be read) means a replay
 //!   from the first event: slower, never wrong.
@@ -384,7 +385,14 @@ impl Engine {
         if self.inner.closed.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
-        // What is queued is written; the store is still open for it.
+        // The states leaving the cache get the snapshots due; what is
+        // queued is written while the store is still open.
+        if let Some(cache) = &self.inner.cache {
+            let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+            for (stream, entry) in c.iter_mut() {
+                self.offer_snapshot(stream, entry, false);
+            }
+        }
         self.inner.snapshots.stop();
         if let Some(cache) = &self.inner.cache {
             cache.lock().unwrap_or_else(|e| e.into_inner()).clear();
@@ -644,17 +652,18 @@ impl Engine {
             }
         };
         if let Some((k, mut old)) = evicted {
-            self.offer_snapshot(&k, &mut old);
+            self.offer_snapshot(&k, &mut old, false);
         }
     }
 
-    fn offer_snapshot(&self, stream: &str, entry: &mut Entry) {
+    fn offer_snapshot(&self, stream: &str, entry: &mut Entry, hot: bool) {
         self.inner.snapshots.offer(
             &entry.fingerprint,
             stream,
             entry.version,
             &entry.state,
             &mut entry.cost,
+            hot,
         );
     }
 
@@ -954,7 +963,9 @@ impl Engine {
                 // Acknowledged: the states match the store; keep them.
                 for (stream, mut w) in work {
                     if w.dirty {
-                        self.offer_snapshot(&stream, &mut w.entry);
+                        // Without a cache it leaves at once: not hot.
+                        let hot = self.inner.cache.is_some();
+                        self.offer_snapshot(&stream, &mut w.entry, hot);
                     }
                     self.put(stream, w.entry);
                 }

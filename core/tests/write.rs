@@ -328,7 +328,8 @@ fn snapshots_follow_the_cost_of_a_growing_state() {
             }
         }
     }
-    assert!(last > 2000, "snapshots keep up: the last at {last}");
+    // Hot in the cache, a state waits for ten times `snapshot_every`.
+    assert!(last >= 2000, "snapshots keep up: the last at {last}");
     assert!(
         snapshots <= 2 * written,
         "{snapshots} bytes of snapshots for {written} bytes of events"

@@ -105,6 +105,9 @@ struct Pending {
     at: u64,
 }
 
+/// How many times `snapshot_every` a state still in the cache waits.
+pub(crate) const HOT: u64 = 10;
+
 /// Snapshots queued beyond this are dropped (and asked for again later):
 /// a slow disk never makes memory grow.
 const QUEUE: usize = 64;
@@ -146,7 +149,10 @@ impl Snapshotter {
     }
 
     /// Queues a snapshot of `state` when it is due, and then restarts the
-    /// count of `cost`.
+    /// count of `cost`. A `hot` state stays in the cache, where it needs no
+    /// snapshot: it waits for [`HOT`] times the events (a crash then costs
+    /// a longer replay, never a wrong state); it gets the usual one when it
+    /// leaves the cache or the engine closes.
     pub fn offer(
         &self,
         fingerprint: &str,
@@ -154,8 +160,14 @@ impl Snapshotter {
         version: u64,
         state: &Value,
         cost: &mut SnapshotCost,
+        hot: bool,
     ) {
-        if !cost.due(version, self.every) {
+        let every = if hot {
+            self.every.saturating_mul(HOT)
+        } else {
+            self.every
+        };
+        if !cost.due(version, every) {
             return;
         }
         let guard = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
