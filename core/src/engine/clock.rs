@@ -4,7 +4,6 @@
 //! thread); only the fraction is written per call.
 
 use std::cell::RefCell;
-use std::fmt::Write;
 
 use crate::value::Timestamp;
 
@@ -25,18 +24,10 @@ fn format(t: Timestamp) -> String {
     SECOND.with(|cell| {
         let mut cell = cell.borrow_mut();
         if cell.0 != secs {
-            let dt = Timestamp::new(secs, 0).unwrap_or(t).to_utc();
-            cell.1.clear();
-            let _ = write!(
-                cell.1,
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-                dt.year(),
-                dt.month(),
-                dt.day(),
-                dt.hour(),
-                dt.minute(),
-                dt.second()
-            );
+            // The value formatter's text of the whole second, less its `Z`.
+            let whole = Timestamp::new(secs, 0).unwrap_or(t);
+            cell.1 = crate::value::format_timestamp(whole);
+            cell.1.pop();
             cell.0 = secs;
         }
         out.push_str(&cell.1);
