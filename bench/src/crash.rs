@@ -234,8 +234,9 @@ fn check(path: &Path, url: &str, acked: &Acked) -> Result<(usize, usize, usize),
             return Err(format!("{}: version {} after {}", ev.stream, ev.version, v));
         }
         *v = ev.version;
-        let batch = ev.metadata.get("batch").and_then(Json::as_str);
-        let size = ev.metadata.get("size").and_then(Json::as_u64);
+        let meta = ev.metadata.to_map();
+        let batch = meta.get("batch").and_then(Json::as_str);
+        let size = meta.get("size").and_then(Json::as_u64);
         let (Some(batch), Some(size)) = (batch, size) else {
             return Err(format!("event {} has no batch", ev.id));
         };

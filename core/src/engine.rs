@@ -35,7 +35,10 @@
 
 mod clock;
 mod group;
+mod metadata;
 mod snapshots;
+
+pub use metadata::Metadata;
 
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
@@ -113,7 +116,7 @@ pub struct StoredEvent {
     pub data: Value,
     /// `recorded_at`, `command_id`, `correlation_id`, `causation_id`, and
     /// the caller's keys.
-    pub metadata: serde_json::Map<String, Json>,
+    pub metadata: Metadata,
 }
 
 /// What `execute` returns.
@@ -470,7 +473,10 @@ impl Engine {
             Some(text) => execute_options(&self.inner.domain.parse_json(text)?, "options")?,
             None => ExecuteOptions::default(),
         };
-        Ok(to_json(&self.execute(model, id, &command, &options)?))
+        let done = self.execute(model, id, &command, &options)?;
+        let mut out = String::with_capacity(320);
+        write_executed(&mut out, &done);
+        Ok(out)
     }
 
     /// `requests`: `[{"model", "id", "command", "options"?}, ...]`. Returns
@@ -488,7 +494,7 @@ impl Engine {
         for (i, item) in items.into_iter().enumerate() {
             requests.push(request_from_json(item, i)?);
         }
-        Ok(to_json(&self.execute_many(&requests)?))
+        Ok(executed_json(&self.execute_many(&requests)?))
     }
 
     /// `{"state", "version"}`.
@@ -849,10 +855,7 @@ impl Engine {
             ),
         };
         let json: Json = serde_json::from_str(&e.data).map_err(|_| damaged("data"))?;
-        let metadata = match serde_json::from_str(&e.metadata) {
-            Ok(Json::Object(m)) => m,
-            _ => return Err(damaged("metadata")),
-        };
+        let metadata = Metadata::from_json_text(&e.metadata).ok_or_else(|| damaged("metadata"))?;
         let model = domain
             .models()
             .into_iter()
@@ -1061,13 +1064,9 @@ impl Engine {
                 continue;
             }
             let metadata = event_metadata(p, recorded_at);
-            let metadata_text = serde_json::to_string(&metadata).unwrap_or_default();
             let mut stored = Vec::with_capacity(events.len());
             let mut new = Vec::with_capacity(events.len());
-            let count = events.len();
-            // The events of a command share its metadata: the last one
-            // takes it, the others a copy (most commands emit one).
-            let mut metadata = Some(metadata);
+            // The events of a command share its metadata's text.
             for (k, ev) in events.into_iter().enumerate() {
                 let id = new_id();
                 let event_type = ev.name.to_string();
@@ -1077,13 +1076,8 @@ impl Engine {
                     id: id.clone(),
                     event_type: event_type.clone(),
                     data,
-                    metadata: metadata_text.clone(),
+                    metadata: metadata.as_str().to_string(),
                 });
-                let metadata = if k + 1 == count {
-                    metadata.take().unwrap_or_default()
-                } else {
-                    metadata.clone().unwrap_or_default()
-                };
                 stored.push(StoredEvent {
                     id,
                     stream: p.stream.clone(),
@@ -1091,7 +1085,7 @@ impl Engine {
                     position: 0,
                     event_type,
                     data: ev.data,
-                    metadata,
+                    metadata: metadata.clone(),
                 });
             }
             appends.push(Append {
@@ -1248,37 +1242,42 @@ enum Outcome {
 /// caller's keys. The correlation and causation ids default to those in the
 /// caller's metadata, then to the command id (the first command of a
 /// conversation is its own cause).
-fn event_metadata(p: &Prepared, recorded_at: &str) -> serde_json::Map<String, Json> {
-    let mut out = serde_json::Map::with_capacity(4 + p.metadata.len());
+fn event_metadata(p: &Prepared, recorded_at: &str) -> Metadata {
     let caller = |k: &str| match p.metadata.get(k) {
-        Some(Json::String(s)) => Some(s.clone()),
+        Some(Json::String(s)) => Some(s.as_str()),
         _ => None,
     };
-    out.insert("recorded_at".into(), Json::String(recorded_at.to_string()));
     // A command without an id gets one, so that its events are tied
     // together; only the caller's ids are kept for idempotent retries.
-    let command_id = p.command_id.clone().unwrap_or_else(new_id);
-    out.insert("command_id".into(), Json::String(command_id.clone()));
+    let generated;
+    let command_id = match &p.command_id {
+        Some(id) => id.as_str(),
+        None => {
+            generated = new_id();
+            generated.as_str()
+        }
+    };
     let correlation = p
         .options
         .correlation_id
-        .clone()
+        .as_deref()
         .or_else(|| caller("correlation_id"))
-        .unwrap_or_else(|| command_id.clone());
+        .unwrap_or(command_id);
     let causation = p
         .options
         .causation_id
-        .clone()
+        .as_deref()
         .or_else(|| caller("causation_id"))
         .unwrap_or(command_id);
-    out.insert("correlation_id".into(), Json::String(correlation));
-    out.insert("causation_id".into(), Json::String(causation));
-    for (k, v) in &p.metadata {
-        if !out.contains_key(k) {
-            out.insert(k.clone(), v.clone());
-        }
-    }
-    out
+    metadata::write(
+        &[
+            ("recorded_at", recorded_at),
+            ("command_id", command_id),
+            ("correlation_id", correlation),
+            ("causation_id", causation),
+        ],
+        &p.metadata,
+    )
 }
 
 /// A UUIDv7 as text (written straight into its buffer, not through `fmt`).
@@ -1433,6 +1432,51 @@ fn request_from_json(item: Json, i: usize) -> Result<ExecuteRequest> {
     })
 }
 
+/// Results of `execute_many` as JSON: see [`write_executed`].
+fn executed_json(results: &[Executed]) -> String {
+    let mut out = String::with_capacity(results.len() * 320 + 2);
+    out.push('[');
+    for (i, r) in results.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_executed(&mut out, r);
+    }
+    out.push(']');
+    out
+}
+
+/// A result of `execute` as JSON: what `Serialize` writes for it, with each
+/// event's metadata copied as written (never parsed and written again).
+fn write_executed(out: &mut String, r: &Executed) {
+    let q = |out: &mut String, s: &str| {
+        out.push_str(&serde_json::to_string(s).unwrap_or_default());
+    };
+    out.push_str("{\"stream\":");
+    q(out, &r.stream);
+    out.push_str(&format!(",\"version\":{},\"events\":[", r.version));
+    for (k, e) in r.events.iter().enumerate() {
+        if k > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"id\":");
+        q(out, &e.id);
+        out.push_str(",\"stream\":");
+        q(out, &e.stream);
+        out.push_str(&format!(
+            ",\"version\":{},\"position\":{},\"type\":",
+            e.version, e.position
+        ));
+        q(out, &e.event_type);
+        out.push_str(",\"data\":");
+        out.push_str(&e.data.to_json_string());
+        out.push_str(",\"metadata\":");
+        out.push_str(e.metadata.as_str());
+        out.push('}');
+    }
+    out.push_str("]}");
+}
+
 /// Stored events as JSON, data and metadata copied as stored.
 fn raw_events_json(events: &[RawEvent]) -> Result<String> {
     let mut out = String::with_capacity(events.len() * 256 + 2);
@@ -1511,6 +1555,25 @@ fn slow_decode(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn results_are_written_as_serde_writes_them() {
+        let domain = Domain::compile(&[crate::Source::new(
+            "t.model",
+            "model T { state { n: int } command go(s: string) { emit went(s, n: 1); emit went(s, n: 2) } event went(s: string, n: int) { set n = n + 1 } }",
+        )])
+        .unwrap();
+        let e = Engine::open("memory:", domain, EngineOptions::default()).unwrap();
+        let command = serde_json::json!({"type": "go", "data": {"s": "é\"\u{1}"}, "metadata": {"who": "me", "z": "\u{7f}\\"}});
+        let done = e
+            .execute("T", "a", &command, &ExecuteOptions::default())
+            .unwrap();
+        let mut written = String::new();
+        write_executed(&mut written, &done);
+        assert_eq!(written, serde_json::to_string(&done).unwrap());
+        let many = vec![done.clone(), done];
+        assert_eq!(executed_json(&many), serde_json::to_string(&many).unwrap());
+    }
     use crate::Source;
 
     const MODEL: &str = r#"

@@ -19,7 +19,7 @@ pub mod value;
 
 pub use domain::{events_to_json, Command, Decision, Domain};
 pub use engine::{
-    Engine, EngineOptions, ExecuteOptions, ExecuteRequest, Executed, Loaded, StoredEvent,
+    Engine, EngineOptions, ExecuteOptions, ExecuteRequest, Executed, Loaded, Metadata, StoredEvent,
     StreamInfo,
 };
 pub use error::{Diagnostic, Error, Result};

@@ -267,7 +267,7 @@ fn behaviour_idempotency(e: &Engine) {
     let again = e.execute("Counter", "idem", &add("a"), &o).unwrap();
     assert_eq!(first, again);
     assert_eq!(e.load("Counter", "idem").unwrap().version, 1);
-    assert_eq!(first.events[0].metadata["command_id"], "cmd-1");
+    assert_eq!(first.events[0].metadata.get("command_id").unwrap(), "cmd-1");
     // The id in the command's envelope works the same.
     let cmd = json!({"type": "add", "id": "cmd-2", "data": {"who": "b"}});
     let first = e.execute("Counter", "idem", &cmd, &opts()).unwrap();
