@@ -4,8 +4,9 @@
 //! plain interpreter over the expression tree (`differential/reference.rs`).
 //! Both must give the same canonical JSON, or fail with the same code.
 //!
-//! The run is bounded by its number of cases (default 5000 models, each with
-//! several queries and a command); `EVENTFOLD_DIFF_CASES` raises it, and
+//! The run is bounded by its number of cases (default 30,000 models, each
+//! with several queries and a command: under a minute in a debug build);
+//! `EVENTFOLD_DIFF_CASES` changes it, and
 //! `EVENTFOLD_DIFF_SEED` picks another seed (bench/README.md says how to run
 //! the long version). A failure prints the model, the state and both
 //! results.
@@ -786,7 +787,7 @@ fn env_u64(name: &str) -> Option<u64> {
 
 #[test]
 fn the_evaluator_agrees_with_the_reference_interpreter() {
-    let cases = env_u64("EVENTFOLD_DIFF_CASES").unwrap_or(5000) as u32;
+    let cases = env_u64("EVENTFOLD_DIFF_CASES").unwrap_or(30_000) as u32;
     let seed = env_u64("EVENTFOLD_DIFF_SEED").unwrap_or(10);
     let mut seed_bytes = [0u8; 32];
     seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
