@@ -3,42 +3,62 @@
 //!
 //! A caller queues its job. If no thread is leading, it leads: it takes
 //! every job waiting, runs them all in one transaction, hands each caller
-//! its own result, and goes. Jobs queued meanwhile wait for the next
-//! leader, one of their own callers. A lone thread leads its own job at
-//! once: no hand-off, no wake-up.
+//! its own result, and passes the lead to the first caller still queued
+//! (or drops it). Each caller waits on a slot of its own, so a leader wakes
+//! only the callers it answered and the next leader, never the whole
+//! queue. A lone thread leads its own job at once: no queue, no hand-off.
 
-use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use crate::error::{Error, Result};
 
 /// A queue of jobs `J`, each answered with a `Result<T>`.
 pub(crate) struct Group<J, T> {
     state: Mutex<State<J, T>>,
-    wake: Condvar,
 }
 
 struct State<J, T> {
-    next: u64,
-    queue: Vec<(u64, J)>,
+    queue: Vec<(Arc<Slot<T>>, J)>,
+    /// A thread is running a group, or has been handed the lead.
     leading: bool,
-    /// Callers blocked on `wake`; nobody to wake saves a syscall.
-    waiting: usize,
-    done: HashMap<u64, Result<T>>,
+}
+
+/// Where one queued caller waits.
+struct Slot<T> {
+    state: Mutex<SlotState<T>>,
+    wake: Condvar,
+}
+
+struct SlotState<T> {
+    result: Option<Result<T>>,
+    /// This caller is to lead the next group.
+    lead: bool,
+}
+
+impl<T> Slot<T> {
+    fn new() -> Slot<T> {
+        Slot {
+            state: Mutex::new(SlotState {
+                result: None,
+                lead: false,
+            }),
+            wake: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, SlotState<T>> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 impl<J, T> Default for Group<J, T> {
     fn default() -> Self {
         Group {
             state: Mutex::new(State {
-                next: 0,
                 queue: Vec::new(),
                 leading: false,
-                waiting: 0,
-                done: HashMap::new(),
             }),
-            wake: Condvar::new(),
         }
     }
 }
@@ -61,64 +81,72 @@ impl<J, T> Group<J, T> {
             st.leading = true;
             drop(st);
             let outcome = catch_unwind(AssertUnwindSafe(|| run(std::slice::from_ref(&job))));
-            let mut st = self.lock();
-            st.leading = false;
-            if st.waiting > 0 {
-                self.wake.notify_all();
-            }
-            drop(st);
+            self.pass_lead();
             return match outcome {
-                Ok(results) => results.into_iter().next().unwrap_or_else(|| {
-                    Err(Error::Internal {
-                        message: "a command of a group got no result".into(),
-                    })
-                }),
+                Ok(results) => results
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| Err(no_result())),
                 Err(_) => Err(panicked()),
             };
         }
-        let ticket = st.next;
-        st.next += 1;
-        st.queue.push((ticket, job));
-        loop {
-            if let Some(out) = st.done.remove(&ticket) {
-                return out;
+        let slot = Arc::new(Slot::new());
+        st.queue.push((slot.clone(), job));
+        let lead_now = !st.leading;
+        if lead_now {
+            st.leading = true;
+        }
+        drop(st);
+        if !lead_now {
+            let mut s = slot.lock();
+            loop {
+                if let Some(r) = s.result.take() {
+                    return r;
+                }
+                if s.lead {
+                    break;
+                }
+                s = slot.wake.wait(s).unwrap_or_else(|e| e.into_inner());
             }
-            if !st.leading {
-                st.leading = true;
-                let batch = std::mem::take(&mut st.queue);
-                drop(st);
-                let (tickets, jobs): (Vec<u64>, Vec<J>) = batch.into_iter().unzip();
-                let outcome = catch_unwind(AssertUnwindSafe(|| run(&jobs)));
-                st = self.lock();
-                st.leading = false;
-                match outcome {
-                    Ok(results) => {
-                        debug_assert_eq!(results.len(), tickets.len());
-                        let mut results = results.into_iter();
-                        for &t in &tickets {
-                            let r = results.next().unwrap_or_else(|| {
-                                Err(Error::Internal {
-                                    message: "a command of a group got no result".into(),
-                                })
-                            });
-                            st.done.insert(t, r);
-                        }
-                    }
-                    Err(_) => {
-                        for &t in &tickets {
-                            st.done.insert(t, Err(panicked()));
-                        }
-                    }
-                }
-                if st.waiting > 0 {
-                    self.wake.notify_all();
-                }
+        }
+        // Leading: the queue holds this caller's own job too.
+        let batch = std::mem::take(&mut self.lock().queue);
+        let (slots, jobs): (Vec<Arc<Slot<T>>>, Vec<J>) = batch.into_iter().unzip();
+        let outcome = catch_unwind(AssertUnwindSafe(|| run(&jobs)));
+        let mut results: Vec<Result<T>> = match outcome {
+            Ok(results) => results,
+            Err(_) => slots.iter().map(|_| Err(panicked())).collect(),
+        };
+        results.resize_with(slots.len(), || Err(no_result()));
+        let mut mine = None;
+        for (s, r) in slots.iter().zip(results) {
+            if Arc::ptr_eq(s, &slot) {
+                mine = Some(r);
                 continue;
             }
-            st.waiting += 1;
-            st = self.wake.wait(st).unwrap_or_else(|e| e.into_inner());
-            st.waiting -= 1;
+            s.lock().result = Some(r);
+            s.wake.notify_one();
         }
+        self.pass_lead();
+        mine.unwrap_or_else(|| Err(no_result()))
+    }
+
+    /// Hands the lead to the first caller queued, or drops it.
+    fn pass_lead(&self) {
+        let mut st = self.lock();
+        match st.queue.first() {
+            Some((next, _)) => {
+                next.lock().lead = true;
+                next.wake.notify_one();
+            }
+            None => st.leading = false,
+        }
+    }
+}
+
+fn no_result() -> Error {
+    Error::Internal {
+        message: "a command of a group got no result".into(),
     }
 }
 
