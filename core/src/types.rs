@@ -338,21 +338,66 @@ impl Types {
             }
         }
         let mut values = crate::value::Fields::with_capacity(fields.len());
-        for field in fields {
+        for (i, field) in fields.iter().enumerate() {
             let len = path.len();
-            push_key(path, &field.name);
-            let value = match object.get(&*field.name) {
-                Some(j) => self.decode(j, &field.ty, path),
+            let value = match field_of(object, i, &field.name) {
+                // The key goes into the path only on the way out of an
+                // error: on the happy path, no path is built.
+                Some(j) => self
+                    .decode(j, &field.ty, path)
+                    .map_err(|e| e.under(len, &field.name)),
                 None if field.may_be_omitted() => Ok(field.omitted_value()),
-                None => Err(DecodeError {
-                    path: path.clone(),
-                    message: format!("`{}` is required ({})", field.name, field.ty.display(self)),
-                }),
+                None => {
+                    push_key(path, &field.name);
+                    let err = DecodeError {
+                        path: path.clone(),
+                        message: format!(
+                            "`{}` is required ({})",
+                            field.name,
+                            field.ty.display(self)
+                        ),
+                    };
+                    path.truncate(len);
+                    Err(err)
+                }
             };
-            path.truncate(len);
             values.push(value?);
         }
         Ok(Value::record(shape.clone(), values))
+    }
+}
+
+/// The value of field `name`, the `i`th declared: a small object is
+/// searched in order (its keys usually come in the declared order), which
+/// beats hashing the key; a large one is looked up.
+fn field_of<'j>(
+    object: &'j serde_json::Map<String, Json>,
+    i: usize,
+    name: &str,
+) -> Option<&'j Json> {
+    if object.len() > 8 {
+        return object.get(name);
+    }
+    let mut entries = object.iter();
+    if let Some((k, v)) = entries.clone().nth(i) {
+        if k == name {
+            return Some(v);
+        }
+    }
+    entries.find(|(k, _)| *k == name).map(|(_, v)| v)
+}
+
+impl DecodeError {
+    /// The error of a field's value, its path (made without the field's
+    /// key, from a path `len` long) put under the key.
+    fn under(mut self, len: usize, key: &str) -> DecodeError {
+        let rest = self.path.split_off(len);
+        push_key(&mut self.path, key);
+        if !rest.is_empty() && !rest.starts_with(['.', '[']) {
+            self.path.push('.');
+        }
+        self.path.push_str(&rest);
+        self
     }
 }
 
