@@ -132,9 +132,9 @@ export declare class Domain {
 export interface EngineOptions {
   /** Streams whose state is kept in memory (LRU). Default 10,000. */
   cacheCapacity?: number
-  /** A snapshot every this many events of a stream (0: never). Default 100. */
+  /** The fewest events between two snapshots of a stream (0: never); they are written in the background, once the events outweigh the state. Default 100. */
   snapshotEvery?: number
-  /** Attempts for a command that loses a race (without `expectedVersion`). Default 5. */
+  /** No longer used: commands are decided inside the write, so none loses a race. Accepted so that existing code runs. */
   maxAttempts?: number
 }
 

@@ -128,8 +128,7 @@ class EvaluationError(EventfoldError):
 
 
 class VersionConflict(EventfoldError):
-    """The stream was not at the version expected (or kept changing over
-    every retry)."""
+    """The stream was not at the `expected_version` given."""
 
     code = "version_conflict"
 

@@ -89,7 +89,8 @@ module Eventfold
     CODE = "evaluation_error"
   end
 
-  # `version_conflict`: An append lost a race: see #expected and #actual.
+  # `version_conflict`: the stream was not at the expected version: see
+  # #expected and #actual.
   class VersionConflictError < Error
     CODE = "version_conflict"
   end

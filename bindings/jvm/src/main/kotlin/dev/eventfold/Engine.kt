@@ -112,9 +112,9 @@ class Engine private constructor(private val ffi: FfiEngine) : AutoCloseable {
 data class EngineOptions @JvmOverloads constructor(
     /** Streams whose state is kept in memory (LRU); default 10,000. */
     val cacheCapacity: Long? = null,
-    /** A snapshot every this many events of a stream (0: never); default 100. */
+    /** The fewest events between two snapshots of a stream (0: never), written in the background; default 100. */
     val snapshotEvery: Long? = null,
-    /** Attempts for a command that loses a race, without `expectedVersion`; default 5. */
+    /** No longer used (commands are decided inside the write, so none loses a race); kept so existing code compiles. */
     val maxAttempts: Int? = null,
 ) {
     fun withCacheCapacity(streams: Long) = copy(cacheCapacity = streams)

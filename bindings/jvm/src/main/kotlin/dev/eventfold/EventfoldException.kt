@@ -61,7 +61,7 @@ sealed class EventfoldException(
     /** An expression failed at run time (overflow, a missing map key, ...). */
     class EvaluationError(message: String) : EventfoldException("evaluation_error", message)
 
-    /** An append lost a race after its retries, or `expectedVersion` did not match. */
+    /** `expectedVersion` did not match the stream's version. */
     class VersionConflict(val expected: Long, val actual: Long, message: String) :
         EventfoldException("version_conflict", message) {
         override fun toMap() = super.toMap() + mapOf("expected" to expected, "actual" to actual)
