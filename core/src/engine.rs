@@ -951,10 +951,9 @@ impl Engine {
                     }
                     Err(e) => {
                         tx.rollback_to_savepoint()?;
-                        // Their states hold what was just undone.
-                        for s in &appended {
-                            work.remove(s);
-                        }
+                        // The states it appended to hold what was just
+                        // undone, and a failed accept leaves none at all.
+                        work.retain(|s, w| !appended.contains(s) && !w.entry.state.is_null());
                         results[j] = Some(Err(e));
                     }
                 }
@@ -989,13 +988,14 @@ impl Engine {
                 }
             }
         }
+        // Every job has its result: set as it ran, or the write's error.
         results
             .into_iter()
             .map(|r| {
                 r.unwrap_or_else(|| {
-                    Err(written.clone().err().unwrap_or_else(|| Error::Internal {
+                    Err(Error::Internal {
                         message: "a command of a group was not run".into(),
-                    }))
+                    })
                 })
             })
             .collect()

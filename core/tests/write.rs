@@ -29,6 +29,13 @@ model Counter {
   event remembered(who: string) {
     set names = names + [who, who, who]
   }
+  /// Its event fails as it is accepted (a division by zero).
+  command break() {
+    emit broke()
+  }
+  event broke() {
+    set count = count / 0
+  }
   /// Keeps each name once: a state that grows with its events.
   command note(who: string) {
     emit noted(who)
@@ -187,6 +194,33 @@ fn a_rejection_or_a_failed_batch_in_a_group_fails_only_its_own_caller() {
             let cold = Engine::open(url, domain(), EngineOptions::default()).unwrap();
             assert_eq!(count(&cold, "shared"), ok, "{url}");
         }
+    });
+}
+
+#[test]
+fn a_batch_whose_event_fails_leaves_a_usable_state_behind() {
+    each_store(|url| {
+        let e = Engine::open(url, domain(), EngineOptions::default()).unwrap();
+        e.execute("Counter", "b", &add("a", 1), &Default::default())
+            .unwrap();
+        // A batch is not a lone command: it runs between savepoints, and
+        // the failed accept leaves no state of its own in the cache.
+        let batch: Vec<ExecuteRequest> = [("other", add("b", 1)), ("b", json!({"type": "break"}))]
+            .into_iter()
+            .map(|(id, command)| ExecuteRequest {
+                model: "Counter".into(),
+                id: id.into(),
+                command,
+                options: ExecuteOptions::default(),
+            })
+            .collect();
+        let err = e.execute_many(&batch).unwrap_err();
+        assert_eq!(err.code(), "evaluation_error", "{url}: {err}");
+        let done = e
+            .execute("Counter", "b", &add("c", 1), &Default::default())
+            .unwrap();
+        assert_eq!(done.version, 2, "{url}");
+        assert_eq!(count(&e, "b"), 2, "{url}");
     });
 }
 
