@@ -42,8 +42,8 @@ impl MemoryStore {
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Inner) -> Result<T>) -> Result<T> {
-        // A panic while holding the lock cannot leave a half-made append:
-        // every change is pushed only after all checks passed.
+        // A panic while holding the lock leaves no half-made write: a
+        // write undoes itself as it unwinds (see `write`).
         let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         match guard.as_mut() {
             Some(inner) => f(inner),
@@ -237,7 +237,17 @@ impl Store for MemoryStore {
                 inner: s,
                 savepoint: None,
             };
-            let out = work(&mut tx);
+            // A panic in `work` (caught by the engine) must undo what it
+            // appended, as an error does.
+            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&mut tx)));
+            let out = match out {
+                Ok(out) => out,
+                Err(panic) => {
+                    s.rollback(begin);
+                    s.recorded.clear();
+                    std::panic::resume_unwind(panic);
+                }
+            };
             if out.is_err() {
                 s.rollback(begin);
             }
