@@ -557,6 +557,7 @@ fn load(files: &[PathBuf]) -> Result<Domain, Error> {
 
 fn read(path: &Path) -> Result<String, Error> {
     let bytes = std::fs::read(path).map_err(|e| Error::StoreError {
+        kind: eventfold::error::StoreErrorKind::Io,
         message: format!("cannot read {}: {e}", path.display()),
     })?;
     String::from_utf8(bytes).map_err(|e| Error::InvalidJson {
@@ -577,6 +578,7 @@ fn input(arg: Option<&str>) -> Result<String, Error> {
             std::io::stdin()
                 .read_to_end(&mut bytes)
                 .map_err(|e| Error::StoreError {
+                    kind: eventfold::error::StoreErrorKind::Io,
                     message: format!("cannot read stdin: {e}"),
                 })?;
             String::from_utf8(bytes).map_err(|e| Error::InvalidJson {

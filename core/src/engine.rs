@@ -786,6 +786,7 @@ impl Engine {
         reader.fold(stream, version, &mut |v, t, d| {
             if v != version + 1 {
                 return Err(Error::StoreError {
+                    kind: crate::error::StoreErrorKind::Corrupt,
                     message: format!(
                         "stream {stream} jumps from version {version} to {v}: the store is damaged"
                     ),
@@ -849,6 +850,7 @@ impl Engine {
     fn typed(&self, e: &RawEvent) -> Result<StoredEvent> {
         let domain = &self.inner.domain;
         let damaged = |what: &str| Error::StoreError {
+            kind: crate::error::StoreErrorKind::Corrupt,
             message: format!(
                 "event {} (stream {}, version {}) has damaged {what}",
                 e.position, e.stream, e.version
@@ -1488,6 +1490,7 @@ fn raw_events_json(events: &[RawEvent]) -> Result<String> {
         for (what, text) in [("data", &e.data), ("metadata", &e.metadata)] {
             if serde_json::from_str::<&serde_json::value::RawValue>(text).is_err() {
                 return Err(Error::StoreError {
+                    kind: crate::error::StoreErrorKind::Corrupt,
                     message: format!(
                         "event {} (stream {}, version {}) has damaged {what}",
                         e.position, e.stream, e.version

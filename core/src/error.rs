@@ -25,6 +25,51 @@ impl std::fmt::Display for Diagnostic {
     }
 }
 
+/// Why a store failed: the `kind` of a `store_error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreErrorKind {
+    /// Another writer held the lock for longer than the busy timeout: retry.
+    Busy,
+    /// The store cannot be reached or opened (a missing directory, a lost
+    /// connection, a file of a newer schema, an unknown URL).
+    Unavailable,
+    /// What is stored is damaged: a hand edit, a swapped file, a torn row.
+    Corrupt,
+    /// The engine or store was closed by its owner.
+    Closed,
+    /// Reading or writing failed below the store (disk full, I/O error).
+    Io,
+}
+
+impl StoreErrorKind {
+    /// Every kind, in the order of the error table.
+    pub const ALL: [StoreErrorKind; 5] = [
+        StoreErrorKind::Busy,
+        StoreErrorKind::Unavailable,
+        StoreErrorKind::Corrupt,
+        StoreErrorKind::Closed,
+        StoreErrorKind::Io,
+    ];
+
+    /// The kind as it crosses the boundary.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreErrorKind::Busy => "busy",
+            StoreErrorKind::Unavailable => "unavailable",
+            StoreErrorKind::Corrupt => "corrupt",
+            StoreErrorKind::Closed => "closed",
+            StoreErrorKind::Io => "io",
+        }
+    }
+}
+
+impl std::fmt::Display for StoreErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -62,8 +107,13 @@ pub enum Error {
     VersionConflict { expected: u64, actual: u64 },
     #[error("limit exceeded ({limit}): {message}")]
     LimitExceeded { limit: String, message: String },
-    #[error("store error: {message}")]
-    StoreError { message: String },
+    /// The store could not do what was asked; `kind` says why, so a caller
+    /// can tell a retry (`busy`, `unavailable`) from a fault (`corrupt`).
+    #[error("store error ({kind}): {message}")]
+    StoreError {
+        kind: StoreErrorKind,
+        message: String,
+    },
     #[error("internal error (a bug in eventfold, please report it): {message}")]
     Internal { message: String },
 }
@@ -120,7 +170,7 @@ impl Error {
             | Error::UnknownQuery { message }
             | Error::EvaluationError { message }
             | Error::LimitExceeded { message, .. }
-            | Error::StoreError { message }
+            | Error::StoreError { message, .. }
             | Error::Internal { message } => message.clone(),
             other => other.to_string(),
         }
@@ -139,6 +189,7 @@ impl Error {
                 json!({ "expected": expected, "actual": actual })
             }
             Error::LimitExceeded { limit, .. } => json!({ "limit": limit }),
+            Error::StoreError { kind, .. } => json!({ "kind": kind.as_str() }),
             _ => Json::Null,
         };
         if let (Json::Object(out), Json::Object(extra)) = (&mut out, extra) {
@@ -149,6 +200,14 @@ impl Error {
 
     pub(crate) fn evaluation(message: impl Into<String>) -> Error {
         Error::EvaluationError {
+            message: message.into(),
+        }
+    }
+
+    /// A `store_error` of this kind.
+    pub fn store(kind: StoreErrorKind, message: impl Into<String>) -> Error {
+        Error::StoreError {
+            kind,
             message: message.into(),
         }
     }

@@ -22,7 +22,7 @@ pub use engine::{
     Engine, EngineOptions, ExecuteOptions, ExecuteRequest, Executed, Loaded, Metadata, StoredEvent,
     StreamInfo,
 };
-pub use error::{Diagnostic, Error, Result};
+pub use error::{Diagnostic, Error, Result, StoreErrorKind};
 pub use language::eval::Event;
 pub use language::source::Source;
 pub use limits::Limits;

@@ -101,6 +101,7 @@ pub fn load(files: &[PathBuf]) -> Result<Domain, Error> {
     let mut sources = Vec::new();
     for f in files {
         let text = std::fs::read_to_string(f).map_err(|e| Error::StoreError {
+            kind: crate::error::StoreErrorKind::Io,
             message: format!("cannot read {}: {e}", f.display()),
         })?;
         sources.push(Source::new(f.display().to_string(), text));

@@ -143,6 +143,7 @@ fn guard<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T> {
 
 fn closed(what: &str) -> Error {
     Error::StoreError {
+        kind: eventfold::error::StoreErrorKind::Closed,
         message: format!("the {what} is closed"),
     }
 }

@@ -268,6 +268,7 @@ fn run(engine: &Engine, op: Op) -> eventfold::Result<String> {
         Op::Close => engine.close().map(|()| "null".to_string()),
         Op::Nothing => Ok("null".to_string()),
         Op::Released => Err(Error::StoreError {
+            kind: eventfold::error::StoreErrorKind::Closed,
             message: "this engine handle is closed: take a new one with Engine.fromShared".into(),
         }),
         Op::Panic => panic!("a panic on purpose, to test that it is caught"),
@@ -443,6 +444,7 @@ impl NativeEngine {
                 .get(&id)
                 .cloned()
                 .ok_or_else(|| Error::StoreError {
+                    kind: eventfold::error::StoreErrorKind::Closed,
                     message: format!(
                         "no shared engine {id}: it was closed, or shared in another process"
                     ),

@@ -106,6 +106,7 @@ impl MemoryTx<'_> {
         let current = s.version(&a.stream);
         if current != a.expected_version {
             return Err(Error::StoreError {
+                kind: crate::error::StoreErrorKind::Corrupt,
                 message: format!(
                     "stream {} is at version {current}, not {}: it changed inside a write",
                     a.stream, a.expected_version
@@ -119,6 +120,7 @@ impl MemoryTx<'_> {
             let key = (a.stream.clone(), id.clone());
             if s.commands.contains_key(&key) {
                 return Err(Error::StoreError {
+                    kind: crate::error::StoreErrorKind::Corrupt,
                     message: format!("command {id} was already recorded on stream {}", a.stream),
                 });
             }

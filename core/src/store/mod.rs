@@ -198,6 +198,7 @@ pub fn open(url: &str) -> Result<Box<dyn Store>> {
                 }
                 _ => {
                     return Err(Error::StoreError {
+                        kind: crate::error::StoreErrorKind::Unavailable,
                         message: format!(
                             "unknown option `{pair}` in store URL `{url}`; \
                              the one option is synchronous=full|normal"
@@ -208,12 +209,14 @@ pub fn open(url: &str) -> Result<Box<dyn Store>> {
         }
         if path.is_empty() {
             return Err(Error::StoreError {
+                kind: crate::error::StoreErrorKind::Unavailable,
                 message: format!("store URL `{url}` names no file; write sqlite:PATH"),
             });
         }
         return Ok(Box::new(sqlite::SqliteStore::open(path, sync)?));
     }
     Err(Error::StoreError {
+        kind: crate::error::StoreErrorKind::Unavailable,
         message: format!(
             "unknown store URL `{}`; use memory: or sqlite:PATH",
             url.chars().take(200).collect::<String>()
@@ -223,6 +226,7 @@ pub fn open(url: &str) -> Result<Box<dyn Store>> {
 
 pub(crate) fn closed() -> Error {
     Error::StoreError {
+        kind: crate::error::StoreErrorKind::Closed,
         message: "the engine is closed: open a new one to go on".into(),
     }
 }

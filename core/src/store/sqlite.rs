@@ -24,7 +24,7 @@ use super::{
     closed, Append, CommandRecord, NewEvent, RawEvent, Snapshot, Store, Synchronous, Visit,
     WriteFn, WriteTx,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StoreErrorKind};
 
 /// The schema this code writes. A file with a higher one was written by a
 /// newer eventfold and is refused rather than misread.
@@ -102,6 +102,7 @@ impl Checkpointer {
                 }
             })
             .map_err(|e| Error::StoreError {
+                kind: StoreErrorKind::Io,
                 message: format!("cannot start the checkpoint thread: {e}"),
             })?;
         Ok(Checkpointer { stop, thread })
@@ -115,7 +116,30 @@ impl Checkpointer {
 
 fn err(context: &str, e: rusqlite::Error) -> Error {
     Error::StoreError {
+        kind: kind_of(&e),
         message: format!("{context}: {e}"),
+    }
+}
+
+/// What a SQLite failure means to a caller.
+fn kind_of(e: &rusqlite::Error) -> StoreErrorKind {
+    use rusqlite::ErrorCode as C;
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) => match f.code {
+            C::DatabaseBusy | C::DatabaseLocked => StoreErrorKind::Busy,
+            C::DatabaseCorrupt | C::NotADatabase => StoreErrorKind::Corrupt,
+            C::CannotOpen | C::PermissionDenied | C::ReadOnly | C::NotFound => {
+                StoreErrorKind::Unavailable
+            }
+            _ => StoreErrorKind::Io,
+        },
+        // A value of the wrong type or a NULL where text belongs: a row
+        // that eventfold did not write.
+        rusqlite::Error::FromSqlConversionFailure(..)
+        | rusqlite::Error::InvalidColumnType(..)
+        | rusqlite::Error::IntegralValueOutOfRange(..)
+        | rusqlite::Error::Utf8Error(..) => StoreErrorKind::Corrupt,
+        _ => StoreErrorKind::Io,
     }
 }
 
@@ -232,6 +256,7 @@ fn connect(path: &std::path::Path) -> Result<Connection> {
         .map_err(|e| err(&format!("cannot use WAL on {}", path.display()), e))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(Error::StoreError {
+            kind: StoreErrorKind::Unavailable,
             message: format!(
                 "{} cannot use WAL (journal_mode is {mode}); eventfold needs it",
                 path.display()
@@ -249,6 +274,7 @@ fn migrate(conn: &Connection, path: &std::path::Path) -> Result<()> {
     }
     if version > SCHEMA_VERSION {
         return Err(Error::StoreError {
+            kind: StoreErrorKind::Unavailable,
             message: format!(
                 "{} has schema version {version}, written by a newer eventfold; \
                  this one knows version {SCHEMA_VERSION}",
@@ -506,6 +532,7 @@ impl WriteTx for SqliteTx<'_> {
                     Ok(_) => {}
                     Err(e) if is_constraint(&e) => {
                         return Err(Error::StoreError {
+                            kind: StoreErrorKind::Corrupt,
                             message: format!(
                                 "command {id} is already recorded on stream {}: \
                                  the store changed inside a write",
@@ -544,6 +571,7 @@ impl WriteTx for SqliteTx<'_> {
                 Err(e) if is_constraint(&e) => {
                     let a = &appends[chunk[0].0];
                     return Err(Error::StoreError {
+                        kind: StoreErrorKind::Corrupt,
                         message: format!(
                             "stream {} already holds version {} (or an event id repeats): \
                              the store is damaged or changed inside a write",
