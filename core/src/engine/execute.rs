@@ -1,0 +1,443 @@
+//! The write path: commands run in group commits, inside the store's write
+//! transaction, each job between savepoints.
+
+use std::collections::HashMap;
+
+use foldhash::fast::RandomState as FastHash;
+use serde_json::Value as Json;
+
+use super::load::Reader;
+use super::{
+    clock, metadata, Engine, Entry, ExecuteOptions, ExecuteRequest, Executed, Metadata, StoredEvent,
+};
+use crate::error::{Error, Result};
+use crate::store::{Append, CommandRecord, NewEvent, WriteTx};
+use crate::value::Value;
+
+impl Engine {
+    /// Loads the stream `Model-id`, proposes the command, appends its events
+    /// atomically.
+    ///
+    /// A command that emits no events appends nothing and is not recorded
+    /// for idempotency (running it again changes nothing either). A rejected
+    /// command is not recorded: a retry with the same id runs again.
+    pub fn execute(
+        &self,
+        model: &str,
+        id: &str,
+        command: &Json,
+        options: &ExecuteOptions,
+    ) -> Result<Executed> {
+        self.check_open()?;
+        let job = Job {
+            requests: vec![self.prepare(model, id, command, options)?],
+            many: false,
+        };
+        let mut out = self.submit(job)?;
+        out.pop().ok_or_else(|| Error::Internal {
+            message: "a command got no result".into(),
+        })
+    }
+
+    /// Many commands in one transaction: all of them are appended, or none.
+    /// A command sees the state its predecessors in the batch left; a
+    /// rejection of any fails the whole batch (its message names which).
+    pub fn execute_many(&self, requests: &[ExecuteRequest]) -> Result<Vec<Executed>> {
+        self.check_open()?;
+        if requests.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut prepared = Vec::with_capacity(requests.len());
+        for (i, r) in requests.iter().enumerate() {
+            prepared.push(
+                self.prepare(&r.model, &r.id, &r.command, &r.options)
+                    .map_err(|e| at_request(e, i))?,
+            );
+        }
+        self.submit(Job {
+            requests: prepared,
+            many: true,
+        })
+    }
+
+    /// What a command recorded for idempotency returned the first time.
+    fn recorded(&self, tx: &mut dyn WriteTx, stream: &str, rec: CommandRecord) -> Result<Executed> {
+        let n = (rec.last_version + 1).saturating_sub(rec.first_version) as usize;
+        let raw = tx.read_stream(stream, rec.first_version, n)?;
+        Ok(Executed {
+            stream: stream.to_string(),
+            version: rec.last_version,
+            events: raw.iter().map(|e| self.typed(e)).collect::<Result<_>>()?,
+        })
+    }
+
+    /// Runs a job in a group commit: see [`group`].
+    fn submit(&self, job: Job) -> Result<Vec<Executed>> {
+        self.inner
+            .group
+            .submit(job, &mut |jobs| self.run_group(jobs))
+    }
+
+    /// One write transaction for a group of jobs. Each job runs between
+    /// savepoints, so its failure (a rejection, an error) undoes its own
+    /// writes only; a lone command needs none (its failure rolls back the
+    /// transaction, which wrote nothing else). If the commit fails, every
+    /// job that had succeeded gets that error.
+    fn run_group(&self, jobs: &[Job]) -> Vec<Result<Vec<Executed>>> {
+        let lone = jobs.len() == 1 && jobs[0].requests.len() == 1;
+        let mut results: Vec<Option<Result<Vec<Executed>>>> = jobs.iter().map(|_| None).collect();
+        let mut work: HashMap<String, Work, FastHash> = HashMap::default();
+        let recorded_at = clock::recorded_at();
+        let written = self.inner.store.write(&mut |tx| {
+            for (j, job) in jobs.iter().enumerate() {
+                let mut appended = Vec::new();
+                if lone {
+                    results[j] = Some(Ok(self.run_job(
+                        tx,
+                        job,
+                        &mut work,
+                        &mut appended,
+                        &recorded_at,
+                    )?));
+                    continue;
+                }
+                tx.savepoint()?;
+                match self.run_job(tx, job, &mut work, &mut appended, &recorded_at) {
+                    Ok(done) => {
+                        tx.release_savepoint()?;
+                        results[j] = Some(Ok(done));
+                    }
+                    Err(e) => {
+                        tx.rollback_to_savepoint()?;
+                        // The states it appended to hold what was just
+                        // undone, and a failed accept leaves none at all.
+                        work.retain(|s, w| !appended.contains(s) && !w.entry.state.is_null());
+                        results[j] = Some(Err(e));
+                    }
+                }
+            }
+            Ok(())
+        });
+        match &written {
+            Ok(()) => {
+                // Acknowledged: the states match the store; keep them.
+                for (stream, mut w) in work {
+                    if w.dirty {
+                        // Without a cache it leaves at once: not hot.
+                        let hot = self.inner.cache.is_some();
+                        self.offer_snapshot(&stream, &mut w.entry, hot);
+                    }
+                    self.put(stream, w.entry);
+                }
+            }
+            Err(e) => {
+                // A state changed here holds changes the store refused:
+                // drop it (it reloads when next needed). One left alone (a
+                // rejection leaves its state as it was) goes back.
+                for (stream, w) in work {
+                    if !w.dirty && !w.entry.state.is_null() {
+                        self.put(stream, w.entry);
+                    }
+                }
+                for r in &mut results {
+                    if !matches!(r, Some(Err(_))) {
+                        *r = Some(Err(e.clone()));
+                    }
+                }
+            }
+        }
+        // Every job has its result: set as it ran, or the write's error.
+        results
+            .into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| {
+                    Err(Error::Internal {
+                        message: "a command of a group was not run".into(),
+                    })
+                })
+            })
+            .collect()
+    }
+
+    /// The commands of one job, inside the write transaction: each sees the
+    /// state its predecessors left, and their events are appended at the
+    /// end, in one go. `appended` gets the streams whose states it changed.
+    fn run_job(
+        &self,
+        tx: &mut dyn WriteTx,
+        job: &Job,
+        work: &mut HashMap<String, Work, FastHash>,
+        appended: &mut Vec<String>,
+        recorded_at: &str,
+    ) -> Result<Vec<Executed>> {
+        let domain = &self.inner.domain;
+        let at = |e: Error, i: usize| if job.many { at_request(e, i) } else { e };
+        let mut outcomes: Vec<Outcome> = Vec::with_capacity(job.requests.len());
+        let mut appends: Vec<Append> = Vec::new();
+        let mut in_job: HashMap<(&str, &str), usize> = HashMap::new();
+        for (i, p) in job.requests.iter().enumerate() {
+            if let Some(cid) = &p.command_id {
+                if let Some(&j) = in_job.get(&(p.stream.as_str(), cid.as_str())) {
+                    outcomes.push(Outcome::Same(j));
+                    continue;
+                }
+                if let Some(rec) = tx.command(&p.stream, cid)? {
+                    outcomes.push(Outcome::Done(self.recorded(tx, &p.stream, rec)?));
+                    continue;
+                }
+            }
+            if !work.contains_key(&p.stream) {
+                let mut reader = Reader::Tx(&mut *tx);
+                let (key, entry) = match self.take_cached(&p.stream) {
+                    Some((key, e)) => (key, self.catch_up(&mut reader, &p.model, &p.stream, e)?),
+                    None => (
+                        p.stream.clone(),
+                        self.load_cold(&mut reader, &p.model, &p.stream)?,
+                    ),
+                };
+                work.insert(
+                    key,
+                    Work {
+                        entry,
+                        dirty: false,
+                    },
+                );
+            }
+            let w = work.get_mut(&p.stream).expect("just loaded");
+            if let Some(expected) = p.options.expected_version {
+                if w.entry.version != expected {
+                    let actual = w.entry.version;
+                    return Err(at(Error::VersionConflict { expected, actual }, i));
+                }
+            }
+            let events = domain
+                .decide_in_place(&p.model, &mut w.entry.state, &p.command, p.options.now)
+                .map_err(|e| at(e, i))?;
+            if events.is_empty() {
+                outcomes.push(Outcome::Done(Executed {
+                    stream: p.stream.clone(),
+                    version: w.entry.version,
+                    events: Vec::new(),
+                }));
+                continue;
+            }
+            let metadata = event_metadata(p, recorded_at);
+            let mut stored = Vec::with_capacity(events.len());
+            let mut new = Vec::with_capacity(events.len());
+            // The events of a command share its metadata's text.
+            for (k, ev) in events.into_iter().enumerate() {
+                let id = new_id();
+                let event_type = ev.name.to_string();
+                let data = ev.data.to_json_string();
+                w.entry.cost.add(data.len());
+                new.push(NewEvent {
+                    id: id.clone(),
+                    event_type: event_type.clone(),
+                    data,
+                    metadata: metadata.as_str().to_string(),
+                });
+                stored.push(StoredEvent {
+                    id,
+                    stream: p.stream.clone(),
+                    version: w.entry.version + k as u64 + 1,
+                    position: 0,
+                    event_type,
+                    data: ev.data,
+                    metadata: metadata.clone(),
+                });
+            }
+            appends.push(Append {
+                stream: p.stream.clone(),
+                model: p.model.clone(),
+                expected_version: w.entry.version,
+                events: new,
+                command_id: p.command_id.clone(),
+            });
+            w.entry.version += stored.len() as u64;
+            w.dirty = true;
+            appended.push(p.stream.clone());
+            if let Some(cid) = &p.command_id {
+                in_job.insert((p.stream.as_str(), cid.as_str()), i);
+            }
+            outcomes.push(Outcome::Appended {
+                append: appends.len() - 1,
+                executed: Executed {
+                    stream: p.stream.clone(),
+                    version: w.entry.version,
+                    events: stored,
+                },
+            });
+        }
+        let firsts = if appends.is_empty() {
+            Vec::new()
+        } else {
+            tx.append(&appends)?
+        };
+        let mut results: Vec<Executed> = Vec::with_capacity(outcomes.len());
+        for o in outcomes {
+            let r = match o {
+                Outcome::Done(e) => e,
+                Outcome::Appended {
+                    append,
+                    mut executed,
+                } => {
+                    for (k, e) in executed.events.iter_mut().enumerate() {
+                        e.position = firsts[append] + k as u64;
+                    }
+                    executed
+                }
+                Outcome::Same(j) => results[j].clone(),
+            };
+            results.push(r);
+        }
+        Ok(results)
+    }
+
+    fn prepare(
+        &self,
+        model: &str,
+        id: &str,
+        command: &Json,
+        options: &ExecuteOptions,
+    ) -> Result<Prepared> {
+        let domain = &self.inner.domain;
+        let stream = self.stream_for(model, id)?;
+        let mut parsed = domain.command(model, command)?;
+        let command_id = options.command_id.clone().or_else(|| parsed.id.clone());
+        // The caller's metadata, as stored: the command's own, then the
+        // options' over it. The model sees the string values as `meta`.
+        let mut metadata = serde_json::Map::new();
+        if let Some(Json::Object(m)) = command.get("metadata") {
+            metadata.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        if let Some(m) = &options.metadata {
+            metadata.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
+            if let Value::Map(meta) = &mut parsed.metadata {
+                for (k, v) in m {
+                    if let Json::String(s) = v {
+                        meta.insert(k.as_str().into(), Value::str(s));
+                    }
+                }
+            }
+        }
+        Ok(Prepared {
+            model: model.to_string(),
+            stream,
+            command: parsed,
+            command_id,
+            options: options.clone(),
+            metadata,
+        })
+    }
+}
+
+/// The commands of one caller: one `execute`, or one `execute_many`
+/// (all of it or none).
+pub(super) struct Job {
+    requests: Vec<Prepared>,
+    /// Errors name the command of the batch that failed.
+    many: bool,
+}
+
+/// A state taken out of the cache for a group.
+struct Work {
+    entry: Entry,
+    /// Events were appended to it in this group.
+    dirty: bool,
+}
+
+/// A request checked and ready to run, owned: a group's leader may run it
+/// on another thread than its caller's.
+struct Prepared {
+    model: String,
+    stream: String,
+    command: crate::Command,
+    command_id: Option<String>,
+    options: ExecuteOptions,
+    metadata: serde_json::Map<String, Json>,
+}
+
+enum Outcome {
+    Done(Executed),
+    /// The same command id earlier in the batch: its result.
+    Same(usize),
+    Appended {
+        append: usize,
+        executed: Executed,
+    },
+}
+
+/// `recorded_at`, `command_id`, `correlation_id`, `causation_id`, then the
+/// caller's keys. The correlation and causation ids default to those in the
+/// caller's metadata, then to the command id (the first command of a
+/// conversation is its own cause).
+fn event_metadata(p: &Prepared, recorded_at: &str) -> Metadata {
+    let caller = |k: &str| match p.metadata.get(k) {
+        Some(Json::String(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    // A command without an id gets one, so that its events are tied
+    // together; only the caller's ids are kept for idempotent retries.
+    let generated;
+    let command_id = match &p.command_id {
+        Some(id) => id.as_str(),
+        None => {
+            generated = new_id();
+            generated.as_str()
+        }
+    };
+    let correlation = p
+        .options
+        .correlation_id
+        .as_deref()
+        .or_else(|| caller("correlation_id"))
+        .unwrap_or(command_id);
+    let causation = p
+        .options
+        .causation_id
+        .as_deref()
+        .or_else(|| caller("causation_id"))
+        .unwrap_or(command_id);
+    metadata::write(
+        &[
+            ("recorded_at", recorded_at),
+            ("command_id", command_id),
+            ("correlation_id", correlation),
+            ("causation_id", causation),
+        ],
+        &p.metadata,
+    )
+}
+
+/// A UUIDv7 as text (written straight into its buffer, not through `fmt`).
+fn new_id() -> String {
+    let mut buf = uuid::Uuid::encode_buffer();
+    uuid::Uuid::now_v7()
+        .hyphenated()
+        .encode_lower(&mut buf)
+        .to_string()
+}
+
+fn at_request(e: Error, index: usize) -> Error {
+    let prefix = |m: String| format!("command {index}: {m}");
+    match e {
+        Error::Rejected { reason, message } => Error::Rejected {
+            reason,
+            message: prefix(message),
+        },
+        Error::InvalidCommand { path, message } => Error::InvalidCommand {
+            path,
+            message: prefix(message),
+        },
+        Error::UnknownCommand { message } => Error::UnknownCommand {
+            message: prefix(message),
+        },
+        Error::UnknownModel { message } => Error::UnknownModel {
+            message: prefix(message),
+        },
+        Error::EvaluationError { message } => Error::EvaluationError {
+            message: prefix(message),
+        },
+        other => other,
+    }
+}

@@ -1,0 +1,145 @@
+//! The `*_json` twins of the write and load calls, for the bindings, and
+//! the hand-written result writers.
+
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use super::options::{execute_options, invalid_option, request_from_json};
+use super::{Engine, ExecuteOptions, Executed};
+use crate::error::Result;
+
+impl Engine {
+    /// `options`: `{"expected_version", "command_id", "metadata", "now",
+    /// "correlation_id", "causation_id"}`, all optional. Returns
+    /// `{"stream", "version", "events": [...]}`.
+    pub fn execute_json(
+        &self,
+        model: &str,
+        id: &str,
+        command: &str,
+        options: Option<&str>,
+    ) -> Result<String> {
+        self.check_open()?;
+        let command = self.inner.domain.parse_json(command)?;
+        let options = match options {
+            Some(text) => execute_options(&self.inner.domain.parse_json(text)?, "options")?,
+            None => ExecuteOptions::default(),
+        };
+        let done = self.execute(model, id, &command, &options)?;
+        let mut out = String::with_capacity(320);
+        write_executed(&mut out, &done);
+        Ok(out)
+    }
+
+    /// `requests`: `[{"model", "id", "command", "options"?}, ...]`. Returns
+    /// an array of what `execute_json` returns.
+    pub fn execute_many_json(&self, requests: &str) -> Result<String> {
+        self.check_open()?;
+        let json = self.inner.domain.parse_json(requests)?;
+        let Json::Array(items) = json else {
+            return Err(invalid_option(
+                "",
+                "execute_many takes an array of {\"model\", \"id\", \"command\", \"options\"}",
+            ));
+        };
+        let mut requests = Vec::with_capacity(items.len());
+        for (i, item) in items.into_iter().enumerate() {
+            requests.push(request_from_json(item, i)?);
+        }
+        Ok(executed_json(&self.execute_many(&requests)?))
+    }
+
+    /// `{"state", "version"}`.
+    pub fn load_json(&self, model: &str, id: &str) -> Result<String> {
+        Ok(to_json(&self.load(model, id)?))
+    }
+
+    pub fn query_json(
+        &self,
+        model: &str,
+        id: &str,
+        name: &str,
+        args: Option<&str>,
+    ) -> Result<String> {
+        self.check_open()?;
+        let args = match args {
+            Some(text) => self.inner.domain.parse_json(text)?,
+            None => Json::Null,
+        };
+        Ok(self.query(model, id, name, &args)?.to_json_string())
+    }
+}
+
+pub(super) fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// Results of `execute_many` as JSON: see [`write_executed`].
+fn executed_json(results: &[Executed]) -> String {
+    let mut out = String::with_capacity(results.len() * 320 + 2);
+    out.push('[');
+    for (i, r) in results.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_executed(&mut out, r);
+    }
+    out.push(']');
+    out
+}
+
+/// A result of `execute` as JSON: what `Serialize` writes for it, with each
+/// event's metadata copied as written (never parsed and written again).
+fn write_executed(out: &mut String, r: &Executed) {
+    let q = |out: &mut String, s: &str| {
+        out.push_str(&serde_json::to_string(s).unwrap_or_default());
+    };
+    out.push_str("{\"stream\":");
+    q(out, &r.stream);
+    out.push_str(&format!(",\"version\":{},\"events\":[", r.version));
+    for (k, e) in r.events.iter().enumerate() {
+        if k > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"id\":");
+        q(out, &e.id);
+        out.push_str(",\"stream\":");
+        q(out, &e.stream);
+        out.push_str(&format!(
+            ",\"version\":{},\"position\":{},\"type\":",
+            e.version, e.position
+        ));
+        q(out, &e.event_type);
+        out.push_str(",\"data\":");
+        out.push_str(&e.data.to_json_string());
+        out.push_str(",\"metadata\":");
+        out.push_str(e.metadata.as_str());
+        out.push('}');
+    }
+    out.push_str("]}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Domain, EngineOptions};
+
+    #[test]
+    fn results_are_written_as_serde_writes_them() {
+        let domain = Domain::compile(&[crate::Source::new(
+            "t.model",
+            "model T { state { n: int } command go(s: string) { emit went(s, n: 1); emit went(s, n: 2) } event went(s: string, n: int) { set n = n + 1 } }",
+        )])
+        .unwrap();
+        let e = Engine::open("memory:", domain, EngineOptions::default()).unwrap();
+        let command = serde_json::json!({"type": "go", "data": {"s": "é\"\u{1}"}, "metadata": {"who": "me", "z": "\u{7f}\\"}});
+        let done = e
+            .execute("T", "a", &command, &ExecuteOptions::default())
+            .unwrap();
+        let mut written = String::new();
+        write_executed(&mut written, &done);
+        assert_eq!(written, serde_json::to_string(&done).unwrap());
+        let many = vec![done.clone(), done];
+        assert_eq!(executed_json(&many), serde_json::to_string(&many).unwrap());
+    }
+}

@@ -1,0 +1,170 @@
+//! How an engine and a command are told to behave, and their JSON form.
+
+use serde_json::Value as Json;
+
+use crate::error::{Error, Result};
+
+/// How an engine behaves; `Default` gives sensible values.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Streams whose state is kept in memory (LRU).
+    pub cache_capacity: usize,
+    /// The fewest events between two snapshots of a stream (0: never). A
+    /// snapshot is written, off the command path, once the events since the
+    /// last one also outweigh the state in bytes.
+    pub snapshot_every: u64,
+    /// Kept so that existing callers still compile; no longer used. Deciding
+    /// inside the write leaves no lost race to retry.
+    pub max_attempts: u32,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            cache_capacity: 10_000,
+            snapshot_every: 100,
+            max_attempts: 5,
+        }
+    }
+}
+
+/// Options of one `execute`.
+#[derive(Debug, Clone, Default)]
+pub struct ExecuteOptions {
+    /// The version the stream must be at; a mismatch is an immediate
+    /// `version_conflict`.
+    pub expected_version: Option<u64>,
+    /// The caller's id for the command; a repeated id on a stream returns
+    /// the first result and appends nothing. Overrides the command's `id`.
+    pub command_id: Option<String>,
+    /// Merged over the command's own `metadata`, stored with each event.
+    pub metadata: Option<serde_json::Map<String, Json>>,
+    /// The time of the command; default: the engine's clock.
+    pub now: Option<crate::value::Timestamp>,
+    pub correlation_id: Option<String>,
+    pub causation_id: Option<String>,
+}
+
+/// One command of an `execute_many` batch.
+#[derive(Debug, Clone)]
+pub struct ExecuteRequest {
+    pub model: String,
+    pub id: String,
+    pub command: Json,
+    pub options: ExecuteOptions,
+}
+
+pub(super) fn invalid_option(path: &str, message: &str) -> Error {
+    Error::InvalidCommand {
+        path: path.to_string(),
+        message: message.to_string(),
+    }
+}
+
+/// Parses `{"expected_version", "command_id", "metadata", "now",
+/// "correlation_id", "causation_id"}`; faults at `{at}.KEY`.
+pub(super) fn execute_options(json: &Json, at: &str) -> Result<ExecuteOptions> {
+    let mut out = ExecuteOptions::default();
+    let o = match json {
+        Json::Null => return Ok(out),
+        Json::Object(o) => o,
+        _ => return Err(invalid_option(at, "options are an object")),
+    };
+    let string = |k: &str, v: &Json| match v {
+        Json::String(s) => Ok(Some(s.clone())),
+        Json::Null => Ok(None),
+        _ => Err(invalid_option(
+            &format!("{at}.{k}"),
+            &format!("`{k}` is a string"),
+        )),
+    };
+    for (k, v) in o {
+        match k.as_str() {
+            "expected_version" => {
+                out.expected_version = match v {
+                    Json::Null => None,
+                    v => Some(v.as_u64().ok_or_else(|| {
+                        invalid_option(
+                            &format!("{at}.expected_version"),
+                            "`expected_version` is a non-negative int",
+                        )
+                    })?),
+                }
+            }
+            "command_id" => out.command_id = string(k, v)?,
+            "correlation_id" => out.correlation_id = string(k, v)?,
+            "causation_id" => out.causation_id = string(k, v)?,
+            "now" => {
+                out.now = string(k, v)?
+                    .map(|s| {
+                        crate::value::parse_timestamp(&s)
+                            .map_err(|m| invalid_option(&format!("{at}.now"), &m))
+                    })
+                    .transpose()?
+            }
+            "metadata" => {
+                out.metadata = match v {
+                    Json::Null => None,
+                    Json::Object(m) => Some(m.clone()),
+                    _ => {
+                        return Err(invalid_option(
+                            &format!("{at}.metadata"),
+                            "`metadata` is an object",
+                        ))
+                    }
+                }
+            }
+            _ => {
+                return Err(invalid_option(
+                    &format!("{at}.{k}"),
+                    &format!(
+                        "unknown option `{k}`; the options are expected_version, command_id, \
+                         metadata, now, correlation_id, causation_id"
+                    ),
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub(super) fn request_from_json(item: Json, i: usize) -> Result<ExecuteRequest> {
+    let at = format!("requests[{i}]");
+    let Json::Object(mut o) = item else {
+        return Err(invalid_option(
+            &at,
+            "a request is {\"model\", \"id\", \"command\", \"options\"}",
+        ));
+    };
+    if let Some(k) = o
+        .keys()
+        .find(|k| !matches!(k.as_str(), "model" | "id" | "command" | "options"))
+    {
+        return Err(invalid_option(
+            &format!("{at}.{k}"),
+            &format!("unknown key `{k}`; a request holds model, id, command and options"),
+        ));
+    }
+    let text = |o: &serde_json::Map<String, Json>, k: &str| match o.get(k) {
+        Some(Json::String(s)) => Ok(s.clone()),
+        _ => Err(invalid_option(
+            &format!("{at}.{k}"),
+            &format!("`{k}` is a string and required"),
+        )),
+    };
+    let model = text(&o, "model")?;
+    let id = text(&o, "id")?;
+    let command = o
+        .remove("command")
+        .ok_or_else(|| invalid_option(&format!("{at}.command"), "`command` is required"))?;
+    let options = match o.get("options") {
+        Some(j) => execute_options(j, &format!("{at}.options"))?,
+        None => ExecuteOptions::default(),
+    };
+    Ok(ExecuteRequest {
+        model,
+        id,
+        command,
+        options,
+    })
+}

@@ -1,0 +1,236 @@
+//! Reading events back: typed, or as JSON copied as stored.
+
+use std::collections::HashMap;
+
+use serde_json::Value as Json;
+
+use super::json::to_json;
+use super::options::invalid_option;
+use super::{Engine, Metadata, StoredEvent, StreamInfo};
+use crate::error::{Error, Result};
+use crate::store::RawEvent;
+use crate::value::Value;
+
+impl Engine {
+    /// Events of a stream from `from_version` (default 1), at most `limit`.
+    pub fn read_stream(
+        &self,
+        stream: &str,
+        from_version: Option<u64>,
+        limit: Option<usize>,
+    ) -> Result<Vec<StoredEvent>> {
+        self.check_open()?;
+        let raw = self.inner.store.read_stream(
+            stream,
+            from_version.unwrap_or(1),
+            limit.unwrap_or(usize::MAX),
+        )?;
+        raw.iter().map(|e| self.typed(e)).collect()
+    }
+
+    /// Events of every stream from `from_position` (default 1), in order.
+    pub fn read_all(
+        &self,
+        from_position: Option<u64>,
+        limit: Option<usize>,
+    ) -> Result<Vec<StoredEvent>> {
+        self.check_open()?;
+        let raw = self
+            .inner
+            .store
+            .read_all(from_position.unwrap_or(1), limit.unwrap_or(usize::MAX))?;
+        raw.iter().map(|e| self.typed(e)).collect()
+    }
+
+    pub fn streams(&self, model: Option<&str>) -> Result<Vec<StreamInfo>> {
+        self.check_open()?;
+        Ok(self
+            .inner
+            .store
+            .streams(model)?
+            .into_iter()
+            .map(|(stream, version)| StreamInfo { stream, version })
+            .collect())
+    }
+
+    /// A stored event with its data typed by its model when the domain has
+    /// it (the longest model name that prefixes the stream), else read as
+    /// plain JSON.
+    pub(super) fn typed(&self, e: &RawEvent) -> Result<StoredEvent> {
+        let domain = &self.inner.domain;
+        let damaged = |what: &str| Error::StoreError {
+            kind: crate::error::StoreErrorKind::Corrupt,
+            message: format!(
+                "event {} (stream {}, version {}) has damaged {what}",
+                e.position, e.stream, e.version
+            ),
+        };
+        let json: Json = serde_json::from_str(&e.data).map_err(|_| damaged("data"))?;
+        let metadata = Metadata::from_json_text(&e.metadata).ok_or_else(|| damaged("metadata"))?;
+        let model = domain
+            .models()
+            .into_iter()
+            .filter(|m| {
+                e.stream.len() > m.len() + 1
+                    && e.stream.starts_with(m)
+                    && e.stream.as_bytes()[m.len()] == b'-'
+            })
+            .max_by_key(|m| m.len());
+        let typed = model.and_then(|m| {
+            let m = domain.model(m).ok()?;
+            let h = &m.events[m.event_index(&e.event_type)?];
+            let mut path = String::from("data");
+            m.types
+                .decode_fields(&json, &h.shape, &h.params, &mut path)
+                .ok()
+        });
+        Ok(StoredEvent {
+            id: e.id.clone(),
+            stream: e.stream.clone(),
+            version: e.version,
+            position: e.position,
+            event_type: e.event_type.clone(),
+            data: typed.unwrap_or_else(|| plain_value(&json)),
+            metadata,
+        })
+    }
+
+    fn read_options(&self, options: Option<&str>, keys: &[&str]) -> Result<HashMap<String, u64>> {
+        let mut out = HashMap::new();
+        let Some(text) = options else { return Ok(out) };
+        let json = self.inner.domain.parse_json(text)?;
+        let o = match json {
+            Json::Null => return Ok(out),
+            Json::Object(o) => o,
+            _ => return Err(invalid_option("options", "options are an object")),
+        };
+        for (k, v) in o {
+            if !keys.contains(&k.as_str()) {
+                return Err(invalid_option(
+                    &format!("options.{k}"),
+                    &format!("unknown option `{k}`; the options are {}", keys.join(", ")),
+                ));
+            }
+            match v {
+                Json::Null => {}
+                v => {
+                    let n = v.as_u64().ok_or_else(|| {
+                        invalid_option(&format!("options.{k}"), "expected a non-negative int")
+                    })?;
+                    out.insert(k, n);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// `options`: `{"from_version", "limit"}`. Returns an array of stored events.
+    /// The data and metadata are written as stored, byte for byte.
+    pub fn read_stream_json(&self, stream: &str, options: Option<&str>) -> Result<String> {
+        self.check_open()?;
+        let o = self.read_options(options, &["from_version", "limit"])?;
+        let raw = self.inner.store.read_stream(
+            stream,
+            o.get("from_version").copied().unwrap_or(1),
+            o.get("limit").map_or(usize::MAX, |&l| l as usize),
+        )?;
+        raw_events_json(&raw)
+    }
+
+    /// `options`: `{"from_position", "limit"}`.
+    pub fn read_all_json(&self, options: Option<&str>) -> Result<String> {
+        self.check_open()?;
+        let o = self.read_options(options, &["from_position", "limit"])?;
+        let raw = self.inner.store.read_all(
+            o.get("from_position").copied().unwrap_or(1),
+            o.get("limit").map_or(usize::MAX, |&l| l as usize),
+        )?;
+        raw_events_json(&raw)
+    }
+
+    /// `options`: `{"model"}`. Returns `[{"stream", "version"}, ...]`.
+    pub fn streams_json(&self, options: Option<&str>) -> Result<String> {
+        self.check_open()?;
+        let model = match options {
+            None => None,
+            Some(text) => match self.inner.domain.parse_json(text)? {
+                Json::Null => None,
+                Json::Object(o) => {
+                    if let Some(k) = o.keys().find(|k| k.as_str() != "model") {
+                        return Err(invalid_option(
+                            &format!("options.{k}"),
+                            &format!("unknown option `{k}`; streams takes `model`"),
+                        ));
+                    }
+                    match o.get("model") {
+                        None | Some(Json::Null) => None,
+                        Some(Json::String(m)) => Some(m.clone()),
+                        Some(_) => {
+                            return Err(invalid_option(
+                                "options.model",
+                                "`model` is the name of a model",
+                            ))
+                        }
+                    }
+                }
+                _ => return Err(invalid_option("options", "options are an object")),
+            },
+        };
+        Ok(to_json(&self.streams(model.as_deref())?))
+    }
+}
+
+/// Stored events as JSON, data and metadata copied as stored.
+fn raw_events_json(events: &[RawEvent]) -> Result<String> {
+    let mut out = String::with_capacity(events.len() * 256 + 2);
+    out.push('[');
+    for (i, e) in events.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        for (what, text) in [("data", &e.data), ("metadata", &e.metadata)] {
+            if serde_json::from_str::<&serde_json::value::RawValue>(text).is_err() {
+                return Err(Error::StoreError {
+                    kind: crate::error::StoreErrorKind::Corrupt,
+                    message: format!(
+                        "event {} (stream {}, version {}) has damaged {what}",
+                        e.position, e.stream, e.version
+                    ),
+                });
+            }
+        }
+        let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
+        out.push_str(&format!(
+            "{{\"id\":{},\"stream\":{},\"version\":{},\"position\":{},\"type\":{},\"data\":{},\"metadata\":{}}}",
+            q(&e.id),
+            q(&e.stream),
+            e.version,
+            e.position,
+            q(&e.event_type),
+            e.data,
+            e.metadata
+        ));
+    }
+    out.push(']');
+    Ok(out)
+}
+
+/// JSON as a value with no declared type to read it by (an event of a
+/// model this domain does not have).
+fn plain_value(json: &Json) -> Value {
+    match json {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64().unwrap_or(0.0)),
+        },
+        Json::String(s) => Value::str(s),
+        Json::Array(items) => Value::list(items.iter().map(plain_value)),
+        Json::Object(o) => Value::Map(
+            o.iter()
+                .map(|(k, v)| (crate::value::Str::from(k.as_str()), plain_value(v)))
+                .collect(),
+        ),
+    }
+}
