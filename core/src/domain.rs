@@ -2,6 +2,8 @@
 //! `models`, `describe`, `initial_state`, `propose`, `accept`, `replay`,
 //! `query`), over [`Value`]s and over JSON text.
 
+pub(crate) mod stored;
+
 use std::sync::Arc;
 
 use serde_json::Value as Json;
@@ -12,6 +14,7 @@ use crate::language::ir::{self, Model};
 use crate::language::source::{Source, SourceMap};
 use crate::language::{check, parser};
 use crate::limits::Limits;
+use crate::types::text::Fault;
 use crate::types::DecodeError;
 use crate::value::{parse_timestamp, Map, Str, Value};
 
@@ -364,22 +367,28 @@ impl Domain {
     // ---- the same verbs over JSON text, for the CLI and the bindings ----
 
     fn state_arg(&self, m: &Model, state: Option<&str>, code: StateFor) -> Result<Value> {
-        match state {
-            None => Ok(m.initial_state.clone()),
-            Some(text) => {
-                // States are big and usually well formed: decode the text
-                // directly, and only on a fault again, for the precise error.
-                let fast = (text.len() <= self.inner.limits.max_input_bytes)
-                    .then(|| {
-                        crate::types::text::fields(&m.types, &m.state_shape, &m.state_fields, text)
-                    })
-                    .flatten();
-                match fast {
-                    Some(state) => Ok(state),
-                    None => state_from_json(m, &self.parse_json(text)?, code),
-                }
-            }
+        let Some(text) = state else {
+            return Ok(m.initial_state.clone());
+        };
+        if text.len() > self.inner.limits.max_input_bytes {
+            // Refused by the parser, with the limit's own error.
+            return state_from_json(m, &self.parse_json(text)?, code);
         }
+        // States are big and usually well formed: decoded straight from
+        // the text, and parsed within the limits only when they do not fit.
+        let mut path = String::from("state");
+        crate::types::text::decode_fields(
+            &m.types,
+            &m.state_shape,
+            &m.state_fields,
+            text,
+            &mut path,
+            |t| self.parse_json(t),
+        )
+        .map_err(|fault| match fault {
+            Fault::Json(e) => e,
+            Fault::Decode(e) => code.fault(e),
+        })
     }
 
     /// `propose` over JSON: the state (`None`: the initial state), the
@@ -459,14 +468,20 @@ enum StateFor {
     Event,
 }
 
+impl StateFor {
+    fn fault(self, DecodeError { path, message }: DecodeError) -> Error {
+        match self {
+            StateFor::Command => Error::InvalidCommand { path, message },
+            StateFor::Event => Error::InvalidEvent { path, message },
+        }
+    }
+}
+
 fn state_from_json(m: &Model, json: &Json, code: StateFor) -> Result<Value> {
     let mut path = String::from("state");
     m.types
         .decode_fields(json, &m.state_shape, &m.state_fields, &mut path)
-        .map_err(|DecodeError { path, message }| match code {
-            StateFor::Command => Error::InvalidCommand { path, message },
-            StateFor::Event => Error::InvalidEvent { path, message },
-        })
+        .map_err(|e| code.fault(e))
 }
 
 fn event_from_json(m: &Model, json: &Json) -> Result<Event> {

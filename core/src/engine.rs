@@ -30,8 +30,11 @@
 //!   Anything doubtful about one (another model, a damaged text, a version
 //!   past the stream's end, a table that cannot be read) means a replay
 //!   from the first event: slower, never wrong.
-//! - **Loading** decodes stored JSON straight into typed values (module
-//!   `types::text`), with no intermediate `serde_json::Value` per event.
+//! - **Loading** hands every stored event to the model through one door,
+//!   `domain::stored::EventReader` (where upcasts will go), which decodes
+//!   its data straight from text into typed values (`types::text`), with
+//!   no intermediate `serde_json::Value` per event. `execute_json` writes
+//!   each event's data as the very text that was stored.
 //!
 //! The parts: `options` (how an engine and a command behave), `load`
 //! (cache, snapshots, replay), `execute` (the write path), `read` (events
@@ -64,7 +67,7 @@ use crate::error::{Error, Result};
 use crate::store::{self, Store};
 use crate::value::Value;
 use crate::Domain;
-use execute::Job;
+use execute::{Answer, Job};
 use group::Group;
 use snapshots::{SnapshotCost, Snapshotter};
 
@@ -131,7 +134,7 @@ struct Shared {
     options: EngineOptions,
     /// Hot states by stream; `None` when `cache_capacity` is 0.
     cache: Option<Mutex<LruCache<String, Entry, FastHash>>>,
-    group: Group<Job, Vec<Executed>>,
+    group: Group<Job, Vec<Answer>>,
     snapshots: Snapshotter,
     /// Fingerprint of each model, by name.
     fingerprints: HashMap<String, Arc<str>>,

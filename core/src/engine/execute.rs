@@ -28,6 +28,17 @@ impl Engine {
         command: &Json,
         options: &ExecuteOptions,
     ) -> Result<Executed> {
+        Ok(self.execute_answer(model, id, command, options)?.executed)
+    }
+
+    /// `execute`, with the stored text of each event's data.
+    pub(super) fn execute_answer(
+        &self,
+        model: &str,
+        id: &str,
+        command: &Json,
+        options: &ExecuteOptions,
+    ) -> Result<Answer> {
         self.check_open()?;
         let job = Job {
             requests: vec![self.prepare(model, id, command, options)?],
@@ -43,6 +54,12 @@ impl Engine {
     /// A command sees the state its predecessors in the batch left; a
     /// rejection of any fails the whole batch (its message names which).
     pub fn execute_many(&self, requests: &[ExecuteRequest]) -> Result<Vec<Executed>> {
+        let answers = self.execute_many_answers(requests)?;
+        Ok(answers.into_iter().map(|a| a.executed).collect())
+    }
+
+    /// `execute_many`, with the stored text of each event's data.
+    pub(super) fn execute_many_answers(&self, requests: &[ExecuteRequest]) -> Result<Vec<Answer>> {
         self.check_open()?;
         if requests.is_empty() {
             return Ok(Vec::new());
@@ -61,18 +78,28 @@ impl Engine {
     }
 
     /// What a command recorded for idempotency returned the first time.
-    fn recorded(&self, tx: &mut dyn WriteTx, stream: &str, rec: CommandRecord) -> Result<Executed> {
+    /// Its events are read back as every stored event is, and their data
+    /// is written as stored when each stored event is one event.
+    fn recorded(&self, tx: &mut dyn WriteTx, stream: &str, rec: CommandRecord) -> Result<Answer> {
         let n = (rec.last_version + 1).saturating_sub(rec.first_version) as usize;
         let raw = tx.read_stream(stream, rec.first_version, n)?;
-        Ok(Executed {
-            stream: stream.to_string(),
-            version: rec.last_version,
-            events: raw.iter().map(|e| self.typed(e)).collect::<Result<_>>()?,
+        let mut events = Vec::with_capacity(raw.len());
+        for e in &raw {
+            self.typed(e, &mut events)?;
+        }
+        let data = (events.len() == raw.len()).then(|| raw.into_iter().map(|e| e.data).collect());
+        Ok(Answer {
+            executed: Executed {
+                stream: stream.to_string(),
+                version: rec.last_version,
+                events,
+            },
+            data,
         })
     }
 
     /// Runs a job in a group commit: see [`group`].
-    fn submit(&self, job: Job) -> Result<Vec<Executed>> {
+    fn submit(&self, job: Job) -> Result<Vec<Answer>> {
         self.inner
             .group
             .submit(job, &mut |jobs| self.run_group(jobs))
@@ -83,9 +110,9 @@ impl Engine {
     /// writes only; a lone command needs none (its failure rolls back the
     /// transaction, which wrote nothing else). If the commit fails, every
     /// job that had succeeded gets that error.
-    fn run_group(&self, jobs: &[Job]) -> Vec<Result<Vec<Executed>>> {
+    fn run_group(&self, jobs: &[Job]) -> Vec<Result<Vec<Answer>>> {
         let lone = jobs.len() == 1 && jobs[0].requests.len() == 1;
-        let mut results: Vec<Option<Result<Vec<Executed>>>> = jobs.iter().map(|_| None).collect();
+        let mut results: Vec<Option<Result<Vec<Answer>>>> = jobs.iter().map(|_| None).collect();
         let mut work: HashMap<String, Work, FastHash> = HashMap::default();
         let recorded_at = clock::recorded_at();
         let written = self.inner.store.write(&mut |tx| {
@@ -169,7 +196,7 @@ impl Engine {
         work: &mut HashMap<String, Work, FastHash>,
         appended: &mut Vec<String>,
         recorded_at: &str,
-    ) -> Result<Vec<Executed>> {
+    ) -> Result<Vec<Answer>> {
         let domain = &self.inner.domain;
         let at = |e: Error, i: usize| if job.many { at_request(e, i) } else { e };
         let mut outcomes: Vec<Outcome> = Vec::with_capacity(job.requests.len());
@@ -214,10 +241,13 @@ impl Engine {
                 .decide_in_place(&p.model, &mut w.entry.state, &p.command, p.options.now)
                 .map_err(|e| at(e, i))?;
             if events.is_empty() {
-                outcomes.push(Outcome::Done(Executed {
-                    stream: p.stream.clone(),
-                    version: w.entry.version,
-                    events: Vec::new(),
+                outcomes.push(Outcome::Done(Answer {
+                    executed: Executed {
+                        stream: p.stream.clone(),
+                        version: w.entry.version,
+                        events: Vec::new(),
+                    },
+                    data: Some(Vec::new()),
                 }));
                 continue;
             }
@@ -273,7 +303,7 @@ impl Engine {
         } else {
             tx.append(&appends)?
         };
-        let mut results: Vec<Executed> = Vec::with_capacity(outcomes.len());
+        let mut results: Vec<Answer> = Vec::with_capacity(outcomes.len());
         for o in outcomes {
             let r = match o {
                 Outcome::Done(e) => e,
@@ -284,7 +314,16 @@ impl Engine {
                     for (k, e) in executed.events.iter_mut().enumerate() {
                         e.position = firsts[append] + k as u64;
                     }
-                    executed
+                    // The texts just stored are the result's, moved out.
+                    let data = appends[append]
+                        .events
+                        .iter_mut()
+                        .map(|e| std::mem::take(&mut e.data))
+                        .collect();
+                    Answer {
+                        executed,
+                        data: Some(data),
+                    }
                 }
                 Outcome::Same(j) => results[j].clone(),
             };
@@ -357,8 +396,17 @@ struct Prepared {
     metadata: serde_json::Map<String, Json>,
 }
 
+/// What a command's caller gets: its result, and the JSON text of each
+/// event's data as it was stored, which `execute_json` writes as it is
+/// instead of serialising the data again (`None`: serialise it).
+#[derive(Clone)]
+pub(super) struct Answer {
+    pub(super) executed: Executed,
+    pub(super) data: Option<Vec<String>>,
+}
+
 enum Outcome {
-    Done(Executed),
+    Done(Answer),
     /// The same command id earlier in the batch: its result.
     Same(usize),
     Appended {

@@ -4,8 +4,9 @@
 use serde::Serialize;
 use serde_json::Value as Json;
 
+use super::execute::Answer;
 use super::options::{execute_options, invalid_option, request_from_json};
-use super::{Engine, ExecuteOptions, Executed};
+use super::{Engine, ExecuteOptions};
 use crate::error::Result;
 
 impl Engine {
@@ -25,7 +26,7 @@ impl Engine {
             Some(text) => execute_options(&self.inner.domain.parse_json(text)?, "options")?,
             None => ExecuteOptions::default(),
         };
-        let done = self.execute(model, id, &command, &options)?;
+        let done = self.execute_answer(model, id, &command, &options)?;
         let mut out = String::with_capacity(320);
         write_executed(&mut out, &done);
         Ok(out)
@@ -46,7 +47,7 @@ impl Engine {
         for (i, item) in items.into_iter().enumerate() {
             requests.push(request_from_json(item, i)?);
         }
-        Ok(executed_json(&self.execute_many(&requests)?))
+        Ok(executed_json(&self.execute_many_answers(&requests)?))
     }
 
     /// `{"state", "version"}`.
@@ -75,7 +76,7 @@ pub(super) fn to_json<T: Serialize>(value: &T) -> String {
 }
 
 /// Results of `execute_many` as JSON: see [`write_executed`].
-fn executed_json(results: &[Executed]) -> String {
+fn executed_json(results: &[Answer]) -> String {
     let mut out = String::with_capacity(results.len() * 320 + 2);
     out.push('[');
     for (i, r) in results.iter().enumerate() {
@@ -89,8 +90,10 @@ fn executed_json(results: &[Executed]) -> String {
 }
 
 /// A result of `execute` as JSON: what `Serialize` writes for it, with each
-/// event's metadata copied as written (never parsed and written again).
-fn write_executed(out: &mut String, r: &Executed) {
+/// event's data and metadata copied as they were stored (never parsed or
+/// serialised again).
+fn write_executed(out: &mut String, answer: &Answer) {
+    let r = &answer.executed;
     let q = |out: &mut String, s: &str| {
         out.push_str(&serde_json::to_string(s).unwrap_or_default());
     };
@@ -111,7 +114,10 @@ fn write_executed(out: &mut String, r: &Executed) {
         ));
         q(out, &e.event_type);
         out.push_str(",\"data\":");
-        out.push_str(&e.data.to_json_string());
+        match answer.data.as_ref().and_then(|d| d.get(k)) {
+            Some(text) => out.push_str(text),
+            None => out.push_str(&e.data.to_json_string()),
+        }
         out.push_str(",\"metadata\":");
         out.push_str(e.metadata.as_str());
         out.push('}');
@@ -122,24 +128,80 @@ fn write_executed(out: &mut String, r: &Executed) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Domain, EngineOptions};
+    use crate::{Domain, EngineOptions, ExecuteRequest};
+
+    fn engine() -> Engine {
+        let domain = Domain::compile(&[crate::Source::new(
+            "t.model",
+            "model T { state { n: int } command go(s: string, f: float = 0.1) { emit went(s, n: 1, f); emit went(s, n: 2, f) } event went(s: string, n: int, f: float) { set n = n + 1 } }",
+        )])
+        .unwrap();
+        Engine::open("memory:", domain, EngineOptions::default()).unwrap()
+    }
+
+    fn command() -> Json {
+        serde_json::json!({"type": "go", "data": {"s": "é\"\u{1}", "f": 1e-7}, "id": "c1", "metadata": {"who": "me", "z": "\u{7f}\\"}})
+    }
 
     #[test]
     fn results_are_written_as_serde_writes_them() {
-        let domain = Domain::compile(&[crate::Source::new(
-            "t.model",
-            "model T { state { n: int } command go(s: string) { emit went(s, n: 1); emit went(s, n: 2) } event went(s: string, n: int) { set n = n + 1 } }",
-        )])
-        .unwrap();
-        let e = Engine::open("memory:", domain, EngineOptions::default()).unwrap();
-        let command = serde_json::json!({"type": "go", "data": {"s": "é\"\u{1}"}, "metadata": {"who": "me", "z": "\u{7f}\\"}});
+        let e = engine();
         let done = e
-            .execute("T", "a", &command, &ExecuteOptions::default())
+            .execute_answer("T", "a", &command(), &ExecuteOptions::default())
             .unwrap();
         let mut written = String::new();
         write_executed(&mut written, &done);
-        assert_eq!(written, serde_json::to_string(&done).unwrap());
+        assert_eq!(written, serde_json::to_string(&done.executed).unwrap());
         let many = vec![done.clone(), done];
-        assert_eq!(executed_json(&many), serde_json::to_string(&many).unwrap());
+        let executed: Vec<_> = many.iter().map(|a| &a.executed).collect();
+        assert_eq!(
+            executed_json(&many),
+            serde_json::to_string(&executed).unwrap()
+        );
+    }
+
+    /// The data text in a result is the text the store holds, for a new
+    /// command, for a batch, and for the repeat of a recorded one.
+    #[test]
+    fn results_hold_the_data_text_as_stored() {
+        let e = engine();
+        let stored = |stream: &str| -> Vec<String> {
+            e.inner
+                .store
+                .read_stream(stream, 1, usize::MAX)
+                .unwrap()
+                .into_iter()
+                .map(|r| r.data)
+                .collect()
+        };
+        let first = e
+            .execute_answer("T", "a", &command(), &ExecuteOptions::default())
+            .unwrap();
+        assert_eq!(first.data.as_deref(), Some(&stored("T-a")[..]));
+        let again = e
+            .execute_answer("T", "a", &command(), &ExecuteOptions::default())
+            .unwrap();
+        assert_eq!(again.data, first.data);
+        assert_eq!(again.executed, first.executed);
+        let request = |id: &str| ExecuteRequest {
+            model: "T".into(),
+            id: id.into(),
+            command: command(),
+            options: ExecuteOptions::default(),
+        };
+        let batch = e
+            .execute_many_answers(&[request("b"), request("c")])
+            .unwrap();
+        assert_eq!(batch[0].data.as_deref(), Some(&stored("T-b")[..]));
+        assert_eq!(batch[1].data.as_deref(), Some(&stored("T-c")[..]));
+        let json = e
+            .execute_json("T", "d", &command().to_string(), None)
+            .unwrap();
+        for text in stored("T-d") {
+            assert!(
+                json.contains(&format!("\"data\":{text},")),
+                "{text} in {json}"
+            );
+        }
     }
 }

@@ -7,9 +7,10 @@ use serde_json::Value as Json;
 
 use super::snapshots::{checksum, SnapshotCost};
 use super::{Engine, Entry, Loaded};
+use crate::domain::stored::{EventReader, CURRENT_SCHEMA};
 use crate::error::{Error, Result};
-use crate::language::eval::Event;
 use crate::store::{self, Snapshot, Store, WriteTx};
+use crate::types::text;
 use crate::value::Value;
 
 impl Engine {
@@ -220,21 +221,19 @@ impl Engine {
         {
             return None;
         }
-        // Straight from text when it fits the state's type (it should:
-        // the engine wrote it); the slow path decides otherwise.
+        // The engine wrote it, so it should fit the state's type; a
+        // snapshot that does not is no snapshot.
         let m = self.inner.domain.model(model).ok()?;
-        let state = match crate::types::text::fields(
+        let mut path = String::from("state");
+        let state = text::decode_fields(
             &m.types,
             &m.state_shape,
             &m.state_fields,
             &snap.state,
-        ) {
-            Some(state) => state,
-            None => {
-                let json: Json = serde_json::from_str(&snap.state).ok()?;
-                self.inner.domain.state(model, &json).ok()?
-            }
-        };
+            &mut path,
+            |t| serde_json::from_str::<Json>(t),
+        )
+        .ok()?;
         Some(Entry {
             state,
             version: snap.version,
@@ -256,9 +255,8 @@ impl Engine {
         })
     }
 
-    /// Folds the stored events after `entry.version` onto it: decoding each
-    /// event's data straight from its text against the event's declared
-    /// params, with no envelope built per event.
+    /// Folds the stored events after `entry.version` onto it, each through
+    /// [`EventReader`] (decoded straight from its text, no envelope built).
     fn fold_onto(
         &self,
         reader: &mut Reader<'_, '_>,
@@ -268,16 +266,13 @@ impl Engine {
         tick: &mut dyn FnMut(u64),
     ) -> Result<Entry> {
         let domain = &self.inner.domain;
-        let m = domain.model(model)?;
+        let mut events = EventReader::new(domain.model(model)?);
         let Entry {
             mut state,
             mut version,
             fingerprint,
             mut cost,
         } = entry;
-        let mut path = String::new();
-        // Streams repeat a few event types: remember the last one found.
-        let mut last: Option<(String, usize)> = None;
         reader.fold(stream, version, &mut |v, t, d| {
             if v != version + 1 {
                 return Err(Error::StoreError {
@@ -287,34 +282,13 @@ impl Engine {
                     ),
                 });
             }
-            let index = match &last {
-                Some((name, i)) if name == t => *i,
-                _ => {
-                    let i = m.event_index(t).ok_or_else(|| Error::UnknownEvent {
-                        message: format!(
-                            "stream {stream} version {v} holds event `{t}`, which model {model} no longer declares"
-                        ),
-                    })?;
-                    last = Some((t.to_string(), i));
-                    i
-                }
-            };
-            let h = &m.events[index];
-            let data = match crate::types::text::fields(&m.types, &h.shape, &h.params, d) {
-                Some(data) => data,
-                None => slow_decode(m, h, d, &mut path).map_err(|e| match e {
-                    Error::InvalidEvent { path, message } => Error::InvalidEvent {
-                        path,
-                        message: format!("stream {stream} version {v}: {message}"),
-                    },
-                    other => other,
-                })?,
-            };
-            let event = Event {
-                name: h.name.clone(),
-                data,
-            };
-            state = domain.accept(model, std::mem::take(&mut state), &event)?;
+            // The store does not record schemas yet: every event is at 1.
+            let schema = CURRENT_SCHEMA;
+            let at = || format!("stream {stream} version {v}");
+            events.read(t, schema, d, &at, &mut |event| {
+                state = domain.accept(model, std::mem::take(&mut state), &event)?;
+                Ok(())
+            })?;
             version = v;
             cost.add(d.len());
             tick(v);
@@ -355,97 +329,5 @@ impl Reader<'_, '_> {
             Reader::Store(s) => s.snapshot(stream),
             Reader::Tx(t) => t.snapshot(stream),
         }
-    }
-}
-
-/// Decodes stored data the way input is decoded, for its precise error.
-fn slow_decode(
-    m: &crate::language::ir::Model,
-    h: &crate::language::ir::Handler,
-    text: &str,
-    path: &mut String,
-) -> Result<Value> {
-    let json: Json = serde_json::from_str(text).map_err(|e| Error::InvalidEvent {
-        path: "data".into(),
-        message: format!("stored data is not JSON: {e}"),
-    })?;
-    path.clear();
-    path.push_str("data");
-    m.types
-        .decode_fields(&json, &h.shape, &h.params, path)
-        .map_err(|e| Error::InvalidEvent {
-            path: e.path,
-            message: e.message,
-        })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::Domain;
-    use crate::Source;
-
-    const MODEL: &str = r#"
-model Kinds {
-  state { n: int }
-  enum Color { red, green }
-  record Item {
-    sku: string
-    qty: int = 1
-    note: string?
-  }
-  command go() { emit all(s: "x", i: 1, f: 1.5, b: true, t: now, c: Color.red, l: [1], m: {"a": 2}, r: Item{sku: "a"}, o: null, lr: [], mr: {}) }
-  event all(s: string, i: int, f: float, b: bool, t: timestamp, c: Color, l: list<int>, m: map<string, int>, r: Item, o: Item?, lr: list<Item>, mr: map<string, list<Color?>>) {
-    set n = n + 1
-  }
-}
-"#;
-
-    /// The fast decoder agrees with the slow one wherever it answers, and
-    /// never accepts what the slow one refuses.
-    #[test]
-    fn fast_decoding_agrees_with_the_declared_types() {
-        let domain = Domain::compile(&[Source::new("k.model", MODEL)]).unwrap();
-        let m = domain.model("Kinds").unwrap();
-        let h = &m.events[m.event_index("all").unwrap()];
-        let good = r#"{"s":"x\u00e9\n","i":-3,"f":2,"b":false,"t":"2026-01-02T03:04:05.5Z","c":"green","l":[1,2],"m":{"a":1,"a":2,"b":3},"r":{"sku":"k","note":null},"o":{"sku":"z","qty":4,"note":"n"},"lr":[{"sku":"q"}],"mr":{"x":["red",null]}}"#;
-        let mut cases = vec![good.to_string()];
-        for (from, to) in [
-            (r#""i":-3"#, r#""i":1.0"#),
-            (r#""i":-3"#, r#""i":9223372036854775808"#),
-            (r#""i":-3"#, r#""i":9223372036854775807"#),
-            (r#""f":2"#, r#""f":1e400"#),
-            (r#""f":2"#, r#""f":-0.0"#),
-            (r#""c":"green""#, r#""c":"blue""#),
-            (r#""c":"green""#, r#""c":null"#),
-            (r#""t":"2026-01-02T03:04:05.5Z""#, r#""t":"yesterday""#),
-            (r#""r":{"sku":"k","note":null}"#, r#""r":{"note":null}"#),
-            (
-                r#""r":{"sku":"k","note":null}"#,
-                r#""r":{"sku":"k","extra":1}"#,
-            ),
-            (r#""o":{"sku":"z","qty":4,"note":"n"}"#, r#""o":null"#),
-            (r#""l":[1,2]"#, r#""l":[1,"2"]"#),
-            (r#""mr":{"x":["red",null]}"#, r#""mr":{"x":"red"}"#),
-            (r#""s":"x\u00e9\n","#, ""),
-            (r#""b":false"#, r#""b":false,"zz":1"#),
-        ] {
-            assert!(good.contains(from), "{from}");
-            cases.push(good.replacen(from, to, 1));
-        }
-        cases.push("[]".into());
-        cases.push(format!("{good} x"));
-        for text in &cases {
-            let fast = crate::types::text::fields(&m.types, &h.shape, &h.params, text);
-            let mut path = String::new();
-            let slow = slow_decode(m, h, text, &mut path);
-            match (&fast, &slow) {
-                (Some(f), Ok(s)) => assert_eq!(f.to_json_string(), s.to_json_string(), "{text}"),
-                (Some(_), Err(e)) => panic!("fast accepted what slow refused ({e}): {text}"),
-                (None, Ok(_)) => panic!("fast refused good data: {text}"),
-                (None, Err(_)) => {}
-            }
-        }
-        assert!(crate::types::text::fields(&m.types, &h.shape, &h.params, good).is_some());
     }
 }

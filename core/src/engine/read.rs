@@ -7,6 +7,7 @@ use serde_json::Value as Json;
 use super::json::to_json;
 use super::options::invalid_option;
 use super::{Engine, Metadata, StoredEvent, StreamInfo};
+use crate::domain::stored::{EventReader, CURRENT_SCHEMA};
 use crate::error::{Error, Result};
 use crate::store::RawEvent;
 use crate::value::Value;
@@ -25,7 +26,11 @@ impl Engine {
             from_version.unwrap_or(1),
             limit.unwrap_or(usize::MAX),
         )?;
-        raw.iter().map(|e| self.typed(e)).collect()
+        let mut out = Vec::with_capacity(raw.len());
+        for e in &raw {
+            self.typed(e, &mut out)?;
+        }
+        Ok(out)
     }
 
     /// Events of every stream from `from_position` (default 1), in order.
@@ -39,7 +44,11 @@ impl Engine {
             .inner
             .store
             .read_all(from_position.unwrap_or(1), limit.unwrap_or(usize::MAX))?;
-        raw.iter().map(|e| self.typed(e)).collect()
+        let mut out = Vec::with_capacity(raw.len());
+        for e in &raw {
+            self.typed(e, &mut out)?;
+        }
+        Ok(out)
     }
 
     pub fn streams(&self, model: Option<&str>) -> Result<Vec<StreamInfo>> {
@@ -53,10 +62,11 @@ impl Engine {
             .collect())
     }
 
-    /// A stored event with its data typed by its model when the domain has
-    /// it (the longest model name that prefixes the stream), else read as
-    /// plain JSON.
-    pub(super) fn typed(&self, e: &RawEvent) -> Result<StoredEvent> {
+    /// The events a stored event is, pushed onto `out`: its data typed
+    /// through [`EventReader`] when the domain has its model (the longest
+    /// model name that prefixes the stream), else read as plain JSON, as it
+    /// is when the model does not declare it or it does not fit.
+    pub(super) fn typed(&self, e: &RawEvent, out: &mut Vec<StoredEvent>) -> Result<()> {
         let domain = &self.inner.domain;
         let damaged = |what: &str| Error::StoreError {
             kind: crate::error::StoreErrorKind::Corrupt,
@@ -65,7 +75,6 @@ impl Engine {
                 e.position, e.stream, e.version
             ),
         };
-        let json: Json = serde_json::from_str(&e.data).map_err(|_| damaged("data"))?;
         let metadata = Metadata::from_json_text(&e.metadata).ok_or_else(|| damaged("metadata"))?;
         let model = domain
             .models()
@@ -75,24 +84,42 @@ impl Engine {
                     && e.stream.starts_with(m)
                     && e.stream.as_bytes()[m.len()] == b'-'
             })
-            .max_by_key(|m| m.len());
-        let typed = model.and_then(|m| {
-            let m = domain.model(m).ok()?;
-            let h = &m.events[m.event_index(&e.event_type)?];
-            let mut path = String::from("data");
-            m.types
-                .decode_fields(&json, &h.shape, &h.params, &mut path)
-                .ok()
-        });
-        Ok(StoredEvent {
+            .max_by_key(|m| m.len())
+            .and_then(|m| domain.model(m).ok());
+        let stored = |event_type: String, data: Value| StoredEvent {
             id: e.id.clone(),
             stream: e.stream.clone(),
             version: e.version,
             position: e.position,
-            event_type: e.event_type.clone(),
-            data: typed.unwrap_or_else(|| plain_value(&json)),
-            metadata,
-        })
+            event_type,
+            data,
+            metadata: metadata.clone(),
+        };
+        if let Some(m) = model {
+            let before = out.len();
+            let at = || format!("stream {} version {}", e.stream, e.version);
+            // The store does not record schemas yet: every event is at 1.
+            let read = EventReader::new(m).read(
+                &e.event_type,
+                CURRENT_SCHEMA,
+                &e.data,
+                &at,
+                &mut |event| {
+                    out.push(stored(event.name.to_string(), event.data));
+                    Ok(())
+                },
+            );
+            match read {
+                Ok(()) => return Ok(()),
+                Err(Error::UnknownEvent { .. } | Error::InvalidEvent { .. }) => {
+                    out.truncate(before)
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        let json: Json = serde_json::from_str(&e.data).map_err(|_| damaged("data"))?;
+        out.push(stored(e.event_type.clone(), plain_value(&json)));
+        Ok(())
     }
 
     fn read_options(&self, options: Option<&str>, keys: &[&str]) -> Result<HashMap<String, u64>> {
