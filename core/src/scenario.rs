@@ -8,6 +8,49 @@ use serde_json::{json, Value as Json};
 
 use crate::{Domain, Error, Source};
 
+/// The environment variable naming the shared contract's directory (the
+/// one holding `design/` and `scenarios/`), for a checkout without
+/// `../shared` beside it.
+pub const SHARED_ENV: &str = "EVENTFOLD_SHARED";
+
+/// A path in the shared contract (`scenarios/todos.model`): under
+/// `$EVENTFOLD_SHARED`, else under the `shared` directory beside this
+/// project. For tests, read at run time so that everything else builds and
+/// runs without it; the error says what is missing, where it was looked
+/// for, and how to point to it.
+#[doc(hidden)]
+pub fn shared_path(relative: &str) -> Result<PathBuf, String> {
+    shared_path_under(std::env::var_os(SHARED_ENV), relative)
+}
+
+/// [`shared_path`] with the variable's value given.
+fn shared_path_under(var: Option<std::ffi::OsString>, relative: &str) -> Result<PathBuf, String> {
+    let (root, from) = match var.filter(|v| !v.is_empty()) {
+        Some(dir) => (PathBuf::from(dir), format!("${SHARED_ENV}")),
+        None => (
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
+            "the default, ../shared beside the project".to_string(),
+        ),
+    };
+    let path = root.join(relative);
+    match std::fs::metadata(&path) {
+        Ok(_) => Ok(path),
+        Err(e) => Err(format!(
+            "the shared contract is missing: `{relative}` is not at {} ({from}: {e}). \
+             Put the shared directory (with design/ and scenarios/) beside the project as \
+             ../shared, or set {SHARED_ENV} to the directory that holds it.",
+            path.display()
+        )),
+    }
+}
+
+/// The text of a file of the shared contract; see [`shared_path`].
+#[doc(hidden)]
+pub fn read_shared(relative: &str) -> Result<String, String> {
+    let path = shared_path(relative)?;
+    std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
 /// What one case expected and what came out.
 #[derive(Debug, Clone)]
 pub struct Failure {
@@ -314,5 +357,32 @@ pub fn same(a: &Json, b: &Json) -> bool {
             x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
         }
         _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_shared_contract_is_named_with_how_to_point_to_it() {
+        let missing = std::env::temp_dir().join("eventfold-no-shared-here");
+        let e = shared_path_under(Some(missing.clone().into()), "scenarios").unwrap_err();
+        assert!(e.contains("`scenarios`"), "{e}");
+        assert!(e.contains(&missing.display().to_string()), "{e}");
+        assert!(e.contains("$EVENTFOLD_SHARED"), "{e}");
+        assert!(e.contains("set EVENTFOLD_SHARED"), "{e}");
+    }
+
+    #[test]
+    fn the_variable_points_to_the_shared_contract() {
+        let dir = std::env::temp_dir().join(format!("eventfold-shared-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("scenarios")).unwrap();
+        let found = shared_path_under(Some(dir.clone().into()), "scenarios").unwrap();
+        assert_eq!(found, dir.join("scenarios"));
+        // An empty variable is no variable: the default is looked at.
+        let e = shared_path_under(Some("".into()), "no/such/file");
+        assert!(e.unwrap_err().contains("the default"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

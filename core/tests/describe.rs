@@ -3,10 +3,16 @@
 use eventfold::{Domain, Source};
 use serde_json::json;
 
+/// A file of the shared contract, read at run time: without it, this
+/// test fails saying what is missing and how to point to it.
+fn shared(relative: &str) -> String {
+    eventfold::scenario::read_shared(relative).unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn account() -> Domain {
     Domain::compile(&[Source::new(
         "account.model",
-        include_str!("../../../shared/scenarios/account.model"),
+        shared("scenarios/account.model"),
     )])
     .unwrap()
 }
@@ -77,11 +83,7 @@ fn models_are_listed_in_declaration_order() {
     let files = ["todos", "account", "cart"].map(|n| {
         Source::new(
             format!("{n}.model"),
-            std::fs::read_to_string(format!(
-                "{}/../../shared/scenarios/{n}.model",
-                env!("CARGO_MANIFEST_DIR")
-            ))
-            .unwrap(),
+            shared(&format!("scenarios/{n}.model")),
         )
     });
     assert_eq!(

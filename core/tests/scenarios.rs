@@ -4,14 +4,16 @@ use std::path::PathBuf;
 
 use eventfold::scenario;
 
+/// The shared scenarios, or a failure that says what is missing and how to
+/// point to it (`EVENTFOLD_SHARED`).
 fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/scenarios")
+    scenario::shared_path("scenarios").unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
 fn every_shared_scenario_passes() {
     let mut files: Vec<PathBuf> = std::fs::read_dir(shared())
-        .expect("../shared/scenarios is beside the project")
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", shared().display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.to_string_lossy().ends_with(".scenarios.json"))
         .collect();
