@@ -2056,9 +2056,23 @@ mod tests {
     use super::super::printer::{strip_expr_spans, strip_spans};
     use super::*;
 
-    const TODOS: &str = include_str!("../../../../shared/scenarios/todos.model");
-    const ACCOUNT: &str = include_str!("../../../../shared/scenarios/account.model");
-    const CART: &str = include_str!("../../../../shared/scenarios/cart.model");
+    /// The shared models, read at run time: without `../shared` (or
+    /// `EVENTFOLD_SHARED`), the tests that use them fail saying so.
+    fn shared(relative: &str) -> String {
+        crate::scenario::read_shared(relative).unwrap_or_else(|e| panic!("{e}"))
+    }
+    fn todos() -> &'static str {
+        static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        TEXT.get_or_init(|| shared("scenarios/todos.model"))
+    }
+    fn account() -> &'static str {
+        static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        TEXT.get_or_init(|| shared("scenarios/account.model"))
+    }
+    fn cart() -> &'static str {
+        static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        TEXT.get_or_init(|| shared("scenarios/cart.model"))
+    }
 
     fn ok(src: &str) -> File {
         let (f, d) = parse(0, src);
@@ -2146,9 +2160,9 @@ mod tests {
     #[test]
     fn shared_models_parse_cleanly() {
         for (src, name, members) in [
-            (TODOS, "Todos", 18),
-            (ACCOUNT, "Account", 12),
-            (CART, "Cart", 16),
+            (todos(), "Todos", 18),
+            (account(), "Account", 12),
+            (cart(), "Cart", 16),
         ] {
             let f = ok(src);
             assert_eq!(f.models.len(), 1);
@@ -2159,7 +2173,7 @@ mod tests {
 
     #[test]
     fn todos_details() {
-        let f = ok(TODOS);
+        let f = ok(todos());
         let m = &f.models[0];
         assert_eq!(
             m.doc.as_deref(),
@@ -2170,7 +2184,7 @@ mod tests {
         };
         assert_eq!(state.doc, None);
         assert_eq!(
-            &TODOS[state.keyword.start as usize..state.keyword.end as usize],
+            &todos()[state.keyword.start as usize..state.keyword.end as usize],
             "state"
         );
         assert_eq!(
@@ -2188,7 +2202,7 @@ mod tests {
         assert_eq!(c.name.name, "create-new");
         assert_eq!(c.doc.as_deref(), Some("Put a new todo on the list."));
         assert_eq!(
-            &TODOS[c.name.span.start as usize..c.name.span.end as usize],
+            &todos()[c.name.span.start as usize..c.name.span.end as usize],
             "create-new"
         );
         let StmtKind::Reject {
@@ -2210,7 +2224,7 @@ mod tests {
             panic!()
         };
         // The interpolated expression points into the file.
-        assert_eq!(&TODOS[id.span.start as usize..id.span.end as usize], "id");
+        assert_eq!(&todos()[id.span.start as usize..id.span.end as usize], "id");
         assert!(matches!(
             cond.kind,
             ExprKind::Binary {
@@ -2225,7 +2239,7 @@ mod tests {
         assert_eq!(args.len(), 3);
         assert_eq!(args[0].value.kind, ExprKind::Name(args[0].name.clone()));
         assert_eq!(
-            &TODOS[c.body.stmts[2].keyword.start as usize..][..4],
+            &todos()[c.body.stmts[2].keyword.start as usize..][..4],
             "emit"
         );
     }
@@ -2263,10 +2277,8 @@ mod tests {
     fn check_scenario_sources() {
         // Of the compile cases, only the unclosed block is a syntax error;
         // the others are the checker's to refuse.
-        let json: serde_json::Value = serde_json::from_str(include_str!(
-            "../../../../shared/scenarios/check.scenarios.json"
-        ))
-        .unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&shared("scenarios/check.scenarios.json")).unwrap();
         let mut seen = 0;
         for case in json["cases"].as_array().unwrap() {
             let Some(src) = case["source"].as_str() else {
@@ -2289,7 +2301,7 @@ mod tests {
 
     #[test]
     fn crlf_sources() {
-        for src in [TODOS, ACCOUNT, CART] {
+        for src in [todos(), account(), cart()] {
             let (mut a, d) = parse(0, src);
             assert!(d.is_empty());
             let (mut b, d) = parse(0, &src.replace('\n', "\r\n"));
@@ -3161,7 +3173,7 @@ model N {
             ".",
             "\u{0}",
         ];
-        for src in [TODOS, ACCOUNT, CART] {
+        for src in [todos(), account(), cart()] {
             for _ in 0..150 {
                 let mut s = src.to_string();
                 for _ in 0..1 + rng.below(4) {
