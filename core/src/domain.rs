@@ -4,6 +4,8 @@
 
 pub(crate) mod stored;
 
+use stored::{Data, EventReader, Unread, CURRENT_SCHEMA};
+
 use std::sync::Arc;
 
 use serde_json::Value as Json;
@@ -494,20 +496,30 @@ fn event_from_json(m: &Model, json: &Json) -> Result<Event> {
     ];
     let (envelope, name) =
         envelope(json, "event", &allowed).map_err(|(path, message)| invalid(&path, message))?;
-    let index = m.event_index(name).ok_or_else(|| Error::UnknownEvent {
-        message: format!(
-            "model {} has no event `{}`; its events are {}",
-            m.name,
-            truncate(name),
-            list(m.events.iter().map(|e| &*e.name))
-        ),
-    })?;
-    let handler = &m.events[index];
-    let data = decode_data(m, envelope.get("data"), &handler.shape, &handler.params)
-        .map_err(|e| invalid(&e.path, e.message))?;
-    Ok(Event {
-        name: handler.name.clone(),
-        data,
+    // Through the door every stored event takes (upcasts will act here).
+    let empty = Json::Object(Default::default());
+    let data = envelope.get("data").unwrap_or(&empty);
+    let mut event = None;
+    EventReader::new(m)
+        .read(name, CURRENT_SCHEMA, Data::Json(data), &mut |e| {
+            event = Some(e);
+            Ok(())
+        })
+        .map_err(|unread| match unread {
+            Unread::UnknownType | Unread::UnknownSchema => Error::UnknownEvent {
+                message: format!(
+                    "model {} has no event `{}`; its events are {}",
+                    m.name,
+                    truncate(name),
+                    list(m.events.iter().map(|e| &*e.name))
+                ),
+            },
+            Unread::Invalid(e) => invalid(&e.path, e.message),
+            Unread::NotJson(e) => invalid("data", e.to_string()),
+            Unread::Emit(e) => e,
+        })?;
+    event.ok_or_else(|| Error::Internal {
+        message: format!("event `{}` became no event", truncate(name)),
     })
 }
 

@@ -7,7 +7,7 @@ use serde_json::Value as Json;
 
 use super::snapshots::{checksum, SnapshotCost};
 use super::{Engine, Entry, Loaded};
-use crate::domain::stored::{EventReader, CURRENT_SCHEMA};
+use crate::domain::stored::{Data, EventReader, CURRENT_SCHEMA};
 use crate::error::{Error, Result};
 use crate::store::{self, Snapshot, Store, WriteTx};
 use crate::types::text;
@@ -284,11 +284,12 @@ impl Engine {
             }
             // The store does not record schemas yet: every event is at 1.
             let schema = CURRENT_SCHEMA;
-            let at = || format!("stream {stream} version {v}");
-            events.read(t, schema, d, &at, &mut |event| {
-                state = domain.accept(model, std::mem::take(&mut state), &event)?;
-                Ok(())
-            })?;
+            events
+                .read(t, schema, Data::Text(d), &mut |event| {
+                    state = domain.accept(model, std::mem::take(&mut state), &event)?;
+                    Ok(())
+                })
+                .map_err(|u| u.at(&format!("stream {stream} version {v}"), model, t, schema))?;
             version = v;
             cost.add(d.len());
             tick(v);

@@ -7,7 +7,7 @@ use serde_json::Value as Json;
 use super::json::to_json;
 use super::options::invalid_option;
 use super::{Engine, Metadata, StoredEvent, StreamInfo};
-use crate::domain::stored::{EventReader, CURRENT_SCHEMA};
+use crate::domain::stored::{Data, EventReader, Unread, CURRENT_SCHEMA};
 use crate::error::{Error, Result};
 use crate::store::RawEvent;
 use crate::value::Value;
@@ -97,13 +97,11 @@ impl Engine {
         };
         if let Some(m) = model {
             let before = out.len();
-            let at = || format!("stream {} version {}", e.stream, e.version);
             // The store does not record schemas yet: every event is at 1.
             let read = EventReader::new(m).read(
                 &e.event_type,
                 CURRENT_SCHEMA,
-                &e.data,
-                &at,
+                Data::Text(&e.data),
                 &mut |event| {
                     out.push(stored(event.name.to_string(), event.data));
                     Ok(())
@@ -111,10 +109,9 @@ impl Engine {
             );
             match read {
                 Ok(()) => return Ok(()),
-                Err(Error::UnknownEvent { .. } | Error::InvalidEvent { .. }) => {
-                    out.truncate(before)
-                }
-                Err(other) => return Err(other),
+                Err(Unread::Emit(e)) => return Err(e),
+                // Not the model's (any longer): shown as plain JSON.
+                Err(_) => out.truncate(before),
             }
         }
         let json: Json = serde_json::from_str(&e.data).map_err(|_| damaged("data"))?;
