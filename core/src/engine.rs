@@ -783,7 +783,7 @@ impl Engine {
         let mut path = String::new();
         // Streams repeat a few event types: remember the last one found.
         let mut last: Option<(String, usize)> = None;
-        reader.fold(stream, version, &mut |v, t, d| {
+        reader.fold(stream, version, &mut |v, t, _schema, d| {
             if v != version + 1 {
                 return Err(Error::StoreError {
                     kind: crate::error::StoreErrorKind::Corrupt,
@@ -1077,6 +1077,8 @@ impl Engine {
                 new.push(NewEvent {
                     id: id.clone(),
                     event_type: event_type.clone(),
+                    // Event versions come with upcasts (a later issue).
+                    schema: 1,
                     data,
                     metadata: metadata.as_str().to_string(),
                 });

@@ -153,6 +153,7 @@ impl MemoryTx<'_> {
                 stream: a.stream.clone(),
                 version: data.events.len() as u64,
                 event_type: e.event_type.clone(),
+                schema: e.schema,
                 data: e.data.clone(),
                 metadata: e.metadata.clone(),
             });
@@ -171,7 +172,7 @@ impl super::WriteTx for MemoryTx<'_> {
         if let Some(d) = s.streams.get(stream) {
             for &i in d.events.iter().skip(after_version as usize) {
                 let e = &s.log[i];
-                visit(e.version, &e.event_type, &e.data)?;
+                visit(e.version, &e.event_type, e.schema, &e.data)?;
             }
         }
         Ok(())
@@ -266,20 +267,20 @@ impl Store for MemoryStore {
     fn fold(&self, stream: &str, after_version: u64, visit: &mut Visit<'_>) -> Result<()> {
         // Copies out under the lock, folds outside it, so that a slow fold
         // never holds up writers.
-        let events: Vec<(u64, String, String)> = self.with(|s| {
+        let events: Vec<(u64, String, u32, String)> = self.with(|s| {
             Ok(s.streams.get(stream).map_or_else(Vec::new, |d| {
                 d.events
                     .iter()
                     .skip(after_version as usize)
                     .map(|&i| {
                         let e = &s.log[i];
-                        (e.version, e.event_type.clone(), e.data.clone())
+                        (e.version, e.event_type.clone(), e.schema, e.data.clone())
                     })
                     .collect()
             }))
         })?;
-        for (v, t, d) in &events {
-            visit(*v, t, d)?;
+        for (v, t, schema, d) in &events {
+            visit(*v, t, *schema, d)?;
         }
         Ok(())
     }

@@ -17,6 +17,9 @@ pub struct NewEvent {
     /// A UUIDv7.
     pub id: String,
     pub event_type: String,
+    /// The version of the event's shape (MODEL-LANGUAGE.md §8, §12), always
+    /// at least 1: what an upcast starts from when it reads the event back.
+    pub schema: u32,
     /// Canonical JSON text of the event's data.
     pub data: String,
     /// JSON text of an object.
@@ -45,6 +48,9 @@ pub struct RawEvent {
     pub stream: String,
     pub version: u64,
     pub event_type: String,
+    /// The version of the event's shape when it was written (see
+    /// [`NewEvent::schema`]).
+    pub schema: u32,
     pub data: String,
     pub metadata: String,
 }
@@ -67,8 +73,10 @@ pub struct CommandRecord {
     pub last_version: u64,
 }
 
-/// Visits `(version, type, data)` of stored events, in version order.
-pub type Visit<'a> = dyn FnMut(u64, &str, &str) -> Result<()> + 'a;
+/// Visits `(version, type, schema, data)` of stored events, in version
+/// order; `schema` is the version of the event's shape (see
+/// [`NewEvent::schema`]).
+pub type Visit<'a> = dyn FnMut(u64, &str, u32, &str) -> Result<()> + 'a;
 
 /// The work done inside one write transaction: see [`Store::write`].
 pub type WriteFn<'a> = dyn FnMut(&mut dyn WriteTx) -> Result<()> + 'a;

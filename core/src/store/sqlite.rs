@@ -437,6 +437,8 @@ fn query_events(c: &Connection, sql: &str, params: impl rusqlite::Params) -> Res
                 stream: r.get(2)?,
                 version: r.get::<_, i64>(3)? as u64,
                 event_type: r.get(4)?,
+                // Schema v1 has no column: every event is of shape 1.
+                schema: 1,
                 data: r.get(5)?,
                 metadata: r.get(6)?,
             })
@@ -652,7 +654,7 @@ fn fold(c: &Connection, stream: &str, after_version: u64, visit: &mut Visit<'_>)
             .get_ref(2)
             .and_then(|v| v.as_str().map_err(Into::into))
             .map_err(|e| err("cannot read an event's data", e))?;
-        visit(version as u64, t, d)?;
+        visit(version as u64, t, 1, d)?;
     }
     Ok(())
 }
