@@ -356,11 +356,22 @@ impl Engine {
         from_position: Option<u64>,
         limit: Option<usize>,
     ) -> Result<Vec<StoredEvent>> {
+        self.read_all_filtered(&store::ReadFilter::all(), from_position, limit)
+    }
+
+    /// Like [`Engine::read_all`], only the events that pass `filter`.
+    pub fn read_all_filtered(
+        &self,
+        filter: &store::ReadFilter,
+        from_position: Option<u64>,
+        limit: Option<usize>,
+    ) -> Result<Vec<StoredEvent>> {
         self.check_open()?;
-        let raw = self
-            .inner
-            .store
-            .read_all(from_position.unwrap_or(1), limit.unwrap_or(usize::MAX))?;
+        let raw = self.inner.store.read_all(
+            filter,
+            from_position.unwrap_or(1),
+            limit.unwrap_or(usize::MAX),
+        )?;
         raw.iter().map(|e| self.typed(e)).collect()
     }
 
@@ -535,6 +546,7 @@ impl Engine {
         self.check_open()?;
         let o = self.read_options(options, &["from_position", "limit"])?;
         let raw = self.inner.store.read_all(
+            &store::ReadFilter::all(),
             o.get("from_position").copied().unwrap_or(1),
             o.get("limit").map_or(usize::MAX, |&l| l as usize),
         )?;
