@@ -263,6 +263,8 @@ impl Engine {
                 new.push(NewEvent {
                     id: id.clone(),
                     event_type: event_type.clone(),
+                    // Event versions come with upcasts (the next issue).
+                    schema: crate::domain::stored::CURRENT_SCHEMA,
                     data,
                     metadata: metadata.as_str().to_string(),
                 });

@@ -7,7 +7,7 @@ use serde_json::Value as Json;
 
 use super::snapshots::{checksum, SnapshotCost};
 use super::{Engine, Entry, Loaded};
-use crate::domain::stored::{Data, EventReader, CURRENT_SCHEMA};
+use crate::domain::stored::{Data, EventReader};
 use crate::error::{Error, Result};
 use crate::store::{self, Snapshot, Store, WriteTx};
 use crate::types::text;
@@ -273,7 +273,7 @@ impl Engine {
             fingerprint,
             mut cost,
         } = entry;
-        reader.fold(stream, version, &mut |v, t, d| {
+        reader.fold(stream, version, &mut |v, t, schema, d| {
             if v != version + 1 {
                 return Err(Error::StoreError {
                     kind: crate::error::StoreErrorKind::Corrupt,
@@ -282,8 +282,6 @@ impl Engine {
                     ),
                 });
             }
-            // The store does not record schemas yet: every event is at 1.
-            let schema = CURRENT_SCHEMA;
             events
                 .read(t, schema, Data::Text(d), &mut |event| {
                     state = domain.accept(model, std::mem::take(&mut state), &event)?;

@@ -7,9 +7,9 @@ use serde_json::Value as Json;
 use super::json::to_json;
 use super::options::invalid_option;
 use super::{Engine, Metadata, StoredEvent, StreamInfo};
-use crate::domain::stored::{Data, EventReader, Unread, CURRENT_SCHEMA};
+use crate::domain::stored::{Data, EventReader, Unread};
 use crate::error::{Error, Result};
-use crate::store::RawEvent;
+use crate::store::{self, RawEvent};
 use crate::value::Value;
 
 impl Engine {
@@ -39,11 +39,22 @@ impl Engine {
         from_position: Option<u64>,
         limit: Option<usize>,
     ) -> Result<Vec<StoredEvent>> {
+        self.read_all_filtered(&store::ReadFilter::all(), from_position, limit)
+    }
+
+    /// Like [`Engine::read_all`], only the events that pass `filter`.
+    pub fn read_all_filtered(
+        &self,
+        filter: &store::ReadFilter,
+        from_position: Option<u64>,
+        limit: Option<usize>,
+    ) -> Result<Vec<StoredEvent>> {
         self.check_open()?;
-        let raw = self
-            .inner
-            .store
-            .read_all(from_position.unwrap_or(1), limit.unwrap_or(usize::MAX))?;
+        let raw = self.inner.store.read_all(
+            filter,
+            from_position.unwrap_or(1),
+            limit.unwrap_or(usize::MAX),
+        )?;
         let mut out = Vec::with_capacity(raw.len());
         for e in &raw {
             self.typed(e, &mut out)?;
@@ -97,10 +108,9 @@ impl Engine {
         };
         if let Some(m) = model {
             let before = out.len();
-            // The store does not record schemas yet: every event is at 1.
             let read = EventReader::new(m).read(
                 &e.event_type,
-                CURRENT_SCHEMA,
+                e.schema,
                 Data::Text(&e.data),
                 &mut |event| {
                     out.push(stored(event.name.to_string(), event.data));
@@ -166,6 +176,7 @@ impl Engine {
         self.check_open()?;
         let o = self.read_options(options, &["from_position", "limit"])?;
         let raw = self.inner.store.read_all(
+            &store::ReadFilter::all(),
             o.get("from_position").copied().unwrap_or(1),
             o.get("limit").map_or(usize::MAX, |&l| l as usize),
         )?;

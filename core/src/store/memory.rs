@@ -1,18 +1,24 @@
 //! An in-memory store: the same contract as SQLite, gone with the process.
 //! One mutex over everything, held through a whole write: appends are atomic
 //! and ordered by construction, and a failed write is undone from its marks.
+//! Positions are indexes into one log that only a committed write extends,
+//! under that mutex, so a reader never sees a later position before an
+//! earlier one.
 
 use std::collections::HashMap;
 
 use foldhash::fast::RandomState as FastHash;
 use std::sync::Mutex;
+use std::time::Duration;
 
-use super::{closed, Append, CommandRecord, RawEvent, Snapshot, Store, Visit, WriteFn};
+use super::notify::Notifier;
+use super::{closed, Append, CommandRecord, RawEvent, ReadFilter, Snapshot, Store, Visit, WriteFn};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     inner: Mutex<Option<Inner>>,
+    notifier: Notifier,
 }
 
 #[derive(Debug, Default)]
@@ -38,6 +44,7 @@ impl MemoryStore {
     pub fn new() -> MemoryStore {
         MemoryStore {
             inner: Mutex::new(Some(Inner::default())),
+            notifier: Notifier::default(),
         }
     }
 
@@ -153,6 +160,7 @@ impl MemoryTx<'_> {
                 stream: a.stream.clone(),
                 version: data.events.len() as u64,
                 event_type: e.event_type.clone(),
+                schema: e.schema,
                 data: e.data.clone(),
                 metadata: e.metadata.clone(),
             });
@@ -171,7 +179,7 @@ impl super::WriteTx for MemoryTx<'_> {
         if let Some(d) = s.streams.get(stream) {
             for &i in d.events.iter().skip(after_version as usize) {
                 let e = &s.log[i];
-                visit(e.version, &e.event_type, &e.data)?;
+                visit(e.version, &e.event_type, e.schema, &e.data)?;
             }
         }
         Ok(())
@@ -233,6 +241,7 @@ fn read_stream(s: &Inner, stream: &str, from_version: u64, limit: usize) -> Vec<
 
 impl Store for MemoryStore {
     fn write(&self, work: &mut WriteFn<'_>) -> Result<()> {
+        let mut appended = false;
         self.with(|s| {
             let begin = s.mark();
             let mut tx = MemoryTx {
@@ -253,10 +262,15 @@ impl Store for MemoryStore {
             if out.is_err() {
                 s.rollback(begin);
             }
+            appended = s.log.len() > begin.log;
             // Only the transaction's own command keys need undo records.
             s.recorded.clear();
             out
-        })
+        })?;
+        if appended {
+            self.notifier.committed();
+        }
+        Ok(())
     }
 
     fn version(&self, stream: &str) -> Result<u64> {
@@ -266,20 +280,20 @@ impl Store for MemoryStore {
     fn fold(&self, stream: &str, after_version: u64, visit: &mut Visit<'_>) -> Result<()> {
         // Copies out under the lock, folds outside it, so that a slow fold
         // never holds up writers.
-        let events: Vec<(u64, String, String)> = self.with(|s| {
+        let events: Vec<(u64, String, u32, String)> = self.with(|s| {
             Ok(s.streams.get(stream).map_or_else(Vec::new, |d| {
                 d.events
                     .iter()
                     .skip(after_version as usize)
                     .map(|&i| {
                         let e = &s.log[i];
-                        (e.version, e.event_type.clone(), e.data.clone())
+                        (e.version, e.event_type.clone(), e.schema, e.data.clone())
                     })
                     .collect()
             }))
         })?;
-        for (v, t, d) in &events {
-            visit(*v, t, d)?;
+        for (v, t, schema, d) in &events {
+            visit(*v, t, *schema, d)?;
         }
         Ok(())
     }
@@ -288,15 +302,30 @@ impl Store for MemoryStore {
         self.with(|s| Ok(read_stream(s, stream, from_version, limit)))
     }
 
-    fn read_all(&self, from_position: u64, limit: usize) -> Result<Vec<RawEvent>> {
+    fn read_all(
+        &self,
+        filter: &ReadFilter,
+        from_position: u64,
+        limit: usize,
+    ) -> Result<Vec<RawEvent>> {
         self.with(|s| {
+            let model = |stream: &str| s.streams.get(stream).map_or("", |d| d.model.as_str());
             Ok(s.log
                 .iter()
                 .skip(from_position.saturating_sub(1) as usize)
+                .filter(|e| filter.passes(model(&e.stream), &e.event_type))
                 .take(limit)
                 .cloned()
                 .collect())
         })
+    }
+
+    fn head(&self) -> Result<u64> {
+        self.with(|s| Ok(s.log.len() as u64))
+    }
+
+    fn wait(&self, after_position: u64, timeout: Duration) -> Result<u64> {
+        self.notifier.wait(after_position, timeout, || self.head())
     }
 
     fn streams(&self, model: Option<&str>) -> Result<Vec<(String, u64)>> {
@@ -345,6 +374,8 @@ impl Store for MemoryStore {
     fn close(&self) -> Result<()> {
         let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         *guard = None;
+        drop(guard);
+        self.notifier.close();
         Ok(())
     }
 }

@@ -4,12 +4,18 @@
 //! the engine above it.
 //!
 //! Two stores: [`memory::MemoryStore`] (tests, throwaway work) and
-//! [`sqlite::SqliteStore`], the embedded default.
+//! [`sqlite::SqliteStore`], the embedded default. [`testkit`] (feature
+//! `testkit`) is the suite every store must pass.
 
 pub mod memory;
+mod notify;
 pub mod sqlite;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
-use crate::error::{Error, Result};
+use std::time::Duration;
+
+use crate::error::{Error, Result, StoreErrorKind};
 
 /// An event to append; its stream and version come from its [`Append`].
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +23,9 @@ pub struct NewEvent {
     /// A UUIDv7.
     pub id: String,
     pub event_type: String,
+    /// The version of the event's shape (MODEL-LANGUAGE.md §8, §12), always
+    /// at least 1: what an upcast starts from when it reads the event back.
+    pub schema: u32,
     /// Canonical JSON text of the event's data.
     pub data: String,
     /// JSON text of an object.
@@ -45,6 +54,9 @@ pub struct RawEvent {
     pub stream: String,
     pub version: u64,
     pub event_type: String,
+    /// The version of the event's shape when it was written (see
+    /// [`NewEvent::schema`]).
+    pub schema: u32,
     pub data: String,
     pub metadata: String,
 }
@@ -60,6 +72,27 @@ pub struct Snapshot {
     pub checksum: String,
 }
 
+/// Which events [`Store::read_all`] returns: those of any of `models` and
+/// of any of `types`; an empty list does not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadFilter {
+    pub models: Vec<String>,
+    pub types: Vec<String>,
+}
+
+impl ReadFilter {
+    /// Every event.
+    pub fn all() -> ReadFilter {
+        ReadFilter::default()
+    }
+
+    /// Does an event of this model and type pass?
+    pub fn passes(&self, model: &str, event_type: &str) -> bool {
+        (self.models.is_empty() || self.models.iter().any(|m| m == model))
+            && (self.types.is_empty() || self.types.iter().any(|t| t == event_type))
+    }
+}
+
 /// Versions `first..=last` of a stream were appended by a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CommandRecord {
@@ -67,8 +100,10 @@ pub struct CommandRecord {
     pub last_version: u64,
 }
 
-/// Visits `(version, type, data)` of stored events, in version order.
-pub type Visit<'a> = dyn FnMut(u64, &str, &str) -> Result<()> + 'a;
+/// Visits `(version, type, schema, data)` of stored events, in version
+/// order; `schema` is the version of the event's shape (see
+/// [`NewEvent::schema`]).
+pub type Visit<'a> = dyn FnMut(u64, &str, u32, &str) -> Result<()> + 'a;
 
 /// The work done inside one write transaction: see [`Store::write`].
 pub type WriteFn<'a> = dyn FnMut(&mut dyn WriteTx) -> Result<()> + 'a;
@@ -123,10 +158,22 @@ pub trait WriteTx {
 
 /// A durable, ordered home for streams of events.
 ///
-/// Implementations must: run [`Store::write`] under one write lock that
-/// spans threads and processes, and commit all of it or none; keep
-/// versions contiguous from 1 and global positions unique and increasing in
-/// commit order.
+/// Implementations must:
+/// - run [`Store::write`] under one write lock that spans threads and
+///   processes, and commit all of it or none;
+/// - keep each stream's versions contiguous from 1;
+/// - give every event a global position that is unique, increasing in
+///   commit order, and never reused, even after the event is gone;
+/// - never let a reader skip a committed event: once a reader sees position
+///   `p + k`, every committed event before it is visible too, so a reader
+///   that goes on from the last position it saw ([`Store::read_all`] from
+///   `last + 1`) sees every event exactly once. Memory and SQLite hold one
+///   writer at a time and make its positions visible at once, when it
+///   commits, so this follows; a store with concurrent writers (PostgreSQL)
+///   must hold back positions until those before them commit;
+/// - wake [`Store::wait`] when a write of this process commits.
+///
+/// [`testkit`] (feature `testkit`) checks all of this.
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// Runs `work` in one write transaction: the store's write lock is
     /// taken first (SQLite `BEGIN IMMEDIATE`), so everything `work` reads
@@ -145,9 +192,27 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Events of a stream from `from_version` (inclusive), at most `limit`.
     fn read_stream(&self, stream: &str, from_version: u64, limit: usize) -> Result<Vec<RawEvent>>;
 
-    /// Events of every stream from `from_position` (inclusive), at most
-    /// `limit`.
-    fn read_all(&self, from_position: u64, limit: usize) -> Result<Vec<RawEvent>>;
+    /// Events of every stream that pass `filter`, from `from_position`
+    /// (inclusive), in position order, at most `limit`. Page on with
+    /// `from_position` one past the last position returned.
+    fn read_all(
+        &self,
+        filter: &ReadFilter,
+        from_position: u64,
+        limit: usize,
+    ) -> Result<Vec<RawEvent>>;
+
+    /// The position of the last committed event (0: none).
+    fn head(&self) -> Result<u64>;
+
+    /// Returns as soon as an event past `after_position` is committed, with
+    /// the head, or at `timeout` with the head as it is then (which may
+    /// still be `after_position`). Commits of this process wake it at once;
+    /// those of other processes (SQLite) are seen at the next call, so a
+    /// reader across processes polls with a short timeout. PostgreSQL will
+    /// wake on LISTEN/NOTIFY. Closing the store wakes it with a `closed`
+    /// error.
+    fn wait(&self, after_position: u64, timeout: Duration) -> Result<u64>;
 
     /// Streams with their versions, sorted by name; only those of `model`
     /// when given.
@@ -176,7 +241,8 @@ pub enum Synchronous {
     Normal,
 }
 
-/// Opens a store from its URL: `memory:` or `sqlite:PATH[?synchronous=full|normal]`.
+/// Opens a store from its URL: `memory:` or
+/// `sqlite:PATH[?synchronous=full|normal&busy_timeout=MS]`.
 pub fn open(url: &str) -> Result<Box<dyn Store>> {
     if url == "memory:" || url == "memory://" {
         return Ok(Box::new(memory::MemoryStore::new()));
@@ -187,36 +253,38 @@ pub fn open(url: &str) -> Result<Box<dyn Store>> {
             Some((p, q)) => (p, Some(q)),
             None => (rest, None),
         };
-        let mut sync = Synchronous::Full;
+        let mut options = sqlite::SqliteOptions::default();
         for pair in query.into_iter().flat_map(|q| q.split('&')) {
+            let bad = || Error::StoreError {
+                kind: StoreErrorKind::Unavailable,
+                message: format!(
+                    "unknown option `{pair}` in store URL `{url}`; the options are \
+                     synchronous=full|normal and busy_timeout=MILLISECONDS"
+                ),
+            };
             match pair.split_once('=') {
                 Some(("synchronous", v)) if v.eq_ignore_ascii_case("full") => {
-                    sync = Synchronous::Full
+                    options.synchronous = Synchronous::Full
                 }
                 Some(("synchronous", v)) if v.eq_ignore_ascii_case("normal") => {
-                    sync = Synchronous::Normal
+                    options.synchronous = Synchronous::Normal
                 }
-                _ => {
-                    return Err(Error::StoreError {
-                        kind: crate::error::StoreErrorKind::Unavailable,
-                        message: format!(
-                            "unknown option `{pair}` in store URL `{url}`; \
-                             the one option is synchronous=full|normal"
-                        ),
-                    })
+                Some(("busy_timeout", v)) => {
+                    options.busy_timeout = Duration::from_millis(v.parse().map_err(|_| bad())?)
                 }
+                _ => return Err(bad()),
             }
         }
         if path.is_empty() {
             return Err(Error::StoreError {
-                kind: crate::error::StoreErrorKind::Unavailable,
+                kind: StoreErrorKind::Unavailable,
                 message: format!("store URL `{url}` names no file; write sqlite:PATH"),
             });
         }
-        return Ok(Box::new(sqlite::SqliteStore::open(path, sync)?));
+        return Ok(Box::new(sqlite::SqliteStore::open_with(path, &options)?));
     }
     Err(Error::StoreError {
-        kind: crate::error::StoreErrorKind::Unavailable,
+        kind: StoreErrorKind::Unavailable,
         message: format!(
             "unknown store URL `{}`; use memory: or sqlite:PATH",
             url.chars().take(200).collect::<String>()
@@ -226,7 +294,7 @@ pub fn open(url: &str) -> Result<Box<dyn Store>> {
 
 pub(crate) fn closed() -> Error {
     Error::StoreError {
-        kind: crate::error::StoreErrorKind::Closed,
+        kind: StoreErrorKind::Closed,
         message: "the engine is closed: open a new one to go on".into(),
     }
 }

@@ -9,7 +9,14 @@
 //!   over, in this process or any other. `UNIQUE(stream, version)` backs it.
 //! - `busy_timeout` makes writers of other processes queue instead of failing.
 //! - A thread of its own checkpoints the WAL, so that commits do not.
-//! - The schema is created and versioned here (`PRAGMA user_version`).
+//! - The schema is created, versioned and migrated in [`schema`].
+//! - One writer at a time, and a commit makes all its positions visible at
+//!   once: a reader never sees a position before every earlier one.
+//!   `AUTOINCREMENT` never gives a position twice.
+//! - `wait` is woken by the commits of this process (a `Notifier`);
+//!   other processes' commits are seen when it reads the head again.
+
+mod schema;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -20,55 +27,39 @@ use std::time::Duration;
 use rusqlite::config::DbConfig;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
+use super::notify::Notifier;
 use super::{
-    closed, Append, CommandRecord, NewEvent, RawEvent, Snapshot, Store, Synchronous, Visit,
-    WriteFn, WriteTx,
+    closed, Append, CommandRecord, NewEvent, RawEvent, ReadFilter, Snapshot, Store, Synchronous,
+    Visit, WriteFn, WriteTx,
 };
 use crate::error::{Error, Result, StoreErrorKind};
-
-/// The schema this code writes. A file with a higher one was written by a
-/// newer eventfold and is refused rather than misread.
-const SCHEMA_VERSION: i64 = 1;
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS events (
-    position INTEGER PRIMARY KEY,
-    id       TEXT    NOT NULL UNIQUE,
-    stream   TEXT    NOT NULL,
-    version  INTEGER NOT NULL,
-    type     TEXT    NOT NULL,
-    data     TEXT    NOT NULL,
-    metadata TEXT    NOT NULL,
-    UNIQUE (stream, version)
-);
-CREATE TABLE IF NOT EXISTS streams (
-    stream  TEXT    PRIMARY KEY,
-    model   TEXT    NOT NULL,
-    version INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS streams_by_model ON streams (model, stream);
-CREATE TABLE IF NOT EXISTS snapshots (
-    stream      TEXT    PRIMARY KEY,
-    version     INTEGER NOT NULL,
-    fingerprint TEXT    NOT NULL,
-    state       TEXT    NOT NULL,
-    checksum    TEXT    NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS commands (
-    stream        TEXT    NOT NULL,
-    command_id    TEXT    NOT NULL,
-    first_version INTEGER NOT NULL,
-    last_version  INTEGER NOT NULL,
-    PRIMARY KEY (stream, command_id)
-) WITHOUT ROWID;
-";
 
 /// Readers kept open for reuse; more may be opened under load.
 const POOL: usize = 8;
 
+/// How to open a SQLite store (the options of a `sqlite:` URL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SqliteOptions {
+    pub synchronous: Synchronous,
+    /// How long a writer waits for another (thread or process) before it
+    /// fails with a `busy` store error.
+    pub busy_timeout: Duration,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions {
+            synchronous: Synchronous::Full,
+            busy_timeout: BUSY_TIMEOUT,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct SqliteStore {
     path: PathBuf,
+    busy: Duration,
+    notifier: Notifier,
     closed: AtomicBool,
     writer: Mutex<Option<Connection>>,
     readers: Mutex<Vec<Connection>>,
@@ -88,8 +79,8 @@ struct Checkpointer {
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(1000);
 
 impl Checkpointer {
-    fn start(path: &std::path::Path) -> Result<Checkpointer> {
-        let conn = connect(path)?;
+    fn start(path: &std::path::Path, busy: Duration) -> Result<Checkpointer> {
+        let conn = connect(path, busy)?;
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("eventfold-checkpoint".into())
@@ -148,11 +139,23 @@ fn is_constraint(e: &rusqlite::Error) -> bool {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the file at `path`.
-    pub fn open(path: &str, sync: Synchronous) -> Result<SqliteStore> {
+    /// Opens (creating or migrating if needed) the file at `path`.
+    pub fn open(path: &str, synchronous: Synchronous) -> Result<SqliteStore> {
+        SqliteStore::open_with(
+            path,
+            &SqliteOptions {
+                synchronous,
+                ..SqliteOptions::default()
+            },
+        )
+    }
+
+    /// Like [`SqliteStore::open`], with every option.
+    pub fn open_with(path: &str, options: &SqliteOptions) -> Result<SqliteStore> {
         let path = PathBuf::from(path);
-        let writer = connect(&path)?;
-        let mode = match sync {
+        let busy = options.busy_timeout;
+        let writer = connect(&path, busy)?;
+        let mode = match options.synchronous {
             Synchronous::Full => "FULL",
             Synchronous::Normal => "NORMAL",
         };
@@ -166,12 +169,14 @@ impl SqliteStore {
                 "PRAGMA synchronous = {mode}; PRAGMA wal_autocheckpoint = 0;"
             ))
             .map_err(|e| err("cannot set up the connection", e))?;
-        migrate(&writer, &path)?;
+        schema::migrate(&writer, &path, busy)?;
         // Room for an INSERT of each size of chunk, besides the others.
         writer.set_prepared_statement_cache_capacity(ROWS + 32);
-        let checkpointer = Checkpointer::start(&path)?;
+        let checkpointer = Checkpointer::start(&path, busy)?;
         Ok(SqliteStore {
             path,
+            busy,
+            notifier: Notifier::default(),
             closed: AtomicBool::new(false),
             writer: Mutex::new(Some(writer)),
             readers: Mutex::new(Vec::new()),
@@ -197,7 +202,7 @@ impl SqliteStore {
             // Plain connections: memory-mapping the file or a larger page
             // cache measured slower (each write by another connection
             // resets a reader's cache, and a growing file is mapped anew).
-            None => connect(&self.path)?,
+            None => connect(&self.path, self.busy)?,
         };
         let out = f(&conn);
         if !self.closed.load(Ordering::Acquire) {
@@ -211,14 +216,17 @@ impl SqliteStore {
 }
 
 /// How long a writer waits for another (thread or process) before it gives
-/// up with a `store_error`.
+/// up with a `busy` store error, unless the URL says otherwise.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Runs `f` again while SQLite says the database is busy or locked, up to
-/// [`BUSY_TIMEOUT`]. Switching a new file to WAL and creating the schema
+/// `timeout`. Switching a new file to WAL and creating the schema
 /// can meet a lock that SQLite's busy handler does not wait for (several
 /// processes opening a fresh file at once).
-fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+fn retry_busy<T>(
+    timeout: Duration,
+    mut f: impl FnMut() -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
     let start = std::time::Instant::now();
     let mut pause = Duration::from_millis(1);
     loop {
@@ -227,7 +235,7 @@ fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result
                 if matches!(
                     e.code,
                     rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-                ) && start.elapsed() < BUSY_TIMEOUT =>
+                ) && start.elapsed() < timeout =>
             {
                 std::thread::sleep(pause);
                 pause = (pause * 2).min(Duration::from_millis(50));
@@ -237,7 +245,7 @@ fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result
     }
 }
 
-fn connect(path: &std::path::Path) -> Result<Connection> {
+fn connect(path: &std::path::Path, busy: Duration) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -245,15 +253,17 @@ fn connect(path: &std::path::Path) -> Result<Connection> {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| err(&format!("cannot open {}", path.display()), e))?;
-    conn.busy_timeout(BUSY_TIMEOUT)
+    conn.busy_timeout(busy)
         .map_err(|e| err("cannot set busy_timeout", e))?;
     // A stable query plan: otherwise this SQLite (built with STAT4) marks
     // each cached statement expired when its bindings are cleared, and
     // prepares it again on nearly every use.
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
         .map_err(|e| err("cannot set the query planner", e))?;
-    let mode: String = retry_busy(|| conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)))
-        .map_err(|e| err(&format!("cannot use WAL on {}", path.display()), e))?;
+    let mode: String = retry_busy(busy, || {
+        conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+    })
+    .map_err(|e| err(&format!("cannot use WAL on {}", path.display()), e))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(Error::StoreError {
             kind: StoreErrorKind::Unavailable,
@@ -266,50 +276,17 @@ fn connect(path: &std::path::Path) -> Result<Connection> {
     Ok(conn)
 }
 
-fn migrate(conn: &Connection, path: &std::path::Path) -> Result<()> {
-    let version: i64 = retry_busy(|| conn.query_row("PRAGMA user_version", [], |r| r.get(0)))
-        .map_err(|e| err("cannot read the schema version", e))?;
-    if version == SCHEMA_VERSION {
-        return Ok(());
-    }
-    if version > SCHEMA_VERSION {
-        return Err(Error::StoreError {
-            kind: StoreErrorKind::Unavailable,
-            message: format!(
-                "{} has schema version {version}, written by a newer eventfold; \
-                 this one knows version {SCHEMA_VERSION}",
-                path.display()
-            ),
-        });
-    }
-    // Another process may be creating it right now: IMMEDIATE waits for it,
-    // and IF NOT EXISTS makes the second creation a no-op.
-    retry_busy(|| {
-        conn.execute_batch(&format!(
-            "BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
-        ))
-        .inspect_err(|_| {
-            let _ = conn.execute_batch("ROLLBACK");
-        })
-    })
-    .map_err(|e| {
-        err(
-            &format!("cannot create the schema in {}", path.display()),
-            e,
-        )
-    })
-}
-
 impl Store for SqliteStore {
     fn version(&self, stream: &str) -> Result<u64> {
         self.read(|c| version(c, stream))
     }
 
     fn write(&self, work: &mut WriteFn<'_>) -> Result<()> {
-        self.write_conn(|conn| {
+        let appended = self.write_conn(|conn| {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(|e| err("cannot begin a write", e))?;
+            let before = tx.last_insert_rowid();
             let mut w = SqliteTx {
                 conn: &tx,
                 streams: HashMap::new(),
@@ -317,9 +294,15 @@ impl Store for SqliteStore {
             };
             work(&mut w)?;
             w.flush_streams()?;
+            let appended = tx.last_insert_rowid() != before;
             // An error above drops `tx`: rolled back, nothing written.
-            tx.commit().map_err(|e| err("cannot commit", e))
-        })
+            tx.commit().map_err(|e| err("cannot commit", e))?;
+            Ok(appended)
+        })?;
+        if appended {
+            self.notifier.committed();
+        }
+        Ok(())
     }
 
     fn fold(&self, stream: &str, after_version: u64, visit: &mut Visit<'_>) -> Result<()> {
@@ -330,15 +313,22 @@ impl Store for SqliteStore {
         self.read(|c| read_stream(c, stream, from_version, limit))
     }
 
-    fn read_all(&self, from_position: u64, limit: usize) -> Result<Vec<RawEvent>> {
-        self.read(|c| {
-            query_events(
-                c,
-                "SELECT position, id, stream, version, type, data, metadata FROM events \
-                 WHERE position >= ?1 ORDER BY position LIMIT ?2",
-                params![from_position as i64, limit_sql(limit)],
-            )
-        })
+    fn read_all(
+        &self,
+        filter: &ReadFilter,
+        from_position: u64,
+        limit: usize,
+    ) -> Result<Vec<RawEvent>> {
+        self.read(|c| read_all(c, filter, from_position, limit))
+    }
+
+    fn head(&self) -> Result<u64> {
+        self.read(head)
+    }
+
+    fn wait(&self, after_position: u64, timeout: Duration) -> Result<u64> {
+        self.notifier
+            .wait(after_position, timeout, || self.read(head))
     }
 
     fn streams(&self, model: Option<&str>) -> Result<Vec<(String, u64)>> {
@@ -348,11 +338,11 @@ impl Store for SqliteStore {
             let out = match model {
                 Some(m) => c
                     .prepare_cached(
-                        "SELECT stream, version FROM streams WHERE model = ?1 ORDER BY stream",
+                        "SELECT stream, version FROM eventfold_streams WHERE model = ?1 ORDER BY stream",
                     )
                     .and_then(|mut s| s.query_map([m], map)?.collect()),
                 None => c
-                    .prepare_cached("SELECT stream, version FROM streams ORDER BY stream")
+                    .prepare_cached("SELECT stream, version FROM eventfold_streams ORDER BY stream")
                     .and_then(|mut s| s.query_map([], map)?.collect()),
             };
             out.map_err(|e| err("cannot list streams", e))
@@ -373,6 +363,7 @@ impl Store for SqliteStore {
 
     fn close(&self) -> Result<()> {
         self.closed.store(true, Ordering::Release);
+        self.notifier.close();
         self.readers
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -398,15 +389,15 @@ impl Store for SqliteStore {
 /// not past the stream's end (a damaged one is replaced).
 fn upsert_snapshot(conn: &Connection, snap: &Snapshot) -> Result<()> {
     conn.prepare_cached(
-        "INSERT INTO snapshots (stream, version, fingerprint, state, checksum) \
+        "INSERT INTO eventfold_snapshots (stream, version, fingerprint, state, checksum) \
          VALUES (?1, ?2, ?3, ?4, ?5) \
          ON CONFLICT (stream) DO UPDATE SET version = excluded.version, \
            fingerprint = excluded.fingerprint, state = excluded.state, \
            checksum = excluded.checksum \
-         WHERE excluded.version >= snapshots.version \
-            OR excluded.fingerprint <> snapshots.fingerprint \
-            OR snapshots.version > \
-               (SELECT coalesce(max(version), 0) FROM events WHERE stream = excluded.stream)",
+         WHERE excluded.version >= eventfold_snapshots.version \
+            OR excluded.fingerprint <> eventfold_snapshots.fingerprint \
+            OR eventfold_snapshots.version > \
+               (SELECT coalesce(max(version), 0) FROM eventfold_events WHERE stream = excluded.stream)",
     )
     .and_then(|mut s| {
         s.execute(params![
@@ -425,6 +416,12 @@ fn limit_sql(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
+/// A version or position as SQLite's integer: past `i64::MAX` is past every
+/// row (a plain `as` would wrap to -1, before every row).
+fn int_sql(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
 fn query_events(c: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<RawEvent>> {
     let mut stmt = c
         .prepare_cached(sql)
@@ -437,8 +434,9 @@ fn query_events(c: &Connection, sql: &str, params: impl rusqlite::Params) -> Res
                 stream: r.get(2)?,
                 version: r.get::<_, i64>(3)? as u64,
                 event_type: r.get(4)?,
-                data: r.get(5)?,
-                metadata: r.get(6)?,
+                schema: r.get(5)?,
+                data: r.get(6)?,
+                metadata: r.get(7)?,
             })
         })
         .map_err(|e| err("cannot read events", e))?;
@@ -469,7 +467,7 @@ impl SqliteTx<'_> {
         let mut upsert = self
             .conn
             .prepare_cached(
-                "INSERT INTO streams (stream, model, version) VALUES (?1, ?2, ?3) \
+                "INSERT INTO eventfold_streams (stream, model, version) VALUES (?1, ?2, ?3) \
                  ON CONFLICT (stream) DO UPDATE SET version = excluded.version",
             )
             .map_err(|e| err("cannot prepare", e))?;
@@ -512,7 +510,7 @@ impl WriteTx for SqliteTx<'_> {
         let tx = self.conn;
         let mut record = tx
             .prepare_cached(
-                "INSERT INTO commands (stream, command_id, first_version, last_version) \
+                "INSERT INTO eventfold_commands (stream, command_id, first_version, last_version) \
                  VALUES (?1, ?2, ?3, ?4)",
             )
             .map_err(|e| err("cannot prepare", e))?;
@@ -553,14 +551,16 @@ impl WriteTx for SqliteTx<'_> {
                 .map_err(|e| err("cannot prepare", e))?;
             for (r, &(index, e, version)) in chunk.iter().enumerate() {
                 let a = &appends[index];
-                let at = r * 6;
+                let at = r * COLUMNS;
                 let bound = insert
                     .raw_bind_parameter(at + 1, &e.id)
                     .and_then(|_| insert.raw_bind_parameter(at + 2, &a.stream))
                     .and_then(|_| insert.raw_bind_parameter(at + 3, version as i64))
-                    .and_then(|_| insert.raw_bind_parameter(at + 4, &e.event_type))
-                    .and_then(|_| insert.raw_bind_parameter(at + 5, &e.data))
-                    .and_then(|_| insert.raw_bind_parameter(at + 6, &e.metadata));
+                    .and_then(|_| insert.raw_bind_parameter(at + 4, &a.model))
+                    .and_then(|_| insert.raw_bind_parameter(at + 5, &e.event_type))
+                    .and_then(|_| insert.raw_bind_parameter(at + 6, e.schema))
+                    .and_then(|_| insert.raw_bind_parameter(at + 7, &e.data))
+                    .and_then(|_| insert.raw_bind_parameter(at + 8, &e.metadata));
                 bound.map_err(|e| err("cannot append an event", e))?;
             }
             match insert.raw_execute() {
@@ -624,7 +624,7 @@ impl WriteTx for SqliteTx<'_> {
 /// A stream's version is its last event's: the `streams` table only lists
 /// streams, so a damaged row there can never make appends fail.
 fn version(c: &Connection, stream: &str) -> Result<u64> {
-    c.prepare_cached("SELECT max(version) FROM events WHERE stream = ?1")
+    c.prepare_cached("SELECT max(version) FROM eventfold_events WHERE stream = ?1")
         .and_then(|mut s| s.query_row([stream], |r| r.get::<_, Option<i64>>(0)))
         .map(|v| v.unwrap_or(0).max(0) as u64)
         .map_err(|e| err("cannot read a stream's version", e))
@@ -633,12 +633,12 @@ fn version(c: &Connection, stream: &str) -> Result<u64> {
 fn fold(c: &Connection, stream: &str, after_version: u64, visit: &mut Visit<'_>) -> Result<()> {
     let mut stmt = c
         .prepare_cached(
-            "SELECT version, type, data FROM events \
+            "SELECT version, type, schema, data FROM eventfold_events \
              WHERE stream = ?1 AND version > ?2 ORDER BY version",
         )
         .map_err(|e| err("cannot read events", e))?;
     let mut rows = stmt
-        .query(params![stream, after_version as i64])
+        .query(params![stream, int_sql(after_version)])
         .map_err(|e| err("cannot read events", e))?;
     while let Some(row) = rows.next().map_err(|e| err("cannot read events", e))? {
         let version = row
@@ -648,11 +648,14 @@ fn fold(c: &Connection, stream: &str, after_version: u64, visit: &mut Visit<'_>)
             .get_ref(1)
             .and_then(|v| v.as_str().map_err(Into::into))
             .map_err(|e| err("cannot read an event's type", e))?;
+        let schema = row
+            .get::<_, u32>(2)
+            .map_err(|e| err("cannot read an event's schema", e))?;
         let d = row
-            .get_ref(2)
+            .get_ref(3)
             .and_then(|v| v.as_str().map_err(Into::into))
             .map_err(|e| err("cannot read an event's data", e))?;
-        visit(version as u64, t, d)?;
+        visit(version as u64, t, schema, d)?;
     }
     Ok(())
 }
@@ -665,15 +668,15 @@ fn read_stream(
 ) -> Result<Vec<RawEvent>> {
     query_events(
         c,
-        "SELECT position, id, stream, version, type, data, metadata FROM events \
+        "SELECT position, id, stream, version, type, schema, data, metadata FROM eventfold_events \
          WHERE stream = ?1 AND version >= ?2 ORDER BY version LIMIT ?3",
-        params![stream, from_version as i64, limit_sql(limit)],
+        params![stream, int_sql(from_version), limit_sql(limit)],
     )
 }
 
 fn command(c: &Connection, stream: &str, command_id: &str) -> Result<Option<CommandRecord>> {
     c.prepare_cached(
-        "SELECT first_version, last_version FROM commands \
+        "SELECT first_version, last_version FROM eventfold_commands \
          WHERE stream = ?1 AND command_id = ?2",
     )
     .and_then(|mut s| {
@@ -691,7 +694,7 @@ fn command(c: &Connection, stream: &str, command_id: &str) -> Result<Option<Comm
 fn snapshot(c: &Connection, stream: &str) -> Result<Option<Snapshot>> {
     let row = c
         .prepare_cached(
-            "SELECT version, fingerprint, state, checksum FROM snapshots WHERE stream = ?1",
+            "SELECT version, fingerprint, state, checksum FROM eventfold_snapshots WHERE stream = ?1",
         )
         .and_then(|mut s| {
             s.query_row([stream], |r| {
@@ -721,8 +724,12 @@ fn snapshot(c: &Connection, stream: &str) -> Result<Option<Snapshot>> {
     })
 }
 
-/// `INSERT INTO events ... VALUES (...), (...)` for `rows` rows (1 to
-/// [`ROWS`]); made once per size, then served from the statement cache.
+/// The columns an `INSERT` of events binds per row.
+const COLUMNS: usize = 8;
+
+/// `INSERT INTO eventfold_events ... VALUES (...), (...)` for `rows` rows
+/// (1 to [`ROWS`]); made once per size, then served from the statement
+/// cache.
 fn insert_sql(rows: usize) -> &'static str {
     static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     let all = SQL.get_or_init(|| {
@@ -730,24 +737,55 @@ fn insert_sql(rows: usize) -> &'static str {
             .map(|n| {
                 let values: Vec<String> = (0..n)
                     .map(|r| {
-                        let b = r * 6;
-                        format!(
-                            "(?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
-                            b + 1,
-                            b + 2,
-                            b + 3,
-                            b + 4,
-                            b + 5,
-                            b + 6
-                        )
+                        let params: Vec<String> = (1..=COLUMNS)
+                            .map(|c| format!("?{}", r * COLUMNS + c))
+                            .collect();
+                        format!("({})", params.join(", "))
                     })
                     .collect();
                 format!(
-                    "INSERT INTO events (id, stream, version, type, data, metadata) VALUES {}",
+                    "INSERT INTO eventfold_events \
+                     (id, stream, version, model, type, schema, data, metadata) VALUES {}",
                     values.join(", ")
                 )
             })
             .collect()
     });
     &all[rows.min(ROWS)]
+}
+
+/// The last committed position: `max(position)` is one step down the
+/// primary key.
+fn head(c: &Connection) -> Result<u64> {
+    c.prepare_cached("SELECT coalesce(max(position), 0) FROM eventfold_events")
+        .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)))
+        .map(|p| p.max(0) as u64)
+        .map_err(|e| err("cannot read the head position", e))
+}
+
+/// `read_all`: the filter's lists become `IN (...)`, which SQLite answers
+/// from the (model, position) or (type, position) index.
+fn read_all(
+    c: &Connection,
+    filter: &ReadFilter,
+    from_position: u64,
+    limit: usize,
+) -> Result<Vec<RawEvent>> {
+    let mut sql = String::from(
+        "SELECT position, id, stream, version, type, schema, data, metadata \
+         FROM eventfold_events WHERE position >= ?",
+    );
+    let from = int_sql(from_position);
+    let limit = limit_sql(limit);
+    let mut values: Vec<&dyn rusqlite::ToSql> = vec![&from];
+    for (column, list) in [("model", &filter.models), ("type", &filter.types)] {
+        if !list.is_empty() {
+            let marks = vec!["?"; list.len()].join(", ");
+            sql.push_str(&format!(" AND {column} IN ({marks})"));
+            values.extend(list.iter().map(|v| v as &dyn rusqlite::ToSql));
+        }
+    }
+    sql.push_str(" ORDER BY position LIMIT ?");
+    values.push(&limit);
+    query_events(c, &sql, values.as_slice())
 }

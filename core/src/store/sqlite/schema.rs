@@ -1,0 +1,183 @@
+//! The SQLite schema and its migrations.
+//!
+//! `PRAGMA user_version` is the schema's version: the number of migrations
+//! run. Each migration runs in one transaction (`BEGIN IMMEDIATE`, the
+//! migration, the new `user_version`, `COMMIT`), and reads the version again
+//! once it holds the write lock: when several processes open the same old
+//! file at once, the first migrates and the others find it done. A fresh
+//! file runs them all. A file of a higher version than this code knows was
+//! written by a newer eventfold and is refused rather than misread.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use super::{err, retry_busy};
+use crate::error::{Error, Result, StoreErrorKind};
+
+/// One step of the schema: `MIGRATIONS[i]` takes a file from version `i` to
+/// `i + 1`. Append only: a migration, once released, never changes.
+struct Migration {
+    /// What it does, for error messages.
+    what: &'static str,
+    sql: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        what: "create the wave-1 tables",
+        sql: V1,
+    },
+    Migration {
+        what: "move to eventfold_ tables with schema and model columns",
+        sql: V2,
+    },
+];
+
+/// The schema this code writes.
+pub(super) const VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Version 1, as wave 1 made it.
+const V1: &str = "
+CREATE TABLE events (
+    position INTEGER PRIMARY KEY,
+    id       TEXT    NOT NULL UNIQUE,
+    stream   TEXT    NOT NULL,
+    version  INTEGER NOT NULL,
+    type     TEXT    NOT NULL,
+    data     TEXT    NOT NULL,
+    metadata TEXT    NOT NULL,
+    UNIQUE (stream, version)
+);
+CREATE TABLE streams (
+    stream  TEXT    PRIMARY KEY,
+    model   TEXT    NOT NULL,
+    version INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX streams_by_model ON streams (model, stream);
+CREATE TABLE snapshots (
+    stream      TEXT    PRIMARY KEY,
+    version     INTEGER NOT NULL,
+    fingerprint TEXT    NOT NULL,
+    state       TEXT    NOT NULL,
+    checksum    TEXT    NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE commands (
+    stream        TEXT    NOT NULL,
+    command_id    TEXT    NOT NULL,
+    first_version INTEGER NOT NULL,
+    last_version  INTEGER NOT NULL,
+    PRIMARY KEY (stream, command_id)
+) WITHOUT ROWID;
+";
+
+/// Version 2:
+/// - every table under `eventfold_`, so that user tables in the same file
+///   never clash with the engine's;
+/// - `AUTOINCREMENT` positions: a position is never given twice, even when
+///   the last event was removed (by hand: eventfold never deletes);
+/// - `schema`, the version of the event's shape (MODEL-LANGUAGE.md §8,
+///   §12); every event before this is of shape 1;
+/// - `model` on each event, copied from the stream's row: reading by model
+///   (`read_all` with a filter) is then one index range, without a join to
+///   `eventfold_streams` for every row. It costs a short text per event, and
+///   the writer knows it anyway (`Append::model`);
+/// - indexes by (model, position) and (type, position) for those reads.
+///
+/// The events are copied in position order into the new table and the
+/// indexes built after the copy (faster than keeping them up to date row by
+/// row); the other tables are only renamed.
+const V2: &str = "
+CREATE TABLE eventfold_events (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,
+    id       TEXT    NOT NULL,
+    stream   TEXT    NOT NULL,
+    version  INTEGER NOT NULL,
+    model    TEXT    NOT NULL,
+    type     TEXT    NOT NULL,
+    schema   INTEGER NOT NULL,
+    data     TEXT    NOT NULL,
+    metadata TEXT    NOT NULL
+);
+INSERT INTO eventfold_events
+    (position, id, stream, version, model, type, schema, data, metadata)
+    SELECT e.position, e.id, e.stream, e.version, coalesce(s.model, ''), e.type, 1,
+           e.data, e.metadata
+    FROM events e LEFT JOIN streams s ON s.stream = e.stream
+    ORDER BY e.position;
+DROP TABLE events;
+CREATE UNIQUE INDEX eventfold_events_by_id ON eventfold_events (id);
+CREATE UNIQUE INDEX eventfold_events_by_stream ON eventfold_events (stream, version);
+CREATE INDEX eventfold_events_by_model ON eventfold_events (model, position);
+CREATE INDEX eventfold_events_by_type ON eventfold_events (type, position);
+DROP INDEX streams_by_model;
+ALTER TABLE streams RENAME TO eventfold_streams;
+CREATE INDEX eventfold_streams_by_model ON eventfold_streams (model, stream);
+ALTER TABLE snapshots RENAME TO eventfold_snapshots;
+ALTER TABLE commands RENAME TO eventfold_commands;
+";
+
+fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+fn too_new(path: &Path, version: i64) -> Error {
+    Error::StoreError {
+        kind: StoreErrorKind::Unavailable,
+        message: format!(
+            "{} has schema version {version}, written by a newer eventfold; \
+             this one knows versions up to {VERSION}: upgrade eventfold to open it",
+            path.display()
+        ),
+    }
+}
+
+/// Brings the file at `path` to [`VERSION`], one migration at a time.
+pub(super) fn migrate(conn: &Connection, path: &Path, busy: Duration) -> Result<()> {
+    let version = retry_busy(busy, || user_version(conn)).map_err(|e| {
+        err(
+            &format!("cannot read the schema version of {}", path.display()),
+            e,
+        )
+    })?;
+    if version > VERSION {
+        return Err(too_new(path, version));
+    }
+    for (from, m) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+        let to = from as i64 + 1;
+        let found = retry_busy(busy, || {
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            let step = (|| {
+                // Another process may have run it while this one waited.
+                let now = user_version(conn)?;
+                if now < to {
+                    conn.execute_batch(m.sql)?;
+                    conn.execute_batch(&format!("PRAGMA user_version = {to}"))?;
+                }
+                Ok(now)
+            })();
+            match step {
+                Ok(now) => conn.execute_batch("COMMIT").map(|_| now),
+                Err(e) => {
+                    let _ = conn.execute_batch("ROLLBACK");
+                    Err(e)
+                }
+            }
+        })
+        .map_err(|e| {
+            err(
+                &format!(
+                    "cannot migrate {} from schema version {from} to {to} ({})",
+                    path.display(),
+                    m.what
+                ),
+                e,
+            )
+        })?;
+        if found > VERSION {
+            return Err(too_new(path, found));
+        }
+    }
+    Ok(())
+}
