@@ -4,6 +4,7 @@
 pub mod ast;
 pub mod check;
 pub mod eval;
+pub(crate) mod fingerprint;
 pub mod ir;
 pub mod lexer;
 pub mod parser;
