@@ -1,4 +1,3 @@
-
 use super::super::printer::{strip_expr_spans, strip_spans};
 use super::*;
 
