@@ -2,6 +2,7 @@
 //! (`check` into `ir`), and run (`eval`).
 
 pub mod ast;
+pub mod builtins;
 pub mod check;
 pub mod eval;
 pub(crate) mod fingerprint;

@@ -1,8 +1,11 @@
 //! Calls of built-in functions and methods, and macros.
 
 use super::*;
+use crate::language::builtins::{self, Misfit, Rule};
 
 impl<'d> ModelChecker<'d> {
+    /// `f(x)`: the function comes from the table of builtins, which also
+    /// types it and picks the op.
     pub(super) fn call(
         &mut self,
         scope: &mut Scope,
@@ -13,23 +16,11 @@ impl<'d> ModelChecker<'d> {
         let bad = (ir::Expr::Const(Value::Null), Type::Error);
         let checked: Vec<(ir::Expr, Type)> = args.iter().map(|a| self.expr(scope, a)).collect();
         let name = func.name.as_str();
-        const FUNCTIONS: [&str; 10] = [
-            "size",
-            "int",
-            "float",
-            "string",
-            "timestamp",
-            "keys",
-            "values",
-            "sum",
-            "min",
-            "max",
-        ];
-        if !FUNCTIONS.contains(&name) {
-            let hint = suggest(name, FUNCTIONS);
+        let Some(spec) = builtins::function_named(name) else {
+            let hint = suggest(name, builtins::function_names());
             self.error(func.span, format!("unknown function `{name}`{hint}"));
             return bad;
-        }
+        };
         if checked.len() != 1 {
             self.error(
                 func.span,
@@ -44,71 +35,27 @@ impl<'d> ModelChecker<'d> {
         if t == Type::Error {
             return bad;
         }
-        let arg_span = args[0].span;
-        let one = |b: Builtin, x: ir::Expr| ir::Expr::Call(b, vec![x], span);
-        let result = match (name, &t) {
-            ("size", Type::String | Type::List(_) | Type::Map(_)) => {
-                Some((one(Builtin::Size, x), Type::Int))
-            }
-            ("int", Type::Int | Type::Float | Type::String | Type::Timestamp) => {
-                Some((one(Builtin::Int, x), Type::Int))
-            }
-            ("float", Type::Int | Type::Float | Type::String) => {
-                Some((one(Builtin::Float, x), Type::Float))
-            }
-            ("string", t) if formattable(t.unwrap_optional()) => {
-                Some((one(Builtin::String, x), Type::String))
-            }
-            ("timestamp", Type::String | Type::Timestamp) => {
-                Some((one(Builtin::Timestamp, x), Type::Timestamp))
-            }
-            ("keys", Type::Map(_)) => {
-                Some((one(Builtin::Keys, x), Type::List(Box::new(Type::String))))
-            }
-            ("values", Type::Map(v)) => Some((one(Builtin::Values, x), Type::List(v.clone()))),
-            ("sum", Type::List(item)) => match **item {
-                Type::Int | Type::Unknown => Some((one(Builtin::SumInt, x), Type::Int)),
-                Type::Float => Some((one(Builtin::SumFloat, x), Type::Float)),
-                _ => None,
-            },
-            ("min" | "max", Type::List(item))
-                if matches!(
-                    **item,
-                    Type::Int | Type::Float | Type::String | Type::Timestamp | Type::Bool
-                ) =>
-            {
-                let b = if name == "min" {
-                    Builtin::Min
-                } else {
-                    Builtin::Max
-                };
-                Some((one(b, x), (**item).clone()))
-            }
-            _ => None,
+        let Rule::Typed { typing, .. } = spec.rule else {
+            return bad;
         };
-        match result {
-            Some(r) => r,
-            None => {
-                let found = self.tname(&t);
-                let takes = match name {
-                    "size" => "a string, a list or a map",
-                    "int" => "an int, a float, a string or a timestamp",
-                    "float" => "an int, a float or a string",
-                    "string" => "a string, int, float, bool, timestamp or enum member (not a list, map or record)",
-                    "timestamp" => "an RFC 3339 string",
-                    "keys" | "values" => "a map",
-                    "sum" => "a list of ints or of floats",
-                    _ => "a list of ints, floats, strings, timestamps or bools",
+        match typing(std::slice::from_ref(&t), &self.types) {
+            Ok((op, ty)) => (ir::Expr::Call(op, vec![x], span), ty),
+            Err(misfit) => {
+                let message = match misfit {
+                    Misfit::Takes => {
+                        let found = self.tname(&t);
+                        format!("`{name}` takes {}, but this is {found}", spec.takes)
+                    }
+                    Misfit::Arg(_, message) => message,
                 };
-                self.error(
-                    arg_span,
-                    format!("`{name}` takes {takes}, but this is {found}"),
-                );
+                self.error(args[0].span, message);
                 bad
             }
         }
     }
 
+    /// `e.m(...)`: a macro, or a method from the table of builtins, found
+    /// by name and the type of `e`.
     pub(super) fn method(
         &mut self,
         scope: &mut Scope,
@@ -119,184 +66,83 @@ impl<'d> ModelChecker<'d> {
     ) -> (ir::Expr, Type) {
         let bad = (ir::Expr::Const(Value::Null), Type::Error);
         let name = method.name.as_str();
-        let macro_kind = match name {
-            "all" => Some(MacroKind::All),
-            "exists" => Some(MacroKind::Exists),
-            "exists_one" => Some(MacroKind::ExistsOne),
-            "map" => Some(MacroKind::Map),
-            "filter" => Some(MacroKind::Filter),
-            _ => None,
-        };
         let (t, tt) = self.expr(scope, target);
-        if let Some(kind) = macro_kind {
+        if let Some(kind) = builtins::macro_named(name) {
             return self.macro_call(scope, kind, t, &tt, target, method, args, span);
         }
         let checked: Vec<(ir::Expr, Type)> = args.iter().map(|a| self.expr(scope, a)).collect();
         if tt == Type::Error || checked.iter().any(|(_, t)| *t == Type::Error) {
             return bad;
         }
-        let arity = |this: &mut Self, n: usize| -> bool {
-            if checked.len() != n {
-                this.error(
-                    method.span,
-                    format!(
-                        "`{name}` takes {n} argument{}, but {} {} given",
-                        if n == 1 { "" } else { "s" },
-                        checked.len(),
-                        if checked.len() == 1 { "is" } else { "are" }
-                    ),
-                );
-                return false;
-            }
-            true
+        let typed = builtins::method_on(name, &tt).and_then(|spec| match spec.rule {
+            Rule::Typed { arity, typing } => Some((spec, arity, typing)),
+            Rule::Macro(_) => None,
+        });
+        let Some((spec, arity, typing)) = typed else {
+            let found = self.tname(&tt);
+            let hint = suggest(name, builtins::method_names_on(tt.unwrap_optional()));
+            let extra = if tt.is_optional() {
+                "; it may be null, so unwrap it with `.orValue(default)` first"
+            } else {
+                ""
+            };
+            self.error(
+                method.span,
+                format!("{found} has no method `{name}`{hint}{extra}"),
+            );
+            return bad;
         };
-        let call = |b: Builtin, t: ir::Expr, rest: Vec<(ir::Expr, Type)>| {
-            let mut all = vec![t];
-            all.extend(rest.into_iter().map(|(x, _)| x));
-            ir::Expr::Call(b, all, span)
+        if checked.len() != arity {
+            self.error(
+                method.span,
+                format!(
+                    "`{name}` takes {arity} argument{}, but {} {} given",
+                    if arity == 1 { "" } else { "s" },
+                    checked.len(),
+                    if checked.len() == 1 { "is" } else { "are" }
+                ),
+            );
+            return bad;
+        }
+        let mut types = Vec::with_capacity(checked.len() + 1);
+        types.push(tt.clone());
+        types.extend(checked.iter().map(|(_, t)| t.clone()));
+        let (op, ty) = match typing(&types, &self.types) {
+            Ok(r) => r,
+            Err(misfit) => {
+                let (i, message) = match misfit {
+                    Misfit::Takes => {
+                        let found = self.tname(&checked[0].1);
+                        (
+                            0,
+                            format!("`{name}` takes {}, but this is {found}", spec.takes),
+                        )
+                    }
+                    Misfit::Arg(i, message) => (i, message),
+                };
+                self.error(args[i].span, message);
+                return bad;
+            }
         };
-        match (name, &tt) {
-            ("contains" | "startsWith" | "endsWith" | "matches", Type::String) => {
-                if !arity(self, 1) {
-                    return bad;
-                }
-                if checked[0].1 != Type::String {
-                    let found = self.tname(&checked[0].1);
-                    self.error(
-                        args[0].span,
-                        format!("`{name}` takes a string, but this is {found}"),
-                    );
-                    return bad;
-                }
-                let b = match name {
-                    "contains" => Builtin::Contains,
-                    "startsWith" => Builtin::StartsWith,
-                    "endsWith" => Builtin::EndsWith,
-                    _ => {
-                        let compiled = match &checked[0].0 {
-                            ir::Expr::Const(Value::String(p)) => {
-                                match RegexBuilder::new(p).size_limit(1 << 20).build() {
-                                    Ok(re) => Some(Arc::new(re)),
-                                    Err(e) => {
-                                        self.error(
-                                            args[0].span,
-                                            format!("invalid regular expression (RE2 syntax): {e}"),
-                                        );
-                                        return bad;
-                                    }
-                                }
-                            }
-                            _ => None,
-                        };
-                        Builtin::Matches(compiled)
-                    }
-                };
-                (call(b, t, checked), Type::Bool)
-            }
-            ("lowerAscii" | "upperAscii" | "trim", Type::String) => {
-                if !arity(self, 0) {
-                    return bad;
-                }
-                let b = match name {
-                    "lowerAscii" => Builtin::LowerAscii,
-                    "upperAscii" => Builtin::UpperAscii,
-                    _ => Builtin::Trim,
-                };
-                (call(b, t, checked), Type::String)
-            }
-            ("size", Type::String | Type::List(_) | Type::Map(_)) => {
-                if !arity(self, 0) {
-                    return bad;
-                }
-                (call(Builtin::Size, t, checked), Type::Int)
-            }
-            ("orValue", Type::Optional(_) | Type::Null) => {
-                if !arity(self, 1) {
-                    return bad;
-                }
-                let inner = tt.unwrap_optional().clone();
-                let inner = if inner == Type::Null {
-                    Type::Unknown
-                } else {
-                    inner
-                };
-                let dt = checked[0].1.clone();
-                match inner.unify(&dt) {
-                    Some(u) if !u.is_optional() || dt.is_optional() => {
-                        (call(Builtin::OrValue, t, checked), u)
-                    }
-                    _ => {
-                        let (want, found) = (self.tname(&inner), self.tname(&dt));
+        // A literal pattern is compiled once, here.
+        let op = match (op, &checked[..]) {
+            (Builtin::Matches(None), [(ir::Expr::Const(Value::String(p)), _)]) => {
+                match RegexBuilder::new(p).size_limit(1 << 20).build() {
+                    Ok(re) => Builtin::Matches(Some(Arc::new(re))),
+                    Err(e) => {
                         self.error(
                             args[0].span,
-                            format!("the default of `orValue` must be {want}, but this is {found}"),
+                            format!("invalid regular expression (RE2 syntax): {e}"),
                         );
-                        bad
+                        return bad;
                     }
                 }
             }
-            ("get", Type::Map(v)) => {
-                if !arity(self, 2) {
-                    return bad;
-                }
-                if checked[0].1 != Type::String {
-                    let found = self.tname(&checked[0].1);
-                    self.error(
-                        args[0].span,
-                        format!("a map key is a string, but this is {found}"),
-                    );
-                    return bad;
-                }
-                let dt = checked[1].1.clone();
-                let ty = if dt.fits(v) && !dt.is_optional() {
-                    (**v).clone()
-                } else if dt.fits(&Type::optional((**v).clone())) {
-                    Type::optional((**v).clone())
-                } else {
-                    let (want, found) = (self.tname(v), self.tname(&dt));
-                    self.error(args[1].span, format!("the default of `get` must be {want}, {want}? or null, but this is {found}"));
-                    return bad;
-                };
-                (call(Builtin::GetOr, t, checked), ty)
-            }
-            _ => {
-                let found = self.tname(&tt);
-                let known: &[&str] = match tt.unwrap_optional() {
-                    Type::String => &[
-                        "contains",
-                        "startsWith",
-                        "endsWith",
-                        "matches",
-                        "lowerAscii",
-                        "upperAscii",
-                        "trim",
-                        "size",
-                    ],
-                    Type::List(_) => &["size", "all", "exists", "exists_one", "map", "filter"],
-                    Type::Map(_) => &[
-                        "size",
-                        "get",
-                        "all",
-                        "exists",
-                        "exists_one",
-                        "map",
-                        "filter",
-                    ],
-                    _ => &[],
-                };
-                let hint = suggest(name, known.iter().copied());
-                let extra = if tt.is_optional() {
-                    "; it may be null, so unwrap it with `.orValue(default)` first"
-                } else {
-                    ""
-                };
-                self.error(
-                    method.span,
-                    format!("{found} has no method `{name}`{hint}{extra}"),
-                );
-                bad
-            }
-        }
+            (op, _) => op,
+        };
+        let mut all = vec![t];
+        all.extend(checked.into_iter().map(|(x, _)| x));
+        (ir::Expr::Call(op, all, span), ty)
     }
 
     #[allow(clippy::too_many_arguments)]

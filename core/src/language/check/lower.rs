@@ -13,21 +13,6 @@ pub(super) fn same_place(a: &ir::Expr, b: &ir::Expr) -> bool {
     }
 }
 
-/// Types `string(x)` and `${x}` can write.
-pub(super) fn formattable(t: &Type) -> bool {
-    matches!(
-        t,
-        Type::String
-            | Type::Int
-            | Type::Float
-            | Type::Bool
-            | Type::Timestamp
-            | Type::Enum(_)
-            | Type::Null
-            | Type::Error
-    )
-}
-
 pub(super) fn conversion_hint(a: &Type, b: &Type) -> &'static str {
     match (a, b) {
         (Type::Int, Type::Float) | (Type::Float, Type::Int) => {

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use regex::RegexBuilder;
 
 use super::ast::{self, BinaryOp, Diag, ExprKind, Ident, Span, StmtKind, TypeKind, UnaryOp};
+use super::builtins::formattable;
 use super::ir::{self, Binary, Builtin, MacroKind, Part, Segment, Unary};
 use crate::types::{EnumType, FieldType, RecordType, Type, Types};
 use crate::value::{Map, Shape, Str, Value};
