@@ -9,5 +9,7 @@ pub(crate) mod fingerprint;
 pub mod ir;
 pub mod lexer;
 pub mod parser;
+/// The parser's round-trip oracle: only tests and tools print models.
+#[cfg(any(test, feature = "internals"))]
 pub mod printer;
 pub mod source;
