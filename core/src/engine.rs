@@ -61,7 +61,6 @@ use std::sync::{Arc, Mutex};
 use foldhash::fast::RandomState as FastHash;
 use lru::LruCache;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::store::{self, Store};
@@ -161,16 +160,13 @@ impl std::fmt::Debug for Engine {
     }
 }
 
-/// The fingerprint of a model, for its snapshots: SHA-256 over the
-/// eventfold version and the model as compiled (its IR, printed with
-/// `Debug`). The compiled form is what folds events, so any change that can
-/// change a state (an event's body, a default, a field, a type) changes the
-/// fingerprint; so do harmless ones (a moved line), which only cost a replay.
-/// The IR holds no hash maps, so its printing is the same in every process.
+/// The fingerprint of a model, for its snapshots: a hash of only what
+/// decides folded state (see `language::fingerprint`), so a doc edit, a new
+/// command or a new release keeps the snapshots.
 pub fn fingerprint(domain: &Domain, model: &str) -> Result<String> {
-    let m = domain.model(model)?;
-    let text = format!("eventfold {}\n{:?}", env!("CARGO_PKG_VERSION"), m);
-    Ok(hex(&Sha256::digest(text.as_bytes())))
+    Ok(crate::language::fingerprint::fingerprint(
+        domain.model(model)?,
+    ))
 }
 
 fn hex(bytes: &[u8]) -> String {

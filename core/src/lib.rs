@@ -10,11 +10,21 @@ mod describe;
 pub mod domain;
 pub mod engine;
 pub mod error;
+// The language's internals (syntax tree, checker, IR, evaluator, printer)
+// are not part of the API: users compile models through `Domain`. The
+// `internals` feature opens them for the fuzz targets and tools that need
+// them, with no promise of stability.
+#[cfg(feature = "internals")]
 pub mod language;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod language;
 pub mod limits;
 pub mod scenario;
 pub mod store;
+#[cfg(feature = "internals")]
 pub mod types;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod types;
 pub mod value;
 
 pub use domain::{events_to_json, Command, Decision, Domain};

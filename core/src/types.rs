@@ -84,15 +84,6 @@ impl Type {
         })
     }
 
-    /// Whether the type still holds an [`Type::Unknown`] (an empty literal).
-    pub fn is_concrete(&self) -> bool {
-        match self {
-            Type::Unknown => false,
-            Type::List(t) | Type::Map(t) | Type::Optional(t) => t.is_concrete(),
-            _ => true,
-        }
-    }
-
     /// The type as a model file writes it, naming records and enums.
     pub fn display<'a>(&'a self, types: &'a Types) -> impl fmt::Display + 'a {
         TypeName { ty: self, types }

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use regex::Regex;
+pub use super::builtins::Builtin;
 
 use super::ast::Span;
 use crate::types::{FieldType, Type, Types};
@@ -130,32 +130,6 @@ pub enum Binary {
     Ge,
     InList,
     InMap,
-}
-
-#[derive(Debug, Clone)]
-pub enum Builtin {
-    Size,
-    Int,
-    Float,
-    String,
-    Timestamp,
-    Keys,
-    Values,
-    SumInt,
-    SumFloat,
-    Min,
-    Max,
-    Contains,
-    StartsWith,
-    EndsWith,
-    LowerAscii,
-    UpperAscii,
-    Trim,
-    /// With the pattern compiled at check time when it is a literal.
-    Matches(Option<Arc<Regex>>),
-    OrValue,
-    /// `m.get(k, d)`.
-    GetOr,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,10 +2,14 @@
 //! (`check` into `ir`), and run (`eval`).
 
 pub mod ast;
+pub mod builtins;
 pub mod check;
 pub mod eval;
+pub(crate) mod fingerprint;
 pub mod ir;
 pub mod lexer;
 pub mod parser;
+/// The parser's round-trip oracle: only tests and tools print models.
+#[cfg(any(test, feature = "internals"))]
 pub mod printer;
 pub mod source;

@@ -31,13 +31,6 @@ pub fn print_expr(e: &Expr) -> String {
     out
 }
 
-/// One type, such as `map<string, list<Todo>>?`.
-pub fn print_type(t: &TypeExpr) -> String {
-    let mut out = String::new();
-    ty(&mut out, t);
-    out
-}
-
 #[derive(Default)]
 struct Printer {
     out: String,

@@ -616,6 +616,12 @@ fn method(t: V, name: &str, mut args: Vec<V>) -> Result<V, Failure> {
             Ok(re) => V::Bool(re.is_match(&text(&t))),
             Err(_) => return Err(EVAL),
         },
+        "size" => match t {
+            V::Str(s) => V::Int(s.chars().count() as i64),
+            V::List(l) => V::Int(l.len() as i64),
+            V::Map(m) => V::Int(m.len() as i64),
+            other => panic!("size of {other:?}"),
+        },
         "get" => match t {
             V::Map(m) => match m.get(&text(&args[0])) {
                 Some(v) => v.clone(),
