@@ -53,6 +53,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::language::eval::Event;
+use crate::options::ReadOptions;
 use crate::store::{self, Append, CommandRecord, NewEvent, RawEvent, Snapshot, Store, WriteTx};
 use crate::value::Value;
 use crate::Domain;
@@ -470,7 +471,7 @@ impl Engine {
         self.check_open()?;
         let command = self.inner.domain.parse_json(command)?;
         let options = match options {
-            Some(text) => execute_options(&self.inner.domain.parse_json(text)?, "options")?,
+            Some(text) => ExecuteOptions::from_json(&self.inner.domain.parse_json(text)?)?,
             None => ExecuteOptions::default(),
         };
         let done = self.execute(model, id, &command, &options)?;
@@ -521,24 +522,35 @@ impl Engine {
     /// The data and metadata are written as stored, byte for byte.
     pub fn read_stream_json(&self, stream: &str, options: Option<&str>) -> Result<String> {
         self.check_open()?;
-        let o = self.read_options(options, &["from_version", "limit"])?;
+        let o = ReadOptions::stream_from_json(&self.options_json(options)?)?;
         let raw = self.inner.store.read_stream(
             stream,
-            o.get("from_version").copied().unwrap_or(1),
-            o.get("limit").map_or(usize::MAX, |&l| l as usize),
+            o.from.unwrap_or(1),
+            o.limit.unwrap_or(usize::MAX),
         )?;
         raw_events_json(&raw)
     }
 
-    /// `options`: `{"from_position", "limit"}`.
+    /// `options`: `{"from_position", "limit"}` (`models` and `types` are
+    /// refused until the store filters by them).
     pub fn read_all_json(&self, options: Option<&str>) -> Result<String> {
         self.check_open()?;
-        let o = self.read_options(options, &["from_position", "limit"])?;
-        let raw = self.inner.store.read_all(
-            o.get("from_position").copied().unwrap_or(1),
-            o.get("limit").map_or(usize::MAX, |&l| l as usize),
-        )?;
+        let o = ReadOptions::all_from_json(&self.options_json(options)?)?;
+        if o.models.is_some() || o.types.is_some() {
+            return Err(invalid_option(
+                "options.models",
+                "read_all cannot filter by models or types yet; leave them out",
+            ));
+        }
+        let raw = self
+            .inner
+            .store
+            .read_all(o.from.unwrap_or(1), o.limit.unwrap_or(usize::MAX))?;
         raw_events_json(&raw)
+    }
+
+    fn options_json(&self, options: Option<&str>) -> Result<Json> {
+        options.map_or(Ok(Json::Null), |t| self.inner.domain.parse_json(t))
     }
 
     /// `options`: `{"model"}`. Returns `[{"stream", "version"}, ...]`.
@@ -884,35 +896,6 @@ impl Engine {
             data: typed.unwrap_or_else(|| plain_value(&json)),
             metadata,
         })
-    }
-
-    fn read_options(&self, options: Option<&str>, keys: &[&str]) -> Result<HashMap<String, u64>> {
-        let mut out = HashMap::new();
-        let Some(text) = options else { return Ok(out) };
-        let json = self.inner.domain.parse_json(text)?;
-        let o = match json {
-            Json::Null => return Ok(out),
-            Json::Object(o) => o,
-            _ => return Err(invalid_option("options", "options are an object")),
-        };
-        for (k, v) in o {
-            if !keys.contains(&k.as_str()) {
-                return Err(invalid_option(
-                    &format!("options.{k}"),
-                    &format!("unknown option `{k}`; the options are {}", keys.join(", ")),
-                ));
-            }
-            match v {
-                Json::Null => {}
-                v => {
-                    let n = v.as_u64().ok_or_else(|| {
-                        invalid_option(&format!("options.{k}"), "expected a non-negative int")
-                    })?;
-                    out.insert(k, n);
-                }
-            }
-        }
-        Ok(out)
     }
 
     /// Runs a job in a group commit: see [`group`].
@@ -1326,73 +1309,6 @@ fn to_json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-/// Parses `{"expected_version", "command_id", "metadata", "now",
-/// "correlation_id", "causation_id"}`; faults at `{at}.KEY`.
-fn execute_options(json: &Json, at: &str) -> Result<ExecuteOptions> {
-    let mut out = ExecuteOptions::default();
-    let o = match json {
-        Json::Null => return Ok(out),
-        Json::Object(o) => o,
-        _ => return Err(invalid_option(at, "options are an object")),
-    };
-    let string = |k: &str, v: &Json| match v {
-        Json::String(s) => Ok(Some(s.clone())),
-        Json::Null => Ok(None),
-        _ => Err(invalid_option(
-            &format!("{at}.{k}"),
-            &format!("`{k}` is a string"),
-        )),
-    };
-    for (k, v) in o {
-        match k.as_str() {
-            "expected_version" => {
-                out.expected_version = match v {
-                    Json::Null => None,
-                    v => Some(v.as_u64().ok_or_else(|| {
-                        invalid_option(
-                            &format!("{at}.expected_version"),
-                            "`expected_version` is a non-negative int",
-                        )
-                    })?),
-                }
-            }
-            "command_id" => out.command_id = string(k, v)?,
-            "correlation_id" => out.correlation_id = string(k, v)?,
-            "causation_id" => out.causation_id = string(k, v)?,
-            "now" => {
-                out.now = string(k, v)?
-                    .map(|s| {
-                        crate::value::parse_timestamp(&s)
-                            .map_err(|m| invalid_option(&format!("{at}.now"), &m))
-                    })
-                    .transpose()?
-            }
-            "metadata" => {
-                out.metadata = match v {
-                    Json::Null => None,
-                    Json::Object(m) => Some(m.clone()),
-                    _ => {
-                        return Err(invalid_option(
-                            &format!("{at}.metadata"),
-                            "`metadata` is an object",
-                        ))
-                    }
-                }
-            }
-            _ => {
-                return Err(invalid_option(
-                    &format!("{at}.{k}"),
-                    &format!(
-                        "unknown option `{k}`; the options are expected_version, command_id, \
-                         metadata, now, correlation_id, causation_id"
-                    ),
-                ))
-            }
-        }
-    }
-    Ok(out)
-}
-
 fn request_from_json(item: Json, i: usize) -> Result<ExecuteRequest> {
     let at = format!("requests[{i}]");
     let Json::Object(mut o) = item else {
@@ -1423,7 +1339,7 @@ fn request_from_json(item: Json, i: usize) -> Result<ExecuteRequest> {
         .remove("command")
         .ok_or_else(|| invalid_option(&format!("{at}.command"), "`command` is required"))?;
     let options = match o.get("options") {
-        Some(j) => execute_options(j, &format!("{at}.options"))?,
+        Some(j) => ExecuteOptions::from_json_at(j, &format!("{at}.options"))?,
         None => ExecuteOptions::default(),
     };
     Ok(ExecuteRequest {
