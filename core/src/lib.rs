@@ -10,6 +10,7 @@ mod describe;
 pub mod domain;
 pub mod engine;
 pub mod error;
+pub mod ffi;
 pub mod language;
 pub mod limits;
 pub mod options;
@@ -23,7 +24,7 @@ pub use engine::{
     Engine, EngineOptions, ExecuteOptions, ExecuteRequest, Executed, Loaded, Metadata, StoredEvent,
     StreamInfo,
 };
-pub use error::{Diagnostic, Error, Result, StoreErrorKind};
+pub use error::{Diagnostic, Error, ErrorSpec, Result, StoreErrorKind};
 pub use language::eval::Event;
 pub use language::source::Source;
 pub use limits::Limits;
