@@ -43,3 +43,14 @@ test('every field of the table is a property of the error the addon throws', () 
     )
   }
 })
+
+test('index.d.ts declares every code and field of the table', () => {
+  const dts = require('node:fs').readFileSync(require('node:path').join(__dirname, '..', 'index.d.ts'), 'utf8')
+  const union = dts.match(/export type ErrorCode =([^]*?)\n\n/)[1]
+  const declared = [...union.matchAll(/'([a-z_]+)'/g)].map((m) => m[1])
+  assert.deepEqual(declared.sort(), TABLE.map((s) => s.code).sort())
+  const base = dts.match(/export declare class EventfoldError extends Error \{([^]*?)\n\}/)[1]
+  for (const field of new Set(TABLE.flatMap((s) => s.fields))) {
+    assert.match(base, new RegExp(`readonly ${field}\\?:`), `EventfoldError.${field} is declared`)
+  }
+})
