@@ -537,9 +537,14 @@ impl Engine {
         self.check_open()?;
         let o = ReadOptions::all_from_json(&self.options_json(options)?)?;
         if o.models.is_some() || o.types.is_some() {
+            let key = if o.models.is_some() {
+                "models"
+            } else {
+                "types"
+            };
             return Err(invalid_option(
-                "options.models",
-                "read_all cannot filter by models or types yet; leave them out",
+                &format!("options.{key}"),
+                &format!("read_all cannot filter by `{key}` yet; leave it out"),
             ));
         }
         let raw = self
