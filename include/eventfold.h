@@ -74,13 +74,20 @@ typedef enum {
    */
   EVENTFOLD_ERR_LIMIT_EXCEEDED = 12,
   /**
-   * The store failed, or the engine is closed.
+   * The store failed, or the engine is closed: `kind` (`busy`,
+   * `unavailable`, `corrupt`, `closed`, `io`).
    */
   EVENTFOLD_ERR_STORE_ERROR = 13,
   /**
    * A bug in eventfold (a caught panic); please report it.
    */
   EVENTFOLD_ERR_INTERNAL = 14,
+  /**
+   * The store runs a newer model than this engine: `model`.
+   */
+  EVENTFOLD_ERR_MODEL_CHANGED = 15,
+  EVENTFOLD_ERR_UNKNOWN_TABLE = 16,
+  EVENTFOLD_ERR_UNKNOWN_PROJECTION = 17,
 } eventfold_status;
 
 /**
@@ -131,6 +138,17 @@ const char *eventfold_status_code(int status);
  * `out` is NULL or writable.
  */
 int eventfold_limits(char **out);
+
+/**
+ * Every error code with the fields it carries besides `code` and
+ * `message` (MODEL-LANGUAGE.md §9), as the core keeps it: `[{"code",
+ * "fields", "doc"}, ...]`, in table order; the entry of `store_error` also
+ * lists its `kinds`. PHP and Ruby check their exception classes against it.
+ *
+ * # Safety
+ * `out` is NULL or writable.
+ */
+int eventfold_error_table(char **out);
 
 /**
  * Compiles model files into a domain. `sources` is a JSON array

@@ -129,6 +129,7 @@ export declare class Domain {
   query<R = JsonValue>(model: string, state: State, name: string, args?: object): R
 }
 
+/** Options are checked by the core, the same in every binding: a key it does not know, a value of the wrong type or out of range is an `InvalidCommandError` whose `path` names the option in snake_case (`options.cache_capacity`). */
 export interface EngineOptions {
   /** Streams whose state is kept in memory (LRU). Default 10,000. */
   cacheCapacity?: number
@@ -253,7 +254,13 @@ export type ErrorCode =
   | 'version_conflict'
   | 'limit_exceeded'
   | 'store_error'
+  | 'model_changed'
+  | 'unknown_table'
+  | 'unknown_projection'
   | 'internal'
+
+/** Why a store failed: the `kind` of a `StoreError`. */
+export type StoreErrorKind = 'busy' | 'unavailable' | 'corrupt' | 'closed' | 'io'
 
 export interface Diagnostic {
   file: string
@@ -278,6 +285,10 @@ export declare class EventfoldError extends Error {
   readonly actual?: number | bigint
   /** `limit_exceeded`: which limit (`max_input_bytes`, `max_input_depth`, `max_steps`, ...). */
   readonly limit?: string
+  /** `store_error`: why: `busy` or `unavailable` (retry), `corrupt`, `closed`, `io`. */
+  readonly kind?: StoreErrorKind
+  /** `model_changed`: the model the store runs a newer version of. */
+  readonly model?: string
   protected constructor(code: ErrorCode, message: string, fields?: object)
   /** `{code, message, ...}`, as the error crosses every binding. */
   toJSON(): { code: ErrorCode; message: string; [field: string]: unknown }
@@ -327,6 +338,17 @@ export declare class LimitExceededError extends EventfoldError {
 }
 export declare class StoreError extends EventfoldError {
   readonly code: 'store_error'
+  readonly kind: StoreErrorKind
+}
+export declare class ModelChangedError extends EventfoldError {
+  readonly code: 'model_changed'
+  readonly model: string
+}
+export declare class UnknownTableError extends EventfoldError {
+  readonly code: 'unknown_table'
+}
+export declare class UnknownProjectionError extends EventfoldError {
+  readonly code: 'unknown_projection'
 }
 export declare class InternalError extends EventfoldError {
   readonly code: 'internal'
@@ -347,6 +369,9 @@ export declare const errors: {
   VersionConflictError: typeof VersionConflictError
   LimitExceededError: typeof LimitExceededError
   StoreError: typeof StoreError
+  ModelChangedError: typeof ModelChangedError
+  UnknownTableError: typeof UnknownTableError
+  UnknownProjectionError: typeof UnknownProjectionError
   InternalError: typeof InternalError
 }
 

@@ -34,13 +34,17 @@ function loadNative() {
 
 // ---- errors ----
 
+// The core's table of codes and the fields each carries (MODEL-LANGUAGE.md §9).
+const TABLE = JSON.parse(native.errorTable())
+const FIELDS = [...new Set(TABLE.flatMap((spec) => spec.fields))]
+
 /** The base of every error eventfold throws; `code` is one of MODEL-LANGUAGE.md §9. */
 class EventfoldError extends Error {
   constructor(code, message, fields) {
     super(message)
     this.code = code
     if (fields) {
-      for (const key of ['reason', 'path', 'diagnostics', 'expected', 'actual', 'limit']) {
+      for (const key of FIELDS) {
         if (key in fields) this[key] = fields[key]
       }
     }
@@ -53,34 +57,24 @@ class EventfoldError extends Error {
   /** `{code, message, ...}`: the error as it crosses every binding. */
   toJSON() {
     const out = { code: this.code, message: this.message }
-    for (const key of ['reason', 'path', 'diagnostics', 'expected', 'actual', 'limit']) {
+    for (const key of FIELDS) {
       if (this[key] !== undefined) out[key] = this[key]
     }
     return out
   }
 }
 
-const CLASS_NAMES = {
-  rejected: 'RejectedError',
-  invalid_json: 'InvalidJsonError',
-  invalid_command: 'InvalidCommandError',
-  unknown_command: 'UnknownCommandError',
-  invalid_event: 'InvalidEventError',
-  unknown_event: 'UnknownEventError',
-  unknown_model: 'UnknownModelError',
-  unknown_query: 'UnknownQueryError',
-  model_error: 'ModelError',
-  evaluation_error: 'EvaluationError',
-  version_conflict: 'VersionConflictError',
-  limit_exceeded: 'LimitExceededError',
-  store_error: 'StoreError',
-  internal: 'InternalError',
+/** The class name of a code: `rejected` → RejectedError, `model_error` → ModelError. */
+function className(code) {
+  const pascal = code.replace(/(^|_)([a-z])/g, (_, __, c) => c.toUpperCase())
+  return pascal.endsWith('Error') ? pascal : `${pascal}Error`
 }
 
 /** One subclass per code, so that `catch (e) { if (e instanceof RejectedError) ... }` reads well. */
 const errors = {}
 const byCode = {}
-for (const [code, name] of Object.entries(CLASS_NAMES)) {
+for (const { code } of TABLE) {
+  const name = className(code)
   const cls = {
     [name]: class extends EventfoldError {
       constructor(message, fields) {
@@ -97,36 +91,16 @@ function makeError(code, message, fields) {
   return cls ? new cls(message, fields) : new EventfoldError(code, message, fields)
 }
 
-// The addon throws a plain Error whose message is this marker and the core's
-// error JSON; anything else (a bug in this file) passes through unchanged.
-const MARK = '\u0001eventfold:'
-
+// The addon throws an Error with `code` and the fields of the core's error
+// set as properties; it becomes the class of its code here. Anything else
+// (a bug in this file) passes through unchanged.
 function convertError(e) {
-  if (e instanceof Error && typeof e.message === 'string' && e.message.startsWith(MARK)) {
-    const json = parseUnmarked(e.message.slice(MARK.length))
-    if (typeof json.path === 'string' && json.path.includes('options.')) camelOptions(json)
-    const error = makeError(json.code, json.message, json)
+  if (e instanceof Error && !(e instanceof EventfoldError) && typeof e.code === 'string' && Object.hasOwn(byCode, e.code)) {
+    const error = makeError(e.code, e.message, e)
     Error.captureStackTrace(error, convertError) // start the stack at the caller, not here
     return error
   }
   return e
-}
-
-// The core names execute and read options in snake_case; a JS caller wrote
-// them in camelCase, so a fault in one names it the caller's way.
-const OPTION_NAMES = {
-  expected_version: 'expectedVersion',
-  command_id: 'commandId',
-  correlation_id: 'correlationId',
-  causation_id: 'causationId',
-  from_version: 'fromVersion',
-  from_position: 'fromPosition',
-}
-const SNAKE_OPTION = /\b(expected_version|command_id|correlation_id|causation_id|from_version|from_position)\b/g
-
-function camelOptions(json) {
-  json.path = json.path.replace(/options\.(\w+)/, (all, key) => `options.${OPTION_NAMES[key] || key}`)
-  if (typeof json.message === 'string') json.message = json.message.replace(SNAKE_OPTION, (key) => OPTION_NAMES[key])
 }
 
 function rethrow(e) {
@@ -250,11 +224,6 @@ function optionalJson(value, what, exact) {
  */
 function parseText(text) {
   return text.charCodeAt(0) === 1 ? new ExactParser(text, 1).document() : JSON.parse(text)
-}
-
-/** A text no addon has looked at (an error's JSON): the same, found by a scan. */
-function parseUnmarked(text) {
-  return LONG_DIGITS.test(text) ? new ExactParser(text, 0).document() : JSON.parse(text)
 }
 
 // The floats with no fraction (`1.0`, `1e2`) that `parseJson` found in an
@@ -478,31 +447,27 @@ function options(value, keys, what) {
   return value
 }
 
-const EXECUTE_OPTIONS = ['expectedVersion', 'commandId', 'metadata', 'now', 'correlationId', 'causationId']
-
-function executeOptions(value, exact) {
-  const o = options(value, EXECUTE_OPTIONS, 'execute options')
+/**
+ * Engine, execute and read options as the core takes them: the caller's
+ * object with its keys in snake_case (`expectedVersion` → `expected_version`)
+ * and a Date as RFC 3339. The core checks them (an unknown key, a wrong type,
+ * a number out of range is its `invalid_command` at `options.KEY`); anything
+ * that is no plain object goes to the core as it is, which says what it wants.
+ */
+function coreOptions(value) {
+  if (value === undefined || value === null) return undefined
+  if (typeof value !== 'object' || Array.isArray(value) || value instanceof Date) return value
   const out = {}
-  if (o.expectedVersion !== undefined) out.expected_version = o.expectedVersion
-  if (o.commandId !== undefined) out.command_id = o.commandId
-  if (o.metadata !== undefined) out.metadata = o.metadata
-  if (o.now !== undefined) out.now = timestamp(o.now, 'now')
-  if (o.correlationId !== undefined) out.correlation_id = o.correlationId
-  if (o.causationId !== undefined) out.causation_id = o.causationId
-  return Object.keys(out).length ? toJson(out, 'options', exact) : undefined
+  for (const [key, v] of Object.entries(value)) {
+    if (v === undefined) continue
+    out[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = v instanceof Date && !Number.isNaN(v.getTime()) ? v.toISOString() : v
+  }
+  return out
 }
 
-function readOptions(value, from, what, exact) {
-  const o = options(value, [from, 'limit'], what)
-  const out = {}
-  if (o[from] !== undefined) out[from === 'fromVersion' ? 'from_version' : 'from_position'] = o[from]
-  if (o.limit !== undefined) out.limit = o.limit
-  return Object.keys(out).length ? toJson(out, 'options', exact) : undefined
-}
-
-function streamsOptions(value) {
-  const o = options(value, ['model'], 'streams options')
-  return o.model === undefined ? undefined : toJson({ model: name(o.model, 'model') }, 'options')
+function optionsJson(value, exact) {
+  const o = coreOptions(value)
+  return o === undefined ? undefined : toJson(o, 'options', exact)
 }
 
 /**
@@ -511,23 +476,10 @@ function streamsOptions(value) {
  */
 function requestsJson(requests, exact = false) {
   if (!Array.isArray(requests)) return toJson(requests, 'requests', exact)
-  let marked = false
-  const unmark = (text) => {
-    if (text === undefined || text.charCodeAt(0) !== 1) return text
-    marked = true
-    return text.slice(1)
-  }
-  const items = requests.map((r, i) => {
-    if (r === null || typeof r !== 'object' || Array.isArray(r)) return unmark(toJson(r, `requests[${i}]`, exact))
-    const o = options(r, ['model', 'id', 'command', 'options'], `request ${i}`)
-    const opts = unmark(executeOptions(o.options, exact))
-    return `{"model":${JSON.stringify(name(o.model, `request ${i} model`))},"id":${JSON.stringify(
-      name(o.id, `request ${i} id`)
-    )},"command":${unmark(toJson(o.command, 'command', exact))}${opts ? `,"options":${opts}` : ''}}`
-  })
-  // One part from the exact writer marks the whole text exact: so every part must be.
-  if (marked && !exact) return requestsJson(requests, true)
-  return `${exact ? EXACT : ''}[${items.join(',')}]`
+  const items = requests.map((r) =>
+    r !== null && typeof r === 'object' && !Array.isArray(r) && r.options !== undefined ? { ...r, options: coreOptions(r.options) } : r
+  )
+  return toJson(items, 'requests', exact)
 }
 
 // ---- Domain ----
@@ -652,24 +604,6 @@ class Domain {
 
 // ---- Engine ----
 
-const OPEN_OPTIONS = ['cacheCapacity', 'snapshotEvery', 'maxAttempts']
-
-function openOptions(value) {
-  const o = options(value, OPEN_OPTIONS, 'Engine.open options')
-  const out = {}
-  for (const key of OPEN_OPTIONS) {
-    if (o[key] === undefined) continue
-    const n = Number(o[key])
-    if (!Number.isSafeInteger(n) || n < 0 || (key !== 'snapshotEvery' && n > 0xffffffff)) {
-      const err = new RangeError(`Engine.open option ${key} must be a whole number >= 0, not ${String(o[key])}`)
-      err.code = 'ERR_OUT_OF_RANGE'
-      throw err
-    }
-    out[key] = n
-  }
-  return out
-}
-
 function domainOf(domain) {
   if (!(domain instanceof Domain)) {
     const err = new TypeError('Engine.open takes a Domain (from Domain.compile) as its second argument')
@@ -697,14 +631,14 @@ class Engine {
   /** Opens `memory:` or `sqlite:PATH` (`sqlite:PATH?synchronous=normal` trades the last transactions for speed). */
   static async open(store, domain, opts) {
     const nativeDomain = domainOf(domain)
-    const nativeEngine = await native.NativeEngine.open(name(store, 'store'), nativeDomain, openOptions(opts)).catch(rethrow)
+    const nativeEngine = await native.NativeEngine.open(name(store, 'store'), nativeDomain, optionsJson(opts)).catch(rethrow)
     return new Engine(TOKEN, nativeEngine, domain)
   }
 
   static openSync(store, domain, opts) {
     const nativeDomain = domainOf(domain)
     try {
-      return new Engine(TOKEN, native.NativeEngine.openSync(name(store, 'store'), nativeDomain, openOptions(opts)), domain)
+      return new Engine(TOKEN, native.NativeEngine.openSync(name(store, 'store'), nativeDomain, optionsJson(opts)), domain)
     } catch (e) {
       rethrow(e)
     }
@@ -749,13 +683,13 @@ class Engine {
 
   execute(model, id, command, opts) {
     return this.#async((exact) =>
-      this.#native.execute(name(model, 'model'), name(id, 'id'), toJson(command, 'command', exact), executeOptions(opts, exact))
+      this.#native.execute(name(model, 'model'), name(id, 'id'), toJson(command, 'command', exact), optionsJson(opts, exact))
     )
   }
 
   executeSync(model, id, command, opts) {
     return this.#sync((exact) =>
-      this.#native.executeSync(name(model, 'model'), name(id, 'id'), toJson(command, 'command', exact), executeOptions(opts, exact))
+      this.#native.executeSync(name(model, 'model'), name(id, 'id'), toJson(command, 'command', exact), optionsJson(opts, exact))
     )
   }
 
@@ -789,30 +723,30 @@ class Engine {
 
   readStream(stream, opts) {
     return this.#async((exact) =>
-      this.#native.readStream(name(stream, 'stream'), readOptions(opts, 'fromVersion', 'readStream options', exact))
+      this.#native.readStream(name(stream, 'stream'), optionsJson(opts, exact))
     )
   }
 
   readStreamSync(stream, opts) {
     return this.#sync((exact) =>
-      this.#native.readStreamSync(name(stream, 'stream'), readOptions(opts, 'fromVersion', 'readStream options', exact))
+      this.#native.readStreamSync(name(stream, 'stream'), optionsJson(opts, exact))
     )
   }
 
   readAll(opts) {
-    return this.#async((exact) => this.#native.readAll(readOptions(opts, 'fromPosition', 'readAll options', exact)))
+    return this.#async((exact) => this.#native.readAll(optionsJson(opts, exact)))
   }
 
   readAllSync(opts) {
-    return this.#sync((exact) => this.#native.readAllSync(readOptions(opts, 'fromPosition', 'readAll options', exact)))
+    return this.#sync((exact) => this.#native.readAllSync(optionsJson(opts, exact)))
   }
 
   streams(opts) {
-    return this.#async(() => this.#native.streams(streamsOptions(opts)))
+    return this.#async(() => this.#native.streams(optionsJson(opts)))
   }
 
   streamsSync(opts) {
-    return this.#sync(() => this.#native.streamsSync(streamsOptions(opts)))
+    return this.#sync(() => this.#native.streamsSync(optionsJson(opts)))
   }
 
   /** After close, every call fails with a StoreError. Closing twice is fine. */
@@ -859,6 +793,14 @@ class Engine {
   }
 }
 
+function throwExampleForTest(code) {
+  try {
+    native.throwExampleForTest(code)
+  } catch (e) {
+    rethrow(e)
+  }
+}
+
 function panicForTest() {
   try {
     native.panicForTest()
@@ -870,7 +812,9 @@ function panicForTest() {
 // Spelled out one by one (shorthand names only) so that
 // `import { RejectedError } from 'eventfold'` works from ES modules: Node
 // finds CommonJS named exports by reading this statement.
-const { RejectedError, InvalidJsonError, InvalidCommandError, UnknownCommandError, InvalidEventError, UnknownEventError, UnknownModelError, UnknownQueryError, ModelError, EvaluationError, VersionConflictError, LimitExceededError, StoreError, InternalError } = errors
+// (The classes themselves come from the core's table; test/errors.test.js
+// checks that this list names every one.)
+const { RejectedError, InvalidJsonError, InvalidCommandError, UnknownCommandError, InvalidEventError, UnknownEventError, UnknownModelError, UnknownQueryError, ModelError, EvaluationError, VersionConflictError, LimitExceededError, StoreError, ModelChangedError, UnknownTableError, UnknownProjectionError, InternalError } = errors
 
 module.exports = {
   Domain,
@@ -889,11 +833,14 @@ module.exports = {
   VersionConflictError,
   LimitExceededError,
   StoreError,
+  ModelChangedError,
+  UnknownTableError,
+  UnknownProjectionError,
   InternalError,
   errors,
   parseJson,
   stringifyJson,
-  _internal: { toJson, parseText, panicForTest },
+  _internal: { toJson, parseText, panicForTest, throwExampleForTest, TABLE },
 }
 // `import eventfold from 'eventfold'` compiled by TypeScript without esModuleInterop.
 module.exports.default = module.exports

@@ -149,6 +149,13 @@ enum Cmd {
         #[arg(long = "of")]
         of: Option<String>,
     },
+    /// List every error code with the fields it carries (MODEL-LANGUAGE.md
+    /// §9), as the core's table has them.
+    Errors {
+        /// Print the table as JSON: `[{"code", "fields", "doc"}, ...]`.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the todo example against sqlite:eventfold-demo.db in this folder
     /// and show each command, its events or rejection, and the final state.
     /// Run it again: the list goes on.
@@ -255,6 +262,18 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Test { files } => Ok(test(&files)),
+        Cmd::Errors { json } => {
+            if json {
+                println!("{}", eventfold::error::table_json());
+            } else {
+                for spec in eventfold::error::TABLE {
+                    let fields = ["message"].iter().chain(spec.fields).copied();
+                    let fields: Vec<&str> = fields.collect();
+                    println!("{:<20} {:<22} {}", spec.code, fields.join(", "), spec.doc);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::Propose {
             models,
             model,

@@ -193,3 +193,20 @@ fn exec_state_query_events_streams_replay() {
     let folded: serde_json::Value = serde_json::from_str(text(&fold).trim()).unwrap();
     assert_eq!(folded, state["state"]);
 }
+
+#[test]
+fn errors_lists_the_core_table() {
+    let dir = temp("errors");
+    let out = eventfold(&dir.0, &["errors", "--json"], "");
+    assert!(out.status.success());
+    let table: serde_json::Value = serde_json::from_str(&text(&out)).unwrap();
+    assert_eq!(table, eventfold::error::table_json());
+    let out = text(&eventfold(&dir.0, &["errors"], ""));
+    for spec in eventfold::error::TABLE {
+        let line = out
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(spec.code))
+            .unwrap_or_else(|| panic!("no line for {}: {out}", spec.code));
+        assert!(spec.fields.iter().all(|f| line.contains(f)), "{line}");
+    }
+}

@@ -114,8 +114,68 @@ pub enum Error {
         kind: StoreErrorKind,
         message: String,
     },
+    /// The store holds events of a newer model than this engine runs
+    /// (ARCHITECTURE.md, model changes): upgrade the engine's model files.
+    #[error("model changed ({model}): {message}")]
+    ModelChanged { model: String, message: String },
+    /// No such table in the domain (MODEL-LANGUAGE.md §13).
+    #[error("{message}")]
+    UnknownTable { message: String },
+    /// No such projection in the domain.
+    #[error("{message}")]
+    UnknownProjection { message: String },
     #[error("internal error (a bug in eventfold, please report it): {message}")]
     Internal { message: String },
+}
+
+/// One code of the error table: what it carries besides `code` and
+/// `message`, and when it is raised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorSpec {
+    pub code: &'static str,
+    /// The fields `Error::to_json` adds for this code, in order.
+    pub fields: &'static [&'static str],
+    pub doc: &'static str,
+}
+
+/// Every error code with its fields (MODEL-LANGUAGE.md §9), in the order of
+/// that table: the one list every binding maps and tests against.
+pub const TABLE: &[ErrorSpec] = &[
+    ErrorSpec { code: "rejected", fields: &["reason"], doc: "a `reject` fired, or an invariant failed (`reason` is then `invariant`)" },
+    ErrorSpec { code: "invalid_json", fields: &[], doc: "input is not JSON (the message has the line and column)" },
+    ErrorSpec { code: "invalid_command", fields: &["path"], doc: "a command, a query's arguments or an option of the wrong shape: missing or unknown field, wrong type" },
+    ErrorSpec { code: "unknown_command", fields: &[], doc: "no such command in the model" },
+    ErrorSpec { code: "invalid_event", fields: &["path"], doc: "an event of the wrong shape given to accept or replay" },
+    ErrorSpec { code: "unknown_event", fields: &[], doc: "no such event in the model" },
+    ErrorSpec { code: "unknown_model", fields: &[], doc: "no such model in the domain" },
+    ErrorSpec { code: "unknown_query", fields: &[], doc: "no such query" },
+    ErrorSpec { code: "model_error", fields: &["diagnostics"], doc: "the model files do not compile: every diagnostic ({file, line, column, message})" },
+    ErrorSpec { code: "evaluation_error", fields: &[], doc: "an expression failed at run time (overflow, missing map key, ...)" },
+    ErrorSpec { code: "version_conflict", fields: &["expected", "actual"], doc: "the stream was not at the expected version" },
+    ErrorSpec { code: "limit_exceeded", fields: &["limit"], doc: "input or work past a configured limit (`limit` names it)" },
+    ErrorSpec { code: "store_error", fields: &["kind"], doc: "the store failed; `kind` is busy, unavailable, corrupt, closed or io" },
+    ErrorSpec { code: "model_changed", fields: &["model"], doc: "the store runs a newer model than this engine" },
+    ErrorSpec { code: "unknown_table", fields: &[], doc: "no such table in the domain" },
+    ErrorSpec { code: "unknown_projection", fields: &[], doc: "no such projection in the domain" },
+    ErrorSpec { code: "internal", fields: &[], doc: "a bug in eventfold (a caught panic); please report it" },
+];
+
+/// The table as JSON: `[{"code", "fields", "doc"}, ...]`; the entry of
+/// `store_error` also lists its `kinds`.
+pub fn table_json() -> Json {
+    Json::Array(
+        TABLE
+            .iter()
+            .map(|s| {
+                let mut o = json!({ "code": s.code, "fields": s.fields, "doc": s.doc });
+                if s.code == "store_error" {
+                    let kinds: Vec<&str> = StoreErrorKind::ALL.iter().map(|k| k.as_str()).collect();
+                    o["kinds"] = json!(kinds);
+                }
+                o
+            })
+            .collect(),
+    )
 }
 
 impl Error {
@@ -135,27 +195,96 @@ impl Error {
             Error::VersionConflict { .. } => "version_conflict",
             Error::LimitExceeded { .. } => "limit_exceeded",
             Error::StoreError { .. } => "store_error",
+            Error::ModelChanged { .. } => "model_changed",
+            Error::UnknownTable { .. } => "unknown_table",
+            Error::UnknownProjection { .. } => "unknown_projection",
             Error::Internal { .. } => "internal",
         }
     }
 
-    /// Every code, for bindings that generate one class per code.
-    pub const CODES: [&'static str; 14] = [
-        "rejected",
-        "invalid_json",
-        "invalid_command",
-        "unknown_command",
-        "invalid_event",
-        "unknown_event",
-        "unknown_model",
-        "unknown_query",
-        "model_error",
-        "evaluation_error",
-        "version_conflict",
-        "limit_exceeded",
-        "store_error",
-        "internal",
-    ];
+    /// Every code, in the order of [`TABLE`].
+    pub const CODES: [&'static str; TABLE.len()] = {
+        let mut out = [""; TABLE.len()];
+        let mut i = 0;
+        while i < TABLE.len() {
+            out[i] = TABLE[i].code;
+            i += 1;
+        }
+        out
+    };
+
+    /// One error of each code, in the order of [`TABLE`], with every field
+    /// set: for the bindings' tests that check their mapping of each code
+    /// and field.
+    pub fn examples() -> Vec<Error> {
+        let m = |s: &str| s.to_string();
+        vec![
+            Error::Rejected {
+                reason: Some(m("missing")),
+                message: m("no todo a"),
+            },
+            Error::InvalidJson {
+                message: m("expected value at line 1 column 1"),
+            },
+            Error::InvalidCommand {
+                path: m("data.text"),
+                message: m("is required"),
+            },
+            Error::UnknownCommand {
+                message: m("no command `x` in Todos"),
+            },
+            Error::InvalidEvent {
+                path: m("data.id"),
+                message: m("expected a string"),
+            },
+            Error::UnknownEvent {
+                message: m("no event `x` in Todos"),
+            },
+            Error::UnknownModel {
+                message: m("no model `X`; the models are Todos"),
+            },
+            Error::UnknownQuery {
+                message: m("no query `x` in Todos"),
+            },
+            Error::ModelError {
+                diagnostics: vec![Diagnostic {
+                    file: m("a.model"),
+                    line: 1,
+                    column: 2,
+                    message: m("unknown name `x`"),
+                }],
+                rendered: m("a.model:1:2: unknown name `x`"),
+            },
+            Error::EvaluationError {
+                message: m("integer overflow"),
+            },
+            Error::VersionConflict {
+                expected: 3,
+                actual: 4,
+            },
+            Error::LimitExceeded {
+                limit: m("max_input_depth"),
+                message: m("nested too deeply"),
+            },
+            Error::StoreError {
+                kind: StoreErrorKind::Busy,
+                message: m("the store is busy"),
+            },
+            Error::ModelChanged {
+                model: m("Todos"),
+                message: m("the store runs a newer Todos"),
+            },
+            Error::UnknownTable {
+                message: m("no table `x`"),
+            },
+            Error::UnknownProjection {
+                message: m("no projection `x`"),
+            },
+            Error::Internal {
+                message: m("a panic was caught: boom"),
+            },
+        ]
+    }
 
     /// The message a user reads: for most codes the text of the error itself.
     pub fn message(&self) -> String {
@@ -171,6 +300,9 @@ impl Error {
             | Error::EvaluationError { message }
             | Error::LimitExceeded { message, .. }
             | Error::StoreError { message, .. }
+            | Error::ModelChanged { message, .. }
+            | Error::UnknownTable { message }
+            | Error::UnknownProjection { message }
             | Error::Internal { message } => message.clone(),
             other => other.to_string(),
         }
@@ -190,6 +322,7 @@ impl Error {
             }
             Error::LimitExceeded { limit, .. } => json!({ "limit": limit }),
             Error::StoreError { kind, .. } => json!({ "kind": kind.as_str() }),
+            Error::ModelChanged { model, .. } => json!({ "model": model }),
             _ => Json::Null,
         };
         if let (Json::Object(out), Json::Object(extra)) = (&mut out, extra) {
@@ -253,5 +386,50 @@ mod tests {
             message: "is required".into(),
         };
         assert_eq!(invalid.to_json()["path"], "data.text");
+    }
+
+    #[test]
+    fn the_table_matches_every_variant() {
+        let examples = Error::examples();
+        assert_eq!(examples.len(), TABLE.len());
+        assert_eq!(TABLE.len(), 17, "MODEL-LANGUAGE.md §9 has 17 codes");
+        for (e, spec) in examples.iter().zip(TABLE) {
+            assert_eq!(e.code(), spec.code);
+            let json = e.to_json();
+            let keys: Vec<&str> = json
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(|k| k.as_str())
+                .collect();
+            let mut want = vec!["code", "message"];
+            want.extend(spec.fields);
+            let (mut keys, mut want) = (keys, want);
+            keys.sort_unstable();
+            want.sort_unstable();
+            assert_eq!(keys, want, "the fields of {}", spec.code);
+            assert!(spec.fields.iter().all(|f| !json[f].is_null()), "{json}");
+        }
+        let mut codes = Error::CODES.to_vec();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), TABLE.len(), "codes are unique");
+    }
+
+    #[test]
+    fn the_table_as_json_lists_the_store_error_kinds() {
+        let table = table_json();
+        let store = table
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["code"] == "store_error")
+            .unwrap();
+        assert_eq!(store["fields"], json!(["kind"]));
+        assert_eq!(
+            store["kinds"],
+            json!(["busy", "unavailable", "corrupt", "closed", "io"])
+        );
+        assert_eq!(table[0]["code"], "rejected");
     }
 }

@@ -10,6 +10,7 @@ mod describe;
 pub mod domain;
 pub mod engine;
 pub mod error;
+pub mod ffi;
 // The language's internals (syntax tree, checker, IR, evaluator, printer)
 // are not part of the API: users compile models through `Domain`. The
 // `internals` feature opens them for the fuzz targets and tools that need
@@ -19,6 +20,7 @@ pub mod language;
 #[cfg(not(feature = "internals"))]
 pub(crate) mod language;
 pub mod limits;
+pub mod options;
 pub mod scenario;
 pub mod store;
 #[cfg(feature = "internals")]
@@ -32,8 +34,9 @@ pub use engine::{
     Engine, EngineOptions, ExecuteOptions, ExecuteRequest, Executed, Loaded, Metadata, StoredEvent,
     StreamInfo,
 };
-pub use error::{Diagnostic, Error, Result, StoreErrorKind};
+pub use error::{Diagnostic, Error, ErrorSpec, Result, StoreErrorKind};
 pub use language::eval::Event;
 pub use language::source::Source;
 pub use limits::Limits;
+pub use options::ReadOptions;
 pub use value::Value;

@@ -13,8 +13,8 @@
 #![allow(unsafe_code)]
 
 use std::ffi::{c_char, c_int, CStr, CString};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use eventfold::ffi::guard;
 use eventfold::{Domain, Engine, EngineOptions, Error, Source};
 use serde_json::Value as Json;
 
@@ -44,10 +44,15 @@ pub enum eventfold_status {
     EVENTFOLD_ERR_VERSION_CONFLICT = 11,
     /// Input or work past a limit: `limit`.
     EVENTFOLD_ERR_LIMIT_EXCEEDED = 12,
-    /// The store failed, or the engine is closed.
+    /// The store failed, or the engine is closed: `kind` (`busy`,
+    /// `unavailable`, `corrupt`, `closed`, `io`).
     EVENTFOLD_ERR_STORE_ERROR = 13,
     /// A bug in eventfold (a caught panic); please report it.
     EVENTFOLD_ERR_INTERNAL = 14,
+    /// The store runs a newer model than this engine: `model`.
+    EVENTFOLD_ERR_MODEL_CHANGED = 15,
+    EVENTFOLD_ERR_UNKNOWN_TABLE = 16,
+    EVENTFOLD_ERR_UNKNOWN_PROJECTION = 17,
 }
 
 fn status_of(e: &Error) -> eventfold_status {
@@ -67,6 +72,9 @@ fn status_of(e: &Error) -> eventfold_status {
         Error::LimitExceeded { .. } => EVENTFOLD_ERR_LIMIT_EXCEEDED,
         Error::StoreError { .. } => EVENTFOLD_ERR_STORE_ERROR,
         Error::Internal { .. } => EVENTFOLD_ERR_INTERNAL,
+        Error::ModelChanged { .. } => EVENTFOLD_ERR_MODEL_CHANGED,
+        Error::UnknownTable { .. } => EVENTFOLD_ERR_UNKNOWN_TABLE,
+        Error::UnknownProjection { .. } => EVENTFOLD_ERR_UNKNOWN_PROJECTION,
     }
 }
 
@@ -153,15 +161,6 @@ fn into_c(s: String) -> *mut c_char {
         .into_raw()
 }
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    let what = payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into());
-    format!("a panic was caught at the C boundary: {what}")
-}
-
 /// Runs `body` with panics caught, writes its JSON (or NULL) or its error
 /// to `*out`, and returns the status.
 ///
@@ -178,11 +177,7 @@ unsafe fn run(
     // SAFETY: `out` is non-NULL and writable by contract; cleared first so
     // that a caller never frees a stale pointer.
     unsafe { *out = std::ptr::null_mut() };
-    let result = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|payload| {
-        Err(Error::Internal {
-            message: panic_message(&*payload),
-        })
-    });
+    let result = guard(body);
     let (status, text) = match result {
         Ok(text) => (eventfold_status::EVENTFOLD_OK, text.map(into_c)),
         Err(e) => (status_of(&e), Some(into_c(e.to_json().to_string()))),
@@ -215,7 +210,10 @@ unsafe fn put<T>(slot: *mut *mut T, value: Option<T>) {
 pub unsafe extern "C" fn eventfold_string_free(s: *mut c_char) {
     if !s.is_null() {
         // SAFETY: `s` came from `CString::into_raw` by contract.
-        let _ = catch_unwind(|| drop(unsafe { CString::from_raw(s) }));
+        let _ = guard(|| {
+            drop(unsafe { CString::from_raw(s) });
+            Ok(())
+        });
     }
 }
 
@@ -230,7 +228,10 @@ pub extern "C" fn eventfold_version() -> *const c_char {
 /// free it.
 #[no_mangle]
 pub extern "C" fn eventfold_status_code(status: c_int) -> *const c_char {
-    const CODES: [&str; 15] = [
+    // One NUL-terminated name per status, in the order of the enum (new
+    // codes are added at its end, so no status changes its number); a test
+    // checks it against the core's table.
+    const CODES: [&str; 18] = [
         "ok\0",
         "rejected\0",
         "invalid_json\0",
@@ -246,6 +247,9 @@ pub extern "C" fn eventfold_status_code(status: c_int) -> *const c_char {
         "limit_exceeded\0",
         "store_error\0",
         "internal\0",
+        "model_changed\0",
+        "unknown_table\0",
+        "unknown_projection\0",
     ];
     usize::try_from(status)
         .ok()
@@ -281,6 +285,18 @@ pub unsafe extern "C" fn eventfold_limits(out: *mut *mut c_char) -> c_int {
             ))
         })
     }
+}
+
+/// Every error code with the fields it carries besides `code` and
+/// `message` (MODEL-LANGUAGE.md §9), as the core keeps it: `[{"code",
+/// "fields", "doc"}, ...]`, in table order; the entry of `store_error` also
+/// lists its `kinds`. PHP and Ruby check their exception classes against it.
+///
+/// # Safety
+/// `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_error_table(out: *mut *mut c_char) -> c_int {
+    unsafe { run(out, || Ok(Some(eventfold::error::table_json().to_string()))) }
 }
 
 // ---- Domain: pure, no store ----
@@ -342,7 +358,10 @@ fn parse_sources(text: &str) -> Result<Vec<Source>, Error> {
 pub unsafe extern "C" fn eventfold_domain_free(domain: *mut eventfold_domain) {
     if !domain.is_null() {
         // SAFETY: from `Box::into_raw` in `eventfold_domain_compile`.
-        let _ = catch_unwind(|| drop(unsafe { Box::from_raw(domain) }));
+        let _ = guard(|| {
+            drop(unsafe { Box::from_raw(domain) });
+            Ok(())
+        });
     }
 }
 
@@ -529,42 +548,18 @@ pub unsafe extern "C" fn eventfold_engine_open(
             }
             let store = text(store, "store")?;
             let d = domain_ref(domain)?.clone();
-            let options = engine_options(opt_text(options, "options")?)?;
+            let options = match opt_text(options, "options")? {
+                Some(text) => EngineOptions::from_json(
+                    &d.parse_json(text)
+                        .map_err(|e| bad_arg(format!("`options` is not JSON: {}", e.message())))?,
+                )?,
+                None => EngineOptions::default(),
+            };
             let opened = Engine::open(store, d, options)?;
             put(engine, Some(eventfold_engine { engine: opened }));
             Ok(None)
         })
     }
-}
-
-fn engine_options(text: Option<&str>) -> Result<EngineOptions, Error> {
-    let mut options = EngineOptions::default();
-    let Some(text) = text else {
-        return Ok(options);
-    };
-    let json: Json = serde_json::from_str(text).map_err(|e| bad_arg(format!("`options`: {e}")))?;
-    let Json::Object(map) = json else {
-        return Err(bad_arg("`options` must be a JSON object".into()));
-    };
-    for (key, value) in map {
-        let n = value.as_u64().ok_or_else(|| {
-            bad_arg(format!(
-                "option `{key}` must be a non-negative integer, not {value}"
-            ))
-        })?;
-        let too_big = || bad_arg(format!("option `{key}` is too large: {n}"));
-        match key.as_str() {
-            "cache_capacity" => options.cache_capacity = usize::try_from(n).map_err(|_| too_big())?,
-            "snapshot_every" => options.snapshot_every = n,
-            "max_attempts" => options.max_attempts = u32::try_from(n).map_err(|_| too_big())?,
-            _ => {
-                return Err(bad_arg(format!(
-                    "unknown option `{key}`; the options are `cache_capacity`, `snapshot_every` and `max_attempts`"
-                )))
-            }
-        }
-    }
-    Ok(options)
 }
 
 /// Runs a command on the stream `model-id` and appends its events
@@ -757,10 +752,10 @@ pub unsafe extern "C" fn eventfold_engine_close(
 pub unsafe extern "C" fn eventfold_engine_free(engine: *mut eventfold_engine) {
     if !engine.is_null() {
         // SAFETY: from `Box::into_raw` in `eventfold_engine_open`.
-        let _ = catch_unwind(AssertUnwindSafe(|| {
+        let _ = guard(|| {
             let handle = unsafe { Box::from_raw(engine) };
-            let _ = handle.engine.close();
-        }));
+            handle.engine.close()
+        });
     }
 }
 
@@ -798,23 +793,43 @@ mod tests {
     }
 
     #[test]
-    fn every_error_has_its_status_and_code() {
-        for (i, code) in Error::CODES.iter().enumerate() {
-            // SAFETY: static strings from the library.
-            let name = unsafe { CStr::from_ptr(eventfold_status_code(i as c_int + 1)) };
-            assert_eq!(name.to_str().unwrap(), *code);
+    fn every_code_of_the_table_has_its_status_and_fields() {
+        let examples = Error::examples();
+        assert_eq!(examples.len(), eventfold::error::TABLE.len());
+        for (e, spec) in examples.into_iter().zip(eventfold::error::TABLE) {
+            let (status, text) = through(|| Err(e));
+            // SAFETY: a static string from the library.
+            let name = unsafe { CStr::from_ptr(eventfold_status_code(status)) };
+            assert_eq!(name.to_str().unwrap(), spec.code);
+            let json: Json = serde_json::from_str(&text.unwrap()).unwrap();
+            assert_eq!(json["code"], spec.code);
+            for field in spec.fields {
+                assert!(
+                    !json[field].is_null(),
+                    "{} carries {field}: {json}",
+                    spec.code
+                );
+            }
         }
+        assert!(!eventfold_status_code(0).is_null());
+        assert!(eventfold_status_code(18).is_null());
+    }
+
+    #[test]
+    fn the_error_table_is_the_cores() {
         let (status, text) = through(|| {
-            Err(Error::VersionConflict {
-                expected: 1,
-                actual: 2,
-            })
+            let mut out = std::ptr::null_mut();
+            // SAFETY: a local slot.
+            let s = unsafe { eventfold_error_table(&mut out) };
+            assert_eq!(s, 0);
+            // SAFETY: written by the call, freed right after.
+            let t = unsafe { CStr::from_ptr(out) }.to_str().unwrap().to_string();
+            unsafe { eventfold_string_free(out) };
+            Ok(Some(t))
         });
-        assert_eq!(
-            status,
-            eventfold_status::EVENTFOLD_ERR_VERSION_CONFLICT as c_int
-        );
-        assert!(text.unwrap().contains(r#""expected":1"#));
+        assert_eq!(status, 0);
+        let json: Json = serde_json::from_str(&text.unwrap()).unwrap();
+        assert_eq!(json, eventfold::error::table_json());
     }
 
     #[test]

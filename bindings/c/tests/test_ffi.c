@@ -69,12 +69,19 @@ static void test_meta(void) {
   CHECK(strcmp(eventfold_status_code(EVENTFOLD_OK), "ok") == 0, "ok");
   CHECK(strcmp(eventfold_status_code(EVENTFOLD_ERR_REJECTED), "rejected") == 0, "rejected");
   CHECK(strcmp(eventfold_status_code(EVENTFOLD_ERR_INTERNAL), "internal") == 0, "internal");
-  CHECK(eventfold_status_code(15) == NULL, "15 is no status");
+  CHECK(strcmp(eventfold_status_code(EVENTFOLD_ERR_MODEL_CHANGED), "model_changed") == 0, "model_changed");
+  CHECK(strcmp(eventfold_status_code(EVENTFOLD_ERR_UNKNOWN_PROJECTION), "unknown_projection") == 0,
+        "unknown_projection");
+  CHECK(eventfold_status_code(18) == NULL, "18 is no status");
   CHECK(eventfold_status_code(-1) == NULL, "-1 is no status");
   eventfold_string_free(NULL);
   eventfold_domain_free(NULL);
   eventfold_engine_free(NULL);
   EXPECT("limits", eventfold_limits(&out), EVENTFOLD_OK, "\"max_input_depth\":64");
+  EXPECT("error table", eventfold_error_table(&out), EVENTFOLD_OK,
+         "{\"code\":\"store_error\",\"fields\":[\"kind\"]");
+  EXPECT("error table kinds", eventfold_error_table(&out), EVENTFOLD_OK,
+         "\"kinds\":[\"busy\",\"unavailable\",\"corrupt\",\"closed\",\"io\"]");
   CHECK(eventfold_limits(NULL) == EVENTFOLD_ERR_INVALID_JSON, "limits with out NULL");
   passed++;
 }
@@ -430,10 +437,10 @@ static void test_engine_open_errors(eventfold_domain *d) {
   EXPECT("open NULL slot", eventfold_engine_open("memory:", d, NULL, NULL, &out),
          EVENTFOLD_ERR_INVALID_JSON, "NULL");
   EXPECT("open bad options", eventfold_engine_open("memory:", d, "{\"cache\": 1}", &e, &out),
-         EVENTFOLD_ERR_INVALID_JSON, "unknown option `cache`");
+         EVENTFOLD_ERR_INVALID_COMMAND, "unknown option `cache`; the options are cache_capacity");
   EXPECT("open negative option",
          eventfold_engine_open("memory:", d, "{\"max_attempts\": -1}", &e, &out),
-         EVENTFOLD_ERR_INVALID_JSON, "max_attempts");
+         EVENTFOLD_ERR_INVALID_COMMAND, "\"path\":\"options.max_attempts\"");
   EXPECT("open options not JSON", eventfold_engine_open("memory:", d, "{", &e, &out),
          EVENTFOLD_ERR_INVALID_JSON, "options");
   EXPECT("open store not UTF-8", eventfold_engine_open("sqlite:\xff", d, NULL, &e, &out),

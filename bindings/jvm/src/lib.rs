@@ -11,7 +11,6 @@
 //! `Throwable.message`, and a field of that name breaks the generated code.
 //! The text of an error is `detail`.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 
 use eventfold::{Domain, Engine, EngineOptions, Error, Source};
@@ -66,8 +65,15 @@ pub enum FfiError {
     },
     #[error("{detail}")]
     LimitExceeded { limit: String, detail: String },
+    /// `kind`: `busy`, `unavailable`, `corrupt`, `closed` or `io`.
     #[error("{detail}")]
-    StoreError { detail: String },
+    StoreError { kind: String, detail: String },
+    #[error("{detail}")]
+    ModelChanged { model: String, detail: String },
+    #[error("{detail}")]
+    UnknownTable { detail: String },
+    #[error("{detail}")]
+    UnknownProjection { detail: String },
     #[error("{detail}")]
     Internal { detail: String },
 }
@@ -115,7 +121,16 @@ impl From<Error> for FfiError {
                 limit,
                 detail: message,
             },
-            Error::StoreError { .. } => FfiError::StoreError { detail },
+            Error::StoreError { kind, .. } => FfiError::StoreError {
+                kind: kind.as_str().into(),
+                detail,
+            },
+            Error::ModelChanged { model, message } => FfiError::ModelChanged {
+                model,
+                detail: message,
+            },
+            Error::UnknownTable { .. } => FfiError::UnknownTable { detail },
+            Error::UnknownProjection { .. } => FfiError::UnknownProjection { detail },
             Error::Internal { .. } => FfiError::Internal { detail },
         }
     }
@@ -123,22 +138,32 @@ impl From<Error> for FfiError {
 
 type Result<T, E = FfiError> = std::result::Result<T, E>;
 
-/// Runs one call of the binding: a panic becomes `internal`, never an abort
-/// of the JVM. (UniFFI catches panics too, but as an untyped exception.)
+/// Runs one call of the binding in the core's panic guard: a panic becomes
+/// `internal`, never an abort of the JVM. (UniFFI catches panics too, but as
+/// an untyped exception.)
 fn guard<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T> {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(result) => result.map_err(FfiError::from),
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a panic without a message".into());
-            Err(FfiError::Internal {
-                detail: format!("internal error (a bug in eventfold, please report it): {what}"),
-            })
-        }
-    }
+    eventfold::ffi::guard(f).map_err(FfiError::from)
+}
+
+/// The core's table of error codes and the fields each carries, as JSON
+/// (`[{"code", "fields", "doc"}, ...]`): the Kotlin tests check
+/// `EventfoldException` against it.
+#[uniffi::export]
+pub fn error_table() -> String {
+    eventfold::error::table_json().to_string()
+}
+
+/// For the tests: the core's example error of `code` (`Error::examples`),
+/// with every field set, as every error crosses.
+#[uniffi::export]
+pub fn throw_example_for_test(code: String) -> Result<()> {
+    let example = Error::examples()
+        .into_iter()
+        .find(|e| e.code() == code)
+        .unwrap_or_else(|| Error::Internal {
+            message: format!("no example of `{code}`"),
+        });
+    Err(example.into())
 }
 
 fn closed(what: &str) -> Error {
@@ -309,14 +334,6 @@ impl FfiDomain {
     }
 }
 
-/// How an engine behaves; `None` keeps the core's default.
-#[derive(Debug, Clone, Default, uniffi::Record)]
-pub struct FfiEngineOptions {
-    pub cache_capacity: Option<u64>,
-    pub snapshot_every: Option<u64>,
-    pub max_attempts: Option<u32>,
-}
-
 /// A domain over a store. Safe to share between threads: commands on one
 /// stream are serialised by the core without lost updates.
 #[derive(Debug, uniffi::Object)]
@@ -332,19 +349,16 @@ impl FfiEngine {
     pub fn open(
         store: String,
         domain: Arc<FfiDomain>,
-        options: FfiEngineOptions,
+        options: Option<String>,
     ) -> Result<Arc<Self>> {
         guard(|| {
-            let defaults = EngineOptions::default();
-            let options = EngineOptions {
-                cache_capacity: options
-                    .cache_capacity
-                    .map(|c| usize::try_from(c).unwrap_or(usize::MAX))
-                    .unwrap_or(defaults.cache_capacity),
-                snapshot_every: options.snapshot_every.unwrap_or(defaults.snapshot_every),
-                max_attempts: options.max_attempts.unwrap_or(defaults.max_attempts),
+            let domain = domain.get()?;
+            // JSON, checked by the core as in every binding.
+            let options = match options {
+                Some(text) => EngineOptions::from_json(&domain.parse_json(&text)?)?,
+                None => EngineOptions::default(),
             };
-            let inner = Engine::open(&store, domain.get()?, options)?;
+            let inner = Engine::open(&store, domain, options)?;
             Ok(Arc::new(FfiEngine { inner }))
         })
     }
@@ -437,6 +451,25 @@ mod tests {
     }
 
     #[test]
+    fn every_code_of_the_table_has_its_variant() {
+        for (e, spec) in Error::examples().into_iter().zip(eventfold::error::TABLE) {
+            let name = format!("{:?}", FfiError::from(e));
+            let variant: String = spec
+                .code
+                .split('_')
+                .map(|w| w[..1].to_uppercase() + &w[1..])
+                .collect();
+            assert!(name.starts_with(&variant), "{} is {name}", spec.code);
+            for field in spec.fields {
+                assert!(
+                    name.contains(&format!("{field}: ")),
+                    "{name} carries {field}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn a_panic_becomes_internal() {
         let err = guard::<()>(|| panic!("boom")).unwrap_err();
         assert!(matches!(err, FfiError::Internal { ref detail } if detail.contains("boom")));
@@ -448,6 +481,8 @@ mod tests {
         d.close_domain();
         d.close_domain();
         let err = d.models().unwrap_err();
-        assert!(matches!(err, FfiError::StoreError { ref detail } if detail.contains("closed")));
+        assert!(
+            matches!(err, FfiError::StoreError { ref kind, ref detail } if kind == "closed" && detail.contains("closed"))
+        );
     }
 }

@@ -7,17 +7,18 @@
 //! back, with BigInt for integers past 2^53 (found by [`exact`], which marks
 //! the texts that need index.js's exact parser or writer). Store calls that
 //! return a Promise run on the engine's own threads ([`pool`]); every call,
-//! sync or async, is wrapped in `catch_unwind`, so a panic becomes an
-//! `internal` error, never an abort.
+//! sync or async, runs in the core's panic guard (`eventfold::ffi::guard`),
+//! so a panic becomes an `internal` error, never an abort. Errors reach JS
+//! as `Error` objects with `code` and their fields set ([`errors`]).
 
 // napi-derive expands every `#[napi]` item into unsafe FFI glue.
 #![allow(unsafe_code)]
 
+pub mod errors;
 mod exact;
 mod pool;
 
 use std::collections::HashMap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock};
 
@@ -26,35 +27,25 @@ use napi::bindgen_prelude::*;
 use napi::{Env, Task};
 use napi_derive::napi;
 
-/// A failed call reaches index.js as a JS `Error` whose message is this
-/// marker followed by the core's error JSON (`{code, message, ...}`);
-/// index.js rebuilds it as an `EventfoldError`.
-const MARK: &str = "\u{1}eventfold:";
+use eventfold::ffi::guard;
 
-fn to_napi(e: Error) -> napi::Error {
-    napi::Error::new(Status::GenericFailure, format!("{MARK}{}", e.to_json()))
-}
-
-/// Runs `f`, turning a panic into `internal`.
-fn guard<T>(f: impl FnOnce() -> eventfold::Result<T>) -> eventfold::Result<T> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic without a message".into());
-        Err(Error::Internal { message })
-    })
-}
-
-fn call<T>(f: impl FnOnce() -> eventfold::Result<T>) -> napi::Result<T> {
-    guard(f).map_err(to_napi)
+fn call<T>(env: &Env, f: impl FnOnce() -> eventfold::Result<T>) -> napi::Result<T> {
+    guard(f).map_err(|e| errors::to_js(env, &e))
 }
 
 /// A call that gives JSON text back, marked for index.js when it needs the
 /// exact parser.
-fn call_json(f: impl FnOnce() -> eventfold::Result<String>) -> napi::Result<String> {
-    call(f).map(exact::output)
+fn call_json(env: &Env, f: impl FnOnce() -> eventfold::Result<String>) -> napi::Result<String> {
+    call(env, f).map(exact::output)
+}
+
+/// Engine options as index.js hands them over (JSON text, snake_case
+/// keys), parsed by the core.
+fn engine_options(domain: &Domain, text: Option<&str>) -> eventfold::Result<EngineOptions> {
+    match text {
+        Some(t) => EngineOptions::from_json(&domain.parse_json(t)?),
+        None => Ok(EngineOptions::default()),
+    }
 }
 
 /// The JSON arguments of a call from index.js: each as the core takes it, or
@@ -82,8 +73,8 @@ pub struct NativeDomain {
 impl NativeDomain {
     /// `names[i]` is the file name of `texts[i]`, for diagnostics.
     #[napi(factory)]
-    pub fn compile(names: Vec<String>, texts: Vec<String>) -> napi::Result<NativeDomain> {
-        call(|| {
+    pub fn compile(env: Env, names: Vec<String>, texts: Vec<String>) -> napi::Result<NativeDomain> {
+        call(&env, || {
             let sources: Vec<Source> = names
                 .into_iter()
                 .zip(texts)
@@ -96,28 +87,31 @@ impl NativeDomain {
     }
 
     #[napi]
-    pub fn models(&self) -> napi::Result<Vec<String>> {
-        call(|| Ok(self.inner.models().into_iter().map(String::from).collect()))
+    pub fn models(&self, env: Env) -> napi::Result<Vec<String>> {
+        call(&env, || {
+            Ok(self.inner.models().into_iter().map(String::from).collect())
+        })
     }
 
     #[napi]
-    pub fn describe(&self) -> napi::Result<String> {
-        call_json(|| Ok(self.inner.describe().to_string()))
+    pub fn describe(&self, env: Env) -> napi::Result<String> {
+        call_json(&env, || Ok(self.inner.describe().to_string()))
     }
 
     #[napi]
-    pub fn describe_markdown(&self) -> napi::Result<String> {
-        call(|| Ok(self.inner.describe_markdown()))
+    pub fn describe_markdown(&self, env: Env) -> napi::Result<String> {
+        call(&env, || Ok(self.inner.describe_markdown()))
     }
 
     #[napi]
-    pub fn initial_state(&self, model: String) -> napi::Result<String> {
-        call_json(|| self.inner.initial_state_json(&model))
+    pub fn initial_state(&self, env: Env, model: String) -> napi::Result<String> {
+        call_json(&env, || self.inner.initial_state_json(&model))
     }
 
     #[napi]
     pub fn propose(
         &self,
+        env: Env,
         model: String,
         state: Option<String>,
         command: String,
@@ -126,7 +120,7 @@ impl NativeDomain {
         let Some([state, Some(command)]) = inputs([state, Some(command)]) else {
             return Ok(exact::RETRY.into());
         };
-        call_json(|| {
+        call_json(&env, || {
             self.inner
                 .propose_json(&model, state.as_deref(), &command, now.as_deref())
         })
@@ -135,6 +129,7 @@ impl NativeDomain {
     #[napi]
     pub fn accept(
         &self,
+        env: Env,
         model: String,
         state: Option<String>,
         event: String,
@@ -142,12 +137,15 @@ impl NativeDomain {
         let Some([state, Some(event)]) = inputs([state, Some(event)]) else {
             return Ok(exact::RETRY.into());
         };
-        call_json(|| self.inner.accept_json(&model, state.as_deref(), &event))
+        call_json(&env, || {
+            self.inner.accept_json(&model, state.as_deref(), &event)
+        })
     }
 
     #[napi]
     pub fn replay(
         &self,
+        env: Env,
         model: String,
         events: String,
         state: Option<String>,
@@ -155,12 +153,15 @@ impl NativeDomain {
         let Some([Some(events), state]) = inputs([Some(events), state]) else {
             return Ok(exact::RETRY.into());
         };
-        call_json(|| self.inner.replay_json(&model, &events, state.as_deref()))
+        call_json(&env, || {
+            self.inner.replay_json(&model, &events, state.as_deref())
+        })
     }
 
     #[napi]
     pub fn query(
         &self,
+        env: Env,
         model: String,
         state: Option<String>,
         name: String,
@@ -169,7 +170,7 @@ impl NativeDomain {
         let Some([state, args]) = inputs([state, args]) else {
             return Ok(exact::RETRY.into());
         };
-        call_json(|| {
+        call_json(&env, || {
             self.inner
                 .query_json(&model, state.as_deref(), &name, args.as_deref())
         })
@@ -284,20 +285,23 @@ pub struct Call {
 }
 
 impl Task for Call {
-    type Output = String;
+    type Output = eventfold::Result<String>;
     type JsValue = String;
 
-    fn compute(&mut self) -> napi::Result<String> {
-        let op = self.op.take().ok_or_else(|| {
-            to_napi(Error::Internal {
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let engine = &self.engine;
+        let op = self.op.take();
+        Ok(guard(|| {
+            let op = op.ok_or_else(|| Error::Internal {
                 message: "a task ran twice".into(),
-            })
-        })?;
-        call_json(|| run(&self.engine, op))
+            })?;
+            run(engine, op)
+        })
+        .map(exact::output))
     }
 
-    fn resolve(&mut self, _env: Env, output: String) -> napi::Result<String> {
-        Ok(output)
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<String> {
+        output.map_err(|e| errors::to_js(&env, &e))
     }
 }
 
@@ -307,45 +311,25 @@ impl Task for Call {
 pub struct Open {
     store: String,
     domain: Domain,
-    options: EngineOptions,
+    options: Option<String>,
 }
 
 impl Task for Open {
-    type Output = Engine;
+    type Output = eventfold::Result<Engine>;
     type JsValue = NativeEngine;
 
-    fn compute(&mut self) -> napi::Result<Engine> {
-        call(|| Engine::open(&self.store, self.domain.clone(), self.options.clone()))
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(guard(|| {
+            let options = engine_options(&self.domain, self.options.as_deref())?;
+            Engine::open(&self.store, self.domain.clone(), options)
+        }))
     }
 
-    fn resolve(&mut self, _env: Env, inner: Engine) -> napi::Result<NativeEngine> {
-        Ok(NativeEngine::new(inner))
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<NativeEngine> {
+        output
+            .map(NativeEngine::new)
+            .map_err(|e| errors::to_js(&env, &e))
     }
-}
-
-/// `undefined` keeps the core's default; index.js has checked the numbers.
-#[napi(object)]
-#[derive(Debug)]
-pub struct OpenOptions {
-    pub cache_capacity: Option<f64>,
-    pub snapshot_every: Option<f64>,
-    pub max_attempts: Option<f64>,
-}
-
-fn engine_options(options: Option<OpenOptions>) -> EngineOptions {
-    let mut out = EngineOptions::default();
-    if let Some(o) = options {
-        if let Some(n) = o.cache_capacity {
-            out.cache_capacity = n as usize;
-        }
-        if let Some(n) = o.snapshot_every {
-            out.snapshot_every = n as u64;
-        }
-        if let Some(n) = o.max_attempts {
-            out.max_attempts = n as u32;
-        }
-    }
-    out
 }
 
 /// A domain over a store (`Engine` in index.js). Each store call has an
@@ -392,29 +376,27 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[napi]
 impl NativeEngine {
     #[napi(ts_return_type = "Promise<NativeEngine>")]
-    pub fn open(
-        store: String,
-        domain: &NativeDomain,
-        options: Option<OpenOptions>,
-    ) -> AsyncTask<Open> {
+    pub fn open(store: String, domain: &NativeDomain, options: Option<String>) -> AsyncTask<Open> {
         AsyncTask::new(Open {
             store,
             domain: domain.inner.clone(),
-            options: engine_options(options),
+            options,
         })
     }
 
     #[napi(factory)]
     pub fn open_sync(
+        env: Env,
         store: String,
         domain: &NativeDomain,
-        options: Option<OpenOptions>,
+        options: Option<String>,
     ) -> napi::Result<NativeEngine> {
-        call(|| {
+        call(&env, || {
+            let options = engine_options(&domain.inner, options.as_deref())?;
             Ok(NativeEngine::new(Engine::open(
                 &store,
                 domain.inner.clone(),
-                engine_options(options),
+                options,
             )?))
         })
     }
@@ -422,9 +404,9 @@ impl NativeEngine {
     /// Registers the engine for [`NativeEngine::from_shared`] in other
     /// threads; sharing again gives the same id.
     #[napi]
-    pub fn share(&self) -> napi::Result<u32> {
+    pub fn share(&self, env: Env) -> napi::Result<u32> {
         static NEXT: AtomicU32 = AtomicU32::new(1);
-        call(|| {
+        call(&env, || {
             let mut id = lock(&self.share_id);
             if let Some(id) = *id {
                 return Ok(id);
@@ -438,8 +420,8 @@ impl NativeEngine {
 
     /// The engine another thread shared as `id`.
     #[napi(factory)]
-    pub fn from_shared(id: u32) -> napi::Result<NativeEngine> {
-        call(|| {
+    pub fn from_shared(env: Env, id: u32) -> napi::Result<NativeEngine> {
+        call(&env, || {
             let engine = lock(shared())
                 .get(&id)
                 .cloned()
@@ -504,26 +486,23 @@ impl NativeEngine {
             }
             Some(op) => {
                 let engine = self.inner.clone();
-                self.pool.spawn(&env, move || {
-                    guard(|| run(&engine, op))
-                        .map(exact::output)
-                        .map_err(|e| format!("{MARK}{}", e.to_json()))
-                })?
+                self.pool
+                    .spawn(&env, move || guard(|| run(&engine, op)).map(exact::output))?
             }
         };
         // SAFETY: a value of this env, handed straight back to JS.
         unsafe { Unknown::from_napi_value(env.raw(), raw) }
     }
 
-    fn now(&self, op: Op) -> napi::Result<String> {
-        self.now_as_is(self.checked(op))
+    fn now(&self, env: &Env, op: Op) -> napi::Result<String> {
+        self.now_as_is(env, self.checked(op))
     }
 
-    fn now_as_is(&self, op: Op) -> napi::Result<String> {
+    fn now_as_is(&self, env: &Env, op: Op) -> napi::Result<String> {
         let Some(op) = op.checked_inputs() else {
             return Ok(exact::RETRY.into());
         };
-        call_json(|| run(&self.inner, op))
+        call_json(env, || run(&self.inner, op))
     }
 
     #[napi(ts_return_type = "Promise<string> | string")]
@@ -571,17 +550,21 @@ impl NativeEngine {
     #[napi]
     pub fn execute_sync(
         &self,
+        env: Env,
         model: String,
         id: String,
         command: String,
         options: Option<String>,
     ) -> napi::Result<String> {
-        self.now(Op::Execute {
-            model,
-            id,
-            command,
-            options,
-        })
+        self.now(
+            &env,
+            Op::Execute {
+                model,
+                id,
+                command,
+                options,
+            },
+        )
     }
 
     #[napi(ts_return_type = "Promise<string> | string")]
@@ -590,8 +573,8 @@ impl NativeEngine {
     }
 
     #[napi]
-    pub fn execute_many_sync(&self, requests: String) -> napi::Result<String> {
-        self.now(Op::ExecuteMany(requests))
+    pub fn execute_many_sync(&self, env: Env, requests: String) -> napi::Result<String> {
+        self.now(&env, Op::ExecuteMany(requests))
     }
 
     #[napi(ts_return_type = "Promise<string> | string")]
@@ -600,8 +583,8 @@ impl NativeEngine {
     }
 
     #[napi]
-    pub fn load_sync(&self, model: String, id: String) -> napi::Result<String> {
-        self.now(Op::Load(model, id))
+    pub fn load_sync(&self, env: Env, model: String, id: String) -> napi::Result<String> {
+        self.now(&env, Op::Load(model, id))
     }
 
     #[napi(ts_return_type = "Promise<string> | string")]
@@ -627,17 +610,21 @@ impl NativeEngine {
     #[napi]
     pub fn query_sync(
         &self,
+        env: Env,
         model: String,
         id: String,
         name: String,
         args: Option<String>,
     ) -> napi::Result<String> {
-        self.now(Op::Query {
-            model,
-            id,
-            name,
-            args,
-        })
+        self.now(
+            &env,
+            Op::Query {
+                model,
+                id,
+                name,
+                args,
+            },
+        )
     }
 
     #[napi(ts_return_type = "Promise<string> | string")]
@@ -653,10 +640,11 @@ impl NativeEngine {
     #[napi]
     pub fn read_stream_sync(
         &self,
+        env: Env,
         stream: String,
         options: Option<String>,
     ) -> napi::Result<String> {
-        self.now(Op::ReadStream(stream, options))
+        self.now(&env, Op::ReadStream(stream, options))
     }
 
     #[napi(ts_return_type = "Promise<string> | string")]
@@ -665,8 +653,8 @@ impl NativeEngine {
     }
 
     #[napi]
-    pub fn read_all_sync(&self, options: Option<String>) -> napi::Result<String> {
-        self.now(Op::ReadAll(options))
+    pub fn read_all_sync(&self, env: Env, options: Option<String>) -> napi::Result<String> {
+        self.now(&env, Op::ReadAll(options))
     }
 
     #[napi(ts_return_type = "Promise<string> | string")]
@@ -675,8 +663,8 @@ impl NativeEngine {
     }
 
     #[napi]
-    pub fn streams_sync(&self, options: Option<String>) -> napi::Result<String> {
-        self.now(Op::Streams(options))
+    pub fn streams_sync(&self, env: Env, options: Option<String>) -> napi::Result<String> {
+        self.now(&env, Op::Streams(options))
     }
 
     #[napi(ts_return_type = "Promise<string> | string")]
@@ -685,8 +673,8 @@ impl NativeEngine {
     }
 
     #[napi]
-    pub fn close_sync(&self) -> napi::Result<String> {
-        self.now_as_is(self.close_op())
+    pub fn close_sync(&self, env: Env) -> napi::Result<String> {
+        self.now_as_is(&env, self.close_op())
     }
 
     /// For the tests: a panic inside a call, on this thread or in the pool.
@@ -696,13 +684,15 @@ impl NativeEngine {
     }
 
     #[napi]
-    pub fn panic_for_test_sync(&self) -> napi::Result<String> {
-        self.now(Op::Panic)
+    pub fn panic_for_test_sync(&self, env: Env) -> napi::Result<String> {
+        self.now(&env, Op::Panic)
     }
 }
 
 /// For the tests: a panic in a Domain call (which needs no store).
 #[napi]
-pub fn panic_for_test() -> napi::Result<()> {
-    call(|| panic!("a panic on purpose, to test that it is caught"))
+pub fn panic_for_test(env: Env) -> napi::Result<()> {
+    call(&env, || {
+        panic!("a panic on purpose, to test that it is caught")
+    })
 }

@@ -47,8 +47,8 @@ unsafe impl Send for Deferred {}
 /// A finished call: its Promise and what settles it.
 struct Done {
     deferred: Deferred,
-    /// The result's text, or the text of the error to reject with.
-    result: Result<String, String>,
+    /// The result's text, or the error to reject with.
+    result: Result<String, eventfold::Error>,
 }
 
 /// What the workers of every engine share with one JS thread.
@@ -206,27 +206,45 @@ unsafe extern "C" fn drain(
 /// # Safety
 /// On the JS thread of `env`; `d.deferred` not yet settled.
 unsafe fn settle(env: sys::napi_env, d: Done) {
-    let (text, ok) = match d.result {
-        Ok(text) => (text, true),
-        Err(text) => (text, false),
-    };
-    let mut value = ptr::null_mut();
     // SAFETY: Node-API calls on the JS thread.
     unsafe {
-        sys::napi_create_string_utf8(env, text.as_ptr().cast(), text.len() as isize, &mut value);
-        if ok {
-            sys::napi_resolve_deferred(env, d.deferred.0, value);
-        } else {
-            let mut error = ptr::null_mut();
-            sys::napi_create_error(env, ptr::null_mut(), value, &mut error);
-            sys::napi_reject_deferred(env, d.deferred.0, error);
+        match d.result {
+            Ok(text) => {
+                let mut value = ptr::null_mut();
+                sys::napi_create_string_utf8(
+                    env,
+                    text.as_ptr().cast(),
+                    text.len() as isize,
+                    &mut value,
+                );
+                sys::napi_resolve_deferred(env, d.deferred.0, value);
+            }
+            Err(e) => {
+                let error = match crate::errors::error_object(&Env::from_raw(env), &e) {
+                    Ok(error) => error,
+                    // Only when the env is going away: a plain Error then.
+                    Err(_) => {
+                        let (mut text, mut error) = (ptr::null_mut(), ptr::null_mut());
+                        let message = e.message();
+                        sys::napi_create_string_utf8(
+                            env,
+                            message.as_ptr().cast(),
+                            message.len() as isize,
+                            &mut text,
+                        );
+                        sys::napi_create_error(env, ptr::null_mut(), text, &mut error);
+                        error
+                    }
+                };
+                sys::napi_reject_deferred(env, d.deferred.0, error);
+            }
         }
     }
 }
 
 /// One call for a worker: the work, and where its result goes.
 struct Job {
-    work: Box<dyn FnOnce() -> Result<String, String> + Send>,
+    work: Box<dyn FnOnce() -> Result<String, eventfold::Error> + Send>,
     deferred: Deferred,
     inbox: Arc<Inbox>,
 }
@@ -275,7 +293,7 @@ impl Pool {
     pub(crate) fn spawn(
         &self,
         env: &Env,
-        work: impl FnOnce() -> Result<String, String> + Send + 'static,
+        work: impl FnOnce() -> Result<String, eventfold::Error> + Send + 'static,
     ) -> napi::Result<sys::napi_value> {
         let local = local(env)?;
         let mut deferred = ptr::null_mut();

@@ -124,13 +124,21 @@ for (const [kind, store] of Object.entries(stores)) {
       })
       assert.equal(meta.events[0].metadata.correlation_id, 'corr')
       assert.equal(meta.events[0].metadata.causation_id, 'cause')
-      await assert.rejects(engine.execute('Todos', 'l', create('e'), { expectedversion: 1 }), TypeError)
-      // a bad option value is named as the caller wrote it
+      // options are checked by the core, as in every skin: its invalid_command at the option
+      await assert.rejects(
+        engine.execute('Todos', 'l', create('e'), { expectedversion: 1 }),
+        (e) => e instanceof ef.InvalidCommandError && e.path === 'options.expectedversion' && /expected_version, command_id/.test(e.message)
+      )
       await assert.rejects(
         engine.execute('Todos', 'l', create('e'), { expectedVersion: -1 }),
-        (e) => e instanceof ef.InvalidCommandError && e.path === 'options.expectedVersion'
+        (e) => e instanceof ef.InvalidCommandError && e.path === 'options.expected_version'
       )
-      await assert.rejects(engine.readStream('Todos-l', { fromVersion: 'x' }), (e) => e.path === 'options.fromVersion')
+      await assert.rejects(engine.readStream('Todos-l', { fromVersion: 'x' }), (e) => e.path === 'options.from_version')
+      assert.throws(() => engine.readAllSync({ fromPosition: -1 }), (e) => e.path === 'options.from_position')
+      await assert.rejects(
+        engine.executeMany([{ model: 'Todos', id: 'l', command: create('e'), options: { commandId: 5 } }]),
+        (e) => e instanceof ef.InvalidCommandError && e.path === 'requests[0].options.command_id'
+      )
       await engine.close()
     })
 
@@ -174,7 +182,7 @@ for (const [kind, store] of Object.entries(stores)) {
       await engine.close()
       await engine.close()
       engine.closeSync()
-      const closed = (e) => e instanceof ef.StoreError && e instanceof EventfoldError && /closed/.test(e.message)
+      const closed = (e) => e instanceof ef.StoreError && e instanceof EventfoldError && /closed/.test(e.message) && e.kind === 'closed'
       await assert.rejects(engine.execute('Todos', 'c', create('b')), closed)
       await assert.rejects(engine.load('Todos', 'c'), closed)
       await assert.rejects(engine.readAll(), closed)
@@ -201,7 +209,14 @@ test('opening a store that cannot be opened is a StoreError', async () => {
   await assert.rejects(Engine.open(`sqlite:${path.join(tmp, 'no', 'such', 'dir', 'x.db')}`, domain), ef.StoreError)
   await assert.rejects(Engine.open('carrier-pigeon:', domain), EventfoldError)
   assert.throws(() => Engine.openSync('memory:', {}), TypeError)
-  assert.throws(() => Engine.openSync('memory:', domain, { cacheCapacity: -1 }), RangeError)
+  assert.throws(
+    () => Engine.openSync('memory:', domain, { cacheCapacity: -1 }),
+    (e) => e instanceof ef.InvalidCommandError && e.path === 'options.cache_capacity'
+  )
+  await assert.rejects(
+    Engine.open('memory:', domain, { cacheSize: 1 }),
+    (e) => e instanceof ef.InvalidCommandError && /cache_capacity, snapshot_every, max_attempts/.test(e.message)
+  )
 })
 
 test('executeMany with no array is the core\'s invalid_command, as in every skin', async () => {

@@ -115,7 +115,8 @@ final class EngineTest extends TestCase
 
     public function testBadOptionsAndStores(): void
     {
-        $this->expectException(Exception\InvalidJsonException::class);
+        // The core's fault for any bad option, as in every skin.
+        $this->expectException(Exception\InvalidCommandException::class);
         $this->open(['cacheSize' => 1]);
     }
 

@@ -12,7 +12,8 @@ mod convert;
 mod errors;
 
 use convert::{document, name, to_py};
-use errors::{guard, to_py_err};
+use errors::to_py_err;
+use eventfold::ffi::guard;
 
 /// Runs core work without the GIL, catching panics; errors become
 /// exceptions.
@@ -44,14 +45,15 @@ fn opt_doc(
         .transpose()
 }
 
-fn now_arg(py: Python<'_>, now: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
+/// `now` as RFC 3339 text; faults at `path`.
+fn now_arg(py: Python<'_>, now: Option<&Bound<'_, PyAny>>, path: &str) -> PyResult<Option<String>> {
     now.filter(|n| !n.is_none())
         .map(|n| {
             convert::timestamp(n).map_err(|message| {
                 to_py_err(
                     py,
                     Error::InvalidCommand {
-                        path: "now".into(),
+                        path: path.into(),
                         message,
                     },
                 )
@@ -60,43 +62,24 @@ fn now_arg(py: Python<'_>, now: Option<&Bound<'_, PyAny>>) -> PyResult<Option<St
         .transpose()
 }
 
-/// Builds a JSON object of options from the ones given.
-#[derive(Default)]
-struct Options(String);
-
-impl Options {
-    fn raw(&mut self, key: &str, json: String) {
-        self.0.push(if self.0.is_empty() { '{' } else { ',' });
-        self.0
-            .push_str(&serde_json::to_string(key).unwrap_or_default());
-        self.0.push(':');
-        self.0.push_str(&json);
-    }
-
-    fn num(&mut self, key: &str, n: Option<u64>) {
-        if let Some(n) = n {
-            self.raw(key, n.to_string());
+/// Options given as keyword arguments, as the JSON object the core parses
+/// and checks (`EngineOptions::from_json`, ...): `None`s are left out, and
+/// nothing is checked here.
+fn options_json(
+    py: Python<'_>,
+    pairs: &[(&str, Option<&Bound<'_, PyAny>>)],
+    limits: &Limits,
+) -> PyResult<Option<String>> {
+    let dict = PyDict::new(py);
+    for (key, value) in pairs {
+        if let Some(v) = value.filter(|v| !v.is_none()) {
+            dict.set_item(key, v)?;
         }
     }
-
-    fn str(&mut self, key: &str, s: Option<String>) {
-        if let Some(s) = s {
-            self.raw(key, serde_json::to_string(&s).unwrap_or_default());
-        }
+    if dict.is_empty() {
+        return Ok(None);
     }
-
-    fn finish(mut self) -> Option<String> {
-        if self.0.is_empty() {
-            None
-        } else {
-            self.0.push('}');
-            Some(self.0)
-        }
-    }
-}
-
-fn opt_name(py: Python<'_>, s: Option<&Bound<'_, PyString>>) -> PyResult<Option<String>> {
-    s.map(|s| err(py, name(s))).transpose()
+    err(py, document(dict.as_any(), limits)).map(Some)
 }
 
 // ------------------------------------------------------------------ Domain
@@ -206,7 +189,7 @@ impl Domain {
         let model = err(py, name(model))?;
         let state = opt_doc(py, state, limits)?;
         let command = err(py, document(command, limits))?;
-        let now = now_arg(py, now)?;
+        let now = now_arg(py, now, "now")?;
         run_json(py, || {
             self.inner
                 .propose_json(&model, state.as_deref(), &command, now.as_deref())
@@ -303,9 +286,9 @@ impl Engine {
         py: Python<'_>,
         store: &Bound<'_, PyAny>,
         domain: &Bound<'_, Domain>,
-        cache_capacity: Option<usize>,
-        snapshot_every: Option<u64>,
-        max_attempts: Option<u32>,
+        cache_capacity: Option<&Bound<'_, PyAny>>,
+        snapshot_every: Option<&Bound<'_, PyAny>>,
+        max_attempts: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Engine> {
         // A path (not text) is an SQLite file.
         let store: String = match store.cast::<PyString>() {
@@ -319,17 +302,22 @@ impl Engine {
             }
         };
         let domain = domain.get().inner.clone();
-        let mut options = EngineOptions::default();
-        if let Some(c) = cache_capacity {
-            options.cache_capacity = c;
-        }
-        if let Some(s) = snapshot_every {
-            options.snapshot_every = s;
-        }
-        if let Some(m) = max_attempts {
-            options.max_attempts = m;
-        }
-        let inner = run(py, || eventfold::Engine::open(&store, domain, options))?;
+        let options = options_json(
+            py,
+            &[
+                ("cache_capacity", cache_capacity),
+                ("snapshot_every", snapshot_every),
+                ("max_attempts", max_attempts),
+            ],
+            domain.limits(),
+        )?;
+        let inner = run(py, || {
+            let options = match options {
+                Some(text) => EngineOptions::from_json(&domain.parse_json(&text)?)?,
+                None => EngineOptions::default(),
+            };
+            eventfold::Engine::open(&store, domain, options)
+        })?;
         Ok(Engine { inner, store })
     }
 
@@ -340,9 +328,9 @@ impl Engine {
         py: Python<'_>,
         store: &Bound<'_, PyAny>,
         domain: &Bound<'_, Domain>,
-        cache_capacity: Option<usize>,
-        snapshot_every: Option<u64>,
-        max_attempts: Option<u32>,
+        cache_capacity: Option<&Bound<'_, PyAny>>,
+        snapshot_every: Option<&Bound<'_, PyAny>>,
+        max_attempts: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Engine> {
         Engine::new(
             py,
@@ -377,27 +365,31 @@ impl Engine {
         model: &Bound<'py, PyString>,
         id: &Bound<'py, PyString>,
         command: &Bound<'py, PyAny>,
-        expected_version: Option<u64>,
-        command_id: Option<&Bound<'py, PyString>>,
+        expected_version: Option<&Bound<'py, PyAny>>,
+        command_id: Option<&Bound<'py, PyAny>>,
         metadata: Option<&Bound<'py, PyAny>>,
         now: Option<&Bound<'py, PyAny>>,
-        correlation_id: Option<&Bound<'py, PyString>>,
-        causation_id: Option<&Bound<'py, PyString>>,
+        correlation_id: Option<&Bound<'py, PyAny>>,
+        causation_id: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let limits = self.limits();
         let model = err(py, name(model))?;
         let id = err(py, name(id))?;
         let command = err(py, document(command, limits))?;
-        let mut options = Options::default();
-        options.num("expected_version", expected_version);
-        options.str("command_id", opt_name(py, command_id)?);
-        if let Some(m) = opt_doc(py, metadata, limits)? {
-            options.raw("metadata", m);
-        }
-        options.str("now", now_arg(py, now)?);
-        options.str("correlation_id", opt_name(py, correlation_id)?);
-        options.str("causation_id", opt_name(py, causation_id)?);
-        let options = options.finish();
+        // A datetime becomes RFC 3339 text, as JSON has no time.
+        let now = now_arg(py, now, "options.now")?.map(|t| PyString::new(py, &t).into_any());
+        let options = options_json(
+            py,
+            &[
+                ("expected_version", expected_version),
+                ("command_id", command_id),
+                ("metadata", metadata),
+                ("now", now.as_ref()),
+                ("correlation_id", correlation_id),
+                ("causation_id", causation_id),
+            ],
+            limits,
+        )?;
         run_json(py, || {
             self.inner
                 .execute_json(&model, &id, &command, options.as_deref())
@@ -452,14 +444,15 @@ impl Engine {
         &self,
         py: Python<'py>,
         stream: &Bound<'py, PyString>,
-        from_version: Option<u64>,
-        limit: Option<u64>,
+        from_version: Option<&Bound<'py, PyAny>>,
+        limit: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let stream = err(py, name(stream))?;
-        let mut options = Options::default();
-        options.num("from_version", from_version);
-        options.num("limit", limit);
-        let options = options.finish();
+        let options = options_json(
+            py,
+            &[("from_version", from_version), ("limit", limit)],
+            self.limits(),
+        )?;
         run_json(py, || {
             self.inner.read_stream_json(&stream, options.as_deref())
         })
@@ -470,13 +463,14 @@ impl Engine {
     fn read_all<'py>(
         &self,
         py: Python<'py>,
-        from_position: Option<u64>,
-        limit: Option<u64>,
+        from_position: Option<&Bound<'py, PyAny>>,
+        limit: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let mut options = Options::default();
-        options.num("from_position", from_position);
-        options.num("limit", limit);
-        let options = options.finish();
+        let options = options_json(
+            py,
+            &[("from_position", from_position), ("limit", limit)],
+            self.limits(),
+        )?;
         run_json(py, || self.inner.read_all_json(options.as_deref()))
     }
 
@@ -485,11 +479,10 @@ impl Engine {
     fn streams<'py>(
         &self,
         py: Python<'py>,
-        model: Option<&Bound<'py, PyString>>,
+        model: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let mut options = Options::default();
-        options.str("model", opt_name(py, model)?);
-        let options = options.finish();
+        let model = model.map(|m| m.as_any().clone());
+        let options = options_json(py, &[("model", model.as_ref())], self.limits())?;
         run_json(py, || self.inner.streams_json(options.as_deref()))
     }
 
@@ -536,6 +529,8 @@ fn _eventfold(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Engine>()?;
     m.add_function(wrap_pyfunction!(_to_json, m)?)?;
     m.add_function(wrap_pyfunction!(_from_json, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::_error_table, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::_raise_example, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -188,8 +188,10 @@ def test_arguments_of_the_wrong_kind_are_type_errors(todos: Domain) -> None:
 @pytest.mark.engine
 def test_engine_arguments_of_the_wrong_kind(todos: Domain) -> None:
     with Engine("memory:", todos) as engine:
-        with pytest.raises(OverflowError):
+        # Options are checked by the core, as in every skin.
+        with pytest.raises(eventfold.InvalidCommand) as raised:
             engine.execute("Todos", "l", cmd({}), expected_version=-1)
+        assert raised.value.path == "options.expected_version"
         with pytest.raises(TypeError):
             engine.execute("Todos", 5, cmd({}))  # type: ignore[arg-type]
 

@@ -38,7 +38,7 @@ class TestBadInput < Minitest::Test
     "a missing model file" => ["store_error", ->(_) { Eventfold::Domain.from_files("/nonexistent.model") }],
     "an engine on no domain" => ["invalid_json", ->(_) { Eventfold::Engine.open("memory:", nil) }],
     "an unknown store" => ["store_error", ->(d) { Eventfold::Engine.open("nosuch:", d) }],
-    "an unknown engine option" => ["invalid_json", ->(d) { Eventfold::Engine.open("memory:", d, cache: 1) }]
+    "an unknown engine option" => ["invalid_command", ->(d) { Eventfold::Engine.open("memory:", d, cache: 1) }]
   }.freeze
 
   INPUTS.each do |name, (code, call)|

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 use super::execute::Answer;
-use super::options::{execute_options, invalid_option, request_from_json};
+use super::options::{invalid_option, request_from_json};
 use super::{Engine, ExecuteOptions};
 use crate::error::Result;
 
@@ -23,7 +23,7 @@ impl Engine {
         self.check_open()?;
         let command = self.inner.domain.parse_json(command)?;
         let options = match options {
-            Some(text) => execute_options(&self.inner.domain.parse_json(text)?, "options")?,
+            Some(text) => ExecuteOptions::from_json(&self.inner.domain.parse_json(text)?)?,
             None => ExecuteOptions::default(),
         };
         let done = self.execute_answer(model, id, &command, &options)?;

@@ -61,73 +61,6 @@ pub(super) fn invalid_option(path: &str, message: &str) -> Error {
     }
 }
 
-/// Parses `{"expected_version", "command_id", "metadata", "now",
-/// "correlation_id", "causation_id"}`; faults at `{at}.KEY`.
-pub(super) fn execute_options(json: &Json, at: &str) -> Result<ExecuteOptions> {
-    let mut out = ExecuteOptions::default();
-    let o = match json {
-        Json::Null => return Ok(out),
-        Json::Object(o) => o,
-        _ => return Err(invalid_option(at, "options are an object")),
-    };
-    let string = |k: &str, v: &Json| match v {
-        Json::String(s) => Ok(Some(s.clone())),
-        Json::Null => Ok(None),
-        _ => Err(invalid_option(
-            &format!("{at}.{k}"),
-            &format!("`{k}` is a string"),
-        )),
-    };
-    for (k, v) in o {
-        match k.as_str() {
-            "expected_version" => {
-                out.expected_version = match v {
-                    Json::Null => None,
-                    v => Some(v.as_u64().ok_or_else(|| {
-                        invalid_option(
-                            &format!("{at}.expected_version"),
-                            "`expected_version` is a non-negative int",
-                        )
-                    })?),
-                }
-            }
-            "command_id" => out.command_id = string(k, v)?,
-            "correlation_id" => out.correlation_id = string(k, v)?,
-            "causation_id" => out.causation_id = string(k, v)?,
-            "now" => {
-                out.now = string(k, v)?
-                    .map(|s| {
-                        crate::value::parse_timestamp(&s)
-                            .map_err(|m| invalid_option(&format!("{at}.now"), &m))
-                    })
-                    .transpose()?
-            }
-            "metadata" => {
-                out.metadata = match v {
-                    Json::Null => None,
-                    Json::Object(m) => Some(m.clone()),
-                    _ => {
-                        return Err(invalid_option(
-                            &format!("{at}.metadata"),
-                            "`metadata` is an object",
-                        ))
-                    }
-                }
-            }
-            _ => {
-                return Err(invalid_option(
-                    &format!("{at}.{k}"),
-                    &format!(
-                        "unknown option `{k}`; the options are expected_version, command_id, \
-                         metadata, now, correlation_id, causation_id"
-                    ),
-                ))
-            }
-        }
-    }
-    Ok(out)
-}
-
 pub(super) fn request_from_json(item: Json, i: usize) -> Result<ExecuteRequest> {
     let at = format!("requests[{i}]");
     let Json::Object(mut o) = item else {
@@ -158,7 +91,7 @@ pub(super) fn request_from_json(item: Json, i: usize) -> Result<ExecuteRequest> 
         .remove("command")
         .ok_or_else(|| invalid_option(&format!("{at}.command"), "`command` is required"))?;
     let options = match o.get("options") {
-        Some(j) => execute_options(j, &format!("{at}.options"))?,
+        Some(j) => ExecuteOptions::from_json_at(j, &format!("{at}.options"))?,
         None => ExecuteOptions::default(),
     };
     Ok(ExecuteRequest {

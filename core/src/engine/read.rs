@@ -1,7 +1,5 @@
 //! Reading events back: typed, or as JSON copied as stored.
 
-use std::collections::HashMap;
-
 use serde_json::Value as Json;
 
 use super::json::to_json;
@@ -9,6 +7,7 @@ use super::options::invalid_option;
 use super::{Engine, Metadata, StoredEvent, StreamInfo};
 use crate::domain::stored::{Data, EventReader, Unread};
 use crate::error::{Error, Result};
+use crate::options::ReadOptions;
 use crate::store::{self, RawEvent};
 use crate::value::Value;
 
@@ -129,56 +128,36 @@ impl Engine {
         Ok(())
     }
 
-    fn read_options(&self, options: Option<&str>, keys: &[&str]) -> Result<HashMap<String, u64>> {
-        let mut out = HashMap::new();
-        let Some(text) = options else { return Ok(out) };
-        let json = self.inner.domain.parse_json(text)?;
-        let o = match json {
-            Json::Null => return Ok(out),
-            Json::Object(o) => o,
-            _ => return Err(invalid_option("options", "options are an object")),
-        };
-        for (k, v) in o {
-            if !keys.contains(&k.as_str()) {
-                return Err(invalid_option(
-                    &format!("options.{k}"),
-                    &format!("unknown option `{k}`; the options are {}", keys.join(", ")),
-                ));
-            }
-            match v {
-                Json::Null => {}
-                v => {
-                    let n = v.as_u64().ok_or_else(|| {
-                        invalid_option(&format!("options.{k}"), "expected a non-negative int")
-                    })?;
-                    out.insert(k, n);
-                }
-            }
-        }
-        Ok(out)
+    fn options_json(&self, options: Option<&str>) -> Result<Json> {
+        options.map_or(Ok(Json::Null), |t| self.inner.domain.parse_json(t))
     }
 
     /// `options`: `{"from_version", "limit"}`. Returns an array of stored events.
     /// The data and metadata are written as stored, byte for byte.
     pub fn read_stream_json(&self, stream: &str, options: Option<&str>) -> Result<String> {
         self.check_open()?;
-        let o = self.read_options(options, &["from_version", "limit"])?;
+        let o = ReadOptions::stream_from_json(&self.options_json(options)?)?;
         let raw = self.inner.store.read_stream(
             stream,
-            o.get("from_version").copied().unwrap_or(1),
-            o.get("limit").map_or(usize::MAX, |&l| l as usize),
+            o.from.unwrap_or(1),
+            o.limit.unwrap_or(usize::MAX),
         )?;
         raw_events_json(&raw)
     }
 
-    /// `options`: `{"from_position", "limit"}`.
+    /// `options`: `{"from_position", "limit", "models", "types"}`; the
+    /// filters keep events of any of the models and any of the types.
     pub fn read_all_json(&self, options: Option<&str>) -> Result<String> {
         self.check_open()?;
-        let o = self.read_options(options, &["from_position", "limit"])?;
+        let o = ReadOptions::all_from_json(&self.options_json(options)?)?;
+        let filter = store::ReadFilter {
+            models: o.models.unwrap_or_default(),
+            types: o.types.unwrap_or_default(),
+        };
         let raw = self.inner.store.read_all(
-            &store::ReadFilter::all(),
-            o.get("from_position").copied().unwrap_or(1),
-            o.get("limit").map_or(usize::MAX, |&l| l as usize),
+            &filter,
+            o.from.unwrap_or(1),
+            o.limit.unwrap_or(usize::MAX),
         )?;
         raw_events_json(&raw)
     }

@@ -8,10 +8,14 @@ namespace Eventfold\Exception;
  * The base of every error eventfold raises: one subclass per error code
  * (`RejectedException` for `rejected`, ...), with the fields of that code.
  * `getCode()` is the C status number; `errorCode` is the code's name.
+ *
+ * The codes and their fields are the core's table (`eventfold_error_table`);
+ * the tests check this class and its subclasses against it.
  */
 class EventfoldException extends \RuntimeException
 {
-    private const CLASSES = [
+    /** The class of each code, in the order of the C statuses (status = index + 1). */
+    public const CLASSES = [
         'rejected' => RejectedException::class,
         'invalid_json' => InvalidJsonException::class,
         'invalid_command' => InvalidCommandException::class,
@@ -26,6 +30,9 @@ class EventfoldException extends \RuntimeException
         'limit_exceeded' => LimitExceededException::class,
         'store_error' => StoreErrorException::class,
         'internal' => InternalException::class,
+        'model_changed' => ModelChangedException::class,
+        'unknown_table' => UnknownTableException::class,
+        'unknown_projection' => UnknownProjectionException::class,
     ];
 
     /** The code's name, as in every binding: `rejected`, `invalid_json`, ... */
@@ -42,6 +49,10 @@ class EventfoldException extends \RuntimeException
     public readonly ?int $actual;
     /** `limit_exceeded`: which limit, e.g. `max_input_depth`. */
     public readonly ?string $limit;
+    /** `store_error`: why: `busy`, `unavailable`, `corrupt`, `closed` or `io`. */
+    public readonly ?string $kind;
+    /** `model_changed`: the model the store runs a newer version of. */
+    public readonly ?string $model;
     /** The whole error as it crossed the boundary: `['code' => ..., 'message' => ..., ...]`. */
     public readonly array $details;
 
@@ -56,6 +67,8 @@ class EventfoldException extends \RuntimeException
         $this->expected = isset($details['expected']) ? (int) $details['expected'] : null;
         $this->actual = isset($details['actual']) ? (int) $details['actual'] : null;
         $this->limit = isset($details['limit']) ? (string) $details['limit'] : null;
+        $this->kind = isset($details['kind']) ? (string) $details['kind'] : null;
+        $this->model = isset($details['model']) ? (string) $details['model'] : null;
     }
 
     /** The exception of the code in `$details['code']`. */

@@ -4,7 +4,7 @@ declare(strict_types=1);
 
 namespace Eventfold\Exception;
 
-/** `store_error`: The store failed, or the engine is closed. */
+/** `store_error`: The store failed, or the engine is closed: see `$kind`. */
 final class StoreErrorException extends EventfoldException
 {
 }

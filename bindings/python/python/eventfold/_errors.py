@@ -1,7 +1,9 @@
 """The exceptions of eventfold: one class per error code, under EventfoldError.
 
-The native module raises them (see ``src/errors.rs``), passing the fields of
-the error in the order of each ``__init__``.
+The native module raises them (see ``src/errors.rs``), passing the message
+and the fields of the error by name: each ``__init__`` takes the fields of its
+code in the core's table (``eventfold._eventfold._error_table()``), which the
+tests check these classes against.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ __all__ = [
     "VersionConflict",
     "LimitExceeded",
     "StoreError",
+    "ModelChanged",
+    "UnknownTable",
+    "UnknownProjection",
     "Internal",
     "InternalError",
     "BY_CODE",
@@ -149,9 +154,33 @@ class LimitExceeded(EventfoldError):
 
 
 class StoreError(EventfoldError):
-    """The store failed, or the engine is closed."""
+    """The store failed, or the engine is closed. ``kind`` says why:
+    ``"busy"`` or ``"unavailable"`` (worth a retry), ``"corrupt"``,
+    ``"closed"`` or ``"io"``."""
 
     code = "store_error"
+
+    def __init__(self, message: str, kind: Optional[str] = None) -> None:
+        super().__init__(message, kind)
+        self.kind = kind
+
+
+class ModelChanged(EventfoldError):
+    """The store runs a newer version of ``model`` than this engine."""
+
+    code = "model_changed"
+
+    def __init__(self, message: str, model: str = "") -> None:
+        super().__init__(message, model)
+        self.model = model
+
+
+class UnknownTable(EventfoldError):
+    code = "unknown_table"
+
+
+class UnknownProjection(EventfoldError):
+    code = "unknown_projection"
 
 
 class Internal(EventfoldError):
@@ -178,6 +207,9 @@ BY_CODE: Dict[str, Type[EventfoldError]] = {
         VersionConflict,
         LimitExceeded,
         StoreError,
+        ModelChanged,
+        UnknownTable,
+        UnknownProjection,
         Internal,
     )
 }

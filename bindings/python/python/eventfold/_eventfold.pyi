@@ -17,7 +17,7 @@ from ._types import (
     Time,
 )
 
-__all__ = ["Domain", "Engine", "_to_json", "_from_json", "__version__"]
+__all__ = ["Domain", "Engine", "_to_json", "_from_json", "_error_table", "_raise_example", "__version__"]
 
 __version__: str
 
@@ -155,3 +155,5 @@ class Engine:
 
 def _to_json(value: Any) -> str: ...
 def _from_json(text: str) -> Any: ...
+def _error_table() -> str: ...
+def _raise_example(code: str) -> None: ...

@@ -24,9 +24,16 @@ module Eventfold
     def actual = details["actual"]
     # limit_exceeded: which limit, e.g. `"max_input_depth"`.
     def limit = details["limit"]
+    # store_error: why: `"busy"`, `"unavailable"`, `"corrupt"`, `"closed"` or `"io"`.
+    def kind = details["kind"]
+    # model_changed: the model the store runs a newer version of.
+    def model = details["model"]
 
     CODE = "internal"
     CLASSES = {} # code => class, filled below
+
+    # The classes are the codes of the core's table (`eventfold_error_table`,
+    # `Eventfold::Native.error_table`); test_errors.rb checks them against it.
 
     # The exception of `details["code"]`.
     def self.from_details(details)
@@ -100,9 +107,24 @@ module Eventfold
     CODE = "limit_exceeded"
   end
 
-  # `store_error`: The store failed, or the engine is closed.
+  # `store_error`: The store failed, or the engine is closed: see #kind.
   class StoreErrorError < Error
     CODE = "store_error"
+  end
+
+  # `model_changed`: The store runs a newer model than this engine: see #model.
+  class ModelChangedError < Error
+    CODE = "model_changed"
+  end
+
+  # `unknown_table`: The domain has no table of that name.
+  class UnknownTableError < Error
+    CODE = "unknown_table"
+  end
+
+  # `unknown_projection`: The domain has no projection of that name.
+  class UnknownProjectionError < Error
+    CODE = "unknown_projection"
   end
 
   # `internal`: A bug in eventfold (a caught panic): please report it.

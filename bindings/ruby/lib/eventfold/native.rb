@@ -37,6 +37,8 @@ module Eventfold
     attach_function :eventfold_string_free, [:pointer], :void
     attach_function :eventfold_version, [], :string
     attach_function :eventfold_limits, %i[out], :int
+    attach_function :eventfold_error_table, %i[out], :int
+    attach_function :eventfold_status_code, %i[int], :string
 
     attach_function :eventfold_domain_compile, %i[string pointer out], :int
     attach_function :eventfold_domain_free, [:handle], :void

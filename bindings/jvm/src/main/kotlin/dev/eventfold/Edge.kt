@@ -52,7 +52,10 @@ internal fun FfiException.toPublic(): EventfoldException =
         is FfiException.VersionConflict ->
             EventfoldException.VersionConflict(expected.toLong(), actual.toLong(), detail)
         is FfiException.LimitExceeded -> EventfoldException.LimitExceeded(limit, detail)
-        is FfiException.StoreException -> EventfoldException.StoreError(detail)
+        is FfiException.StoreException -> EventfoldException.StoreError(kind, detail)
+        is FfiException.ModelChanged -> EventfoldException.ModelChanged(model, detail)
+        is FfiException.UnknownTable -> EventfoldException.UnknownTable(detail)
+        is FfiException.UnknownProjection -> EventfoldException.UnknownProjection(detail)
         is FfiException.Internal -> EventfoldException.Internal(detail)
     }
 

@@ -1,7 +1,6 @@
 package dev.eventfold
 
 import dev.eventfold.ffi.FfiEngine
-import dev.eventfold.ffi.FfiEngineOptions
 import dev.eventfold.ffi.FfiExecute
 import dev.eventfold.ffi.FfiStreamQuery
 import java.time.Instant
@@ -27,7 +26,7 @@ class Engine private constructor(private val ffi: FfiEngine) : AutoCloseable {
         @JvmStatic
         @JvmOverloads
         fun open(store: String, domain: Domain, options: EngineOptions = EngineOptions()): Engine =
-            native { Engine(FfiEngine.open(store, domain.ffi, options.toFfi())) }
+            native { Engine(FfiEngine.open(store, domain.ffi, options.toJson())) }
     }
 
     /**
@@ -123,12 +122,13 @@ data class EngineOptions @JvmOverloads constructor(
 
     fun withMaxAttempts(attempts: Int) = copy(maxAttempts = attempts)
 
-    internal fun toFfi() =
-        FfiEngineOptions(
-            cacheCapacity?.let { require(it >= 0) { "cacheCapacity must not be negative" }; it.toULong() },
-            snapshotEvery?.let { require(it >= 0) { "snapshotEvery must not be negative" }; it.toULong() },
-            maxAttempts?.let { require(it >= 1) { "maxAttempts must be at least 1" }; it.toUInt() },
-        )
+    /** The options as the core takes them (it checks them: a bad one is [EventfoldException.InvalidCommand]). */
+    internal fun toJson(): String? {
+        val given =
+            mapOf("cache_capacity" to cacheCapacity, "snapshot_every" to snapshotEvery, "max_attempts" to maxAttempts)
+                .filterValues { it != null }
+        return if (given.isEmpty()) null else Json.write(given)
+    }
 }
 
 /**

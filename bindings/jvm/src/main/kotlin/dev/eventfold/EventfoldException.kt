@@ -2,7 +2,8 @@ package dev.eventfold
 
 /**
  * Every failure of eventfold: one subclass per code of the model language's
- * error table, each with that code's fields.
+ * error table, each with that code's fields as properties. The sealed list
+ * is the core's table (`errorTable()`); the tests check it against that.
  *
  * Unchecked (a [RuntimeException]), so Java callers catch what they care
  * about and let the rest travel, as with the JDK's own unchecked exceptions:
@@ -26,6 +27,16 @@ sealed class EventfoldException(
     open fun toMap(): Map<String, Any?> = mapOf("code" to code, "message" to message)
 
     override fun toString(): String = "EventfoldException.${javaClass.simpleName}($code): $message"
+
+    companion object {
+        /**
+         * The core's table of error codes: `[{"code", "fields", "doc"}, ...]`,
+         * the fields each code carries besides `code` and `message` (the
+         * entry of `store_error` also lists its `kinds`).
+         */
+        @JvmStatic
+        fun table(): List<Map<String, Any?>> = Json.readMaps(dev.eventfold.ffi.errorTable())
+    }
 
     /** A `reject` fired (with its [reason]), or an invariant failed (reason `invariant`). */
     class Rejected(val reason: String?, message: String) : EventfoldException("rejected", message) {
@@ -72,8 +83,22 @@ sealed class EventfoldException(
         override fun toMap() = super.toMap() + ("limit" to limit)
     }
 
-    /** The store failed (I/O, corruption), or the object was used after `close()`. */
-    class StoreError(message: String) : EventfoldException("store_error", message)
+    /**
+     * The store failed, or the object was used after `close()`; [kind] says why:
+     * `busy` or `unavailable` (worth a retry), `corrupt`, `closed` or `io`.
+     */
+    class StoreError(val kind: String, message: String) : EventfoldException("store_error", message) {
+        override fun toMap() = super.toMap() + ("kind" to kind)
+    }
+
+    /** The store runs a newer version of [model] than this engine. */
+    class ModelChanged(val model: String, message: String) : EventfoldException("model_changed", message) {
+        override fun toMap() = super.toMap() + ("model" to model)
+    }
+
+    class UnknownTable(message: String) : EventfoldException("unknown_table", message)
+
+    class UnknownProjection(message: String) : EventfoldException("unknown_projection", message)
 
     /** A bug in eventfold (a caught panic); please report it. */
     class Internal(message: String) : EventfoldException("internal", message)

@@ -177,7 +177,11 @@ class EngineTest {
             assertThrows<EventfoldException.InvalidJson> { engine.executeManyJson("[") }
             assertThrows<EventfoldException> { engine.readStreamJson("Todos-1", """{"from_version":-1}""") }
             assertThrows<EventfoldException.LimitExceeded> { engine.executeJson("Todos", "1", "[".repeat(10_000)) }
-            assertThrows<IllegalArgumentException> { Engine.open("memory:", domain, EngineOptions(maxAttempts = 0)) }
+            // Options are checked by the core, as in every binding.
+            val bad = assertThrows<EventfoldException.InvalidCommand> { Engine.open("memory:", domain, EngineOptions(cacheCapacity = -1)) }
+            assertEquals("options.cache_capacity", bad.path)
+            val stream = assertThrows<EventfoldException.InvalidCommand> { engine.readStream("Todos-1", fromVersion = -1) }
+            assertEquals("options.from_version", stream.path)
         }
         assertThrows<EventfoldException.StoreError> { Engine.open("ftp://nowhere", domain) }
         assertThrows<EventfoldException.StoreError> { Engine.open("sqlite:/nonexistent-dir/x/y.db", domain) }

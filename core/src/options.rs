@@ -1,0 +1,349 @@
+//! The options of `Engine::open`, `execute`, `read_stream` and `read_all`,
+//! parsed from JSON in one place for every binding and the CLI.
+//!
+//! Each skin hands its options over as JSON (a host object converted to
+//! JSON, or typed arguments written as JSON) and never checks them itself,
+//! so a mistake gives the same error in every language: `invalid_command`,
+//! with `path` at the option (`options.limit`) and a message that says
+//! what to fix (the known keys for an unknown one, the type wanted, the
+//! range allowed). Keys are snake_case; a skin whose callers write
+//! camelCase renames the keys before it hands them over.
+
+use serde_json::{Map, Value as Json};
+
+use crate::engine::{EngineOptions, ExecuteOptions};
+use crate::error::{Error, Result};
+use crate::value::parse_timestamp;
+
+/// The keys of `Engine::open` options.
+pub const ENGINE_KEYS: &[&str] = &["cache_capacity", "snapshot_every", "max_attempts"];
+/// The keys of `execute` options.
+pub const EXECUTE_KEYS: &[&str] = &[
+    "expected_version",
+    "command_id",
+    "metadata",
+    "now",
+    "correlation_id",
+    "causation_id",
+];
+/// The keys of `read_stream` options.
+pub const READ_STREAM_KEYS: &[&str] = &["from_version", "limit"];
+/// The keys of `read_all` options.
+pub const READ_ALL_KEYS: &[&str] = &["from_position", "limit", "models", "types"];
+
+/// Options of a read: `read_stream` (`from` is a version) or `read_all`
+/// (`from` is a position, and the filters apply). `None`: from the start,
+/// no limit, every model and type.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// The first version (of a stream) or position (of the store) to read.
+    pub from: Option<u64>,
+    /// At most this many events.
+    pub limit: Option<usize>,
+    /// `read_all` only: events of these models only.
+    pub models: Option<Vec<String>>,
+    /// `read_all` only: events of these types only.
+    pub types: Option<Vec<String>>,
+}
+
+/// The fault of one option, at `path`.
+fn invalid(path: &str, message: impl Into<String>) -> Error {
+    Error::InvalidCommand {
+        path: path.to_string(),
+        message: message.into(),
+    }
+}
+
+/// The options object at `at`: `null` is none; anything else but an object
+/// is a fault. Unknown keys are faults that list the known ones.
+fn object<'a>(json: &'a Json, at: &str, keys: &[&str]) -> Result<Option<&'a Map<String, Json>>> {
+    let o = match json {
+        Json::Null => return Ok(None),
+        Json::Object(o) => o,
+        other => {
+            return Err(invalid(
+                at,
+                format!(
+                    "options are an object of {}, not {}",
+                    keys.join(", "),
+                    kind(other)
+                ),
+            ))
+        }
+    };
+    if let Some(k) = o.keys().find(|k| !keys.contains(&k.as_str())) {
+        return Err(invalid(
+            &format!("{at}.{k}"),
+            format!("unknown option `{k}`; the options are {}", keys.join(", ")),
+        ));
+    }
+    Ok(Some(o))
+}
+
+/// What a JSON value is, for messages.
+fn kind(v: &Json) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "a bool",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
+}
+
+/// The value of `key`, `None` when absent or `null`.
+fn field<'a>(o: &'a Map<String, Json>, key: &str) -> Option<&'a Json> {
+    o.get(key).filter(|v| !v.is_null())
+}
+
+/// A non-negative int of at most `max`.
+fn uint(o: &Map<String, Json>, at: &str, key: &str, max: u64) -> Result<Option<u64>> {
+    let Some(v) = field(o, key) else {
+        return Ok(None);
+    };
+    let path = format!("{at}.{key}");
+    match v.as_u64() {
+        Some(n) if n <= max => Ok(Some(n)),
+        Some(n) => Err(invalid(&path, format!("`{key}` is at most {max}, not {n}"))),
+        None => Err(invalid(
+            &path,
+            format!("`{key}` is a non-negative int, not {v}"),
+        )),
+    }
+}
+
+fn string(o: &Map<String, Json>, at: &str, key: &str) -> Result<Option<String>> {
+    match field(o, key) {
+        None => Ok(None),
+        Some(Json::String(s)) => Ok(Some(s.clone())),
+        Some(v) => Err(invalid(
+            &format!("{at}.{key}"),
+            format!("`{key}` is a string, not {}", kind(v)),
+        )),
+    }
+}
+
+fn strings(o: &Map<String, Json>, at: &str, key: &str) -> Result<Option<Vec<String>>> {
+    let Some(v) = field(o, key) else {
+        return Ok(None);
+    };
+    let wrong = || {
+        invalid(
+            &format!("{at}.{key}"),
+            format!("`{key}` is an array of names, not {v}"),
+        )
+    };
+    let Json::Array(items) = v else {
+        return Err(wrong());
+    };
+    items
+        .iter()
+        .map(|i| i.as_str().map(String::from).ok_or_else(wrong))
+        .collect::<Result<_>>()
+        .map(Some)
+}
+
+fn usize_of(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+impl EngineOptions {
+    /// Options of `Engine::open`: `{"cache_capacity", "snapshot_every",
+    /// "max_attempts"}`, each optional (`null` keeps the default).
+    pub fn from_json(json: &Json) -> Result<EngineOptions> {
+        let mut out = EngineOptions::default();
+        let Some(o) = object(json, "options", ENGINE_KEYS)? else {
+            return Ok(out);
+        };
+        let at = "options";
+        if let Some(n) = uint(o, at, "cache_capacity", usize::MAX as u64)? {
+            out.cache_capacity = usize_of(n);
+        }
+        if let Some(n) = uint(o, at, "snapshot_every", u64::MAX)? {
+            out.snapshot_every = n;
+        }
+        if let Some(n) = uint(o, at, "max_attempts", u32::MAX.into())? {
+            out.max_attempts = n as u32;
+        }
+        Ok(out)
+    }
+}
+
+impl ExecuteOptions {
+    /// Options of `execute`: `{"expected_version", "command_id",
+    /// "metadata", "now", "correlation_id", "causation_id"}`, each optional.
+    pub fn from_json(json: &Json) -> Result<ExecuteOptions> {
+        ExecuteOptions::from_json_at(json, "options")
+    }
+
+    /// The same, with faults named at `{at}.KEY` (`requests[2].options`).
+    pub fn from_json_at(json: &Json, at: &str) -> Result<ExecuteOptions> {
+        let Some(o) = object(json, at, EXECUTE_KEYS)? else {
+            return Ok(ExecuteOptions::default());
+        };
+        let now = match string(o, at, "now")? {
+            None => None,
+            Some(s) => Some(parse_timestamp(&s).map_err(|m| invalid(&format!("{at}.now"), m))?),
+        };
+        let metadata = match field(o, "metadata") {
+            None => None,
+            Some(Json::Object(m)) => Some(m.clone()),
+            Some(v) => {
+                return Err(invalid(
+                    &format!("{at}.metadata"),
+                    format!("`metadata` is an object, not {}", kind(v)),
+                ))
+            }
+        };
+        Ok(ExecuteOptions {
+            expected_version: uint(o, at, "expected_version", u64::MAX)?,
+            command_id: string(o, at, "command_id")?,
+            metadata,
+            now,
+            correlation_id: string(o, at, "correlation_id")?,
+            causation_id: string(o, at, "causation_id")?,
+        })
+    }
+}
+
+impl ReadOptions {
+    /// Options of `read_stream`: `{"from_version", "limit"}`.
+    pub fn stream_from_json(json: &Json) -> Result<ReadOptions> {
+        let Some(o) = object(json, "options", READ_STREAM_KEYS)? else {
+            return Ok(ReadOptions::default());
+        };
+        Ok(ReadOptions {
+            from: uint(o, "options", "from_version", u64::MAX)?,
+            limit: uint(o, "options", "limit", u64::MAX)?.map(usize_of),
+            models: None,
+            types: None,
+        })
+    }
+
+    /// Options of `read_all`: `{"from_position", "limit", "models",
+    /// "types"}`; `models` and `types` are arrays of names.
+    pub fn all_from_json(json: &Json) -> Result<ReadOptions> {
+        let Some(o) = object(json, "options", READ_ALL_KEYS)? else {
+            return Ok(ReadOptions::default());
+        };
+        Ok(ReadOptions {
+            from: uint(o, "options", "from_position", u64::MAX)?,
+            limit: uint(o, "options", "limit", u64::MAX)?.map(usize_of),
+            models: strings(o, "options", "models")?,
+            types: strings(o, "options", "types")?,
+        })
+    }
+}
+
+/// The keys of each kind of options as JSON, for skins that document them
+/// or rename them: `{"engine": [...], "execute": [...], "read_stream":
+/// [...], "read_all": [...]}`.
+pub fn keys_json() -> Json {
+    serde_json::json!({
+        "engine": ENGINE_KEYS,
+        "execute": EXECUTE_KEYS,
+        "read_stream": READ_STREAM_KEYS,
+        "read_all": READ_ALL_KEYS,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fault(r: Result<impl std::fmt::Debug>) -> (String, String) {
+        match r.unwrap_err() {
+            Error::InvalidCommand { path, message } => (path, message),
+            other => panic!("expected invalid_command, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn engine_options_take_defaults_and_values() {
+        let d = EngineOptions::default();
+        let o = EngineOptions::from_json(&Json::Null).unwrap();
+        assert_eq!(o.cache_capacity, d.cache_capacity);
+        let o = EngineOptions::from_json(
+            &json!({"cache_capacity": 0, "snapshot_every": 7, "max_attempts": null}),
+        )
+        .unwrap();
+        assert_eq!((o.cache_capacity, o.snapshot_every), (0, 7));
+        assert_eq!(o.max_attempts, d.max_attempts);
+    }
+
+    #[test]
+    fn engine_option_faults_say_what_to_fix() {
+        let (path, message) = fault(EngineOptions::from_json(&json!({"cache": 1})));
+        assert_eq!(path, "options.cache");
+        assert!(message.contains("cache_capacity, snapshot_every, max_attempts"));
+        let (path, message) = fault(EngineOptions::from_json(&json!({"cache_capacity": -1})));
+        assert_eq!(path, "options.cache_capacity");
+        assert!(message.contains("non-negative int"), "{message}");
+        let (_, message) = fault(EngineOptions::from_json(
+            &json!({"max_attempts": 1u64 << 40}),
+        ));
+        assert!(message.contains("at most 4294967295"), "{message}");
+        let (path, message) = fault(EngineOptions::from_json(&json!([1])));
+        assert_eq!(path, "options");
+        assert!(message.contains("not an array"), "{message}");
+    }
+
+    #[test]
+    fn execute_options_parse_every_key() {
+        let o = ExecuteOptions::from_json(&json!({
+            "expected_version": 3, "command_id": "c", "metadata": {"k": 1},
+            "now": "2026-01-02T03:04:05Z", "correlation_id": "x", "causation_id": null
+        }))
+        .unwrap();
+        assert_eq!(o.expected_version, Some(3));
+        assert_eq!(o.command_id.as_deref(), Some("c"));
+        assert_eq!(o.metadata.unwrap()["k"], 1);
+        assert!(o.now.is_some());
+        assert_eq!(o.causation_id, None);
+    }
+
+    #[test]
+    fn execute_option_faults_name_the_option() {
+        let (path, message) = fault(ExecuteOptions::from_json(&json!({"expectedversion": 1})));
+        assert_eq!(path, "options.expectedversion");
+        assert!(message.contains(&EXECUTE_KEYS.join(", ")), "{message}");
+        let (path, _) = fault(ExecuteOptions::from_json_at(
+            &json!({"expected_version": -1}),
+            "requests[2].options",
+        ));
+        assert_eq!(path, "requests[2].options.expected_version");
+        let (path, _) = fault(ExecuteOptions::from_json(&json!({"now": "yesterday"})));
+        assert_eq!(path, "options.now");
+        let (path, message) = fault(ExecuteOptions::from_json(&json!({"metadata": [1]})));
+        assert_eq!(path, "options.metadata");
+        assert!(message.contains("an object, not an array"));
+        let (path, _) = fault(ExecuteOptions::from_json(&json!({"command_id": 5})));
+        assert_eq!(path, "options.command_id");
+    }
+
+    #[test]
+    fn read_options_of_a_stream_and_of_all() {
+        let o = ReadOptions::stream_from_json(&json!({"from_version": 2, "limit": 5})).unwrap();
+        assert_eq!((o.from, o.limit), (Some(2), Some(5)));
+        let (path, message) = fault(ReadOptions::stream_from_json(&json!({"from_position": 2})));
+        assert_eq!(path, "options.from_position");
+        assert!(message.contains("from_version, limit"));
+        let o = ReadOptions::all_from_json(
+            &json!({"from_position": 9, "models": ["Todos"], "types": ["created"]}),
+        )
+        .unwrap();
+        assert_eq!(o.from, Some(9));
+        assert_eq!(o.models, Some(vec!["Todos".to_string()]));
+        assert_eq!(o.types, Some(vec!["created".to_string()]));
+        let (path, _) = fault(ReadOptions::all_from_json(&json!({"models": "Todos"})));
+        assert_eq!(path, "options.models");
+        let (path, _) = fault(ReadOptions::all_from_json(&json!({"limit": "x"})));
+        assert_eq!(path, "options.limit");
+        assert_eq!(
+            ReadOptions::all_from_json(&Json::Null).unwrap(),
+            ReadOptions::default()
+        );
+    }
+}
