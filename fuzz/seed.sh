@@ -58,6 +58,7 @@ sources = [{"name": os.path.basename(m), "text": open(m, encoding="utf-8").read(
            for m in ["examples/todos/todos.model", "examples/orders/order.model"]]
 put("c_api", "0" + text(sources))
 put("c_api", "0" + text([{"name": "bad.model", "text": "model M { state { x: in } }"}]))
+put("c_api", "6\x10")
 
 for f, sel in selector.items():
     if not os.path.exists(f):
@@ -86,10 +87,10 @@ for f, sel in selector.items():
         if "query" in case:
             put("decode", bytes([4, sel]) + text(case["query"].get("args", {})).encode())
         # c_api: propose (op 1) and accept (op 2), arguments split at NUL;
-        # an engine (op 6) running the command on a stream.
+        # an engine (op 7) running the command on a stream.
         if "when" in case and sel < 4:
             put("c_api", b"1" + b"\0".join([model.encode(), b"", text(case["when"]).encode(), b"2026-01-02T03:04:05Z"]))
-            put("c_api", b"6" + b"\0".join([b"", b"0" + b"\x01".join([model.encode(), b"a", text(case["when"]).encode()]),
+            put("c_api", b"7" + b"\0".join([b"", b"0" + b"\x01".join([model.encode(), b"a", text(case["when"]).encode()]),
                                                 b"2" + model.encode() + b"\x01a", b"5"]))
         for e in given[:1]:
             if sel < 4:

@@ -11,8 +11,16 @@ use std::ffi::{c_char, c_int, CStr, CString};
 use std::ptr::{null, null_mut};
 use std::sync::OnceLock;
 
-use eventfold_ffi::*;
 use libfuzzer_sys::fuzz_target;
+
+/// The C ABI, compiled from its source into this target: the C crate is a
+/// cdylib and staticlib only, and an rlib of it would share the file name
+/// `libeventfold.rlib` with the core's in the root workspace.
+#[path = "../../bindings/c/src/lib.rs"]
+#[allow(dead_code)]
+mod ffi;
+
+use ffi::*;
 
 /// The four example models as one domain, compiled through the C API.
 fn domain() -> *const eventfold_domain {
@@ -141,6 +149,13 @@ fuzz_target!(|data: &[u8]| {
             5 => {
                 let s = eventfold_domain_initial_state(d, args.get(0), &mut out);
                 check(s, out, false);
+            }
+            6 => {
+                check(eventfold_limits(&mut out), out, false);
+                let status = rest.first().map_or(0, |&b| b as c_int) - 8;
+                let code = eventfold_status_code(status);
+                assert_eq!(code.is_null(), !(0..=14).contains(&status));
+                assert!(!eventfold_version().is_null());
             }
             _ => engine(d, &args),
         }
