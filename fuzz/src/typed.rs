@@ -83,7 +83,8 @@ pub struct Case {
     /// The probes: query name and the field of `probed` holding the same
     /// expression.
     pub probes: Vec<(String, String)>,
-    /// Calls to run: command index and its data as JSON.
+    /// Calls to run: command index (`usize::MAX` for `init`, the number of
+    /// commands for `probe`) and the command as JSON.
     pub calls: Vec<(usize, String)>,
 }
 
@@ -618,6 +619,14 @@ impl<'a, 'b> Gen<'a, 'b> {
             ty: t.clone(),
             over: None,
         }));
+        // `init` fills the state with literals, so that the macros and loops
+        // of the other commands run over something; it runs first.
+        src.push_str("  command init() {\n    emit init()\n  }\n  event init() {\n");
+        for (name, ty) in &fields {
+            let value = self.lit(ty);
+            src.push_str(&format!("    set {name} = {value}\n"));
+        }
+        src.push_str("  }\n");
         let events: Vec<(String, Vec<(String, Ty)>)> = (0..1 + self.below(3))
             .map(|_| (self.name("e"), self.params("f")))
             .collect();
@@ -681,8 +690,9 @@ impl<'a, 'b> Gen<'a, 'b> {
             .collect();
         src.push_str(&format!("  event probed({}) {{ }}\n}}\n", sig.join(", ")));
         self.vars.clear();
-        let calls = (0..1 + self.below(8))
-            .map(|_| {
+        let init = (usize::MAX, r#"{"type":"init"}"#.to_string());
+        let calls = std::iter::once(init)
+            .chain((0..self.below(8)).map(|_| {
                 let i = self.below(commands.len() + 1);
                 if i == commands.len() {
                     return (i, r#"{"type":"probe"}"#.to_string());
@@ -696,7 +706,7 @@ impl<'a, 'b> Gen<'a, 'b> {
                     i,
                     format!(r#"{{"type":"{name}","data":{{{}}}}}"#, data.join(",")),
                 )
-            })
+            }))
             .collect();
         Case {
             source: src,
