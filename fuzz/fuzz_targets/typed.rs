@@ -2,11 +2,13 @@
 //! compile; its commands, run twice, must give the same JSON; the events
 //! they emit must fold by `accept` into the state `decide` gave, and replay
 //! into the final state; each probe must give the same value as a query and
-//! inside a command.
+//! inside a command; an engine over `memory:` without a cache (each command
+//! loads the stream from its snapshot and stored events) must give the same
+//! events, errors and final state.
 #![no_main]
 
 use arbitrary::Unstructured;
-use eventfold::{events_to_json, Domain, Event, Source};
+use eventfold::{events_to_json, Domain, Engine, EngineOptions, Event, Source};
 use eventfold_fuzz::typed::{Case, Gen};
 use eventfold_fuzz::{check_error, script::fold, well_formed, NOW};
 use libfuzzer_sys::fuzz_target;
@@ -29,16 +31,69 @@ fuzz_target!(|data: &[u8]| {
     });
     let first = run(&d, &case);
     let second = run(&d, &case);
-    assert_eq!(first, second, "two runs differ\n{}", case.source);
+    assert_eq!(first.0, second.0, "two runs differ\n{}", case.source);
+    through_engine(&d, &case, &first.1, &first.2);
 });
 
-/// Runs the calls from the initial state; the transcript of what each gave.
-fn run(d: &Domain, case: &Case) -> String {
+/// What one call gave: its events as JSON, or its error code.
+type Outcome = Result<String, &'static str>;
+
+/// The same calls through an engine over `memory:` that caches nothing and
+/// snapshots after every command: each call loads the stream from the
+/// store, through the decoder of stored events and snapshots.
+fn through_engine(d: &Domain, case: &Case, outcomes: &[Outcome], state: &str) {
+    let options = EngineOptions {
+        cache_capacity: 0,
+        snapshot_every: 1,
+        ..EngineOptions::default()
+    };
+    let engine = Engine::open("memory:", d.clone(), options).expect("a memory store opens");
+    let now = format!(r#"{{"now":"{NOW}"}}"#);
+    for ((_, call), want) in case.calls.iter().zip(outcomes) {
+        let got = engine.execute_json("G", "s", call, Some(&now));
+        engine.flush_snapshots();
+        match (got, want) {
+            (Ok(out), Ok(events)) => {
+                let got = well_formed(&out);
+                let want = well_formed(events);
+                let got: Vec<_> = got["events"]
+                    .as_array()
+                    .expect("events")
+                    .iter()
+                    .map(|e| serde_json::json!({"type": e["type"], "data": e["data"]}))
+                    .collect();
+                assert_eq!(
+                    serde_json::Value::from(got),
+                    want,
+                    "the engine and the domain differ on {call}\n{}",
+                    case.source
+                );
+            }
+            (Err(e), Err(code)) => {
+                assert_eq!(e.code(), *code, "{e} on {call}\n{}", case.source)
+            }
+            (got, want) => panic!("engine {got:?}, domain {want:?} on {call}\n{}", case.source),
+        }
+    }
+    let loaded = well_formed(&engine.load_json("G", "s").expect("the stream loads"));
+    assert_eq!(
+        loaded["state"],
+        well_formed(state),
+        "the engine's state differs\n{}",
+        case.source
+    );
+    engine.close().expect("the engine closes");
+}
+
+/// Runs the calls from the initial state: the transcript of what each
+/// gave, each call's outcome, and the final state as JSON.
+fn run(d: &Domain, case: &Case) -> (String, Vec<Outcome>, String) {
     let model = "G";
     let now = eventfold::value::parse_timestamp(NOW).ok();
     let mut state = d.initial_state(model).expect("model G");
     let mut kept: Vec<Event> = Vec::new();
     let mut transcript = String::new();
+    let mut outcomes = Vec::new();
     for (_, call) in &case.calls {
         probe(d, case, &state);
         let state_json = state.to_json_string();
@@ -60,6 +115,7 @@ fn run(d: &Domain, case: &Case) -> String {
                     case.source
                 );
                 transcript.push_str(&events);
+                outcomes.push(Ok(events));
                 kept.extend(decision.events);
                 state = decision.state;
             }
@@ -67,6 +123,7 @@ fn run(d: &Domain, case: &Case) -> String {
                 check_error(&a, ALLOWED);
                 assert_eq!(a.code(), b.code(), "{a} / {b}\n{}", case.source);
                 transcript.push_str(&a.to_json().to_string());
+                outcomes.push(Err(a.code()));
             }
             (a, b) => panic!(
                 "value API {a:?}, JSON API {b:?} for {call}\n{}",
@@ -95,7 +152,7 @@ fn run(d: &Domain, case: &Case) -> String {
             )
         });
     assert_eq!(twin, state.to_json_string(), "{}", case.source);
-    transcript
+    (transcript, outcomes, twin)
 }
 
 /// Each probe's query, and the same expression emitted by `probe`, agree.
