@@ -102,6 +102,15 @@ for sel in range(5):
     put("decode", bytes([2, sel]) + b'{"todos":{},"balance":123456789012345678901234567890,"x":1e400}')
     put("decode", bytes([1, sel]) + b'{"type":"created","data":{"id":"a","id":"b","text":"\\ud800","completed":false}}')
 
+# decode: states with duplicate keys, a lone surrogate, numbers an int refuses.
+todo = '{"id":"a","text":"x","completed":false}'
+for state in ['{"todos":{"a":%s},"todos":{}}' % todo,
+              '{"todos":{"a":%s,"a":{"id":"b","text":"y","completed":true}}}' % todo,
+              '{"todos":{"a":{"id":"a","text":"\\ud800","completed":false,"completed":true}}}']:
+    put("decode", bytes([2, 0]) + state.encode())
+for n in ["1.0", "1e2", "-0", "100000000000000000000", "-9223372036854775809", "9223372036854775807"]:
+    put("decode", bytes([2, 2]) + ('{"balance":%s}' % n).encode())
+
 # typed: bytes for the generator, fixed by a seed.
 rng = random.Random(11)
 for n in (0, 16, 64, 256, 1024):

@@ -113,7 +113,7 @@ impl<'a, 'b> Gen<'a, 'b> {
     }
 
     fn chance(&mut self, percent: u8) -> bool {
-        self.u.int_in_range(0..=99u8).map_or(false, |x| x < percent)
+        self.u.int_in_range(0..=99u8).is_ok_and(|x| x < percent)
     }
 
     fn pick<T: Clone>(&mut self, items: &[T]) -> T {
