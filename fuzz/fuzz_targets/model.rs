@@ -6,7 +6,7 @@
 #![no_main]
 
 use eventfold::{Domain, Source};
-use eventfold_fuzz::{check_compile_error, check_error, well_formed, NOW};
+use eventfold_fuzz::{check_compile_error, check_error, fuzz_limits, well_formed, NOW};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
         .enumerate()
         .map(|(i, t)| Source::new(format!("f{i}.model"), t))
         .collect();
-    let d = match Domain::compile(&sources) {
+    let d = match Domain::compile_with_limits(&sources, fuzz_limits()) {
         Ok(d) => d,
         Err(e) => return check_compile_error(&e, &sources),
     };

@@ -10,7 +10,7 @@
 use arbitrary::Unstructured;
 use eventfold::{events_to_json, Domain, Engine, EngineOptions, Event, Source};
 use eventfold_fuzz::typed::{Case, Gen};
-use eventfold_fuzz::{check_error, script::fold, well_formed, NOW};
+use eventfold_fuzz::{check_error, fuzz_limits, script::fold, well_formed, NOW};
 use libfuzzer_sys::fuzz_target;
 
 /// What a call may fail with: data is generated well typed, so never
@@ -23,7 +23,11 @@ fuzz_target!(|data: &[u8]| {
     if std::env::var_os("EVENTFOLD_FUZZ_DUMP").is_some() {
         eprintln!("{}\n{:?}", case.source, case.calls);
     }
-    let d = Domain::compile(&[Source::new("g.model", case.source.as_str())]).unwrap_or_else(|e| {
+    let d = Domain::compile_with_limits(
+        &[Source::new("g.model", case.source.as_str())],
+        fuzz_limits(),
+    )
+    .unwrap_or_else(|e| {
         panic!(
             "a generated well-typed model does not compile: {e}\n{}",
             case.source

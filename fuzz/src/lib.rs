@@ -10,7 +10,7 @@ pub mod typed;
 
 use std::sync::OnceLock;
 
-use eventfold::{Domain, Error, Source};
+use eventfold::{Domain, Error, Limits, Source};
 
 /// The model files the `evaluate`, `decode` and `c_api` targets run, each
 /// with the name of its model.
@@ -58,6 +58,22 @@ pub fn pick(selector: u8) -> (&'static Domain, &'static str) {
     let all = domains();
     let (d, m) = &all[selector as usize % all.len()];
     (d, m)
+}
+
+/// The limits for generated and mutated models, below the defaults so that
+/// an input ends well within libFuzzer's `-timeout`: a tenth of the steps,
+/// and lists of at most 100,000 items. Each evaluation is bounded by the
+/// limits, but a state is not: `set l = l + l` doubles a list per event,
+/// within every limit, until one event would build more than
+/// `max_value_size` items (16 M by default), and writing such a state as
+/// JSON, as every call of the harness does, takes seconds.
+pub fn fuzz_limits() -> Limits {
+    Limits {
+        max_steps: 100_000,
+        max_value_size: 100_000,
+        max_memory: 16 * 1024 * 1024,
+        ..Limits::default()
+    }
 }
 
 /// A fixed `now`, so that every run is deterministic.
