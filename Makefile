@@ -9,9 +9,9 @@ SCENARIOS := $(wildcard $(SHARED)/scenarios/*.scenarios.json)
 # (apt, pip, npm, Maven), builds, and runs that language's tests.
 BINDINGS  := c php ruby node python jvm
 
-.PHONY: test deps test-rust test-cli test-bindings test-cross bench demo $(addprefix test-,$(BINDINGS))
+.PHONY: test deps test-rust test-cli test-bindings test-cross test-fuzz bench demo $(addprefix test-,$(BINDINGS))
 
-test: deps test-rust test-cli test-bindings test-cross
+test: deps test-rust test-cli test-bindings test-cross test-fuzz
 
 # One SQLite stream written in turn by the CLI, Python, Node, Ruby and PHP.
 test-cross: test-bindings
@@ -21,6 +21,13 @@ test-bindings: $(addprefix test-,$(BINDINGS))
 
 $(addprefix test-,$(BINDINGS)): test-%:
 	@if [ -f bindings/$*/test.sh ]; then echo "== $* =="; bash bindings/$*/test.sh; else echo "== $*: no tests yet =="; fi
+
+# Each fuzz target (fuzz/) for FUZZ_SECONDS, from the committed seeds:
+# about a minute in all on a warm machine. It installs nightly and
+# cargo-fuzz when missing; bench/fuzz.md says how to run a long campaign.
+FUZZ_SECONDS ?= 10
+test-fuzz:
+	bash fuzz/run.sh $(FUZZ_SECONDS)
 
 # Rust is the only toolchain the core needs; the bindings add theirs here.
 deps:
