@@ -385,6 +385,31 @@ fn behaviour_json(e: &Engine) {
     .unwrap();
     assert_eq!(all.as_array().unwrap().len(), 3);
     assert_eq!(all[0]["position"], 2);
+    // Filters: every event of the store passes through exactly one of the
+    // two model filters, and the type filter keeps only its type.
+    let every: Json = serde_json::from_str(&e.read_all_json(None).unwrap()).unwrap();
+    let every = every.as_array().unwrap();
+    let of = |options: &str| -> Vec<Json> {
+        let out: Json = serde_json::from_str(&e.read_all_json(Some(options)).unwrap()).unwrap();
+        out.as_array().unwrap().clone()
+    };
+    let counters = of(r#"{"models": ["Counter"]}"#);
+    let todos = of(r#"{"models": ["Todos"]}"#);
+    assert!(!counters.is_empty() && !todos.is_empty());
+    assert_eq!(counters.len() + todos.len(), every.len());
+    assert!(counters
+        .iter()
+        .all(|ev| ev["stream"].as_str().unwrap().starts_with("Counter-")));
+    let added = of(r#"{"types": ["added"], "models": ["Counter", "Todos"]}"#);
+    assert_eq!(added.len(), counters.len(), "every Counter event is `added`");
+    assert!(of(r#"{"types": ["no-such-type"]}"#).is_empty());
+    let positions: Vec<u64> = counters.iter().map(|ev| ev["position"].as_u64().unwrap()).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "in position order");
+    let paged = of(&format!(
+        r#"{{"models": ["Counter"], "from_position": {}, "limit": 2}}"#,
+        positions[1]
+    ));
+    assert_eq!(paged, counters[1..3.min(counters.len())].to_vec());
     let many = e
         .execute_many_json(r#"[{"model": "Counter", "id": "js", "command": {"type": "add"}, "options": {"expected_version": 1}}]"#)
         .unwrap();
@@ -416,6 +441,10 @@ fn behaviour_json(e: &Engine) {
         ),
         (
             e.execute_many_json(r#"{"model": "Counter"}"#),
+            "invalid_command",
+        ),
+        (
+            e.read_all_json(Some(r#"{"models": "Counter"}"#)),
             "invalid_command",
         ),
     ] {
