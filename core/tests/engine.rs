@@ -629,7 +629,7 @@ fn a_changed_model_ignores_old_snapshots() {
     e.close().unwrap();
     let conn = rusqlite::Connection::open(db.path()).unwrap();
     let v: i64 = conn
-        .query_row("SELECT version FROM snapshots", [], |r| r.get(0))
+        .query_row("SELECT version FROM eventfold_snapshots", [], |r| r.get(0))
         .unwrap();
     assert_eq!(v, 25, "close writes the snapshots due");
     drop(conn);
@@ -658,20 +658,29 @@ fn a_corrupted_snapshot_falls_back_to_replay() {
     e.close().unwrap();
     let conn = rusqlite::Connection::open(path).unwrap();
     for (sql, what) in [
-        ("UPDATE snapshots SET state = '{not json'", "not JSON"),
         (
-            r#"UPDATE snapshots SET state = '{"count":999,"last":"a"}'"#,
+            "UPDATE eventfold_snapshots SET state = '{not json'",
+            "not JSON",
+        ),
+        (
+            r#"UPDATE eventfold_snapshots SET state = '{"count":999,"last":"a"}'"#,
             "valid JSON, wrong state",
         ),
         (
-            r#"UPDATE snapshots SET state = '{"count":"x"}'"#,
+            r#"UPDATE eventfold_snapshots SET state = '{"count":"x"}'"#,
             "wrong type",
         ),
-        ("UPDATE snapshots SET state = x'00ff'", "a blob"),
-        ("UPDATE snapshots SET version = 100", "past the end"),
-        ("UPDATE snapshots SET checksum = 'x'", "bad checksum"),
-        ("UPDATE snapshots SET fingerprint = NULL", "null"),
-        ("DELETE FROM snapshots", "gone"),
+        ("UPDATE eventfold_snapshots SET state = x'00ff'", "a blob"),
+        (
+            "UPDATE eventfold_snapshots SET version = 100",
+            "past the end",
+        ),
+        (
+            "UPDATE eventfold_snapshots SET checksum = 'x'",
+            "bad checksum",
+        ),
+        ("UPDATE eventfold_snapshots SET fingerprint = NULL", "null"),
+        ("DELETE FROM eventfold_snapshots", "gone"),
     ] {
         // Start each time from a good snapshot.
         let e = Engine::open(&url, domain(), snapshot_options()).unwrap();
@@ -684,7 +693,8 @@ fn a_corrupted_snapshot_falls_back_to_replay() {
         e.close().unwrap();
     }
     // Even without a snapshots table, loads replay and appends go on.
-    conn.execute_batch("DROP TABLE snapshots").unwrap();
+    conn.execute_batch("DROP TABLE eventfold_snapshots")
+        .unwrap();
     let e = Engine::open(&url, domain(), snapshot_options()).unwrap();
     assert_eq!(count(&e, "s"), "25");
     for _ in 0..10 {

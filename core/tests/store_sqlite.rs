@@ -365,6 +365,30 @@ fn the_engine_loads_the_same_states_from_an_upgraded_file_and_appends() {
         "the new event follows the old ones"
     );
     assert_eq!(all[3].stream, "Ledger-a");
+    let ledger = engine
+        .read_all_filtered(
+            &ReadFilter {
+                models: vec!["Ledger".into()],
+                types: vec![],
+            },
+            None,
+            None,
+        )
+        .unwrap();
+    assert_eq!(ledger.len(), 16, "15 old Ledger events and the new one");
+    assert!(ledger.iter().all(|e| e.stream.starts_with("Ledger-")));
+    let changed = engine
+        .read_all_filtered(
+            &ReadFilter {
+                models: vec![],
+                types: vec!["text-changed".into(), "done-cleared".into()],
+            },
+            None,
+            None,
+        )
+        .unwrap();
+    let types: Vec<&str> = changed.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(types, ["text-changed", "done-cleared"].repeat(3));
     let loaded: Json = serde_json::from_str(&engine.load_json("Ledger", "a").unwrap()).unwrap();
     assert_eq!(loaded["version"], json!(6));
     assert_eq!(loaded["state"]["notes"]["k9"], json!("après"));

@@ -274,9 +274,9 @@ fn a_damaged_streams_row_does_not_stop_appends() {
     e.close().unwrap();
     let conn = rusqlite::Connection::open(&path).unwrap();
     for damage in [
-        "UPDATE streams SET version = 99",
-        "UPDATE streams SET version = 0",
-        "DELETE FROM streams",
+        "UPDATE eventfold_streams SET version = 99",
+        "UPDATE eventfold_streams SET version = 0",
+        "DELETE FROM eventfold_streams",
     ] {
         conn.execute_batch(damage).unwrap();
         let e = Engine::open(&url, domain(), EngineOptions::default()).unwrap();
