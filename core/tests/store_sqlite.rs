@@ -568,3 +568,23 @@ fn a_writer_held_past_the_busy_timeout_is_busy() {
     assert_eq!(s.version("T-1").unwrap(), 2);
     s.close().unwrap();
 }
+
+#[test]
+fn wait_sees_the_commits_of_another_connection_at_its_next_call() {
+    let dir = TempDir::new("other");
+    let path = dir.file("o.db");
+    let a = SqliteStore::open(&path, Synchronous::Normal).unwrap();
+    // Another store on the same file: what another process would hold.
+    let b = SqliteStore::open(&path, Synchronous::Normal).unwrap();
+    assert_eq!(a.wait(0, std::time::Duration::ZERO).unwrap(), 0);
+    append(&b, "T-1", 2, "other");
+    // Not woken (no signal crosses stores), but the next call sees it.
+    assert_eq!(a.head().unwrap(), 2);
+    assert_eq!(a.wait(0, std::time::Duration::ZERO).unwrap(), 2);
+    assert_eq!(
+        a.wait(1, std::time::Duration::from_secs(86_400)).unwrap(),
+        2
+    );
+    a.close().unwrap();
+    b.close().unwrap();
+}
