@@ -208,7 +208,7 @@ fn check(path: &Path, url: &str, acked: &Acked) -> Result<(usize, usize, usize),
         return Err(format!("integrity_check says {ok}"));
     }
     let snapshots: i64 = conn
-        .query_row("SELECT count(*) FROM snapshots", [], |r| r.get(0))
+        .query_row("SELECT count(*) FROM eventfold_snapshots", [], |r| r.get(0))
         .map_err(|e| format!("snapshots: {e}"))?;
     drop(conn);
 
@@ -441,8 +441,8 @@ mod tests {
         let (_dir, path, url, acked) = setup("crash-torn");
         let c = Connection::open(&path).unwrap();
         c.execute_batch(
-            "DELETE FROM events WHERE position = (SELECT max(position) FROM events);
-             UPDATE streams SET version = version - 1 WHERE stream = 'Counter-c0';",
+            "DELETE FROM eventfold_events WHERE position = (SELECT max(position) FROM eventfold_events);
+             UPDATE eventfold_streams SET version = version - 1 WHERE stream = 'Counter-c0';",
         )
         .unwrap();
         drop(c);

@@ -365,6 +365,30 @@ fn the_engine_loads_the_same_states_from_an_upgraded_file_and_appends() {
         "the new event follows the old ones"
     );
     assert_eq!(all[3].stream, "Ledger-a");
+    let ledger = engine
+        .read_all_filtered(
+            &ReadFilter {
+                models: vec!["Ledger".into()],
+                types: vec![],
+            },
+            None,
+            None,
+        )
+        .unwrap();
+    assert_eq!(ledger.len(), 16, "15 old Ledger events and the new one");
+    assert!(ledger.iter().all(|e| e.stream.starts_with("Ledger-")));
+    let changed = engine
+        .read_all_filtered(
+            &ReadFilter {
+                models: vec![],
+                types: vec!["text-changed".into(), "done-cleared".into()],
+            },
+            None,
+            None,
+        )
+        .unwrap();
+    let types: Vec<&str> = changed.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(types, ["text-changed", "done-cleared"].repeat(3));
     let loaded: Json = serde_json::from_str(&engine.load_json("Ledger", "a").unwrap()).unwrap();
     assert_eq!(loaded["version"], json!(6));
     assert_eq!(loaded["state"]["notes"]["k9"], json!("après"));
@@ -543,4 +567,24 @@ fn a_writer_held_past_the_busy_timeout_is_busy() {
     append(&*s, "T-1", 1, "after");
     assert_eq!(s.version("T-1").unwrap(), 2);
     s.close().unwrap();
+}
+
+#[test]
+fn wait_sees_the_commits_of_another_connection_at_its_next_call() {
+    let dir = TempDir::new("other");
+    let path = dir.file("o.db");
+    let a = SqliteStore::open(&path, Synchronous::Normal).unwrap();
+    // Another store on the same file: what another process would hold.
+    let b = SqliteStore::open(&path, Synchronous::Normal).unwrap();
+    assert_eq!(a.wait(0, std::time::Duration::ZERO).unwrap(), 0);
+    append(&b, "T-1", 2, "other");
+    // Not woken (no signal crosses stores), but the next call sees it.
+    assert_eq!(a.head().unwrap(), 2);
+    assert_eq!(a.wait(0, std::time::Duration::ZERO).unwrap(), 2);
+    assert_eq!(
+        a.wait(1, std::time::Duration::from_secs(86_400)).unwrap(),
+        2
+    );
+    a.close().unwrap();
+    b.close().unwrap();
 }
