@@ -301,6 +301,15 @@ fn state_and_types_change_it() {
         ),
         "a new state field of a record type",
     );
+    let with_note = |ty: &str| {
+        let field = format!("    total: int = 0\n    note: {ty}\n");
+        edit(BASE, "    total: int = 0\n", &field)
+    };
+    assert_ne!(
+        fp(&with_note("string = \"\""), "Shop"),
+        fp(&with_note("string?"), "Shop"),
+        "a state field's type changes the fingerprint"
+    );
     differs(
         &edit(
             BASE,

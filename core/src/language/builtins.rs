@@ -5,7 +5,8 @@
 //! it lowers to and the type it gives, or why it does not fit. The checker
 //! looks names up here and nowhere else; the evaluator runs the op the
 //! checker chose (a `match` on [`Builtin`], resolved at check time, so a call
-//! costs no lookup at run time); `describe` and the tests read the names.
+//! costs no lookup at run time); the differential test checks that its
+//! generator writes every name.
 
 use std::sync::Arc;
 
