@@ -401,10 +401,20 @@ fn behaviour_json(e: &Engine) {
         .iter()
         .all(|ev| ev["stream"].as_str().unwrap().starts_with("Counter-")));
     let added = of(r#"{"types": ["added"], "models": ["Counter", "Todos"]}"#);
-    assert_eq!(added.len(), counters.len(), "every Counter event is `added`");
+    assert_eq!(
+        added.len(),
+        counters.len(),
+        "every Counter event is `added`"
+    );
     assert!(of(r#"{"types": ["no-such-type"]}"#).is_empty());
-    let positions: Vec<u64> = counters.iter().map(|ev| ev["position"].as_u64().unwrap()).collect();
-    assert!(positions.windows(2).all(|w| w[0] < w[1]), "in position order");
+    let positions: Vec<u64> = counters
+        .iter()
+        .map(|ev| ev["position"].as_u64().unwrap())
+        .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "in position order"
+    );
     let paged = of(&format!(
         r#"{{"models": ["Counter"], "from_position": {}, "limit": 2}}"#,
         positions[1]
