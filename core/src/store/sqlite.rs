@@ -763,20 +763,24 @@ fn head(c: &Connection) -> Result<u64> {
         .map_err(|e| err("cannot read the head position", e))
 }
 
-/// `read_all`: the filter's lists become `IN (...)`, which SQLite answers
-/// from the (model, position) or (type, position) index.
+/// `read_all`: the filter's lists become `IN (...)` over the rows read in
+/// position order.
 fn read_all(
     c: &Connection,
     filter: &ReadFilter,
     from_position: u64,
     limit: usize,
 ) -> Result<Vec<RawEvent>> {
+    let from = int_sql(from_position);
+    let limit = limit_sql(limit);
+    // The events in position order (the table's own), filtered as they are
+    // read: a page costs the rows it passes over, and paging through the
+    // log is linear. No index by model or type (see `schema.rs`: each made
+    // every append dearer).
     let mut sql = String::from(
         "SELECT position, id, stream, version, type, schema, data, metadata \
          FROM eventfold_events WHERE position >= ?",
     );
-    let from = int_sql(from_position);
-    let limit = limit_sql(limit);
     let mut values: Vec<&dyn rusqlite::ToSql> = vec![&from];
     for (column, list) in [("model", &filter.models), ("type", &filter.types)] {
         if !list.is_empty() {
