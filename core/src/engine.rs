@@ -12,7 +12,7 @@
 //!   events are appended and committed. Nobody else can append in between,
 //!   so a command without `expected_version` never fails because others
 //!   wrote; with it, a mismatch is an immediate `version_conflict`.
-//! - **Group commit** (module [`group`]): commands arriving from many threads
+//! - **Group commit** (module `group`): commands arriving from many threads
 //!   while a transaction runs share the next one, and so one fsync. Each
 //!   runs between savepoints and keeps its own result, error or rejection.
 //! - **In place**: a stream's state is taken out of the LRU cache by the
@@ -23,7 +23,7 @@
 //! - **Idempotency**: a caller's command id is recorded with the versions
 //!   its events took, in the append's transaction; a repeat reads those
 //!   events back, so it returns the first result byte for byte.
-//! - **Snapshots** (module [`snapshots`]) are written off the command path,
+//! - **Snapshots** (module `snapshots`) are written off the command path,
 //!   by a thread of their own, once the events since the last one outweigh
 //!   the state; a state hot in the cache needs none, so it waits longer and
 //!   gets one when it leaves the cache or the engine closes. Each carries the model's [`fingerprint`] and a checksum.

@@ -248,3 +248,88 @@ fn plain_value(json: &Json) -> Value {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::store::{self, Append, NewEvent, Store};
+    use crate::{Domain, Engine, EngineOptions, Error, Source};
+
+    /// An engine over a store holding `events` in stream `C-1`, written
+    /// behind the engine's back as another program (or an older model)
+    /// might have.
+    fn engine_over(events: &[(&str, &str)]) -> Engine {
+        let domain = Domain::compile(&[Source::new(
+            "c.model",
+            "model C { state { n: int } command go() { emit went(by: 1) } \
+             event went(by: int) { set n = n + by } }",
+        )])
+        .unwrap();
+        let store: Arc<dyn Store> = Arc::from(store::open("memory:").unwrap());
+        let new: Vec<NewEvent> = events
+            .iter()
+            .enumerate()
+            .map(|(i, (t, d))| NewEvent {
+                id: format!("id-{i}"),
+                event_type: t.to_string(),
+                schema: 1,
+                data: d.to_string(),
+                metadata: "{}".into(),
+            })
+            .collect();
+        store
+            .write(&mut |tx| {
+                tx.append(&[Append {
+                    stream: "C-1".into(),
+                    model: "C".into(),
+                    expected_version: 0,
+                    events: new.clone(),
+                    command_id: None,
+                }])
+                .map(|_| ())
+            })
+            .unwrap();
+        Engine::with_store(store, domain, EngineOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn stored_events_are_read_typed_or_as_plain_json() {
+        let e = engine_over(&[
+            ("went", r#"{"by":2}"#),
+            ("retired", r#"{"x":[1,"a"]}"#),
+            ("went", r#"{"by":"two"}"#),
+        ]);
+        let read = e.read_stream("C-1", None, None).unwrap();
+        assert_eq!(read.len(), 3);
+        assert_eq!(read[0].data.to_json_string(), r#"{"by":2}"#);
+        assert_eq!(read[1].event_type, "retired");
+        assert_eq!(read[1].data.to_json_string(), r#"{"x":[1,"a"]}"#);
+        assert_eq!(read[2].data.to_json_string(), r#"{"by":"two"}"#);
+        assert_eq!(e.read_all(None, None).unwrap(), read);
+    }
+
+    #[test]
+    fn loading_names_the_stored_event_that_does_not_fit() {
+        let e = engine_over(&[("went", r#"{"by":2}"#), ("retired", "{}")]);
+        let err = e.load("C", "1").unwrap_err();
+        assert_eq!(err.code(), "unknown_event");
+        assert!(err.to_string().contains("stream C-1 version 2"), "{err}");
+        let e = engine_over(&[("went", r#"{"by":2.5}"#)]);
+        match e.load("C", "1").unwrap_err() {
+            Error::InvalidEvent { path, message } => {
+                assert_eq!(path, "data.by");
+                assert!(message.starts_with("stream C-1 version 1: "), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn damaged_data_is_a_corrupt_store() {
+        let e = engine_over(&[("retired", "{not json")]);
+        let err = e.read_stream("C-1", None, None).unwrap_err();
+        assert_eq!(err.code(), "store_error");
+        assert!(err.to_string().contains("damaged data"), "{err}");
+    }
+}
