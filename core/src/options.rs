@@ -1,5 +1,6 @@
-//! The options of `Engine::open`, `execute`, `read_stream` and `read_all`,
-//! parsed from JSON in one place for every binding and the CLI.
+//! The options of `Engine::open`, `execute`, `execute_many`'s requests,
+//! `read_stream`, `read_all` and `streams`, parsed from JSON in one place
+//! for every binding and the CLI.
 //!
 //! Each skin hands its options over as JSON (a host object converted to
 //! JSON, or typed arguments written as JSON) and never checks them itself,
@@ -11,7 +12,7 @@
 
 use serde_json::{Map, Value as Json};
 
-use crate::engine::{EngineOptions, ExecuteOptions};
+use crate::engine::{EngineOptions, ExecuteOptions, ExecuteRequest};
 use crate::error::{Error, Result};
 use crate::value::parse_timestamp;
 
@@ -26,6 +27,10 @@ pub const EXECUTE_KEYS: &[&str] = &[
     "correlation_id",
     "causation_id",
 ];
+/// The keys of one request of `execute_many`.
+pub const REQUEST_KEYS: &[&str] = &["model", "id", "command", "options"];
+/// The keys of `streams` options.
+pub const STREAMS_KEYS: &[&str] = &["model"];
 /// The keys of `read_stream` options.
 pub const READ_STREAM_KEYS: &[&str] = &["from_version", "limit"];
 /// The keys of `read_all` options.
@@ -207,6 +212,72 @@ impl ExecuteOptions {
     }
 }
 
+impl ExecuteRequest {
+    /// The requests of `execute_many`: `[{"model", "id", "command",
+    /// "options"?}, ...]`, faults named at `requests[i].KEY`.
+    pub fn many_from_json(json: Json) -> Result<Vec<ExecuteRequest>> {
+        let Json::Array(items) = json else {
+            return Err(invalid(
+                "",
+                "execute_many takes an array of {\"model\", \"id\", \"command\", \"options\"}",
+            ));
+        };
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| ExecuteRequest::from_json(item, &format!("requests[{i}]")))
+            .collect()
+    }
+
+    /// One request, at `at`; `command` is taken out of `item` as it is.
+    pub fn from_json(item: Json, at: &str) -> Result<ExecuteRequest> {
+        let Json::Object(mut o) = item else {
+            return Err(invalid(
+                at,
+                "a request is {\"model\", \"id\", \"command\", \"options\"}",
+            ));
+        };
+        if let Some(k) = o.keys().find(|k| !REQUEST_KEYS.contains(&k.as_str())) {
+            return Err(invalid(
+                &format!("{at}.{k}"),
+                format!("unknown key `{k}`; a request holds model, id, command and options"),
+            ));
+        }
+        let required = |key: &str| {
+            string(&o, at, key)?.ok_or_else(|| {
+                invalid(
+                    &format!("{at}.{key}"),
+                    format!("`{key}` is a string and required"),
+                )
+            })
+        };
+        let model = required("model")?;
+        let id = required("id")?;
+        let command = o
+            .remove("command")
+            .ok_or_else(|| invalid(&format!("{at}.command"), "`command` is required"))?;
+        let options = match o.get("options") {
+            Some(j) => ExecuteOptions::from_json_at(j, &format!("{at}.options"))?,
+            None => ExecuteOptions::default(),
+        };
+        Ok(ExecuteRequest {
+            model,
+            id,
+            command,
+            options,
+        })
+    }
+}
+
+/// Options of `streams`: `{"model"}`, the model whose streams to list
+/// (`None`: every stream).
+pub fn streams_from_json(json: &Json) -> Result<Option<String>> {
+    match object(json, "options", STREAMS_KEYS)? {
+        None => Ok(None),
+        Some(o) => string(o, "options", "model"),
+    }
+}
+
 impl ReadOptions {
     /// Options of `read_stream`: `{"from_version", "limit"}`.
     pub fn stream_from_json(json: &Json) -> Result<ReadOptions> {
@@ -237,14 +308,16 @@ impl ReadOptions {
 }
 
 /// The keys of each kind of options as JSON, for skins that document them
-/// or rename them: `{"engine": [...], "execute": [...], "read_stream":
-/// [...], "read_all": [...]}`.
+/// or rename them: `{"engine": [...], "execute": [...], "request": [...],
+/// "read_stream": [...], "read_all": [...], "streams": [...]}`.
 pub fn keys_json() -> Json {
     serde_json::json!({
         "engine": ENGINE_KEYS,
         "execute": EXECUTE_KEYS,
+        "request": REQUEST_KEYS,
         "read_stream": READ_STREAM_KEYS,
         "read_all": READ_ALL_KEYS,
+        "streams": STREAMS_KEYS,
     })
 }
 
@@ -258,6 +331,52 @@ mod tests {
             Error::InvalidCommand { path, message } => (path, message),
             other => panic!("expected invalid_command, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn requests_and_streams_options_fault_at_their_key() {
+        let many = ExecuteRequest::many_from_json(json!([
+            {"model": "M", "id": "a", "command": {"type": "t"}, "options": {"command_id": "k"}}
+        ]))
+        .unwrap();
+        assert_eq!(many[0].command, json!({"type": "t"}));
+        assert_eq!(many[0].options.command_id.as_deref(), Some("k"));
+        let ok = json!({"model": "M", "id": "a", "command": {}});
+        for (bad, path) in [
+            (json!({"model": "M"}), ""),
+            (json!([ok, {"model": "M", "command": {}}]), "requests[1].id"),
+            (
+                json!([{"model": 1, "id": "a", "command": {}}]),
+                "requests[0].model",
+            ),
+            (json!([{"model": "M", "id": "a"}]), "requests[0].command"),
+            (
+                json!([{"model": "M", "id": "a", "command": {}, "x": 1}]),
+                "requests[0].x",
+            ),
+            (
+                json!([{"model": "M", "id": "a", "command": {}, "options": {"limit": 1}}]),
+                "requests[0].options.limit",
+            ),
+        ] {
+            assert_eq!(fault(ExecuteRequest::many_from_json(bad)).0, path);
+        }
+        assert_eq!(streams_from_json(&Json::Null).unwrap(), None);
+        assert_eq!(
+            streams_from_json(&json!({"model": "Todos"}))
+                .unwrap()
+                .as_deref(),
+            Some("Todos")
+        );
+        assert_eq!(
+            fault(streams_from_json(&json!({"models": "Todos"}))).0,
+            "options.models"
+        );
+        assert_eq!(
+            fault(streams_from_json(&json!({"model": 3}))).0,
+            "options.model"
+        );
+        assert_eq!(fault(streams_from_json(&json!([]))).0, "options");
     }
 
     #[test]

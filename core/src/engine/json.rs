@@ -5,7 +5,6 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 use super::execute::Answer;
-use super::options::{invalid_option, request_from_json};
 use super::{Engine, ExecuteOptions};
 use crate::error::Result;
 
@@ -36,17 +35,8 @@ impl Engine {
     /// an array of what `execute_json` returns.
     pub fn execute_many_json(&self, requests: &str) -> Result<String> {
         self.check_open()?;
-        let json = self.inner.domain.parse_json(requests)?;
-        let Json::Array(items) = json else {
-            return Err(invalid_option(
-                "",
-                "execute_many takes an array of {\"model\", \"id\", \"command\", \"options\"}",
-            ));
-        };
-        let mut requests = Vec::with_capacity(items.len());
-        for (i, item) in items.into_iter().enumerate() {
-            requests.push(request_from_json(item, i)?);
-        }
+        let requests =
+            super::ExecuteRequest::many_from_json(self.inner.domain.parse_json(requests)?)?;
         Ok(executed_json(&self.execute_many_answers(&requests)?))
     }
 

@@ -2,8 +2,6 @@
 
 use serde_json::Value as Json;
 
-use crate::error::{Error, Result};
-
 /// How an engine behaves; `Default` gives sensible values.
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
@@ -52,52 +50,4 @@ pub struct ExecuteRequest {
     pub id: String,
     pub command: Json,
     pub options: ExecuteOptions,
-}
-
-pub(super) fn invalid_option(path: &str, message: &str) -> Error {
-    Error::InvalidCommand {
-        path: path.to_string(),
-        message: message.to_string(),
-    }
-}
-
-pub(super) fn request_from_json(item: Json, i: usize) -> Result<ExecuteRequest> {
-    let at = format!("requests[{i}]");
-    let Json::Object(mut o) = item else {
-        return Err(invalid_option(
-            &at,
-            "a request is {\"model\", \"id\", \"command\", \"options\"}",
-        ));
-    };
-    if let Some(k) = o
-        .keys()
-        .find(|k| !matches!(k.as_str(), "model" | "id" | "command" | "options"))
-    {
-        return Err(invalid_option(
-            &format!("{at}.{k}"),
-            &format!("unknown key `{k}`; a request holds model, id, command and options"),
-        ));
-    }
-    let text = |o: &serde_json::Map<String, Json>, k: &str| match o.get(k) {
-        Some(Json::String(s)) => Ok(s.clone()),
-        _ => Err(invalid_option(
-            &format!("{at}.{k}"),
-            &format!("`{k}` is a string and required"),
-        )),
-    };
-    let model = text(&o, "model")?;
-    let id = text(&o, "id")?;
-    let command = o
-        .remove("command")
-        .ok_or_else(|| invalid_option(&format!("{at}.command"), "`command` is required"))?;
-    let options = match o.get("options") {
-        Some(j) => ExecuteOptions::from_json_at(j, &format!("{at}.options"))?,
-        None => ExecuteOptions::default(),
-    };
-    Ok(ExecuteRequest {
-        model,
-        id,
-        command,
-        options,
-    })
 }

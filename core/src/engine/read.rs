@@ -3,7 +3,6 @@
 use serde_json::Value as Json;
 
 use super::json::to_json;
-use super::options::invalid_option;
 use super::{Engine, Metadata, StoredEvent, StreamInfo};
 use crate::domain::stored::{Data, EventReader, Unread};
 use crate::error::{Error, Result};
@@ -25,11 +24,7 @@ impl Engine {
             from_version.unwrap_or(1),
             limit.unwrap_or(usize::MAX),
         )?;
-        let mut out = Vec::with_capacity(raw.len());
-        for e in &raw {
-            self.typed(e, &mut out)?;
-        }
-        Ok(out)
+        self.typed_all(&raw)
     }
 
     /// Events of every stream from `from_position` (default 1), in order.
@@ -54,8 +49,12 @@ impl Engine {
             from_position.unwrap_or(1),
             limit.unwrap_or(usize::MAX),
         )?;
+        self.typed_all(&raw)
+    }
+
+    fn typed_all(&self, raw: &[RawEvent]) -> Result<Vec<StoredEvent>> {
         let mut out = Vec::with_capacity(raw.len());
-        for e in &raw {
+        for e in raw {
             self.typed(e, &mut out)?;
         }
         Ok(out)
@@ -165,31 +164,7 @@ impl Engine {
     /// `options`: `{"model"}`. Returns `[{"stream", "version"}, ...]`.
     pub fn streams_json(&self, options: Option<&str>) -> Result<String> {
         self.check_open()?;
-        let model = match options {
-            None => None,
-            Some(text) => match self.inner.domain.parse_json(text)? {
-                Json::Null => None,
-                Json::Object(o) => {
-                    if let Some(k) = o.keys().find(|k| k.as_str() != "model") {
-                        return Err(invalid_option(
-                            &format!("options.{k}"),
-                            &format!("unknown option `{k}`; streams takes `model`"),
-                        ));
-                    }
-                    match o.get("model") {
-                        None | Some(Json::Null) => None,
-                        Some(Json::String(m)) => Some(m.clone()),
-                        Some(_) => {
-                            return Err(invalid_option(
-                                "options.model",
-                                "`model` is the name of a model",
-                            ))
-                        }
-                    }
-                }
-                _ => return Err(invalid_option("options", "options are an object")),
-            },
-        };
+        let model = crate::options::streams_from_json(&self.options_json(options)?)?;
         Ok(to_json(&self.streams(model.as_deref())?))
     }
 }
