@@ -212,7 +212,18 @@ impl Domain {
     /// Checks an event (`type`, `data`; the keys of a stored event are
     /// allowed and ignored) against its declaration.
     pub fn event(&self, model: &str, json: &Json) -> Result<Event> {
-        event_from_json(self.model(model)?, json)
+        let m = self.model(model)?;
+        let mut events = events_from_json(m, json)?;
+        match events.len() {
+            1 => Ok(events.remove(0)),
+            n => Err(Error::InvalidEvent {
+                path: String::new(),
+                message: format!(
+                    "this stored event reads as {n} events of model {}; use `upcast` or `replay` for it",
+                    m.name
+                ),
+            }),
+        }
     }
 
     /// Checks a state given as JSON against the model's state. Faults are
@@ -413,9 +424,12 @@ impl Domain {
     /// `accept` over JSON: the state after one event.
     pub fn accept_json(&self, model: &str, state: Option<&str>, event: &str) -> Result<String> {
         let m = self.model(model)?;
-        let event = event_from_json(m, &self.parse_json(event)?)?;
-        let state = self.state_arg(m, state, StateFor::Event)?;
-        Ok(accept(m, &self.inner, state, &event)?.to_json_string())
+        let events = events_from_json(m, &self.parse_json(event)?)?;
+        let mut state = self.state_arg(m, state, StateFor::Event)?;
+        for event in &events {
+            state = accept(m, &self.inner, state, event)?;
+        }
+        Ok(state.to_json_string())
     }
 
     /// `replay` over JSON: a JSON array of events folded over the state.
@@ -435,10 +449,58 @@ impl Domain {
         };
         let mut state = self.state_arg(m, state, StateFor::Event)?;
         for (i, json) in events.iter().enumerate() {
-            let event = event_from_json(m, json).map_err(|e| at_event(e, i))?;
-            state = accept(m, &self.inner, state, &event).map_err(|e| at_event(e, i))?;
+            for event in &events_from_json(m, json).map_err(|e| at_event(e, i))? {
+                state = accept(m, &self.inner, state, event).map_err(|e| at_event(e, i))?;
+            }
         }
         Ok(state.to_json_string())
+    }
+
+    /// A stored event (`type`, `schema`, `data`) as the current model reads
+    /// it: the events of the current version it becomes (§12).
+    pub fn upcast(&self, model: &str, event: &Json) -> Result<Vec<Event>> {
+        events_from_json(self.model(model)?, event)
+    }
+
+    /// `upcast` over JSON: a JSON array of `{"type", "schema", "data"}`,
+    /// each at its current version.
+    pub fn upcast_json(&self, model: &str, event: &str) -> Result<String> {
+        let m = self.model(model)?;
+        let events = events_from_json(m, &self.parse_json(event)?)?;
+        let mut out = String::from("[");
+        for (i, e) in events.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&format!(
+                "{{\"type\":{},\"schema\":{},\"data\":{}}}",
+                serde_json::to_string(&*e.name).unwrap_or_default(),
+                CURRENT_SCHEMA,
+                e.data.to_json_string()
+            ));
+        }
+        out.push(']');
+        Ok(out)
+    }
+
+    /// `project` over JSON: the tables of `projection` after folding
+    /// `events` (`[{"model", "id", "type", "data", ...}]`) in order onto
+    /// `tables` (`{"table": [rows]}`; `None`: empty), as
+    /// `{"table": [rows in key order]}` for every table it writes.
+    pub fn project_json(
+        &self,
+        projection: &str,
+        events: &str,
+        tables: Option<&str>,
+    ) -> Result<String> {
+        // Until the language declares projections (§13), a domain has none.
+        let _ = (events, tables);
+        Err(Error::UnknownProjection {
+            message: format!(
+                "the domain has no projection `{}`; it declares none",
+                truncate(projection)
+            ),
+        })
     }
 
     /// `query` over JSON: the value, as JSON text.
@@ -486,27 +548,46 @@ fn state_from_json(m: &Model, json: &Json, code: StateFor) -> Result<Value> {
         .map_err(|e| code.fault(e))
 }
 
-fn event_from_json(m: &Model, json: &Json) -> Result<Event> {
+/// The model events that one event handed in as JSON is: a stored event
+/// with an optional `schema` (§8), read through the door every stored
+/// event takes, so an older shape is upcast (§12) into zero, one or
+/// several events of the current version.
+fn events_from_json(m: &Model, json: &Json) -> Result<Vec<Event>> {
     let invalid = |path: &str, message: String| Error::InvalidEvent {
         path: path.to_string(),
         message,
     };
     let allowed = [
-        "type", "data", "id", "metadata", "stream", "version", "position",
+        "type", "schema", "data", "id", "metadata", "stream", "version", "position",
     ];
     let (envelope, name) =
         envelope(json, "event", &allowed).map_err(|(path, message)| invalid(&path, message))?;
-    // Through the door every stored event takes (upcasts will act here).
+    let schema = match envelope.get("schema") {
+        None => CURRENT_SCHEMA,
+        Some(value) => value
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| {
+                invalid(
+                    "schema",
+                    format!(
+                        "an event's `schema` is the version of its shape, an int of at least 1, not {}",
+                        crate::types::describe_json(value)
+                    ),
+                )
+            })?,
+    };
     let empty = Json::Object(Default::default());
     let data = envelope.get("data").unwrap_or(&empty);
-    let mut event = None;
+    let mut events = Vec::new();
     EventReader::new(m)
-        .read(name, CURRENT_SCHEMA, Data::Json(data), &mut |e| {
-            event = Some(e);
+        .read(name, schema, Data::Json(data), &mut |e| {
+            events.push(e);
             Ok(())
         })
         .map_err(|unread| match unread {
-            Unread::UnknownType | Unread::UnknownSchema => Error::UnknownEvent {
+            Unread::UnknownType => Error::UnknownEvent {
                 message: format!(
                     "model {} has no event `{}`; its events are {}",
                     m.name,
@@ -514,13 +595,19 @@ fn event_from_json(m: &Model, json: &Json) -> Result<Event> {
                     list(m.events.iter().map(|e| &*e.name))
                 ),
             },
+            Unread::UnknownSchema => Error::UnknownEvent {
+                message: format!(
+                    "model {} has no version {schema} of event `{}`: declare it with an upcast, \
+                     or give the schema the event was stored with",
+                    m.name,
+                    truncate(name),
+                ),
+            },
             Unread::Invalid(e) => invalid(&e.path, e.message),
             Unread::NotJson(e) => invalid("data", e.to_string()),
             Unread::Emit(e) => e,
         })?;
-    event.ok_or_else(|| Error::Internal {
-        message: format!("event `{}` became no event", truncate(name)),
-    })
+    Ok(events)
 }
 
 /// An envelope's fields and its `type`, or a fault as `(path, message)`.
@@ -795,5 +882,60 @@ fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
         "none".into()
     } else {
         names.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn domain() -> Domain {
+        Domain::compile(&[Source::new(
+            "c.model",
+            "model C { state { n: int } event went(by: int = 1) { set n = n + by } }",
+        )])
+        .unwrap()
+    }
+
+    #[test]
+    fn an_event_may_name_its_schema_and_upcast_gives_it_at_the_current_one() {
+        let d = domain();
+        assert_eq!(
+            d.upcast_json("C", r#"{"type": "went", "schema": 1}"#)
+                .unwrap(),
+            r#"[{"type":"went","schema":1,"data":{"by":1}}]"#
+        );
+        assert_eq!(
+            d.accept_json(
+                "C",
+                None,
+                r#"{"type": "went", "schema": 1, "data": {"by": 2}}"#
+            )
+            .unwrap(),
+            r#"{"n":2}"#
+        );
+    }
+
+    #[test]
+    fn a_schema_that_is_no_version_is_invalid_and_an_undeclared_one_unknown() {
+        let d = domain();
+        for bad in [r#""1""#, "0", "-1", "1.5", "null"] {
+            let e = d
+                .upcast_json("C", &format!(r#"{{"type": "went", "schema": {bad}}}"#))
+                .unwrap_err();
+            assert!(
+                matches!(&e, Error::InvalidEvent { path, .. } if path == "schema"),
+                "{bad}: {e:?}"
+            );
+        }
+        let e = d
+            .replay_json(
+                "C",
+                r#"[{"type": "went"}, {"type": "went", "schema": 2}]"#,
+                None,
+            )
+            .unwrap_err();
+        assert_eq!(e.code(), "unknown_event");
+        assert!(e.to_string().contains("event 1"), "{e}");
     }
 }
