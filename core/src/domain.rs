@@ -4,7 +4,7 @@
 
 pub(crate) mod stored;
 
-use stored::{Data, EventReader, Unread, CURRENT_SCHEMA};
+use stored::{Data, EventReader, Unread};
 
 use std::sync::Arc;
 
@@ -209,10 +209,44 @@ impl Domain {
         })
     }
 
-    /// Checks an event (`type`, `data`; the keys of a stored event are
-    /// allowed and ignored) against its declaration.
+    /// Checks an event (`type`, `data`, `schema`; the keys of a stored
+    /// event are allowed and ignored) against its declaration. An older
+    /// `schema` is upcast, and must read as exactly one event (else see
+    /// [`Self::upcast`]).
     pub fn event(&self, model: &str, json: &Json) -> Result<Event> {
-        event_from_json(self.model(model)?, json)
+        let mut events = events_from_json(self, self.model(model)?, json)?;
+        if events.len() == 1 {
+            return Ok(events.remove(0));
+        }
+        Err(Error::InvalidEvent {
+            path: "schema".into(),
+            message: format!(
+                "this stored event reads as {} events of the current model, not one; read it with `upcast` or fold it with `replay`",
+                events.len()
+            ),
+        })
+    }
+
+    /// A stored event (`type`, `schema`, `data`; a left-out `schema` is
+    /// the newest version, §8) as the current model reads it: no event,
+    /// one, or several, each at its current version (§12).
+    pub fn upcast(&self, model: &str, json: &Json) -> Result<Vec<Event>> {
+        events_from_json(self, self.model(model)?, json)
+    }
+
+    /// The current version of event `name` of `model`: the `schema` every
+    /// event it emits or reads as is stored with.
+    pub fn event_version(&self, model: &str, name: &str) -> Result<u32> {
+        let m = self.model(model)?;
+        let i = m.event_index(name).ok_or_else(|| Error::UnknownEvent {
+            message: format!("model {} has no event `{}`", m.name, truncate(name)),
+        })?;
+        Ok(m.events[i].version)
+    }
+
+    /// The one door for stored events of model `m` (`stored.rs`).
+    pub(crate) fn reader<'d>(&'d self, m: &'d Model) -> EventReader<'d> {
+        EventReader::new(m, &self.inner.sources, &self.inner.limits)
     }
 
     /// Checks a state given as JSON against the model's state. Faults are
@@ -410,12 +444,37 @@ impl Domain {
         Ok(events_to_json(&events))
     }
 
-    /// `accept` over JSON: the state after one event.
+    /// `accept` over JSON: the state after one event. An event of an older
+    /// `schema` is upcast first, and every event it reads as is folded.
     pub fn accept_json(&self, model: &str, state: Option<&str>, event: &str) -> Result<String> {
         let m = self.model(model)?;
-        let event = event_from_json(m, &self.parse_json(event)?)?;
-        let state = self.state_arg(m, state, StateFor::Event)?;
-        Ok(accept(m, &self.inner, state, &event)?.to_json_string())
+        let events = events_from_json(self, m, &self.parse_json(event)?)?;
+        let mut state = self.state_arg(m, state, StateFor::Event)?;
+        for event in &events {
+            state = accept(m, &self.inner, state, event)?;
+        }
+        Ok(state.to_json_string())
+    }
+
+    /// `upcast` over JSON: a JSON array of `{"type", "schema", "data"}`,
+    /// each at its current version.
+    pub fn upcast_json(&self, model: &str, event: &str) -> Result<String> {
+        let m = self.model(model)?;
+        let events = events_from_json(self, m, &self.parse_json(event)?)?;
+        let mut out = String::from("[");
+        for (i, e) in events.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let version = m.event_index(&e.name).map_or(1, |i| m.events[i].version);
+            out.push_str(&format!(
+                "{{\"type\":{},\"schema\":{version},\"data\":{}}}",
+                serde_json::to_string(&*e.name).unwrap_or_default(),
+                e.data.to_json_string()
+            ));
+        }
+        out.push(']');
+        Ok(out)
     }
 
     /// `replay` over JSON: a JSON array of events folded over the state.
@@ -435,8 +494,10 @@ impl Domain {
         };
         let mut state = self.state_arg(m, state, StateFor::Event)?;
         for (i, json) in events.iter().enumerate() {
-            let event = event_from_json(m, json).map_err(|e| at_event(e, i))?;
-            state = accept(m, &self.inner, state, &event).map_err(|e| at_event(e, i))?;
+            let read = events_from_json(self, m, json).map_err(|e| at_event(e, i))?;
+            for event in &read {
+                state = accept(m, &self.inner, state, event).map_err(|e| at_event(e, i))?;
+            }
         }
         Ok(state.to_json_string())
     }
@@ -486,41 +547,75 @@ fn state_from_json(m: &Model, json: &Json, code: StateFor) -> Result<Value> {
         .map_err(|e| code.fault(e))
 }
 
-fn event_from_json(m: &Model, json: &Json) -> Result<Event> {
+/// The model events an event handed in as JSON reads as (§8, §12): its
+/// `schema` (left out: the newest version of its type) is upcast through
+/// the door every stored event takes.
+fn events_from_json(d: &Domain, m: &Model, json: &Json) -> Result<Vec<Event>> {
     let invalid = |path: &str, message: String| Error::InvalidEvent {
         path: path.to_string(),
         message,
     };
     let allowed = [
-        "type", "data", "id", "metadata", "stream", "version", "position",
+        "type", "schema", "data", "id", "metadata", "stream", "version", "position",
     ];
     let (envelope, name) =
         envelope(json, "event", &allowed).map_err(|(path, message)| invalid(&path, message))?;
-    // Through the door every stored event takes (upcasts will act here).
+    let unknown_type = || Error::UnknownEvent {
+        message: format!(
+            "model {} has no event `{}`; its events are {}",
+            m.name,
+            truncate(name),
+            list(m.events.iter().map(|e| &*e.name))
+        ),
+    };
+    let unknown_schema = |schema: &dyn std::fmt::Display| {
+        Error::UnknownEvent {
+        message: format!(
+            "model {} declares no version {schema} of event `{}`; its versions are {} (an older one needs an `upcast {}@{schema}(...)`)",
+            m.name,
+            truncate(name),
+            m.reads
+                .versions(name)
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            truncate(name)
+        ),
+    }
+    };
+    let schema = match envelope.get("schema") {
+        None => m.reads.newest(name).ok_or_else(unknown_type)?,
+        Some(Json::Number(n)) if n.as_u64().is_some_and(|v| v >= 1) => {
+            let v = n.as_u64().unwrap_or(1);
+            u32::try_from(v).map_err(|_| unknown_schema(&v))?
+        }
+        Some(other) => {
+            return Err(invalid(
+                "schema",
+                format!(
+                    "`schema` is the version of the event's shape, an int of at least 1, not {}",
+                    crate::types::describe_json(other)
+                ),
+            ))
+        }
+    };
     let empty = Json::Object(Default::default());
     let data = envelope.get("data").unwrap_or(&empty);
-    let mut event = None;
-    EventReader::new(m)
-        .read(name, CURRENT_SCHEMA, Data::Json(data), &mut |e| {
-            event = Some(e);
+    let mut events = Vec::new();
+    d.reader(m)
+        .read(name, schema, Data::Json(data), &mut |e| {
+            events.push(e);
             Ok(())
         })
         .map_err(|unread| match unread {
-            Unread::UnknownType | Unread::UnknownSchema => Error::UnknownEvent {
-                message: format!(
-                    "model {} has no event `{}`; its events are {}",
-                    m.name,
-                    truncate(name),
-                    list(m.events.iter().map(|e| &*e.name))
-                ),
-            },
+            Unread::UnknownType => unknown_type(),
+            Unread::UnknownSchema => unknown_schema(&schema),
             Unread::Invalid(e) => invalid(&e.path, e.message),
             Unread::NotJson(e) => invalid("data", e.to_string()),
-            Unread::Emit(e) => e,
+            Unread::Upcast(e) | Unread::Emit(e) => e,
         })?;
-    event.ok_or_else(|| Error::Internal {
-        message: format!("event `{}` became no event", truncate(name)),
-    })
+    Ok(events)
 }
 
 /// An envelope's fields and its `type`, or a fault as `(path, message)`.
