@@ -370,7 +370,7 @@ impl Lexer<'_> {
                 | Tok::StrEnd
                 | Tok::RParen
                 | Tok::RBracket
-                | Tok::Kw(Keyword::True | Keyword::False | Keyword::Null),
+                | Tok::Kw(Keyword::True | Keyword::False | Keyword::Null | Keyword::State),
             ) => !self.line_has_token,
             _ => false,
         }
