@@ -26,6 +26,7 @@ mod group;
 mod migrate;
 mod native;
 mod store_bench;
+mod upcast;
 mod w1;
 mod w2;
 
@@ -93,6 +94,9 @@ fn main() {
     }
     if on("group") {
         within &= group::run(quick);
+    }
+    if on("upcast") {
+        within &= upcast::run(quick);
     }
     if !all && what.contains(&"migrate") {
         correct &= migrate::run(quick);
