@@ -493,8 +493,9 @@ impl Domain {
             }
         };
         let mut state = self.state_arg(m, state, StateFor::Event)?;
+        let mut reader = self.reader(m);
         for (i, json) in events.iter().enumerate() {
-            let read = events_from_json(self, m, json).map_err(|e| at_event(e, i))?;
+            let read = read_json(&mut reader, m, json).map_err(|e| at_event(e, i))?;
             for event in &read {
                 state = accept(m, &self.inner, state, event).map_err(|e| at_event(e, i))?;
             }
@@ -551,6 +552,11 @@ fn state_from_json(m: &Model, json: &Json, code: StateFor) -> Result<Value> {
 /// `schema` (left out: the newest version of its type) is upcast through
 /// the door every stored event takes.
 fn events_from_json(d: &Domain, m: &Model, json: &Json) -> Result<Vec<Event>> {
+    read_json(&mut d.reader(m), m, json)
+}
+
+/// [`events_from_json`] with a reader kept for a run of events (replay).
+fn read_json(reader: &mut EventReader<'_>, m: &Model, json: &Json) -> Result<Vec<Event>> {
     let invalid = |path: &str, message: String| Error::InvalidEvent {
         path: path.to_string(),
         message,
@@ -603,7 +609,7 @@ fn events_from_json(d: &Domain, m: &Model, json: &Json) -> Result<Vec<Event>> {
     let empty = Json::Object(Default::default());
     let data = envelope.get("data").unwrap_or(&empty);
     let mut events = Vec::new();
-    d.reader(m)
+    reader
         .read(name, schema, Data::Json(data), &mut |e| {
             events.push(e);
             Ok(())

@@ -50,7 +50,6 @@ pub(crate) enum Unread {
 
 /// Reads the stored events of one model. Keep one for a run of events (a
 /// stream's fold): it remembers the last event type it found.
-#[derive(Debug)]
 pub(crate) struct EventReader<'m> {
     model: &'m Model,
     /// Where upcasts report faults, and the limits they run within.
@@ -60,6 +59,10 @@ pub(crate) struct EventReader<'m> {
     last: Option<usize>,
     /// Where a fault stands; built only on the way out of an error.
     path: String,
+    /// Runs upcasts; made at the first old event and kept for the next.
+    machine: Option<Machine<'m>>,
+    /// The shapes still to read of one stored event, and their data.
+    todo: Vec<(usize, Value)>,
 }
 
 impl<'m> EventReader<'m> {
@@ -74,6 +77,8 @@ impl<'m> EventReader<'m> {
             limits,
             last: None,
             path: String::new(),
+            machine: None,
+            todo: Vec::new(),
         }
     }
 
@@ -130,16 +135,24 @@ impl<'m> EventReader<'m> {
     /// Runs the upcast of shape `first` on `data`, then the upcasts of what
     /// it emits, depth first so that the order is the order of the emits.
     fn upcast(
-        &self,
+        &mut self,
         first: usize,
         data: Value,
         emit: &mut impl FnMut(Event) -> Result<()>,
     ) -> std::result::Result<(), Unread> {
         let m = self.model;
         let current = m.events.len();
-        let mut machine = Machine::new(m, self.sources, self.limits, Value::Null);
-        let mut todo = vec![(first, data)];
-        while let Some((shape, data)) = todo.pop() {
+        let (sources, limits) = (self.sources, self.limits);
+        let machine = self
+            .machine
+            .get_or_insert_with(|| Machine::new(m, sources, limits, Value::Null));
+        // One budget for the whole chain of one stored event.
+        machine.steps = 0;
+        machine.built = 0;
+        let todo = &mut self.todo;
+        todo.clear();
+        let mut next = Some((first, data));
+        while let Some((shape, data)) = next.take().or_else(|| todo.pop()) {
             if shape < current {
                 emit(Event {
                     name: m.events[shape].name.clone(),
@@ -153,12 +166,18 @@ impl<'m> EventReader<'m> {
             machine.targets.clear();
             machine.enter(&data, h.frame_size);
             machine.run(&h.body).map_err(|e| Unread::Upcast(*e))?;
-            let events = std::mem::take(&mut machine.events);
-            let targets = std::mem::take(&mut machine.targets);
+            // The common chain, one event per step, goes on without the stack.
+            if machine.events.len() == 1 {
+                let e = machine.events.pop().map(|e| e.data);
+                next = machine.targets.pop().zip(e);
+                continue;
+            }
+            // Reversed, so that the first emitted is read first.
             todo.extend(
-                targets
-                    .into_iter()
-                    .zip(events)
+                machine
+                    .targets
+                    .drain(..)
+                    .zip(machine.events.drain(..))
                     .rev()
                     .map(|(t, e)| (t, e.data)),
             );
