@@ -12,8 +12,8 @@
 //! `w1`, `w2`, `batch`, `contention`, `group` and `crash` (see
 //! bench/README.md). `migrate` times the upgrade of a wave-1 store of
 //! 1,000,000 events (issue 11). `upcast` replays through a three-version
-//! upcast chain against the same events already current (issue 12). With no target, all but `crash` and
-//! `migrate` run. A wrong result
+//! upcast chain against the same events already current (issue 12). With
+//! no target, all but `crash` and `migrate` run. A wrong result
 //! (a lost command, a violated invariant) exits 1; a missed budget exits 1
 //! only with `--strict`.
 

@@ -619,7 +619,8 @@ fn read_json(reader: &mut EventReader<'_>, m: &Model, json: &Json) -> Result<Vec
             Unread::UnknownSchema => unknown_schema(&schema),
             Unread::Invalid(e) => invalid(&e.path, e.message),
             Unread::NotJson(e) => invalid("data", e.to_string()),
-            Unread::Upcast(e) | Unread::Emit(e) => e,
+            Unread::Upcast(e) => stored::at_upcast(e, &format!("model {}", m.name), name, schema),
+            Unread::Emit(e) => e,
         })?;
     Ok(events)
 }

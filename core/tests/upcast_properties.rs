@@ -191,3 +191,32 @@ fn schema_faults_are_invalid_event_at_schema_and_unknown_versions_unknown_event(
         .unwrap();
     assert_eq!(out, "[]");
 }
+
+#[test]
+fn an_upcast_that_fails_names_the_stored_event() {
+    let d = Domain::compile(&[Source::new(
+        "n.model",
+        "model N {\n  state { n: int }\n  event set-to(n: int) {\n    set n = n\n  }\n  \
+         upcast typed@1(s: string) {\n    emit set-to(n: int(s))\n  }\n}\n",
+    )])
+    .unwrap();
+    assert_eq!(
+        d.upcast_json("N", r#"{"type":"typed","data":{"s":"42"}}"#)
+            .unwrap(),
+        r#"[{"type":"set-to","schema":1,"data":{"n":42}}]"#
+    );
+    let e = d
+        .upcast_json("N", r#"{"type":"typed","data":{"s":"x"}}"#)
+        .unwrap_err();
+    assert_eq!(e.code(), "evaluation_error");
+    assert!(
+        e.to_string()
+            .contains("model N: reading `typed` at schema 1"),
+        "{e}"
+    );
+    let e = d
+        .replay_json("N", r#"[{"type":"typed","data":{"s":"x"}}]"#, None)
+        .unwrap_err();
+    let message = e.to_json()["message"].as_str().unwrap().to_string();
+    assert!(message.starts_with("event 0: model N: "), "{message}");
+}

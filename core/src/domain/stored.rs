@@ -146,6 +146,7 @@ impl<'m> EventReader<'m> {
         let machine = self
             .machine
             .get_or_insert_with(|| Machine::new(m, sources, limits, Value::Null));
+        machine.track_targets = true;
         // One budget for the whole chain of one stored event.
         machine.steps = 0;
         machine.built = 0;
@@ -241,7 +242,7 @@ impl Unread {
 }
 
 /// An upcast's run-time failure, naming the stored event it read.
-fn at_upcast(e: Error, at: &str, event_type: &str, schema: u32) -> Error {
+pub(crate) fn at_upcast(e: Error, at: &str, event_type: &str, schema: u32) -> Error {
     let lead = format!("{at}: reading `{event_type}` at schema {schema}");
     match e {
         Error::EvaluationError { message } => Error::EvaluationError {

@@ -64,9 +64,11 @@ pub(crate) struct Machine<'a> {
     /// a value is dropped: the count bounds the work of allocating too).
     pub built: usize,
     pub events: Vec<Event>,
-    /// The shape each of `events` was emitted as ([`Model::shape`]): an
-    /// upcast's emits may name an older shape, upcast again (§12).
+    /// The shape each of `events` was emitted as ([`Model::shape`]), kept
+    /// only while upcasts run (`track_targets`): an upcast's emits may name
+    /// an older shape, upcast again (§12). Commands pay nothing for it.
     pub targets: Vec<usize>,
+    pub track_targets: bool,
 }
 
 impl<'a> Machine<'a> {
@@ -84,6 +86,7 @@ impl<'a> Machine<'a> {
             built: 0,
             events: Vec::new(),
             targets: Vec::new(),
+            track_targets: false,
         }
     }
 
@@ -942,7 +945,9 @@ impl<'a> Machine<'a> {
                         name: handler.name.clone(),
                         data: Value::record(handler.shape.clone(), values),
                     });
-                    self.targets.push(*event);
+                    if self.track_targets {
+                        self.targets.push(*event);
+                    }
                 }
                 Stmt::Set { place, value } => {
                     let v = self.eval(value)?;
