@@ -36,8 +36,18 @@ fn model(m: &Model) -> Json {
         "commands": m.commands.iter().map(|c| command(c, types, &invariant_rejections)).collect::<Vec<_>>(),
         "events": m.events.iter().map(|e| json!({
             "name": e.name,
+            "version": e.version,
             "doc": e.doc,
             "fields": fields(&e.params, types),
+        })).collect::<Vec<_>>(),
+        "upcasts": m.upcasts.iter().map(|u| json!({
+            "name": u.handler.name,
+            "version": u.handler.version,
+            "doc": u.handler.doc,
+            "fields": fields(&u.handler.params, types),
+            "emits": u.emits.iter()
+                .map(|(name, version)| json!({"name": name, "version": version}))
+                .collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "queries": m.queries.iter().map(|q| json!({
             "name": q.name,
@@ -81,6 +91,15 @@ fn fields(fields: &[FieldType], types: &Types) -> Vec<Json> {
             out
         })
         .collect()
+}
+
+/// An event's name, with `@N` when it is past version 1 (§12).
+fn versioned(e: &Json) -> String {
+    let name = e["name"].as_str().unwrap_or("");
+    match e["version"].as_u64() {
+        Some(v) if v > 1 => format!("{name}@{v}"),
+        _ => name.to_string(),
+    }
 }
 
 /// A readable glossary: one section per model, a table per kind of member.
@@ -201,9 +220,32 @@ pub(crate) fn markdown(describe: &Json) -> String {
             for e in &events {
                 out.push_str(&format!(
                     "| `{}` | {} | {} |\n",
-                    text(&e["name"]),
+                    versioned(e),
                     params(&arr(e, "fields")),
                     doc(e)
+                ));
+            }
+            out.push('\n');
+        }
+        let upcasts = arr(&m, "upcasts");
+        if !upcasts.is_empty() {
+            out.push_str("### Upcasts\n\nHow events stored in an older shape read now.\n\n| stored as | fields | reads as | meaning |\n|---|---|---|---|\n");
+            for u in &upcasts {
+                let emits: Vec<String> = arr(u, "emits")
+                    .iter()
+                    .map(|e| format!("`{}@{}`", text(&e["name"]), e["version"]))
+                    .collect();
+                out.push_str(&format!(
+                    "| `{}@{}` | {} | {} | {} |\n",
+                    text(&u["name"]),
+                    u["version"],
+                    params(&arr(u, "fields")),
+                    if emits.is_empty() {
+                        "no event".into()
+                    } else {
+                        emits.join(", ")
+                    },
+                    doc(u)
                 ));
             }
             out.push('\n');

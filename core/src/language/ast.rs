@@ -65,6 +65,9 @@ pub enum Member {
     Enum(EnumDecl),
     Command(HandlerDecl),
     Event(HandlerDecl),
+    /// `upcast e@k(...) { ... }` (§12): how version k of `e` reads as a
+    /// newer one. Its `version` is always set.
+    Upcast(HandlerDecl),
     Query(QueryDecl),
     Invariant(InvariantDecl),
 }
@@ -106,11 +109,14 @@ pub struct EnumMember {
     pub name: Ident,
 }
 
-/// A `command` or an `event`: a name, params, and a block.
+/// A `command`, an `event` or an `upcast`: a name, params, and a block.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HandlerDecl {
     pub doc: Option<String>,
     pub name: Ident,
+    /// `@N` after an event's or upcast's name (§12); `None` for a command,
+    /// and for an event written without it (version 1).
+    pub version: Option<Version>,
     pub params: Vec<Field>,
     pub body: Block,
 }
@@ -187,6 +193,8 @@ pub enum StmtKind {
     },
     Emit {
         event: Ident,
+        /// `emit e@k(...)`: the version named (§12); `None` is the current one.
+        version: Option<Version>,
         /// `emit e(id)` is parsed as `emit e(id: id)`.
         args: Vec<Arg>,
     },
@@ -207,6 +215,14 @@ pub enum StmtKind {
         iter: Expr,
         body: Block,
     },
+}
+
+/// `@N` after an event's name: a version of its shape (§12).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Version {
+    pub value: u32,
+    /// The number after `@`: where a wrong version is reported.
+    pub span: Span,
 }
 
 /// `name: value` in `emit` and record literals; shorthand `name` is parsed as

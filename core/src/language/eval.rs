@@ -64,6 +64,11 @@ pub(crate) struct Machine<'a> {
     /// a value is dropped: the count bounds the work of allocating too).
     pub built: usize,
     pub events: Vec<Event>,
+    /// The shape each of `events` was emitted as ([`Model::shape`]), kept
+    /// only while upcasts run (`track_targets`): an upcast's emits may name
+    /// an older shape, upcast again (§12). Commands pay nothing for it.
+    pub targets: Vec<usize>,
+    pub track_targets: bool,
 }
 
 impl<'a> Machine<'a> {
@@ -80,6 +85,8 @@ impl<'a> Machine<'a> {
             steps: 0,
             built: 0,
             events: Vec::new(),
+            targets: Vec::new(),
+            track_targets: false,
         }
     }
 
@@ -929,7 +936,7 @@ impl<'a> Machine<'a> {
                             ),
                         )));
                     }
-                    let handler = &self.model.events[*event];
+                    let handler = self.model.shape(*event);
                     let mut values = Fields::with_capacity(fields.len());
                     for f in fields {
                         values.push(self.eval(f)?);
@@ -938,6 +945,9 @@ impl<'a> Machine<'a> {
                         name: handler.name.clone(),
                         data: Value::record(handler.shape.clone(), values),
                     });
+                    if self.track_targets {
+                        self.targets.push(*event);
+                    }
                 }
                 Stmt::Set { place, value } => {
                     let v = self.eval(value)?;

@@ -5,7 +5,8 @@
 //! is hashed: the lowered event handlers (bodies as IR, param names, types
 //! and defaults), the state (fields, types, defaults, initial value), and
 //! the records and enums those reach, named rather than numbered so that
-//! the order of declarations does not count. Left out, because they do not
+//! the order of declarations does not count. Upcasts (§12) are in it too:
+//! they decide what old events fold into. Left out, because they do not
 //! change folded state: spans, docs, comments, commands, queries,
 //! invariants and the crate version.
 //!
@@ -29,6 +30,13 @@ const FORMAT: &str = "eventfold-fingerprint v1";
 /// The fingerprint of `model`, as lowercase hex SHA-256.
 pub(crate) fn fingerprint(model: &Model) -> String {
     let mut e = Encoder::new(&model.types);
+    // What an `emit` names, by name and version: indexes follow file order.
+    e.shapes = model
+        .events
+        .iter()
+        .chain(model.upcasts.iter().map(|u| &u.handler))
+        .map(|h| (&*h.name, h.version))
+        .collect();
     e.str(FORMAT);
     e.str(&model.name);
     e.tag("state");
@@ -41,12 +49,24 @@ pub(crate) fn fingerprint(model: &Model) -> String {
     e.tag("events");
     e.len(events.len());
     for ev in events {
+        // Version 1, the one an event without `@N` has, adds nothing, so a
+        // model of version 0 of the language keeps its fingerprint.
+        if ev.version != 1 {
+            e.tag("version");
+            e.u64(ev.version.into());
+        }
         e.handler(ev);
     }
-    // §12: the upcasts of each event version go here once the language has
-    // them; a model without any keeps this fingerprint.
+    // By name and version, for the same reason as events.
+    let mut upcasts: Vec<&Handler> = model.upcasts.iter().map(|u| &u.handler).collect();
+    upcasts.sort_by(|a, b| (&a.name, a.version).cmp(&(&b.name, b.version)));
     e.tag("upcasts");
-    e.len(0);
+    e.len(upcasts.len());
+    for u in upcasts {
+        e.tag("upcast");
+        e.u64(u.version.into());
+        e.handler(u);
+    }
     e.types_reached();
     let digest = e.hasher.finalize();
     digest.iter().map(|b| format!("{b:02x}")).collect()
@@ -59,6 +79,8 @@ struct Encoder<'a> {
     types: &'a Types,
     records: BTreeMap<&'a str, usize>,
     enums: BTreeMap<&'a str, usize>,
+    /// Name and version of each shape an `emit` may name (`Model::shape`).
+    shapes: Vec<(&'a str, u32)>,
 }
 
 impl<'a> Encoder<'a> {
@@ -68,6 +90,7 @@ impl<'a> Encoder<'a> {
             types,
             records: BTreeMap::new(),
             enums: BTreeMap::new(),
+            shapes: Vec::new(),
         }
     }
 
@@ -293,10 +316,16 @@ impl<'a> Encoder<'a> {
                 fields,
                 span: _,
             } => {
-                // Only commands (and later upcasts) emit; by index here, as
-                // upcasts will need to say which event by name.
+                // Only upcasts emit among what is hashed: by name and
+                // version, since indexes follow the order of the file.
                 self.tag("emit");
-                self.len(*event);
+                match self.shapes.get(*event).copied() {
+                    Some((name, version)) => {
+                        self.str(name);
+                        self.u64(version.into());
+                    }
+                    None => self.len(*event),
+                }
                 self.exprs(fields);
             }
             Stmt::Set { place, value } => {

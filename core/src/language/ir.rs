@@ -168,7 +168,9 @@ pub enum Stmt {
         unless: bool,
         cond: Expr,
     },
-    /// Every field of the event, in declared order.
+    /// Every field of the event, in declared order. `event` indexes the
+    /// model's events; in an upcast it may also name an upcast's shape, as
+    /// `events.len() + i` for upcast `i` (see [`Model::shape`]).
     Emit {
         event: usize,
         fields: Vec<Expr>,
@@ -210,11 +212,13 @@ pub enum Segment {
     Index(Expr),
 }
 
-/// A command or an event.
+/// A command, an event or an upcast.
 #[derive(Debug, Clone)]
 pub struct Handler {
     pub name: Str,
     pub doc: Option<String>,
+    /// The version of an event's or upcast's shape (§12); 1 for a command.
+    pub version: u32,
     pub params: Vec<FieldType>,
     /// The shape of the `data` record.
     pub shape: Arc<Shape>,
@@ -259,7 +263,13 @@ pub struct Model {
     pub events: Vec<Handler>,
     pub queries: Vec<Query>,
     pub invariants: Vec<Invariant>,
+    /// The upcasts, in declared order (§12).
+    pub upcasts: Vec<Upcast>,
+    /// How each stored (type, schema) is read: resolved when compiled.
+    pub reads: super::versions::Reads,
 }
+
+pub use super::versions::Upcast;
 
 impl Model {
     pub fn command(&self, name: &str) -> Option<&Handler> {
@@ -275,6 +285,15 @@ impl Model {
             .iter()
             .position(|e| std::ptr::eq(&*e.name, name))
             .or_else(|| self.events.iter().position(|e| &*e.name == name))
+    }
+
+    /// The shape an `emit` names: an event, or past the events an upcast
+    /// (see [`Stmt::Emit`]).
+    pub fn shape(&self, index: usize) -> &Handler {
+        match self.events.get(index) {
+            Some(h) => h,
+            None => &self.upcasts[index - self.events.len()].handler,
+        }
     }
 
     pub fn query(&self, name: &str) -> Option<&Query> {

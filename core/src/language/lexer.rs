@@ -167,6 +167,8 @@ pub enum Tok {
     Semi,
     Dot,
     Question,
+    /// `@` between an event's name and its version (§12).
+    At,
     Assign,
     EqEq,
     NotEq,
@@ -204,6 +206,7 @@ impl Tok {
             Tok::Semi => ";",
             Tok::Dot => ".",
             Tok::Question => "?",
+            Tok::At => "@",
             Tok::Assign => "=",
             Tok::EqEq => "==",
             Tok::NotEq => "!=",
@@ -325,8 +328,12 @@ impl Lexer<'_> {
 
     fn push_token(&mut self, tok: Tok, start: usize, end: usize, synthetic: bool) {
         if tok != Tok::Newline {
+            self.kebab_next = match &tok {
+                Tok::Kw(k) => k.wants_kebab(),
+                Tok::Ident(w) if w == "upcast" => self.opens_member(),
+                _ => false,
+            };
             self.line_has_token = true;
-            self.kebab_next = matches!(tok, Tok::Kw(k) if k.wants_kebab());
         }
         let span = self.span(start, end);
         let line = self.line;
@@ -336,6 +343,37 @@ impl Lexer<'_> {
             line,
             synthetic,
         });
+    }
+
+    /// Whether a word here stands where a model member begins: `upcast` is
+    /// a keyword only there (§2), so that a field or param named `upcast`
+    /// keeps its meaning. A member begins after `{`, `}` or `;`, or first on
+    /// a line after a token that ends an expression (a query's or an
+    /// invariant's); after an operator or `,` the line continues one.
+    fn opens_member(&self) -> bool {
+        if !self.modes.is_empty() {
+            return false;
+        }
+        let prev = self
+            .out
+            .tokens
+            .iter()
+            .rev()
+            .find(|t| t.tok != Tok::Newline)
+            .map(|t| &t.tok);
+        match prev {
+            None | Some(Tok::LBrace | Tok::RBrace | Tok::Semi) => true,
+            Some(
+                Tok::Ident(_)
+                | Tok::Int(_)
+                | Tok::Float(_)
+                | Tok::StrEnd
+                | Tok::RParen
+                | Tok::RBracket
+                | Tok::Kw(Keyword::True | Keyword::False | Keyword::Null | Keyword::State),
+            ) => !self.line_has_token,
+            _ => false,
+        }
     }
 
     fn run(&mut self) {
@@ -585,6 +623,7 @@ impl Lexer<'_> {
             (b';', _) => (Tok::Semi, 1),
             (b'.', _) => (Tok::Dot, 1),
             (b'?', _) => (Tok::Question, 1),
+            (b'@', _) => (Tok::At, 1),
             (b'=', Some(b'=')) => (Tok::EqEq, 2),
             (b'=', _) => (Tok::Assign, 1),
             (b'!', Some(b'=')) => (Tok::NotEq, 2),

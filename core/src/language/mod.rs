@@ -13,3 +13,4 @@ pub mod parser;
 #[cfg(any(test, feature = "internals"))]
 pub mod printer;
 pub mod source;
+pub mod versions;

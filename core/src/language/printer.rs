@@ -9,7 +9,7 @@
 
 use super::ast::{
     Arg, BinaryOp, Block, EnumDecl, Expr, ExprKind, Field, File, HandlerDecl, Member, Model, Path,
-    PathSegment, Span, Stmt, StmtKind, StrPart, TypeExpr, TypeKind, UnaryOp,
+    PathSegment, Span, Stmt, StmtKind, StrPart, TypeExpr, TypeKind, UnaryOp, Version,
 };
 
 /// The canonical source text of `file`.
@@ -93,6 +93,7 @@ impl Printer {
             Member::Enum(e) => self.enum_decl(e),
             Member::Command(h) => self.handler("command", h),
             Member::Event(h) => self.handler("event", h),
+            Member::Upcast(h) => self.handler("upcast", h),
             Member::Query(q) => {
                 self.doc(&q.doc);
                 self.pad();
@@ -183,6 +184,7 @@ impl Printer {
         self.out.push_str(keyword);
         self.out.push(' ');
         self.out.push_str(&h.name.name);
+        version(&mut self.out, h.version);
         self.params(&h.params);
         self.out.push(' ');
         self.block(&h.body);
@@ -234,9 +236,14 @@ impl Printer {
                 out.push_str(if *unless { " unless " } else { " if " });
                 expr(out, cond, 0);
             }
-            StmtKind::Emit { event, args } => {
+            StmtKind::Emit {
+                event,
+                version,
+                args,
+            } => {
                 out.push_str("emit ");
                 out.push_str(&event.name);
+                self::version(out, *version);
                 out.push('(');
                 self::args(out, args);
                 out.push(')');
@@ -556,6 +563,14 @@ fn string_lit(out: &mut String, parts: &[StrPart]) {
 
 /// Sets every span in `file` to [`Span::default`], so that trees read from
 /// different text compare equal when they mean the same.
+/// `@N` after an event's name, when one is written (§12).
+fn version(out: &mut String, v: Option<Version>) {
+    if let Some(v) = v {
+        out.push('@');
+        out.push_str(&v.value.to_string());
+    }
+}
+
 pub fn strip_spans(file: &mut File) {
     for m in &mut file.models {
         m.name.span = Span::default();
@@ -581,8 +596,11 @@ fn strip_member(m: &mut Member) {
                 m.name.span = Span::default();
             }
         }
-        Member::Command(h) | Member::Event(h) => {
+        Member::Command(h) | Member::Event(h) | Member::Upcast(h) => {
             h.name.span = Span::default();
+            if let Some(v) = &mut h.version {
+                v.span = Span::default();
+            }
             h.params.iter_mut().for_each(strip_field);
             strip_block(&mut h.body);
         }
@@ -646,8 +664,15 @@ fn strip_block(b: &mut Block) {
                 strip_expr_spans(message);
                 strip_expr_spans(cond);
             }
-            StmtKind::Emit { event, args } => {
+            StmtKind::Emit {
+                event,
+                version,
+                args,
+            } => {
                 event.span = Span::default();
+                if let Some(v) = version {
+                    v.span = Span::default();
+                }
                 args.iter_mut().for_each(strip_arg);
             }
             StmtKind::Set { path, value } => {
@@ -1128,6 +1153,15 @@ mod tests {
             })
     }
 
+    fn version_strategy() -> impl Strategy<Value = Option<Version>> {
+        proptest::option::of(prop_oneof![1..4u32, Just(u32::MAX)]).prop_map(|v| {
+            v.map(|value| Version {
+                value,
+                span: Span::default(),
+            })
+        })
+    }
+
     fn path_strategy() -> impl Strategy<Value = Path> {
         (
             prop_oneof![snake(), Just("state".to_string())],
@@ -1173,8 +1207,16 @@ mod tests {
                         cond,
                     }
                 }),
-            (kebab(), proptest::collection::vec(arg(expr_tree()), 0..3))
-                .prop_map(|(e, args)| StmtKind::Emit { event: id(e), args }),
+            (
+                kebab(),
+                version_strategy(),
+                proptest::collection::vec(arg(expr_tree()), 0..3)
+            )
+                .prop_map(|(e, version, args)| StmtKind::Emit {
+                    event: id(e),
+                    version,
+                    args
+                }),
             (path_strategy(), expr_tree()).prop_map(|(path, value)| StmtKind::Set { path, value }),
             path_strategy().prop_map(|path| StmtKind::Remove { path }),
         ]
@@ -1243,18 +1285,28 @@ mod tests {
                             .collect(),
                     })
                 }),
-            (doc(), kebab(), fields(), body(), any::<bool>()).prop_map(
-                |(doc, n, params, body, cmd)| {
-                    let h = HandlerDecl {
+            (doc(), kebab(), version_strategy(), fields(), body(), 0..3u8).prop_map(
+                |(doc, n, version, params, body, kind)| {
+                    let mut h = HandlerDecl {
                         doc,
                         name: id(n),
+                        version,
                         params,
                         body,
                     };
-                    if cmd {
-                        Member::Command(h)
-                    } else {
-                        Member::Event(h)
+                    match kind {
+                        0 => {
+                            h.version = None;
+                            Member::Command(h)
+                        }
+                        1 => Member::Event(h),
+                        _ => {
+                            h.version.get_or_insert(Version {
+                                value: 1,
+                                span: Span::default(),
+                            });
+                            Member::Upcast(h)
+                        }
                     }
                 }
             ),

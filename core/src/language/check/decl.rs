@@ -162,9 +162,11 @@ impl<'d> ModelChecker<'d> {
                     name: e.name.name.as_str().into(),
                     params,
                 });
+                self.event_version(e);
                 event_decls.push(e);
             }
         }
+        self.upcast_signatures(model);
 
         // 4. Bodies.
         let mut events = Vec::new();
@@ -172,6 +174,8 @@ impl<'d> ModelChecker<'d> {
             let params = self.events[i].params.clone();
             events.push(self.handler(decl, params, Place::Event));
         }
+        let upcasts = self.upcasts(model);
+        let reads = self.reads(&upcasts);
         let mut commands = Vec::new();
         let mut queries = Vec::new();
         let mut invariants = Vec::new();
@@ -235,6 +239,8 @@ impl<'d> ModelChecker<'d> {
             events,
             queries,
             invariants,
+            upcasts,
+            reads,
         }
     }
 
@@ -337,6 +343,7 @@ impl<'d> ModelChecker<'d> {
         ir::Handler {
             name: decl.name.name.as_str().into(),
             doc: decl.doc.clone(),
+            version: decl.version.map_or(1, |v| v.value),
             shape: Arc::new(Shape {
                 name: decl.name.name.as_str().into(),
                 fields: params.iter().map(|f| f.name.clone()).collect(),

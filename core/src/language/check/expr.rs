@@ -259,7 +259,13 @@ impl<'d> ModelChecker<'d> {
         if let Some(&i) = scope.param_index.get(name) {
             return (ir::Expr::Param(i), scope.params[i as usize].ty.clone());
         }
-        let sees_state = scope.place != Place::Default;
+        let sees_state = !matches!(scope.place, Place::Default | Place::Upcast);
+        if scope.place == Place::Upcast {
+            if let Some(why) = self.unseen_in_upcast(name) {
+                self.error(ident.span, why);
+                return (ir::Expr::Const(Value::Null), Type::Error);
+            }
+        }
         if sees_state {
             if let Some(i) = self.record_index[self.state_record]
                 .get(name)
@@ -272,7 +278,7 @@ impl<'d> ModelChecker<'d> {
             }
         }
         match (name, scope.place) {
-            ("state", p) if p != Place::Default => {
+            ("state", _) if sees_state => {
                 return (ir::Expr::State, Type::Record(self.state_record));
             }
             ("now", Place::Command) => return (ir::Expr::Now, Type::Timestamp),

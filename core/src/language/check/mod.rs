@@ -23,6 +23,7 @@ mod expr;
 mod hint;
 mod lower;
 mod stmt;
+mod upcast;
 
 use hint::*;
 use lower::*;
@@ -63,6 +64,8 @@ enum Place {
     Event,
     Query,
     Invariant,
+    /// An upcast's block (§12): sees only its params.
+    Upcast,
     /// A `= default`: a constant.
     Default,
 }
@@ -137,6 +140,8 @@ struct ModelChecker<'d> {
     /// The events in `emits`, by index, to keep each once without a search.
     emitted: std::collections::HashSet<usize>,
     rejections: Vec<(Option<Str>, String)>,
+    /// Event versions and upcasts (§12).
+    versions: upcast::Versions,
 }
 
 impl<'d> ModelChecker<'d> {
@@ -154,6 +159,7 @@ impl<'d> ModelChecker<'d> {
             emits: Vec::new(),
             emitted: std::collections::HashSet::new(),
             rejections: Vec::new(),
+            versions: upcast::Versions::default(),
         }
     }
 

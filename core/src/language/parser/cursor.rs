@@ -134,8 +134,17 @@ impl<'a> Parser<'a> {
         match self.toks[i].tok {
             Tok::Kw(Kw::State) => self.toks.get(i + 1).map(|t| &t.tok) == Some(&Tok::LBrace),
             Tok::Kw(k) => k.starts_member(),
+            Tok::Ident(_) => self.upcast_at(i),
             _ => false,
         }
+    }
+
+    /// Whether token `i` is `upcast` opening a member: the lexer then read
+    /// the name after it as one kebab token (§2, `upcast` is a keyword only
+    /// at the start of a model member).
+    pub(super) fn upcast_at(&self, i: usize) -> bool {
+        matches!(&self.toks[i].tok, Tok::Ident(w) if w == "upcast")
+            && matches!(self.toks.get(i + 1).map(|t| &t.tok), Some(Tok::Kebab(_)))
     }
 
     /// Whether the next token starts a member (see [`Self::member_kw_at`]).

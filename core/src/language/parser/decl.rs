@@ -215,10 +215,14 @@ impl<'a> Parser<'a> {
                     Ok(m) => members.push(m),
                     Err(Stop) => self.recover(Recover::Member),
                 },
+                Tok::Ident(_) if self.upcast_at(self.next_index()) => match self.upcast() {
+                    Ok(m) => members.push(m),
+                    Err(Stop) => self.recover(Recover::Member),
+                },
                 _ => {
                     self.expected(&format!(
                         "a member of model `{model}` (`state`, `record`, `enum`, `command`, \
-                         `event`, `query` or `invariant`) or `}}` to close it"
+                         `event`, `upcast`, `query` or `invariant`) or `}}` to close it"
                     ));
                     self.recover(Recover::Member);
                 }
@@ -268,12 +272,18 @@ impl<'a> Parser<'a> {
             Kw::Command | Kw::Event => {
                 let what = if k == Kw::Command { "command" } else { "event" };
                 let name = self.kebab(what)?;
+                let version = if k == Kw::Event && self.at(&Tok::At) {
+                    Some(self.version(&name)?)
+                } else {
+                    None
+                };
                 let owner = format!("{what} `{}`", name.name);
                 let params = self.params(&owner)?;
                 let body = self.block(&format!("the block of {owner}"))?;
                 let decl = HandlerDecl {
                     doc,
                     name,
+                    version,
                     params,
                     body,
                 };
@@ -327,6 +337,64 @@ impl<'a> Parser<'a> {
                 }))
             }
             _ => Err(Stop),
+        }
+    }
+
+    /// `upcast e@k(params) { ... }` (§12), at its `upcast`.
+    pub(super) fn upcast(&mut self) -> PResult<Member> {
+        let doc = self.doc_for(self.next_index());
+        self.advance();
+        let name = self.kebab("upcast")?;
+        if !self.at(&Tok::At) {
+            return Err(self.expected(&format!(
+                "`@` and the version of `{}` this upcast reads, as in `upcast {}@1(...)`",
+                name.name, name.name
+            )));
+        }
+        let version = Some(self.version(&name)?);
+        let owner = format!("upcast `{}`", name.name);
+        let params = self.params(&owner)?;
+        let body = self.block(&format!("the block of {owner}"))?;
+        Ok(Member::Upcast(HandlerDecl {
+            doc,
+            name,
+            version,
+            params,
+            body,
+        }))
+    }
+
+    /// `@N` after an event's name: N an int from 1 (§12).
+    pub(super) fn version(&mut self, name: &Ident) -> PResult<Version> {
+        self.advance();
+        let t = self.peek_tok().clone();
+        let Tok::Int(n) = t.tok else {
+            return Err(self.expected(&format!(
+                "a version number after `@`, as in `{}@2`",
+                name.name
+            )));
+        };
+        self.bump();
+        match n {
+            Some(n) if (1..=u64::from(u32::MAX)).contains(&n) => Ok(Version {
+                value: n as u32,
+                span: t.span,
+            }),
+            _ => {
+                self.error_at(
+                    t.span,
+                    format!(
+                        "a version of `{}` is a whole number from 1 to {}, as in `{}@2`",
+                        name.name,
+                        u32::MAX,
+                        name.name
+                    ),
+                );
+                Ok(Version {
+                    value: 1,
+                    span: t.span,
+                })
+            }
         }
     }
 

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use super::ast::{
     Arg, BinaryOp, Block, Diag, EnumDecl, EnumMember, Expr, ExprKind, Field, File, HandlerDecl,
     Ident, InvariantDecl, Member, Model, Path, PathSegment, QueryDecl, RecordDecl, Span, StateDecl,
-    Stmt, StmtKind, StrPart, TypeExpr, TypeKind, UnaryOp,
+    Stmt, StmtKind, StrPart, TypeExpr, TypeKind, UnaryOp, Version,
 };
 use super::lexer::{self, Keyword as Kw, Tok, Token};
 

@@ -170,6 +170,11 @@ impl<'a> Parser<'a> {
     pub(super) fn emit_stmt(&mut self) -> PResult<StmtKind> {
         self.advance();
         let event = self.kebab("event")?;
+        let version = if self.at(&Tok::At) {
+            Some(self.version(&event)?)
+        } else {
+            None
+        };
         if self.eat(&Tok::LParen).is_none() {
             return Err(self.expected(&format!(
                 "`(` and the fields of event `{}`, as in `emit {}(id)` or `emit {}()`",
@@ -177,7 +182,11 @@ impl<'a> Parser<'a> {
             )));
         }
         let args = self.args(ArgsOf::Emit(&event.name))?;
-        Ok(StmtKind::Emit { event, args })
+        Ok(StmtKind::Emit {
+            event,
+            version,
+            args,
+        })
     }
 
     pub(super) fn set_stmt(&mut self) -> PResult<StmtKind> {
