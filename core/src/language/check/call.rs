@@ -39,6 +39,18 @@ impl<'d> ModelChecker<'d> {
             return bad;
         };
         match typing(std::slice::from_ref(&t), &self.types) {
+            // `duration("1h")` and `timestamp("...")` of a literal are
+            // constants (§14): read once here, a bad one a diagnostic.
+            Ok((op @ (Builtin::Duration | Builtin::Timestamp), ty)) => {
+                match crate::language::calendar::fold_literal(&op, &x) {
+                    Some(Ok(v)) => (ir::Expr::Const(v), ty),
+                    Some(Err(message)) => {
+                        self.error(args[0].span, message);
+                        bad
+                    }
+                    None => (ir::Expr::Call(op, vec![x], span), ty),
+                }
+            }
             Ok((op, ty)) => (ir::Expr::Call(op, vec![x], span), ty),
             Err(misfit) => {
                 let message = match misfit {
@@ -75,10 +87,14 @@ impl<'d> ModelChecker<'d> {
             return bad;
         }
         let typed = builtins::method_on(name, &tt).and_then(|spec| match spec.rule {
-            Rule::Typed { arity, typing } => Some((spec, arity, typing)),
+            Rule::Typed {
+                arity,
+                optional,
+                typing,
+            } => Some((spec, arity, optional, typing)),
             Rule::Macro(_) => None,
         });
-        let Some((spec, arity, typing)) = typed else {
+        let Some((spec, arity, optional, typing)) = typed else {
             let found = self.tname(&tt);
             let hint = suggest(name, builtins::method_names_on(tt.unwrap_optional()));
             let extra = if tt.is_optional() {
@@ -92,12 +108,16 @@ impl<'d> ModelChecker<'d> {
             );
             return bad;
         };
-        if checked.len() != arity {
+        if checked.len() < arity || checked.len() > arity + optional {
+            let counted = match optional {
+                0 => arity.to_string(),
+                n => format!("{arity} to {}", arity + n),
+            };
             self.error(
                 method.span,
                 format!(
-                    "`{name}` takes {arity} argument{}, but {} {} given",
-                    if arity == 1 { "" } else { "s" },
+                    "`{name}` takes {counted} argument{}, but {} {} given",
+                    if arity + optional == 1 { "" } else { "s" },
                     checked.len(),
                     if checked.len() == 1 { "is" } else { "are" }
                 ),
