@@ -111,13 +111,14 @@ impl<'d> ModelChecker<'d> {
         if checked.len() < arity || checked.len() > arity + optional {
             let counted = match optional {
                 0 => arity.to_string(),
+                1 => format!("{arity} or {}", arity + 1),
                 n => format!("{arity} to {}", arity + n),
             };
             self.error(
                 method.span,
                 format!(
                     "`{name}` takes {counted} argument{}, but {} {} given",
-                    if arity + optional == 1 { "" } else { "s" },
+                    if arity == 1 && optional == 0 { "" } else { "s" },
                     checked.len(),
                     if checked.len() == 1 { "is" } else { "are" }
                 ),
