@@ -395,6 +395,13 @@ mod tests {
     }
 
     #[test]
+    fn a_duration_is_no_larger_than_a_timestamp() {
+        // So adding it did not grow `Value`, which every slot holds.
+        assert!(std::mem::size_of::<Duration>() <= std::mem::size_of::<super::super::Timestamp>());
+        assert_eq!(std::mem::align_of::<Duration>(), 8);
+    }
+
+    #[test]
     fn order_and_parts_follow_the_sign() {
         let d = |s| parse_duration(s).unwrap();
         assert!(d("-1.5s") < d("-1s") && d("-1s") < d("0s") && d("0s") < d("1ns"));
