@@ -75,3 +75,44 @@ fn the_cel_conformance_cases_pass() {
     // 78 cases in all: the type() and timestamp(int) ones do not apply.
     assert_eq!((ran, skipped), (72, 6));
 }
+
+/// Where MODEL-LANGUAGE.md §14 deliberately goes past CEL, each with what
+/// CEL would say: these are ours, not cel-spec's.
+#[test]
+fn where_we_differ_from_cel_on_purpose() {
+    let cases: &[(&str, &str, &str, &str)] = &[
+        // CEL has no `d` unit: its duration("14d") is an error.
+        (
+            "duration",
+            r#"duration("14d")"#,
+            r#""1209600s""#,
+            "d is 24 hours",
+        ),
+        // CEL has no int(duration): it is a "no such overload" error there.
+        (
+            "int",
+            r#"int(duration("-1.5s"))"#,
+            "-1",
+            "int(d) agrees with getSeconds()",
+        ),
+        // CEL's range ends near ±292 years (int64 nanoseconds); ours is
+        // google.protobuf.Duration's, about ±10,000 years.
+        (
+            "duration",
+            r#"duration("315576000000.999999999s")"#,
+            r#""315576000000.999999999s""#,
+            "the wider range",
+        ),
+        (
+            "duration",
+            r#"timestamp("9999-12-31T23:59:59.999999999Z") - timestamp("0001-01-01T00:00:00Z")"#,
+            r#""315537897599.999999999s""#,
+            "any two timestamps are a duration apart",
+        ),
+    ];
+    for (ty, expr, want, why) in cases {
+        let src = format!("model C {{\n  query q(): {ty} = {expr}\n}}\n");
+        let d = Domain::compile(&[Source::new("c.model", &src)]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(&d.query_json("C", None, "q", None).unwrap(), want, "{why}");
+    }
+}
