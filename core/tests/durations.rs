@@ -37,14 +37,15 @@ fn domain(src: &str) -> Domain {
 
 #[test]
 fn the_compiler_refuses_misused_time_where_it_stands() {
-    // A bad literal is found when the model is compiled, at the literal.
+    // A bad literal in a default is found when the model is compiled, at
+    // the literal: a default must be a value.
     refused(
-        "model M {\n  query q(): duration = duration(\"1.5 hours\")\n}\n",
+        "model M {\n  state { d: duration = duration(\"1.5 hours\") }\n}\n",
         &[(2, 34, "` hours` is not a unit")],
     );
     refused(
-        "model M {\n  query q(): duration = duration(\"320000000000s\")\n}\n",
-        &[(2, 34, "out of the range of a duration")],
+        "model M {\n  command c(d: duration = duration(\"320000000000s\")) {}\n}\n",
+        &[(2, 36, "out of the range of a duration")],
     );
     refused(
         "model M {\n  state { due: timestamp = timestamp(\"2026-02-30T00:00:00Z\") }\n}\n",
@@ -257,6 +258,9 @@ model T {
   query sum(l: list<duration>): duration = sum(l)
   query parse(s: string): duration = duration(s)
   query hour(t: timestamp, zone: string): int = t.getHours(zone)
+  query too-long(): duration = duration("320000000000s")
+  query no-unit(): duration = duration("1.5 hours")
+  query no-day(): timestamp = timestamp("2026-02-30T00:00:00Z")
 }
 "#,
     );
@@ -268,6 +272,11 @@ model T {
             "{name} {args}: `{e}` should say `{says}`"
         );
     };
+    // A bad literal outside a default compiles, and fails if and when it
+    // runs, as CEL's conformance tests and §6 say.
+    fails("too-long", "{}", "out of the range of a duration");
+    fails("no-unit", "{}", "is not a unit");
+    fails("no-day", "{}", "RFC 3339");
     fails(
         "add",
         r#"{"t":"9999-12-31T23:59:59Z","d":"1s"}"#,

@@ -40,15 +40,17 @@ impl<'d> ModelChecker<'d> {
         };
         match typing(std::slice::from_ref(&t), &self.types) {
             // `duration("1h")` and `timestamp("...")` of a literal are
-            // constants (§14): read once here, a bad one a diagnostic.
+            // constants (§14), read once here. A bad one is a diagnostic
+            // only in a default, which must be a value; elsewhere it fails
+            // if and when it runs, as §6 says of `1 / 0`.
             Ok((op @ (Builtin::Duration | Builtin::Timestamp), ty)) => {
                 match crate::language::calendar::fold_literal(&op, &x) {
                     Some(Ok(v)) => (ir::Expr::Const(v), ty),
-                    Some(Err(message)) => {
+                    Some(Err(message)) if scope.place == Place::Default => {
                         self.error(args[0].span, message);
                         bad
                     }
-                    None => (ir::Expr::Call(op, vec![x], span), ty),
+                    _ => (ir::Expr::Call(op, vec![x], span), ty),
                 }
             }
             Ok((op, ty)) => (ir::Expr::Call(op, vec![x], span), ty),
