@@ -7,7 +7,12 @@ use crate::language::ir::{Handler, Model};
 use crate::types::{FieldType, Types};
 
 pub(crate) fn describe(models: &[Model]) -> Json {
-    json!({ "models": models.iter().map(model).collect::<Vec<_>>() })
+    json!({
+        "models": models.iter().map(model).collect::<Vec<_>>(),
+        // The time zone data the calendar reads (§14), the same in every
+        // binding: a zone's rules change between releases.
+        "tzdb": crate::language::calendar::tzdb_release(),
+    })
 }
 
 fn model(m: &Model) -> Json {
@@ -272,6 +277,11 @@ pub(crate) fn markdown(describe: &Json) -> String {
             }
             out.push('\n');
         }
+    }
+    if let Some(release) = describe["tzdb"].as_str() {
+        out.push_str(&format!(
+            "Time zones are read from release {release} of the IANA time zone database, built in.\n"
+        ));
     }
     out
 }

@@ -154,6 +154,8 @@ pub enum TypeKind {
     Float,
     Bool,
     Timestamp,
+    /// `duration`: a type name only where a type stands (§14).
+    Duration,
     List(Box<TypeExpr>),
     /// `map<K, V>`: the checker requires `K` to be `string`.
     Map(Box<TypeExpr>, Box<TypeExpr>),

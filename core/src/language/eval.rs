@@ -14,13 +14,14 @@ use std::sync::Arc;
 use regex::RegexBuilder;
 
 use super::ast::Span;
+use super::calendar;
 use super::ir::{
     Binary, Builtin, Expr, Macro, MacroKind, Model, Part, Place, Segment, Stmt, Unary,
 };
 use super::source::SourceMap;
 use crate::error::Error;
 use crate::limits::Limits;
-use crate::value::{parse_timestamp, Fields, Map, Str, Value};
+use crate::value::{parse_duration, parse_timestamp, Fields, Map, Str, Value};
 
 /// Errors are boxed inside the evaluator: they are rare, and a small
 /// `Result` keeps every `eval` return cheap.
@@ -235,6 +236,7 @@ impl<'a> Machine<'a> {
                             .ok_or_else(|| self.fault(*span, format!("-({i}) overflows int")))?,
                     ),
                     (Unary::NegFloat, Value::Float(f)) => Value::Float(-f),
+                    (Unary::NegDuration, Value::Duration(d)) => Value::Duration(-d),
                     (_, v) => return Err(self.mismatch(*span, &v)),
                 }
             }
@@ -546,6 +548,22 @@ impl<'a> Machine<'a> {
                 Bool(l.iter().any(|item| *item == x))
             }
             (Binary::InMap, Value::String(k), Value::Map(m)) => Bool(m.contains_key(&k)),
+            (Binary::AddTimestampDuration, Value::Timestamp(t), Value::Duration(d))
+            | (Binary::AddDurationTimestamp, Value::Duration(d), Value::Timestamp(t)) => {
+                Value::Timestamp(calendar::add(t, d).map_err(|m| self.fault(span, m))?)
+            }
+            (Binary::SubTimestampDuration, Value::Timestamp(t), Value::Duration(d)) => {
+                Value::Timestamp(calendar::sub(t, d).map_err(|m| self.fault(span, m))?)
+            }
+            (Binary::SubTimestamps, Value::Timestamp(a), Value::Timestamp(b)) => {
+                Value::Duration(calendar::between(a, b).map_err(|m| self.fault(span, m))?)
+            }
+            (Binary::AddDurations, Value::Duration(a), Value::Duration(b)) => {
+                Value::Duration(calendar::add_durations(a, b).map_err(|m| self.fault(span, m))?)
+            }
+            (Binary::SubDurations, Value::Duration(a), Value::Duration(b)) => {
+                Value::Duration(calendar::sub_durations(a, b).map_err(|m| self.fault(span, m))?)
+            }
             (_, l, _) => return Err(self.mismatch(span, &l)),
         })
     }
@@ -575,6 +593,7 @@ impl<'a> Machine<'a> {
             (Value::Float(a), Value::Float(b)) => return Ok(a.partial_cmp(b)),
             (Value::String(a), Value::String(b)) => a.cmp(b),
             (Value::Timestamp(a), Value::Timestamp(b)) => a.cmp(b),
+            (Value::Duration(a), Value::Duration(b)) => a.cmp(b),
             (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
             (Value::Null, _) | (_, Value::Null) => {
                 return Err(self.fault(
@@ -608,6 +627,7 @@ impl<'a> Machine<'a> {
                 | Builtin::Int
                 | Builtin::Float
                 | Builtin::Timestamp
+                | Builtin::Duration
                 | Builtin::Contains
                 | Builtin::StartsWith
                 | Builtin::EndsWith
@@ -628,7 +648,11 @@ impl<'a> Machine<'a> {
                 self.build_items(m.len())?;
             }
             (
-                Builtin::SumInt | Builtin::SumFloat | Builtin::Min | Builtin::Max,
+                Builtin::SumInt
+                | Builtin::SumFloat
+                | Builtin::SumDuration
+                | Builtin::Min
+                | Builtin::Max,
                 Some(Value::List(l)),
             ) => self.work(l.len() as u64)?,
             (Builtin::String, Some(v @ (Value::List(_) | Value::Map(_) | Value::Record(_)))) => {
@@ -670,6 +694,7 @@ impl<'a> Machine<'a> {
                     )
                 })?),
                 Value::Timestamp(t) => Value::Int(t.as_second()),
+                Value::Duration(d) => Value::Int(d.whole_seconds()),
                 v => return Err(self.mismatch(span, &v)),
             },
             Builtin::Float => match arg(&mut args, 0) {
@@ -695,6 +720,44 @@ impl<'a> Machine<'a> {
                     Value::Timestamp(parse_timestamp(&s).map_err(|m| self.fault(span, m))?)
                 }
                 v => return Err(self.mismatch(span, &v)),
+            },
+            Builtin::Duration => match arg(&mut args, 0) {
+                Value::Duration(d) => Value::Duration(d),
+                Value::String(s) => {
+                    Value::Duration(parse_duration(&s).map_err(|m| self.fault(span, m))?)
+                }
+                v => return Err(self.mismatch(span, &v)),
+            },
+            Builtin::SumDuration => {
+                let Value::List(l) = &args[0] else {
+                    return Err(self.mismatch(span, &args[0]));
+                };
+                let mut total = crate::value::Duration::ZERO;
+                for v in l.iter() {
+                    if let Value::Duration(d) = v {
+                        total = total.checked_add(*d).ok_or_else(|| {
+                            self.fault(span, "the sum is out of the range of a duration")
+                        })?;
+                    }
+                }
+                Value::Duration(total)
+            }
+            Builtin::TimestampPart(part) => match (&args[0], args.get(1)) {
+                (Value::Timestamp(t), zone) => {
+                    let zone = match zone {
+                        Some(Value::String(z)) => Some(&**z),
+                        _ => None,
+                    };
+                    Value::Int(
+                        calendar::timestamp_part(*t, *part, zone)
+                            .map_err(|m| self.fault(span, m))?,
+                    )
+                }
+                (v, _) => return Err(self.mismatch(span, v)),
+            },
+            Builtin::DurationPart(part) => match &args[0] {
+                Value::Duration(d) => Value::Int(calendar::duration_part(*d, *part)),
+                v => return Err(self.mismatch(span, v)),
             },
             Builtin::Keys => match &args[0] {
                 Value::Map(m) => Value::list(m.keys().map(|k| Value::String(k.clone()))),
@@ -1160,6 +1223,7 @@ fn is_scalar(v: &Value) -> bool {
             | Value::Int(_)
             | Value::Float(_)
             | Value::Timestamp(_)
+            | Value::Duration(_)
             | Value::Enum(_)
     )
 }
@@ -1172,6 +1236,7 @@ fn kind(v: &Value) -> &'static str {
         Value::Float(_) => "float",
         Value::String(_) => "string",
         Value::Timestamp(_) => "timestamp",
+        Value::Duration(_) => "duration",
         Value::List(_) => "list",
         Value::Map(_) => "map",
         Value::Record(_) => "record",

@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
+use super::calendar::Part as TimePart;
 use super::ir::{Binary, Builtin, Expr, Handler, Macro, MacroKind, Model, Part, Place, Segment};
 use super::ir::{Stmt, Unary};
 use crate::types::{FieldType, Type, Types};
@@ -160,6 +161,7 @@ impl<'a> Encoder<'a> {
             Type::Float => self.tag("float"),
             Type::Bool => self.tag("bool"),
             Type::Timestamp => self.tag("timestamp"),
+            Type::Duration => self.tag("duration"),
             Type::List(t) => {
                 self.tag("list");
                 self.ty(t);
@@ -250,6 +252,10 @@ impl<'a> Encoder<'a> {
                 self.tag("timestamp");
                 self.hasher.update(t.as_second().to_le_bytes());
                 self.u64(t.subsec_nanosecond().into());
+            }
+            Value::Duration(d) => {
+                self.tag("duration");
+                self.hasher.update(d.as_nanos().to_le_bytes());
             }
             Value::List(items) => {
                 self.tag("list");
@@ -564,6 +570,7 @@ fn unary(op: Unary) -> &'static str {
         Unary::Not => "not",
         Unary::NegInt => "neg int",
         Unary::NegFloat => "neg float",
+        Unary::NegDuration => "neg duration",
     }
 }
 
@@ -588,6 +595,12 @@ fn binary(op: Binary) -> &'static str {
         Binary::Ge => "ge",
         Binary::InList => "in list",
         Binary::InMap => "in map",
+        Binary::AddTimestampDuration => "add timestamp duration",
+        Binary::AddDurationTimestamp => "add duration timestamp",
+        Binary::SubTimestampDuration => "sub timestamp duration",
+        Binary::SubTimestamps => "sub timestamps",
+        Binary::AddDurations => "add durations",
+        Binary::SubDurations => "sub durations",
     }
 }
 
@@ -613,5 +626,14 @@ fn builtin_name(f: &Builtin) -> &'static str {
         Builtin::Matches(_) => "matches",
         Builtin::OrValue => "orValue",
         Builtin::GetOr => "get",
+        Builtin::Duration => "duration",
+        Builtin::SumDuration => "sum duration",
+        Builtin::TimestampPart(p) => p.name(),
+        Builtin::DurationPart(p) => match p {
+            TimePart::Hours => "duration getHours",
+            TimePart::Minutes => "duration getMinutes",
+            TimePart::Seconds => "duration getSeconds",
+            _ => "duration getMilliseconds",
+        },
     }
 }

@@ -107,6 +107,7 @@ pub enum Unary {
     Not,
     NegInt,
     NegFloat,
+    NegDuration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +131,14 @@ pub enum Binary {
     Ge,
     InList,
     InMap,
+    /// `timestamp + duration` and kin (§14), each its own op so the
+    /// evaluator tests no types.
+    AddTimestampDuration,
+    AddDurationTimestamp,
+    SubTimestampDuration,
+    SubTimestamps,
+    AddDurations,
+    SubDurations,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

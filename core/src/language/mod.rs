@@ -3,6 +3,7 @@
 
 pub mod ast;
 pub mod builtins;
+pub mod calendar;
 pub mod check;
 pub mod eval;
 pub(crate) mod fingerprint;

@@ -303,6 +303,7 @@ fn ty(out: &mut String, t: &TypeExpr) {
         TypeKind::Float => out.push_str("float"),
         TypeKind::Bool => out.push_str("bool"),
         TypeKind::Timestamp => out.push_str("timestamp"),
+        TypeKind::Duration => out.push_str("duration"),
         TypeKind::List(item) => {
             out.push_str("list<");
             ty(out, item);
@@ -639,7 +640,8 @@ pub fn strip_type(t: &mut TypeExpr) {
         | TypeKind::Int
         | TypeKind::Float
         | TypeKind::Bool
-        | TypeKind::Timestamp => {}
+        | TypeKind::Timestamp
+        | TypeKind::Duration => {}
     }
 }
 
@@ -1124,6 +1126,7 @@ mod tests {
             Just(t(TypeKind::Float)),
             Just(t(TypeKind::Bool)),
             Just(t(TypeKind::Timestamp)),
+            Just(t(TypeKind::Duration)),
             pascal().prop_map(move |n| t(TypeKind::Named(id(n)))),
         ];
         leaf.prop_recursive(3, 8, 2, move |inner| {

@@ -299,6 +299,7 @@ impl<'d> ModelChecker<'d> {
             TypeKind::Float => Type::Float,
             TypeKind::Bool => Type::Bool,
             TypeKind::Timestamp => Type::Timestamp,
+            TypeKind::Duration => Type::Duration,
             TypeKind::List(item) => Type::List(Box::new(self.resolve_type(item))),
             TypeKind::Map(key, value) => {
                 if key.kind != TypeKind::String {

@@ -141,6 +141,15 @@ impl<'d> ModelChecker<'d> {
                             Type::Float,
                         ),
                     },
+                    (UnaryOp::Neg, Type::Duration) => match x {
+                        ir::Expr::Const(Value::Duration(d)) => {
+                            (ir::Expr::Const(Value::Duration(-d)), Type::Duration)
+                        }
+                        x => (
+                            ir::Expr::Unary(Unary::NegDuration, Box::new(x), span),
+                            Type::Duration,
+                        ),
+                    },
                     (UnaryOp::Not, _) => {
                         let found = self.tname(&t);
                         self.error(
@@ -153,7 +162,9 @@ impl<'d> ModelChecker<'d> {
                         let found = self.tname(&t);
                         self.error(
                             expr.span,
-                            format!("`-` negates an int or a float, but this is {found}"),
+                            format!(
+                                "`-` negates an int, a float or a duration, but this is {found}"
+                            ),
                         );
                         bad
                     }
@@ -428,13 +439,20 @@ impl<'d> ModelChecker<'d> {
             BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
                 let ordered = matches!(
                     lt.unify(&rt),
-                    Some(Type::Int | Type::Float | Type::String | Type::Timestamp | Type::Bool)
+                    Some(
+                        Type::Int
+                            | Type::Float
+                            | Type::String
+                            | Type::Timestamp
+                            | Type::Duration
+                            | Type::Bool
+                    )
                 );
                 if !ordered {
                     let (a, b) = (self.tname(&lt), self.tname(&rt));
                     self.error(
                         lhs.span,
-                        format!("`{sym}` orders two ints, floats, strings, timestamps or bools of one type, but these are {a} and {b}{}", conversion_hint(&lt, &rt)),
+                        format!("`{sym}` orders two ints, floats, strings, timestamps, durations or bools of one type, but these are {a} and {b}{}", conversion_hint(&lt, &rt)),
                     );
                     return bad;
                 }
@@ -487,7 +505,7 @@ impl<'d> ModelChecker<'d> {
                     (BinaryOp::Div, Some(Type::Int)) => Some((Binary::DivInt, Type::Int)),
                     (BinaryOp::Div, Some(Type::Float)) => Some((Binary::DivFloat, Type::Float)),
                     (BinaryOp::Rem, Some(Type::Int)) => Some((Binary::RemInt, Type::Int)),
-                    _ => None,
+                    _ => time_op(op, &lt, &rt),
                 };
                 match choice {
                     Some((b, t)) => (bin(b, l, r), t),
@@ -495,7 +513,10 @@ impl<'d> ModelChecker<'d> {
                         let (a, b) = (self.tname(&lt), self.tname(&rt));
                         let what = match op {
                             BinaryOp::Add => {
-                                "adds two ints or two floats, joins two strings or two lists"
+                                "adds two ints, two floats, two durations or a duration to a timestamp, joins two strings or two lists"
+                            }
+                            BinaryOp::Sub => {
+                                "takes two ints, two floats, two durations, two timestamps or a duration from a timestamp"
                             }
                             BinaryOp::Rem => "takes two ints",
                             _ => "takes two ints or two floats",
@@ -513,4 +534,19 @@ impl<'d> ModelChecker<'d> {
             }
         }
     }
+}
+
+/// `+` and `-` on timestamps and durations (§14); sides of other types
+/// are not these.
+fn time_op(op: BinaryOp, lt: &Type, rt: &Type) -> Option<(Binary, Type)> {
+    use Type::{Duration as D, Timestamp as T};
+    Some(match (op, lt, rt) {
+        (BinaryOp::Add, T, D) => (Binary::AddTimestampDuration, T),
+        (BinaryOp::Add, D, T) => (Binary::AddDurationTimestamp, T),
+        (BinaryOp::Add, D, D) => (Binary::AddDurations, D),
+        (BinaryOp::Sub, T, D) => (Binary::SubTimestampDuration, T),
+        (BinaryOp::Sub, T, T) => (Binary::SubTimestamps, D),
+        (BinaryOp::Sub, D, D) => (Binary::SubDurations, D),
+        _ => return None,
+    })
 }

@@ -596,6 +596,7 @@ impl<'a> Parser<'a> {
                 "float" => TypeKind::Float,
                 "bool" => TypeKind::Bool,
                 "timestamp" => TypeKind::Timestamp,
+                "duration" => TypeKind::Duration,
                 "list" | "map" => {
                     let is_map = name == "map";
                     self.bump();
@@ -638,7 +639,7 @@ impl<'a> Parser<'a> {
                 t.span,
                 format!(
                     "expected {WHAT}, found `{name}` (the types are `string`, `int`, `float`, \
-                     `bool`, `timestamp`, `list<T>`, `map<string, T>`, record and enum names, \
+                     `bool`, `timestamp`, `duration`, `list<T>`, `map<string, T>`, record and enum names, \
                      and `T?`)"
                 ),
             );
