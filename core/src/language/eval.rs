@@ -64,7 +64,14 @@ pub(crate) struct Machine<'a> {
     /// a value is dropped: the count bounds the work of allocating too).
     pub built: usize,
     pub events: Vec<Event>,
+    /// A projection's tables and their rows, while a handler runs (§13).
+    pub read: Option<&'a crate::language::readside::ReadSide>,
+    pub rows: Option<&'a mut (dyn crate::tables::RowStore + 'a)>,
 }
+
+/// Running projection handlers: reads and writes of tables.
+#[path = "project.rs"]
+mod project;
 
 impl<'a> Machine<'a> {
     pub fn new(model: &'a Model, sources: &'a SourceMap, limits: &'a Limits, state: Value) -> Self {
@@ -80,6 +87,8 @@ impl<'a> Machine<'a> {
             steps: 0,
             built: 0,
             events: Vec::new(),
+            read: None,
+            rows: None,
         }
     }
 
@@ -327,6 +336,7 @@ impl<'a> Machine<'a> {
                 self.call(builtin, values, *span)?
             }
             Expr::Macro(m) => self.run_macro(m)?,
+            Expr::Table(t) => self.table_read(t)?,
         })
     }
 
@@ -986,6 +996,7 @@ impl<'a> Machine<'a> {
                         self.run(body)?;
                     }
                 }
+                Stmt::Table(w) => self.table_write(w)?,
             }
         }
         Ok(())

@@ -9,7 +9,7 @@
 
 use super::ast::{
     Arg, BinaryOp, Block, EnumDecl, Expr, ExprKind, Field, File, HandlerDecl, Member, Model, Path,
-    PathSegment, Span, Stmt, StmtKind, StrPart, TypeExpr, TypeKind, UnaryOp,
+    PathSegment, Projection, Span, Stmt, StmtKind, StrPart, Table, TypeExpr, TypeKind, UnaryOp,
 };
 
 /// The canonical source text of `file`.
@@ -20,6 +20,18 @@ pub fn print(file: &File) -> String {
             p.out.push('\n');
         }
         p.model(m);
+    }
+    for (i, t) in file.tables.iter().enumerate() {
+        if i > 0 || !file.models.is_empty() {
+            p.out.push('\n');
+        }
+        p.table(t);
+    }
+    for (i, pr) in file.projections.iter().enumerate() {
+        if i > 0 || !file.models.is_empty() || !file.tables.is_empty() {
+            p.out.push('\n');
+        }
+        p.projection(pr);
     }
     p.out
 }
@@ -60,6 +72,51 @@ impl Printer {
                 }
             }
         }
+    }
+
+    fn table(&mut self, t: &Table) {
+        self.doc(&t.doc);
+        if t.columns.is_empty() {
+            self.line(&format!("table {} {{}}", t.name.name));
+            return;
+        }
+        self.line(&format!("table {} {{", t.name.name));
+        self.indent += 1;
+        for c in &t.columns {
+            self.doc(&c.field.doc);
+            self.pad();
+            if c.key.is_some() {
+                self.out.push_str("key ");
+            }
+            field(&mut self.out, &c.field);
+            self.out.push('\n');
+        }
+        self.indent -= 1;
+        self.line("}");
+    }
+
+    fn projection(&mut self, p: &Projection) {
+        self.doc(&p.doc);
+        let head = format!("projection {} {}", p.name.name, p.mode.word());
+        if p.handlers.is_empty() {
+            self.line(&format!("{head} {{}}"));
+            return;
+        }
+        self.line(&format!("{head} {{"));
+        self.indent += 1;
+        for (i, h) in p.handlers.iter().enumerate() {
+            if i > 0 {
+                self.out.push('\n');
+            }
+            self.doc(&h.doc);
+            self.pad();
+            self.out
+                .push_str(&format!("on {}.{} ", h.model.name, h.event.name));
+            self.block(&h.body);
+            self.out.push('\n');
+        }
+        self.indent -= 1;
+        self.line("}");
     }
 
     fn model(&mut self, m: &Model) {
@@ -274,9 +331,45 @@ impl Printer {
                 self.out.push(' ');
                 self.block(body);
             }
+            StmtKind::Insert {
+                table,
+                args,
+                upsert,
+            } => {
+                out.push_str(if *upsert { "upsert " } else { "insert " });
+                out.push_str(&table.name);
+                out.push('(');
+                self::args(out, args);
+                out.push(')');
+            }
+            StmtKind::Update { table, keys, args } => {
+                out.push_str("update ");
+                out.push_str(&table.name);
+                key_list(out, keys);
+                out.push('(');
+                self::args(out, args);
+                out.push(')');
+            }
+            StmtKind::Delete { table, keys } => {
+                out.push_str("delete ");
+                out.push_str(&table.name);
+                key_list(out, keys);
+            }
         }
         self.out.push('\n');
     }
+}
+
+/// `[k1, ..., kj]` of `update` and `delete`.
+fn key_list(out: &mut String, keys: &[Expr]) {
+    out.push('[');
+    for (i, k) in keys.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        expr(out, k, 0);
+    }
+    out.push(']');
 }
 
 fn field(out: &mut String, f: &Field) {
@@ -296,6 +389,11 @@ fn ty(out: &mut String, t: &TypeExpr) {
         TypeKind::Float => out.push_str("float"),
         TypeKind::Bool => out.push_str("bool"),
         TypeKind::Timestamp => out.push_str("timestamp"),
+        TypeKind::Qualified(m, t) => {
+            out.push_str(&m.name);
+            out.push('.');
+            out.push_str(&t.name);
+        }
         TypeKind::List(item) => {
             out.push_str("list<");
             ty(out, item);
@@ -563,6 +661,22 @@ pub fn strip_spans(file: &mut File) {
             strip_member(member);
         }
     }
+    for t in &mut file.tables {
+        t.name.span = Span::default();
+        for c in &mut t.columns {
+            c.key = c.key.map(|_| Span::default());
+            strip_field(&mut c.field);
+        }
+    }
+    for p in &mut file.projections {
+        p.name.span = Span::default();
+        for h in &mut p.handlers {
+            h.keyword = Span::default();
+            h.model.span = Span::default();
+            h.event.span = Span::default();
+            strip_block(&mut h.body);
+        }
+    }
 }
 
 fn strip_member(m: &mut Member) {
@@ -617,6 +731,10 @@ pub fn strip_type(t: &mut TypeExpr) {
             strip_type(b);
         }
         TypeKind::Named(n) => n.span = Span::default(),
+        TypeKind::Qualified(m, n) => {
+            m.span = Span::default();
+            n.span = Span::default();
+        }
         TypeKind::String
         | TypeKind::Int
         | TypeKind::Float
@@ -671,6 +789,19 @@ fn strip_block(b: &mut Block) {
                 var.span = Span::default();
                 strip_expr_spans(iter);
                 strip_block(body);
+            }
+            StmtKind::Insert { table, args, .. } => {
+                table.span = Span::default();
+                args.iter_mut().for_each(strip_arg);
+            }
+            StmtKind::Update { table, keys, args } => {
+                table.span = Span::default();
+                keys.iter_mut().for_each(strip_expr_spans);
+                args.iter_mut().for_each(strip_arg);
+            }
+            StmtKind::Delete { table, keys } => {
+                table.span = Span::default();
+                keys.iter_mut().for_each(strip_expr_spans);
             }
         }
     }
@@ -1292,7 +1423,10 @@ mod tests {
                 }),
             0..3,
         )
-        .prop_map(|models| File { models })
+        .prop_map(|models| File {
+            models,
+            ..File::default()
+        })
     }
 
     proptest! {

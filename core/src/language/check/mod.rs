@@ -22,7 +22,10 @@ mod decl;
 mod expr;
 mod hint;
 mod lower;
+mod projection;
 mod stmt;
+
+pub use projection::read_side;
 
 use hint::*;
 use lower::*;
@@ -65,6 +68,8 @@ enum Place {
     Invariant,
     /// A `= default`: a constant.
     Default,
+    /// A projection's handler (§13).
+    Projection,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -137,6 +142,8 @@ struct ModelChecker<'d> {
     /// The events in `emits`, by index, to keep each once without a search.
     emitted: std::collections::HashSet<usize>,
     rejections: Vec<(Option<Str>, String)>,
+    /// Checking a table or a projection's handler (`projection.rs`).
+    read: Option<Box<projection::ReadCtx>>,
 }
 
 impl<'d> ModelChecker<'d> {
@@ -154,6 +161,7 @@ impl<'d> ModelChecker<'d> {
             emits: Vec::new(),
             emitted: std::collections::HashSet::new(),
             rejections: Vec::new(),
+            read: None,
         }
     }
 

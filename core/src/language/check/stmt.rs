@@ -168,6 +168,9 @@ impl<'d> ModelChecker<'d> {
                     otherwise,
                 })
             }
+            StmtKind::Insert { .. } | StmtKind::Update { .. } | StmtKind::Delete { .. } => {
+                self.table_stmt(scope, stmt)
+            }
             StmtKind::For { var, iter, body } => {
                 let (iter_ir, ty) = self.expr(scope, iter);
                 let (item, over_map) = match ty.clone() {

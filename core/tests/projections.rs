@@ -1,0 +1,264 @@
+//! The read side (MODEL-LANGUAGE.md §13) through the Domain API: the shared
+//! board projections, the projection cases of the shared v1 checks, and
+//! behaviours of `project` the shared cases do not pin down.
+
+use std::path::PathBuf;
+
+use eventfold::scenario::{self, Report};
+use eventfold::{Domain, Error, Source};
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn shared(relative: &str) -> PathBuf {
+    scenario::shared_path(relative).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn print(report: &Report) {
+    for f in &report.failures {
+        eprintln!(
+            "FAIL {} / {}\n  expected: {}\n  got:      {}",
+            f.file, f.case, f.expected, f.got
+        );
+    }
+}
+
+/// The shared board projection cases over a copy of the board without
+/// versions: every case but the ones that store old event versions.
+#[test]
+fn the_shared_board_projections_pass_over_the_unversioned_board() {
+    let text =
+        std::fs::read_to_string(shared("scenarios/v1/board-projection.scenarios.json")).unwrap();
+    let mut spec: serde_json::Value = serde_json::from_str(&text).unwrap();
+    spec["files"] = serde_json::json!([fixture("board-unversioned.model").display().to_string()]);
+    let cases = spec["cases"].as_array_mut().unwrap();
+    let before = cases.len();
+    // Events stored at an older schema need the upcasts of §12.
+    cases.retain(|c| !c.to_string().contains("\"schema\""));
+    assert!(
+        cases.len() + 10 >= before,
+        "{} of {before} left",
+        cases.len()
+    );
+    let dir = std::env::temp_dir().join(format!("eventfold-proj-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("board-projection.scenarios.json");
+    std::fs::write(&file, spec.to_string()).unwrap();
+    let report = scenario::run_file(&file);
+    let _ = std::fs::remove_dir_all(&dir);
+    print(&report);
+    assert!(report.passed > 10, "only {} cases ran", report.passed);
+    assert_eq!(report.failed(), 0);
+}
+
+/// The cases of the shared v1 checks that declare tables or projections
+/// (the others need the versions and durations of §12 and §14).
+#[test]
+fn the_shared_projection_checks_pass() {
+    let text = std::fs::read_to_string(shared("scenarios/v1/check.scenarios.json")).unwrap();
+    let mut spec: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let cases = spec["cases"].as_array_mut().unwrap();
+    cases.retain(|c| {
+        let src = c["source"].as_str().unwrap_or_default();
+        (src.contains("\ntable ") || src.contains("\nprojection "))
+            && !src.contains("upcast ")
+            && !src.contains('@')
+            && !src.contains("duration")
+    });
+    let kept = cases.len();
+    assert!(kept >= 15, "only {kept} projection checks");
+    let dir = std::env::temp_dir().join(format!("eventfold-projcheck-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("check.scenarios.json");
+    std::fs::write(&file, spec.to_string()).unwrap();
+    let report = scenario::run_file(&file);
+    let _ = std::fs::remove_dir_all(&dir);
+    print(&report);
+    assert_eq!(report.passed, kept);
+    assert_eq!(report.failed(), 0);
+}
+
+const COUNTS: &str = r#"
+model Door {
+  state {
+    open: bool
+  }
+  event opened(room: string, at: timestamp) {
+    set open = true
+  }
+  event closed(room: string) {
+    set open = false
+  }
+  event renamed(room: string, to: string) {
+  }
+}
+
+/// How often each door of each room opened.
+table door_counts {
+  key room: string
+  key door: string
+  n: int = 0
+  last: timestamp?
+  seen: list<timestamp> = []
+}
+
+projection doors inline {
+  on Door.opened {
+    if !door_counts.has(room, stream.id) {
+      insert door_counts(room, door: stream.id)
+    }
+    update door_counts[room, stream.id](n: row.n + 1, last: at, seen: row.seen + [at])
+  }
+  on Door.closed {
+    insert door_counts(room, door: stream.id)
+  }
+  on Door.renamed {
+    update door_counts[room](n: row.n + door_counts.get(room, "a").n.orValue(0))
+  }
+}
+"#;
+
+fn counts() -> Domain {
+    Domain::compile(&[Source::new("doors.model", COUNTS)]).unwrap()
+}
+
+fn ev(id: &str, ty: &str, data: &str) -> String {
+    format!(r#"{{"model": "Door", "id": "{id}", "type": "{ty}", "data": {data}}}"#)
+}
+
+#[test]
+fn project_folds_rows_in_key_order_and_keeps_microseconds() {
+    let d = counts();
+    let events = format!(
+        "[{}, {}, {}]",
+        ev(
+            "b",
+            "opened",
+            r#"{"room": "r1", "at": "2026-07-08T11:10:11.1234567+02:00"}"#
+        ),
+        ev(
+            "a",
+            "opened",
+            r#"{"room": "r1", "at": "2026-01-01T00:00:00Z"}"#
+        ),
+        ev(
+            "a",
+            "opened",
+            r#"{"room": "r1", "at": "2026-01-01T00:00:00.5Z"}"#
+        ),
+    );
+    let out = d.project_json("doors", &events, None).unwrap();
+    assert_eq!(
+        out,
+        r#"{"door_counts":[{"room":"r1","door":"a","n":2,"last":"2026-01-01T00:00:00.5Z","seen":["2026-01-01T00:00:00Z","2026-01-01T00:00:00.5Z"]},{"room":"r1","door":"b","n":1,"last":"2026-07-08T09:10:11.123456Z","seen":["2026-07-08T09:10:11.123456Z"]}]}"#
+    );
+}
+
+#[test]
+fn a_prefix_update_sees_the_rows_it_already_changed() {
+    let d = counts();
+    // Door a is visited first (key order), so door b reads a's new count.
+    let tables = r#"{"door_counts": [
+        {"room": "r1", "door": "b", "n": 10},
+        {"room": "r1", "door": "a", "n": 1},
+        {"room": "r2", "door": "a", "n": 7}
+    ]}"#;
+    let events = format!("[{}]", ev("x", "renamed", r#"{"room": "r1", "to": "y"}"#));
+    let out = d.project_json("doors", &events, Some(tables)).unwrap();
+    assert_eq!(
+        out,
+        r#"{"door_counts":[{"room":"r1","door":"a","n":2,"last":null,"seen":[]},{"room":"r1","door":"b","n":12,"last":null,"seen":[]},{"room":"r2","door":"a","n":7,"last":null,"seen":[]}]}"#
+    );
+}
+
+#[test]
+fn project_errors_say_what_and_where() {
+    let d = counts();
+    let unknown = d.project_json("nope", "[]", None).unwrap_err();
+    assert_eq!(unknown.code(), "unknown_projection");
+    assert!(unknown.to_string().contains("doors"), "{unknown}");
+
+    // An insert of a key already there, at the second event of the list.
+    let events = format!(
+        "[{}, {}]",
+        ev("a", "closed", r#"{"room": "r1"}"#),
+        ev("a", "closed", r#"{"room": "r1"}"#)
+    );
+    let e = d.project_json("doors", &events, None).unwrap_err();
+    assert_eq!(e.code(), "evaluation_error");
+    assert!(e.to_string().contains("event 2 of the list"), "{e}");
+    assert!(e.to_string().contains("upsert"), "{e}");
+
+    // Every event is checked, handled or not; the path is inside the event.
+    let events = format!("[{}]", ev("a", "renamed", r#"{"room": "r1", "to": 3}"#));
+    let e = d.project_json("doors", &events, None).unwrap_err();
+    let Error::InvalidEvent { path, message } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(path, "data.to");
+    assert!(message.starts_with("event 1 of the list"), "{message}");
+    let e = d
+        .project_json(
+            "doors",
+            r#"[{"model": "Nope", "id": "a", "type": "x"}]"#,
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "unknown_model");
+
+    // Input rows are checked against the columns.
+    let e = d
+        .project_json(
+            "doors",
+            "[]",
+            Some(r#"{"door_counts": [{"room": "r", "door": 1}]}"#),
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "invalid_event");
+    assert_eq!(e.to_json()["path"], "tables.door_counts[0].door");
+    let e = d
+        .project_json("doors", "[]", Some(r#"{"elsewhere": []}"#))
+        .unwrap_err();
+    assert_eq!(e.code(), "unknown_table");
+    let twice = r#"{"door_counts": [{"room": "r", "door": "a"}, {"room": "r", "door": "a"}]}"#;
+    let e = d.project_json("doors", "[]", Some(twice)).unwrap_err();
+    assert_eq!(e.to_json()["path"], "tables.door_counts[1]");
+}
+
+#[test]
+fn stream_and_event_envelopes_default_as_the_readme_says() {
+    let src = r#"
+model M {
+  event e(n: int) {
+  }
+}
+table seen {
+  key position: int
+  stream_name: string
+  version: int
+  id: string
+  at: timestamp
+  who: string?
+}
+projection log async {
+  on M.e {
+    insert seen(position: event.position, stream_name: stream.name, version: stream.version,
+      id: event.id, at: event.recorded_at, who: event.metadata.get("user", null))
+  }
+}
+"#;
+    let d = Domain::compile(&[Source::new("m.model", src)]).unwrap();
+    let events = r#"[
+        {"model": "M", "id": "1", "type": "e", "data": {"n": 1}},
+        {"model": "M", "id": "2", "type": "e", "data": {"n": 1}, "metadata": {"user": "ann", "n": 3}},
+        {"model": "M", "id": "1", "type": "e", "data": {"n": 1}, "event_id": "ev-3", "position": 30, "version": 9}
+    ]"#;
+    let out = d.project_json("log", events, None).unwrap();
+    assert_eq!(
+        out,
+        r#"{"seen":[{"position":1,"stream_name":"M-1","version":1,"id":"","at":"2026-01-01T00:00:00Z","who":null},{"position":2,"stream_name":"M-2","version":1,"id":"","at":"2026-01-01T00:00:00Z","who":"ann"},{"position":30,"stream_name":"M-1","version":9,"id":"ev-3","at":"2026-01-01T00:00:00Z","who":null}]}"#
+    );
+}
