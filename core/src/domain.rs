@@ -151,7 +151,9 @@ impl Domain {
 
     /// The whole ubiquitous language as JSON (see `describe.rs`).
     pub fn describe(&self) -> Json {
-        crate::describe::describe(&self.inner.models)
+        let mut out = crate::describe::describe(&self.inner.models);
+        crate::describe::read::describe(&mut out, &self.inner.read);
+        out
     }
 
     /// The same, as a Markdown glossary for a team's wiki.

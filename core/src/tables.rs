@@ -224,6 +224,7 @@ mod tests {
             doc: None,
             index: 0,
             columns: Vec::new(),
+            column_types: Vec::new(),
             key: vec![0, 1],
             shape: Arc::new(Shape {
                 name: "t".into(),

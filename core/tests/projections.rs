@@ -262,3 +262,88 @@ projection log async {
         r#"{"seen":[{"position":1,"stream_name":"M-1","version":1,"id":"","at":"2026-01-01T00:00:00Z","who":null},{"position":2,"stream_name":"M-2","version":1,"id":"","at":"2026-01-01T00:00:00Z","who":"ann"},{"position":30,"stream_name":"M-1","version":9,"id":"ev-3","at":"2026-01-01T00:00:00Z","who":null}]}"#
     );
 }
+
+#[test]
+fn describe_lists_tables_and_projections() {
+    let d = Domain::compile(&[Source::new(
+        "board.model",
+        std::fs::read_to_string(fixture("board-unversioned.model")).unwrap(),
+    )])
+    .unwrap();
+    let j = d.describe();
+    let card_rows = &j["tables"][0];
+    assert_eq!(card_rows["name"], "card_rows");
+    assert_eq!(
+        card_rows["doc"],
+        "One row per card of every board, for the board's screen."
+    );
+    assert_eq!(card_rows["key"], serde_json::json!(["board_id", "card_id"]));
+    assert_eq!(card_rows["projection"], "board-screen");
+    let priority = &card_rows["columns"][4];
+    assert_eq!(
+        priority,
+        &serde_json::json!({"name": "priority", "type": "Board.Priority", "key": false,
+            "optional": false, "default": null, "doc": null})
+    );
+    assert_eq!(card_rows["columns"][5]["default"], serde_json::json!([]));
+    assert_eq!(card_rows["columns"][7]["optional"], true);
+    assert_eq!(card_rows["columns"][0]["key"], true);
+    let screen = &j["projections"][0];
+    assert_eq!(screen["name"], "board-screen");
+    assert_eq!(screen["mode"], "inline");
+    assert_eq!(screen["writes"], serde_json::json!(["card_rows", "boards"]));
+    assert_eq!(
+        screen["handles"][0],
+        serde_json::json!({"model": "Board", "event": "board-named"})
+    );
+    assert_eq!(j["projections"][1]["mode"], "async");
+    let md = d.describe_markdown();
+    assert!(md.contains("## Tables"), "{md}");
+    assert!(md.contains("### `card_rows`"), "{md}");
+    assert!(
+        md.contains("| `priority` | `Board.Priority` |  |  |  |"),
+        "{md}"
+    );
+    assert!(md.contains("### `board-activity` (async"), "{md}");
+    assert!(md.contains("- writes: `activity`, `card_labels`"), "{md}");
+}
+
+#[test]
+fn a_projections_fingerprint_follows_its_text_and_its_tables_only() {
+    let board = std::fs::read_to_string(fixture("board-unversioned.model")).unwrap();
+    let fp = |src: &str, p: &str| {
+        Domain::compile(&[Source::new("b.model", src)])
+            .unwrap()
+            .projection_fingerprint(p)
+            .unwrap()
+    };
+    let screen = fp(&board, "board-screen");
+    let activity = fp(&board, "board-activity");
+    assert_ne!(screen, activity);
+    assert_eq!(screen.len(), 64);
+    // A changed model elsewhere: the same.
+    let other_model = board.replace(
+        "reject blank \"a board needs a title\"",
+        "reject blank \"a title, please\"",
+    );
+    assert_ne!(other_model, board);
+    assert_eq!(fp(&other_model, "board-screen"), screen);
+    // A changed handler of board-activity: only its own changes.
+    let handler = board.replace("\"moved ${id} to ${lane}\"", "\"moved ${id} into ${lane}\"");
+    assert_ne!(handler, board);
+    assert_eq!(fp(&handler, "board-screen"), screen);
+    assert_ne!(fp(&handler, "board-activity"), activity);
+    // A changed table of board-screen.
+    let table = board.replace(
+        "  cards: int = 0\n",
+        "  cards: int = 0\n  archived: int = 0\n",
+    );
+    assert_ne!(table, board);
+    assert_ne!(fp(&table, "board-screen"), screen);
+    assert_eq!(fp(&table, "board-activity"), activity);
+    let unknown = Domain::compile(&[Source::new("b.model", board.as_str())])
+        .unwrap()
+        .projection_fingerprint("nope")
+        .unwrap_err();
+    assert_eq!(unknown.code(), "unknown_projection");
+}

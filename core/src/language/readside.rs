@@ -58,6 +58,8 @@ pub struct Table {
     pub index: u32,
     /// In declared order; types index [`ReadSide::types`].
     pub columns: Vec<FieldType>,
+    /// Each column's type as `describe` writes it (`Board.Priority`).
+    pub column_types: Vec<String>,
     /// The key columns, by index into `columns`, in declared order.
     pub key: Vec<u32>,
     /// The shape of a row: one field per column.
@@ -98,7 +100,6 @@ impl Projection {
 
 #[derive(Debug, Clone)]
 pub struct ProjectionHandler {
-    pub doc: Option<String>,
     /// The model, by index in the domain, and the event's name.
     pub model: usize,
     pub model_name: Str,
@@ -116,7 +117,6 @@ pub struct TableRead {
     pub table: u32,
     pub keys: Vec<Expr>,
     pub op: ReadOp,
-    pub span: Span,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

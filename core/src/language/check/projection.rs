@@ -206,7 +206,17 @@ pub fn read_side(
         c.type_names = u.dotted.clone();
         c.state_record = usize::MAX;
         c.read = Some(Box::new(ReadCtx::Table));
-        let columns = c.fields(&decls, &format!("table {name}"));
+        let mut columns = c.fields(&decls, &format!("table {name}"));
+        // A default that failed to check was reported: keep the column
+        // optional to write, so that its statements say nothing more.
+        for f in &mut columns {
+            let declared = decls
+                .iter()
+                .any(|d| *d.name.name == *f.name && d.default.is_some());
+            if (declared || f.ty == Type::Error) && f.default.is_none() {
+                f.default = Some(Value::Null);
+            }
+        }
         u.types = std::mem::take(&mut c.types);
         // `fields` leaves out a duplicate: match the columns back by name.
         let mut key = Vec::new();
@@ -257,6 +267,12 @@ pub fn read_side(
             name: name.into(),
             doc: t.doc.clone(),
             index: out_tables.len() as u32,
+            column_types: t
+                .columns
+                .iter()
+                .filter(|c| columns.iter().any(|f| *f.name == *c.field.name.name))
+                .map(|c| type_text(&c.field.ty))
+                .collect(),
             columns,
             key,
             shape,
@@ -433,7 +449,6 @@ pub fn read_side(
             })));
             let body = c.block(&mut scope, &h.body);
             handlers.push(ProjectionHandler {
-                doc: h.doc.clone(),
                 model: mi,
                 model_name: m.name.clone(),
                 event: m.events[ei].name.clone(),
@@ -505,6 +520,22 @@ pub fn read_side(
         p.fingerprint = f;
     }
     side
+}
+
+/// A column's type as written, in canonical form (`list<Board.Card>`).
+fn type_text(t: &ast::TypeExpr) -> String {
+    match &t.kind {
+        TypeKind::String => "string".into(),
+        TypeKind::Int => "int".into(),
+        TypeKind::Float => "float".into(),
+        TypeKind::Bool => "bool".into(),
+        TypeKind::Timestamp => "timestamp".into(),
+        TypeKind::List(x) => format!("list<{}>", type_text(x)),
+        TypeKind::Map(k, v) => format!("map<{}, {}>", type_text(k), type_text(v)),
+        TypeKind::Named(n) => n.name.clone(),
+        TypeKind::Qualified(m, n) => format!("{}.{}", m.name, n.name),
+        TypeKind::Optional(x) => format!("{}?", type_text(x)),
+    }
 }
 
 /// The source text of a projection declaration, from its name to the `}`
@@ -872,7 +903,6 @@ impl<'d> ModelChecker<'d> {
             table: ti as u32,
             keys,
             op,
-            span: e.span,
         };
         Some((ir::Expr::Table(Box::new(read)), ty))
     }
@@ -958,12 +988,17 @@ impl<'d> ModelChecker<'d> {
                     .into_iter()
                     .flat_map(|h| h.tables.iter().map(|t| &*t.name))
             });
+            let advice = if hint.is_empty() {
+                format!(
+                    "; declare it with `table {} {{ key id: string ... }}`",
+                    table.name
+                )
+            } else {
+                hint
+            };
             self.error(
                 table.span,
-                format!(
-                    "unknown table `{}`{hint}; declare it with `table {} {{ key id: string ... }}`",
-                    table.name, table.name
-                ),
+                format!("unknown table `{}`{advice}", table.name),
             );
             return None;
         };

@@ -107,6 +107,9 @@ impl<'d> ModelChecker<'d> {
                         stmt.keyword,
                         "`set` may only stand in an event; a command changes the state by emitting events",
                     );
+                    if scope.place == Place::Projection {
+                        return None;
+                    }
                 }
                 let (value_ir, vty) = self.expr(scope, value);
                 let (place, target) = self.place(scope, path)?;
@@ -131,6 +134,9 @@ impl<'d> ModelChecker<'d> {
                         stmt.keyword,
                         "`remove` may only stand in an event; a command changes the state by emitting events",
                     );
+                    if scope.place == Place::Projection {
+                        return None;
+                    }
                 }
                 let (place, _) = self.place(scope, path)?;
                 if !matches!(

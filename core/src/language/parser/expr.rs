@@ -408,8 +408,33 @@ impl<'a> Parser<'a> {
     }
 
     /// A PascalCase name: a record `Todo{...}` or an enum member `Status.open`.
-    pub(super) fn type_led(&mut self, id: Ident) -> PResult<Expr> {
+    pub(super) fn type_led(&mut self, mut id: Ident) -> PResult<Expr> {
         self.check_shape(&id, "type name", Shape::Pascal);
+        // `Model.Type.member` and `Model.Type{...}`: a model's enum member or
+        // record named from outside it (§13). The tree keeps `Model.Type`
+        // as one name.
+        if self.at(&Tok::Dot) {
+            let i = self.next_index();
+            if let Some(Tok::Ident(ty)) = self.toks.get(i + 1).map(|t| &t.tok) {
+                if ty.starts_with(|c: char| c.is_ascii_uppercase()) {
+                    let span = self.toks[i + 1].span;
+                    let name = format!("{}.{ty}", id.name);
+                    self.pos = i + 2;
+                    self.check_shape(
+                        &Ident {
+                            name: ty.clone(),
+                            span,
+                        },
+                        "type name",
+                        Shape::Pascal,
+                    );
+                    id = Ident {
+                        name,
+                        span: id.span.to(span),
+                    };
+                }
+            }
+        }
         if self.at(&Tok::LBrace) {
             self.bump();
             let fields = self.args(ArgsOf::Record(&id.name))?;

@@ -36,11 +36,13 @@ impl<'a> Parser<'a> {
             return false;
         }
         let first_on_line = i == 0 || self.toks[i - 1].line < t.line;
-        first_on_line
-            && matches!(
-                self.toks.get(i + 1).map(|t| &t.tok),
-                Some(Tok::Ident(_) | Tok::Kebab(_))
-            )
+        // A projection's kebab name may begin with a keyword (`in-list`).
+        let named = match self.toks.get(i + 1).map(|t| &t.tok) {
+            Some(Tok::Ident(_) | Tok::Kebab(_)) => true,
+            Some(Tok::Kw(_)) => word == "projection",
+            _ => false,
+        };
+        first_on_line && named
     }
 
     pub(super) fn read_side(&mut self) -> PResult<ReadSide> {
