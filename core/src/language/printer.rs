@@ -890,7 +890,10 @@ pub fn strip_expr_spans(e: &mut Expr) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::ast::{EnumMember, Ident, InvariantDecl, QueryDecl, RecordDecl, StateDecl};
+    use super::super::ast::{
+        Column, EnumMember, Ident, InvariantDecl, OnHandler, ProjectionMode, QueryDecl, RecordDecl,
+        StateDecl,
+    };
     use super::super::lexer::is_keyword;
     use super::super::parser::{parse, parse_expr};
     use super::*;
@@ -1231,6 +1234,7 @@ mod tests {
             Just(t(TypeKind::Bool)),
             Just(t(TypeKind::Timestamp)),
             pascal().prop_map(move |n| t(TypeKind::Named(id(n)))),
+            (pascal(), pascal()).prop_map(move |(m, n)| t(TypeKind::Qualified(id(m), id(n)))),
         ];
         leaf.prop_recursive(3, 8, 2, move |inner| {
             prop_oneof![
@@ -1308,6 +1312,28 @@ mod tests {
                 .prop_map(|(e, args)| StmtKind::Emit { event: id(e), args }),
             (path_strategy(), expr_tree()).prop_map(|(path, value)| StmtKind::Set { path, value }),
             path_strategy().prop_map(|path| StmtKind::Remove { path }),
+            (
+                snake(),
+                proptest::collection::vec(arg(expr_tree()), 0..3),
+                any::<bool>()
+            )
+                .prop_map(|(t, args, upsert)| StmtKind::Insert {
+                    table: id(t),
+                    args,
+                    upsert
+                }),
+            (
+                snake(),
+                proptest::collection::vec(expr_tree(), 1..3),
+                proptest::collection::vec(arg(expr_tree()), 0..3)
+            )
+                .prop_map(|(t, keys, args)| StmtKind::Update {
+                    table: id(t),
+                    keys,
+                    args
+                }),
+            (snake(), proptest::collection::vec(expr_tree(), 1..3))
+                .prop_map(|(t, keys)| StmtKind::Delete { table: id(t), keys }),
         ]
     }
 
@@ -1423,9 +1449,58 @@ mod tests {
                 }),
             0..3,
         )
-        .prop_map(|models| File {
+        .prop_flat_map(|models| {
+            let column = (
+                proptest::option::of(Just(Span::default())),
+                field_strategy(),
+            )
+                .prop_map(|(key, field)| Column { key, field });
+            let table = (doc(), snake(), proptest::collection::vec(column, 0..3)).prop_map(
+                |(doc, n, columns)| Table {
+                    doc,
+                    name: id(n),
+                    columns,
+                },
+            );
+            let handler = (
+                doc(),
+                pascal(),
+                kebab(),
+                proptest::collection::vec(stmt_tree(), 0..3).prop_map(block_of),
+            )
+                .prop_map(|(doc, m, e, body)| OnHandler {
+                    doc,
+                    keyword: Span::default(),
+                    model: id(m),
+                    event: id(e),
+                    body,
+                });
+            let projection = (
+                doc(),
+                kebab(),
+                any::<bool>(),
+                proptest::collection::vec(handler, 0..3),
+            )
+                .prop_map(|(doc, n, inline, handlers)| Projection {
+                    doc,
+                    name: id(n),
+                    mode: if inline {
+                        ProjectionMode::Inline
+                    } else {
+                        ProjectionMode::Async
+                    },
+                    handlers,
+                });
+            (
+                Just(models),
+                proptest::collection::vec(table, 0..2),
+                proptest::collection::vec(projection, 0..2),
+            )
+        })
+        .prop_map(|(models, tables, projections)| File {
             models,
-            ..File::default()
+            tables,
+            projections,
         })
     }
 
