@@ -341,6 +341,14 @@ fn a_projections_fingerprint_follows_its_text_and_its_tables_only() {
     assert_ne!(table, board);
     assert_ne!(fp(&table, "board-screen"), screen);
     assert_eq!(fp(&table, "board-activity"), activity);
+    // A type a column names: its model's declaration counts.
+    let member = board.replace(
+        "enum Priority { low, normal, high }",
+        "enum Priority { low, normal, high, urgent }",
+    );
+    assert_ne!(member, board);
+    assert_ne!(fp(&member, "board-screen"), screen);
+    assert_eq!(fp(&member, "board-activity"), activity);
     let unknown = Domain::compile(&[Source::new("b.model", board.as_str())])
         .unwrap()
         .projection_fingerprint("nope")

@@ -498,21 +498,30 @@ pub fn read_side(
                 .get(decl.name.span.file as usize)
                 .map(|s| projection_text(s, decl))
                 .unwrap_or_default();
-            let tables: Vec<&str> = p
+            let tables: Vec<String> = p
                 .writes
                 .iter()
                 .map(|&t| {
-                    let name = &*side.tables[t as usize].name;
-                    table_decls
-                        .get(name)
+                    let table = &side.tables[t as usize];
+                    let text = table_decls
+                        .get(&*table.name)
                         .and_then(|d| {
                             sources
                                 .get(d.name.span.file as usize)
                                 .map(|s| table_text(s, d))
                         })
-                        .unwrap_or("")
+                        .unwrap_or("");
+                    // The models' types a column names count too: a new
+                    // enum member changes what the rows may hold.
+                    let mut types = String::new();
+                    let mut seen = HashSet::new();
+                    for c in &table.columns {
+                        type_decl(&side.types, &c.ty, &mut seen, &mut types);
+                    }
+                    format!("{text}\n{types}")
                 })
                 .collect();
+            let tables: Vec<&str> = tables.iter().map(String::as_str).collect();
             crate::language::fingerprint::projection_fingerprint(own, &tables)
         })
         .collect();
@@ -520,6 +529,34 @@ pub fn read_side(
         p.fingerprint = f;
     }
     side
+}
+
+/// The declarations of the records and enums `t` reaches, each once.
+fn type_decl(types: &Types, t: &Type, seen: &mut HashSet<(bool, usize)>, out: &mut String) {
+    match t {
+        Type::Enum(i) if seen.insert((false, *i)) => {
+            let e = &types.enums[*i];
+            out.push_str(&format!("enum {} {{{}}}\n", e.name, e.members.join(",")));
+        }
+        Type::Record(i) if seen.insert((true, *i)) => {
+            let r = &types.records[*i];
+            out.push_str(&format!("record {} {{", r.shape.name));
+            for f in &r.fields {
+                out.push_str(&format!(
+                    "{}:{}={:?};",
+                    f.name,
+                    f.ty.display(types),
+                    f.default.as_ref().map(|d| d.to_json_string())
+                ));
+            }
+            out.push_str("}\n");
+            for f in &r.fields {
+                type_decl(types, &f.ty, seen, out);
+            }
+        }
+        Type::List(x) | Type::Map(x) | Type::Optional(x) => type_decl(types, x, seen, out),
+        _ => {}
+    }
 }
 
 /// A column's type as written, in canonical form (`list<Board.Card>`).
