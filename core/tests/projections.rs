@@ -411,3 +411,58 @@ fn the_shared_board_projection_file_passes() {
     assert!(report.passed > 30, "only {} cases ran", report.passed);
     assert_eq!(report.failed(), 0);
 }
+
+/// A handler's work counts against `max_steps` for each event, never for
+/// the whole list.
+#[test]
+fn a_handlers_work_counts_against_the_limits_per_event() {
+    let limits = eventfold::Limits {
+        max_steps: 400,
+        ..eventfold::Limits::default()
+    };
+    let d = Domain::compile_with_limits(&[Source::new("doors.model", COUNTS)], limits).unwrap();
+    // Each opened event is a few dozen steps: many of them pass.
+    let many: Vec<String> = (0..50)
+        .map(|i| {
+            ev(
+                &format!("d{i}"),
+                "opened",
+                r#"{"room": "r", "at": "2026-01-01T00:00:00Z"}"#,
+            )
+        })
+        .collect();
+    let tables = d
+        .project_json("doors", &format!("[{}]", many.join(",")), None)
+        .unwrap();
+    // One renamed event updates every door of the room: past the limit.
+    let e = d
+        .project_json(
+            "doors",
+            &format!("[{}]", ev("x", "renamed", r#"{"room": "r", "to": "y"}"#)),
+            Some(&tables),
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "limit_exceeded", "{e}");
+    assert!(e.to_string().contains("event 1 of the list"), "{e}");
+}
+
+/// print -> parse gives the same tree for the read side.
+#[test]
+fn the_board_prints_and_parses_back() {
+    use eventfold::language::{parser, printer};
+    let text = std::fs::read_to_string(fixture("board-unversioned.model")).unwrap();
+    let (mut first, d) = parser::parse(0, &text);
+    assert!(d.is_empty(), "{d:?}");
+    assert_eq!((first.tables.len(), first.projections.len()), (4, 2));
+    let printed = printer::print(&first);
+    let (mut again, d) = parser::parse(0, &printed);
+    assert!(d.is_empty(), "{d:?}\n{printed}");
+    printer::strip_spans(&mut first);
+    printer::strip_spans(&mut again);
+    assert_eq!(first, again, "{printed}");
+    assert!(
+        printed.contains("projection board-screen inline {\n  on Board.board-named {"),
+        "{printed}"
+    );
+    assert!(printed.contains("  key board_id: string\n"), "{printed}");
+}
