@@ -25,6 +25,7 @@ mod crash;
 mod group;
 mod migrate;
 mod native;
+mod project;
 mod store_bench;
 mod w1;
 mod w2;
@@ -93,6 +94,9 @@ fn main() {
     }
     if on("group") {
         within &= group::run(quick);
+    }
+    if on("project") {
+        within &= project::run(quick);
     }
     if !all && what.contains(&"migrate") {
         correct &= migrate::run(quick);
