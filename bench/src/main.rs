@@ -26,6 +26,7 @@ mod crash;
 mod group;
 mod migrate;
 mod native;
+mod project;
 mod store_bench;
 mod upcast;
 mod w1;
@@ -98,6 +99,9 @@ fn main() {
     }
     if on("upcast") {
         within &= upcast::run(quick);
+    }
+    if on("project") {
+        within &= project::run(quick);
     }
     if !all && what.contains(&"migrate") {
         correct &= migrate::run(quick);

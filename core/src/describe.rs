@@ -6,6 +6,8 @@ use serde_json::{json, Value as Json};
 use crate::language::ir::{Handler, Model};
 use crate::types::{FieldType, Types};
 
+pub(crate) mod read;
+
 pub(crate) fn describe(models: &[Model]) -> Json {
     json!({
         "models": models.iter().map(model).collect::<Vec<_>>(),
@@ -283,5 +285,6 @@ pub(crate) fn markdown(describe: &Json) -> String {
             "Time zones are read from release {release} of the IANA time zone database, built in.\n"
         ));
     }
+    out.push_str(&read::markdown(describe));
     out
 }

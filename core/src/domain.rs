@@ -2,6 +2,7 @@
 //! `models`, `describe`, `initial_state`, `propose`, `accept`, `replay`,
 //! `query`), over [`Value`]s and over JSON text.
 
+mod project;
 pub(crate) mod stored;
 
 use stored::{Data, EventReader, Unread};
@@ -48,6 +49,8 @@ pub struct Domain {
 #[derive(Debug)]
 struct Inner {
     models: Vec<Model>,
+    /// Tables and projections (§13, `domain/project.rs`).
+    read: crate::language::readside::ReadSide,
     sources: SourceMap,
     limits: Limits,
 }
@@ -98,11 +101,13 @@ impl Domain {
                 file
             })
             .collect();
-        let models = if diags.is_empty() {
+        let (models, read) = if diags.is_empty() {
             let texts: Vec<&str> = sources.iter().map(|s| s.text.as_str()).collect();
-            check::check(&files, &texts, &mut diags)
+            let models = check::check(&files, &texts, &mut diags);
+            let read = check::read_side(&files, &texts, &models, &mut diags);
+            (models, read)
         } else {
-            Vec::new()
+            Default::default()
         };
         if !diags.is_empty() {
             diags.sort_by_key(|d| (d.span.file, d.span.start));
@@ -115,6 +120,7 @@ impl Domain {
         Ok(Domain {
             inner: Arc::new(Inner {
                 models,
+                read,
                 sources: map,
                 limits,
             }),
@@ -145,7 +151,9 @@ impl Domain {
 
     /// The whole ubiquitous language as JSON (see `describe.rs`).
     pub fn describe(&self) -> Json {
-        crate::describe::describe(&self.inner.models)
+        let mut out = crate::describe::describe(&self.inner.models);
+        crate::describe::read::describe(&mut out, &self.inner.read);
+        out
     }
 
     /// The same, as a Markdown glossary for a team's wiki.

@@ -8,6 +8,8 @@ use serde_json::{json, Value as Json};
 
 use crate::{Domain, Error, Source};
 
+mod projection;
+
 /// The environment variable naming the shared contract's directory (the
 /// one holding `design/` and `scenarios/`), for a checkout without
 /// `../shared` beside it.
@@ -122,7 +124,12 @@ pub fn run_file(path: &Path) -> Report {
     };
     let model = spec["model"].as_str().unwrap_or_default();
     for case in &cases {
-        record(&mut report, &name, case, model_case(&domain, model, case));
+        let outcome = if case.get("projection").is_some() {
+            projection::projection_case(&domain, case)
+        } else {
+            model_case(&domain, model, case)
+        };
+        record(&mut report, &name, case, outcome);
     }
     report
 }

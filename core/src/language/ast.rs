@@ -47,6 +47,65 @@ pub struct Ident {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct File {
     pub models: Vec<Model>,
+    /// `table` declarations (MODEL-LANGUAGE.md §13), in file order.
+    pub tables: Vec<Table>,
+    /// `projection` declarations (§13), in file order.
+    pub projections: Vec<Projection>,
+}
+
+/// `table name { (key)? column: type (= default)? ... }`: a materialized
+/// table that one projection keeps in step with the events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub doc: Option<String>,
+    pub name: Ident,
+    pub columns: Vec<Column>,
+}
+
+/// A column: a field, and where its `key` word stands when it is one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub key: Option<Span>,
+    pub field: Field,
+}
+
+/// `projection name inline|async { on Model.event { ... } ... }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Projection {
+    pub doc: Option<String>,
+    pub name: Ident,
+    /// Required; a projection written without one is reported by the parser
+    /// and kept as `Inline`.
+    pub mode: ProjectionMode,
+    pub handlers: Vec<OnHandler>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProjectionMode {
+    /// In the transaction that stores the events.
+    Inline,
+    /// A little behind the events.
+    Async,
+}
+
+impl ProjectionMode {
+    pub fn word(self) -> &'static str {
+        match self {
+            ProjectionMode::Inline => "inline",
+            ProjectionMode::Async => "async",
+        }
+    }
+}
+
+/// `on Model.event { block }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnHandler {
+    pub doc: Option<String>,
+    /// The word `on`.
+    pub keyword: Span,
+    pub model: Ident,
+    pub event: Ident,
+    pub body: Block,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -161,6 +220,8 @@ pub enum TypeKind {
     Map(Box<TypeExpr>, Box<TypeExpr>),
     /// A record or enum name (`PascalCase`).
     Named(Ident),
+    /// `Model.Type`: a model's record or enum, named from a table (§13).
+    Qualified(Ident, Ident),
     Optional(Box<TypeExpr>),
 }
 
@@ -216,6 +277,23 @@ pub enum StmtKind {
         var: Ident,
         iter: Expr,
         body: Block,
+    },
+    /// `insert t(args)`, or `upsert t(args)` (projection handlers only, §13).
+    Insert {
+        table: Ident,
+        args: Vec<Arg>,
+        upsert: bool,
+    },
+    /// `update t[k1, ..., kj](args)`.
+    Update {
+        table: Ident,
+        keys: Vec<Expr>,
+        args: Vec<Arg>,
+    },
+    /// `delete t[k1, ..., kj]`.
+    Delete {
+        table: Ident,
+        keys: Vec<Expr>,
     },
 }
 

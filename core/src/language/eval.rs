@@ -70,7 +70,14 @@ pub(crate) struct Machine<'a> {
     /// an older shape, upcast again (§12). Commands pay nothing for it.
     pub targets: Vec<usize>,
     pub track_targets: bool,
+    /// A projection's tables and their rows, while a handler runs (§13).
+    pub read: Option<&'a crate::language::readside::ReadSide>,
+    pub rows: Option<&'a mut (dyn crate::tables::RowStore + 'a)>,
 }
+
+/// Running projection handlers: reads and writes of tables.
+#[path = "project.rs"]
+mod project;
 
 impl<'a> Machine<'a> {
     pub fn new(model: &'a Model, sources: &'a SourceMap, limits: &'a Limits, state: Value) -> Self {
@@ -88,6 +95,8 @@ impl<'a> Machine<'a> {
             events: Vec::new(),
             targets: Vec::new(),
             track_targets: false,
+            read: None,
+            rows: None,
         }
     }
 
@@ -336,6 +345,7 @@ impl<'a> Machine<'a> {
                 self.call(builtin, values, *span)?
             }
             Expr::Macro(m) => self.run_macro(m)?,
+            Expr::Table(t) => self.table_read(t)?,
         })
     }
 
@@ -1059,6 +1069,7 @@ impl<'a> Machine<'a> {
                         self.run(body)?;
                     }
                 }
+                Stmt::Table(w) => self.table_write(w)?,
             }
         }
         Ok(())

@@ -368,6 +368,9 @@ impl<'a> Encoder<'a> {
                 self.expr(iter);
                 self.stmts(body);
             }
+            // Only projection handlers write tables; they are fingerprinted
+            // by `projection_fingerprint`.
+            Stmt::Table(_) => self.tag("table write"),
         }
     }
 
@@ -507,6 +510,7 @@ impl<'a> Encoder<'a> {
                 self.exprs(args);
             }
             Expr::Macro(m) => self.macro_(m),
+            Expr::Table(_) => self.tag("table read"),
         }
     }
 
@@ -636,4 +640,23 @@ fn builtin_name(f: &Builtin) -> &'static str {
             _ => "duration getMilliseconds",
         },
     }
+}
+
+/// The fingerprint of a projection (§13): over its own text (from its name
+/// to its last handler) and the text of each table it writes, in the
+/// domain's order. A changed handler or table changes it; a change
+/// anywhere else (a model, another projection) does not.
+pub(crate) fn projection_fingerprint(own: &str, tables: &[&str]) -> String {
+    let mut h = Sha256::new();
+    let mut put = |s: &str| {
+        h.update((s.len() as u64).to_le_bytes());
+        h.update(s.as_bytes());
+    };
+    put("eventfold-projection-fingerprint v1");
+    put(own);
+    for t in tables {
+        put(t);
+    }
+    let digest = h.finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -46,6 +46,8 @@ pub enum Expr {
     ListIndex(Box<Expr>, Box<Expr>, Span),
     Call(Builtin, Vec<Expr>, Span),
     Macro(Box<Macro>),
+    /// A read of a projection's table (§13).
+    Table(Box<super::readside::TableRead>),
 }
 
 impl Expr {
@@ -89,6 +91,7 @@ impl Expr {
                 m.target.rewrite(f);
                 m.body.rewrite(f);
             }
+            Expr::Table(t) => t.keys.iter_mut().for_each(|e| e.rewrite(f)),
         }
         if let Some(new) = f(self) {
             *self = new;
@@ -203,6 +206,8 @@ pub enum Stmt {
         body: Vec<Stmt>,
         span: Span,
     },
+    /// A write of a projection's table (§13).
+    Table(Box<super::readside::TableWrite>),
 }
 
 /// Where `set` and `remove` write: a state field, then record fields, map

@@ -322,6 +322,17 @@ impl Lexer<'_> {
         }
     }
 
+    /// Whether the line so far is `on Model` (a projection's handler), so
+    /// that the word after this `.` is an event's kebab name.
+    fn after_on_model(&self) -> bool {
+        let t = &self.out.tokens;
+        let n = t.len();
+        n >= 2
+            && matches!(&t[n - 1].tok, Tok::Ident(m) if m.starts_with(|c: char| c.is_ascii_uppercase()))
+            && matches!(&t[n - 2].tok, Tok::Ident(on) if on == "on")
+            && (n == 2 || t[n - 3].line < t[n - 2].line)
+    }
+
     fn push(&mut self, tok: Tok, start: usize, end: usize) {
         self.push_token(tok, start, end, false);
     }
@@ -331,6 +342,9 @@ impl Lexer<'_> {
             self.kebab_next = match &tok {
                 Tok::Kw(k) => k.wants_kebab(),
                 Tok::Ident(w) if w == "upcast" => self.opens_member(),
+                // §13: `projection name` opening a line, `on Model.event`.
+                Tok::Ident(w) => w == "projection" && !self.line_has_token,
+                Tok::Dot => self.after_on_model(),
                 _ => false,
             };
             self.line_has_token = true;

@@ -13,5 +13,6 @@ pub mod parser;
 /// The parser's round-trip oracle: only tests and tools print models.
 #[cfg(any(test, feature = "internals"))]
 pub mod printer;
+pub mod readside;
 pub mod source;
 pub mod versions;

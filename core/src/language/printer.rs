@@ -9,7 +9,8 @@
 
 use super::ast::{
     Arg, BinaryOp, Block, EnumDecl, Expr, ExprKind, Field, File, HandlerDecl, Member, Model, Path,
-    PathSegment, Span, Stmt, StmtKind, StrPart, TypeExpr, TypeKind, UnaryOp, Version,
+    PathSegment, Projection, Span, Stmt, StmtKind, StrPart, Table, TypeExpr, TypeKind, UnaryOp,
+    Version,
 };
 
 /// The canonical source text of `file`.
@@ -20,6 +21,18 @@ pub fn print(file: &File) -> String {
             p.out.push('\n');
         }
         p.model(m);
+    }
+    for (i, t) in file.tables.iter().enumerate() {
+        if i > 0 || !file.models.is_empty() {
+            p.out.push('\n');
+        }
+        p.table(t);
+    }
+    for (i, pr) in file.projections.iter().enumerate() {
+        if i > 0 || !file.models.is_empty() || !file.tables.is_empty() {
+            p.out.push('\n');
+        }
+        p.projection(pr);
     }
     p.out
 }
@@ -60,6 +73,51 @@ impl Printer {
                 }
             }
         }
+    }
+
+    fn table(&mut self, t: &Table) {
+        self.doc(&t.doc);
+        if t.columns.is_empty() {
+            self.line(&format!("table {} {{}}", t.name.name));
+            return;
+        }
+        self.line(&format!("table {} {{", t.name.name));
+        self.indent += 1;
+        for c in &t.columns {
+            self.doc(&c.field.doc);
+            self.pad();
+            if c.key.is_some() {
+                self.out.push_str("key ");
+            }
+            field(&mut self.out, &c.field);
+            self.out.push('\n');
+        }
+        self.indent -= 1;
+        self.line("}");
+    }
+
+    fn projection(&mut self, p: &Projection) {
+        self.doc(&p.doc);
+        let head = format!("projection {} {}", p.name.name, p.mode.word());
+        if p.handlers.is_empty() {
+            self.line(&format!("{head} {{}}"));
+            return;
+        }
+        self.line(&format!("{head} {{"));
+        self.indent += 1;
+        for (i, h) in p.handlers.iter().enumerate() {
+            if i > 0 {
+                self.out.push('\n');
+            }
+            self.doc(&h.doc);
+            self.pad();
+            self.out
+                .push_str(&format!("on {}.{} ", h.model.name, h.event.name));
+            self.block(&h.body);
+            self.out.push('\n');
+        }
+        self.indent -= 1;
+        self.line("}");
     }
 
     fn model(&mut self, m: &Model) {
@@ -281,9 +339,45 @@ impl Printer {
                 self.out.push(' ');
                 self.block(body);
             }
+            StmtKind::Insert {
+                table,
+                args,
+                upsert,
+            } => {
+                out.push_str(if *upsert { "upsert " } else { "insert " });
+                out.push_str(&table.name);
+                out.push('(');
+                self::args(out, args);
+                out.push(')');
+            }
+            StmtKind::Update { table, keys, args } => {
+                out.push_str("update ");
+                out.push_str(&table.name);
+                key_list(out, keys);
+                out.push('(');
+                self::args(out, args);
+                out.push(')');
+            }
+            StmtKind::Delete { table, keys } => {
+                out.push_str("delete ");
+                out.push_str(&table.name);
+                key_list(out, keys);
+            }
         }
         self.out.push('\n');
     }
+}
+
+/// `[k1, ..., kj]` of `update` and `delete`.
+fn key_list(out: &mut String, keys: &[Expr]) {
+    out.push('[');
+    for (i, k) in keys.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        expr(out, k, 0);
+    }
+    out.push(']');
 }
 
 fn field(out: &mut String, f: &Field) {
@@ -304,6 +398,11 @@ fn ty(out: &mut String, t: &TypeExpr) {
         TypeKind::Bool => out.push_str("bool"),
         TypeKind::Timestamp => out.push_str("timestamp"),
         TypeKind::Duration => out.push_str("duration"),
+        TypeKind::Qualified(m, t) => {
+            out.push_str(&m.name);
+            out.push('.');
+            out.push_str(&t.name);
+        }
         TypeKind::List(item) => {
             out.push_str("list<");
             ty(out, item);
@@ -579,6 +678,22 @@ pub fn strip_spans(file: &mut File) {
             strip_member(member);
         }
     }
+    for t in &mut file.tables {
+        t.name.span = Span::default();
+        for c in &mut t.columns {
+            c.key = c.key.map(|_| Span::default());
+            strip_field(&mut c.field);
+        }
+    }
+    for p in &mut file.projections {
+        p.name.span = Span::default();
+        for h in &mut p.handlers {
+            h.keyword = Span::default();
+            h.model.span = Span::default();
+            h.event.span = Span::default();
+            strip_block(&mut h.body);
+        }
+    }
 }
 
 fn strip_member(m: &mut Member) {
@@ -636,6 +751,10 @@ pub fn strip_type(t: &mut TypeExpr) {
             strip_type(b);
         }
         TypeKind::Named(n) => n.span = Span::default(),
+        TypeKind::Qualified(m, n) => {
+            m.span = Span::default();
+            n.span = Span::default();
+        }
         TypeKind::String
         | TypeKind::Int
         | TypeKind::Float
@@ -698,6 +817,19 @@ fn strip_block(b: &mut Block) {
                 var.span = Span::default();
                 strip_expr_spans(iter);
                 strip_block(body);
+            }
+            StmtKind::Insert { table, args, .. } => {
+                table.span = Span::default();
+                args.iter_mut().for_each(strip_arg);
+            }
+            StmtKind::Update { table, keys, args } => {
+                table.span = Span::default();
+                keys.iter_mut().for_each(strip_expr_spans);
+                args.iter_mut().for_each(strip_arg);
+            }
+            StmtKind::Delete { table, keys } => {
+                table.span = Span::default();
+                keys.iter_mut().for_each(strip_expr_spans);
             }
         }
     }
@@ -786,7 +918,10 @@ pub fn strip_expr_spans(e: &mut Expr) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::ast::{EnumMember, Ident, InvariantDecl, QueryDecl, RecordDecl, StateDecl};
+    use super::super::ast::{
+        Column, EnumMember, Ident, InvariantDecl, OnHandler, ProjectionMode, QueryDecl, RecordDecl,
+        StateDecl,
+    };
     use super::super::lexer::is_keyword;
     use super::super::parser::{parse, parse_expr};
     use super::*;
@@ -1128,6 +1263,7 @@ mod tests {
             Just(t(TypeKind::Timestamp)),
             Just(t(TypeKind::Duration)),
             pascal().prop_map(move |n| t(TypeKind::Named(id(n)))),
+            (pascal(), pascal()).prop_map(move |(m, n)| t(TypeKind::Qualified(id(m), id(n)))),
         ];
         leaf.prop_recursive(3, 8, 2, move |inner| {
             prop_oneof![
@@ -1222,6 +1358,28 @@ mod tests {
                 }),
             (path_strategy(), expr_tree()).prop_map(|(path, value)| StmtKind::Set { path, value }),
             path_strategy().prop_map(|path| StmtKind::Remove { path }),
+            (
+                snake(),
+                proptest::collection::vec(arg(expr_tree()), 0..3),
+                any::<bool>()
+            )
+                .prop_map(|(t, args, upsert)| StmtKind::Insert {
+                    table: id(t),
+                    args,
+                    upsert
+                }),
+            (
+                snake(),
+                proptest::collection::vec(expr_tree(), 1..3),
+                proptest::collection::vec(arg(expr_tree()), 0..3)
+            )
+                .prop_map(|(t, keys, args)| StmtKind::Update {
+                    table: id(t),
+                    keys,
+                    args
+                }),
+            (snake(), proptest::collection::vec(expr_tree(), 1..3))
+                .prop_map(|(t, keys)| StmtKind::Delete { table: id(t), keys }),
         ]
     }
 
@@ -1347,7 +1505,59 @@ mod tests {
                 }),
             0..3,
         )
-        .prop_map(|models| File { models })
+        .prop_flat_map(|models| {
+            let column = (
+                proptest::option::of(Just(Span::default())),
+                field_strategy(),
+            )
+                .prop_map(|(key, field)| Column { key, field });
+            let table = (doc(), snake(), proptest::collection::vec(column, 0..3)).prop_map(
+                |(doc, n, columns)| Table {
+                    doc,
+                    name: id(n),
+                    columns,
+                },
+            );
+            let handler = (
+                doc(),
+                pascal(),
+                kebab(),
+                proptest::collection::vec(stmt_tree(), 0..3).prop_map(block_of),
+            )
+                .prop_map(|(doc, m, e, body)| OnHandler {
+                    doc,
+                    keyword: Span::default(),
+                    model: id(m),
+                    event: id(e),
+                    body,
+                });
+            let projection = (
+                doc(),
+                kebab(),
+                any::<bool>(),
+                proptest::collection::vec(handler, 0..3),
+            )
+                .prop_map(|(doc, n, inline, handlers)| Projection {
+                    doc,
+                    name: id(n),
+                    mode: if inline {
+                        ProjectionMode::Inline
+                    } else {
+                        ProjectionMode::Async
+                    },
+                    handlers,
+                });
+            (
+                Just(models),
+                proptest::collection::vec(table, 0..2),
+                proptest::collection::vec(projection, 0..2),
+            )
+        })
+        .prop_map(|(models, tables, projections)| File {
+            models,
+            tables,
+            projections,
+        })
     }
 
     proptest! {

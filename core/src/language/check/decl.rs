@@ -311,10 +311,14 @@ impl<'d> ModelChecker<'d> {
                 Type::Map(Box::new(self.resolve_type(value)))
             }
             TypeKind::Optional(inner) => Type::optional(self.resolve_type(inner)),
+            TypeKind::Qualified(model, ty) => self.qualified_type(model, ty),
             TypeKind::Named(name) => match self.type_names.get(&name.name) {
                 Some(TypeRef::Record(i)) => Type::Record(*i),
                 Some(TypeRef::Enum(i)) => Type::Enum(*i),
                 None => {
+                    if self.named_outside_model(name) {
+                        return Type::Error;
+                    }
                     let hint = self.hint(&name.name, |c| c.type_names.keys().map(String::as_str));
                     self.error(
                         name.span,

@@ -8,6 +8,11 @@ impl<'d> ModelChecker<'d> {
     pub(super) fn expr(&mut self, scope: &mut Scope, e: &ast::Expr) -> (ir::Expr, Type) {
         let bad = (ir::Expr::Const(Value::Null), Type::Error);
         let span = e.span;
+        if scope.place == Place::Projection {
+            if let Some(read) = self.table_read(scope, e) {
+                return read;
+            }
+        }
         match &e.kind {
             ExprKind::Null => (ir::Expr::Const(Value::Null), Type::Null),
             ExprKind::Bool(b) => (ir::Expr::Const(Value::Bool(*b)), Type::Bool),
@@ -269,6 +274,9 @@ impl<'d> ModelChecker<'d> {
         }
         if let Some(&i) = scope.param_index.get(name) {
             return (ir::Expr::Param(i), scope.params[i as usize].ty.clone());
+        }
+        if scope.place == Place::Projection {
+            return self.projection_name(scope, ident);
         }
         let sees_state = !matches!(scope.place, Place::Default | Place::Upcast);
         if scope.place == Place::Upcast {

@@ -22,8 +22,11 @@ mod decl;
 mod expr;
 mod hint;
 mod lower;
+mod projection;
 mod stmt;
 mod upcast;
+
+pub use projection::read_side;
 
 use hint::*;
 use lower::*;
@@ -68,6 +71,8 @@ enum Place {
     Upcast,
     /// A `= default`: a constant.
     Default,
+    /// A projection's handler (§13).
+    Projection,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -142,6 +147,8 @@ struct ModelChecker<'d> {
     rejections: Vec<(Option<Str>, String)>,
     /// Event versions and upcasts (§12).
     versions: upcast::Versions,
+    /// Checking a table or a projection's handler (`projection.rs`).
+    read: Option<Box<projection::ReadCtx>>,
 }
 
 impl<'d> ModelChecker<'d> {
@@ -160,6 +167,7 @@ impl<'d> ModelChecker<'d> {
             emitted: std::collections::HashSet::new(),
             rejections: Vec::new(),
             versions: upcast::Versions::default(),
+            read: None,
         }
     }
 

@@ -121,6 +121,9 @@ impl<'d> ModelChecker<'d> {
                         stmt.keyword,
                         "`set` may only stand in an event; a command changes the state by emitting events",
                     );
+                    if scope.place == Place::Projection {
+                        return None;
+                    }
                 }
                 let (value_ir, vty) = self.expr(scope, value);
                 let (place, target) = self.place(scope, path)?;
@@ -150,6 +153,9 @@ impl<'d> ModelChecker<'d> {
                         stmt.keyword,
                         "`remove` may only stand in an event; a command changes the state by emitting events",
                     );
+                    if scope.place == Place::Projection {
+                        return None;
+                    }
                 }
                 let (place, _) = self.place(scope, path)?;
                 if !matches!(
@@ -186,6 +192,9 @@ impl<'d> ModelChecker<'d> {
                     branches: out,
                     otherwise,
                 })
+            }
+            StmtKind::Insert { .. } | StmtKind::Update { .. } | StmtKind::Delete { .. } => {
+                self.table_stmt(scope, stmt)
             }
             StmtKind::For { var, iter, body } => {
                 let (iter_ir, ty) = self.expr(scope, iter);

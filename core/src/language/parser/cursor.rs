@@ -134,7 +134,7 @@ impl<'a> Parser<'a> {
         match self.toks[i].tok {
             Tok::Kw(Kw::State) => self.toks.get(i + 1).map(|t| &t.tok) == Some(&Tok::LBrace),
             Tok::Kw(k) => k.starts_member(),
-            Tok::Ident(_) => self.upcast_at(i),
+            Tok::Ident(_) => self.upcast_at(i) || self.read_side_at(i),
             _ => false,
         }
     }
@@ -268,6 +268,7 @@ impl<'a> Parser<'a> {
             let top = braces == 0 && parens == 0;
             let stop = match tok {
                 Tok::Eof | Tok::Kw(Kw::Model) => true,
+                Tok::Ident(_) if member => mode != Recover::Member || braces == 0,
                 Tok::Kw(_) if member => match mode {
                     Recover::Model => false,
                     Recover::Member => braces == 0,

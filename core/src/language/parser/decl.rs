@@ -151,8 +151,9 @@ impl<'a> Parser<'a> {
 
     // ----- file and models -----
 
-    pub(super) fn file(&mut self) -> Vec<Model> {
-        let mut models = Vec::new();
+    pub(super) fn file(&mut self) -> File {
+        let mut file = File::default();
+        let models = &mut file.models;
         let mark = self.mark();
         loop {
             self.skip_separators();
@@ -163,8 +164,15 @@ impl<'a> Parser<'a> {
                     Ok(m) => models.push(m),
                     Err(Stop) => self.recover(Recover::Model),
                 },
+                Tok::Ident(_) if self.read_side_at(self.next_index()) => match self.read_side() {
+                    Ok(projection::ReadSide::Table(t)) => file.tables.push(t),
+                    Ok(projection::ReadSide::Projection(p)) => file.projections.push(p),
+                    Err(Stop) => self.recover(Recover::Model),
+                },
                 _ => {
-                    self.expected("`model` and a model name, as in `model Todos {`");
+                    self.expected(
+                        "`model`, `table` or `projection` and a name, as in `model Todos {`",
+                    );
                     self.recover(Recover::Model);
                 }
             }
@@ -173,7 +181,7 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
             }
         }
-        models
+        file
     }
 
     pub(super) fn model(&mut self) -> PResult<Model> {
@@ -208,6 +216,10 @@ impl<'a> Parser<'a> {
                     break;
                 }
                 Tok::Eof | Tok::Kw(Kw::Model) => {
+                    self.expected(&format!("`}}` to close model `{model}`"));
+                    break;
+                }
+                Tok::Ident(_) if self.read_side_at(self.next_index()) => {
                     self.expected(&format!("`}}` to close model `{model}`"));
                     break;
                 }
@@ -623,6 +635,16 @@ impl<'a> Parser<'a> {
         if let TypeKind::Named(id) = &kind {
             self.check_shape(id, "type name", Shape::Pascal);
         }
+        let (kind, span) = match kind {
+            // `Model.Type`, as a table names a model's record or enum (§13).
+            TypeKind::Named(model) if self.peek_raw() == &Tok::Dot => {
+                self.bump();
+                let ty = self.ident("type name", Shape::Pascal)?;
+                let span = span.to(ty.span);
+                (TypeKind::Qualified(model, ty), span)
+            }
+            kind => (kind, span),
+        };
         let mut ty = TypeExpr { kind, span };
         self.optional_suffix(&mut ty)?;
         self.depth -= 1;

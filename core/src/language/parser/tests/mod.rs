@@ -272,4 +272,5 @@ fn unclosed_block() {
 }
 
 mod exprs;
+mod projection;
 mod recovery;
