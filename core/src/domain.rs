@@ -565,15 +565,34 @@ fn events_from_json(d: &Domain, m: &Model, json: &Json) -> Result<Vec<Event>> {
 
 /// [`events_from_json`] with a reader kept for a run of events (replay).
 fn read_json(reader: &mut EventReader<'_>, m: &Model, json: &Json) -> Result<Vec<Event>> {
+    let allowed = [
+        "type", "schema", "data", "id", "metadata", "stream", "version", "position",
+    ];
+    let (envelope, name) = envelope(json, "event", &allowed)
+        .map_err(|(path, message)| Error::InvalidEvent { path, message })?;
+    let mut events = Vec::new();
+    read_envelope(reader, m, envelope, name, &mut |e| {
+        events.push(e);
+        Ok(())
+    })?;
+    Ok(events)
+}
+
+/// Reads the event of a checked envelope whose `type` is `name`: its
+/// `schema` (left out: the newest version of its type, §8) and `data`,
+/// through the door every stored event takes; `emit` gets each model event
+/// it reads as (§12). `project` shares it, so both name faults alike.
+pub(crate) fn read_envelope(
+    reader: &mut EventReader<'_>,
+    m: &Model,
+    envelope: &serde_json::Map<String, Json>,
+    name: &str,
+    emit: &mut impl FnMut(Event) -> Result<()>,
+) -> Result<()> {
     let invalid = |path: &str, message: String| Error::InvalidEvent {
         path: path.to_string(),
         message,
     };
-    let allowed = [
-        "type", "schema", "data", "id", "metadata", "stream", "version", "position",
-    ];
-    let (envelope, name) =
-        envelope(json, "event", &allowed).map_err(|(path, message)| invalid(&path, message))?;
     let unknown_type = || Error::UnknownEvent {
         message: format!(
             "model {} has no event `{}`; its events are {}",
@@ -582,10 +601,10 @@ fn read_json(reader: &mut EventReader<'_>, m: &Model, json: &Json) -> Result<Vec
             list(m.events.iter().map(|e| &*e.name))
         ),
     };
-    let unknown_schema = |schema: &dyn std::fmt::Display| {
-        Error::UnknownEvent {
+    let unknown_schema = |schema: &dyn std::fmt::Display| Error::UnknownEvent {
         message: format!(
-            "model {} declares no version {schema} of event `{}`; its versions are {} (an older one needs an `upcast {}@{schema}(...)`)",
+            "model {} declares no version {schema} of event `{}`; its versions are {} \
+             (an older one needs an `upcast {}@{schema}(...)`)",
             m.name,
             truncate(name),
             m.reads
@@ -596,7 +615,6 @@ fn read_json(reader: &mut EventReader<'_>, m: &Model, json: &Json) -> Result<Vec
                 .join(", "),
             truncate(name)
         ),
-    }
     };
     let schema = match envelope.get("schema") {
         None => m.reads.newest(name).ok_or_else(unknown_type)?,
@@ -616,12 +634,8 @@ fn read_json(reader: &mut EventReader<'_>, m: &Model, json: &Json) -> Result<Vec
     };
     let empty = Json::Object(Default::default());
     let data = envelope.get("data").unwrap_or(&empty);
-    let mut events = Vec::new();
     reader
-        .read(name, schema, Data::Json(data), &mut |e| {
-            events.push(e);
-            Ok(())
-        })
+        .read(name, schema, Data::Json(data), emit)
         .map_err(|unread| match unread {
             Unread::UnknownType => unknown_type(),
             Unread::UnknownSchema => unknown_schema(&schema),
@@ -629,8 +643,7 @@ fn read_json(reader: &mut EventReader<'_>, m: &Model, json: &Json) -> Result<Vec
             Unread::NotJson(e) => invalid("data", e.to_string()),
             Unread::Upcast(e) => stored::at_upcast(e, &format!("model {}", m.name), name, schema),
             Unread::Emit(e) => e,
-        })?;
-    Ok(events)
+        })
 }
 
 /// An envelope's fields and its `type`, or a fault as `(path, message)`.

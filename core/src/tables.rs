@@ -84,6 +84,11 @@ pub(crate) fn truncate_time(t: Timestamp) -> Timestamp {
 pub(crate) fn truncate_times(v: Value) -> Value {
     match v {
         Value::Timestamp(t) => Value::Timestamp(truncate_time(t)),
+        // From the written form (§14): a negative duration moves toward
+        // zero, which integer division does.
+        Value::Duration(d) => Value::Duration(
+            crate::value::Duration::from_nanos(d.as_nanos() / 1_000 * 1_000).unwrap_or(d),
+        ),
         Value::List(l) if l.iter().any(holds_time) => {
             Value::List(Arc::new(l.iter().cloned().map(truncate_times).collect()))
         }
@@ -105,6 +110,7 @@ pub(crate) fn truncate_times(v: Value) -> Value {
 fn holds_time(v: &Value) -> bool {
     match v {
         Value::Timestamp(t) => t.subsec_nanosecond() % 1_000 != 0,
+        Value::Duration(d) => d.as_nanos() % 1_000 != 0,
         Value::List(l) => l.iter().any(holds_time),
         Value::Map(m) => m.values().any(holds_time),
         Value::Record(r) => r.fields.iter().any(holds_time),
@@ -288,5 +294,15 @@ mod tests {
             truncate_times(v),
             Value::list([Value::Timestamp(Timestamp::new(10, 123_456_000).unwrap())])
         );
+    }
+
+    #[test]
+    fn durations_keep_microseconds_moving_toward_zero() {
+        let d = |s: &str| Value::Duration(crate::value::parse_duration(s).unwrap());
+        assert_eq!(truncate_times(d("1.000001999s")), d("1.000001s"));
+        assert_eq!(truncate_times(d("-1.000001999s")), d("-1.000001s"));
+        assert_eq!(truncate_times(d("-0.000000999s")), d("0s"));
+        let m = Value::list([d("2.5s"), d("0.0000005s")]);
+        assert_eq!(truncate_times(m), Value::list([d("2.5s"), d("0s")]));
     }
 }

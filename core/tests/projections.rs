@@ -400,11 +400,9 @@ fn two_models_feed_one_projection() {
     assert_eq!(e.code(), "unknown_event");
 }
 
-/// The shared board, with its versions and upcasts: needs the versions
-/// branch (§12: `event card-added@2`, `upcast`) merged; then run it with
-/// `cargo test -p eventfold --test projections -- --ignored`.
+/// The shared board, with its versions and upcasts (§12): stored events
+/// of old shapes reach the handlers upcast.
 #[test]
-#[ignore = "needs the event versions and upcasts of §12 (the versions branch)"]
 fn the_shared_board_projection_file_passes() {
     let report = scenario::run_file(&shared("scenarios/v1/board-projection.scenarios.json"));
     print(&report);

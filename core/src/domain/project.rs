@@ -1,8 +1,8 @@
 //! `project`: a projection's tables after folding events onto them
 //! (MODEL-LANGUAGE.md §13, scenarios README "Version 1 cases").
 //!
-//! Every event goes through the stored-event door ([`EventReader::read`]),
-//! as replay's do, so it is checked (and, once upcasts exist, upcast)
+//! Every event goes through the stored-event door (`stored.rs`),
+//! as replay's do, so it is checked and upcast (§12)
 //! whether or not a handler takes it. The handlers run over typed rows in a
 //! [`MemoryRows`]; JSON is met only on the way in and out.
 
@@ -10,8 +10,7 @@ use std::collections::HashMap;
 
 use serde_json::Value as Json;
 
-use super::stored::{Data, EventReader, Unread, CURRENT_SCHEMA};
-use super::{list, truncate, Domain};
+use super::{list, read_envelope, truncate, Domain};
 use crate::error::{Error, Result};
 use crate::language::eval::{Event, Machine};
 use crate::language::readside::{Projection, ReadSide, Table};
@@ -249,13 +248,6 @@ impl Domain {
                 ))
             }
         };
-        let schema = int_of("schema", 1)?.unwrap_or(i64::from(CURRENT_SCHEMA));
-        let schema = u32::try_from(schema).map_err(|_| {
-            invalid(
-                "schema",
-                format!("`schema` {schema} is past the versions any model declares"),
-            )
-        })?;
         // Counted before upcasting: one stored event is one version.
         let counted = versions
             .entry((model_name.to_string(), id.clone()))
@@ -313,42 +305,19 @@ impl Domain {
                 Value::Map(metadata),
             ],
         );
-        let empty = Json::Object(Default::default());
-        let data = envelope.get("data").unwrap_or(&empty);
         let inner = &self.inner;
-        EventReader::new(m)
-            .read(name, schema, Data::Json(data), &mut |e: Event| {
-                let Some(h) = p.handler(model_index, &e.name) else {
-                    return Ok(());
-                };
-                let mut machine = Machine::new(m, &inner.sources, &inner.limits, Value::Null);
-                machine.read = Some(read);
-                machine.rows = Some(&mut *rows);
-                machine.enter(&e.data, h.frame_size);
-                machine.frame[h.stream_slot as usize] = stream.clone();
-                machine.frame[h.event_slot as usize] = event.clone();
-                machine.run(&h.body).map_err(|e| *e)
-            })
-            .map_err(|unread| match unread {
-                Unread::UnknownType => Error::UnknownEvent {
-                    message: format!(
-                        "model {} has no event `{}`; its events are {}",
-                        m.name,
-                        truncate(name),
-                        list(m.events.iter().map(|e| &*e.name))
-                    ),
-                },
-                Unread::UnknownSchema => Error::UnknownEvent {
-                    message: format!(
-                        "model {} has no event `{}` at schema {schema}",
-                        m.name,
-                        truncate(name)
-                    ),
-                },
-                Unread::Invalid(e) => invalid(&e.path, e.message),
-                Unread::NotJson(e) => invalid("data", e.to_string()),
-                Unread::Emit(e) => e,
-            })
+        read_envelope(&mut self.reader(m), m, envelope, name, &mut |e: Event| {
+            let Some(h) = p.handler(model_index, &e.name) else {
+                return Ok(());
+            };
+            let mut machine = Machine::new(m, &inner.sources, &inner.limits, Value::Null);
+            machine.read = Some(read);
+            machine.rows = Some(&mut *rows);
+            machine.enter(&e.data, h.frame_size);
+            machine.frame[h.stream_slot as usize] = stream.clone();
+            machine.frame[h.event_slot as usize] = event.clone();
+            machine.run(&h.body).map_err(|e| *e)
+        })
     }
 }
 

@@ -567,6 +567,7 @@ fn type_text(t: &ast::TypeExpr) -> String {
         TypeKind::Float => "float".into(),
         TypeKind::Bool => "bool".into(),
         TypeKind::Timestamp => "timestamp".into(),
+        TypeKind::Duration => "duration".into(),
         TypeKind::List(x) => format!("list<{}>", type_text(x)),
         TypeKind::Map(k, v) => format!("map<{}, {}>", type_text(k), type_text(v)),
         TypeKind::Named(n) => n.name.clone(),
