@@ -13,6 +13,7 @@ import eventfold, {
   type StoredEvent,
   type StreamInfo,
   type JsonValue,
+  type UpcastEvent,
   errors,
   parseJson,
   stringifyJson,
@@ -54,6 +55,14 @@ export async function main(modelPath: string): Promise<void> {
   const state = domain.replay<TodosState>('Todos', events, empty)
   const first: Todo | undefined = state.todos['a']
   console.log(first?.text, domain.describe().models.map((m) => m.name))
+
+  // A stored event, at the version of its shape, as the model reads it now.
+  const current: UpcastEvent<'created', Todo>[] = domain.upcast<UpcastEvent<'created', Todo>>('Todos', {
+    type: 'created',
+    schema: 1,
+    data: { id: 'a', text: 'Buy milk', completed: false },
+  })
+  console.log(current.map((e) => `${e.type}@${e.schema}: ${e.data.text}`), domain.describe().models[0].events.map((e) => e.version))
 
   // Over a store: Promises, and *Sync twins.
   const engine = await Engine.open('memory:', domain, { cacheCapacity: 1000 })
