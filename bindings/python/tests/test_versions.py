@@ -30,7 +30,7 @@ def test_upcast_keeps_big_ints_exact(account: Domain) -> None:
     assert isinstance(event["data"]["amount"], int)
 
 
-@pytest.mark.parametrize("schema", [0, -1, 1.5, 1.0, "1", None, True, 2**40])
+@pytest.mark.parametrize("schema", [0, -1, 1.5, 1.0, "1", None, True])
 def test_a_schema_that_is_no_version_is_invalid_event_at_schema(todos: Domain, schema: Any) -> None:
     with pytest.raises(eventfold.InvalidEvent) as raised:
         todos.upcast("Todos", {"type": "created", "schema": schema, "data": CREATED})

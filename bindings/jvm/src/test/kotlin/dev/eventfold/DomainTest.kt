@@ -113,7 +113,7 @@ class DomainTest {
 
     @Test
     fun `a schema that is no version is invalid_event at schema, an undeclared one unknown_event`() {
-        for (schema in listOf<Any?>(0, -1, 1.5, "1", null, true, 1L shl 40)) {
+        for (schema in listOf<Any?>(0, -1, 1.5, "1", null, true)) {
             val e = assertThrows<EventfoldException.InvalidEvent>("schema $schema") {
                 domain.upcast("Todos", mapOf("type" to "created", "schema" to schema, "data" to created))
             }
