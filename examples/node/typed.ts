@@ -14,6 +14,8 @@ import eventfold, {
   type StreamInfo,
   type JsonValue,
   type UpcastEvent,
+  type ProjectEvent,
+  type Tables,
   errors,
   parseJson,
   stringifyJson,
@@ -63,6 +65,13 @@ export async function main(modelPath: string): Promise<void> {
     data: { id: 'a', text: 'Buy milk', completed: false },
   })
   console.log(current.map((e) => `${e.type}@${e.schema}: ${e.data.text}`), domain.describe().models[0].events.map((e) => e.version))
+
+  // The read side: each projection's tables, folded from the events so far.
+  const stored: ProjectEvent[] = events.map((e) => ({ model: 'Todos', id: 'home', type: e.type, data: e.data, recorded_at: new Date(0) }))
+  for (const p of domain.describe().projections) {
+    const tables: Tables = domain.project(p.name, stored)
+    console.log(p.name, p.mode, p.writes.map((t) => `${t}: ${tables[t]?.length ?? 0} rows`))
+  }
 
   // Over a store: Promises, and *Sync twins.
   const engine = await Engine.open('memory:', domain, { cacheCapacity: 1000 })

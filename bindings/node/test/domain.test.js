@@ -260,7 +260,8 @@ test('upcast errors: a bad schema is invalid_event at `schema`, an undeclared ve
       `schema ${String(schema)}`
     )
   }
-  assert.throws(() => todos.upcast('Todos', { type: 'created', schema: 2, data }), ef.UnknownEventError)
+  // an int >= 1 that no declaration has, however large
+  for (const schema of [2, 2 ** 40]) assert.throws(() => todos.upcast('Todos', { type: 'created', schema, data }), ef.UnknownEventError)
   assert.throws(() => todos.upcast('Todos', { type: 'teleported', data: {} }), ef.UnknownEventError)
   assert.throws(
     () => todos.upcast('Todos', { type: 'created', data: { id: 'a' } }),
