@@ -39,8 +39,10 @@ def test_a_schema_that_is_no_version_is_invalid_event_at_schema(todos: Domain, s
 
 
 def test_upcast_errors(todos: Domain) -> None:
-    with pytest.raises(eventfold.UnknownEvent):
-        todos.upcast("Todos", {"type": "created", "schema": 2, "data": CREATED})
+    # an int >= 1 that no declaration has, however large
+    for schema in (2, 2**40):
+        with pytest.raises(eventfold.UnknownEvent):
+            todos.upcast("Todos", {"type": "created", "schema": schema, "data": CREATED})
     with pytest.raises(eventfold.UnknownEvent):
         todos.upcast("Todos", {"type": "teleported", "data": {}})
     with pytest.raises(eventfold.InvalidEvent) as raised:
