@@ -120,7 +120,10 @@ class DomainTest {
             assertEquals("schema", e.path)
             assertEquals("invalid_event", e.code)
         }
-        assertThrows<EventfoldException.UnknownEvent> { domain.upcast("Todos", mapOf("type" to "created", "schema" to 2, "data" to created)) }
+        // an int >= 1 that no declaration has, however large
+        for (schema in listOf(2L, 1L shl 40)) {
+            assertThrows<EventfoldException.UnknownEvent> { domain.upcast("Todos", mapOf("type" to "created", "schema" to schema, "data" to created)) }
+        }
         assertThrows<EventfoldException.UnknownEvent> { domain.upcast("Todos", mapOf("type" to "flew", "data" to emptyMap<String, Any?>())) }
         assertThrows<EventfoldException.UnknownModel> { domain.upcast("Nope", mapOf("type" to "created", "data" to created)) }
         assertThrows<EventfoldException.InvalidJson> { domain.upcastJson("Todos", "{") }
