@@ -53,11 +53,56 @@ export interface StoredEvent<Type extends string = string, Data extends object =
 
 /**
  * What the verbs take: your own interfaces fit (they need no index
- * signature); the values are converted as `JsonInput` says.
+ * signature); the values are converted as `JsonInput` says. An event given
+ * to `accept`, `replay` or `upcast` may name the version of its shape
+ * (`schema`, an int >= 1; left out: the current one): an older one is
+ * upcast first (MODEL-LANGUAGE.md §12).
  */
 export type AnyCommand = Command<string, object>
-export type AnyEvent = DomainEvent<string, object>
+export type AnyEvent = DomainEvent<string, object> & { schema?: number }
 export type AnyStoredEvent = StoredEvent<string, object>
+/** An event at the model's current version, as `upcast` returns it. */
+export interface UpcastEvent<Type extends string = string, Data extends object = JsonObject> extends DomainEvent<Type, Data> {
+  /** The current version of the event's shape. */
+  schema: number
+}
+
+/** A stored event as `upcast` takes it: `data` may be left out when no field is required. */
+export interface StoredShape {
+  type: string
+  /** The version of its shape; left out: the newest version declared for `type`. */
+  schema?: number
+  data?: object
+}
+
+/**
+ * An event as `project` takes it (MODEL-LANGUAGE.md §13): from the stream
+ * `model-id`. Left out: `schema` the current version, `version` the count of
+ * that stream's events in the list so far, `position` its place in the list
+ * (from 1), `recorded_at` `2026-01-01T00:00:00Z`, `metadata` `{}`,
+ * `event_id` `""`.
+ */
+export interface ProjectEvent {
+  model: string
+  id: string
+  type: string
+  data?: object
+  schema?: number
+  version?: number | bigint
+  position?: number | bigint
+  /** RFC 3339, or a `Date`. */
+  recorded_at?: string | Date
+  metadata?: { [key: string]: JsonInput }
+  event_id?: string
+}
+
+/** A table's row: its columns by name. */
+export type Row = JsonObject
+/** Tables by name, each a list of rows (`project` gives them in key order). */
+export interface Tables<R extends object = Row> {
+  [table: string]: R[]
+}
+
 /** A state as a verb takes it; `null` or `undefined`: the model's initial state. */
 export type State = object | null | undefined
 
@@ -94,13 +139,62 @@ export interface ModelDescription {
     /** The rejections it may give (`reason` is null for a reject without one). */
     rejections: Array<{ reason: string | null; message: string }>
   }>
-  events: Array<{ name: string; doc: string | null; fields: FieldDescription[] }>
+  /** The current events; `version` is the version of each one's shape (1 unless declared `name@N`). */
+  events: Array<{ name: string; doc: string | null; version: number; fields: FieldDescription[] }>
+  /** How older shapes of events (and retired names) are read: each emits the events it becomes. */
+  upcasts: UpcastDescription[]
   queries: Array<{ name: string; doc: string | null; params: FieldDescription[]; returns: string }>
   invariants: Array<{ text: string; doc: string | null }>
 }
 
+export interface UpcastDescription {
+  name: string
+  version: number
+  doc: string | null
+  fields: FieldDescription[]
+  /** The events (name and version) the upcast may emit. */
+  emits: Array<{ name: string; version: number }>
+}
+
+export interface ColumnDescription {
+  name: string
+  /** As the model spells it: `string`, `int`, `list<string>`, ... */
+  type: string
+  /** Whether the column is part of the table's key. */
+  key: boolean
+  /** Whether the column may be null (`T?`). */
+  optional: boolean
+  /** The default written when an insert leaves the column out; `null`: none. */
+  default: JsonValue
+  doc: string | null
+}
+
+export interface TableDescription {
+  name: string
+  doc: string | null
+  columns: ColumnDescription[]
+  /** The key's columns, in order. */
+  key: string[]
+  /** The projection that writes the table. */
+  projection: string
+}
+
+export interface ProjectionDescription {
+  name: string
+  mode: 'inline' | 'async'
+  doc: string | null
+  /** The events it handles, by model. */
+  handles: Array<{ model: string; event: string }>
+  /** The tables it writes. */
+  writes: string[]
+}
+
 export interface DomainDescription {
   models: ModelDescription[]
+  tables: TableDescription[]
+  projections: ProjectionDescription[]
+  /** The release of the IANA time zone database the calendar uses (`2025b`). */
+  tzdb: string
 }
 
 /**
@@ -127,6 +221,18 @@ export declare class Domain {
   /** Events folded over a state (default: the initial state). */
   replay<S = JsonObject>(model: string, events: AnyEvent[], state?: State): S
   query<R = JsonValue>(model: string, state: State, name: string, args?: object): R
+  /**
+   * A stored event as the current model reads it: the events it becomes,
+   * each at its current version (none when the upcast drops it, several when
+   * it splits). `UnknownEventError` for a version no declaration has.
+   */
+  upcast<E extends UpcastEvent<string, object> = UpcastEvent>(model: string, event: StoredShape): E[]
+  /**
+   * The tables of `projection` after folding `events` in order onto `tables`
+   * (default: empty): `{table: [rows in key order]}` for every table it
+   * writes. `UnknownProjectionError` when the domain has no such projection.
+   */
+  project<T extends object = Tables>(projection: string, events: ProjectEvent[], tables?: { [table: string]: object[] } | null): T
 }
 
 /** Options are checked by the core, the same in every binding: a key it does not know, a value of the wrong type or out of range is an `InvalidCommandError` whose `path` names the option in snake_case (`options.cache_capacity`). */

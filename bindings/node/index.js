@@ -585,6 +585,28 @@ class Domain {
     )
   }
 
+  /**
+   * A stored event (`{type, schema?, data?}`) as the current model reads it:
+   * the events it becomes, each `{type, schema, data}` at the current
+   * version (none for a dropped event, several for a split one).
+   */
+  upcast(model, event) {
+    return this.#parse((exact) => this.#native.upcast(name(model, 'model'), toJson(event, 'event', exact)))
+  }
+
+  /**
+   * The tables of a projection after folding `events` (each `{model, id,
+   * type, data}`, with optional `schema`, `version`, `position`,
+   * `recorded_at`, `metadata`, `event_id`) in order onto `tables`
+   * (`{table: [rows]}`; `null` or `undefined`: empty). Returns
+   * `{table: [rows in key order]}` for every table the projection writes.
+   */
+  project(projection, events, tables) {
+    return this.#parse((exact) =>
+      this.#native.project(name(projection, 'projection'), toJson(events, 'events', exact), optionalJson(tables, 'tables', exact))
+    )
+  }
+
   #call(f) {
     try {
       return f()

@@ -13,6 +13,9 @@ import eventfold, {
   type StoredEvent,
   type StreamInfo,
   type JsonValue,
+  type UpcastEvent,
+  type ProjectEvent,
+  type Tables,
   errors,
   parseJson,
   stringifyJson,
@@ -54,6 +57,21 @@ export async function main(modelPath: string): Promise<void> {
   const state = domain.replay<TodosState>('Todos', events, empty)
   const first: Todo | undefined = state.todos['a']
   console.log(first?.text, domain.describe().models.map((m) => m.name))
+
+  // A stored event, at the version of its shape, as the model reads it now.
+  const current: UpcastEvent<'created', Todo>[] = domain.upcast<UpcastEvent<'created', Todo>>('Todos', {
+    type: 'created',
+    schema: 1,
+    data: { id: 'a', text: 'Buy milk', completed: false },
+  })
+  console.log(current.map((e) => `${e.type}@${e.schema}: ${e.data.text}`), domain.describe().models[0].events.map((e) => e.version))
+
+  // The read side: each projection's tables, folded from the events so far.
+  const stored: ProjectEvent[] = events.map((e) => ({ model: 'Todos', id: 'home', type: e.type, data: e.data, recorded_at: new Date(0) }))
+  for (const p of domain.describe().projections) {
+    const tables: Tables = domain.project(p.name, stored)
+    console.log(p.name, p.mode, p.writes.map((t) => `${t}: ${tables[t]?.length ?? 0} rows`))
+  }
 
   // Over a store: Promises, and *Sync twins.
   const engine = await Engine.open('memory:', domain, { cacheCapacity: 1000 })

@@ -217,6 +217,22 @@ pub struct FfiQuery {
     pub args: Option<String>,
 }
 
+/// `upcast`: a stored event (`{"type", "schema"?, "data"?}`) of `model`.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct FfiUpcast {
+    pub model: String,
+    pub event: String,
+}
+
+/// `project`: a JSON array of events folded through `projection` onto
+/// `tables` (`{"table": [rows]}`; `None`: empty).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct FfiProject {
+    pub projection: String,
+    pub events: String,
+    pub tables: Option<String>,
+}
+
 /// `execute` on the stream `model-id`; `options` as `Engine::execute_json` reads them.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct FfiExecute {
@@ -319,6 +335,20 @@ impl FfiDomain {
                 &call.name,
                 call.args.as_deref(),
             )
+        })
+    }
+
+    /// A JSON array of `{"type", "schema", "data"}`: the events the stored
+    /// event becomes, each at its current version.
+    pub fn upcast_json(&self, call: FfiUpcast) -> Result<String> {
+        guard(|| self.get()?.upcast_json(&call.model, &call.event))
+    }
+
+    /// `{"table": [rows in key order]}` for every table the projection writes.
+    pub fn project_json(&self, call: FfiProject) -> Result<String> {
+        guard(|| {
+            self.get()?
+                .project_json(&call.projection, &call.events, call.tables.as_deref())
         })
     }
 
@@ -467,6 +497,35 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn upcast_and_project_cross_with_their_codes() {
+        let d = domain();
+        let upcast = |event: &str| {
+            d.upcast_json(FfiUpcast {
+                model: "Counter".into(),
+                event: event.into(),
+            })
+        };
+        assert_eq!(
+            upcast(r#"{"type":"bumped","data":{"by":2}}"#).unwrap(),
+            r#"[{"type":"bumped","schema":1,"data":{"by":2}}]"#
+        );
+        let err = upcast(r#"{"type":"bumped","schema":0,"data":{"by":2}}"#).unwrap_err();
+        assert!(matches!(err, FfiError::InvalidEvent { ref path, .. } if path == "schema"));
+        let err = upcast(r#"{"type":"bumped","schema":7,"data":{"by":2}}"#).unwrap_err();
+        assert!(matches!(err, FfiError::UnknownEvent { .. }), "{err:?}");
+        let err = d
+            .project_json(FfiProject {
+                projection: "nope".into(),
+                events: "[]".into(),
+                tables: None,
+            })
+            .unwrap_err();
+        assert!(
+            matches!(err, FfiError::UnknownProjection { ref detail } if detail.contains("nope"))
+        );
     }
 
     #[test]

@@ -175,6 +175,35 @@ impl NativeDomain {
                 .query_json(&model, state.as_deref(), &name, args.as_deref())
         })
     }
+
+    /// A stored event (with its `schema`) as the current model reads it:
+    /// the JSON array of events it becomes.
+    #[napi]
+    pub fn upcast(&self, env: Env, model: String, event: String) -> napi::Result<String> {
+        let Some([Some(event)]) = inputs([Some(event)]) else {
+            return Ok(exact::RETRY.into());
+        };
+        call_json(&env, || self.inner.upcast_json(&model, &event))
+    }
+
+    /// The projection's tables after folding `events` onto `tables`
+    /// (`None`: empty).
+    #[napi]
+    pub fn project(
+        &self,
+        env: Env,
+        projection: String,
+        events: String,
+        tables: Option<String>,
+    ) -> napi::Result<String> {
+        let Some([Some(events), tables]) = inputs([Some(events), tables]) else {
+            return Ok(exact::RETRY.into());
+        };
+        call_json(&env, || {
+            self.inner
+                .project_json(&projection, &events, tables.as_deref())
+        })
+    }
 }
 
 /// One engine call, as data, so that the sync and the async twin share it.

@@ -239,3 +239,65 @@ test('parseJson keeps a float with no fraction a float, as the core and the othe
   changed.data.count = 7
   assert.equal(meter.propose('Meter', null, changed)[0].data.count, 7)
 })
+
+test('upcast gives the events a stored event becomes, each {type, schema, data}', () => {
+  const created = { type: 'created', data: { id: 'a', text: 'Buy milk', completed: false } }
+  const current = [{ type: 'created', schema: 1, data: { id: 'a', text: 'Buy milk', completed: false } }]
+  assert.deepEqual(todos.upcast('Todos', created), current)
+  assert.deepEqual(todos.upcast('Todos', { ...created, schema: 1 }), current)
+  // integers past 2^53 cross exactly, both ways
+  const big = account.upcast('Account', { type: 'deposited', data: { amount: 9223372036854775807n } })
+  assert.equal(big[0].data.amount, 9223372036854775807n)
+  assert.equal(account.upcast('Account', { type: 'deposited', data: { amount: 2 ** 60 } })[0].data.amount, 2n ** 60n)
+})
+
+test('upcast errors: a bad schema is invalid_event at `schema`, an undeclared version unknown_event', () => {
+  const data = { id: 'a', text: 'x', completed: false }
+  for (const schema of [0, -1, 1.5, '1', null, true]) {
+    assert.throws(
+      () => todos.upcast('Todos', { type: 'created', schema, data }),
+      (e) => e instanceof ef.InvalidEventError && e.code === 'invalid_event' && e.path === 'schema',
+      `schema ${String(schema)}`
+    )
+  }
+  // an int >= 1 that no declaration has, however large
+  for (const schema of [2, 2 ** 40]) assert.throws(() => todos.upcast('Todos', { type: 'created', schema, data }), ef.UnknownEventError)
+  assert.throws(() => todos.upcast('Todos', { type: 'teleported', data: {} }), ef.UnknownEventError)
+  assert.throws(
+    () => todos.upcast('Todos', { type: 'created', data: { id: 'a' } }),
+    (e) => e instanceof ef.InvalidEventError && e.path === 'data.text'
+  )
+  assert.throws(() => todos.upcast('Nope', { type: 'created', data }), ef.UnknownModelError)
+  assert.throws(() => todos.upcast('Todos', null), ef.InvalidEventError)
+  assert.throws(() => todos.upcast(1, { type: 'created', data }), (e) => e instanceof TypeError && e.code === 'ERR_INVALID_ARG_TYPE')
+  const circular = { type: 'created' }
+  circular.data = circular
+  assert.throws(() => todos.upcast('Todos', circular), ef.InvalidJsonError)
+})
+
+test('accept and replay pass an event\'s schema through to the core', () => {
+  const data = { id: 'a', text: 'x', completed: false }
+  const state = todos.accept('Todos', null, { type: 'created', schema: 1, data })
+  assert.deepEqual(state, todos.replay('Todos', [{ type: 'created', schema: 1, data }]))
+  assert.deepEqual(state.todos.a, data)
+  assert.throws(() => todos.accept('Todos', null, { type: 'created', schema: 2, data }), ef.UnknownEventError)
+  assert.throws(
+    () => todos.replay('Todos', [{ type: 'created', schema: 'one', data }]),
+    (e) => e instanceof ef.InvalidEventError && e.path === 'schema' && /event 0/.test(e.message)
+  )
+})
+
+test('project: an unknown projection is UnknownProjectionError; its arguments are checked at the edge', () => {
+  const events = [{ model: 'Todos', id: 'home', type: 'created', data: { id: 'a', text: 'x', completed: false } }]
+  for (const tables of [undefined, null, {}, { todo_rows: [] }]) {
+    assert.throws(
+      () => todos.project('no-such-projection', events, tables),
+      (e) => e instanceof ef.UnknownProjectionError && e.code === 'unknown_projection' && /no-such-projection/.test(e.message)
+    )
+  }
+  assert.throws(() => todos.project(undefined, events), (e) => e instanceof TypeError && e.code === 'ERR_INVALID_ARG_TYPE')
+  const circular = []
+  circular.push(circular)
+  assert.throws(() => todos.project('p', circular), ef.InvalidJsonError)
+  assert.equal(new ef.UnknownTableError('m').code, 'unknown_table')
+})

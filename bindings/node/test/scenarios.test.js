@@ -1,5 +1,6 @@
 'use strict'
-// Every case of ../shared/scenarios, one test each, through the public API.
+// Every case of ../shared/scenarios and ../shared/scenarios/v1, one test each,
+// through the public API.
 const { test, after } = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
@@ -54,13 +55,25 @@ function expectError(f, want) {
 }
 
 function runCase(domain, model, c) {
-  const given = events(c.given || [])
   const then = c.then || {}
-  if (c.when === undefined && c.when_raw === undefined && c.query === undefined) {
-    if (then.error) return expectError(() => domain.replay(model, given), then.error)
-    return expectSame(domain.replay(model, given), c.state, 'state')
+  if (c.projection !== undefined) {
+    // `given` are whole project events ({model, id, type, data, ...}), passed as they are.
+    const run = () => domain.project(c.projection, c.given || [], c.tables)
+    if (then.error) return expectError(run, then.error)
+    return expectSame(run(), c.rows, 'rows')
   }
-  const state = domain.replay(model, given)
+  if (c.upcast !== undefined) {
+    const run = () => domain.upcast(model, c.upcast)
+    if (then.error) return expectError(run, then.error)
+    return expectSame(run(), c.events, 'events')
+  }
+  // Passed whole: an event's `schema` (an older shape) is upcast by replay.
+  const history = c.given || []
+  if (c.when === undefined && c.when_raw === undefined && c.query === undefined) {
+    if (then.error) return expectError(() => domain.replay(model, history), then.error)
+    return expectSame(domain.replay(model, history), c.state, 'state')
+  }
+  const state = domain.replay(model, history)
   if (c.query) {
     const run = () => domain.query(model, state, c.query.name, c.query.args)
     if (then.error) return expectError(run, then.error)
@@ -96,9 +109,10 @@ function matchDiagnostics(got, want) {
   return assign(0)
 }
 
-function runCheck(c) {
+/** `files` are relative to the scenario file's directory. */
+function runCheck(dir, c) {
   const sources = c.files
-    ? c.files.map((f) => ({ name: f, text: fs.readFileSync(path.join(DIR, f), 'utf8') }))
+    ? c.files.map((f) => ({ name: f, text: fs.readFileSync(path.join(dir, f), 'utf8') }))
     : [{ name: 'source.model', text: c.source }]
   if (c.ok) return Domain.compile(sources)
   let error
@@ -128,17 +142,45 @@ function scenario(name, f) {
   })
 }
 
-const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.scenarios.json')).sort()
+/** The scenario files of `dir` and of its `v1`, as paths relative to DIR (`v1/board.scenarios.json`). */
+function scenarioFiles() {
+  const out = []
+  for (const sub of ['', 'v1']) {
+    const dir = path.join(DIR, sub)
+    if (sub && !fs.existsSync(dir)) continue
+    for (const f of fs.readdirSync(dir).sort()) if (f.endsWith('.scenarios.json')) out.push(path.join(sub, f))
+  }
+  return out
+}
+
+const files = scenarioFiles()
 assert.ok(files.length > 0, `no scenarios in ${DIR}`)
 for (const file of files) {
+  const dir = path.dirname(path.join(DIR, file))
   // parseJson keeps integers past 2^53 exact (account: 9223372036854775807).
   const suite = parseJson(fs.readFileSync(path.join(DIR, file), 'utf8'))
   if (!suite.model) {
-    for (const c of suite.cases) scenario(`${file}: ${c.name}`, () => runCheck(c))
+    for (const c of suite.cases) scenario(`${file}: ${c.name}`, () => runCheck(dir, c))
     continue
   }
-  const domain = Domain.compile(suite.files.map((f) => ({ name: f, text: fs.readFileSync(path.join(DIR, f), 'utf8') })))
-  for (const c of suite.cases) scenario(`${file}: ${c.name}`, () => runCase(domain, suite.model, c))
+  // A domain that does not compile fails each of its cases, not the whole run.
+  let domain
+  let compileError
+  try {
+    domain = Domain.compile(suite.files.map((f) => ({ name: f, text: fs.readFileSync(path.join(dir, f), 'utf8') })))
+  } catch (e) {
+    compileError = e
+  }
+  for (const c of suite.cases) {
+    scenario(`${file}: ${c.name}`, () => {
+      if (compileError) {
+        const first = compileError.diagnostics && compileError.diagnostics[0]
+        const where = first ? `: ${first.file}:${first.line}:${first.column}: ${first.message}` : `: ${compileError.message}`
+        assert.fail(`${suite.files.join(', ')} does not compile (${compileError.code})${where}`)
+      }
+      runCase(domain, suite.model, c)
+    })
+  }
 }
 
 after(() => {

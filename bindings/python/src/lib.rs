@@ -252,6 +252,41 @@ impl Domain {
         })
     }
 
+    /// A stored event (`type`, `schema`, `data`) as the current model
+    /// reads it: the events it becomes, each `{type, schema, data}` at the
+    /// current version.
+    fn upcast<'py>(
+        &self,
+        py: Python<'py>,
+        model: &Bound<'py, PyString>,
+        event: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let limits = self.inner.limits();
+        let model = err(py, name(model))?;
+        let event = err(py, document(event, limits))?;
+        run_json(py, || self.inner.upcast_json(&model, &event))
+    }
+
+    /// The tables of a projection after folding `events` in order onto
+    /// `tables` (None: empty), `{table: [rows in key order]}`.
+    #[pyo3(signature = (projection, events, tables=None))]
+    fn project<'py>(
+        &self,
+        py: Python<'py>,
+        projection: &Bound<'py, PyString>,
+        events: &Bound<'py, PyAny>,
+        tables: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let limits = self.inner.limits();
+        let projection = err(py, name(projection))?;
+        let events = err(py, document(events, limits))?;
+        let tables = opt_doc(py, tables, limits)?;
+        run_json(py, || {
+            self.inner
+                .project_json(&projection, &events, tables.as_deref())
+        })
+    }
+
     fn __repr__(&self) -> String {
         format!("<eventfold.Domain models={:?}>", self.inner.models())
     }

@@ -1,5 +1,5 @@
-"""Every case of ../shared/scenarios, one pytest case each, through the
-public API of the package."""
+"""Every case of ../shared/scenarios and ../shared/scenarios/v1, one
+pytest case each, through the public API of the package."""
 
 from __future__ import annotations
 
@@ -29,12 +29,13 @@ def same(a: Any, b: Any) -> bool:
 
 def collect() -> List[Any]:
     params = []
-    files = sorted(SCENARIOS.glob("*.scenarios.json"))
+    files = sorted(SCENARIOS.glob("*.scenarios.json")) + sorted(SCENARIOS.glob("v1/*.scenarios.json"))
     assert files, f"no scenario files in {SCENARIOS}"
     for path in files:
         spec = json.loads(path.read_text(encoding="utf-8"))
+        name = path.relative_to(SCENARIOS).as_posix()
         for case in spec["cases"]:
-            params.append(pytest.param(path, spec, case, id=f"{path.name}::{case['name']}"))
+            params.append(pytest.param(path, spec, case, id=f"{name}::{case['name']}"))
     return params
 
 
@@ -42,7 +43,8 @@ _domains: Dict[Tuple[str, ...], eventfold.Domain] = {}
 
 
 def domain_of(path: Path, spec: Dict[str, Any]) -> eventfold.Domain:
-    key = tuple(spec["files"])
+    """The files are relative to the scenario file's directory."""
+    key = (str(path.parent), *spec["files"])
     if key not in _domains:
         _domains[key] = eventfold.Domain.from_files(*(path.parent / f for f in spec["files"]))
     return _domains[key]
@@ -51,9 +53,9 @@ def domain_of(path: Path, spec: Dict[str, Any]) -> eventfold.Domain:
 def expect_error(case: Dict[str, Any], err: eventfold.EventfoldError) -> None:
     want = case.get("then", {}).get("error")
     assert want is not None, f"unexpected error {err.to_dict()}"
-    assert err.code == want["code"], err.to_dict()
+    assert err.code == want["code"], f"expected error {want}, got {err.to_dict()}"
     if "path" in want:
-        assert getattr(err, "path", None) == want["path"], err.to_dict()
+        assert getattr(err, "path", None) == want["path"], f"expected error {want}, got {err.to_dict()}"
 
 
 @pytest.mark.parametrize("path,spec,case", collect())
@@ -96,6 +98,25 @@ def check_case(path: Path, case: Dict[str, Any]) -> None:
 def model_case(domain: eventfold.Domain, model: str, case: Dict[str, Any]) -> None:
     then = case.get("then", {})
     given = case.get("given", [])
+    if "projection" in case:
+        # `given` are whole project events ({model, id, type, data, ...}).
+        try:
+            rows = domain.project(case["projection"], given, case.get("tables"))
+        except eventfold.EventfoldError as err:
+            expect_error(case, err)
+            return
+        assert "error" not in then, f"expected error {then['error']}, got rows {rows}"
+        assert same(rows, case["rows"]), f"expected rows {case['rows']}, got {rows}"
+        return
+    if "upcast" in case:
+        try:
+            current = domain.upcast(model, case["upcast"])
+        except eventfold.EventfoldError as err:
+            expect_error(case, err)
+            return
+        assert "error" not in then, f"expected error {then['error']}, got events {current}"
+        assert same(current, case["events"]), f"expected events {case['events']}, got {current}"
+        return
     has_command = "when" in case or "when_raw" in case
     if not has_command and "query" not in case:
         # Replay alone: the verb `replay`.
@@ -106,7 +127,7 @@ def model_case(domain: eventfold.Domain, model: str, case: Dict[str, Any]) -> No
             return
         assert "error" not in then, f"expected error {then['error']}, got state {state}"
         if "state" in case:
-            assert same(state, case["state"]), state
+            assert same(state, case["state"]), f"expected state {case['state']}, got {state}"
         return
 
     # Given events accepted one by one: the verb `accept`.
@@ -132,10 +153,10 @@ def model_case(domain: eventfold.Domain, model: str, case: Dict[str, Any]) -> No
             expect_error(case, err)
             return
         assert "events" in then, f"expected {then}, got events {events}"
-        assert same(events, then["events"]), events
+        assert same(events, then["events"]), f"expected events {then['events']}, got {events}"
         after = domain.replay(model, events, state)
         if "state" in case:
-            assert same(after, case["state"]), after
+            assert same(after, case["state"]), f"expected state {case['state']}, got {after}"
         return
 
     query = case["query"]
@@ -145,4 +166,4 @@ def model_case(domain: eventfold.Domain, model: str, case: Dict[str, Any]) -> No
         expect_error(case, err)
         return
     assert "result" in case, f"expected {then}, got result {result}"
-    assert same(result, case["result"]), result
+    assert same(result, case["result"]), f"expected result {case['result']}, got {result}"

@@ -11,7 +11,8 @@ language, run in-process.
 >>> domain.propose("Counter", None, {"type": "bump", "data": {"by": 2}})
 [{'type': 'bumped', 'data': {'by': 2}}]
 
-``Domain`` runs the pure verbs (propose, accept, replay, query);
+``Domain`` runs the pure verbs (propose, accept, replay, query, upcast,
+project);
 ``Engine`` keeps the events in a store (``"memory:"`` or
 ``"sqlite:PATH"``). Dicts and lists go in and come out; every error is an
 ``EventfoldError``, one subclass per code.
@@ -41,20 +42,33 @@ from ._errors import (
 )
 from ._eventfold import Domain, Engine, __version__
 from ._types import (
+    ColumnDescription,
     Command,
     Diagnostic,
     Document,
+    DomainDescription,
     Event,
+    EventDescription,
     ExecuteOptions,
     ExecuteRequest,
     Executed,
+    FieldDescription,
     JsonText,
     Loaded,
+    ModelDescription,
+    ProjectEvent,
+    ProjectionDescription,
+    Row,
     Sources,
     State,
     StoredEvent,
+    StoredShape,
     StreamInfo,
+    TableDescription,
+    Tables,
     Time,
+    UpcastDescription,
+    UpcastEvent,
 )
 
 __all__ = [
@@ -83,18 +97,31 @@ __all__ = [
     "InternalError",
     "BY_CODE",
     # shapes
+    "ColumnDescription",
     "Command",
     "Diagnostic",
     "Document",
+    "DomainDescription",
     "Event",
+    "EventDescription",
     "ExecuteOptions",
     "ExecuteRequest",
     "Executed",
+    "FieldDescription",
     "JsonText",
     "Loaded",
+    "ModelDescription",
+    "ProjectEvent",
+    "ProjectionDescription",
+    "Row",
     "Sources",
     "State",
     "StoredEvent",
+    "StoredShape",
     "StreamInfo",
+    "TableDescription",
+    "Tables",
     "Time",
+    "UpcastDescription",
+    "UpcastEvent",
 ]

@@ -6,15 +6,20 @@ from typing import Any, List, Literal, Mapping, Optional, Sequence, Type, Union,
 
 from ._types import (
     Document,
+    DomainDescription,
     Event,
     Executed,
     JsonText,
     Loaded,
+    ProjectEvent,
     Sources,
     State,
     StoredEvent,
+    StoredShape,
     StreamInfo,
+    Tables,
     Time,
+    UpcastEvent,
 )
 
 __all__ = ["Domain", "Engine", "_to_json", "_from_json", "_error_table", "_raise_example", "__version__"]
@@ -37,9 +42,10 @@ class Domain:
         """Reads and compiles model files; their paths name them in diagnostics."""
     def models(self) -> List[str]:
         """The names of the models, in declaration order."""
-    def describe(self) -> dict[str, Any]:
-        """The whole ubiquitous language: models, state, commands, events,
-        queries, invariants and docs."""
+    def describe(self) -> DomainDescription:
+        """The whole ubiquitous language: models, state, commands, events
+        (with versions), upcasts, queries, invariants, tables, projections
+        and docs."""
     def describe_markdown(self) -> str:
         """The same as a Markdown glossary."""
     def initial_state(self, model: str) -> State: ...
@@ -53,8 +59,11 @@ class Domain:
     ) -> List[Event]:
         """The events a command gives on a state (None: the initial state).
         Raises Rejected, InvalidCommand, UnknownCommand, ..."""
-    def accept(self, model: str, state: Optional[Document], event: Document) -> State:
-        """The state after one event (state None: the initial state)."""
+    def accept(
+        self, model: str, state: Optional[Document], event: Union[StoredShape, Document]
+    ) -> State:
+        """The state after one event (state None: the initial state). An
+        event with an older ``schema`` is upcast first."""
     def replay(
         self,
         model: str,
@@ -70,6 +79,21 @@ class Domain:
         args: Optional[Document] = None,
     ) -> Any:
         """A query of the model on a state (None: the initial state)."""
+    def upcast(self, model: str, event: Union[StoredShape, Document]) -> List[UpcastEvent]:
+        """A stored event as the current model reads it: the events it
+        becomes (none when dropped, several when split), each at its
+        current version. Raises UnknownEvent for a version no declaration
+        has, InvalidEvent (``path`` ``schema``) for a schema that is not an
+        int >= 1."""
+    def project(
+        self,
+        projection: str,
+        events: Union[Sequence[Union[ProjectEvent, Mapping[str, Any]]], JsonText],
+        tables: Union[Mapping[str, Sequence[Mapping[str, Any]]], JsonText, None] = None,
+    ) -> Tables:
+        """The tables of a projection after folding ``events`` in order
+        onto ``tables`` (None: empty): ``{table: [rows in key order]}`` for
+        every table it writes. Raises UnknownProjection."""
 
 @final
 class Engine:

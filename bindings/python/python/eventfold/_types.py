@@ -7,7 +7,7 @@ them (at run time they are ordinary dicts).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Dict, Iterable, List, Mapping, Tuple, TypedDict, Union
+from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Tuple, TypedDict, Union
 
 __all__ = [
     "JsonText",
@@ -24,6 +24,19 @@ __all__ = [
     "Diagnostic",
     "ExecuteOptions",
     "ExecuteRequest",
+    "StoredShape",
+    "UpcastEvent",
+    "ProjectEvent",
+    "Row",
+    "Tables",
+    "FieldDescription",
+    "EventDescription",
+    "UpcastDescription",
+    "ModelDescription",
+    "ColumnDescription",
+    "TableDescription",
+    "ProjectionDescription",
+    "DomainDescription",
 ]
 
 #: JSON text given as is: the binding passes it to the core unparsed.
@@ -47,6 +60,57 @@ class Event(TypedDict):
 
     type: str
     data: Dict[str, Any]
+
+
+class _StoredShapeBase(TypedDict):
+    type: str
+
+
+class StoredShape(_StoredShapeBase, total=False):
+    """An event as it was stored, as ``upcast`` (and ``accept``/``replay``)
+    take it: ``schema`` is the version of its shape (left out: the newest
+    declared for ``type``); ``data`` may be left out when no field is
+    required."""
+
+    schema: int
+    data: Mapping[str, Any]
+
+
+class UpcastEvent(TypedDict):
+    """An event at the model's current version, as ``upcast`` gives it."""
+
+    type: str
+    schema: int
+    data: Dict[str, Any]
+
+
+class _ProjectEventBase(TypedDict):
+    model: str
+    id: str
+    type: str
+
+
+class ProjectEvent(_ProjectEventBase, total=False):
+    """An event of the stream ``model-id`` as ``project`` takes it. Left
+    out: ``schema`` the current version, ``version`` the count of that
+    stream's events in the list so far, ``position`` its place in the list
+    (from 1), ``recorded_at`` ``2026-01-01T00:00:00Z``, ``metadata`` ``{}``,
+    ``event_id`` ``""``."""
+
+    data: Mapping[str, Any]
+    schema: int
+    version: int
+    position: int
+    recorded_at: Union[str, datetime]
+    metadata: Mapping[str, Any]
+    event_id: str
+
+
+#: A table's row: its columns by name.
+Row = Dict[str, Any]
+
+#: Tables by name, each a list of rows (``project`` gives them in key order).
+Tables = Dict[str, List[Row]]
 
 
 class _CommandBase(TypedDict):
@@ -130,3 +194,143 @@ class ExecuteRequest(_ExecuteRequestBase, total=False):
     """One command of ``Engine.execute_many``."""
 
     options: ExecuteOptions
+
+
+# ------------------------------------------------------------ describe()
+
+
+class _FieldDescriptionBase(TypedDict):
+    name: str
+    type: str
+    """As the model spells it: ``string``, ``list<Todo>``, ``int?``, ..."""
+    required: bool
+    doc: Optional[str]
+
+
+class FieldDescription(_FieldDescriptionBase, total=False):
+    """One field, param or state field; ``default`` only where it has one."""
+
+    default: Any
+
+
+class EventDescription(TypedDict):
+    name: str
+    doc: Optional[str]
+    version: int
+    """The version of the event's shape (1 unless declared ``name@N``)."""
+    fields: List[FieldDescription]
+
+
+class _Emitted(TypedDict):
+    name: str
+    version: int
+
+
+class UpcastDescription(TypedDict):
+    """How an older shape of an event (or a retired name) is read."""
+
+    name: str
+    version: int
+    doc: Optional[str]
+    fields: List[FieldDescription]
+    emits: List[_Emitted]
+
+
+class _Rejection(TypedDict):
+    reason: Optional[str]
+    message: str
+
+
+class _CommandDescription(TypedDict):
+    name: str
+    doc: Optional[str]
+    params: List[FieldDescription]
+    emits: List[str]
+    rejections: List[_Rejection]
+
+
+class _RecordDescription(TypedDict):
+    name: str
+    doc: Optional[str]
+    fields: List[FieldDescription]
+
+
+class _Member(TypedDict):
+    name: str
+    doc: Optional[str]
+
+
+class _EnumDescription(TypedDict):
+    name: str
+    doc: Optional[str]
+    members: List[_Member]
+
+
+class _QueryDescription(TypedDict):
+    name: str
+    doc: Optional[str]
+    params: List[FieldDescription]
+    returns: str
+
+
+class _InvariantDescription(TypedDict):
+    text: str
+    doc: Optional[str]
+
+
+class ModelDescription(TypedDict):
+    name: str
+    doc: Optional[str]
+    state: List[FieldDescription]
+    records: List[_RecordDescription]
+    enums: List[_EnumDescription]
+    commands: List[_CommandDescription]
+    events: List[EventDescription]
+    upcasts: List[UpcastDescription]
+    queries: List[_QueryDescription]
+    invariants: List[_InvariantDescription]
+
+
+class ColumnDescription(TypedDict):
+    name: str
+    type: str
+    key: bool
+    """Whether the column is part of the table's key."""
+    optional: bool
+    """Whether the column may be null (``T?``)."""
+    default: Any
+    """What an insert that leaves the column out writes; None: no default."""
+    doc: Optional[str]
+
+
+class TableDescription(TypedDict):
+    name: str
+    doc: Optional[str]
+    columns: List[ColumnDescription]
+    key: List[str]
+    """The key's columns, in order."""
+    projection: str
+    """The projection that writes the table."""
+
+
+class _Handled(TypedDict):
+    model: str
+    event: str
+
+
+class ProjectionDescription(TypedDict):
+    name: str
+    mode: Literal["inline", "async"]
+    doc: Optional[str]
+    handles: List[_Handled]
+    writes: List[str]
+
+
+class DomainDescription(TypedDict):
+    """What ``Domain.describe()`` gives: the whole ubiquitous language."""
+
+    models: List[ModelDescription]
+    tables: List[TableDescription]
+    projections: List[ProjectionDescription]
+    tzdb: str
+    """The IANA time zone database release the calendar uses (``2025b``)."""

@@ -2,17 +2,19 @@ package dev.eventfold
 
 import dev.eventfold.ffi.FfiAccept
 import dev.eventfold.ffi.FfiDomain
+import dev.eventfold.ffi.FfiProject
 import dev.eventfold.ffi.FfiPropose
 import dev.eventfold.ffi.FfiQuery
 import dev.eventfold.ffi.FfiReplay
 import dev.eventfold.ffi.FfiSource
+import dev.eventfold.ffi.FfiUpcast
 import java.nio.file.Files
 import java.nio.file.Path
 import java.time.Instant
 
 /**
- * Compiled models: the pure verbs (propose, accept, replay, query), with no
- * store. Immutable and safe to share between threads.
+ * Compiled models: the pure verbs (propose, accept, replay, query, upcast,
+ * project), with no store. Immutable and safe to share between threads.
  *
  * Each verb comes twice: over `Map`/`List` values (converted with Jackson)
  * and over JSON text (`...Json`, for callers that already hold JSON). A
@@ -52,7 +54,16 @@ class Domain private constructor(internal val ffi: FfiDomain) : AutoCloseable {
     /** The names of the models, in declaration order. */
     fun models(): List<String> = native { ffi.models() }
 
-    /** The whole ubiquitous language: models, state, commands, events, queries, invariants, docs. */
+    /**
+     * The whole ubiquitous language, as JSON values: `models` (each with its
+     * `state`, `records`, `enums`, `commands`, `events` (each with its shape's
+     * `version`), `upcasts` (`name`, `version`, `doc`, `fields`, `emits`:
+     * `[{name, version}]`), `queries`, `invariants`), `tables` (`name`, `doc`,
+     * `columns`: `[{name, type, key, optional, default, doc}]`, `key`,
+     * `projection`), `projections` (`name`, `mode`: `inline` or `async`,
+     * `doc`, `handles`: `[{model, event}]`, `writes`) and `tzdb` (the time
+     * zone database release of the calendar).
+     */
     fun describe(): Map<String, Any?> = Json.readMap(describeJson())
 
     fun describeJson(): String = native { ffi.describeJson() }
@@ -83,7 +94,7 @@ class Domain private constructor(internal val ffi: FfiDomain) : AutoCloseable {
     fun proposeJson(model: String, state: String?, command: String, now: String? = null): String =
         native { ffi.proposeJson(FfiPropose(model, state, command, now)) }
 
-    /** The state after one event. */
+    /** The state after one event; an event with an older `schema` is upcast first. */
     fun accept(model: String, state: Map<String, Any?>?, event: Map<String, Any?>): Map<String, Any?> =
         Json.readMap(acceptJson(model, state?.let(Json::write), Json.write(event)))
 
@@ -107,6 +118,43 @@ class Domain private constructor(internal val ffi: FfiDomain) : AutoCloseable {
     @JvmOverloads
     fun queryJson(model: String, state: String?, name: String, args: String? = null): String =
         native { ffi.queryJson(FfiQuery(model, state, name, args)) }
+
+    /**
+     * A stored event (`{type, schema?, data?}`; `schema` left out: the
+     * newest version declared for `type`) as the current model reads it:
+     * the events it becomes (none when dropped, several when split), each
+     * `{type, schema, data}` at its current version.
+     * [EventfoldException.UnknownEvent] for a version no declaration has,
+     * [EventfoldException.InvalidEvent] at `schema` for a schema that is
+     * not an int >= 1.
+     */
+    fun upcast(model: String, event: Map<String, Any?>): List<Map<String, Any?>> =
+        Json.readMaps(upcastJson(model, Json.write(event)))
+
+    /** [upcast] over JSON text: a JSON array of events. */
+    fun upcastJson(model: String, event: String): String = native { ffi.upcastJson(FfiUpcast(model, event)) }
+
+    /**
+     * The tables of [projection] after folding [events] in order onto
+     * [tables] (`null`: empty), as table name to rows in key order, for
+     * every table it writes. Each event is `{model, id, type, data}`, with
+     * optional `schema`, `version`, `position`, `recorded_at` (an [Instant]
+     * or RFC 3339 text), `metadata` and `event_id`.
+     * [EventfoldException.UnknownProjection] when the domain has none of
+     * that name.
+     */
+    @JvmOverloads
+    fun project(
+        projection: String,
+        events: List<Map<String, Any?>>,
+        tables: Map<String, List<Map<String, Any?>>>? = null,
+    ): Map<String, List<Map<String, Any?>>> =
+        Json.readTables(projectJson(projection, Json.write(events), tables?.let(Json::write)))
+
+    /** [project] over JSON text: `{"table": [rows]}`. */
+    @JvmOverloads
+    fun projectJson(projection: String, events: String, tables: String? = null): String =
+        native { ffi.projectJson(FfiProject(projection, events, tables)) }
 
     /** Frees the compiled models now. Engines opened on this domain keep working. Twice is fine. */
     override fun close() {

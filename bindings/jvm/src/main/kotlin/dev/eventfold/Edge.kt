@@ -105,6 +105,10 @@ internal object Json {
 
     @Suppress("UNCHECKED_CAST")
     fun readMaps(text: String): List<Map<String, Any?>> = read(text) as List<Map<String, Any?>>
+
+    /** Tables as `project` gives them: `{"table": [rows]}`. */
+    @Suppress("UNCHECKED_CAST")
+    fun readTables(text: String): Map<String, List<Map<String, Any?>>> = read(text) as Map<String, List<Map<String, Any?>>>
 }
 
 /** NaN and the infinities have no JSON form: refused here rather than sent as the string "NaN". */

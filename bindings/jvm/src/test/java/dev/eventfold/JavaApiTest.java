@@ -38,6 +38,14 @@ class JavaApiTest {
 
             List<Map<String, Object>> later = domain.propose("Todos", state, createNew("c", "Walk"), Instant.parse("2026-11-28T12:00:00Z"));
             assertEquals(1, later.size());
+
+            // Version 1: a stored event as the model reads it, and the tables of a projection.
+            Map<String, Object> stored = Map.of("type", "created", "schema", 1, "data", Map.of("id", "a", "text", "x", "completed", false));
+            List<Map<String, Object>> upcast = domain.upcast("Todos", stored);
+            assertEquals(1L, upcast.get(0).get("schema"));
+            EventfoldException.UnknownProjection none =
+                    assertThrows(EventfoldException.UnknownProjection.class, () -> domain.project("no-such-projection", List.of()));
+            assertEquals("unknown_projection", none.getCode());
         }
     }
 

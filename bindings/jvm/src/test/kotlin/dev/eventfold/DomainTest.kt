@@ -96,6 +96,63 @@ class DomainTest {
         assertThrows<EventfoldException.UnknownQuery> { domain.query("Todos", null, "nope") }
     }
 
+    // ---- version 1: upcast, project, and the schema of events handed in ----
+
+    private val created = mapOf("id" to "a", "text" to "Buy milk", "completed" to false)
+
+    @Test
+    fun `upcast gives the events a stored event becomes, each type schema and data`() {
+        val current = listOf(mapOf("type" to "created", "schema" to 1L, "data" to created))
+        assertEquals(current, domain.upcast("Todos", mapOf("type" to "created", "data" to created)))
+        assertEquals(current, domain.upcast("Todos", mapOf("type" to "created", "schema" to 1, "data" to created)))
+        assertEquals(
+            """[{"type":"created","schema":1,"data":{"id":"a","text":"x","completed":false}}]""",
+            domain.upcastJson("Todos", """{"type":"created","schema":1,"data":{"id":"a","text":"x","completed":false}}"""),
+        )
+    }
+
+    @Test
+    fun `a schema that is no version is invalid_event at schema, an undeclared one unknown_event`() {
+        for (schema in listOf<Any?>(0, -1, 1.5, "1", null, true)) {
+            val e = assertThrows<EventfoldException.InvalidEvent>("schema $schema") {
+                domain.upcast("Todos", mapOf("type" to "created", "schema" to schema, "data" to created))
+            }
+            assertEquals("schema", e.path)
+            assertEquals("invalid_event", e.code)
+        }
+        // an int >= 1 that no declaration has, however large
+        for (schema in listOf(2L, 1L shl 40)) {
+            assertThrows<EventfoldException.UnknownEvent> { domain.upcast("Todos", mapOf("type" to "created", "schema" to schema, "data" to created)) }
+        }
+        assertThrows<EventfoldException.UnknownEvent> { domain.upcast("Todos", mapOf("type" to "flew", "data" to emptyMap<String, Any?>())) }
+        assertThrows<EventfoldException.UnknownModel> { domain.upcast("Nope", mapOf("type" to "created", "data" to created)) }
+        assertThrows<EventfoldException.InvalidJson> { domain.upcastJson("Todos", "{") }
+        assertThrows<EventfoldException.InvalidJson> { domain.upcast("Todos", mapOf("type" to "created", "data" to mapOf("id" to Double.NaN))) }
+    }
+
+    @Test
+    fun `accept and replay pass an event's schema through`() {
+        val state = domain.accept("Todos", null, mapOf("type" to "created", "schema" to 1, "data" to created))
+        assertEquals(state, domain.replay("Todos", listOf(mapOf("type" to "created", "schema" to 1, "data" to created))))
+        assertThrows<EventfoldException.UnknownEvent> { domain.accept("Todos", null, mapOf("type" to "created", "schema" to 2, "data" to created)) }
+        val e = assertThrows<EventfoldException.InvalidEvent> { domain.replay("Todos", listOf(mapOf("type" to "created", "schema" to "one", "data" to created))) }
+        assertEquals("schema", e.path)
+        assertTrue(e.message.contains("event 0"), e.message)
+    }
+
+    @Test
+    fun `project of a projection the domain does not have is unknown_projection`() {
+        val events = listOf(mapOf("model" to "Todos", "id" to "home", "type" to "created", "data" to created, "recorded_at" to Instant.parse("2026-01-01T00:00:00Z")))
+        for (tables in listOf(null, emptyMap(), mapOf("todo_rows" to emptyList<Map<String, Any?>>()))) {
+            val e = assertThrows<EventfoldException.UnknownProjection> { domain.project("no-such-projection", events, tables) }
+            assertEquals("unknown_projection", e.code)
+            assertTrue(e.message.contains("no-such-projection"), e.message)
+        }
+        assertThrows<EventfoldException.UnknownProjection> { domain.projectJson("no-such-projection", "[]") }
+        assertThrows<EventfoldException.InvalidJson> { domain.project("p", listOf(mapOf("n" to Float.NaN))) }
+        assertEquals("unknown_table", EventfoldException.UnknownTable("m").code)
+    }
+
     // ---- bad input: a clear error, never a crash or a hang ----
 
     @Test

@@ -15,8 +15,8 @@ import java.time.OffsetDateTime
 import kotlin.io.path.name
 
 /**
- * Every case of the shared scenarios (`../shared/scenarios`), one dynamic
- * test each, through the public API: once over JSON text, once over
+ * Every case of the shared scenarios (`../shared/scenarios` and its `v1`),
+ * one dynamic test each, through the public API: once over JSON text, once over
  * Map/List values (but for the cases whose input is not JSON at all).
  */
 class ScenarioTest {
@@ -30,7 +30,9 @@ class ScenarioTest {
         )
 
     private fun files(): List<Path> =
-        Files.list(dir).use { s -> s.filter { it.name.endsWith(".scenarios.json") }.sorted().toList() }
+        listOf(dir, dir.resolve("v1"))
+            .filter { Files.isDirectory(it) }
+            .flatMap { d -> Files.list(d).use { s -> s.filter { it.name.endsWith(".scenarios.json") }.sorted().toList() } }
             .also { check(it.isNotEmpty()) { "no scenario files in ${dir.toAbsolutePath()}" } }
 
     @Suppress("UNCHECKED_CAST")
@@ -48,26 +50,28 @@ class ScenarioTest {
     private fun run(api: Api): List<DynamicContainer> =
         files().map { file ->
             val spec = spec(file)
+            // A scenario's `files` are relative to its own directory.
+            val here = file.parent
             val nodes: List<DynamicNode> =
                 if (spec["model"] == null) {
-                    cases(spec).map { case -> dynamicTest(case["name"] as String) { checkCase(case) } }
+                    cases(spec).map { case -> dynamicTest(case["name"] as String) { checkCase(here, case) } }
                 } else {
                     val domain by lazy {
                         @Suppress("UNCHECKED_CAST")
-                        Domain.compile((spec["files"] as List<String>).associateWith { Files.readString(dir.resolve(it)) })
+                        Domain.compile((spec["files"] as List<String>).associateWith { Files.readString(here.resolve(it)) })
                     }
                     cases(spec)
                         .filter { api == Json || it["when_raw"] == null }
                         .map { case -> dynamicTest(case["name"] as String) { modelCase(api, domain, spec["model"] as String, case) } }
                 }
-            dynamicContainer(file.name, nodes)
+            dynamicContainer(dir.relativize(file).toString(), nodes)
         }
 
     @Suppress("UNCHECKED_CAST")
-    private fun checkCase(case: Map<String, Any?>) {
+    private fun checkCase(here: Path, case: Map<String, Any?>) {
         val sources =
             (case["source"] as String?)?.let { mapOf("source.model" to it) }
-                ?: (case["files"] as List<String>).associateWith { Files.readString(dir.resolve(it)) }
+                ?: (case["files"] as List<String>).associateWith { Files.readString(here.resolve(it)) }
         val result = runCatching { Domain.compile(sources).close() }
         if (case["ok"] == true) {
             result.getOrThrow()
@@ -94,6 +98,19 @@ class ScenarioTest {
     private fun modelCase(api: Api, domain: Domain, model: String, case: Map<String, Any?>) {
         val then = case["then"] as Map<String, Any?>? ?: emptyMap()
         try {
+            if (case["projection"] != null) {
+                // `given` are whole project events ({model, id, type, data, ...}).
+                val rows = api.project(domain, case["projection"] as String, case["given"] as List<Any?>? ?: emptyList(), case["tables"])
+                if (then["error"] != null) fail<Unit>("expected ${expectation(case)}, got rows $rows")
+                expectSame(case["rows"], rows, "rows")
+                return
+            }
+            if (case["upcast"] != null) {
+                val events = api.upcast(domain, model, case["upcast"])
+                if (then["error"] != null) fail<Unit>("expected ${expectation(case)}, got events $events")
+                expectSame(case["events"], events, "events")
+                return
+            }
             var state: Any? = null
             for (event in case["given"] as List<Any?>? ?: emptyList()) state = api.accept(domain, model, state, event)
             val now = (case["now"] as String?)?.let { OffsetDateTime.parse(it).toInstant().toString() }
@@ -133,6 +150,8 @@ class ScenarioTest {
         val then = case["then"] as Map<String, Any?>? ?: emptyMap()
         return listOf("error", "rejected", "events").firstNotNullOfOrNull { k -> then[k]?.let { "$k $it" } }
             ?: case["result"]?.let { "result $it" }
+            ?: case["rows"]?.let { "rows $it" }
+            ?: case["events"]?.let { "events $it" }
             ?: "state ${case["state"]}"
     }
 
@@ -159,6 +178,10 @@ class ScenarioTest {
 
         fun query(d: Domain, model: String, state: Any?, name: String, args: Any?): Any?
 
+        fun upcast(d: Domain, model: String, event: Any?): List<Any?>
+
+        fun project(d: Domain, projection: String, events: List<Any?>, tables: Any?): Any?
+
         fun state(state: Any?): Any?
     }
 
@@ -178,6 +201,11 @@ class ScenarioTest {
         override fun query(d: Domain, model: String, state: Any?, name: String, args: Any?) =
             parse(d.queryJson(model, text(state), name, text(args)))
 
+        override fun upcast(d: Domain, model: String, event: Any?) = parse(d.upcastJson(model, text(event)!!)) as List<Any?>
+
+        override fun project(d: Domain, projection: String, events: List<Any?>, tables: Any?) =
+            parse(d.projectJson(projection, text(events)!!, text(tables)))
+
         // A state here is JSON text, or null for the initial state.
         override fun state(state: Any?): Any? = (state as String?)?.let(::parse)
     }
@@ -195,6 +223,11 @@ class ScenarioTest {
 
         override fun query(d: Domain, model: String, state: Any?, name: String, args: Any?) =
             d.query(model, state as Map<String, Any?>?, name, args as Map<String, Any?>?)
+
+        override fun upcast(d: Domain, model: String, event: Any?) = d.upcast(model, event as Map<String, Any?>)
+
+        override fun project(d: Domain, projection: String, events: List<Any?>, tables: Any?) =
+            d.project(projection, events as List<Map<String, Any?>>, tables as Map<String, List<Map<String, Any?>>>?)
 
         override fun state(state: Any?): Any? = state
     }
