@@ -280,11 +280,20 @@ pub(crate) fn markdown(describe: &Json) -> String {
             out.push('\n');
         }
     }
+    let read = read::markdown(describe);
+    if !read.is_empty() {
+        if !out.ends_with("\n\n") {
+            out.push('\n');
+        }
+        out.push_str(&read);
+    }
     if let Some(release) = describe["tzdb"].as_str() {
+        if !out.ends_with("\n\n") {
+            out.push('\n');
+        }
         out.push_str(&format!(
             "Time zones are read from release {release} of the IANA time zone database, built in.\n"
         ));
     }
-    out.push_str(&read::markdown(describe));
     out
 }
