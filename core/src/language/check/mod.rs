@@ -24,6 +24,8 @@ mod hint;
 mod lower;
 mod projection;
 mod stmt;
+mod table;
+mod table_access;
 mod upcast;
 
 pub use projection::read_side;

@@ -11,11 +11,10 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::table::{field, push_record, type_text, universe, Import};
 use super::*;
 use crate::language::ast::{Projection as AstProjection, Table as AstTable};
-use crate::language::readside::{
-    Projection, ProjectionHandler, ReadOp, ReadSide, Table, TableRead, TableWrite, WriteOp,
-};
+use crate::language::readside::{Projection, ProjectionHandler, ReadSide, Table};
 
 /// Table names the engine keeps for itself.
 const RESERVED_PREFIX: &str = "eventfold_";
@@ -29,117 +28,29 @@ pub(super) enum ReadCtx {
 }
 
 pub(super) struct HandlerCtx {
-    projection: Str,
+    pub(super) projection: Str,
     /// Every table of the domain, its types in the handler checker's.
-    tables: Vec<TableView>,
-    by_name: HashMap<Str, usize>,
+    pub(super) tables: Vec<TableView>,
+    pub(super) by_name: HashMap<Str, usize>,
     /// The tables this projection writes (its statements name them).
-    writes: HashSet<usize>,
+    pub(super) writes: HashSet<usize>,
     stream_slot: u32,
     event_slot: u32,
     stream_ty: Type,
     event_ty: Type,
 }
 
-struct TableView {
-    name: Str,
-    columns: Vec<FieldType>,
-    key: Vec<u32>,
-    row_ty: Type,
-    writer: Option<Str>,
+pub(super) struct TableView {
+    pub(super) name: Str,
+    pub(super) columns: Vec<FieldType>,
+    pub(super) key: Vec<u32>,
+    pub(super) row_ty: Type,
+    pub(super) writer: Option<Str>,
 }
 
 /// Hidden names of the `stream` and `event` slots: no `let` can spell them.
 const STREAM_LOCAL: &str = "\u{0}stream";
 const EVENT_LOCAL: &str = "\u{0}event";
-
-/// Where a universe type came from: a model's own type, by index.
-#[derive(Clone, Copy)]
-struct Origin {
-    model: usize,
-    local: usize,
-}
-
-struct Universe {
-    types: Types,
-    record_origin: Vec<Option<Origin>>,
-    enum_origin: Vec<Option<Origin>>,
-    /// `Model.Type` names.
-    dotted: HashMap<String, TypeRef>,
-}
-
-fn remap(t: &Type, r_off: usize, e_off: usize) -> Type {
-    match t {
-        Type::Record(i) => Type::Record(i + r_off),
-        Type::Enum(i) => Type::Enum(i + e_off),
-        Type::List(x) => Type::List(Box::new(remap(x, r_off, e_off))),
-        Type::Map(x) => Type::Map(Box::new(remap(x, r_off, e_off))),
-        Type::Optional(x) => Type::Optional(Box::new(remap(x, r_off, e_off))),
-        other => other.clone(),
-    }
-}
-
-fn universe(models: &[ir::Model]) -> Universe {
-    let mut u = Universe {
-        types: Types::default(),
-        record_origin: Vec::new(),
-        enum_origin: Vec::new(),
-        dotted: HashMap::new(),
-    };
-    for (mi, m) in models.iter().enumerate() {
-        let (r_off, e_off) = (u.types.records.len(), u.types.enums.len());
-        for (i, r) in m.types.records.iter().enumerate() {
-            let mut r = r.clone();
-            for f in &mut r.fields {
-                f.ty = remap(&f.ty, r_off, e_off);
-            }
-            if !Arc::ptr_eq(&r.shape, &m.state_shape) {
-                u.dotted.insert(
-                    format!("{}.{}", m.name, r.shape.name),
-                    TypeRef::Record(r_off + i),
-                );
-            }
-            u.types.records.push(r);
-            u.record_origin.push(Some(Origin {
-                model: mi,
-                local: i,
-            }));
-        }
-        for (i, en) in m.types.enums.iter().enumerate() {
-            u.dotted
-                .insert(format!("{}.{}", m.name, en.name), TypeRef::Enum(e_off + i));
-            u.types.enums.push(en.clone());
-            u.enum_origin.push(Some(Origin {
-                model: mi,
-                local: i,
-            }));
-        }
-    }
-    u
-}
-
-fn field(name: &str, ty: Type) -> FieldType {
-    FieldType {
-        name: name.into(),
-        ty,
-        default: None,
-        doc: None,
-    }
-}
-
-fn push_record(u: &mut Universe, name: &str, fields: Vec<FieldType>) -> (usize, Arc<Shape>) {
-    let shape = Arc::new(Shape {
-        name: name.into(),
-        fields: fields.iter().map(|f| f.name.clone()).collect(),
-    });
-    u.types.records.push(RecordType {
-        shape: shape.clone(),
-        fields,
-        doc: None,
-    });
-    u.record_origin.push(None);
-    (u.types.records.len() - 1, shape)
-}
 
 /// Checks the tables and projections of a domain whose models are `models`
 /// (already checked, in domain order).
@@ -559,23 +470,6 @@ fn type_decl(types: &Types, t: &Type, seen: &mut HashSet<(bool, usize)>, out: &m
     }
 }
 
-/// A column's type as written, in canonical form (`list<Board.Card>`).
-fn type_text(t: &ast::TypeExpr) -> String {
-    match &t.kind {
-        TypeKind::String => "string".into(),
-        TypeKind::Int => "int".into(),
-        TypeKind::Float => "float".into(),
-        TypeKind::Bool => "bool".into(),
-        TypeKind::Timestamp => "timestamp".into(),
-        TypeKind::Duration => "duration".into(),
-        TypeKind::List(x) => format!("list<{}>", type_text(x)),
-        TypeKind::Map(k, v) => format!("map<{}, {}>", type_text(k), type_text(v)),
-        TypeKind::Named(n) => n.name.clone(),
-        TypeKind::Qualified(m, n) => format!("{}.{}", m.name, n.name),
-        TypeKind::Optional(x) => format!("{}?", type_text(x)),
-    }
-}
-
 /// The source text of a projection declaration, from its name to the `}`
 /// of its last handler.
 fn projection_text<'s>(src: &'s str, p: &AstProjection) -> &'s str {
@@ -624,72 +518,6 @@ fn collect_writes<'a>(b: &'a ast::Block, out: &mut Vec<(Span, &'a Ident)>) {
     }
 }
 
-/// Copies universe types into a handler's checker, each once.
-struct Import {
-    model: usize,
-    records: HashMap<usize, usize>,
-    enums: HashMap<usize, usize>,
-}
-
-impl Import {
-    fn new(model: usize) -> Import {
-        Import {
-            model,
-            records: HashMap::new(),
-            enums: HashMap::new(),
-        }
-    }
-
-    fn ty(&mut self, u: &Universe, c: &mut ModelChecker, t: &Type) -> Type {
-        match t {
-            Type::Record(i) => {
-                if let Some(o) = u.record_origin[*i].filter(|o| o.model == self.model) {
-                    return Type::Record(o.local);
-                }
-                if let Some(&l) = self.records.get(i) {
-                    return Type::Record(l);
-                }
-                let l = c.types.records.len();
-                self.records.insert(*i, l);
-                let src = &u.types.records[*i];
-                c.types.records.push(RecordType {
-                    shape: src.shape.clone(),
-                    fields: Vec::new(),
-                    doc: src.doc.clone(),
-                });
-                c.record_index.push(HashMap::new());
-                let fields: Vec<FieldType> = src
-                    .fields
-                    .iter()
-                    .map(|f| FieldType {
-                        ty: self.ty(u, c, &f.ty),
-                        ..f.clone()
-                    })
-                    .collect();
-                c.record_index[l] = index_of(&fields);
-                c.types.records[l].fields = fields;
-                Type::Record(l)
-            }
-            Type::Enum(i) => {
-                if let Some(o) = u.enum_origin[*i].filter(|o| o.model == self.model) {
-                    return Type::Enum(o.local);
-                }
-                if let Some(&l) = self.enums.get(i) {
-                    return Type::Enum(l);
-                }
-                let l = c.types.enums.len();
-                self.enums.insert(*i, l);
-                c.types.enums.push(u.types.enums[*i].clone());
-                Type::Enum(l)
-            }
-            Type::List(x) => Type::List(Box::new(self.ty(u, c, x))),
-            Type::Map(x) => Type::Map(Box::new(self.ty(u, c, x))),
-            Type::Optional(x) => Type::Optional(Box::new(self.ty(u, c, x))),
-            other => other.clone(),
-        }
-    }
-}
-
 impl<'d> ModelChecker<'d> {
     /// A checker that sees model `m` as it was lowered: its types, events
     /// and state fields.
@@ -724,88 +552,11 @@ impl<'d> ModelChecker<'d> {
         c
     }
 
-    fn handler_ctx(&self) -> Option<&HandlerCtx> {
+    pub(super) fn handler_ctx(&self) -> Option<&HandlerCtx> {
         match self.read.as_deref() {
             Some(ReadCtx::Handler(h)) => Some(h),
             _ => None,
         }
-    }
-
-    /// `Model.Type` where a type stands.
-    pub(super) fn qualified_type(&mut self, model: &Ident, ty: &Ident) -> Type {
-        let dotted = format!("{}.{}", model.name, ty.name);
-        match self.type_names.get(&dotted) {
-            Some(TypeRef::Record(i)) => return Type::Record(*i),
-            Some(TypeRef::Enum(i)) => return Type::Enum(*i),
-            None => {}
-        }
-        if self.read.is_none() {
-            self.error(
-                model.span,
-                format!(
-                    "`{dotted}` names a type of another model, which only a table's column may do; inside a model write `{}`",
-                    ty.name
-                ),
-            );
-            return Type::Error;
-        }
-        let prefix = format!("{}.", model.name);
-        let known: Vec<String> = self
-            .type_names
-            .keys()
-            .filter(|k| k.starts_with(&prefix))
-            .map(|k| k[prefix.len()..].to_string())
-            .collect();
-        if known.is_empty() && !self.type_names.keys().any(|k| k.starts_with(&prefix)) {
-            let models: HashSet<&str> = self
-                .type_names
-                .keys()
-                .filter_map(|k| k.split_once('.').map(|(m, _)| m))
-                .collect();
-            let hint = self.hint(&model.name, |_| models.iter().copied());
-            self.error(
-                model.span,
-                format!(
-                    "no model `{}` with records or enums in this domain{hint}",
-                    model.name
-                ),
-            );
-        } else {
-            let hint = self.hint(&ty.name, |_| known.iter().map(String::as_str));
-            self.error(
-                ty.span,
-                format!(
-                    "model {} has no record or enum `{}`{hint}",
-                    model.name, ty.name
-                ),
-            );
-        }
-        Type::Error
-    }
-
-    /// A plain type name in a table: tables stand outside every model.
-    pub(super) fn named_outside_model(&mut self, name: &Ident) -> bool {
-        if !matches!(self.read.as_deref(), Some(ReadCtx::Table)) {
-            return false;
-        }
-        let suffix = format!(".{}", name.name);
-        let mut owners: Vec<&str> = self
-            .type_names
-            .keys()
-            .filter(|k| k.ends_with(&suffix))
-            .map(String::as_str)
-            .collect();
-        owners.sort_unstable();
-        let example = owners
-            .first()
-            .map_or_else(|| format!("Model.{}", name.name), |o| o.to_string());
-        self.error(
-            name.span,
-            format!(
-                "a table stands outside every model, so name the type with its model, as in `{example}`"
-            ),
-        );
-        true
     }
 
     /// A name in a projection handler, after `let`, loop names and the
@@ -852,300 +603,5 @@ impl<'d> ModelChecker<'d> {
             format!("unknown name `{name}`{hint}; a projection handler sees its `let` and loop names, the event's fields, `stream`, `event` and the tables it writes"),
         );
         bad
-    }
-
-    /// `t.has(...)`, `t.get(...)` and `t.get(...).c` in a handler; `None`
-    /// when `e` is none of them.
-    pub(super) fn table_read(
-        &mut self,
-        scope: &mut Scope,
-        e: &ast::Expr,
-    ) -> Option<(ir::Expr, Type)> {
-        let (call, column) = match &e.kind {
-            ExprKind::Field { target, field } => (&**target, Some(field)),
-            _ => (e, None),
-        };
-        let ExprKind::Method {
-            target,
-            method,
-            args,
-        } = &call.kind
-        else {
-            return None;
-        };
-        let ExprKind::Name(t) = &target.kind else {
-            return None;
-        };
-        if !matches!(method.name.as_str(), "has" | "get") {
-            return None;
-        }
-        if column.is_some() && method.name != "get" {
-            return None;
-        }
-        if scope.locals.iter().any(|l| l.name == t.name)
-            || scope.param_index.contains_key(t.name.as_str())
-        {
-            return None;
-        }
-        let h = self.handler_ctx()?;
-        let ti = *h.by_name.get(t.name.as_str())?;
-        let bad = (ir::Expr::Const(Value::Null), Type::Error);
-        if !h.writes.contains(&ti) {
-            let by = match &h.tables[ti].writer {
-                Some(w) => format!(" (projection `{w}` writes it)"),
-                None => String::new(),
-            };
-            let msg = format!(
-                "projection `{}` does not write table `{}`, so it may not read it{by}: a projection reads only the tables it writes, so that rebuilding it gives the same rows",
-                h.projection, t.name
-            );
-            self.error(t.span, msg);
-            for a in args {
-                self.expr(scope, a);
-            }
-            return Some(bad);
-        }
-        let key: Vec<(Str, Type)> = h.tables[ti]
-            .key
-            .iter()
-            .map(|&k| {
-                let c = &h.tables[ti].columns[k as usize];
-                (c.name.clone(), c.ty.clone())
-            })
-            .collect();
-        let row_ty = h.tables[ti].row_ty.clone();
-        let columns = h.tables[ti].columns.clone();
-        let name = h.tables[ti].name.clone();
-        let keys = self.key_values(scope, &name, &key, args, method, true);
-        let op = match (method.name.as_str(), column) {
-            ("has", _) => ReadOp::Has,
-            (_, None) => ReadOp::Get,
-            (_, Some(c)) => match columns.iter().position(|f| *f.name == *c.name) {
-                Some(i) => ReadOp::Column(i as u32),
-                None => {
-                    let hint = self.hint(&c.name, |_| columns.iter().map(|f| &*f.name));
-                    self.error(
-                        c.span,
-                        format!("table `{name}` has no column `{}`{hint}", c.name),
-                    );
-                    return Some(bad);
-                }
-            },
-        };
-        let ty = match op {
-            ReadOp::Has => Type::Bool,
-            ReadOp::Get => Type::optional(row_ty),
-            ReadOp::Column(i) => Type::optional(columns[i as usize].ty.clone()),
-        };
-        let read = TableRead {
-            table: ti as u32,
-            keys,
-            op,
-        };
-        Some((ir::Expr::Table(Box::new(read)), ty))
-    }
-
-    /// The key values of a read (`exact`: all of them) or of an `update` or
-    /// `delete` (the first j).
-    fn key_values(
-        &mut self,
-        scope: &mut Scope,
-        table: &str,
-        key: &[(Str, Type)],
-        args: &[ast::Expr],
-        at: &Ident,
-        exact: bool,
-    ) -> Vec<ir::Expr> {
-        let mut out = Vec::new();
-        for (i, a) in args.iter().enumerate() {
-            let (x, t) = self.expr(scope, a);
-            if let Some((name, want)) = key.get(i) {
-                if !t.fits(want) || t == Type::Null {
-                    let (found, want) = (self.tname(&t), self.tname(want));
-                    self.error(
-                        a.span,
-                        format!(
-                            "key column `{name}` of table `{table}` is {want}, but this is {found}"
-                        ),
-                    );
-                }
-            }
-            out.push(x);
-        }
-        let names = key
-            .iter()
-            .map(|(n, _)| format!("`{n}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        if args.len() > key.len() {
-            self.error(
-                args[key.len()].span,
-                format!(
-                    "table `{table}` has {} key column{} ({names}), but {} values are given",
-                    key.len(),
-                    if key.len() == 1 { "" } else { "s" },
-                    args.len()
-                ),
-            );
-        } else if exact && args.len() < key.len() {
-            self.error(
-                at.span,
-                format!(
-                    "`{}` takes the whole key of table `{table}`: {} value{} ({names}), but {} {} given",
-                    at.name,
-                    key.len(),
-                    if key.len() == 1 { "" } else { "s" },
-                    args.len(),
-                    if args.len() == 1 { "is" } else { "are" }
-                ),
-            );
-        }
-        out
-    }
-
-    /// `insert`, `upsert`, `update` and `delete`.
-    pub(super) fn table_stmt(&mut self, scope: &mut Scope, stmt: &ast::Stmt) -> Option<ir::Stmt> {
-        let (word, table) = match &stmt.kind {
-            StmtKind::Insert { table, upsert, .. } => {
-                (if *upsert { "upsert" } else { "insert" }, table)
-            }
-            StmtKind::Update { table, .. } => ("update", table),
-            StmtKind::Delete { table, .. } => ("delete", table),
-            _ => return None,
-        };
-        let Some(h) = self.handler_ctx() else {
-            self.error(
-                stmt.keyword,
-                format!("`{word}` may only stand in a projection's handler (`on Model.event {{ ... }}`); a model changes its state with events"),
-            );
-            return None;
-        };
-        let Some(&ti) = h.by_name.get(table.name.as_str()) else {
-            let hint = self.hint(&table.name, |c| {
-                c.handler_ctx()
-                    .into_iter()
-                    .flat_map(|h| h.tables.iter().map(|t| &*t.name))
-            });
-            let advice = if hint.is_empty() {
-                format!(
-                    "; declare it with `table {} {{ key id: string ... }}`",
-                    table.name
-                )
-            } else {
-                hint
-            };
-            self.error(
-                table.span,
-                format!("unknown table `{}`{advice}", table.name),
-            );
-            return None;
-        };
-        let view = &h.tables[ti];
-        let columns = view.columns.clone();
-        let key_cols = view.key.clone();
-        let row_ty = view.row_ty.clone();
-        let name = view.name.clone();
-        let key: Vec<(Str, Type)> = key_cols
-            .iter()
-            .map(|&k| {
-                (
-                    columns[k as usize].name.clone(),
-                    columns[k as usize].ty.clone(),
-                )
-            })
-            .collect();
-        let op = match &stmt.kind {
-            StmtKind::Insert { args, upsert, .. } => {
-                let row = self.arguments(scope, &columns, args, table, &format!("table {name}"));
-                let missing: Vec<String> = key
-                    .iter()
-                    .filter(|(k, _)| !args.iter().any(|a| *a.name.name == **k))
-                    .filter(|(k, _)| {
-                        // Without a default, `arguments` reported it already.
-                        columns.iter().any(|c| c.name == *k && c.may_be_omitted())
-                    })
-                    .map(|(k, _)| format!("`{k}`"))
-                    .collect();
-                if !missing.is_empty() {
-                    self.error(
-                        table.span,
-                        format!(
-                            "`{word}` gives every key column of table `{name}`; {} is missing",
-                            missing.join(", ")
-                        ),
-                    );
-                }
-                WriteOp::Insert {
-                    row,
-                    upsert: *upsert,
-                }
-            }
-            StmtKind::Update { keys, args, .. } => {
-                let keys = self.key_values(scope, &name, &key, keys, table, false);
-                let mark = scope.mark();
-                // `row` shadows every other name inside the parentheses.
-                let row_slot = scope.next_slot;
-                scope.next_slot += 1;
-                scope.frame_size = scope.frame_size.max(scope.next_slot);
-                scope.locals.push(Local {
-                    name: "row".to_string(),
-                    ty: row_ty,
-                    slot: row_slot,
-                });
-                let mut set: Vec<(u32, ir::Expr)> = Vec::new();
-                for a in args {
-                    let (x, t) = self.expr(scope, &a.value);
-                    let Some(i) = columns.iter().position(|c| *c.name == *a.name.name) else {
-                        let hint = self.hint(&a.name.name, |_| columns.iter().map(|c| &*c.name));
-                        self.error(
-                            a.name.span,
-                            format!("table `{name}` has no column `{}`{hint}", a.name.name),
-                        );
-                        continue;
-                    };
-                    if key_cols.contains(&(i as u32)) {
-                        self.error(
-                            a.name.span,
-                            format!(
-                                "`{}` is a key column of table `{name}` and cannot be updated: a row keeps its key (delete it and insert another)",
-                                a.name.name
-                            ),
-                        );
-                        continue;
-                    }
-                    if set.iter().any(|(c, _)| *c == i as u32) {
-                        self.error(a.name.span, format!("`{}` is given twice", a.name.name));
-                        continue;
-                    }
-                    if !t.fits(&columns[i].ty) {
-                        let (found, want) = (self.tname(&t), self.tname(&columns[i].ty));
-                        self.error(
-                            a.value.span,
-                            format!(
-                                "column `{}` of table `{name}` is {want}, but this is {found}",
-                                a.name.name
-                            ),
-                        );
-                    }
-                    set.push((i as u32, x));
-                }
-                scope.reset(mark);
-                WriteOp::Update {
-                    keys,
-                    set,
-                    row_slot,
-                }
-            }
-            StmtKind::Delete { keys, .. } => {
-                let keys = self.key_values(scope, &name, &key, keys, table, false);
-                WriteOp::Delete { keys }
-            }
-            _ => return None,
-        };
-        Some(ir::Stmt::Table(Box::new(TableWrite {
-            table: ti as u32,
-            op,
-            span: stmt.keyword,
-        })))
     }
 }
