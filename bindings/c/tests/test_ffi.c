@@ -223,6 +223,102 @@ static void test_domain(eventfold_domain *d) {
   }
 }
 
+/* Version 1's verbs on a model of version 0: every event is at schema 1. */
+static void test_versions(eventfold_domain *d) {
+  const char *bumped = "[{\"type\":\"bumped\",\"schema\":1,\"data\":{\"by\":3}}]";
+  EXPECT("upcast current",
+         eventfold_domain_upcast(d, "Counter", "{\"type\":\"bumped\",\"schema\":1,\"data\":{\"by\":3}}",
+                                 &out),
+         EVENTFOLD_OK, bumped);
+  EXPECT("upcast without schema",
+         eventfold_domain_upcast(d, "Counter", "{\"type\":\"bumped\",\"data\":{\"by\":3}}", &out),
+         EVENTFOLD_OK, bumped);
+  EXPECT("upcast with the stored envelope",
+         eventfold_domain_upcast(d, "Counter",
+                                 "{\"id\":\"e-1\",\"stream\":\"Counter-a\",\"version\":1,\"position\":7,"
+                                 "\"metadata\":{},\"type\":\"bumped\",\"schema\":1,\"data\":{\"by\":3}}",
+                                 &out),
+         EVENTFOLD_OK, bumped);
+  EXPECT("upcast schema as text",
+         eventfold_domain_upcast(d, "Counter", "{\"type\":\"bumped\",\"schema\":\"1\",\"data\":{\"by\":3}}",
+                                 &out),
+         EVENTFOLD_ERR_INVALID_EVENT, "\"path\":\"schema\"");
+  EXPECT("upcast schema 0",
+         eventfold_domain_upcast(d, "Counter", "{\"type\":\"bumped\",\"schema\":0,\"data\":{\"by\":3}}",
+                                 &out),
+         EVENTFOLD_ERR_INVALID_EVENT, "\"path\":\"schema\"");
+  EXPECT("upcast schema 1.5",
+         eventfold_domain_upcast(d, "Counter", "{\"type\":\"bumped\",\"schema\":1.5,\"data\":{\"by\":3}}",
+                                 &out),
+         EVENTFOLD_ERR_INVALID_EVENT, "\"path\":\"schema\"");
+  EXPECT("upcast undeclared version",
+         eventfold_domain_upcast(d, "Counter", "{\"type\":\"bumped\",\"schema\":2,\"data\":{\"by\":3}}",
+                                 &out),
+         EVENTFOLD_ERR_UNKNOWN_EVENT, "\"code\":\"unknown_event\"");
+  EXPECT("upcast undeclared name",
+         eventfold_domain_upcast(d, "Counter", "{\"type\":\"nope\",\"schema\":1}", &out),
+         EVENTFOLD_ERR_UNKNOWN_EVENT, "\"code\":\"unknown_event\"");
+  EXPECT("upcast checks the data",
+         eventfold_domain_upcast(d, "Counter", "{\"type\":\"bumped\",\"data\":{\"by\":\"x\"}}", &out),
+         EVENTFOLD_ERR_INVALID_EVENT, "\"path\":\"data.by\"");
+  EXPECT("upcast unknown model",
+         eventfold_domain_upcast(d, "Nope", "{\"type\":\"bumped\",\"data\":{\"by\":3}}", &out),
+         EVENTFOLD_ERR_UNKNOWN_MODEL, "\"code\":\"unknown_model\"");
+  EXPECT("upcast not JSON", eventfold_domain_upcast(d, "Counter", "{\"type\":", &out),
+         EVENTFOLD_ERR_INVALID_JSON, "\"code\":\"invalid_json\"");
+  EXPECT("accept with schema",
+         eventfold_domain_accept(d, "Counter", NULL,
+                                 "{\"type\":\"bumped\",\"schema\":1,\"data\":{\"by\":3}}", &out),
+         EVENTFOLD_OK, "\"count\":3");
+  EXPECT("accept with a bad schema",
+         eventfold_domain_accept(d, "Counter", NULL,
+                                 "{\"type\":\"bumped\",\"schema\":-1,\"data\":{\"by\":3}}", &out),
+         EVENTFOLD_ERR_INVALID_EVENT, "\"path\":\"schema\"");
+  EXPECT("replay with schemas",
+         eventfold_domain_replay(d, "Counter",
+                                 "[{\"type\":\"bumped\",\"schema\":1,\"data\":{\"by\":3}},"
+                                 "{\"type\":\"bumped\",\"data\":{\"by\":4}}]",
+                                 NULL, &out),
+         EVENTFOLD_OK, "\"count\":7");
+  EXPECT("replay with an undeclared version",
+         eventfold_domain_replay(d, "Counter",
+                                 "[{\"type\":\"bumped\",\"data\":{\"by\":3}},"
+                                 "{\"type\":\"bumped\",\"schema\":9,\"data\":{\"by\":4}}]",
+                                 NULL, &out),
+         EVENTFOLD_ERR_UNKNOWN_EVENT, "event 1");
+
+  /* A domain without projections: every name is unknown_projection. */
+  EXPECT("project unknown", eventfold_domain_project(d, "board", "[]", NULL, &out),
+         EVENTFOLD_ERR_UNKNOWN_PROJECTION, "\"code\":\"unknown_projection\"");
+  EXPECT("project unknown with tables",
+         eventfold_domain_project(d, "board", "[]", "{\"rows\":[]}", &out),
+         EVENTFOLD_ERR_UNKNOWN_PROJECTION, "board");
+
+  /* Bad pointers and bytes. */
+  EXPECT("upcast NULL domain", eventfold_domain_upcast(NULL, "Counter", "{}", &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`domain` is NULL");
+  EXPECT("upcast NULL model", eventfold_domain_upcast(d, NULL, "{}", &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`model` is NULL");
+  EXPECT("upcast NULL event", eventfold_domain_upcast(d, "Counter", NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`event` is NULL");
+  EXPECT("upcast event not UTF-8", eventfold_domain_upcast(d, "Counter", "{\"type\":\"\xff\"}", &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`event` is not valid UTF-8");
+  EXPECT("project NULL domain", eventfold_domain_project(NULL, "board", "[]", NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`domain` is NULL");
+  EXPECT("project NULL projection", eventfold_domain_project(d, NULL, "[]", NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`projection` is NULL");
+  EXPECT("project NULL events", eventfold_domain_project(d, "board", NULL, NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`events` is NULL");
+  EXPECT("project tables not UTF-8", eventfold_domain_project(d, "board", "[]", "\xc3\x28", &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`tables` is not valid UTF-8");
+  EXPECT("project projection not UTF-8", eventfold_domain_project(d, "bo\x80", "[]", NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`projection` is not valid UTF-8");
+  CHECK(eventfold_domain_upcast(d, "Counter", "{}", NULL) == EVENTFOLD_ERR_INVALID_JSON,
+        "upcast out NULL");
+  CHECK(eventfold_domain_project(d, "board", "[]", NULL, NULL) == EVENTFOLD_ERR_INVALID_JSON,
+        "project out NULL");
+}
+
 static void test_domain_bad_pointers(eventfold_domain *d) {
   EXPECT("models NULL", eventfold_domain_models(NULL, &out), EVENTFOLD_ERR_INVALID_JSON,
          "`domain` is NULL");
@@ -463,6 +559,7 @@ int main(int argc, char **argv) {
   eventfold_domain *d = compile_counter();
   if (d) {
     test_domain(d);
+    test_versions(d);
     test_domain_bad_pointers(d);
     test_engine_open_errors(d);
     test_engine_outlives_domain();
