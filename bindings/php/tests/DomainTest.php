@@ -80,6 +80,51 @@ final class DomainTest extends TestCase
         $this->assertSame(6, $d->replay('Counter', [$events[0]], $state)['count']);
     }
 
+    public function testUpcastOfACurrentEventGivesItBackAtItsSchema(): void
+    {
+        $d = self::domain();
+        $bumped = ['type' => 'bumped', 'schema' => 1, 'data' => ['by' => 3, 'user' => 'ann']];
+        $this->assertSame([$bumped], $d->upcast('Counter', $bumped));
+        $this->assertSame([$bumped], $d->upcast('Counter', ['type' => 'bumped', 'data' => ['by' => 3, 'user' => 'ann']]));
+        $this->assertSame([$bumped], $d->upcast('Counter', '{"type": "bumped", "schema": 1, "data": {"by": 3, "user": "ann"}}'));
+        // An empty map inside a record goes in as `{}`, as for accept.
+        $noted = ['type' => 'noted', 'schema' => 1, 'data' => ['note' => ['text' => 'hi', 'tags' => []]]];
+        $this->assertSame([$noted], $d->upcast('Counter', $noted));
+        // The stored envelope's keys are taken too.
+        $stored = $bumped + ['id' => 'e-1', 'stream' => 'Counter-a', 'version' => 1, 'position' => 4, 'metadata' => []];
+        $this->assertSame([$bumped], $d->upcast('Counter', $stored));
+    }
+
+    public function testAcceptAndReplayTakeASchema(): void
+    {
+        $d = self::domain();
+        $bumped = ['type' => 'bumped', 'schema' => 1, 'data' => ['by' => 3, 'user' => 'ann']];
+        $this->assertSame(3, $d->accept('Counter', null, $bumped)['count']);
+        $this->assertSame(6, $d->replay('Counter', [$bumped, ['type' => 'bumped', 'data' => ['by' => 3, 'user' => 'ann']]])['count']);
+        try {
+            $d->replay('Counter', [$bumped, ['schema' => 2] + $bumped]);
+            $this->fail('no unknown_event');
+        } catch (Exception\UnknownEventException $e) {
+            $this->assertStringContainsString('event 1', $e->getMessage());
+        }
+    }
+
+    public function testProjectOfAnUndeclaredProjection(): void
+    {
+        $d = self::domain();
+        $event = ['model' => 'Counter', 'id' => 'a', 'type' => 'bumped', 'data' => ['by' => 1, 'user' => 'ann']];
+        foreach ([null, [], ['counts' => []]] as $tables) {
+            try {
+                $d->project('counts', [$event], $tables);
+                $this->fail('no unknown_projection');
+            } catch (Exception\UnknownProjectionException $e) {
+                $this->assertSame('unknown_projection', $e->errorCode);
+                $this->assertSame(17, $e->getCode());
+                $this->assertStringContainsString('counts', $e->getMessage());
+            }
+        }
+    }
+
     public function testJsonTextIsTakenAsIs(): void
     {
         $d = self::domain();
@@ -136,6 +181,14 @@ final class DomainTest extends TestCase
             'unknown_model' => [Exception\UnknownModelException::class, 'unknown_model', fn (Domain $d) => $d->initialState('Nope'), null],
             'unknown_query' => [Exception\UnknownQueryException::class, 'unknown_query', fn (Domain $d) => $d->query('Counter', null, 'nope'), null],
             'evaluation_error' => [Exception\EvaluationErrorException::class, 'evaluation_error', fn (Domain $d) => $d->accept('Counter', ['count' => PHP_INT_MAX, 'by_user' => [], 'notes' => []], ['type' => 'bumped', 'data' => ['by' => 1, 'user' => 'a']]), null],
+            'upcast: a schema that is text' => [Exception\InvalidEventException::class, 'invalid_event', fn (Domain $d) => $d->upcast('Counter', ['type' => 'bumped', 'schema' => '1', 'data' => ['by' => 1, 'user' => 'a']]), 'schema'],
+            'upcast: schema 0' => [Exception\InvalidEventException::class, 'invalid_event', fn (Domain $d) => $d->upcast('Counter', ['type' => 'bumped', 'schema' => 0, 'data' => ['by' => 1, 'user' => 'a']]), 'schema'],
+            'upcast: a float schema' => [Exception\InvalidEventException::class, 'invalid_event', fn (Domain $d) => $d->upcast('Counter', ['type' => 'bumped', 'schema' => 1.0, 'data' => ['by' => 1, 'user' => 'a']]), 'schema'],
+            'upcast: data of the wrong shape' => [Exception\InvalidEventException::class, 'invalid_event', fn (Domain $d) => $d->upcast('Counter', ['type' => 'bumped', 'data' => ['by' => 'x', 'user' => 'a']]), 'data.by'],
+            'upcast: an undeclared version' => [Exception\UnknownEventException::class, 'unknown_event', fn (Domain $d) => $d->upcast('Counter', ['type' => 'bumped', 'schema' => 2, 'data' => ['by' => 1, 'user' => 'a']]), null],
+            'upcast: an unknown model' => [Exception\UnknownModelException::class, 'unknown_model', fn (Domain $d) => $d->upcast('Nope', ['type' => 'bumped']), null],
+            'accept: a negative schema' => [Exception\InvalidEventException::class, 'invalid_event', fn (Domain $d) => $d->accept('Counter', null, ['type' => 'bumped', 'schema' => -1, 'data' => ['by' => 1, 'user' => 'a']]), 'schema'],
+            'project: an unknown projection' => [Exception\UnknownProjectionException::class, 'unknown_projection', fn (Domain $d) => $d->project('nope', []), null],
             'invalid state' => [Exception\InvalidCommandException::class, 'invalid_command', fn (Domain $d) => $d->propose('Counter', ['count' => 'x'], ['type' => 'bump']), 'state.count'],
         ];
     }
