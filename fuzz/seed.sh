@@ -95,6 +95,8 @@ for f, sel in selector.items():
         for e in given[:1]:
             if sel < 4:
                 put("c_api", b"2" + b"\0".join([model.encode(), b"", text(e).encode()]))
+                # upcast (op 8): the event as stored, at schema 1.
+                put("c_api", b"8" + b"\0".join([model.encode(), text(dict(e, schema=1)).encode()]))
 
 # decode: deep nesting and huge numbers.
 for sel in range(5):
