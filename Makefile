@@ -3,7 +3,7 @@
 
 SHARED    ?= ../shared
 CARGO     ?= cargo
-SCENARIOS := $(wildcard $(SHARED)/scenarios/*.scenarios.json)
+SCENARIOS := $(wildcard $(SHARED)/scenarios/*.scenarios.json $(SHARED)/scenarios/v1/*.scenarios.json)
 
 # Each binding has its own test.sh: it installs what it needs when missing
 # (apt, pip, npm, Maven), builds, and runs that language's tests.

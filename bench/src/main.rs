@@ -11,8 +11,9 @@
 //! The targets of issue 10 ("correct first, then fast"), one module each:
 //! `w1`, `w2`, `batch`, `contention`, `group` and `crash` (see
 //! bench/README.md). `migrate` times the upgrade of a wave-1 store of
-//! 1,000,000 events (issue 11). With no target, all but `crash` and
-//! `migrate` run. A wrong result
+//! 1,000,000 events (issue 11). `upcast` replays through a three-version
+//! upcast chain against the same events already current (issue 12). With
+//! no target, all but `crash` and `migrate` run. A wrong result
 //! (a lost command, a violated invariant) exits 1; a missed budget exits 1
 //! only with `--strict`.
 
@@ -25,7 +26,9 @@ mod crash;
 mod group;
 mod migrate;
 mod native;
+mod project;
 mod store_bench;
+mod upcast;
 mod w1;
 mod w2;
 
@@ -93,6 +96,12 @@ fn main() {
     }
     if on("group") {
         within &= group::run(quick);
+    }
+    if on("upcast") {
+        within &= upcast::run(quick);
+    }
+    if on("project") {
+        within &= project::run(quick);
     }
     if !all && what.contains(&"migrate") {
         correct &= migrate::run(quick);

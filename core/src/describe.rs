@@ -6,8 +6,15 @@ use serde_json::{json, Value as Json};
 use crate::language::ir::{Handler, Model};
 use crate::types::{FieldType, Types};
 
+pub(crate) mod read;
+
 pub(crate) fn describe(models: &[Model]) -> Json {
-    json!({ "models": models.iter().map(model).collect::<Vec<_>>() })
+    json!({
+        "models": models.iter().map(model).collect::<Vec<_>>(),
+        // The time zone data the calendar reads (§14), the same in every
+        // binding: a zone's rules change between releases.
+        "tzdb": crate::language::calendar::tzdb_release(),
+    })
 }
 
 fn model(m: &Model) -> Json {
@@ -36,8 +43,18 @@ fn model(m: &Model) -> Json {
         "commands": m.commands.iter().map(|c| command(c, types, &invariant_rejections)).collect::<Vec<_>>(),
         "events": m.events.iter().map(|e| json!({
             "name": e.name,
+            "version": e.version,
             "doc": e.doc,
             "fields": fields(&e.params, types),
+        })).collect::<Vec<_>>(),
+        "upcasts": m.upcasts.iter().map(|u| json!({
+            "name": u.handler.name,
+            "version": u.handler.version,
+            "doc": u.handler.doc,
+            "fields": fields(&u.handler.params, types),
+            "emits": u.emits.iter()
+                .map(|(name, version)| json!({"name": name, "version": version}))
+                .collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "queries": m.queries.iter().map(|q| json!({
             "name": q.name,
@@ -81,6 +98,15 @@ fn fields(fields: &[FieldType], types: &Types) -> Vec<Json> {
             out
         })
         .collect()
+}
+
+/// An event's name, with `@N` when it is past version 1 (§12).
+fn versioned(e: &Json) -> String {
+    let name = e["name"].as_str().unwrap_or("");
+    match e["version"].as_u64() {
+        Some(v) if v > 1 => format!("{name}@{v}"),
+        _ => name.to_string(),
+    }
 }
 
 /// A readable glossary: one section per model, a table per kind of member.
@@ -201,9 +227,32 @@ pub(crate) fn markdown(describe: &Json) -> String {
             for e in &events {
                 out.push_str(&format!(
                     "| `{}` | {} | {} |\n",
-                    text(&e["name"]),
+                    versioned(e),
                     params(&arr(e, "fields")),
                     doc(e)
+                ));
+            }
+            out.push('\n');
+        }
+        let upcasts = arr(&m, "upcasts");
+        if !upcasts.is_empty() {
+            out.push_str("### Upcasts\n\nHow events stored in an older shape read now.\n\n| stored as | fields | reads as | meaning |\n|---|---|---|---|\n");
+            for u in &upcasts {
+                let emits: Vec<String> = arr(u, "emits")
+                    .iter()
+                    .map(|e| format!("`{}@{}`", text(&e["name"]), e["version"]))
+                    .collect();
+                out.push_str(&format!(
+                    "| `{}@{}` | {} | {} | {} |\n",
+                    text(&u["name"]),
+                    u["version"],
+                    params(&arr(u, "fields")),
+                    if emits.is_empty() {
+                        "no event".into()
+                    } else {
+                        emits.join(", ")
+                    },
+                    doc(u)
                 ));
             }
             out.push('\n');
@@ -231,5 +280,11 @@ pub(crate) fn markdown(describe: &Json) -> String {
             out.push('\n');
         }
     }
+    if let Some(release) = describe["tzdb"].as_str() {
+        out.push_str(&format!(
+            "Time zones are read from release {release} of the IANA time zone database, built in.\n"
+        ));
+    }
+    out.push_str(&read::markdown(describe));
     out
 }

@@ -2,9 +2,10 @@
 //! `models`, `describe`, `initial_state`, `propose`, `accept`, `replay`,
 //! `query`), over [`Value`]s and over JSON text.
 
+mod project;
 pub(crate) mod stored;
 
-use stored::{Data, EventReader, Unread, CURRENT_SCHEMA};
+use stored::{Data, EventReader, Unread};
 
 use std::sync::Arc;
 
@@ -48,6 +49,8 @@ pub struct Domain {
 #[derive(Debug)]
 struct Inner {
     models: Vec<Model>,
+    /// Tables and projections (§13, `domain/project.rs`).
+    read: crate::language::readside::ReadSide,
     sources: SourceMap,
     limits: Limits,
 }
@@ -98,11 +101,13 @@ impl Domain {
                 file
             })
             .collect();
-        let models = if diags.is_empty() {
+        let (models, read) = if diags.is_empty() {
             let texts: Vec<&str> = sources.iter().map(|s| s.text.as_str()).collect();
-            check::check(&files, &texts, &mut diags)
+            let models = check::check(&files, &texts, &mut diags);
+            let read = check::read_side(&files, &texts, &models, &mut diags);
+            (models, read)
         } else {
-            Vec::new()
+            Default::default()
         };
         if !diags.is_empty() {
             diags.sort_by_key(|d| (d.span.file, d.span.start));
@@ -115,6 +120,7 @@ impl Domain {
         Ok(Domain {
             inner: Arc::new(Inner {
                 models,
+                read,
                 sources: map,
                 limits,
             }),
@@ -145,7 +151,9 @@ impl Domain {
 
     /// The whole ubiquitous language as JSON (see `describe.rs`).
     pub fn describe(&self) -> Json {
-        crate::describe::describe(&self.inner.models)
+        let mut out = crate::describe::describe(&self.inner.models);
+        crate::describe::read::describe(&mut out, &self.inner.read);
+        out
     }
 
     /// The same, as a Markdown glossary for a team's wiki.
@@ -209,21 +217,44 @@ impl Domain {
         })
     }
 
-    /// Checks an event (`type`, `data`; the keys of a stored event are
-    /// allowed and ignored) against its declaration.
+    /// Checks an event (`type`, `data`, `schema`; the keys of a stored
+    /// event are allowed and ignored) against its declaration. An older
+    /// `schema` is upcast, and must read as exactly one event (else see
+    /// [`Self::upcast`]).
     pub fn event(&self, model: &str, json: &Json) -> Result<Event> {
-        let m = self.model(model)?;
-        let mut events = events_from_json(m, json)?;
-        match events.len() {
-            1 => Ok(events.remove(0)),
-            n => Err(Error::InvalidEvent {
-                path: String::new(),
-                message: format!(
-                    "this stored event reads as {n} events of model {}; use `upcast` or `replay` for it",
-                    m.name
-                ),
-            }),
+        let mut events = events_from_json(self, self.model(model)?, json)?;
+        if events.len() == 1 {
+            return Ok(events.remove(0));
         }
+        Err(Error::InvalidEvent {
+            path: "schema".into(),
+            message: format!(
+                "this stored event reads as {} events of the current model, not one; read it with `upcast` or fold it with `replay`",
+                events.len()
+            ),
+        })
+    }
+
+    /// A stored event (`type`, `schema`, `data`; a left-out `schema` is
+    /// the newest version, §8) as the current model reads it: no event,
+    /// one, or several, each at its current version (§12).
+    pub fn upcast(&self, model: &str, json: &Json) -> Result<Vec<Event>> {
+        events_from_json(self, self.model(model)?, json)
+    }
+
+    /// The current version of event `name` of `model`: the `schema` every
+    /// event it emits or reads as is stored with.
+    pub fn event_version(&self, model: &str, name: &str) -> Result<u32> {
+        let m = self.model(model)?;
+        let i = m.event_index(name).ok_or_else(|| Error::UnknownEvent {
+            message: format!("model {} has no event `{}`", m.name, truncate(name)),
+        })?;
+        Ok(m.events[i].version)
+    }
+
+    /// The one door for stored events of model `m` (`stored.rs`).
+    pub(crate) fn reader<'d>(&'d self, m: &'d Model) -> EventReader<'d> {
+        EventReader::new(m, &self.inner.sources, &self.inner.limits)
     }
 
     /// Checks a state given as JSON against the model's state. Faults are
@@ -421,15 +452,37 @@ impl Domain {
         Ok(events_to_json(&events))
     }
 
-    /// `accept` over JSON: the state after one event.
+    /// `accept` over JSON: the state after one event. An event of an older
+    /// `schema` is upcast first, and every event it reads as is folded.
     pub fn accept_json(&self, model: &str, state: Option<&str>, event: &str) -> Result<String> {
         let m = self.model(model)?;
-        let events = events_from_json(m, &self.parse_json(event)?)?;
+        let events = events_from_json(self, m, &self.parse_json(event)?)?;
         let mut state = self.state_arg(m, state, StateFor::Event)?;
         for event in &events {
             state = accept(m, &self.inner, state, event)?;
         }
         Ok(state.to_json_string())
+    }
+
+    /// `upcast` over JSON: a JSON array of `{"type", "schema", "data"}`,
+    /// each at its current version.
+    pub fn upcast_json(&self, model: &str, event: &str) -> Result<String> {
+        let m = self.model(model)?;
+        let events = events_from_json(self, m, &self.parse_json(event)?)?;
+        let mut out = String::from("[");
+        for (i, e) in events.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let version = m.event_index(&e.name).map_or(1, |i| m.events[i].version);
+            out.push_str(&format!(
+                "{{\"type\":{},\"schema\":{version},\"data\":{}}}",
+                serde_json::to_string(&*e.name).unwrap_or_default(),
+                e.data.to_json_string()
+            ));
+        }
+        out.push(']');
+        Ok(out)
     }
 
     /// `replay` over JSON: a JSON array of events folded over the state.
@@ -448,59 +501,14 @@ impl Domain {
             }
         };
         let mut state = self.state_arg(m, state, StateFor::Event)?;
+        let mut reader = self.reader(m);
         for (i, json) in events.iter().enumerate() {
-            for event in &events_from_json(m, json).map_err(|e| at_event(e, i))? {
+            let read = read_json(&mut reader, m, json).map_err(|e| at_event(e, i))?;
+            for event in &read {
                 state = accept(m, &self.inner, state, event).map_err(|e| at_event(e, i))?;
             }
         }
         Ok(state.to_json_string())
-    }
-
-    /// A stored event (`type`, `schema`, `data`) as the current model reads
-    /// it: the events of the current version it becomes (§12).
-    pub fn upcast(&self, model: &str, event: &Json) -> Result<Vec<Event>> {
-        events_from_json(self.model(model)?, event)
-    }
-
-    /// `upcast` over JSON: a JSON array of `{"type", "schema", "data"}`,
-    /// each at its current version.
-    pub fn upcast_json(&self, model: &str, event: &str) -> Result<String> {
-        let m = self.model(model)?;
-        let events = events_from_json(m, &self.parse_json(event)?)?;
-        let mut out = String::from("[");
-        for (i, e) in events.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(&format!(
-                "{{\"type\":{},\"schema\":{},\"data\":{}}}",
-                serde_json::to_string(&*e.name).unwrap_or_default(),
-                CURRENT_SCHEMA,
-                e.data.to_json_string()
-            ));
-        }
-        out.push(']');
-        Ok(out)
-    }
-
-    /// `project` over JSON: the tables of `projection` after folding
-    /// `events` (`[{"model", "id", "type", "data", ...}]`) in order onto
-    /// `tables` (`{"table": [rows]}`; `None`: empty), as
-    /// `{"table": [rows in key order]}` for every table it writes.
-    pub fn project_json(
-        &self,
-        projection: &str,
-        events: &str,
-        tables: Option<&str>,
-    ) -> Result<String> {
-        // Until the language declares projections (§13), a domain has none.
-        let _ = (events, tables);
-        Err(Error::UnknownProjection {
-            message: format!(
-                "the domain has no projection `{}`; it declares none",
-                truncate(projection)
-            ),
-        })
     }
 
     /// `query` over JSON: the value, as JSON text.
@@ -548,66 +556,94 @@ fn state_from_json(m: &Model, json: &Json, code: StateFor) -> Result<Value> {
         .map_err(|e| code.fault(e))
 }
 
-/// The model events that one event handed in as JSON is: a stored event
-/// with an optional `schema` (§8), read through the door every stored
-/// event takes, so an older shape is upcast (§12) into zero, one or
-/// several events of the current version.
-fn events_from_json(m: &Model, json: &Json) -> Result<Vec<Event>> {
+/// The model events an event handed in as JSON reads as (§8, §12): its
+/// `schema` (left out: the newest version of its type) is upcast through
+/// the door every stored event takes.
+fn events_from_json(d: &Domain, m: &Model, json: &Json) -> Result<Vec<Event>> {
+    read_json(&mut d.reader(m), m, json)
+}
+
+/// [`events_from_json`] with a reader kept for a run of events (replay).
+fn read_json(reader: &mut EventReader<'_>, m: &Model, json: &Json) -> Result<Vec<Event>> {
+    let allowed = [
+        "type", "schema", "data", "id", "metadata", "stream", "version", "position",
+    ];
+    let (envelope, name) = envelope(json, "event", &allowed)
+        .map_err(|(path, message)| Error::InvalidEvent { path, message })?;
+    let mut events = Vec::new();
+    read_envelope(reader, m, envelope, name, &mut |e| {
+        events.push(e);
+        Ok(())
+    })?;
+    Ok(events)
+}
+
+/// Reads the event of a checked envelope whose `type` is `name`: its
+/// `schema` (left out: the newest version of its type, §8) and `data`,
+/// through the door every stored event takes; `emit` gets each model event
+/// it reads as (§12). `project` shares it, so both name faults alike.
+pub(crate) fn read_envelope(
+    reader: &mut EventReader<'_>,
+    m: &Model,
+    envelope: &serde_json::Map<String, Json>,
+    name: &str,
+    emit: &mut impl FnMut(Event) -> Result<()>,
+) -> Result<()> {
     let invalid = |path: &str, message: String| Error::InvalidEvent {
         path: path.to_string(),
         message,
     };
-    let allowed = [
-        "type", "schema", "data", "id", "metadata", "stream", "version", "position",
-    ];
-    let (envelope, name) =
-        envelope(json, "event", &allowed).map_err(|(path, message)| invalid(&path, message))?;
+    let unknown_type = || Error::UnknownEvent {
+        message: format!(
+            "model {} has no event `{}`; its events are {}",
+            m.name,
+            truncate(name),
+            list(m.events.iter().map(|e| &*e.name))
+        ),
+    };
+    let unknown_schema = |schema: &dyn std::fmt::Display| Error::UnknownEvent {
+        message: format!(
+            "model {} declares no version {schema} of event `{}`; its versions are {} \
+             (an older one needs an `upcast {}@{schema}(...)`)",
+            m.name,
+            truncate(name),
+            m.reads
+                .versions(name)
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            truncate(name)
+        ),
+    };
     let schema = match envelope.get("schema") {
-        None => CURRENT_SCHEMA,
-        Some(value) => value
-            .as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .filter(|n| *n >= 1)
-            .ok_or_else(|| {
-                invalid(
-                    "schema",
-                    format!(
-                        "an event's `schema` is the version of its shape, an int of at least 1, not {}",
-                        crate::types::describe_json(value)
-                    ),
-                )
-            })?,
+        None => m.reads.newest(name).ok_or_else(unknown_type)?,
+        Some(Json::Number(n)) if n.as_u64().is_some_and(|v| v >= 1) => {
+            let v = n.as_u64().unwrap_or(1);
+            u32::try_from(v).map_err(|_| unknown_schema(&v))?
+        }
+        Some(other) => {
+            return Err(invalid(
+                "schema",
+                format!(
+                    "`schema` is the version of the event's shape, an int of at least 1, not {}",
+                    crate::types::describe_json(other)
+                ),
+            ))
+        }
     };
     let empty = Json::Object(Default::default());
     let data = envelope.get("data").unwrap_or(&empty);
-    let mut events = Vec::new();
-    EventReader::new(m)
-        .read(name, schema, Data::Json(data), &mut |e| {
-            events.push(e);
-            Ok(())
-        })
+    reader
+        .read(name, schema, Data::Json(data), emit)
         .map_err(|unread| match unread {
-            Unread::UnknownType => Error::UnknownEvent {
-                message: format!(
-                    "model {} has no event `{}`; its events are {}",
-                    m.name,
-                    truncate(name),
-                    list(m.events.iter().map(|e| &*e.name))
-                ),
-            },
-            Unread::UnknownSchema => Error::UnknownEvent {
-                message: format!(
-                    "model {} has no version {schema} of event `{}`: declare it with an upcast, \
-                     or give the schema the event was stored with",
-                    m.name,
-                    truncate(name),
-                ),
-            },
+            Unread::UnknownType => unknown_type(),
+            Unread::UnknownSchema => unknown_schema(&schema),
             Unread::Invalid(e) => invalid(&e.path, e.message),
             Unread::NotJson(e) => invalid("data", e.to_string()),
+            Unread::Upcast(e) => stored::at_upcast(e, &format!("model {}", m.name), name, schema),
             Unread::Emit(e) => e,
-        })?;
-    Ok(events)
+        })
 }
 
 /// An envelope's fields and its `type`, or a fault as `(path, message)`.

@@ -83,6 +83,10 @@ pub struct StoredEvent {
     pub position: u64,
     #[serde(rename = "type")]
     pub event_type: String,
+    /// The version of the event's shape (§12): the current one, after
+    /// upcasting. Several events an upcast made of one stored event share
+    /// its id, stream, version, position and metadata.
+    pub schema: u32,
     pub data: Value,
     /// `recorded_at`, `command_id`, `correlation_id`, `causation_id`, and
     /// the caller's keys.

@@ -23,6 +23,7 @@ pub mod limits;
 pub mod options;
 pub mod scenario;
 pub mod store;
+pub(crate) mod tables;
 #[cfg(feature = "internals")]
 pub mod types;
 #[cfg(not(feature = "internals"))]

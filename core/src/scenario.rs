@@ -8,6 +8,8 @@ use serde_json::{json, Value as Json};
 
 use crate::{Domain, Error, Source};
 
+mod projection;
+
 /// The environment variable naming the shared contract's directory (the
 /// one holding `design/` and `scenarios/`), for a checkout without
 /// `../shared` beside it.
@@ -122,7 +124,12 @@ pub fn run_file(path: &Path) -> Report {
     };
     let model = spec["model"].as_str().unwrap_or_default();
     for case in &cases {
-        record(&mut report, &name, case, model_case(&domain, model, case));
+        let outcome = if case.get("projection").is_some() {
+            projection::projection_case(&domain, case)
+        } else {
+            model_case(&domain, model, case)
+        };
+        record(&mut report, &name, case, outcome);
     }
     report
 }
@@ -228,15 +235,25 @@ fn model_case(domain: &Domain, model: &str, case: &Json) -> Outcome {
             Err((format!("error {want}"), describe_error(err)))
         }
     };
+    if let Some(stored) = case.get("upcast") {
+        return upcast_case(domain, model, case, stored).or_else(|e| match e {
+            Err(err) => expect_error(&err),
+            Ok(mismatch) => Err(mismatch),
+        });
+    }
     let given = case["given"].as_array().cloned().unwrap_or_default();
     let mut state = match domain.initial_state(model) {
         Ok(s) => s,
         Err(e) => return expect_error(&e),
     };
     for g in &given {
-        let applied = domain
-            .event(model, g)
-            .and_then(|event| domain.accept(model, state.clone(), &event));
+        // `given[i].schema` (§12): an older shape is upcast, and every
+        // event it reads as is accepted.
+        let applied = domain.upcast(model, g).and_then(|events| {
+            events
+                .iter()
+                .try_fold(state.clone(), |s, event| domain.accept(model, s, event))
+        });
         match applied {
             Ok(s) => state = s,
             Err(e) => return expect_error(&e),
@@ -312,6 +329,26 @@ fn model_case(domain: &Domain, model: &str, case: &Json) -> Outcome {
         ));
     }
     compare_state(case, &state.to_json())
+}
+
+/// An `upcast` case (§12): what `upcast` gives for a stored event, compared
+/// with `events` in order, each whole. `Err(Err(e))` is an error of the
+/// core, for `then.error`; `Err(Ok(..))` a mismatch.
+fn upcast_case(
+    domain: &Domain,
+    model: &str,
+    case: &Json,
+    stored: &Json,
+) -> Result<(), Result<(String, String), Error>> {
+    let got = domain
+        .upcast_json(model, &stored.to_string())
+        .and_then(|text| domain.parse_json(&text))
+        .map_err(Err)?;
+    match case.get("events") {
+        Some(want) if same(&got, want) => Ok(()),
+        Some(want) => Err(Ok((format!("events {want}"), format!("events {got}")))),
+        None => Err(Ok((expectation(case), format!("events {got}")))),
+    }
 }
 
 fn compare_state(case: &Json, state: &Json) -> Outcome {

@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 
 pub(crate) mod text;
 
-use crate::value::{parse_timestamp, Map, Shape, Str, Value};
+use crate::value::{parse_duration, parse_timestamp, Map, Shape, Str, Value};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Type {
@@ -17,6 +17,7 @@ pub enum Type {
     Float,
     Bool,
     Timestamp,
+    Duration,
     List(Box<Type>),
     /// `map<string, V>`: keys are always strings.
     Map(Box<Type>),
@@ -107,6 +108,7 @@ impl fmt::Display for TypeName<'_> {
             Type::Float => f.write_str("float"),
             Type::Bool => f.write_str("bool"),
             Type::Timestamp => f.write_str("timestamp"),
+            Type::Duration => f.write_str("duration"),
             Type::List(t) if **t == Type::Unknown => f.write_str("an empty list"),
             Type::Map(t) if **t == Type::Unknown => f.write_str("an empty map"),
             Type::List(t) => write!(f, "list<{}>", sub(t)),
@@ -232,6 +234,10 @@ impl Types {
             },
             (Type::Timestamp, Json::String(s)) => match parse_timestamp(s) {
                 Ok(t) => Ok(Value::Timestamp(t)),
+                Err(message) => fail(path, message),
+            },
+            (Type::Duration, Json::String(s)) => match parse_duration(s) {
+                Ok(d) => Ok(Value::Duration(d)),
                 Err(message) => fail(path, message),
             },
             (Type::Enum(e), Json::String(s)) => {

@@ -11,6 +11,9 @@ use std::sync::Arc;
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
+mod duration;
+pub use duration::{format_duration, parse_duration, Duration};
+
 /// Shared, immutable text: map keys, strings and names clone for free.
 pub type Str = Arc<str>;
 pub type List = imbl::Vector<Value>;
@@ -28,6 +31,7 @@ pub enum Value {
     Float(f64),
     String(Str),
     Timestamp(Timestamp),
+    Duration(Duration),
     List(Arc<List>),
     /// Keys iterate in code point order (UTF-8 byte order is the same).
     Map(Map),
@@ -119,6 +123,7 @@ impl Value {
             Value::Float(f) => out.push_str(&format_float(*f)),
             Value::String(s) | Value::Enum(s) => out.push_str(s),
             Value::Timestamp(t) => format_timestamp_into(*t, out),
+            Value::Duration(d) => duration::format_duration_into(*d, out),
             Value::List(_) | Value::Map(_) | Value::Record(_) => return false,
         }
         true
@@ -136,6 +141,7 @@ impl PartialEq for Value {
             (Value::Float(a), Value::Float(b)) => a == b,
             (Value::String(a), Value::String(b)) | (Value::Enum(a), Value::Enum(b)) => a == b,
             (Value::Timestamp(a), Value::Timestamp(b)) => a == b,
+            (Value::Duration(a), Value::Duration(b)) => a == b,
             (Value::List(a), Value::List(b)) => Arc::ptr_eq(a, b) || a == b,
             (Value::Map(a), Value::Map(b)) => a.ptr_eq(b) || a == b,
             (Value::Record(a), Value::Record(b)) => {
@@ -354,6 +360,7 @@ impl Serialize for Value {
             Value::Float(f) => s.serialize_f64(*f),
             Value::String(t) | Value::Enum(t) => s.serialize_str(t),
             Value::Timestamp(t) => s.serialize_str(&format_timestamp(*t)),
+            Value::Duration(d) => s.serialize_str(&format_duration(*d)),
             Value::List(items) => {
                 let mut seq = s.serialize_seq(Some(items.len()))?;
                 for item in items.iter() {

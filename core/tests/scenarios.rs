@@ -52,3 +52,19 @@ fn the_todo_example_scenarios_pass() {
     assert!(report.passed > 0);
     assert_eq!(report.failed(), 0);
 }
+
+/// Version 1's durations and the calendar (§14): every case of the shared
+/// time file, with the bundled time zone database.
+#[test]
+fn the_v1_time_scenarios_pass() {
+    let file = shared().join("v1/time.scenarios.json");
+    let report = scenario::run_file(&file);
+    for f in &report.failures {
+        eprintln!(
+            "FAIL {} / {}\n  expected: {}\n  got:      {}",
+            f.file, f.case, f.expected, f.got
+        );
+    }
+    assert!(report.passed >= 27, "only {} cases ran", report.passed);
+    assert_eq!(report.failed(), 0);
+}

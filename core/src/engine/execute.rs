@@ -255,7 +255,12 @@ impl Engine {
             let mut stored = Vec::with_capacity(events.len());
             let mut new = Vec::with_capacity(events.len());
             // The events of a command share its metadata's text.
+            let model = domain.model(&p.model).map_err(|e| at(e, i))?;
             for (k, ev) in events.into_iter().enumerate() {
+                // Each event is stored at the version of its shape (§12).
+                let schema = model
+                    .event_index(&ev.name)
+                    .map_or(1, |e| model.events[e].version);
                 let id = new_id();
                 let event_type = ev.name.to_string();
                 let data = ev.data.to_json_string();
@@ -263,8 +268,7 @@ impl Engine {
                 new.push(NewEvent {
                     id: id.clone(),
                     event_type: event_type.clone(),
-                    // Event versions come with upcasts (the next issue).
-                    schema: crate::domain::stored::CURRENT_SCHEMA,
+                    schema,
                     data,
                     metadata: metadata.as_str().to_string(),
                 });
@@ -274,6 +278,7 @@ impl Engine {
                     version: w.entry.version + k as u64 + 1,
                     position: 0,
                     event_type,
+                    schema,
                     data: ev.data,
                     metadata: metadata.clone(),
                 });

@@ -103,7 +103,7 @@ fn write_executed(out: &mut String, answer: &Answer) {
             e.version, e.position
         ));
         q(out, &e.event_type);
-        out.push_str(",\"data\":");
+        out.push_str(&format!(",\"schema\":{},\"data\":", e.schema));
         match answer.data.as_ref().and_then(|d| d.get(k)) {
             Some(text) => out.push_str(text),
             None => out.push_str(&e.data.to_json_string()),

@@ -7,7 +7,7 @@ use serde_json::Value as Json;
 
 use super::snapshots::{checksum, SnapshotCost};
 use super::{Engine, Entry, Loaded};
-use crate::domain::stored::{Data, EventReader};
+use crate::domain::stored::Data;
 use crate::error::{Error, Result};
 use crate::store::{self, Snapshot, Store, WriteTx};
 use crate::types::text;
@@ -256,7 +256,7 @@ impl Engine {
     }
 
     /// Folds the stored events after `entry.version` onto it, each through
-    /// [`EventReader`] (decoded straight from its text, no envelope built).
+    /// [`crate::domain::stored::EventReader`] (decoded straight from its text, no envelope built).
     fn fold_onto(
         &self,
         reader: &mut Reader<'_, '_>,
@@ -266,7 +266,7 @@ impl Engine {
         tick: &mut dyn FnMut(u64),
     ) -> Result<Entry> {
         let domain = &self.inner.domain;
-        let mut events = EventReader::new(domain.model(model)?);
+        let mut events = domain.reader(domain.model(model)?);
         let Entry {
             mut state,
             mut version,

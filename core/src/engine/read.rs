@@ -4,7 +4,7 @@ use serde_json::Value as Json;
 
 use super::json::to_json;
 use super::{Engine, Metadata, StoredEvent, StreamInfo};
-use crate::domain::stored::{Data, EventReader, Unread};
+use crate::domain::stored::{Data, Unread};
 use crate::error::{Error, Result};
 use crate::options::ReadOptions;
 use crate::store::{self, RawEvent};
@@ -95,35 +95,37 @@ impl Engine {
             })
             .max_by_key(|m| m.len())
             .and_then(|m| domain.model(m).ok());
-        let stored = |event_type: String, data: Value| StoredEvent {
+        let stored = |event_type: String, schema: u32, data: Value| StoredEvent {
             id: e.id.clone(),
             stream: e.stream.clone(),
             version: e.version,
             position: e.position,
             event_type,
+            schema,
             data,
             metadata: metadata.clone(),
         };
         if let Some(m) = model {
             let before = out.len();
-            let read = EventReader::new(m).read(
-                &e.event_type,
-                e.schema,
-                Data::Text(&e.data),
-                &mut |event| {
-                    out.push(stored(event.name.to_string(), event.data));
-                    Ok(())
-                },
-            );
+            let read =
+                domain
+                    .reader(m)
+                    .read(&e.event_type, e.schema, Data::Text(&e.data), &mut |event| {
+                        let schema = m
+                            .event_index(&event.name)
+                            .map_or(1, |i| m.events[i].version);
+                        out.push(stored(event.name.to_string(), schema, event.data));
+                        Ok(())
+                    });
             match read {
                 Ok(()) => return Ok(()),
-                Err(Unread::Emit(e)) => return Err(e),
+                Err(Unread::Emit(e) | Unread::Upcast(e)) => return Err(e),
                 // Not the model's (any longer): shown as plain JSON.
                 Err(_) => out.truncate(before),
             }
         }
         let json: Json = serde_json::from_str(&e.data).map_err(|_| damaged("data"))?;
-        out.push(stored(e.event_type.clone(), plain_value(&json)));
+        out.push(stored(e.event_type.clone(), e.schema, plain_value(&json)));
         Ok(())
     }
 
@@ -190,12 +192,13 @@ fn raw_events_json(events: &[RawEvent]) -> Result<String> {
         }
         let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
         out.push_str(&format!(
-            "{{\"id\":{},\"stream\":{},\"version\":{},\"position\":{},\"type\":{},\"data\":{},\"metadata\":{}}}",
+            "{{\"id\":{},\"stream\":{},\"version\":{},\"position\":{},\"type\":{},\"schema\":{},\"data\":{},\"metadata\":{}}}",
             q(&e.id),
             q(&e.stream),
             e.version,
             e.position,
             q(&e.event_type),
+            e.schema,
             e.data,
             e.metadata
         ));

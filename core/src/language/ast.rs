@@ -47,6 +47,65 @@ pub struct Ident {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct File {
     pub models: Vec<Model>,
+    /// `table` declarations (MODEL-LANGUAGE.md §13), in file order.
+    pub tables: Vec<Table>,
+    /// `projection` declarations (§13), in file order.
+    pub projections: Vec<Projection>,
+}
+
+/// `table name { (key)? column: type (= default)? ... }`: a materialized
+/// table that one projection keeps in step with the events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub doc: Option<String>,
+    pub name: Ident,
+    pub columns: Vec<Column>,
+}
+
+/// A column: a field, and where its `key` word stands when it is one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub key: Option<Span>,
+    pub field: Field,
+}
+
+/// `projection name inline|async { on Model.event { ... } ... }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Projection {
+    pub doc: Option<String>,
+    pub name: Ident,
+    /// Required; a projection written without one is reported by the parser
+    /// and kept as `Inline`.
+    pub mode: ProjectionMode,
+    pub handlers: Vec<OnHandler>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProjectionMode {
+    /// In the transaction that stores the events.
+    Inline,
+    /// A little behind the events.
+    Async,
+}
+
+impl ProjectionMode {
+    pub fn word(self) -> &'static str {
+        match self {
+            ProjectionMode::Inline => "inline",
+            ProjectionMode::Async => "async",
+        }
+    }
+}
+
+/// `on Model.event { block }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnHandler {
+    pub doc: Option<String>,
+    /// The word `on`.
+    pub keyword: Span,
+    pub model: Ident,
+    pub event: Ident,
+    pub body: Block,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -65,6 +124,9 @@ pub enum Member {
     Enum(EnumDecl),
     Command(HandlerDecl),
     Event(HandlerDecl),
+    /// `upcast e@k(...) { ... }` (§12): how version k of `e` reads as a
+    /// newer one. Its `version` is always set.
+    Upcast(HandlerDecl),
     Query(QueryDecl),
     Invariant(InvariantDecl),
 }
@@ -106,11 +168,14 @@ pub struct EnumMember {
     pub name: Ident,
 }
 
-/// A `command` or an `event`: a name, params, and a block.
+/// A `command`, an `event` or an `upcast`: a name, params, and a block.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HandlerDecl {
     pub doc: Option<String>,
     pub name: Ident,
+    /// `@N` after an event's or upcast's name (§12); `None` for a command,
+    /// and for an event written without it (version 1).
+    pub version: Option<Version>,
     pub params: Vec<Field>,
     pub body: Block,
 }
@@ -148,11 +213,15 @@ pub enum TypeKind {
     Float,
     Bool,
     Timestamp,
+    /// `duration`: a type name only where a type stands (§14).
+    Duration,
     List(Box<TypeExpr>),
     /// `map<K, V>`: the checker requires `K` to be `string`.
     Map(Box<TypeExpr>, Box<TypeExpr>),
     /// A record or enum name (`PascalCase`).
     Named(Ident),
+    /// `Model.Type`: a model's record or enum, named from a table (§13).
+    Qualified(Ident, Ident),
     Optional(Box<TypeExpr>),
 }
 
@@ -187,6 +256,8 @@ pub enum StmtKind {
     },
     Emit {
         event: Ident,
+        /// `emit e@k(...)`: the version named (§12); `None` is the current one.
+        version: Option<Version>,
         /// `emit e(id)` is parsed as `emit e(id: id)`.
         args: Vec<Arg>,
     },
@@ -207,6 +278,31 @@ pub enum StmtKind {
         iter: Expr,
         body: Block,
     },
+    /// `insert t(args)`, or `upsert t(args)` (projection handlers only, §13).
+    Insert {
+        table: Ident,
+        args: Vec<Arg>,
+        upsert: bool,
+    },
+    /// `update t[k1, ..., kj](args)`.
+    Update {
+        table: Ident,
+        keys: Vec<Expr>,
+        args: Vec<Arg>,
+    },
+    /// `delete t[k1, ..., kj]`.
+    Delete {
+        table: Ident,
+        keys: Vec<Expr>,
+    },
+}
+
+/// `@N` after an event's name: a version of its shape (§12).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Version {
+    pub value: u32,
+    /// The number after `@`: where a wrong version is reported.
+    pub span: Span,
 }
 
 /// `name: value` in `emit` and record literals; shorthand `name` is parsed as

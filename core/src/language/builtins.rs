@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use regex::Regex;
 
+use super::calendar::Part;
 use super::ir::MacroKind;
 use crate::types::{Type, Types};
 
@@ -41,6 +42,13 @@ pub enum Builtin {
     OrValue,
     /// `m.get(k, d)`.
     GetOr,
+    /// `duration(s)` (§14).
+    Duration,
+    SumDuration,
+    /// `t.getHours()`, `t.getHours(zone)` and kin.
+    TimestampPart(Part),
+    /// `d.getHours()` and kin.
+    DurationPart(Part),
 }
 
 /// What a method is called on.
@@ -51,6 +59,8 @@ pub enum Receiver {
     Map,
     /// `T?` or `null`.
     Optional,
+    Timestamp,
+    Duration,
 }
 
 impl Receiver {
@@ -61,6 +71,8 @@ impl Receiver {
                 | (Receiver::List, Type::List(_))
                 | (Receiver::Map, Type::Map(_))
                 | (Receiver::Optional, Type::Optional(_) | Type::Null)
+                | (Receiver::Timestamp, Type::Timestamp)
+                | (Receiver::Duration, Type::Duration)
         )
     }
 }
@@ -88,8 +100,13 @@ pub type Typing = fn(&[Type], &Types) -> Result<(Builtin, Type), Misfit>;
 
 #[derive(Debug, Clone, Copy)]
 pub enum Rule {
-    /// Takes `arity` arguments (besides the receiver), typed by `typing`.
-    Typed { arity: usize, typing: Typing },
+    /// Takes `arity` arguments (besides the receiver) and up to `optional`
+    /// more, typed by `typing`.
+    Typed {
+        arity: usize,
+        optional: usize,
+        typing: Typing,
+    },
     /// `e.all(x, cond)` and kin: a variable and a body, checked by the
     /// checker itself since the body sees the variable.
     Macro(MacroKind),
@@ -109,7 +126,11 @@ const fn function(name: &'static str, takes: &'static str, typing: Typing) -> Sp
         name,
         form: Form::Function,
         takes,
-        rule: Rule::Typed { arity: 1, typing },
+        rule: Rule::Typed {
+            arity: 1,
+            optional: 0,
+            typing,
+        },
     }
 }
 
@@ -124,7 +145,32 @@ const fn method(
         name,
         form: Form::Method(on),
         takes,
-        rule: Rule::Typed { arity, typing },
+        rule: Rule::Typed {
+            arity,
+            optional: 0,
+            typing,
+        },
+    }
+}
+
+/// A method taking `arity` arguments and up to `optional` more.
+const fn method_opt(
+    name: &'static str,
+    on: &'static [Receiver],
+    arity: usize,
+    optional: usize,
+    takes: &'static str,
+    typing: Typing,
+) -> Spec {
+    Spec {
+        name,
+        form: Form::Method(on),
+        takes,
+        rule: Rule::Typed {
+            arity,
+            optional,
+            typing,
+        },
     }
 }
 
@@ -140,6 +186,46 @@ const fn macro_(name: &'static str, kind: MacroKind) -> Spec {
 use Receiver as R;
 
 const STRING: &[Receiver] = &[R::String];
+const TIMESTAMP: &[Receiver] = &[R::Timestamp];
+const DURATION: &[Receiver] = &[R::Duration];
+
+/// An accessor on a timestamp, with an optional time zone (§14). The
+/// typing cannot see which part it is for, so each part has its own.
+const fn timestamp_part(name: &'static str, part: Part) -> Spec {
+    let typing: Typing = match part {
+        Part::FullYear => |a, t| zone_arg(Part::FullYear, a, t),
+        Part::Month => |a, t| zone_arg(Part::Month, a, t),
+        Part::Date => |a, t| zone_arg(Part::Date, a, t),
+        Part::DayOfMonth => |a, t| zone_arg(Part::DayOfMonth, a, t),
+        Part::DayOfWeek => |a, t| zone_arg(Part::DayOfWeek, a, t),
+        Part::DayOfYear => |a, t| zone_arg(Part::DayOfYear, a, t),
+        Part::Hours => |a, t| zone_arg(Part::Hours, a, t),
+        Part::Minutes => |a, t| zone_arg(Part::Minutes, a, t),
+        Part::Seconds => |a, t| zone_arg(Part::Seconds, a, t),
+        Part::Milliseconds => |a, t| zone_arg(Part::Milliseconds, a, t),
+    };
+    method_opt(
+        name,
+        TIMESTAMP,
+        0,
+        1,
+        "a time zone: an IANA name such as \"Europe/Berlin\" or an offset such as \"+01:00\"",
+        typing,
+    )
+}
+
+fn zone_arg(part: Part, a: &[Type], types: &Types) -> Result<(Builtin, Type), Misfit> {
+    match a.get(1) {
+        None | Some(Type::String) => Ok((Builtin::TimestampPart(part), Type::Int)),
+        Some(t) => Err(Misfit::Arg(
+            0,
+            format!(
+                "a time zone is a string, an IANA name such as \"Europe/Berlin\" or an offset such as \"+01:00\", but this is {}",
+                t.display(types)
+            ),
+        )),
+    }
+}
 const SIZED: &[Receiver] = &[R::String, R::List, R::Map];
 
 /// Every builtin. The order is the order of "did you mean" candidates.
@@ -150,9 +236,9 @@ pub static BUILTINS: &[Spec] = &[
     }),
     function(
         "int",
-        "an int, a float, a string or a timestamp",
+        "an int, a float, a string, a timestamp or a duration",
         |a, _| match &a[0] {
-            Type::Int | Type::Float | Type::String | Type::Timestamp => {
+            Type::Int | Type::Float | Type::String | Type::Timestamp | Type::Duration => {
                 Ok((Builtin::Int, Type::Int))
             }
             _ => Err(Misfit::Takes),
@@ -164,7 +250,7 @@ pub static BUILTINS: &[Spec] = &[
     }),
     function(
         "string",
-        "a string, int, float, bool, timestamp or enum member (not a list, map or record)",
+        "a string, int, float, bool, timestamp, duration or enum member (not a list, map or record)",
         |a, _| match formattable(a[0].unwrap_optional()) {
             true => Ok((Builtin::String, Type::String)),
             false => Err(Misfit::Takes),
@@ -172,6 +258,10 @@ pub static BUILTINS: &[Spec] = &[
     ),
     function("timestamp", "an RFC 3339 string", |a, _| match &a[0] {
         Type::String | Type::Timestamp => Ok((Builtin::Timestamp, Type::Timestamp)),
+        _ => Err(Misfit::Takes),
+    }),
+    function("duration", "a duration string such as \"1h30m\"", |a, _| match &a[0] {
+        Type::String | Type::Duration => Ok((Builtin::Duration, Type::Duration)),
         _ => Err(Misfit::Takes),
     }),
     function("keys", "a map", |a, _| match &a[0] {
@@ -182,10 +272,11 @@ pub static BUILTINS: &[Spec] = &[
         Type::Map(v) => Ok((Builtin::Values, Type::List(v.clone()))),
         _ => Err(Misfit::Takes),
     }),
-    function("sum", "a list of ints or of floats", |a, _| match &a[0] {
+    function("sum", "a list of ints, floats or durations", |a, _| match &a[0] {
         Type::List(item) => match **item {
             Type::Int | Type::Unknown => Ok((Builtin::SumInt, Type::Int)),
             Type::Float => Ok((Builtin::SumFloat, Type::Float)),
+            Type::Duration => Ok((Builtin::SumDuration, Type::Duration)),
             _ => Err(Misfit::Takes),
         },
         _ => Err(Misfit::Takes),
@@ -267,6 +358,28 @@ pub static BUILTINS: &[Spec] = &[
             ))
         }
     }),
+    timestamp_part("getFullYear", Part::FullYear),
+    timestamp_part("getMonth", Part::Month),
+    timestamp_part("getDate", Part::Date),
+    timestamp_part("getDayOfMonth", Part::DayOfMonth),
+    timestamp_part("getDayOfWeek", Part::DayOfWeek),
+    timestamp_part("getDayOfYear", Part::DayOfYear),
+    timestamp_part("getHours", Part::Hours),
+    timestamp_part("getMinutes", Part::Minutes),
+    timestamp_part("getSeconds", Part::Seconds),
+    timestamp_part("getMilliseconds", Part::Milliseconds),
+    method("getHours", DURATION, 0, "nothing", |_, _| {
+        Ok((Builtin::DurationPart(Part::Hours), Type::Int))
+    }),
+    method("getMinutes", DURATION, 0, "nothing", |_, _| {
+        Ok((Builtin::DurationPart(Part::Minutes), Type::Int))
+    }),
+    method("getSeconds", DURATION, 0, "nothing", |_, _| {
+        Ok((Builtin::DurationPart(Part::Seconds), Type::Int))
+    }),
+    method("getMilliseconds", DURATION, 0, "nothing", |_, _| {
+        Ok((Builtin::DurationPart(Part::Milliseconds), Type::Int))
+    }),
     macro_("all", MacroKind::All),
     macro_("exists", MacroKind::Exists),
     macro_("exists_one", MacroKind::ExistsOne),
@@ -274,14 +387,19 @@ pub static BUILTINS: &[Spec] = &[
     macro_("filter", MacroKind::Filter),
 ];
 
-const ORDERED: &str = "a list of ints, floats, strings, timestamps or bools";
+const ORDERED: &str = "a list of ints, floats, strings, timestamps, durations or bools";
 
 fn ordered(op: Builtin, t: &Type) -> Result<(Builtin, Type), Misfit> {
     match t {
         Type::List(item)
             if matches!(
                 **item,
-                Type::Int | Type::Float | Type::String | Type::Timestamp | Type::Bool
+                Type::Int
+                    | Type::Float
+                    | Type::String
+                    | Type::Timestamp
+                    | Type::Duration
+                    | Type::Bool
             ) =>
         {
             Ok((op, (**item).clone()))
@@ -306,6 +424,7 @@ pub(crate) fn formattable(t: &Type) -> bool {
             | Type::Float
             | Type::Bool
             | Type::Timestamp
+            | Type::Duration
             | Type::Enum(_)
             | Type::Null
             | Type::Error

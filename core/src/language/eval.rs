@@ -14,13 +14,14 @@ use std::sync::Arc;
 use regex::RegexBuilder;
 
 use super::ast::Span;
+use super::calendar;
 use super::ir::{
     Binary, Builtin, Expr, Macro, MacroKind, Model, Part, Place, Segment, Stmt, Unary,
 };
 use super::source::SourceMap;
 use crate::error::Error;
 use crate::limits::Limits;
-use crate::value::{parse_timestamp, Fields, Map, Str, Value};
+use crate::value::{parse_duration, parse_timestamp, Fields, Map, Str, Value};
 
 /// Errors are boxed inside the evaluator: they are rare, and a small
 /// `Result` keeps every `eval` return cheap.
@@ -64,7 +65,19 @@ pub(crate) struct Machine<'a> {
     /// a value is dropped: the count bounds the work of allocating too).
     pub built: usize,
     pub events: Vec<Event>,
+    /// The shape each of `events` was emitted as ([`Model::shape`]), kept
+    /// only while upcasts run (`track_targets`): an upcast's emits may name
+    /// an older shape, upcast again (§12). Commands pay nothing for it.
+    pub targets: Vec<usize>,
+    pub track_targets: bool,
+    /// A projection's tables and their rows, while a handler runs (§13).
+    pub read: Option<&'a crate::language::readside::ReadSide>,
+    pub rows: Option<&'a mut (dyn crate::tables::RowStore + 'a)>,
 }
+
+/// Running projection handlers: reads and writes of tables.
+#[path = "project.rs"]
+mod project;
 
 impl<'a> Machine<'a> {
     pub fn new(model: &'a Model, sources: &'a SourceMap, limits: &'a Limits, state: Value) -> Self {
@@ -80,6 +93,10 @@ impl<'a> Machine<'a> {
             steps: 0,
             built: 0,
             events: Vec::new(),
+            targets: Vec::new(),
+            track_targets: false,
+            read: None,
+            rows: None,
         }
     }
 
@@ -228,6 +245,7 @@ impl<'a> Machine<'a> {
                             .ok_or_else(|| self.fault(*span, format!("-({i}) overflows int")))?,
                     ),
                     (Unary::NegFloat, Value::Float(f)) => Value::Float(-f),
+                    (Unary::NegDuration, Value::Duration(d)) => Value::Duration(-d),
                     (_, v) => return Err(self.mismatch(*span, &v)),
                 }
             }
@@ -327,6 +345,7 @@ impl<'a> Machine<'a> {
                 self.call(builtin, values, *span)?
             }
             Expr::Macro(m) => self.run_macro(m)?,
+            Expr::Table(t) => self.table_read(t)?,
         })
     }
 
@@ -539,6 +558,22 @@ impl<'a> Machine<'a> {
                 Bool(l.iter().any(|item| *item == x))
             }
             (Binary::InMap, Value::String(k), Value::Map(m)) => Bool(m.contains_key(&k)),
+            (Binary::AddTimestampDuration, Value::Timestamp(t), Value::Duration(d))
+            | (Binary::AddDurationTimestamp, Value::Duration(d), Value::Timestamp(t)) => {
+                Value::Timestamp(calendar::add(t, d).map_err(|m| self.fault(span, m))?)
+            }
+            (Binary::SubTimestampDuration, Value::Timestamp(t), Value::Duration(d)) => {
+                Value::Timestamp(calendar::sub(t, d).map_err(|m| self.fault(span, m))?)
+            }
+            (Binary::SubTimestamps, Value::Timestamp(a), Value::Timestamp(b)) => {
+                Value::Duration(calendar::between(a, b).map_err(|m| self.fault(span, m))?)
+            }
+            (Binary::AddDurations, Value::Duration(a), Value::Duration(b)) => {
+                Value::Duration(calendar::add_durations(a, b).map_err(|m| self.fault(span, m))?)
+            }
+            (Binary::SubDurations, Value::Duration(a), Value::Duration(b)) => {
+                Value::Duration(calendar::sub_durations(a, b).map_err(|m| self.fault(span, m))?)
+            }
             (_, l, _) => return Err(self.mismatch(span, &l)),
         })
     }
@@ -568,6 +603,7 @@ impl<'a> Machine<'a> {
             (Value::Float(a), Value::Float(b)) => return Ok(a.partial_cmp(b)),
             (Value::String(a), Value::String(b)) => a.cmp(b),
             (Value::Timestamp(a), Value::Timestamp(b)) => a.cmp(b),
+            (Value::Duration(a), Value::Duration(b)) => a.cmp(b),
             (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
             (Value::Null, _) | (_, Value::Null) => {
                 return Err(self.fault(
@@ -601,6 +637,7 @@ impl<'a> Machine<'a> {
                 | Builtin::Int
                 | Builtin::Float
                 | Builtin::Timestamp
+                | Builtin::Duration
                 | Builtin::Contains
                 | Builtin::StartsWith
                 | Builtin::EndsWith
@@ -621,7 +658,11 @@ impl<'a> Machine<'a> {
                 self.build_items(m.len())?;
             }
             (
-                Builtin::SumInt | Builtin::SumFloat | Builtin::Min | Builtin::Max,
+                Builtin::SumInt
+                | Builtin::SumFloat
+                | Builtin::SumDuration
+                | Builtin::Min
+                | Builtin::Max,
                 Some(Value::List(l)),
             ) => self.work(l.len() as u64)?,
             (Builtin::String, Some(v @ (Value::List(_) | Value::Map(_) | Value::Record(_)))) => {
@@ -663,6 +704,7 @@ impl<'a> Machine<'a> {
                     )
                 })?),
                 Value::Timestamp(t) => Value::Int(t.as_second()),
+                Value::Duration(d) => Value::Int(d.whole_seconds()),
                 v => return Err(self.mismatch(span, &v)),
             },
             Builtin::Float => match arg(&mut args, 0) {
@@ -688,6 +730,44 @@ impl<'a> Machine<'a> {
                     Value::Timestamp(parse_timestamp(&s).map_err(|m| self.fault(span, m))?)
                 }
                 v => return Err(self.mismatch(span, &v)),
+            },
+            Builtin::Duration => match arg(&mut args, 0) {
+                Value::Duration(d) => Value::Duration(d),
+                Value::String(s) => {
+                    Value::Duration(parse_duration(&s).map_err(|m| self.fault(span, m))?)
+                }
+                v => return Err(self.mismatch(span, &v)),
+            },
+            Builtin::SumDuration => {
+                let Value::List(l) = &args[0] else {
+                    return Err(self.mismatch(span, &args[0]));
+                };
+                let mut total = crate::value::Duration::ZERO;
+                for v in l.iter() {
+                    if let Value::Duration(d) = v {
+                        total = total.checked_add(*d).ok_or_else(|| {
+                            self.fault(span, "the sum is out of the range of a duration")
+                        })?;
+                    }
+                }
+                Value::Duration(total)
+            }
+            Builtin::TimestampPart(part) => match (&args[0], args.get(1)) {
+                (Value::Timestamp(t), zone) => {
+                    let zone = match zone {
+                        Some(Value::String(z)) => Some(&**z),
+                        _ => None,
+                    };
+                    Value::Int(
+                        calendar::timestamp_part(*t, *part, zone)
+                            .map_err(|m| self.fault(span, m))?,
+                    )
+                }
+                (v, _) => return Err(self.mismatch(span, v)),
+            },
+            Builtin::DurationPart(part) => match &args[0] {
+                Value::Duration(d) => Value::Int(calendar::duration_part(*d, *part)),
+                v => return Err(self.mismatch(span, v)),
             },
             Builtin::Keys => match &args[0] {
                 Value::Map(m) => Value::list(m.keys().map(|k| Value::String(k.clone()))),
@@ -929,7 +1009,7 @@ impl<'a> Machine<'a> {
                             ),
                         )));
                     }
-                    let handler = &self.model.events[*event];
+                    let handler = self.model.shape(*event);
                     let mut values = Fields::with_capacity(fields.len());
                     for f in fields {
                         values.push(self.eval(f)?);
@@ -938,6 +1018,9 @@ impl<'a> Machine<'a> {
                         name: handler.name.clone(),
                         data: Value::record(handler.shape.clone(), values),
                     });
+                    if self.track_targets {
+                        self.targets.push(*event);
+                    }
                 }
                 Stmt::Set { place, value } => {
                     let v = self.eval(value)?;
@@ -986,6 +1069,7 @@ impl<'a> Machine<'a> {
                         self.run(body)?;
                     }
                 }
+                Stmt::Table(w) => self.table_write(w)?,
             }
         }
         Ok(())
@@ -1150,6 +1234,7 @@ fn is_scalar(v: &Value) -> bool {
             | Value::Int(_)
             | Value::Float(_)
             | Value::Timestamp(_)
+            | Value::Duration(_)
             | Value::Enum(_)
     )
 }
@@ -1162,6 +1247,7 @@ fn kind(v: &Value) -> &'static str {
         Value::Float(_) => "float",
         Value::String(_) => "string",
         Value::Timestamp(_) => "timestamp",
+        Value::Duration(_) => "duration",
         Value::List(_) => "list",
         Value::Map(_) => "map",
         Value::Record(_) => "record",

@@ -5,7 +5,8 @@
 //! is hashed: the lowered event handlers (bodies as IR, param names, types
 //! and defaults), the state (fields, types, defaults, initial value), and
 //! the records and enums those reach, named rather than numbered so that
-//! the order of declarations does not count. Left out, because they do not
+//! the order of declarations does not count. Upcasts (§12) are in it too:
+//! they decide what old events fold into. Left out, because they do not
 //! change folded state: spans, docs, comments, commands, queries,
 //! invariants and the crate version.
 //!
@@ -18,6 +19,7 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
+use super::calendar::Part as TimePart;
 use super::ir::{Binary, Builtin, Expr, Handler, Macro, MacroKind, Model, Part, Place, Segment};
 use super::ir::{Stmt, Unary};
 use crate::types::{FieldType, Type, Types};
@@ -29,6 +31,13 @@ const FORMAT: &str = "eventfold-fingerprint v1";
 /// The fingerprint of `model`, as lowercase hex SHA-256.
 pub(crate) fn fingerprint(model: &Model) -> String {
     let mut e = Encoder::new(&model.types);
+    // What an `emit` names, by name and version: indexes follow file order.
+    e.shapes = model
+        .events
+        .iter()
+        .chain(model.upcasts.iter().map(|u| &u.handler))
+        .map(|h| (&*h.name, h.version))
+        .collect();
     e.str(FORMAT);
     e.str(&model.name);
     e.tag("state");
@@ -41,12 +50,24 @@ pub(crate) fn fingerprint(model: &Model) -> String {
     e.tag("events");
     e.len(events.len());
     for ev in events {
+        // Version 1, the one an event without `@N` has, adds nothing, so a
+        // model of version 0 of the language keeps its fingerprint.
+        if ev.version != 1 {
+            e.tag("version");
+            e.u64(ev.version.into());
+        }
         e.handler(ev);
     }
-    // §12: the upcasts of each event version go here once the language has
-    // them; a model without any keeps this fingerprint.
+    // By name and version, for the same reason as events.
+    let mut upcasts: Vec<&Handler> = model.upcasts.iter().map(|u| &u.handler).collect();
+    upcasts.sort_by(|a, b| (&a.name, a.version).cmp(&(&b.name, b.version)));
     e.tag("upcasts");
-    e.len(0);
+    e.len(upcasts.len());
+    for u in upcasts {
+        e.tag("upcast");
+        e.u64(u.version.into());
+        e.handler(u);
+    }
     e.types_reached();
     let digest = e.hasher.finalize();
     digest.iter().map(|b| format!("{b:02x}")).collect()
@@ -59,6 +80,8 @@ struct Encoder<'a> {
     types: &'a Types,
     records: BTreeMap<&'a str, usize>,
     enums: BTreeMap<&'a str, usize>,
+    /// Name and version of each shape an `emit` may name (`Model::shape`).
+    shapes: Vec<(&'a str, u32)>,
 }
 
 impl<'a> Encoder<'a> {
@@ -68,6 +91,7 @@ impl<'a> Encoder<'a> {
             types,
             records: BTreeMap::new(),
             enums: BTreeMap::new(),
+            shapes: Vec::new(),
         }
     }
 
@@ -137,6 +161,7 @@ impl<'a> Encoder<'a> {
             Type::Float => self.tag("float"),
             Type::Bool => self.tag("bool"),
             Type::Timestamp => self.tag("timestamp"),
+            Type::Duration => self.tag("duration"),
             Type::List(t) => {
                 self.tag("list");
                 self.ty(t);
@@ -228,6 +253,10 @@ impl<'a> Encoder<'a> {
                 self.hasher.update(t.as_second().to_le_bytes());
                 self.u64(t.subsec_nanosecond().into());
             }
+            Value::Duration(d) => {
+                self.tag("duration");
+                self.hasher.update(d.as_nanos().to_le_bytes());
+            }
             Value::List(items) => {
                 self.tag("list");
                 self.len(items.len());
@@ -293,10 +322,16 @@ impl<'a> Encoder<'a> {
                 fields,
                 span: _,
             } => {
-                // Only commands (and later upcasts) emit; by index here, as
-                // upcasts will need to say which event by name.
+                // Only upcasts emit among what is hashed: by name and
+                // version, since indexes follow the order of the file.
                 self.tag("emit");
-                self.len(*event);
+                match self.shapes.get(*event).copied() {
+                    Some((name, version)) => {
+                        self.str(name);
+                        self.u64(version.into());
+                    }
+                    None => self.len(*event),
+                }
                 self.exprs(fields);
             }
             Stmt::Set { place, value } => {
@@ -333,6 +368,9 @@ impl<'a> Encoder<'a> {
                 self.expr(iter);
                 self.stmts(body);
             }
+            // Only projection handlers write tables; they are fingerprinted
+            // by `projection_fingerprint`.
+            Stmt::Table(_) => self.tag("table write"),
         }
     }
 
@@ -472,6 +510,7 @@ impl<'a> Encoder<'a> {
                 self.exprs(args);
             }
             Expr::Macro(m) => self.macro_(m),
+            Expr::Table(_) => self.tag("table read"),
         }
     }
 
@@ -535,6 +574,7 @@ fn unary(op: Unary) -> &'static str {
         Unary::Not => "not",
         Unary::NegInt => "neg int",
         Unary::NegFloat => "neg float",
+        Unary::NegDuration => "neg duration",
     }
 }
 
@@ -559,6 +599,12 @@ fn binary(op: Binary) -> &'static str {
         Binary::Ge => "ge",
         Binary::InList => "in list",
         Binary::InMap => "in map",
+        Binary::AddTimestampDuration => "add timestamp duration",
+        Binary::AddDurationTimestamp => "add duration timestamp",
+        Binary::SubTimestampDuration => "sub timestamp duration",
+        Binary::SubTimestamps => "sub timestamps",
+        Binary::AddDurations => "add durations",
+        Binary::SubDurations => "sub durations",
     }
 }
 
@@ -584,5 +630,33 @@ fn builtin_name(f: &Builtin) -> &'static str {
         Builtin::Matches(_) => "matches",
         Builtin::OrValue => "orValue",
         Builtin::GetOr => "get",
+        Builtin::Duration => "duration",
+        Builtin::SumDuration => "sum duration",
+        Builtin::TimestampPart(p) => p.name(),
+        Builtin::DurationPart(p) => match p {
+            TimePart::Hours => "duration getHours",
+            TimePart::Minutes => "duration getMinutes",
+            TimePart::Seconds => "duration getSeconds",
+            _ => "duration getMilliseconds",
+        },
     }
+}
+
+/// The fingerprint of a projection (§13): over its own text (from its name
+/// to its last handler) and the text of each table it writes, in the
+/// domain's order. A changed handler or table changes it; a change
+/// anywhere else (a model, another projection) does not.
+pub(crate) fn projection_fingerprint(own: &str, tables: &[&str]) -> String {
+    let mut h = Sha256::new();
+    let mut put = |s: &str| {
+        h.update((s.len() as u64).to_le_bytes());
+        h.update(s.as_bytes());
+    };
+    put("eventfold-projection-fingerprint v1");
+    put(own);
+    for t in tables {
+        put(t);
+    }
+    let digest = h.finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -46,6 +46,8 @@ pub enum Expr {
     ListIndex(Box<Expr>, Box<Expr>, Span),
     Call(Builtin, Vec<Expr>, Span),
     Macro(Box<Macro>),
+    /// A read of a projection's table (§13).
+    Table(Box<super::readside::TableRead>),
 }
 
 impl Expr {
@@ -89,6 +91,7 @@ impl Expr {
                 m.target.rewrite(f);
                 m.body.rewrite(f);
             }
+            Expr::Table(t) => t.keys.iter_mut().for_each(|e| e.rewrite(f)),
         }
         if let Some(new) = f(self) {
             *self = new;
@@ -107,6 +110,7 @@ pub enum Unary {
     Not,
     NegInt,
     NegFloat,
+    NegDuration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +134,14 @@ pub enum Binary {
     Ge,
     InList,
     InMap,
+    /// `timestamp + duration` and kin (§14), each its own op so the
+    /// evaluator tests no types.
+    AddTimestampDuration,
+    AddDurationTimestamp,
+    SubTimestampDuration,
+    SubTimestamps,
+    AddDurations,
+    SubDurations,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,7 +180,9 @@ pub enum Stmt {
         unless: bool,
         cond: Expr,
     },
-    /// Every field of the event, in declared order.
+    /// Every field of the event, in declared order. `event` indexes the
+    /// model's events; in an upcast it may also name an upcast's shape, as
+    /// `events.len() + i` for upcast `i` (see [`Model::shape`]).
     Emit {
         event: usize,
         fields: Vec<Expr>,
@@ -192,6 +206,8 @@ pub enum Stmt {
         body: Vec<Stmt>,
         span: Span,
     },
+    /// A write of a projection's table (§13).
+    Table(Box<super::readside::TableWrite>),
 }
 
 /// Where `set` and `remove` write: a state field, then record fields, map
@@ -210,11 +226,13 @@ pub enum Segment {
     Index(Expr),
 }
 
-/// A command or an event.
+/// A command, an event or an upcast.
 #[derive(Debug, Clone)]
 pub struct Handler {
     pub name: Str,
     pub doc: Option<String>,
+    /// The version of an event's or upcast's shape (§12); 1 for a command.
+    pub version: u32,
     pub params: Vec<FieldType>,
     /// The shape of the `data` record.
     pub shape: Arc<Shape>,
@@ -259,7 +277,13 @@ pub struct Model {
     pub events: Vec<Handler>,
     pub queries: Vec<Query>,
     pub invariants: Vec<Invariant>,
+    /// The upcasts, in declared order (§12).
+    pub upcasts: Vec<Upcast>,
+    /// How each stored (type, schema) is read: resolved when compiled.
+    pub reads: super::versions::Reads,
 }
+
+pub use super::versions::Upcast;
 
 impl Model {
     pub fn command(&self, name: &str) -> Option<&Handler> {
@@ -275,6 +299,15 @@ impl Model {
             .iter()
             .position(|e| std::ptr::eq(&*e.name, name))
             .or_else(|| self.events.iter().position(|e| &*e.name == name))
+    }
+
+    /// The shape an `emit` names: an event, or past the events an upcast
+    /// (see [`Stmt::Emit`]).
+    pub fn shape(&self, index: usize) -> &Handler {
+        match self.events.get(index) {
+            Some(h) => h,
+            None => &self.upcasts[index - self.events.len()].handler,
+        }
     }
 
     pub fn query(&self, name: &str) -> Option<&Query> {

@@ -167,6 +167,8 @@ pub enum Tok {
     Semi,
     Dot,
     Question,
+    /// `@` between an event's name and its version (§12).
+    At,
     Assign,
     EqEq,
     NotEq,
@@ -204,6 +206,7 @@ impl Tok {
             Tok::Semi => ";",
             Tok::Dot => ".",
             Tok::Question => "?",
+            Tok::At => "@",
             Tok::Assign => "=",
             Tok::EqEq => "==",
             Tok::NotEq => "!=",
@@ -319,14 +322,32 @@ impl Lexer<'_> {
         }
     }
 
+    /// Whether the line so far is `on Model` (a projection's handler), so
+    /// that the word after this `.` is an event's kebab name.
+    fn after_on_model(&self) -> bool {
+        let t = &self.out.tokens;
+        let n = t.len();
+        n >= 2
+            && matches!(&t[n - 1].tok, Tok::Ident(m) if m.starts_with(|c: char| c.is_ascii_uppercase()))
+            && matches!(&t[n - 2].tok, Tok::Ident(on) if on == "on")
+            && (n == 2 || t[n - 3].line < t[n - 2].line)
+    }
+
     fn push(&mut self, tok: Tok, start: usize, end: usize) {
         self.push_token(tok, start, end, false);
     }
 
     fn push_token(&mut self, tok: Tok, start: usize, end: usize, synthetic: bool) {
         if tok != Tok::Newline {
+            self.kebab_next = match &tok {
+                Tok::Kw(k) => k.wants_kebab(),
+                Tok::Ident(w) if w == "upcast" => self.opens_member(),
+                // §13: `projection name` opening a line, `on Model.event`.
+                Tok::Ident(w) => w == "projection" && !self.line_has_token,
+                Tok::Dot => self.after_on_model(),
+                _ => false,
+            };
             self.line_has_token = true;
-            self.kebab_next = matches!(tok, Tok::Kw(k) if k.wants_kebab());
         }
         let span = self.span(start, end);
         let line = self.line;
@@ -336,6 +357,37 @@ impl Lexer<'_> {
             line,
             synthetic,
         });
+    }
+
+    /// Whether a word here stands where a model member begins: `upcast` is
+    /// a keyword only there (§2), so that a field or param named `upcast`
+    /// keeps its meaning. A member begins after `{`, `}` or `;`, or first on
+    /// a line after a token that ends an expression (a query's or an
+    /// invariant's); after an operator or `,` the line continues one.
+    fn opens_member(&self) -> bool {
+        if !self.modes.is_empty() {
+            return false;
+        }
+        let prev = self
+            .out
+            .tokens
+            .iter()
+            .rev()
+            .find(|t| t.tok != Tok::Newline)
+            .map(|t| &t.tok);
+        match prev {
+            None | Some(Tok::LBrace | Tok::RBrace | Tok::Semi) => true,
+            Some(
+                Tok::Ident(_)
+                | Tok::Int(_)
+                | Tok::Float(_)
+                | Tok::StrEnd
+                | Tok::RParen
+                | Tok::RBracket
+                | Tok::Kw(Keyword::True | Keyword::False | Keyword::Null | Keyword::State),
+            ) => !self.line_has_token,
+            _ => false,
+        }
     }
 
     fn run(&mut self) {
@@ -585,6 +637,7 @@ impl Lexer<'_> {
             (b';', _) => (Tok::Semi, 1),
             (b'.', _) => (Tok::Dot, 1),
             (b'?', _) => (Tok::Question, 1),
+            (b'@', _) => (Tok::At, 1),
             (b'=', Some(b'=')) => (Tok::EqEq, 2),
             (b'=', _) => (Tok::Assign, 1),
             (b'!', Some(b'=')) => (Tok::NotEq, 2),

@@ -3,6 +3,7 @@
 
 pub mod ast;
 pub mod builtins;
+pub mod calendar;
 pub mod check;
 pub mod eval;
 pub(crate) mod fingerprint;
@@ -12,4 +13,6 @@ pub mod parser;
 /// The parser's round-trip oracle: only tests and tools print models.
 #[cfg(any(test, feature = "internals"))]
 pub mod printer;
+pub mod readside;
 pub mod source;
+pub mod versions;

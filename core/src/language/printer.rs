@@ -9,7 +9,8 @@
 
 use super::ast::{
     Arg, BinaryOp, Block, EnumDecl, Expr, ExprKind, Field, File, HandlerDecl, Member, Model, Path,
-    PathSegment, Span, Stmt, StmtKind, StrPart, TypeExpr, TypeKind, UnaryOp,
+    PathSegment, Projection, Span, Stmt, StmtKind, StrPart, Table, TypeExpr, TypeKind, UnaryOp,
+    Version,
 };
 
 /// The canonical source text of `file`.
@@ -20,6 +21,18 @@ pub fn print(file: &File) -> String {
             p.out.push('\n');
         }
         p.model(m);
+    }
+    for (i, t) in file.tables.iter().enumerate() {
+        if i > 0 || !file.models.is_empty() {
+            p.out.push('\n');
+        }
+        p.table(t);
+    }
+    for (i, pr) in file.projections.iter().enumerate() {
+        if i > 0 || !file.models.is_empty() || !file.tables.is_empty() {
+            p.out.push('\n');
+        }
+        p.projection(pr);
     }
     p.out
 }
@@ -62,6 +75,51 @@ impl Printer {
         }
     }
 
+    fn table(&mut self, t: &Table) {
+        self.doc(&t.doc);
+        if t.columns.is_empty() {
+            self.line(&format!("table {} {{}}", t.name.name));
+            return;
+        }
+        self.line(&format!("table {} {{", t.name.name));
+        self.indent += 1;
+        for c in &t.columns {
+            self.doc(&c.field.doc);
+            self.pad();
+            if c.key.is_some() {
+                self.out.push_str("key ");
+            }
+            field(&mut self.out, &c.field);
+            self.out.push('\n');
+        }
+        self.indent -= 1;
+        self.line("}");
+    }
+
+    fn projection(&mut self, p: &Projection) {
+        self.doc(&p.doc);
+        let head = format!("projection {} {}", p.name.name, p.mode.word());
+        if p.handlers.is_empty() {
+            self.line(&format!("{head} {{}}"));
+            return;
+        }
+        self.line(&format!("{head} {{"));
+        self.indent += 1;
+        for (i, h) in p.handlers.iter().enumerate() {
+            if i > 0 {
+                self.out.push('\n');
+            }
+            self.doc(&h.doc);
+            self.pad();
+            self.out
+                .push_str(&format!("on {}.{} ", h.model.name, h.event.name));
+            self.block(&h.body);
+            self.out.push('\n');
+        }
+        self.indent -= 1;
+        self.line("}");
+    }
+
     fn model(&mut self, m: &Model) {
         self.doc(&m.doc);
         if m.members.is_empty() {
@@ -93,6 +151,7 @@ impl Printer {
             Member::Enum(e) => self.enum_decl(e),
             Member::Command(h) => self.handler("command", h),
             Member::Event(h) => self.handler("event", h),
+            Member::Upcast(h) => self.handler("upcast", h),
             Member::Query(q) => {
                 self.doc(&q.doc);
                 self.pad();
@@ -183,6 +242,7 @@ impl Printer {
         self.out.push_str(keyword);
         self.out.push(' ');
         self.out.push_str(&h.name.name);
+        version(&mut self.out, h.version);
         self.params(&h.params);
         self.out.push(' ');
         self.block(&h.body);
@@ -234,9 +294,14 @@ impl Printer {
                 out.push_str(if *unless { " unless " } else { " if " });
                 expr(out, cond, 0);
             }
-            StmtKind::Emit { event, args } => {
+            StmtKind::Emit {
+                event,
+                version,
+                args,
+            } => {
                 out.push_str("emit ");
                 out.push_str(&event.name);
+                self::version(out, *version);
                 out.push('(');
                 self::args(out, args);
                 out.push(')');
@@ -274,9 +339,45 @@ impl Printer {
                 self.out.push(' ');
                 self.block(body);
             }
+            StmtKind::Insert {
+                table,
+                args,
+                upsert,
+            } => {
+                out.push_str(if *upsert { "upsert " } else { "insert " });
+                out.push_str(&table.name);
+                out.push('(');
+                self::args(out, args);
+                out.push(')');
+            }
+            StmtKind::Update { table, keys, args } => {
+                out.push_str("update ");
+                out.push_str(&table.name);
+                key_list(out, keys);
+                out.push('(');
+                self::args(out, args);
+                out.push(')');
+            }
+            StmtKind::Delete { table, keys } => {
+                out.push_str("delete ");
+                out.push_str(&table.name);
+                key_list(out, keys);
+            }
         }
         self.out.push('\n');
     }
+}
+
+/// `[k1, ..., kj]` of `update` and `delete`.
+fn key_list(out: &mut String, keys: &[Expr]) {
+    out.push('[');
+    for (i, k) in keys.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        expr(out, k, 0);
+    }
+    out.push(']');
 }
 
 fn field(out: &mut String, f: &Field) {
@@ -296,6 +397,12 @@ fn ty(out: &mut String, t: &TypeExpr) {
         TypeKind::Float => out.push_str("float"),
         TypeKind::Bool => out.push_str("bool"),
         TypeKind::Timestamp => out.push_str("timestamp"),
+        TypeKind::Duration => out.push_str("duration"),
+        TypeKind::Qualified(m, t) => {
+            out.push_str(&m.name);
+            out.push('.');
+            out.push_str(&t.name);
+        }
         TypeKind::List(item) => {
             out.push_str("list<");
             ty(out, item);
@@ -556,11 +663,35 @@ fn string_lit(out: &mut String, parts: &[StrPart]) {
 
 /// Sets every span in `file` to [`Span::default`], so that trees read from
 /// different text compare equal when they mean the same.
+/// `@N` after an event's name, when one is written (§12).
+fn version(out: &mut String, v: Option<Version>) {
+    if let Some(v) = v {
+        out.push('@');
+        out.push_str(&v.value.to_string());
+    }
+}
+
 pub fn strip_spans(file: &mut File) {
     for m in &mut file.models {
         m.name.span = Span::default();
         for member in &mut m.members {
             strip_member(member);
+        }
+    }
+    for t in &mut file.tables {
+        t.name.span = Span::default();
+        for c in &mut t.columns {
+            c.key = c.key.map(|_| Span::default());
+            strip_field(&mut c.field);
+        }
+    }
+    for p in &mut file.projections {
+        p.name.span = Span::default();
+        for h in &mut p.handlers {
+            h.keyword = Span::default();
+            h.model.span = Span::default();
+            h.event.span = Span::default();
+            strip_block(&mut h.body);
         }
     }
 }
@@ -581,8 +712,11 @@ fn strip_member(m: &mut Member) {
                 m.name.span = Span::default();
             }
         }
-        Member::Command(h) | Member::Event(h) => {
+        Member::Command(h) | Member::Event(h) | Member::Upcast(h) => {
             h.name.span = Span::default();
+            if let Some(v) = &mut h.version {
+                v.span = Span::default();
+            }
             h.params.iter_mut().for_each(strip_field);
             strip_block(&mut h.body);
         }
@@ -617,11 +751,16 @@ pub fn strip_type(t: &mut TypeExpr) {
             strip_type(b);
         }
         TypeKind::Named(n) => n.span = Span::default(),
+        TypeKind::Qualified(m, n) => {
+            m.span = Span::default();
+            n.span = Span::default();
+        }
         TypeKind::String
         | TypeKind::Int
         | TypeKind::Float
         | TypeKind::Bool
-        | TypeKind::Timestamp => {}
+        | TypeKind::Timestamp
+        | TypeKind::Duration => {}
     }
 }
 
@@ -646,8 +785,15 @@ fn strip_block(b: &mut Block) {
                 strip_expr_spans(message);
                 strip_expr_spans(cond);
             }
-            StmtKind::Emit { event, args } => {
+            StmtKind::Emit {
+                event,
+                version,
+                args,
+            } => {
                 event.span = Span::default();
+                if let Some(v) = version {
+                    v.span = Span::default();
+                }
                 args.iter_mut().for_each(strip_arg);
             }
             StmtKind::Set { path, value } => {
@@ -671,6 +817,19 @@ fn strip_block(b: &mut Block) {
                 var.span = Span::default();
                 strip_expr_spans(iter);
                 strip_block(body);
+            }
+            StmtKind::Insert { table, args, .. } => {
+                table.span = Span::default();
+                args.iter_mut().for_each(strip_arg);
+            }
+            StmtKind::Update { table, keys, args } => {
+                table.span = Span::default();
+                keys.iter_mut().for_each(strip_expr_spans);
+                args.iter_mut().for_each(strip_arg);
+            }
+            StmtKind::Delete { table, keys } => {
+                table.span = Span::default();
+                keys.iter_mut().for_each(strip_expr_spans);
             }
         }
     }
@@ -759,7 +918,10 @@ pub fn strip_expr_spans(e: &mut Expr) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::ast::{EnumMember, Ident, InvariantDecl, QueryDecl, RecordDecl, StateDecl};
+    use super::super::ast::{
+        Column, EnumMember, Ident, InvariantDecl, OnHandler, ProjectionMode, QueryDecl, RecordDecl,
+        StateDecl,
+    };
     use super::super::lexer::is_keyword;
     use super::super::parser::{parse, parse_expr};
     use super::*;
@@ -1099,7 +1261,9 @@ mod tests {
             Just(t(TypeKind::Float)),
             Just(t(TypeKind::Bool)),
             Just(t(TypeKind::Timestamp)),
+            Just(t(TypeKind::Duration)),
             pascal().prop_map(move |n| t(TypeKind::Named(id(n)))),
+            (pascal(), pascal()).prop_map(move |(m, n)| t(TypeKind::Qualified(id(m), id(n)))),
         ];
         leaf.prop_recursive(3, 8, 2, move |inner| {
             prop_oneof![
@@ -1126,6 +1290,15 @@ mod tests {
                 ty,
                 default,
             })
+    }
+
+    fn version_strategy() -> impl Strategy<Value = Option<Version>> {
+        proptest::option::of(prop_oneof![1..4u32, Just(u32::MAX)]).prop_map(|v| {
+            v.map(|value| Version {
+                value,
+                span: Span::default(),
+            })
+        })
     }
 
     fn path_strategy() -> impl Strategy<Value = Path> {
@@ -1173,10 +1346,40 @@ mod tests {
                         cond,
                     }
                 }),
-            (kebab(), proptest::collection::vec(arg(expr_tree()), 0..3))
-                .prop_map(|(e, args)| StmtKind::Emit { event: id(e), args }),
+            (
+                kebab(),
+                version_strategy(),
+                proptest::collection::vec(arg(expr_tree()), 0..3)
+            )
+                .prop_map(|(e, version, args)| StmtKind::Emit {
+                    event: id(e),
+                    version,
+                    args
+                }),
             (path_strategy(), expr_tree()).prop_map(|(path, value)| StmtKind::Set { path, value }),
             path_strategy().prop_map(|path| StmtKind::Remove { path }),
+            (
+                snake(),
+                proptest::collection::vec(arg(expr_tree()), 0..3),
+                any::<bool>()
+            )
+                .prop_map(|(t, args, upsert)| StmtKind::Insert {
+                    table: id(t),
+                    args,
+                    upsert
+                }),
+            (
+                snake(),
+                proptest::collection::vec(expr_tree(), 1..3),
+                proptest::collection::vec(arg(expr_tree()), 0..3)
+            )
+                .prop_map(|(t, keys, args)| StmtKind::Update {
+                    table: id(t),
+                    keys,
+                    args
+                }),
+            (snake(), proptest::collection::vec(expr_tree(), 1..3))
+                .prop_map(|(t, keys)| StmtKind::Delete { table: id(t), keys }),
         ]
     }
 
@@ -1243,18 +1446,28 @@ mod tests {
                             .collect(),
                     })
                 }),
-            (doc(), kebab(), fields(), body(), any::<bool>()).prop_map(
-                |(doc, n, params, body, cmd)| {
-                    let h = HandlerDecl {
+            (doc(), kebab(), version_strategy(), fields(), body(), 0..3u8).prop_map(
+                |(doc, n, version, params, body, kind)| {
+                    let mut h = HandlerDecl {
                         doc,
                         name: id(n),
+                        version,
                         params,
                         body,
                     };
-                    if cmd {
-                        Member::Command(h)
-                    } else {
-                        Member::Event(h)
+                    match kind {
+                        0 => {
+                            h.version = None;
+                            Member::Command(h)
+                        }
+                        1 => Member::Event(h),
+                        _ => {
+                            h.version.get_or_insert(Version {
+                                value: 1,
+                                span: Span::default(),
+                            });
+                            Member::Upcast(h)
+                        }
                     }
                 }
             ),
@@ -1292,7 +1505,59 @@ mod tests {
                 }),
             0..3,
         )
-        .prop_map(|models| File { models })
+        .prop_flat_map(|models| {
+            let column = (
+                proptest::option::of(Just(Span::default())),
+                field_strategy(),
+            )
+                .prop_map(|(key, field)| Column { key, field });
+            let table = (doc(), snake(), proptest::collection::vec(column, 0..3)).prop_map(
+                |(doc, n, columns)| Table {
+                    doc,
+                    name: id(n),
+                    columns,
+                },
+            );
+            let handler = (
+                doc(),
+                pascal(),
+                kebab(),
+                proptest::collection::vec(stmt_tree(), 0..3).prop_map(block_of),
+            )
+                .prop_map(|(doc, m, e, body)| OnHandler {
+                    doc,
+                    keyword: Span::default(),
+                    model: id(m),
+                    event: id(e),
+                    body,
+                });
+            let projection = (
+                doc(),
+                kebab(),
+                any::<bool>(),
+                proptest::collection::vec(handler, 0..3),
+            )
+                .prop_map(|(doc, n, inline, handlers)| Projection {
+                    doc,
+                    name: id(n),
+                    mode: if inline {
+                        ProjectionMode::Inline
+                    } else {
+                        ProjectionMode::Async
+                    },
+                    handlers,
+                });
+            (
+                Just(models),
+                proptest::collection::vec(table, 0..2),
+                proptest::collection::vec(projection, 0..2),
+            )
+        })
+        .prop_map(|(models, tables, projections)| File {
+            models,
+            tables,
+            projections,
+        })
     }
 
     proptest! {

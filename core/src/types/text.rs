@@ -216,6 +216,9 @@ impl<'de> Visitor<'de> for Typed<'_> {
             Type::Timestamp => parse_timestamp(s)
                 .map(Value::Timestamp)
                 .map_err(|_| mismatch()),
+            Type::Duration => crate::value::parse_duration(s)
+                .map(Value::Duration)
+                .map_err(|_| mismatch()),
             Type::Enum(e) => {
                 let en = &self.types.enums[*e];
                 en.index
@@ -371,6 +374,7 @@ model Kinds {
             Just(Type::Float),
             Just(Type::Bool),
             Just(Type::Timestamp),
+            Just(Type::Duration),
             Just(Type::Enum(0)),
             Just(Type::Record(record(m, "Item"))),
             Just(Type::Record(record(m, "Crate"))),
@@ -420,6 +424,15 @@ model Kinds {
             .boxed(),
             Type::Bool => any::<bool>().prop_map(Json::from).boxed(),
             Type::Timestamp => timestamp().prop_map(Json::from).boxed(),
+            Type::Duration => prop_oneof![
+                (-315_576_000_000_999_999_999i128..=315_576_000_000_999_999_999).prop_map(|n| {
+                    crate::value::format_duration(crate::value::Duration::from_nanos(n).unwrap())
+                }),
+                prop::sample::select(vec!["0", "1h30m", "-1.5s", "14d", "2d12h", ".5ms", "12µs"])
+                    .prop_map(String::from),
+            ]
+            .prop_map(Json::from)
+            .boxed(),
             Type::Enum(e) => {
                 let members: Vec<Json> = types.enums[*e]
                     .members

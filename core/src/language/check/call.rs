@@ -39,6 +39,20 @@ impl<'d> ModelChecker<'d> {
             return bad;
         };
         match typing(std::slice::from_ref(&t), &self.types) {
+            // `duration("1h")` and `timestamp("...")` of a literal are
+            // constants (§14), read once here. A bad one is a diagnostic
+            // only in a default, which must be a value; elsewhere it fails
+            // if and when it runs, as §6 says of `1 / 0`.
+            Ok((op @ (Builtin::Duration | Builtin::Timestamp), ty)) => {
+                match crate::language::calendar::fold_literal(&op, &x) {
+                    Some(Ok(v)) => (ir::Expr::Const(v), ty),
+                    Some(Err(message)) if scope.place == Place::Default => {
+                        self.error(args[0].span, message);
+                        bad
+                    }
+                    _ => (ir::Expr::Call(op, vec![x], span), ty),
+                }
+            }
             Ok((op, ty)) => (ir::Expr::Call(op, vec![x], span), ty),
             Err(misfit) => {
                 let message = match misfit {
@@ -75,10 +89,14 @@ impl<'d> ModelChecker<'d> {
             return bad;
         }
         let typed = builtins::method_on(name, &tt).and_then(|spec| match spec.rule {
-            Rule::Typed { arity, typing } => Some((spec, arity, typing)),
+            Rule::Typed {
+                arity,
+                optional,
+                typing,
+            } => Some((spec, arity, optional, typing)),
             Rule::Macro(_) => None,
         });
-        let Some((spec, arity, typing)) = typed else {
+        let Some((spec, arity, optional, typing)) = typed else {
             let found = self.tname(&tt);
             let hint = suggest(name, builtins::method_names_on(tt.unwrap_optional()));
             let extra = if tt.is_optional() {
@@ -92,12 +110,17 @@ impl<'d> ModelChecker<'d> {
             );
             return bad;
         };
-        if checked.len() != arity {
+        if checked.len() < arity || checked.len() > arity + optional {
+            let counted = match optional {
+                0 => arity.to_string(),
+                1 => format!("{arity} or {}", arity + 1),
+                n => format!("{arity} to {}", arity + n),
+            };
             self.error(
                 method.span,
                 format!(
-                    "`{name}` takes {arity} argument{}, but {} {} given",
-                    if arity == 1 { "" } else { "s" },
+                    "`{name}` takes {counted} argument{}, but {} {} given",
+                    if arity == 1 && optional == 0 { "" } else { "s" },
                     checked.len(),
                     if checked.len() == 1 { "is" } else { "are" }
                 ),

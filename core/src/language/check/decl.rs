@@ -162,9 +162,11 @@ impl<'d> ModelChecker<'d> {
                     name: e.name.name.as_str().into(),
                     params,
                 });
+                self.event_version(e);
                 event_decls.push(e);
             }
         }
+        self.upcast_signatures(model);
 
         // 4. Bodies.
         let mut events = Vec::new();
@@ -172,6 +174,8 @@ impl<'d> ModelChecker<'d> {
             let params = self.events[i].params.clone();
             events.push(self.handler(decl, params, Place::Event));
         }
+        let upcasts = self.upcasts(model);
+        let reads = self.reads(&upcasts);
         let mut commands = Vec::new();
         let mut queries = Vec::new();
         let mut invariants = Vec::new();
@@ -235,6 +239,8 @@ impl<'d> ModelChecker<'d> {
             events,
             queries,
             invariants,
+            upcasts,
+            reads,
         }
     }
 
@@ -293,6 +299,7 @@ impl<'d> ModelChecker<'d> {
             TypeKind::Float => Type::Float,
             TypeKind::Bool => Type::Bool,
             TypeKind::Timestamp => Type::Timestamp,
+            TypeKind::Duration => Type::Duration,
             TypeKind::List(item) => Type::List(Box::new(self.resolve_type(item))),
             TypeKind::Map(key, value) => {
                 if key.kind != TypeKind::String {
@@ -304,10 +311,14 @@ impl<'d> ModelChecker<'d> {
                 Type::Map(Box::new(self.resolve_type(value)))
             }
             TypeKind::Optional(inner) => Type::optional(self.resolve_type(inner)),
+            TypeKind::Qualified(model, ty) => self.qualified_type(model, ty),
             TypeKind::Named(name) => match self.type_names.get(&name.name) {
                 Some(TypeRef::Record(i)) => Type::Record(*i),
                 Some(TypeRef::Enum(i)) => Type::Enum(*i),
                 None => {
+                    if self.named_outside_model(name) {
+                        return Type::Error;
+                    }
                     let hint = self.hint(&name.name, |c| c.type_names.keys().map(String::as_str));
                     self.error(
                         name.span,
@@ -337,6 +348,7 @@ impl<'d> ModelChecker<'d> {
         ir::Handler {
             name: decl.name.name.as_str().into(),
             doc: decl.doc.clone(),
+            version: decl.version.map_or(1, |v| v.value),
             shape: Arc::new(Shape {
                 name: decl.name.name.as_str().into(),
                 fields: params.iter().map(|f| f.name.clone()).collect(),

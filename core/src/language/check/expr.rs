@@ -8,6 +8,11 @@ impl<'d> ModelChecker<'d> {
     pub(super) fn expr(&mut self, scope: &mut Scope, e: &ast::Expr) -> (ir::Expr, Type) {
         let bad = (ir::Expr::Const(Value::Null), Type::Error);
         let span = e.span;
+        if scope.place == Place::Projection {
+            if let Some(read) = self.table_read(scope, e) {
+                return read;
+            }
+        }
         match &e.kind {
             ExprKind::Null => (ir::Expr::Const(Value::Null), Type::Null),
             ExprKind::Bool(b) => (ir::Expr::Const(Value::Bool(*b)), Type::Bool),
@@ -141,6 +146,15 @@ impl<'d> ModelChecker<'d> {
                             Type::Float,
                         ),
                     },
+                    (UnaryOp::Neg, Type::Duration) => match x {
+                        ir::Expr::Const(Value::Duration(d)) => {
+                            (ir::Expr::Const(Value::Duration(-d)), Type::Duration)
+                        }
+                        x => (
+                            ir::Expr::Unary(Unary::NegDuration, Box::new(x), span),
+                            Type::Duration,
+                        ),
+                    },
                     (UnaryOp::Not, _) => {
                         let found = self.tname(&t);
                         self.error(
@@ -153,7 +167,9 @@ impl<'d> ModelChecker<'d> {
                         let found = self.tname(&t);
                         self.error(
                             expr.span,
-                            format!("`-` negates an int or a float, but this is {found}"),
+                            format!(
+                                "`-` negates an int, a float or a duration, but this is {found}"
+                            ),
                         );
                         bad
                     }
@@ -259,7 +275,16 @@ impl<'d> ModelChecker<'d> {
         if let Some(&i) = scope.param_index.get(name) {
             return (ir::Expr::Param(i), scope.params[i as usize].ty.clone());
         }
-        let sees_state = scope.place != Place::Default;
+        if scope.place == Place::Projection {
+            return self.projection_name(scope, ident);
+        }
+        let sees_state = !matches!(scope.place, Place::Default | Place::Upcast);
+        if scope.place == Place::Upcast {
+            if let Some(why) = self.unseen_in_upcast(name) {
+                self.error(ident.span, why);
+                return (ir::Expr::Const(Value::Null), Type::Error);
+            }
+        }
         if sees_state {
             if let Some(i) = self.record_index[self.state_record]
                 .get(name)
@@ -272,7 +297,7 @@ impl<'d> ModelChecker<'d> {
             }
         }
         match (name, scope.place) {
-            ("state", p) if p != Place::Default => {
+            ("state", _) if sees_state => {
                 return (ir::Expr::State, Type::Record(self.state_record));
             }
             ("now", Place::Command) => return (ir::Expr::Now, Type::Timestamp),
@@ -422,13 +447,20 @@ impl<'d> ModelChecker<'d> {
             BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
                 let ordered = matches!(
                     lt.unify(&rt),
-                    Some(Type::Int | Type::Float | Type::String | Type::Timestamp | Type::Bool)
+                    Some(
+                        Type::Int
+                            | Type::Float
+                            | Type::String
+                            | Type::Timestamp
+                            | Type::Duration
+                            | Type::Bool
+                    )
                 );
                 if !ordered {
                     let (a, b) = (self.tname(&lt), self.tname(&rt));
                     self.error(
                         lhs.span,
-                        format!("`{sym}` orders two ints, floats, strings, timestamps or bools of one type, but these are {a} and {b}{}", conversion_hint(&lt, &rt)),
+                        format!("`{sym}` orders two ints, floats, strings, timestamps, durations or bools of one type, but these are {a} and {b}{}", conversion_hint(&lt, &rt)),
                     );
                     return bad;
                 }
@@ -481,7 +513,7 @@ impl<'d> ModelChecker<'d> {
                     (BinaryOp::Div, Some(Type::Int)) => Some((Binary::DivInt, Type::Int)),
                     (BinaryOp::Div, Some(Type::Float)) => Some((Binary::DivFloat, Type::Float)),
                     (BinaryOp::Rem, Some(Type::Int)) => Some((Binary::RemInt, Type::Int)),
-                    _ => None,
+                    _ => time_op(op, &lt, &rt),
                 };
                 match choice {
                     Some((b, t)) => (bin(b, l, r), t),
@@ -489,7 +521,10 @@ impl<'d> ModelChecker<'d> {
                         let (a, b) = (self.tname(&lt), self.tname(&rt));
                         let what = match op {
                             BinaryOp::Add => {
-                                "adds two ints or two floats, joins two strings or two lists"
+                                "adds two ints, two floats, two durations or a duration to a timestamp, joins two strings or two lists"
+                            }
+                            BinaryOp::Sub => {
+                                "takes two ints, two floats, two durations, two timestamps or a duration from a timestamp"
                             }
                             BinaryOp::Rem => "takes two ints",
                             _ => "takes two ints or two floats",
@@ -507,4 +542,19 @@ impl<'d> ModelChecker<'d> {
             }
         }
     }
+}
+
+/// `+` and `-` on timestamps and durations (§14); sides of other types
+/// are not these.
+fn time_op(op: BinaryOp, lt: &Type, rt: &Type) -> Option<(Binary, Type)> {
+    use Type::{Duration as D, Timestamp as T};
+    Some(match (op, lt, rt) {
+        (BinaryOp::Add, T, D) => (Binary::AddTimestampDuration, T),
+        (BinaryOp::Add, D, T) => (Binary::AddDurationTimestamp, T),
+        (BinaryOp::Add, D, D) => (Binary::AddDurations, D),
+        (BinaryOp::Sub, T, D) => (Binary::SubTimestampDuration, T),
+        (BinaryOp::Sub, T, T) => (Binary::SubTimestamps, D),
+        (BinaryOp::Sub, D, D) => (Binary::SubDurations, D),
+        _ => return None,
+    })
 }

@@ -21,6 +21,10 @@ pub(super) fn conversion_hint(a: &Type, b: &Type) -> &'static str {
         (Type::Optional(_), _) | (_, Type::Optional(_)) => {
             "; unwrap the optional side with `.orValue(default)`"
         }
+        (Type::Timestamp | Type::Duration, Type::Int)
+        | (Type::Int, Type::Timestamp | Type::Duration) => {
+            "; make the int a duration, such as `duration(string(n) + \"s\")`, or the other side an int with `int(x)`"
+        }
         _ => "",
     }
 }
@@ -32,6 +36,7 @@ pub(super) fn zero_value(t: &Type) -> Option<Value> {
         Type::Int => Value::Int(0),
         Type::Float => Value::Float(0.0),
         Type::Bool => Value::Bool(false),
+        Type::Duration => Value::Duration(crate::value::Duration::ZERO),
         Type::List(_) => Value::list([]),
         Type::Map(_) => Value::Map(Map::new()),
         Type::Optional(_) | Type::Null => Value::Null,
@@ -46,6 +51,10 @@ pub(super) fn const_value(e: &ir::Expr) -> Option<Value> {
         ir::Expr::Const(v) => Some(v.clone()),
         ir::Expr::Unary(Unary::NegInt, x, _) => match const_value(x)? {
             Value::Int(i) => i.checked_neg().map(Value::Int),
+            _ => None,
+        },
+        ir::Expr::Unary(Unary::NegDuration, x, _) => match const_value(x)? {
+            Value::Duration(d) => Some(Value::Duration(-d)),
             _ => None,
         },
         ir::Expr::Unary(Unary::NegFloat, x, _) => match const_value(x)? {

@@ -22,7 +22,11 @@ mod decl;
 mod expr;
 mod hint;
 mod lower;
+mod projection;
 mod stmt;
+mod upcast;
+
+pub use projection::read_side;
 
 use hint::*;
 use lower::*;
@@ -63,8 +67,12 @@ enum Place {
     Event,
     Query,
     Invariant,
+    /// An upcast's block (§12): sees only its params.
+    Upcast,
     /// A `= default`: a constant.
     Default,
+    /// A projection's handler (§13).
+    Projection,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -137,6 +145,10 @@ struct ModelChecker<'d> {
     /// The events in `emits`, by index, to keep each once without a search.
     emitted: std::collections::HashSet<usize>,
     rejections: Vec<(Option<Str>, String)>,
+    /// Event versions and upcasts (§12).
+    versions: upcast::Versions,
+    /// Checking a table or a projection's handler (`projection.rs`).
+    read: Option<Box<projection::ReadCtx>>,
 }
 
 impl<'d> ModelChecker<'d> {
@@ -154,6 +166,8 @@ impl<'d> ModelChecker<'d> {
             emits: Vec::new(),
             emitted: std::collections::HashSet::new(),
             rejections: Vec::new(),
+            versions: upcast::Versions::default(),
+            read: None,
         }
     }
 

@@ -54,7 +54,12 @@ impl<'d> ModelChecker<'d> {
                 unless,
                 cond,
             } => {
-                if !in_command {
+                if scope.place == Place::Upcast {
+                    self.error(
+                        stmt.keyword,
+                        "`reject` may not stand in an upcast: a stored event is a fact, and an upcast only says how it reads now (emit no event to drop it)",
+                    );
+                } else if !in_command {
                     self.error(
                         stmt.keyword,
                         "`reject` may only stand in a command: an event records what already happened and cannot be refused",
@@ -92,21 +97,33 @@ impl<'d> ModelChecker<'d> {
                     cond: cond_ir,
                 })
             }
-            StmtKind::Emit { event, args } => {
-                if !in_command {
+            StmtKind::Emit {
+                event,
+                version,
+                args,
+            } => {
+                if !in_command && scope.place != Place::Upcast {
                     self.error(
                         stmt.keyword,
-                        "`emit` may only stand in a command; an event changes the state with `set` and `remove`",
+                        "`emit` may only stand in a command or an upcast; an event changes the state with `set` and `remove`",
                     );
                 }
-                self.emit(scope, event, args)
+                self.emit(scope, event, *version, args)
             }
             StmtKind::Set { path, value } => {
-                if scope.place != Place::Event {
+                if scope.place == Place::Upcast {
+                    self.error(
+                        stmt.keyword,
+                        "`set` may not stand in an upcast: an upcast sees no state; it emits the events the stored one reads as",
+                    );
+                } else if scope.place != Place::Event {
                     self.error(
                         stmt.keyword,
                         "`set` may only stand in an event; a command changes the state by emitting events",
                     );
+                    if scope.place == Place::Projection {
+                        return None;
+                    }
                 }
                 let (value_ir, vty) = self.expr(scope, value);
                 let (place, target) = self.place(scope, path)?;
@@ -126,11 +143,19 @@ impl<'d> ModelChecker<'d> {
                 })
             }
             StmtKind::Remove { path } => {
-                if scope.place != Place::Event {
+                if scope.place == Place::Upcast {
+                    self.error(
+                        stmt.keyword,
+                        "`remove` may not stand in an upcast: an upcast sees no state; it emits the events the stored one reads as",
+                    );
+                } else if scope.place != Place::Event {
                     self.error(
                         stmt.keyword,
                         "`remove` may only stand in an event; a command changes the state by emitting events",
                     );
+                    if scope.place == Place::Projection {
+                        return None;
+                    }
                 }
                 let (place, _) = self.place(scope, path)?;
                 if !matches!(
@@ -168,6 +193,9 @@ impl<'d> ModelChecker<'d> {
                     otherwise,
                 })
             }
+            StmtKind::Insert { .. } | StmtKind::Update { .. } | StmtKind::Delete { .. } => {
+                self.table_stmt(scope, stmt)
+            }
             StmtKind::For { var, iter, body } => {
                 let (iter_ir, ty) = self.expr(scope, iter);
                 let (item, over_map) = match ty.clone() {
@@ -202,33 +230,27 @@ impl<'d> ModelChecker<'d> {
         &mut self,
         scope: &mut Scope,
         event: &Ident,
+        version: Option<ast::Version>,
         args: &[ast::Arg],
     ) -> Option<ir::Stmt> {
-        let Some(index) = self
-            .event_index
-            .get(event.name.as_str())
-            .map(|i| *i as usize)
-        else {
-            let hint = self.hint(&event.name, |c| c.events.iter().map(|e| &*e.name));
-            self.error(
-                event.span,
-                format!(
-                    "unknown event `{}`{hint}; declare it with `event {}(...) {{ ... }}`",
-                    event.name, event.name
-                ),
-            );
+        let Some((index, params)) = self.emit_target(scope.place, event, version) else {
             for a in args {
                 self.expr(scope, &a.value);
             }
             return None;
         };
-        let params = self.events[index].params.clone();
+        if scope.place == Place::Upcast {
+            self.upcast_emits(index);
+        }
         let fields = self.arguments(
             scope,
             &params,
             args,
             event,
-            &format!("event `{}`", event.name),
+            &match version {
+                Some(v) => format!("event `{}@{}`", event.name, v.value),
+                None => format!("event `{}`", event.name),
+            },
         );
         if self.emitted.insert(index) {
             self.emits.push(event.name.as_str().into());

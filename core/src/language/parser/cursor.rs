@@ -134,8 +134,17 @@ impl<'a> Parser<'a> {
         match self.toks[i].tok {
             Tok::Kw(Kw::State) => self.toks.get(i + 1).map(|t| &t.tok) == Some(&Tok::LBrace),
             Tok::Kw(k) => k.starts_member(),
+            Tok::Ident(_) => self.upcast_at(i) || self.read_side_at(i),
             _ => false,
         }
+    }
+
+    /// Whether token `i` is `upcast` opening a member: the lexer then read
+    /// the name after it as one kebab token (§2, `upcast` is a keyword only
+    /// at the start of a model member).
+    pub(super) fn upcast_at(&self, i: usize) -> bool {
+        matches!(&self.toks[i].tok, Tok::Ident(w) if w == "upcast")
+            && matches!(self.toks.get(i + 1).map(|t| &t.tok), Some(Tok::Kebab(_)))
     }
 
     /// Whether the next token starts a member (see [`Self::member_kw_at`]).
@@ -259,6 +268,7 @@ impl<'a> Parser<'a> {
             let top = braces == 0 && parens == 0;
             let stop = match tok {
                 Tok::Eof | Tok::Kw(Kw::Model) => true,
+                Tok::Ident(_) if member => mode != Recover::Member || braces == 0,
                 Tok::Kw(_) if member => match mode {
                     Recover::Model => false,
                     Recover::Member => braces == 0,

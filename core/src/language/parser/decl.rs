@@ -151,8 +151,9 @@ impl<'a> Parser<'a> {
 
     // ----- file and models -----
 
-    pub(super) fn file(&mut self) -> Vec<Model> {
-        let mut models = Vec::new();
+    pub(super) fn file(&mut self) -> File {
+        let mut file = File::default();
+        let models = &mut file.models;
         let mark = self.mark();
         loop {
             self.skip_separators();
@@ -163,8 +164,15 @@ impl<'a> Parser<'a> {
                     Ok(m) => models.push(m),
                     Err(Stop) => self.recover(Recover::Model),
                 },
+                Tok::Ident(_) if self.read_side_at(self.next_index()) => match self.read_side() {
+                    Ok(projection::ReadSide::Table(t)) => file.tables.push(t),
+                    Ok(projection::ReadSide::Projection(p)) => file.projections.push(p),
+                    Err(Stop) => self.recover(Recover::Model),
+                },
                 _ => {
-                    self.expected("`model` and a model name, as in `model Todos {`");
+                    self.expected(
+                        "`model`, `table` or `projection` and a name, as in `model Todos {`",
+                    );
                     self.recover(Recover::Model);
                 }
             }
@@ -173,7 +181,7 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
             }
         }
-        models
+        file
     }
 
     pub(super) fn model(&mut self) -> PResult<Model> {
@@ -211,14 +219,22 @@ impl<'a> Parser<'a> {
                     self.expected(&format!("`}}` to close model `{model}`"));
                     break;
                 }
+                Tok::Ident(_) if self.read_side_at(self.next_index()) => {
+                    self.expected(&format!("`}}` to close model `{model}`"));
+                    break;
+                }
                 Tok::Kw(k) if k.starts_member() => match self.member() {
+                    Ok(m) => members.push(m),
+                    Err(Stop) => self.recover(Recover::Member),
+                },
+                Tok::Ident(_) if self.upcast_at(self.next_index()) => match self.upcast() {
                     Ok(m) => members.push(m),
                     Err(Stop) => self.recover(Recover::Member),
                 },
                 _ => {
                     self.expected(&format!(
                         "a member of model `{model}` (`state`, `record`, `enum`, `command`, \
-                         `event`, `query` or `invariant`) or `}}` to close it"
+                         `event`, `upcast`, `query` or `invariant`) or `}}` to close it"
                     ));
                     self.recover(Recover::Member);
                 }
@@ -268,12 +284,18 @@ impl<'a> Parser<'a> {
             Kw::Command | Kw::Event => {
                 let what = if k == Kw::Command { "command" } else { "event" };
                 let name = self.kebab(what)?;
+                let version = if k == Kw::Event && self.at(&Tok::At) {
+                    Some(self.version(&name)?)
+                } else {
+                    None
+                };
                 let owner = format!("{what} `{}`", name.name);
                 let params = self.params(&owner)?;
                 let body = self.block(&format!("the block of {owner}"))?;
                 let decl = HandlerDecl {
                     doc,
                     name,
+                    version,
                     params,
                     body,
                 };
@@ -327,6 +349,64 @@ impl<'a> Parser<'a> {
                 }))
             }
             _ => Err(Stop),
+        }
+    }
+
+    /// `upcast e@k(params) { ... }` (§12), at its `upcast`.
+    pub(super) fn upcast(&mut self) -> PResult<Member> {
+        let doc = self.doc_for(self.next_index());
+        self.advance();
+        let name = self.kebab("upcast")?;
+        if !self.at(&Tok::At) {
+            return Err(self.expected(&format!(
+                "`@` and the version of `{}` this upcast reads, as in `upcast {}@1(...)`",
+                name.name, name.name
+            )));
+        }
+        let version = Some(self.version(&name)?);
+        let owner = format!("upcast `{}`", name.name);
+        let params = self.params(&owner)?;
+        let body = self.block(&format!("the block of {owner}"))?;
+        Ok(Member::Upcast(HandlerDecl {
+            doc,
+            name,
+            version,
+            params,
+            body,
+        }))
+    }
+
+    /// `@N` after an event's name: N an int from 1 (§12).
+    pub(super) fn version(&mut self, name: &Ident) -> PResult<Version> {
+        self.advance();
+        let t = self.peek_tok().clone();
+        let Tok::Int(n) = t.tok else {
+            return Err(self.expected(&format!(
+                "a version number after `@`, as in `{}@2`",
+                name.name
+            )));
+        };
+        self.bump();
+        match n {
+            Some(n) if (1..=u64::from(u32::MAX)).contains(&n) => Ok(Version {
+                value: n as u32,
+                span: t.span,
+            }),
+            _ => {
+                self.error_at(
+                    t.span,
+                    format!(
+                        "a version of `{}` is a whole number from 1 to {}, as in `{}@2`",
+                        name.name,
+                        u32::MAX,
+                        name.name
+                    ),
+                );
+                Ok(Version {
+                    value: 1,
+                    span: t.span,
+                })
+            }
         }
     }
 
@@ -528,6 +608,7 @@ impl<'a> Parser<'a> {
                 "float" => TypeKind::Float,
                 "bool" => TypeKind::Bool,
                 "timestamp" => TypeKind::Timestamp,
+                "duration" => TypeKind::Duration,
                 "list" | "map" => {
                     let is_map = name == "map";
                     self.bump();
@@ -554,6 +635,16 @@ impl<'a> Parser<'a> {
         if let TypeKind::Named(id) = &kind {
             self.check_shape(id, "type name", Shape::Pascal);
         }
+        let (kind, span) = match kind {
+            // `Model.Type`, as a table names a model's record or enum (§13).
+            TypeKind::Named(model) if self.peek_raw() == &Tok::Dot => {
+                self.bump();
+                let ty = self.ident("type name", Shape::Pascal)?;
+                let span = span.to(ty.span);
+                (TypeKind::Qualified(model, ty), span)
+            }
+            kind => (kind, span),
+        };
         let mut ty = TypeExpr { kind, span };
         self.optional_suffix(&mut ty)?;
         self.depth -= 1;
@@ -570,7 +661,7 @@ impl<'a> Parser<'a> {
                 t.span,
                 format!(
                     "expected {WHAT}, found `{name}` (the types are `string`, `int`, `float`, \
-                     `bool`, `timestamp`, `list<T>`, `map<string, T>`, record and enum names, \
+                     `bool`, `timestamp`, `duration`, `list<T>`, `map<string, T>`, record and enum names, \
                      and `T?`)"
                 ),
             );

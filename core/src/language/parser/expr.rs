@@ -194,7 +194,21 @@ impl<'a> Parser<'a> {
         self.enter()?;
         // Methods keep CEL's spelling (`startsWith`, `orValue`), so only a
         // field must be snake_case.
-        let name = self.name_token("field or method name", "unit_price")?;
+        // After `.`, any name may stand, a keyword included (`stream.model`).
+        let name = match self.peek_tok().clone() {
+            Token {
+                tok: Tok::Kw(k),
+                span,
+                ..
+            } => {
+                self.bump();
+                Ident {
+                    name: k.to_string(),
+                    span,
+                }
+            }
+            _ => self.name_token("field or method name", "unit_price")?,
+        };
         if !self.at(&Tok::LParen) {
             self.check_shape(&name, "field name", Shape::Snake);
             let span = target.span.to(name.span);
@@ -298,6 +312,9 @@ impl<'a> Parser<'a> {
             Tok::Int(_) | Tok::Float(_) | Tok::Kw(Kw::True | Kw::False | Kw::Null | Kw::State) => {
                 Self::literal
             }
+            // `event.field` in a projection handler (§13); a lone `event`
+            // still starts a member, so recovery finds it.
+            Tok::Kw(Kw::Event) if self.peek_second() == &Tok::Dot => Self::literal,
             Tok::Minus => Self::negative_int,
             Tok::StrStart => Self::string_expr,
             Tok::Ident(_) => Self::named,
@@ -326,6 +343,11 @@ impl<'a> Parser<'a> {
             Tok::Kw(Kw::False) => ExprKind::Bool(false),
             Tok::Kw(Kw::State) => ExprKind::Name(Ident {
                 name: "state".to_string(),
+                span,
+            }),
+            // The event a projection handler runs for (§13).
+            Tok::Kw(Kw::Event) => ExprKind::Name(Ident {
+                name: "event".to_string(),
                 span,
             }),
             _ => ExprKind::Null,
@@ -386,8 +408,33 @@ impl<'a> Parser<'a> {
     }
 
     /// A PascalCase name: a record `Todo{...}` or an enum member `Status.open`.
-    pub(super) fn type_led(&mut self, id: Ident) -> PResult<Expr> {
+    pub(super) fn type_led(&mut self, mut id: Ident) -> PResult<Expr> {
         self.check_shape(&id, "type name", Shape::Pascal);
+        // `Model.Type.member` and `Model.Type{...}`: a model's enum member or
+        // record named from outside it (§13). The tree keeps `Model.Type`
+        // as one name.
+        if self.at(&Tok::Dot) {
+            let i = self.next_index();
+            if let Some(Tok::Ident(ty)) = self.toks.get(i + 1).map(|t| &t.tok) {
+                if ty.starts_with(|c: char| c.is_ascii_uppercase()) {
+                    let span = self.toks[i + 1].span;
+                    let name = format!("{}.{ty}", id.name);
+                    self.pos = i + 2;
+                    self.check_shape(
+                        &Ident {
+                            name: ty.clone(),
+                            span,
+                        },
+                        "type name",
+                        Shape::Pascal,
+                    );
+                    id = Ident {
+                        name,
+                        span: id.span.to(span),
+                    };
+                }
+            }
+        }
         if self.at(&Tok::LBrace) {
             self.bump();
             let fields = self.args(ArgsOf::Record(&id.name))?;

@@ -18,13 +18,14 @@ use std::collections::BTreeMap;
 use super::ast::{
     Arg, BinaryOp, Block, Diag, EnumDecl, EnumMember, Expr, ExprKind, Field, File, HandlerDecl,
     Ident, InvariantDecl, Member, Model, Path, PathSegment, QueryDecl, RecordDecl, Span, StateDecl,
-    Stmt, StmtKind, StrPart, TypeExpr, TypeKind, UnaryOp,
+    Stmt, StmtKind, StrPart, TypeExpr, TypeKind, UnaryOp, Version,
 };
 use super::lexer::{self, Keyword as Kw, Tok, Token};
 
 mod cursor;
 mod decl;
 mod expr;
+mod projection;
 mod stmt;
 
 /// How deeply brackets, blocks, types and operator chains may nest.
@@ -48,8 +49,8 @@ pub(crate) fn too_many() -> String {
 /// Diagnostics come sorted by position.
 pub fn parse(file: u32, src: &str) -> (File, Vec<Diag>) {
     let mut p = Parser::new(file, src);
-    let models = p.file();
-    (File { models }, p.finish())
+    let file = p.file();
+    (file, p.finish())
 }
 
 /// Parses a lone expression (for tools and tests). `None` when it could not
@@ -196,6 +197,8 @@ enum ArgsOf<'x> {
     Emit(&'x str),
     /// `Name{...}`
     Record(&'x str),
+    /// `insert t(...)`, `upsert t(...)`, `update t[...](...)`
+    Row(&'x str),
 }
 
 fn binary_node(op: BinaryOp, lhs: Expr, rhs: Expr) -> Expr {

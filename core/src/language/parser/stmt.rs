@@ -79,6 +79,7 @@ impl<'a> Parser<'a> {
             Tok::Kw(Kw::Set) => Self::set_stmt,
             Tok::Kw(Kw::Remove) => Self::remove_stmt,
             Tok::Kw(Kw::Else) => Self::else_without_if,
+            Tok::Ident(_) if self.at_table_stmt() => Self::table_stmt,
             _ => Self::no_stmt,
         };
         let keyword = self.peek_tok().span;
@@ -170,6 +171,11 @@ impl<'a> Parser<'a> {
     pub(super) fn emit_stmt(&mut self) -> PResult<StmtKind> {
         self.advance();
         let event = self.kebab("event")?;
+        let version = if self.at(&Tok::At) {
+            Some(self.version(&event)?)
+        } else {
+            None
+        };
         if self.eat(&Tok::LParen).is_none() {
             return Err(self.expected(&format!(
                 "`(` and the fields of event `{}`, as in `emit {}(id)` or `emit {}()`",
@@ -177,7 +183,11 @@ impl<'a> Parser<'a> {
             )));
         }
         let args = self.args(ArgsOf::Emit(&event.name))?;
-        Ok(StmtKind::Emit { event, args })
+        Ok(StmtKind::Emit {
+            event,
+            version,
+            args,
+        })
     }
 
     pub(super) fn set_stmt(&mut self) -> PResult<StmtKind> {
@@ -300,7 +310,7 @@ impl<'a> Parser<'a> {
     /// through the closing one.
     pub(super) fn args(&mut self, of: ArgsOf<'_>) -> PResult<Vec<Arg>> {
         let close = match of {
-            ArgsOf::Emit(_) => Tok::RParen,
+            ArgsOf::Emit(_) | ArgsOf::Row(_) => Tok::RParen,
             ArgsOf::Record(_) => Tok::RBrace,
         };
         self.nl.push(false);
@@ -341,6 +351,7 @@ impl<'a> Parser<'a> {
         let close = match of {
             ArgsOf::Emit(e) => format!("`)` to close `emit {e}(`"),
             ArgsOf::Record(r) => format!("`}}` to close the record `{r}{{`"),
+            ArgsOf::Row(t) => format!("`)` to close the columns of `{t}`"),
         };
         self.expected(&format!("{what} {close}"));
     }

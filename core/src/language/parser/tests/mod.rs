@@ -177,7 +177,7 @@ fn todos_details() {
             ..
         }
     ));
-    let StmtKind::Emit { event, args } = &c.body.stmts[2].kind else {
+    let StmtKind::Emit { event, args, .. } = &c.body.stmts[2].kind else {
         panic!()
     };
     assert_eq!(event.name, "created");
@@ -272,4 +272,5 @@ fn unclosed_block() {
 }
 
 mod exprs;
+mod projection;
 mod recovery;

@@ -1,0 +1,308 @@
+//! Where a projection's rows live while it folds events (MODEL-LANGUAGE.md
+//! §13).
+//!
+//! The evaluator reads and writes rows only through [`RowStore`], so the
+//! same handlers run over the in-memory [`MemoryRows`] of `project` and,
+//! in the engine, over real SQL tables. A row is a record of the table's
+//! columns in declared order; a key is the values of the key columns in
+//! declared order.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::language::readside::Table;
+use crate::value::{Fields, Str, Timestamp, Value};
+
+/// One value of a key column. Derived order is key order (§13): bools
+/// `false` first, ints by value, strings and enums by code point (UTF-8
+/// byte order is the same), timestamps by instant. One column holds one
+/// kind, so the order between kinds never decides.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum KeyPart {
+    Bool(bool),
+    Int(i64),
+    Text(Str),
+    Time(Timestamp),
+}
+
+impl KeyPart {
+    pub(crate) fn of(v: &Value) -> Result<KeyPart> {
+        Ok(match v {
+            Value::Bool(b) => KeyPart::Bool(*b),
+            Value::Int(i) => KeyPart::Int(*i),
+            Value::String(s) | Value::Enum(s) => KeyPart::Text(s.clone()),
+            Value::Timestamp(t) => KeyPart::Time(truncate_time(*t)),
+            other => {
+                return Err(Error::evaluation(format!(
+                    "a key value must be a string, int, bool, timestamp or enum member, not {}",
+                    other.to_json_string()
+                )))
+            }
+        })
+    }
+}
+
+pub(crate) type Key = Vec<KeyPart>;
+
+/// The rows of a domain's tables. Every method takes the table it acts on;
+/// `key` and `prefix` hold values of the first key columns, in order.
+pub(crate) trait RowStore {
+    /// The row with this whole key.
+    fn get(&self, table: &Table, key: &[Value]) -> Result<Option<Value>>;
+
+    fn has(&self, table: &Table, key: &[Value]) -> Result<bool> {
+        Ok(self.get(table, key)?.is_some())
+    }
+
+    /// Adds a row; `false` (and nothing changed) when its key is taken.
+    fn insert(&mut self, table: &Table, row: Value) -> Result<bool>;
+
+    /// Adds a row, replacing whole any row with its key.
+    fn upsert(&mut self, table: &Table, row: Value) -> Result<()>;
+
+    /// The keys of the rows that start with `prefix`, in key order (an
+    /// `update` visits them one after another).
+    fn keys(&self, table: &Table, prefix: &[Value]) -> Result<Vec<Vec<Value>>>;
+
+    /// Deletes the rows that start with `prefix`; how many there were.
+    fn delete(&mut self, table: &Table, prefix: &[Value]) -> Result<u64>;
+
+    /// Every row of the table, in key order.
+    fn scan(&self, table: &Table) -> Result<Vec<Value>>;
+}
+
+/// Digits past the microsecond are dropped (toward the past) wherever a
+/// timestamp is written to a table, so every store holds the same rows.
+pub(crate) fn truncate_time(t: Timestamp) -> Timestamp {
+    let nanos = t.subsec_nanosecond();
+    Timestamp::new(t.as_second(), nanos - nanos % 1_000).unwrap_or(t)
+}
+
+/// [`truncate_time`] inside a value: lists, maps and records too.
+pub(crate) fn truncate_times(v: Value) -> Value {
+    match v {
+        Value::Timestamp(t) => Value::Timestamp(truncate_time(t)),
+        // From the written form (§14): a negative duration moves toward
+        // zero, which integer division does.
+        Value::Duration(d) => Value::Duration(
+            crate::value::Duration::from_nanos(d.as_nanos() / 1_000 * 1_000).unwrap_or(d),
+        ),
+        Value::List(l) if l.iter().any(holds_time) => {
+            Value::List(Arc::new(l.iter().cloned().map(truncate_times).collect()))
+        }
+        Value::Map(m) if m.values().any(holds_time) => {
+            Value::Map(m.into_iter().map(|(k, v)| (k, truncate_times(v))).collect())
+        }
+        Value::Record(r) if r.fields.iter().any(holds_time) => Value::record(
+            r.shape.clone(),
+            r.fields
+                .iter()
+                .cloned()
+                .map(truncate_times)
+                .collect::<Fields>(),
+        ),
+        other => other,
+    }
+}
+
+fn holds_time(v: &Value) -> bool {
+    match v {
+        Value::Timestamp(t) => t.subsec_nanosecond() % 1_000 != 0,
+        Value::Duration(d) => d.as_nanos() % 1_000 != 0,
+        Value::List(l) => l.iter().any(holds_time),
+        Value::Map(m) => m.values().any(holds_time),
+        Value::Record(r) => r.fields.iter().any(holds_time),
+        _ => false,
+    }
+}
+
+fn key_of(table: &Table, row: &Value) -> Result<Key> {
+    let Value::Record(r) = row else {
+        return Err(Error::Internal {
+            message: format!("a row of table {} is not a record", table.name),
+        });
+    };
+    table
+        .key
+        .iter()
+        .map(|&k| KeyPart::of(&r.fields[k as usize]))
+        .collect()
+}
+
+fn key_from(values: &[Value]) -> Result<Key> {
+    values.iter().map(KeyPart::of).collect()
+}
+
+/// Rows in memory, one ordered map per table: what `project` folds over.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MemoryRows {
+    tables: BTreeMap<u32, BTreeMap<Key, Value>>,
+}
+
+impl MemoryRows {
+    fn rows(&self, table: &Table) -> Option<&BTreeMap<Key, Value>> {
+        self.tables.get(&table.index)
+    }
+
+    fn rows_mut(&mut self, table: &Table) -> &mut BTreeMap<Key, Value> {
+        self.tables.entry(table.index).or_default()
+    }
+
+    /// The keys of one table that start with `prefix`, in order.
+    fn range<'s>(
+        rows: &'s BTreeMap<Key, Value>,
+        prefix: &'s Key,
+    ) -> impl Iterator<Item = (&'s Key, &'s Value)> + 's {
+        rows.range::<Key, _>((Bound::Included(prefix), Bound::Unbounded))
+            .take_while(move |(k, _)| k.starts_with(prefix))
+    }
+}
+
+impl RowStore for MemoryRows {
+    fn get(&self, table: &Table, key: &[Value]) -> Result<Option<Value>> {
+        let key = key_from(key)?;
+        Ok(self.rows(table).and_then(|r| r.get(&key)).cloned())
+    }
+
+    fn insert(&mut self, table: &Table, row: Value) -> Result<bool> {
+        let row = truncate_times(row);
+        let key = key_of(table, &row)?;
+        let rows = self.rows_mut(table);
+        if rows.contains_key(&key) {
+            return Ok(false);
+        }
+        rows.insert(key, row);
+        Ok(true)
+    }
+
+    fn upsert(&mut self, table: &Table, row: Value) -> Result<()> {
+        let row = truncate_times(row);
+        let key = key_of(table, &row)?;
+        self.rows_mut(table).insert(key, row);
+        Ok(())
+    }
+
+    fn keys(&self, table: &Table, prefix: &[Value]) -> Result<Vec<Vec<Value>>> {
+        let prefix = key_from(prefix)?;
+        let Some(rows) = self.rows(table) else {
+            return Ok(Vec::new());
+        };
+        Ok(Self::range(rows, &prefix)
+            .map(|(_, row)| match row {
+                Value::Record(r) => table
+                    .key
+                    .iter()
+                    .map(|&k| r.fields[k as usize].clone())
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect())
+    }
+
+    fn delete(&mut self, table: &Table, prefix: &[Value]) -> Result<u64> {
+        let prefix = key_from(prefix)?;
+        let rows = self.rows_mut(table);
+        let doomed: Vec<Key> = Self::range(rows, &prefix).map(|(k, _)| k.clone()).collect();
+        for k in &doomed {
+            rows.remove(k);
+        }
+        Ok(doomed.len() as u64)
+    }
+
+    fn scan(&self, table: &Table) -> Result<Vec<Value>> {
+        Ok(self
+            .rows(table)
+            .map(|r| r.values().cloned().collect())
+            .unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Shape;
+
+    fn table() -> Table {
+        Table {
+            name: "t".into(),
+            doc: None,
+            index: 0,
+            columns: Vec::new(),
+            column_types: Vec::new(),
+            key: vec![0, 1],
+            shape: Arc::new(Shape {
+                name: "t".into(),
+                fields: vec!["a".into(), "b".into(), "c".into()],
+            }),
+            row: 0,
+            writer: None,
+            span: Default::default(),
+        }
+    }
+
+    fn row(t: &Table, a: &str, b: i64, c: i64) -> Value {
+        Value::record(
+            t.shape.clone(),
+            vec![Value::str(a), Value::Int(b), Value::Int(c)],
+        )
+    }
+
+    #[test]
+    fn rows_are_in_key_order_and_prefixes_select_whole_leading_columns() {
+        let t = table();
+        let mut m = MemoryRows::default();
+        for (a, b) in [("b", 2), ("a", 10), ("a", 9), ("ab", 1), ("é", 0)] {
+            assert!(m.insert(&t, row(&t, a, b, 0)).unwrap());
+        }
+        assert!(!m.insert(&t, row(&t, "a", 9, 5)).unwrap(), "a taken key");
+        let keys: Vec<String> = m
+            .scan(&t)
+            .unwrap()
+            .iter()
+            .map(|r| r.to_json_string())
+            .collect();
+        assert_eq!(keys[0], r#"{"a":"a","b":9,"c":0}"#);
+        assert_eq!(keys[1], r#"{"a":"a","b":10,"c":0}"#);
+        assert_eq!(keys[2], r#"{"a":"ab","b":1,"c":0}"#);
+        assert_eq!(keys[4], r#"{"a":"é","b":0,"c":0}"#);
+        // "a" selects a/9 and a/10, never ab/1.
+        assert_eq!(m.keys(&t, &[Value::str("a")]).unwrap().len(), 2);
+        assert_eq!(m.delete(&t, &[Value::str("a")]).unwrap(), 2);
+        assert_eq!(m.scan(&t).unwrap().len(), 3);
+        assert_eq!(m.delete(&t, &[Value::str("zz")]).unwrap(), 0);
+        m.upsert(&t, row(&t, "b", 2, 7)).unwrap();
+        let got = m
+            .get(&t, &[Value::str("b"), Value::Int(2)])
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.to_json_string(), r#"{"a":"b","b":2,"c":7}"#);
+    }
+
+    #[test]
+    fn timestamps_keep_microseconds_also_inside_values() {
+        let t = Timestamp::new(10, 123_456_789).unwrap();
+        assert_eq!(truncate_time(t), Timestamp::new(10, 123_456_000).unwrap());
+        let before = Timestamp::new(-10, 999_999_999).unwrap();
+        assert_eq!(
+            truncate_time(before),
+            Timestamp::new(-10, 999_999_000).unwrap()
+        );
+        let v = Value::list([Value::Timestamp(t)]);
+        assert_eq!(
+            truncate_times(v),
+            Value::list([Value::Timestamp(Timestamp::new(10, 123_456_000).unwrap())])
+        );
+    }
+
+    #[test]
+    fn durations_keep_microseconds_moving_toward_zero() {
+        let d = |s: &str| Value::Duration(crate::value::parse_duration(s).unwrap());
+        assert_eq!(truncate_times(d("1.000001999s")), d("1.000001s"));
+        assert_eq!(truncate_times(d("-1.000001999s")), d("-1.000001s"));
+        assert_eq!(truncate_times(d("-0.000000999s")), d("0s"));
+        let m = Value::list([d("2.5s"), d("0.0000005s")]);
+        assert_eq!(truncate_times(m), Value::list([d("2.5s"), d("0s")]));
+    }
+}
