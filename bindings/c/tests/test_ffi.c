@@ -319,6 +319,74 @@ static void test_versions(eventfold_domain *d) {
         "project out NULL");
 }
 
+/* Version 1: an event at its second version, an upcast, a drop, a table and
+ * a projection. */
+static const char *TALLY =
+    "[{\"name\": \"tally.model\", \"text\": "
+    "\"model Counter {\\n"
+    "  state { count: int }\\n"
+    "  event bumped@2(by: int, user: string) { set count = count + by }\\n"
+    "  upcast bumped@1(by: int) { emit bumped(by, user: \\\"anon\\\") }\\n"
+    "  upcast reset@1() { }\\n"
+    "}\\n"
+    "table tallies { key user: string\\n n: int = 0 }\\n"
+    "projection tally inline {\\n"
+    "  on Counter.bumped {\\n"
+    "    if !tallies.has(user) { insert tallies(user) }\\n"
+    "    update tallies[user](n: row.n + by)\\n"
+    "  }\\n"
+    "}\\n\"}]";
+
+static void test_version_1(void) {
+  eventfold_domain *d = NULL;
+  char *out = NULL;
+  int status = eventfold_domain_compile(TALLY, &d, &out);
+  CHECK(status == EVENTFOLD_OK && d != NULL, "compile v1: %d %s", status, out ? out : "");
+  eventfold_string_free(out);
+  if (!d) return;
+  EXPECT("upcast an old shape",
+         eventfold_domain_upcast(d, "Counter", "{\"type\":\"bumped\",\"schema\":1,\"data\":{\"by\":2}}",
+                                 &out),
+         EVENTFOLD_OK, "[{\"type\":\"bumped\",\"schema\":2,\"data\":{\"by\":2,\"user\":\"anon\"}}]");
+  EXPECT("upcast a drop", eventfold_domain_upcast(d, "Counter", "{\"type\":\"reset\",\"schema\":1}", &out),
+         EVENTFOLD_OK, "[]");
+  EXPECT("replay old shapes",
+         eventfold_domain_replay(d, "Counter",
+                                 "[{\"type\":\"bumped\",\"schema\":1,\"data\":{\"by\":2}},"
+                                 "{\"type\":\"reset\",\"schema\":1},"
+                                 "{\"type\":\"bumped\",\"data\":{\"by\":3,\"user\":\"ann\"}}]",
+                                 NULL, &out),
+         EVENTFOLD_OK, "{\"count\":5}");
+  const char *events = "[{\"model\":\"Counter\",\"id\":\"a\",\"type\":\"bumped\",\"schema\":1,"
+                       "\"data\":{\"by\":2}},"
+                       "{\"model\":\"Counter\",\"id\":\"a\",\"type\":\"bumped\","
+                       "\"data\":{\"by\":3,\"user\":\"ann\"}}]";
+  EXPECT("project", eventfold_domain_project(d, "tally", events, NULL, &out), EVENTFOLD_OK,
+         "{\"tallies\":[{\"user\":\"ann\",\"n\":3},{\"user\":\"anon\",\"n\":2}]}");
+  EXPECT("project onto tables",
+         eventfold_domain_project(d, "tally", events, "{\"tallies\":[{\"user\":\"ann\",\"n\":10}]}", &out),
+         EVENTFOLD_OK, "{\"user\":\"ann\",\"n\":13}");
+  EXPECT("project nothing", eventfold_domain_project(d, "tally", "[]", NULL, &out), EVENTFOLD_OK,
+         "{\"tallies\":[]}");
+  EXPECT("project events not JSON", eventfold_domain_project(d, "tally", "[{", NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "invalid_json");
+  EXPECT("project tables not JSON", eventfold_domain_project(d, "tally", "[]", "{\"tallies\":[", &out),
+         EVENTFOLD_ERR_INVALID_JSON, "invalid_json");
+  EXPECT("project an event of the wrong shape",
+         eventfold_domain_project(d, "tally",
+                                  "[{\"model\":\"Counter\",\"id\":\"a\",\"type\":\"bumped\","
+                                  "\"data\":{\"by\":\"x\"}}]",
+                                  NULL, &out),
+         EVENTFOLD_ERR_INVALID_EVENT, "\"path\":\"data.by\"");
+  EXPECT("project unknown", eventfold_domain_project(d, "tallies", "[]", NULL, &out),
+         EVENTFOLD_ERR_UNKNOWN_PROJECTION, "unknown_projection");
+  EXPECT("describe versions", eventfold_domain_describe(d, &out), EVENTFOLD_OK, "\"upcasts\":[");
+  EXPECT("describe tables", eventfold_domain_describe(d, &out), EVENTFOLD_OK, "\"projection\":\"tally\"");
+  EXPECT("describe projections", eventfold_domain_describe(d, &out), EVENTFOLD_OK, "\"mode\":\"inline\"");
+  EXPECT("describe tzdb", eventfold_domain_describe(d, &out), EVENTFOLD_OK, "\"tzdb\":\"");
+  eventfold_domain_free(d);
+}
+
 static void test_domain_bad_pointers(eventfold_domain *d) {
   EXPECT("models NULL", eventfold_domain_models(NULL, &out), EVENTFOLD_ERR_INVALID_JSON,
          "`domain` is NULL");
@@ -560,6 +628,7 @@ int main(int argc, char **argv) {
   if (d) {
     test_domain(d);
     test_versions(d);
+    test_version_1();
     test_domain_bad_pointers(d);
     test_engine_open_errors(d);
     test_engine_outlives_domain();

@@ -57,6 +57,52 @@ class TestDomain < Minitest::Test
     end
   end
 
+  def test_upcast_reads_old_shapes_and_drops
+    d = tally
+    assert_equal [{ "type" => "bumped", "schema" => 2, "data" => { "by" => 2, "user" => "anon", "tags" => {} } }],
+                 d.upcast("Counter", { type: "bumped", schema: 1, data: { by: 2, tags: {} } })
+    assert_equal [], d.upcast("Counter", { type: "reset", schema: 1 })
+    assert_equal [], d.upcast("Counter", { type: "reset" })
+    state = d.replay("Counter", [{ type: "bumped", schema: 1, data: { by: 2, tags: {} } }, { type: "reset", schema: 1 },
+                                 { type: "bumped", data: { by: 3, user: "ann", tags: { x: 1 } } }])
+    assert_equal({ "count" => 5, "by_user" => { "ann" => 3, "anon" => 2 } }, state)
+  end
+
+  def test_project_folds_events_onto_tables
+    d = tally
+    events = [
+      { model: "Counter", id: "a", type: "bumped", schema: 1, data: { by: 2, tags: {} } },
+      { model: "Counter", id: "a", type: "bumped", data: { by: 3, user: "ann", tags: {} },
+        recorded_at: Time.utc(2026, 1, 2, 3, 4, 5), metadata: {} }
+    ]
+    tables = d.project("tally", events)
+    assert_equal({ "tallies" => [{ "user" => "ann", "n" => 3, "tags" => {} }, { "user" => "anon", "n" => 2, "tags" => {} }] },
+                 tables)
+    assert_equal [6, 4], d.project("tally", events, tables)["tallies"].map { |row| row["n"] }
+    assert_equal({ "tallies" => [] }, d.project("tally", []))
+    assert_equal({ "tallies" => [] }, d.project("tally", "[]", "{}"))
+    assert_raises(Eventfold::InvalidJsonError) { d.project("tally", "[{") }
+    assert_raises(Eventfold::InvalidJsonError) { d.project("tally", [], '{"tallies": [') }
+    assert_equal "data.by", assert_raises(Eventfold::InvalidEventError) {
+      d.project("tally", [{ model: "Counter", id: "a", type: "bumped", data: { by: "x" } }])
+    }.path
+  end
+
+  def test_describe_has_versions_tables_and_projections
+    describe = tally.describe
+    model = describe["models"][0]
+    assert_equal 2, model["events"][0]["version"]
+    assert_equal %w[bumped reset], model["upcasts"].map { |u| u["name"] }
+    assert_equal [{ "name" => "bumped", "version" => 2 }], model["upcasts"][0]["emits"]
+    assert_equal "tallies", describe["tables"][0]["name"]
+    assert_equal ["user"], describe["tables"][0]["key"]
+    assert_equal "tally", describe["tables"][0]["projection"]
+    assert_equal "inline", describe["projections"][0]["mode"]
+    assert_equal [{ "model" => "Counter", "event" => "bumped" }], describe["projections"][0]["handles"]
+    assert_equal ["tallies"], describe["projections"][0]["writes"]
+    assert_match(/\A\d{4}[a-z]\z/, describe["tzdb"])
+  end
+
   def test_now
     d = Eventfold::Domain.compile("t.model" => "model T { state { at: timestamp? } command go() { emit went(at: now) } event went(at: timestamp) { set at = at } }")
     assert_equal "2026-01-02T03:04:05Z", d.propose("T", nil, { type: "go" }, now: Time.utc(2026, 1, 2, 3, 4, 5)).dig(0, "data", "at")
