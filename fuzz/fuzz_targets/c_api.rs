@@ -23,7 +23,12 @@ mod ffi;
 
 use ffi::*;
 
-/// The four example models as one domain, compiled through the C API.
+/// The shared board model of version 1 (§12, §13): upcasts, drops, splits,
+/// tables and two projections, for ops 8 and 9.
+const BOARD: &str = include_str!("../models/board.model");
+
+/// The four example models and the board as one domain, compiled through
+/// the C API.
 fn domain() -> *const eventfold_domain {
     struct Handle(*mut eventfold_domain);
     // SAFETY: a domain is immutable and may be shared between threads.
@@ -35,6 +40,7 @@ fn domain() -> *const eventfold_domain {
             let sources: Vec<_> = eventfold_fuzz::MODELS[..4]
                 .iter()
                 .map(|(name, _, text)| serde_json::json!({"name": name, "text": text}))
+                .chain([serde_json::json!({"name": "board.model", "text": BOARD})])
                 .collect();
             let sources = CString::new(serde_json::Value::from(sources).to_string()).unwrap();
             let mut d = null_mut();
