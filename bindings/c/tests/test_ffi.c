@@ -378,6 +378,8 @@ static void test_version_1(void) {
                                   "\"data\":{\"by\":\"x\"}}]",
                                   NULL, &out),
          EVENTFOLD_ERR_INVALID_EVENT, "\"path\":\"data.by\"");
+  EXPECT("project onto an unknown table", eventfold_domain_project(d, "tally", "[]", "{\"nope\":[]}", &out),
+         EVENTFOLD_ERR_UNKNOWN_TABLE, "\"code\":\"unknown_table\"");
   EXPECT("project unknown", eventfold_domain_project(d, "tallies", "[]", NULL, &out),
          EVENTFOLD_ERR_UNKNOWN_PROJECTION, "unknown_projection");
   EXPECT("describe versions", eventfold_domain_describe(d, &out), EVENTFOLD_OK, "\"upcasts\":[");

@@ -197,6 +197,13 @@ final class DomainTest extends TestCase
         $this->assertSame(['tallies' => []], $d->project('tally', []));
         $this->assertSame(['tallies' => []], $d->project('tally', [], []));
         $this->assertSame(['tallies' => []], $d->project('tally', '[]', '{}'));
+        try {
+            $d->project('tally', [], ['nope' => []]);
+            $this->fail('no unknown_table');
+        } catch (Exception\UnknownTableException $e) {
+            $this->assertSame(16, $e->getCode());
+            $this->assertStringContainsString('nope', $e->getMessage());
+        }
     }
 
     public function testDescribeHasVersionsTablesAndProjections(): void

@@ -82,6 +82,7 @@ class TestDomain < Minitest::Test
     assert_equal({ "tallies" => [] }, d.project("tally", []))
     assert_equal({ "tallies" => [] }, d.project("tally", "[]", "{}"))
     assert_raises(Eventfold::InvalidJsonError) { d.project("tally", "[{") }
+    assert_includes assert_raises(Eventfold::UnknownTableError) { d.project("tally", [], { "nope" => [] }) }.message, "nope"
     assert_raises(Eventfold::InvalidJsonError) { d.project("tally", [], '{"tallies": [') }
     assert_equal "data.by", assert_raises(Eventfold::InvalidEventError) {
       d.project("tally", [{ model: "Counter", id: "a", type: "bumped", data: { by: "x" } }])
