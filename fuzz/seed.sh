@@ -95,6 +95,8 @@ for f, sel in selector.items():
         for e in given[:1]:
             if sel < 4:
                 put("c_api", b"2" + b"\0".join([model.encode(), b"", text(e).encode()]))
+                # upcast (op 8): the event as stored, at schema 1.
+                put("c_api", b"8" + b"\0".join([model.encode(), text(dict(e, schema=1)).encode()]))
 
 # decode: deep nesting and huge numbers.
 for sel in range(5):
@@ -110,6 +112,20 @@ for state in ['{"todos":{"a":%s},"todos":{}}' % todo,
     put("decode", bytes([2, 0]) + state.encode())
 for n in ["1.0", "1e2", "-0", "100000000000000000000", "-9223372036854775809", "9223372036854775807"]:
     put("decode", bytes([2, 2]) + ('{"balance":%s}' % n).encode())
+
+# c_api on version 1: the shared board model (fuzz/models/board.model, in the
+# c_api domain): each upcast case (op 8), and each projection case's events
+# and tables (op 9).
+v1 = os.path.join(scenarios, "v1")
+if os.path.exists(os.path.join(v1, "board.scenarios.json")):
+    for case in json.load(open(os.path.join(v1, "board.scenarios.json")))["cases"]:
+        if "upcast" in case:
+            put("c_api", b"8" + b"\0".join([b"Board", text(case["upcast"]).encode()]))
+    for case in json.load(open(os.path.join(v1, "board-projection.scenarios.json")))["cases"]:
+        args = [case["projection"].encode(), text(case.get("given", [])).encode()]
+        if "tables" in case:
+            args.append(text(case["tables"]).encode())
+        put("c_api", b"9" + b"\0".join(args))
 
 # typed: bytes for the generator, fixed by a seed.
 rng = random.Random(11)

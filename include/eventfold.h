@@ -180,8 +180,9 @@ int eventfold_domain_models(const eventfold_domain *domain, char **out);
 
 /**
  * The whole ubiquitous language as JSON: each model with its state,
- * records, enums, commands (params, events, rejections), events, queries,
- * invariants and docs.
+ * records, enums, commands (params, events, rejections), events (with
+ * their `version`), upcasts, queries, invariants and docs; and the
+ * domain's `tables`, `projections` and `tzdb` (the time zone release).
  *
  * # Safety
  * Pointers are NULL or valid.
@@ -213,8 +214,9 @@ int eventfold_domain_propose(const eventfold_domain *domain,
                              char **out);
 
 /**
- * The state after one event (`{"type", "data"}`); `state` NULL means the
- * initial state.
+ * The state after one event (`{"type", "schema"?, "data"}`); `state` NULL
+ * means the initial state. An event of an older `schema` is upcast first,
+ * and every event it becomes is folded (MODEL-LANGUAGE.md §12).
  *
  * # Safety
  * Pointers are NULL or valid; strings NUL-terminated.
@@ -227,7 +229,8 @@ int eventfold_domain_accept(const eventfold_domain *domain,
 
 /**
  * The state after a JSON array of events, folded in order over `state`
- * (NULL: the initial state).
+ * (NULL: the initial state). Each event may name its `schema`, as in
+ * `eventfold_domain_accept`.
  *
  * # Safety
  * Pointers are NULL or valid; strings NUL-terminated.
@@ -237,6 +240,41 @@ int eventfold_domain_replay(const eventfold_domain *domain,
                             const char *events,
                             const char *state,
                             char **out);
+
+/**
+ * A stored event as the current `model` reads it (MODEL-LANGUAGE.md
+ * §12): `event` is `{"type", "schema"?, "data"?}` (a left-out `schema` is
+ * the newest version of that name); `*out` is the JSON array of the events
+ * it becomes, none, one or several, each `{"type", "schema", "data"}` at
+ * its current version. A `schema` that is not an int >= 1 is
+ * `EVENTFOLD_ERR_INVALID_EVENT` at `schema`; a version the model does not
+ * declare is `EVENTFOLD_ERR_UNKNOWN_EVENT`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+int eventfold_domain_upcast(const eventfold_domain *domain,
+                            const char *model,
+                            const char *event,
+                            char **out);
+
+/**
+ * The tables of `projection` after folding `events` in order onto
+ * `tables` (MODEL-LANGUAGE.md §13). `events` is a JSON array of
+ * `{"model", "id", "type", "data", "schema"?, "version"?, "position"?,
+ * "recorded_at"?, "metadata"?, "event_id"?}`; `tables` (NULL: every table
+ * empty) is `{"table_name": [rows]}`. `*out` is `{"table_name": [rows in
+ * key order]}` for every table the projection writes. A name the domain
+ * does not declare is `EVENTFOLD_ERR_UNKNOWN_PROJECTION`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+int eventfold_domain_project(const eventfold_domain *domain,
+                             const char *projection,
+                             const char *events,
+                             const char *tables,
+                             char **out);
 
 /**
  * The value of the query `name` on a state (NULL: the initial state);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The C ABI: builds libeventfold (.so and .a), checks that include/eventfold.h
 # is current, builds the C tests and examples/c/todos.c with gcc through
-# pkg-config, and runs them under valgrind (0 errors, 0 bytes definitely lost).
+# pkg-config, and runs them under valgrind (0 errors, 0 bytes definitely lost);
+# then the shared scenarios (v0 and v1) through the C API, read with jansson.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -14,6 +15,11 @@ need() { # need COMMAND PACKAGE: apt-get install PACKAGE when COMMAND is missing
 need gcc gcc
 need valgrind valgrind
 need pkg-config pkg-config
+# The scenario runner reads JSON with jansson (a header and a .pc, no command).
+if ! pkg-config --exists jansson; then
+  if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjansson-dev >/dev/null
+fi
 
 cargo build -q -p eventfold-ffi
 cargo test -q -p eventfold-ffi --test header
@@ -30,6 +36,8 @@ LIBS="$(pkg-config --libs eventfold) -Wl,-rpath,$ROOT/target/debug -lpthread"
 
 gcc $CFLAGS bindings/c/tests/test_ffi.c $LIBS -o "$OUT/test_ffi"
 gcc $CFLAGS examples/c/todos.c $LIBS -o "$OUT/todos"
+gcc $CFLAGS $(pkg-config --cflags jansson) bindings/c/tests/run_scenarios.c $LIBS \
+    $(pkg-config --libs jansson) -o "$OUT/run_scenarios"
 # The static library links on its own with the private libs of the .pc.
 gcc $CFLAGS bindings/c/tests/test_ffi.c "$ROOT/target/debug/libeventfold.a" \
     $(pkg-config --libs-only-l --static eventfold | sed 's/-leventfold//') -o "$OUT/test_ffi_static"
@@ -40,3 +48,4 @@ VALGRIND=(valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kin
 "$OUT/test_ffi_static" "$TMP/static.db" > /dev/null
 "${VALGRIND[@]}" "$OUT/test_ffi" "$TMP/test.db"
 "${VALGRIND[@]}" "$OUT/todos" examples/todos/todos.model "$TMP/todos.db" > /dev/null
+"$OUT/run_scenarios" "${EVENTFOLD_SCENARIOS:-$ROOT/../shared/scenarios}"

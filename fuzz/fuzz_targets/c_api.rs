@@ -1,6 +1,7 @@
 //! The C entry points with arbitrary bytes: a NUL byte splits the input into
 //! the string arguments (missing ones are passed as NULL, bytes that are not
-//! UTF-8 as they are). The first byte picks the call. Every call returns a
+//! UTF-8 as they are). The first byte picks the call (`'8'` upcast, whose
+//! events must each upcast to themselves; `'9'` project). Every call returns a
 //! status of the table, and writes NULL or well-formed JSON; an error's
 //! `code` is the one its status stands for, and never `internal` (a panic
 //! caught at the boundary). Engines run over `memory:`.
@@ -22,7 +23,12 @@ mod ffi;
 
 use ffi::*;
 
-/// The four example models as one domain, compiled through the C API.
+/// The shared board model of version 1 (§12, §13): upcasts, drops, splits,
+/// tables and two projections, for ops 8 and 9.
+const BOARD: &str = include_str!("../models/board.model");
+
+/// The four example models and the board as one domain, compiled through
+/// the C API.
 fn domain() -> *const eventfold_domain {
     struct Handle(*mut eventfold_domain);
     // SAFETY: a domain is immutable and may be shared between threads.
@@ -34,6 +40,7 @@ fn domain() -> *const eventfold_domain {
             let sources: Vec<_> = eventfold_fuzz::MODELS[..4]
                 .iter()
                 .map(|(name, _, text)| serde_json::json!({"name": name, "text": text}))
+                .chain([serde_json::json!({"name": "board.model", "text": BOARD})])
                 .collect();
             let sources = CString::new(serde_json::Value::from(sources).to_string()).unwrap();
             let mut d = null_mut();
@@ -104,7 +111,8 @@ fuzz_target!(|data: &[u8]| {
     let mut out = null_mut();
     // SAFETY: every pointer is NULL, a live handle, or a C string of `args`.
     unsafe {
-        match op % 8 {
+        // Modulo 16, so that the ASCII digits of the seeds pick ops 0-9.
+        match op % 16 {
             0 => {
                 let mut compiled = null_mut();
                 let status = eventfold_domain_compile(args.get(0), &mut compiled, &mut out);
@@ -159,10 +167,48 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(code.is_null(), !known.contains(&status));
                 assert!(!eventfold_version().is_null());
             }
+            8 => {
+                let s = eventfold_domain_upcast(d, args.get(0), args.get(1), &mut out);
+                if let Some(events) = check(s, out, false).filter(|_| s == 0) {
+                    upcast_gives_current_events(d, args.get(0), &events);
+                }
+            }
+            9 => {
+                let s = eventfold_domain_project(d, args.get(0), args.get(1), args.opt(2), &mut out);
+                if let Some(tables) = check(s, out, false).filter(|_| s == 0) {
+                    assert!(tables.is_object(), "project gives an object of tables: {tables}");
+                }
+            }
             _ => engine(d, &args),
         }
     }
 });
+
+/// What `upcast` gives is a list of events at their current version: each
+/// upcasts to itself.
+///
+/// # Safety
+/// `d` is a live domain; `model` NULL or a C string.
+unsafe fn upcast_gives_current_events(
+    d: *const eventfold_domain,
+    model: *const c_char,
+    events: &serde_json::Value,
+) {
+    let list = events.as_array().expect("upcast gives an array");
+    for event in list {
+        let text = CString::new(event.to_string()).unwrap();
+        let mut out = null_mut();
+        // SAFETY: as the caller's.
+        let s = unsafe { eventfold_domain_upcast(d, model, text.as_ptr(), &mut out) };
+        let again = check(s, out, false);
+        assert_eq!(s, 0, "a current event upcasts: {event}");
+        assert_eq!(
+            again,
+            Some(serde_json::Value::Array(vec![event.clone()])),
+            "a current event upcasts to itself"
+        );
+    }
+}
 
 /// An engine over `memory:` (options from the first argument), then one
 /// call per further argument: its first byte picks the call, `\x01`

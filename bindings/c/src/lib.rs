@@ -383,8 +383,9 @@ pub unsafe extern "C" fn eventfold_domain_models(
 }
 
 /// The whole ubiquitous language as JSON: each model with its state,
-/// records, enums, commands (params, events, rejections), events, queries,
-/// invariants and docs.
+/// records, enums, commands (params, events, rejections), events (with
+/// their `version`), upcasts, queries, invariants and docs; and the
+/// domain's `tables`, `projections` and `tzdb` (the time zone release).
 ///
 /// # Safety
 /// Pointers are NULL or valid.
@@ -443,8 +444,9 @@ pub unsafe extern "C" fn eventfold_domain_propose(
     }
 }
 
-/// The state after one event (`{"type", "data"}`); `state` NULL means the
-/// initial state.
+/// The state after one event (`{"type", "schema"?, "data"}`); `state` NULL
+/// means the initial state. An event of an older `schema` is upcast first,
+/// and every event it becomes is folded (MODEL-LANGUAGE.md §12).
 ///
 /// # Safety
 /// Pointers are NULL or valid; strings NUL-terminated.
@@ -469,7 +471,8 @@ pub unsafe extern "C" fn eventfold_domain_accept(
 }
 
 /// The state after a JSON array of events, folded in order over `state`
-/// (NULL: the initial state).
+/// (NULL: the initial state). Each event may name its `schema`, as in
+/// `eventfold_domain_accept`.
 ///
 /// # Safety
 /// Pointers are NULL or valid; strings NUL-terminated.
@@ -488,6 +491,64 @@ pub unsafe extern "C" fn eventfold_domain_replay(
                 text(model, "model")?,
                 text(events, "events")?,
                 opt_text(state, "state")?,
+            )?))
+        })
+    }
+}
+
+/// A stored event as the current `model` reads it (MODEL-LANGUAGE.md
+/// §12): `event` is `{"type", "schema"?, "data"?}` (a left-out `schema` is
+/// the newest version of that name); `*out` is the JSON array of the events
+/// it becomes, none, one or several, each `{"type", "schema", "data"}` at
+/// its current version. A `schema` that is not an int >= 1 is
+/// `EVENTFOLD_ERR_INVALID_EVENT` at `schema`; a version the model does not
+/// declare is `EVENTFOLD_ERR_UNKNOWN_EVENT`.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_domain_upcast(
+    domain: *const eventfold_domain,
+    model: *const c_char,
+    event: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let d = domain_ref(domain)?;
+            Ok(Some(d.upcast_json(
+                text(model, "model")?,
+                text(event, "event")?,
+            )?))
+        })
+    }
+}
+
+/// The tables of `projection` after folding `events` in order onto
+/// `tables` (MODEL-LANGUAGE.md §13). `events` is a JSON array of
+/// `{"model", "id", "type", "data", "schema"?, "version"?, "position"?,
+/// "recorded_at"?, "metadata"?, "event_id"?}`; `tables` (NULL: every table
+/// empty) is `{"table_name": [rows]}`. `*out` is `{"table_name": [rows in
+/// key order]}` for every table the projection writes. A name the domain
+/// does not declare is `EVENTFOLD_ERR_UNKNOWN_PROJECTION`.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_domain_project(
+    domain: *const eventfold_domain,
+    projection: *const c_char,
+    events: *const c_char,
+    tables: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let d = domain_ref(domain)?;
+            Ok(Some(d.project_json(
+                text(projection, "projection")?,
+                text(events, "events")?,
+                opt_text(tables, "tables")?,
             )?))
         })
     }

@@ -223,6 +223,172 @@ static void test_domain(eventfold_domain *d) {
   }
 }
 
+/* Version 1's verbs on a model of version 0: every event is at schema 1. */
+static void test_versions(eventfold_domain *d) {
+  const char *bumped = "[{\"type\":\"bumped\",\"schema\":1,\"data\":{\"by\":3}}]";
+  EXPECT("upcast current",
+         eventfold_domain_upcast(d, "Counter", "{\"type\":\"bumped\",\"schema\":1,\"data\":{\"by\":3}}",
+                                 &out),
+         EVENTFOLD_OK, bumped);
+  EXPECT("upcast without schema",
+         eventfold_domain_upcast(d, "Counter", "{\"type\":\"bumped\",\"data\":{\"by\":3}}", &out),
+         EVENTFOLD_OK, bumped);
+  EXPECT("upcast with the stored envelope",
+         eventfold_domain_upcast(d, "Counter",
+                                 "{\"id\":\"e-1\",\"stream\":\"Counter-a\",\"version\":1,\"position\":7,"
+                                 "\"metadata\":{},\"type\":\"bumped\",\"schema\":1,\"data\":{\"by\":3}}",
+                                 &out),
+         EVENTFOLD_OK, bumped);
+  EXPECT("upcast schema as text",
+         eventfold_domain_upcast(d, "Counter", "{\"type\":\"bumped\",\"schema\":\"1\",\"data\":{\"by\":3}}",
+                                 &out),
+         EVENTFOLD_ERR_INVALID_EVENT, "\"path\":\"schema\"");
+  EXPECT("upcast schema 0",
+         eventfold_domain_upcast(d, "Counter", "{\"type\":\"bumped\",\"schema\":0,\"data\":{\"by\":3}}",
+                                 &out),
+         EVENTFOLD_ERR_INVALID_EVENT, "\"path\":\"schema\"");
+  EXPECT("upcast schema 1.5",
+         eventfold_domain_upcast(d, "Counter", "{\"type\":\"bumped\",\"schema\":1.5,\"data\":{\"by\":3}}",
+                                 &out),
+         EVENTFOLD_ERR_INVALID_EVENT, "\"path\":\"schema\"");
+  EXPECT("upcast undeclared version",
+         eventfold_domain_upcast(d, "Counter", "{\"type\":\"bumped\",\"schema\":2,\"data\":{\"by\":3}}",
+                                 &out),
+         EVENTFOLD_ERR_UNKNOWN_EVENT, "\"code\":\"unknown_event\"");
+  EXPECT("upcast undeclared name",
+         eventfold_domain_upcast(d, "Counter", "{\"type\":\"nope\",\"schema\":1}", &out),
+         EVENTFOLD_ERR_UNKNOWN_EVENT, "\"code\":\"unknown_event\"");
+  EXPECT("upcast checks the data",
+         eventfold_domain_upcast(d, "Counter", "{\"type\":\"bumped\",\"data\":{\"by\":\"x\"}}", &out),
+         EVENTFOLD_ERR_INVALID_EVENT, "\"path\":\"data.by\"");
+  EXPECT("upcast unknown model",
+         eventfold_domain_upcast(d, "Nope", "{\"type\":\"bumped\",\"data\":{\"by\":3}}", &out),
+         EVENTFOLD_ERR_UNKNOWN_MODEL, "\"code\":\"unknown_model\"");
+  EXPECT("upcast not JSON", eventfold_domain_upcast(d, "Counter", "{\"type\":", &out),
+         EVENTFOLD_ERR_INVALID_JSON, "\"code\":\"invalid_json\"");
+  EXPECT("accept with schema",
+         eventfold_domain_accept(d, "Counter", NULL,
+                                 "{\"type\":\"bumped\",\"schema\":1,\"data\":{\"by\":3}}", &out),
+         EVENTFOLD_OK, "\"count\":3");
+  EXPECT("accept with a bad schema",
+         eventfold_domain_accept(d, "Counter", NULL,
+                                 "{\"type\":\"bumped\",\"schema\":-1,\"data\":{\"by\":3}}", &out),
+         EVENTFOLD_ERR_INVALID_EVENT, "\"path\":\"schema\"");
+  EXPECT("replay with schemas",
+         eventfold_domain_replay(d, "Counter",
+                                 "[{\"type\":\"bumped\",\"schema\":1,\"data\":{\"by\":3}},"
+                                 "{\"type\":\"bumped\",\"data\":{\"by\":4}}]",
+                                 NULL, &out),
+         EVENTFOLD_OK, "\"count\":7");
+  EXPECT("replay with an undeclared version",
+         eventfold_domain_replay(d, "Counter",
+                                 "[{\"type\":\"bumped\",\"data\":{\"by\":3}},"
+                                 "{\"type\":\"bumped\",\"schema\":9,\"data\":{\"by\":4}}]",
+                                 NULL, &out),
+         EVENTFOLD_ERR_UNKNOWN_EVENT, "event 1");
+
+  /* A domain without projections: every name is unknown_projection. */
+  EXPECT("project unknown", eventfold_domain_project(d, "board", "[]", NULL, &out),
+         EVENTFOLD_ERR_UNKNOWN_PROJECTION, "\"code\":\"unknown_projection\"");
+  EXPECT("project unknown with tables",
+         eventfold_domain_project(d, "board", "[]", "{\"rows\":[]}", &out),
+         EVENTFOLD_ERR_UNKNOWN_PROJECTION, "board");
+
+  /* Bad pointers and bytes. */
+  EXPECT("upcast NULL domain", eventfold_domain_upcast(NULL, "Counter", "{}", &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`domain` is NULL");
+  EXPECT("upcast NULL model", eventfold_domain_upcast(d, NULL, "{}", &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`model` is NULL");
+  EXPECT("upcast NULL event", eventfold_domain_upcast(d, "Counter", NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`event` is NULL");
+  EXPECT("upcast event not UTF-8", eventfold_domain_upcast(d, "Counter", "{\"type\":\"\xff\"}", &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`event` is not valid UTF-8");
+  EXPECT("project NULL domain", eventfold_domain_project(NULL, "board", "[]", NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`domain` is NULL");
+  EXPECT("project NULL projection", eventfold_domain_project(d, NULL, "[]", NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`projection` is NULL");
+  EXPECT("project NULL events", eventfold_domain_project(d, "board", NULL, NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`events` is NULL");
+  EXPECT("project tables not UTF-8", eventfold_domain_project(d, "board", "[]", "\xc3\x28", &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`tables` is not valid UTF-8");
+  EXPECT("project projection not UTF-8", eventfold_domain_project(d, "bo\x80", "[]", NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`projection` is not valid UTF-8");
+  CHECK(eventfold_domain_upcast(d, "Counter", "{}", NULL) == EVENTFOLD_ERR_INVALID_JSON,
+        "upcast out NULL");
+  CHECK(eventfold_domain_project(d, "board", "[]", NULL, NULL) == EVENTFOLD_ERR_INVALID_JSON,
+        "project out NULL");
+}
+
+/* Version 1: an event at its second version, an upcast, a drop, a table and
+ * a projection. */
+static const char *TALLY =
+    "[{\"name\": \"tally.model\", \"text\": "
+    "\"model Counter {\\n"
+    "  state { count: int }\\n"
+    "  event bumped@2(by: int, user: string) { set count = count + by }\\n"
+    "  upcast bumped@1(by: int) { emit bumped(by, user: \\\"anon\\\") }\\n"
+    "  upcast reset@1() { }\\n"
+    "}\\n"
+    "table tallies { key user: string\\n n: int = 0 }\\n"
+    "projection tally inline {\\n"
+    "  on Counter.bumped {\\n"
+    "    if !tallies.has(user) { insert tallies(user) }\\n"
+    "    update tallies[user](n: row.n + by)\\n"
+    "  }\\n"
+    "}\\n\"}]";
+
+static void test_version_1(void) {
+  eventfold_domain *d = NULL;
+  char *out = NULL;
+  int status = eventfold_domain_compile(TALLY, &d, &out);
+  CHECK(status == EVENTFOLD_OK && d != NULL, "compile v1: %d %s", status, out ? out : "");
+  eventfold_string_free(out);
+  if (!d) return;
+  EXPECT("upcast an old shape",
+         eventfold_domain_upcast(d, "Counter", "{\"type\":\"bumped\",\"schema\":1,\"data\":{\"by\":2}}",
+                                 &out),
+         EVENTFOLD_OK, "[{\"type\":\"bumped\",\"schema\":2,\"data\":{\"by\":2,\"user\":\"anon\"}}]");
+  EXPECT("upcast a drop", eventfold_domain_upcast(d, "Counter", "{\"type\":\"reset\",\"schema\":1}", &out),
+         EVENTFOLD_OK, "[]");
+  EXPECT("replay old shapes",
+         eventfold_domain_replay(d, "Counter",
+                                 "[{\"type\":\"bumped\",\"schema\":1,\"data\":{\"by\":2}},"
+                                 "{\"type\":\"reset\",\"schema\":1},"
+                                 "{\"type\":\"bumped\",\"data\":{\"by\":3,\"user\":\"ann\"}}]",
+                                 NULL, &out),
+         EVENTFOLD_OK, "{\"count\":5}");
+  const char *events = "[{\"model\":\"Counter\",\"id\":\"a\",\"type\":\"bumped\",\"schema\":1,"
+                       "\"data\":{\"by\":2}},"
+                       "{\"model\":\"Counter\",\"id\":\"a\",\"type\":\"bumped\","
+                       "\"data\":{\"by\":3,\"user\":\"ann\"}}]";
+  EXPECT("project", eventfold_domain_project(d, "tally", events, NULL, &out), EVENTFOLD_OK,
+         "{\"tallies\":[{\"user\":\"ann\",\"n\":3},{\"user\":\"anon\",\"n\":2}]}");
+  EXPECT("project onto tables",
+         eventfold_domain_project(d, "tally", events, "{\"tallies\":[{\"user\":\"ann\",\"n\":10}]}", &out),
+         EVENTFOLD_OK, "{\"user\":\"ann\",\"n\":13}");
+  EXPECT("project nothing", eventfold_domain_project(d, "tally", "[]", NULL, &out), EVENTFOLD_OK,
+         "{\"tallies\":[]}");
+  EXPECT("project events not JSON", eventfold_domain_project(d, "tally", "[{", NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "invalid_json");
+  EXPECT("project tables not JSON", eventfold_domain_project(d, "tally", "[]", "{\"tallies\":[", &out),
+         EVENTFOLD_ERR_INVALID_JSON, "invalid_json");
+  EXPECT("project an event of the wrong shape",
+         eventfold_domain_project(d, "tally",
+                                  "[{\"model\":\"Counter\",\"id\":\"a\",\"type\":\"bumped\","
+                                  "\"data\":{\"by\":\"x\"}}]",
+                                  NULL, &out),
+         EVENTFOLD_ERR_INVALID_EVENT, "\"path\":\"data.by\"");
+  EXPECT("project onto an unknown table", eventfold_domain_project(d, "tally", "[]", "{\"nope\":[]}", &out),
+         EVENTFOLD_ERR_UNKNOWN_TABLE, "\"code\":\"unknown_table\"");
+  EXPECT("project unknown", eventfold_domain_project(d, "tallies", "[]", NULL, &out),
+         EVENTFOLD_ERR_UNKNOWN_PROJECTION, "unknown_projection");
+  EXPECT("describe versions", eventfold_domain_describe(d, &out), EVENTFOLD_OK, "\"upcasts\":[");
+  EXPECT("describe tables", eventfold_domain_describe(d, &out), EVENTFOLD_OK, "\"projection\":\"tally\"");
+  EXPECT("describe projections", eventfold_domain_describe(d, &out), EVENTFOLD_OK, "\"mode\":\"inline\"");
+  EXPECT("describe tzdb", eventfold_domain_describe(d, &out), EVENTFOLD_OK, "\"tzdb\":\"");
+  eventfold_domain_free(d);
+}
+
 static void test_domain_bad_pointers(eventfold_domain *d) {
   EXPECT("models NULL", eventfold_domain_models(NULL, &out), EVENTFOLD_ERR_INVALID_JSON,
          "`domain` is NULL");
@@ -463,6 +629,8 @@ int main(int argc, char **argv) {
   eventfold_domain *d = compile_counter();
   if (d) {
     test_domain(d);
+    test_versions(d);
+    test_version_1();
     test_domain_bad_pointers(d);
     test_engine_open_errors(d);
     test_engine_outlives_domain();

@@ -58,7 +58,21 @@ final class Domain
         return Native::call('domain_models', $this->handle);
     }
 
-    /** The whole ubiquitous language: models, state, commands, events, queries, docs. */
+    /**
+     * The whole ubiquitous language: models (state, records, enums,
+     * commands, events with their `version`, `upcasts`, queries, docs), the
+     * domain's `tables` and `projections`, and `tzdb`.
+     *
+     * @return array{
+     *     models: list<array{name: string, doc: string, events: list<array{name: string, version: int, doc: string, fields: list<array>}>,
+     *         upcasts: list<array{name: string, version: int, doc: string, fields: list<array>, emits: list<array{name: string, version: int}>}>, ...}>,
+     *     tables: list<array{name: string, doc: string, key: list<string>, projection: string,
+     *         columns: list<array{name: string, type: string, key: bool, optional: bool, default: mixed, doc: string}>}>,
+     *     projections: list<array{name: string, mode: 'inline'|'async', doc: string,
+     *         handles: list<array{model: string, event: string}>, writes: list<string>}>,
+     *     tzdb: string,
+     * }
+     */
     public function describe(): array
     {
         return Native::call('domain_describe', $this->handle);
@@ -90,7 +104,13 @@ final class Domain
         );
     }
 
-    /** The state after one event (on `$state`, null: the initial state). */
+    /**
+     * The state after one event (on `$state`, null: the initial state). An
+     * event of an older `schema` is upcast first, and every event it
+     * becomes is folded.
+     *
+     * @param array|string $event `['type' => 'created', 'schema' => 1, 'data' => [...]]`
+     */
     public function accept(string $model, mixed $state, mixed $event): array
     {
         $schema = $this->schema();
@@ -103,7 +123,10 @@ final class Domain
         );
     }
 
-    /** The state after a list of events, folded over `$state` (null: the initial state). */
+    /**
+     * The state after a list of events, folded over `$state` (null: the
+     * initial state); each may name its `schema`, as for `accept`.
+     */
     public function replay(string $model, mixed $events, mixed $state = null): array
     {
         $schema = $this->schema();
@@ -113,6 +136,49 @@ final class Domain
             Native::text($model, 'model'),
             Native::encode($schema->events($model, $events), 'events'),
             Native::encodeOptional($schema->state($model, $state), 'state'),
+        );
+    }
+
+    /**
+     * A stored event as the current model reads it (MODEL-LANGUAGE.md §12):
+     * the events of the current version it becomes, none, one or several.
+     *
+     * @param array|string $event `['type' => 'todo-added', 'schema' => 1, 'data' => [...]]`;
+     *        a left-out `schema` is the newest version of that name
+     * @return list<array{type: string, schema: int, data: array}>
+     * @throws Exception\InvalidEventException for a `schema` that is not an int >= 1 (path `schema`) or data of the wrong shape
+     * @throws Exception\UnknownEventException for a name or version the model does not declare
+     */
+    public function upcast(string $model, mixed $event): array
+    {
+        return Native::call(
+            'domain_upcast',
+            $this->handle,
+            Native::text($model, 'model'),
+            Native::encode($this->schema()->message($model, 'events', $event), 'event'),
+        );
+    }
+
+    /**
+     * The tables of a projection after folding `$events` in order onto
+     * `$tables` (null: every table empty), MODEL-LANGUAGE.md §13.
+     *
+     * @param array|string $events `[['model' => 'Todos', 'id' => 'a', 'type' => 'created', 'data' => [...]], ...]`,
+     *        each with optional `schema`, `version`, `position`, `recorded_at`, `metadata` and `event_id`
+     * @param array<string, list<array>>|string|null $tables `['todo_rows' => [$row, ...]]`
+     * @return array<string, list<array<string, mixed>>> every table the projection writes, rows in key order
+     * @throws Exception\UnknownProjectionException when the domain declares no projection of that name
+     * @throws Exception\EvaluationErrorException when a handler fails (an insert of a key already there)
+     */
+    public function project(string $projection, mixed $events, mixed $tables = null): array
+    {
+        $schema = $this->schema();
+        return Native::call(
+            'domain_project',
+            $this->handle,
+            Native::text($projection, 'projection'),
+            Native::encode($schema->projectEvents($events), 'events'),
+            Native::encodeOptional($schema->tables($tables), 'tables'),
         );
     }
 

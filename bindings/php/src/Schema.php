@@ -12,11 +12,17 @@ namespace Eventfold;
  */
 final class Schema
 {
-    /** @var array<string, array{state: array, records: array, commands: array, events: array, queries: array}> */
+    /** @var array<string, array{state: array, records: array, commands: array, events: array, queries: array, upcasts: array}> */
     private array $models = [];
+
+    /** @var array<string, array<string, string>> each table's column types */
+    private array $tables = [];
 
     public function __construct(array $describe)
     {
+        foreach ($describe['tables'] ?? [] as $t) {
+            $this->tables[$t['name']] = array_column($t['columns'] ?? [], 'type', 'name');
+        }
         foreach ($describe['models'] ?? [] as $m) {
             $fields = static fn (array $list): array => array_column($list, 'type', 'name');
             $named = static function (array $list, string $key) use ($fields): array {
@@ -32,7 +38,12 @@ final class Schema
                 'commands' => $named($m['commands'] ?? [], 'params'),
                 'events' => $named($m['events'] ?? [], 'fields'),
                 'queries' => $named($m['queries'] ?? [], 'params'),
+                'upcasts' => [],
             ];
+            // The stored shapes of older versions (§12), by name and version.
+            foreach ($m['upcasts'] ?? [] as $u) {
+                $this->models[$m['name']]['upcasts'][$u['name']][(int) ($u['version'] ?? 1)] = $fields($u['fields'] ?? []);
+            }
         }
     }
 
@@ -49,12 +60,66 @@ final class Schema
         }
         $type = is_string($message['type'] ?? null) ? $message['type'] : '';
         if (array_key_exists('data', $message)) {
-            $message['data'] = $this->fields($model, $this->models[$model][$kind][$type] ?? null, $message['data']);
+            $fields = $kind === 'events'
+                ? $this->eventFields($model, $type, $message['schema'] ?? null)
+                : ($this->models[$model][$kind][$type] ?? null);
+            $message['data'] = $this->fields($model, $fields, $message['data']);
         }
         if (is_array($message['metadata'] ?? null)) {
             $message['metadata'] = (object) $message['metadata'];
         }
+        if (($message['recorded_at'] ?? null) instanceof \DateTimeInterface) {
+            $message['recorded_at'] = Native::timestamp($message['recorded_at']);
+        }
         return (object) $message;
+    }
+
+    /**
+     * The fields of the event `$type` at version `$schema` (null: the
+     * newest, §8): the current event's, or an upcast's for an older shape.
+     */
+    private function eventFields(string $model, string $type, mixed $schema): ?array
+    {
+        $m = $this->models[$model] ?? null;
+        if ($m === null) {
+            return null;
+        }
+        $older = $m['upcasts'][$type] ?? [];
+        if (is_int($schema) && isset($older[$schema])) {
+            return $older[$schema];
+        }
+        if ($schema === null && !isset($m['events'][$type]) && $older !== []) {
+            return $older[max(array_keys($older))];
+        }
+        return $m['events'][$type] ?? null;
+    }
+
+    /** The events of `project`: each along the events of its own `model`. */
+    public function projectEvents(mixed $events): mixed
+    {
+        if (!is_array($events) || !array_is_list($events)) {
+            return $events;
+        }
+        return array_map(
+            fn ($e) => is_array($e) && is_string($e['model'] ?? null) ? $this->message($e['model'], 'events', $e) : $e,
+            $events,
+        );
+    }
+
+    /** The tables of `project`, `{"table": [rows]}`: an object, each row along its columns. */
+    public function tables(mixed $tables): mixed
+    {
+        if (!is_array($tables) || (array_is_list($tables) && $tables !== [])) {
+            return $tables;
+        }
+        $out = [];
+        foreach ($tables as $name => $rows) {
+            $columns = $this->tables[$name] ?? null;
+            $out[$name] = is_array($rows) && array_is_list($rows)
+                ? array_map(fn ($row) => $this->fields('', $columns, $row), $rows)
+                : $rows;
+        }
+        return (object) $out;
     }
 
     public function events(string $model, mixed $events): mixed
@@ -108,6 +173,12 @@ final class Schema
         }
         if (isset($this->models[$model]['records'][$type])) {
             return $this->fields($model, $this->models[$model]['records'][$type], $value);
+        }
+        // Outside a model (a table's column), a record is `Model.Record`.
+        $dot = strpos($type, '.');
+        if ($dot !== false && isset($this->models[substr($type, 0, $dot)]['records'][substr($type, $dot + 1)])) {
+            $owner = substr($type, 0, $dot);
+            return $this->fields($owner, $this->models[$owner]['records'][substr($type, $dot + 1)], $value);
         }
         return $value;
     }

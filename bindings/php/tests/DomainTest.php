@@ -41,6 +41,39 @@ final class DomainTest extends TestCase
         }
         MODEL;
 
+    /** Version 1: an event at its second version, an upcast, a drop, a table and a projection. */
+    public const TALLY = <<<'MODEL'
+        model Counter {
+          state { count: int; by_user: map<string, int> }
+          event bumped@2(by: int, user: string, tags: map<string, int>) {
+            set count = count + by
+            set by_user[user] = by_user.get(user, 0) + by
+          }
+          /// Before users.
+          upcast bumped@1(by: int, tags: map<string, int>) {
+            emit bumped(by, user: "anon", tags)
+          }
+          /// Resets were never folded.
+          upcast reset@1() {
+          }
+        }
+
+        table tallies {
+          key user: string
+          n: int = 0
+          tags: map<string, int> = {}
+        }
+
+        projection tally inline {
+          on Counter.bumped {
+            if !tallies.has(user) {
+              insert tallies(user, tags)
+            }
+            update tallies[user](n: row.n + by)
+          }
+        }
+        MODEL;
+
     private static function domain(): Domain
     {
         return Domain::compile(['counter.model' => self::COUNTER]);
@@ -78,6 +111,115 @@ final class DomainTest extends TestCase
         $this->assertSame(4, $d->query('Counter', $state, 'plus', ['n' => 0]));
         $this->assertSame($state, $d->replay('Counter', [$noted[0], $events[0], $events[0]]));
         $this->assertSame(6, $d->replay('Counter', [$events[0]], $state)['count']);
+    }
+
+    public function testUpcastOfACurrentEventGivesItBackAtItsSchema(): void
+    {
+        $d = self::domain();
+        $bumped = ['type' => 'bumped', 'schema' => 1, 'data' => ['by' => 3, 'user' => 'ann']];
+        $this->assertSame([$bumped], $d->upcast('Counter', $bumped));
+        $this->assertSame([$bumped], $d->upcast('Counter', ['type' => 'bumped', 'data' => ['by' => 3, 'user' => 'ann']]));
+        $this->assertSame([$bumped], $d->upcast('Counter', '{"type": "bumped", "schema": 1, "data": {"by": 3, "user": "ann"}}'));
+        // An empty map inside a record goes in as `{}`, as for accept.
+        $noted = ['type' => 'noted', 'schema' => 1, 'data' => ['note' => ['text' => 'hi', 'tags' => []]]];
+        $this->assertSame([$noted], $d->upcast('Counter', $noted));
+        // The stored envelope's keys are taken too.
+        $stored = $bumped + ['id' => 'e-1', 'stream' => 'Counter-a', 'version' => 1, 'position' => 4, 'metadata' => []];
+        $this->assertSame([$bumped], $d->upcast('Counter', $stored));
+    }
+
+    public function testAcceptAndReplayTakeASchema(): void
+    {
+        $d = self::domain();
+        $bumped = ['type' => 'bumped', 'schema' => 1, 'data' => ['by' => 3, 'user' => 'ann']];
+        $this->assertSame(3, $d->accept('Counter', null, $bumped)['count']);
+        $this->assertSame(6, $d->replay('Counter', [$bumped, ['type' => 'bumped', 'data' => ['by' => 3, 'user' => 'ann']]])['count']);
+        try {
+            $d->replay('Counter', [$bumped, ['schema' => 2] + $bumped]);
+            $this->fail('no unknown_event');
+        } catch (Exception\UnknownEventException $e) {
+            $this->assertStringContainsString('event 1', $e->getMessage());
+        }
+    }
+
+    public function testProjectOfAnUndeclaredProjection(): void
+    {
+        $d = self::domain();
+        $event = ['model' => 'Counter', 'id' => 'a', 'type' => 'bumped', 'data' => ['by' => 1, 'user' => 'ann']];
+        foreach ([null, [], ['counts' => []]] as $tables) {
+            try {
+                $d->project('counts', [$event], $tables);
+                $this->fail('no unknown_projection');
+            } catch (Exception\UnknownProjectionException $e) {
+                $this->assertSame('unknown_projection', $e->errorCode);
+                $this->assertSame(17, $e->getCode());
+                $this->assertStringContainsString('counts', $e->getMessage());
+            }
+        }
+    }
+
+    public function testUpcastReadsAnOldShapeWithItsOwnTypes(): void
+    {
+        $d = Domain::compile(['tally.model' => self::TALLY]);
+        // `tags` is a map of the old shape: it goes in as `{}` although PHP holds `[]`.
+        $this->assertSame(
+            [['type' => 'bumped', 'schema' => 2, 'data' => ['by' => 2, 'user' => 'anon', 'tags' => []]]],
+            $d->upcast('Counter', ['type' => 'bumped', 'schema' => 1, 'data' => ['by' => 2, 'tags' => []]]),
+        );
+        $this->assertSame([], $d->upcast('Counter', ['type' => 'reset', 'schema' => 1]));
+        // A retired name without a schema is its newest upcast.
+        $this->assertSame([], $d->upcast('Counter', ['type' => 'reset']));
+        $state = $d->replay('Counter', [
+            ['type' => 'bumped', 'schema' => 1, 'data' => ['by' => 2, 'tags' => []]],
+            ['type' => 'reset', 'schema' => 1],
+            ['type' => 'bumped', 'data' => ['by' => 3, 'user' => 'ann', 'tags' => ['x' => 1]]],
+        ]);
+        $this->assertSame(['count' => 5, 'by_user' => ['ann' => 3, 'anon' => 2]], $state);
+        $this->assertSame(7, $d->accept('Counter', $state, ['type' => 'bumped', 'schema' => 1, 'data' => ['by' => 2, 'tags' => []]])['count']);
+    }
+
+    public function testProjectFoldsEventsOntoTables(): void
+    {
+        $d = Domain::compile(['tally.model' => self::TALLY]);
+        $events = [
+            ['model' => 'Counter', 'id' => 'a', 'type' => 'bumped', 'schema' => 1, 'data' => ['by' => 2, 'tags' => []]],
+            ['model' => 'Counter', 'id' => 'a', 'type' => 'bumped', 'data' => ['by' => 3, 'user' => 'ann', 'tags' => []],
+             'recorded_at' => new \DateTimeImmutable('2026-01-02T03:04:05Z'), 'metadata' => []],
+        ];
+        $tables = $d->project('tally', $events);
+        $this->assertSame(['tallies' => [
+            ['user' => 'ann', 'n' => 3, 'tags' => []],
+            ['user' => 'anon', 'n' => 2, 'tags' => []],
+        ]], $tables);
+        // What project gave goes in again: its empty maps as `{}`.
+        $again = $d->project('tally', $events, $tables);
+        $this->assertSame([6, 4], array_column($again['tallies'], 'n'));
+        $this->assertSame(['tallies' => []], $d->project('tally', []));
+        $this->assertSame(['tallies' => []], $d->project('tally', [], []));
+        $this->assertSame(['tallies' => []], $d->project('tally', '[]', '{}'));
+        try {
+            $d->project('tally', [], ['nope' => []]);
+            $this->fail('no unknown_table');
+        } catch (Exception\UnknownTableException $e) {
+            $this->assertSame(16, $e->getCode());
+            $this->assertStringContainsString('nope', $e->getMessage());
+        }
+    }
+
+    public function testDescribeHasVersionsTablesAndProjections(): void
+    {
+        $describe = Domain::compile(['tally.model' => self::TALLY])->describe();
+        $model = $describe['models'][0];
+        $this->assertSame(2, $model['events'][0]['version']);
+        $this->assertSame(['bumped', 'reset'], array_column($model['upcasts'], 'name'));
+        $this->assertSame([['name' => 'bumped', 'version' => 2]], $model['upcasts'][0]['emits']);
+        $this->assertSame('tallies', $describe['tables'][0]['name']);
+        $this->assertSame(['user'], $describe['tables'][0]['key']);
+        $this->assertSame('tally', $describe['tables'][0]['projection']);
+        $this->assertSame('inline', $describe['projections'][0]['mode']);
+        $this->assertSame([['model' => 'Counter', 'event' => 'bumped']], $describe['projections'][0]['handles']);
+        $this->assertSame(['tallies'], $describe['projections'][0]['writes']);
+        $this->assertMatchesRegularExpression('/^\d{4}[a-z]$/', $describe['tzdb']);
     }
 
     public function testJsonTextIsTakenAsIs(): void
@@ -136,6 +278,14 @@ final class DomainTest extends TestCase
             'unknown_model' => [Exception\UnknownModelException::class, 'unknown_model', fn (Domain $d) => $d->initialState('Nope'), null],
             'unknown_query' => [Exception\UnknownQueryException::class, 'unknown_query', fn (Domain $d) => $d->query('Counter', null, 'nope'), null],
             'evaluation_error' => [Exception\EvaluationErrorException::class, 'evaluation_error', fn (Domain $d) => $d->accept('Counter', ['count' => PHP_INT_MAX, 'by_user' => [], 'notes' => []], ['type' => 'bumped', 'data' => ['by' => 1, 'user' => 'a']]), null],
+            'upcast: a schema that is text' => [Exception\InvalidEventException::class, 'invalid_event', fn (Domain $d) => $d->upcast('Counter', ['type' => 'bumped', 'schema' => '1', 'data' => ['by' => 1, 'user' => 'a']]), 'schema'],
+            'upcast: schema 0' => [Exception\InvalidEventException::class, 'invalid_event', fn (Domain $d) => $d->upcast('Counter', ['type' => 'bumped', 'schema' => 0, 'data' => ['by' => 1, 'user' => 'a']]), 'schema'],
+            'upcast: a float schema' => [Exception\InvalidEventException::class, 'invalid_event', fn (Domain $d) => $d->upcast('Counter', ['type' => 'bumped', 'schema' => 1.0, 'data' => ['by' => 1, 'user' => 'a']]), 'schema'],
+            'upcast: data of the wrong shape' => [Exception\InvalidEventException::class, 'invalid_event', fn (Domain $d) => $d->upcast('Counter', ['type' => 'bumped', 'data' => ['by' => 'x', 'user' => 'a']]), 'data.by'],
+            'upcast: an undeclared version' => [Exception\UnknownEventException::class, 'unknown_event', fn (Domain $d) => $d->upcast('Counter', ['type' => 'bumped', 'schema' => 2, 'data' => ['by' => 1, 'user' => 'a']]), null],
+            'upcast: an unknown model' => [Exception\UnknownModelException::class, 'unknown_model', fn (Domain $d) => $d->upcast('Nope', ['type' => 'bumped']), null],
+            'accept: a negative schema' => [Exception\InvalidEventException::class, 'invalid_event', fn (Domain $d) => $d->accept('Counter', null, ['type' => 'bumped', 'schema' => -1, 'data' => ['by' => 1, 'user' => 'a']]), 'schema'],
+            'project: an unknown projection' => [Exception\UnknownProjectionException::class, 'unknown_projection', fn (Domain $d) => $d->project('nope', []), null],
             'invalid state' => [Exception\InvalidCommandException::class, 'invalid_command', fn (Domain $d) => $d->propose('Counter', ['count' => 'x'], ['type' => 'bump']), 'state.count'],
         ];
     }

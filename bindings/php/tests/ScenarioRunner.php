@@ -10,9 +10,10 @@ use Eventfold\Exception\ModelErrorException;
 use Eventfold\Exception\RejectedException;
 
 /**
- * The shared given/when/then cases (../shared/scenarios/README.md), run
- * through the public PHP API: replay for `given`, propose for `when`,
- * accept for the state after, query for `query`.
+ * The shared given/when/then cases (../shared/scenarios/README.md), of
+ * version 0 and of version 1 (`v1/`), run through the public PHP API:
+ * replay for `given`, propose for `when`, accept for the state after, query
+ * for `query`, upcast for `upcast`, project for `projection`.
  */
 final class ScenarioRunner
 {
@@ -25,14 +26,22 @@ final class ScenarioRunner
         return is_string($env) && $env !== '' ? $env : dirname(__DIR__, 4) . '/shared/scenarios';
     }
 
-    /** @return array<string, array{string, array, array}> "file: case" => [file, spec, case] */
+    /**
+     * Every case of `*.scenarios.json` and `v1/*.scenarios.json`.
+     *
+     * @return array<string, array{string, array, array}> "file: case" => [file, spec, case],
+     *         the file named from the scenarios directory (`v1/board.scenarios.json`)
+     */
     public static function cases(): array
     {
+        $dir = self::directory();
+        $files = [...(glob("$dir/*.scenarios.json") ?: []), ...(glob("$dir/v1/*.scenarios.json") ?: [])];
         $out = [];
-        foreach (glob(self::directory() . '/*.scenarios.json') ?: [] as $file) {
+        foreach ($files as $file) {
             $spec = json_decode((string) file_get_contents($file), true, 512, JSON_THROW_ON_ERROR);
+            $label = substr($file, strlen($dir) + 1);
             foreach ($spec['cases'] as $case) {
-                $out[basename($file) . ': ' . $case['name']] = [$file, $spec, $case];
+                $out["$label: {$case['name']}"] = [$file, $spec, $case];
             }
         }
         return $out;
@@ -50,6 +59,12 @@ final class ScenarioRunner
             return 'the models do not compile: ' . $domain->getMessage();
         }
         try {
+            if (array_key_exists('upcast', $case)) {
+                return $this->upcastCase($domain, $spec['model'], $case);
+            }
+            if (isset($case['projection'])) {
+                return $this->projectionCase($domain, $case);
+            }
             return $this->modelCase($domain, $spec['model'], $case);
         } catch (EventfoldException $e) {
             return $this->expectError($case, $e);
@@ -63,6 +78,28 @@ final class ScenarioRunner
         } catch (EventfoldException $e) {
             return $e;
         }
+    }
+
+    /** `upcast` / `events`: the events in order, each whole. */
+    private function upcastCase(Domain $domain, string $model, array $case): ?string
+    {
+        $events = $domain->upcast($model, $case['upcast']);
+        if (!array_key_exists('events', $case)) {
+            return self::expectation($case) . ', got events ' . self::json($events);
+        }
+        return self::same($events, $case['events']) ? null
+            : 'events ' . self::json($case['events']) . ', got events ' . self::json($events);
+    }
+
+    /** `projection`: `given` folded through project onto `tables`, compared with `rows`. */
+    private function projectionCase(Domain $domain, array $case): ?string
+    {
+        $tables = $domain->project($case['projection'], $case['given'] ?? [], $case['tables'] ?? null);
+        if (!array_key_exists('rows', $case)) {
+            return self::expectation($case) . ', got rows ' . self::json($tables);
+        }
+        return self::same($tables, $case['rows']) ? null
+            : 'rows ' . self::json($case['rows']) . ', got rows ' . self::json($tables);
     }
 
     private function modelCase(Domain $domain, string $model, array $case): ?string
@@ -174,7 +211,12 @@ final class ScenarioRunner
                 return "$key " . self::json($then[$key]);
             }
         }
-        return array_key_exists('result', $case) ? 'result ' . self::json($case['result']) : 'state ' . self::json($case['state'] ?? null);
+        foreach (['result', 'events', 'rows'] as $key) {
+            if (array_key_exists($key, $case)) {
+                return "$key " . self::json($case[$key]);
+            }
+        }
+        return 'state ' . self::json($case['state'] ?? null);
     }
 
     /** JSON equality as the scenarios define it: keys in any order, numbers by value. */

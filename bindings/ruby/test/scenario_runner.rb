@@ -2,19 +2,24 @@
 
 require "json"
 
-# The shared given/when/then cases (../shared/scenarios/README.md), run
-# through the public Ruby API: replay for `given`, propose for `when`,
-# accept for the state after, query for `query`.
+# The shared given/when/then cases (../shared/scenarios/README.md), of
+# version 0 and of version 1 (v1/), run through the public Ruby API: replay
+# for `given`, propose for `when`, accept for the state after, query for
+# `query`, upcast for `upcast`, project for `projection`.
 class ScenarioRunner
   def self.directory
     ENV.fetch("EVENTFOLD_SCENARIOS") { File.expand_path("../../../../shared/scenarios", __dir__) }
   end
 
-  # [[label, file, spec, case], ...]
+  # [[label, file, spec, case], ...], each label naming the file from the
+  # scenarios directory ("v1/board.scenarios.json: ...").
   def self.cases
-    Dir[File.join(directory, "*.scenarios.json")].sort.flat_map do |file|
+    dir = directory
+    files = Dir[File.join(dir, "*.scenarios.json")].sort + Dir[File.join(dir, "v1", "*.scenarios.json")].sort
+    files.flat_map do |file|
       spec = JSON.parse(File.read(file))
-      spec["cases"].map { |c| ["#{File.basename(file)}: #{c['name']}", file, spec, c] }
+      label = file.delete_prefix("#{dir}/")
+      spec["cases"].map { |c| ["#{label}: #{c['name']}", file, spec, c] }
     end
   end
 
@@ -34,12 +39,31 @@ class ScenarioRunner
     end
     return "the models do not compile: #{domain.message}" if domain.is_a?(Eventfold::Error)
 
+    return upcast_case(domain, spec["model"], kase) if kase.key?("upcast")
+    return projection_case(domain, kase) if kase["projection"]
+
     model_case(domain, spec["model"], kase)
   rescue Eventfold::Error => e
     expect_error(kase, e)
   end
 
   private
+
+  # `upcast` / `events`: the events in order, each whole.
+  def upcast_case(domain, model, kase)
+    events = domain.upcast(model, kase["upcast"])
+    return "#{expectation(kase)}, got events #{events.to_json}" unless kase.key?("events")
+
+    same?(events, kase["events"]) ? nil : "events #{kase['events'].to_json}, got events #{events.to_json}"
+  end
+
+  # `projection`: `given` folded through project onto `tables`, compared with `rows`.
+  def projection_case(domain, kase)
+    tables = domain.project(kase["projection"], kase.fetch("given", []), kase["tables"])
+    return "#{expectation(kase)}, got rows #{tables.to_json}" unless kase.key?("rows")
+
+    same?(tables, kase["rows"]) ? nil : "rows #{kase['rows'].to_json}, got rows #{tables.to_json}"
+  end
 
   def model_case(domain, model, kase)
     want = kase.fetch("then", {})
@@ -118,7 +142,8 @@ class ScenarioRunner
   def expectation(kase)
     want = kase.fetch("then", {})
     %w[error rejected events].each { |k| return "#{k} #{want[k].to_json}" if want.key?(k) }
-    kase.key?("result") ? "result #{kase['result'].to_json}" : "state #{kase['state'].to_json}"
+    %w[result events rows].each { |k| return "#{k} #{kase[k].to_json}" if kase.key?(k) }
+    "state #{kase['state'].to_json}"
   end
 
   # JSON equality as the scenarios define it: keys in any order, numbers by value.

@@ -49,6 +49,8 @@ module Eventfold
     attach_function :eventfold_domain_accept, %i[handle string string string out], :int
     attach_function :eventfold_domain_replay, %i[handle string string string out], :int
     attach_function :eventfold_domain_query, %i[handle string string string string out], :int
+    attach_function :eventfold_domain_upcast, %i[handle string string out], :int
+    attach_function :eventfold_domain_project, %i[handle string string string out], :int
 
     # Calls that touch the store release the GVL: other Ruby threads run
     # while one waits on SQLite.
@@ -130,7 +132,8 @@ module Eventfold
 
     # The code of a value that has no JSON form, by the argument it is in.
     NOT_JSON = Hash.new("invalid_command").merge("event" => "invalid_event", "events" => "invalid_event",
-                                                  "state" => "invalid_json", "sources" => "invalid_json").freeze
+                                                  "state" => "invalid_json", "sources" => "invalid_json",
+                                                  "tables" => "invalid_json").freeze
 
     # `value` as JSON.generate should see it: a Time (or DateTime) becomes
     # its RFC 3339 text, as `now:` does; a value JSON has no form for is
