@@ -387,10 +387,6 @@ fn path(out: &mut String, p: &Path) {
     }
 }
 
-// ----- span-insensitive comparison -----
-
-/// Sets every span in `file` to [`Span::default`], so that trees read from
-/// different text compare equal when they mean the same.
 /// `@N` after an event's name, when one is written (§12).
 fn version(out: &mut String, v: Option<Version>) {
     if let Some(v) = v {
@@ -399,6 +395,10 @@ fn version(out: &mut String, v: Option<Version>) {
     }
 }
 
+// ----- span-insensitive comparison -----
+
+/// Sets every span in `file` to [`Span::default`], so that trees read from
+/// different text compare equal when they mean the same.
 pub fn strip_spans(file: &mut File) {
     for m in &mut file.models {
         m.name.span = Span::default();
