@@ -107,6 +107,26 @@ pub(crate) fn truncate_times(v: Value) -> Value {
     }
 }
 
+/// A row as every store holds it: [`truncate_times`], and a float column's
+/// `-0.0` as `0.0`. SQL keeps no sign on a zero (SQLite writes an integral
+/// REAL as an integer), so every store drops it alike. Inside list, map and
+/// record columns, canonical JSON keeps the sign on every store.
+pub(crate) fn stored_row(row: Value) -> Value {
+    let negative_zero =
+        |v: &Value| matches!(v, Value::Float(f) if *f == 0.0 && f.is_sign_negative());
+    match truncate_times(row) {
+        Value::Record(mut r) if r.fields.iter().any(negative_zero) => {
+            for f in Arc::make_mut(&mut r).fields.iter_mut() {
+                if negative_zero(f) {
+                    *f = Value::Float(0.0);
+                }
+            }
+            Value::Record(r)
+        }
+        other => other,
+    }
+}
+
 fn holds_time(v: &Value) -> bool {
     match v {
         Value::Timestamp(t) => t.subsec_nanosecond() % 1_000 != 0,
@@ -167,7 +187,7 @@ impl RowStore for MemoryRows {
     }
 
     fn insert(&mut self, table: &Table, row: Value) -> Result<bool> {
-        let row = truncate_times(row);
+        let row = stored_row(row);
         let key = key_of(table, &row)?;
         let rows = self.rows_mut(table);
         if rows.contains_key(&key) {
@@ -178,7 +198,7 @@ impl RowStore for MemoryRows {
     }
 
     fn upsert(&mut self, table: &Table, row: Value) -> Result<()> {
-        let row = truncate_times(row);
+        let row = stored_row(row);
         let key = key_of(table, &row)?;
         self.rows_mut(table).insert(key, row);
         Ok(())
@@ -278,6 +298,19 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(got.to_json_string(), r#"{"a":"b","b":2,"c":7}"#);
+    }
+
+    #[test]
+    fn a_float_column_drops_the_sign_of_zero_but_json_keeps_it() {
+        let shape = Arc::new(Shape {
+            name: "t".into(),
+            fields: vec!["f".into(), "l".into()],
+        });
+        let row = Value::record(
+            shape,
+            vec![Value::Float(-0.0), Value::list([Value::Float(-0.0)])],
+        );
+        assert_eq!(stored_row(row).to_json_string(), r#"{"f":0.0,"l":[-0.0]}"#);
     }
 
     #[test]
