@@ -261,13 +261,15 @@ fn a_wave_1_file_is_upgraded_with_every_row_intact() {
     }
     s.close().unwrap();
 
-    // The file itself: version 2, only eventfold_ tables, the same rows.
-    assert_eq!(user_version(&path), 2);
+    // The file itself: the latest version, only eventfold_ tables, the same rows.
+    assert_eq!(user_version(&path), 3);
     assert_eq!(
         tables(&path),
         [
             "eventfold_commands",
             "eventfold_events",
+            "eventfold_projection_tables",
+            "eventfold_projections",
             "eventfold_snapshots",
             "eventfold_streams"
         ]
@@ -418,7 +420,7 @@ fn several_openers_of_one_old_file_migrate_it_once() {
     for o in openers {
         assert_eq!(o.join().unwrap().unwrap(), before.events.len());
     }
-    assert_eq!(user_version(&path), 2);
+    assert_eq!(user_version(&path), 3);
 }
 
 #[test]
@@ -427,12 +429,14 @@ fn a_fresh_file_runs_every_migration() {
     let path = dir.file("new.db");
     let s = SqliteStore::open(&path, Synchronous::Normal).unwrap();
     s.close().unwrap();
-    assert_eq!(user_version(&path), 2);
+    assert_eq!(user_version(&path), 3);
     assert_eq!(
         tables(&path),
         [
             "eventfold_commands",
             "eventfold_events",
+            "eventfold_projection_tables",
+            "eventfold_projections",
             "eventfold_snapshots",
             "eventfold_streams"
         ]

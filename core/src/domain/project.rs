@@ -35,6 +35,12 @@ const EVENT_KEYS: [&str; 10] = [
 ];
 
 impl Domain {
+    /// The lowered tables and projections.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn read_side(&self) -> &ReadSide {
+        &self.inner.read
+    }
+
     /// The names of the projections, in declaration order.
     pub fn projections(&self) -> Vec<&str> {
         self.inner
@@ -124,6 +130,24 @@ impl Domain {
         if let Some(tables) = tables {
             load_tables(read, p, tables, &mut rows)?;
         }
+        self.fold_onto(p, events, &mut rows)
+    }
+
+    /// `project` onto any row store (the engine's SQL tables too): folds
+    /// `events` through `projection` and gives its tables as `project` does.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn project_onto(
+        &self,
+        projection: &str,
+        events: &Json,
+        rows: &mut dyn RowStore,
+    ) -> Result<String> {
+        let p = self.projection_named(projection)?;
+        self.fold_onto(p, events, rows)
+    }
+
+    fn fold_onto(&self, p: &Projection, events: &Json, rows: &mut dyn RowStore) -> Result<String> {
+        let read = &self.inner.read;
         let Json::Array(events) = events else {
             return Err(Error::InvalidEvent {
                 path: String::new(),
@@ -136,7 +160,7 @@ impl Domain {
         let mut versions: HashMap<(String, String), i64> = HashMap::new();
         let default_time = parse_timestamp(DEFAULT_RECORDED_AT).expect("a valid default");
         for (i, json) in events.iter().enumerate() {
-            self.fold_one(p, json, i, default_time, &mut versions, &mut rows)
+            self.fold_one(p, json, i, default_time, &mut versions, rows)
                 .map_err(|e| at_place(e, i))?;
         }
         // Out: every table the projection writes, in the domain's order.
@@ -169,7 +193,7 @@ impl Domain {
         index: usize,
         default_time: Timestamp,
         versions: &mut HashMap<(String, String), i64>,
-        rows: &mut MemoryRows,
+        rows: &mut dyn RowStore,
     ) -> Result<()> {
         let invalid = |path: &str, message: String| Error::InvalidEvent {
             path: path.to_string(),

@@ -33,6 +33,10 @@ const MIGRATIONS: &[Migration] = &[
         what: "move to eventfold_ tables with schema and model columns",
         sql: V2,
     },
+    Migration {
+        what: "record projections and the tables they own",
+        sql: V3,
+    },
 ];
 
 /// The schema this code writes.
@@ -120,6 +124,45 @@ ALTER TABLE streams RENAME TO eventfold_streams;
 CREATE INDEX eventfold_streams_by_model ON eventfold_streams (model, stream);
 ALTER TABLE snapshots RENAME TO eventfold_snapshots;
 ALTER TABLE commands RENAME TO eventfold_commands;
+";
+
+/// Version 3: the read side (MODEL-LANGUAGE.md §13), see
+/// `tables.rs`.
+/// - `eventfold_projections`: one row per projection the store has seen.
+///   `fingerprint` is that of the live tables; `position` the last global
+///   position folded into them (0: none yet), committed with the rows;
+///   `status` is `live`, or `stopped` with `error` and `error_position`
+///   (a poison event under `on_projection_error: stop`). While a changed
+///   projection is rebuilt, `shadow_fingerprint` and `shadow_position` say
+///   how far the shadow tables are. `lease_owner` and `lease_until` (a
+///   timestamp as tables write it) keep one async runner per projection
+///   across processes.
+/// - `eventfold_projection_tables`: every SQL table a projection owns, live
+///   or shadow, under the fingerprint it was created for. `sql_name` is the
+///   key: one owner per SQL table, and a table of the file that is not here
+///   is the application's own, never written.
+const V3: &str = "
+CREATE TABLE eventfold_projections (
+    name               TEXT    PRIMARY KEY,
+    mode               TEXT    NOT NULL CHECK (mode IN ('inline', 'async')),
+    fingerprint        TEXT    NOT NULL,
+    status             TEXT    NOT NULL CHECK (status IN ('live', 'stopped')),
+    position           INTEGER NOT NULL,
+    error              TEXT,
+    error_position     INTEGER,
+    shadow_fingerprint TEXT,
+    shadow_position    INTEGER,
+    lease_owner        TEXT,
+    lease_until        TEXT
+) WITHOUT ROWID;
+CREATE TABLE eventfold_projection_tables (
+    sql_name    TEXT    PRIMARY KEY COLLATE NOCASE,
+    projection  TEXT    NOT NULL,
+    table_name  TEXT    NOT NULL,
+    fingerprint TEXT    NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX eventfold_projection_tables_by_projection
+    ON eventfold_projection_tables (projection, fingerprint);
 ";
 
 fn user_version(conn: &Connection) -> rusqlite::Result<i64> {

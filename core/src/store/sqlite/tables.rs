@@ -1,0 +1,510 @@
+//! A domain's tables as real SQL tables in the SQLite file
+//! (MODEL-LANGUAGE.md §13), and the record of which projection owns them.
+//!
+//! - [`create_table_sql`] writes a table's DDL: columns in declared order,
+//!   the SQLite types of §13, `NOT NULL` on every non-optional column, a
+//!   primary key over the key columns. Ordinary rowid tables, so that every
+//!   ORM and `sqlite3` reads them as any other table.
+//! - [`SqliteRows`] is a [`RowStore`] over one connection (or a
+//!   transaction, which derefs to one): inline projections can then write
+//!   their rows inside the append's write transaction.
+//! - [`prepare_projections`] records each projection's fingerprint with
+//!   its tables in `eventfold_projections` and
+//!   `eventfold_projection_tables` (schema version 3), creating the tables
+//!   of a projection seen for the first time; a changed one is reported,
+//!   never touched, so it is rebuilt rather than half applied.
+//!
+//! Values are written so that SQL order is key order: timestamps as text
+//! with exactly six fraction digits, bools as 0 and 1, strings and enums as
+//! text under SQLite's default BINARY collation (UTF-8 byte order, which is
+//! code point order).
+
+use std::fmt::Write as _;
+
+use rusqlite::types::Value as Sql;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
+
+use super::err;
+use crate::error::{Error, Result, StoreErrorKind};
+use crate::language::ast::ProjectionMode;
+use crate::language::readside::{Projection, ReadSide, Table};
+use crate::tables::{stored_row, truncate_time, RowStore};
+use crate::types::{Type, Types};
+use crate::value::{format_duration, parse_duration, parse_timestamp, Timestamp, Value};
+
+/// `"name"`, with any `"` doubled: a safe SQL identifier.
+pub(crate) fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The SQLite type of a column of type `ty` (§13, §14).
+fn sql_type(ty: &Type) -> &'static str {
+    match ty.unwrap_optional() {
+        Type::Int | Type::Bool => "INTEGER",
+        Type::Float => "REAL",
+        _ => "TEXT",
+    }
+}
+
+/// `CREATE TABLE IF NOT EXISTS` for `table`, under the SQL name `name`
+/// (the table's own name, or a shadow table's during a rebuild).
+pub(crate) fn create_table_sql(table: &Table, name: &str) -> String {
+    let mut sql = format!("CREATE TABLE IF NOT EXISTS {} (\n", quote(name));
+    for c in &table.columns {
+        let _ = write!(sql, "    {} {}", quote(&c.name), sql_type(&c.ty));
+        if !c.ty.is_optional() {
+            sql.push_str(" NOT NULL");
+        }
+        sql.push_str(",\n");
+    }
+    let keys: Vec<String> = table
+        .key
+        .iter()
+        .map(|&k| quote(&table.columns[k as usize].name))
+        .collect();
+    let _ = write!(sql, "    PRIMARY KEY ({})\n)", keys.join(", "));
+    sql
+}
+
+/// A timestamp as a table holds it: RFC 3339 in UTC with exactly six
+/// fraction digits (`2026-01-02T03:04:05.120000Z`), digits past the
+/// microsecond dropped. Fixed width, so text order is time order.
+pub(crate) fn format_timestamp_micros(t: Timestamp) -> String {
+    let dt = truncate_time(t).to_utc();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        dt.year(),
+        dt.month(),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second(),
+        dt.subsec_nanosecond() / 1_000
+    )
+}
+
+/// A value as its column stores it; keys are bound so too, so `=` finds
+/// them. Timestamps are cut here; values inside JSON must already be cut
+/// to the microsecond ([`stored_row`]).
+fn to_sql(v: &Value) -> Sql {
+    match v {
+        Value::Null => Sql::Null,
+        Value::Bool(b) => Sql::Integer(i64::from(*b)),
+        Value::Int(i) => Sql::Integer(*i),
+        Value::Float(f) => Sql::Real(*f),
+        Value::String(s) | Value::Enum(s) => Sql::Text(s.to_string()),
+        Value::Timestamp(t) => Sql::Text(format_timestamp_micros(*t)),
+        Value::Duration(d) => Sql::Text(format_duration(*d)),
+        Value::List(_) | Value::Map(_) | Value::Record(_) => Sql::Text(v.to_json_string()),
+    }
+}
+
+/// A stored cell back into a typed value of column `column` of `table`.
+fn from_sql(types: &Types, table: &Table, column: usize, cell: Sql) -> Result<Value> {
+    let c = &table.columns[column];
+    let bad = |what: String| Error::StoreError {
+        kind: StoreErrorKind::Corrupt,
+        message: format!(
+            "column {} of table {} holds {what}, not a {}: the table was changed outside \
+             eventfold; rebuild its projection",
+            c.name,
+            table.name,
+            c.ty.display(types)
+        ),
+    };
+    let ty = c.ty.unwrap_optional();
+    Ok(match (ty, cell) {
+        (_, Sql::Null) if c.ty.is_optional() => Value::Null,
+        (Type::Int, Sql::Integer(i)) => Value::Int(i),
+        (Type::Bool, Sql::Integer(i @ (0 | 1))) => Value::Bool(i == 1),
+        (Type::Float, Sql::Real(f)) => Value::Float(f),
+        // SQLite may hand back an integral REAL as an integer.
+        (Type::Float, Sql::Integer(i)) => Value::Float(i as f64),
+        (Type::String, Sql::Text(s)) => Value::str(&s),
+        (Type::Enum(_), Sql::Text(s)) => Value::Enum(s.into()),
+        (Type::Timestamp, Sql::Text(s)) => {
+            Value::Timestamp(parse_timestamp(&s).map_err(|e| bad(format!("`{s}` ({e})")))?)
+        }
+        (Type::Duration, Sql::Text(s)) => {
+            Value::Duration(parse_duration(&s).map_err(|e| bad(format!("`{s}` ({e})")))?)
+        }
+        (Type::List(_) | Type::Map(_) | Type::Record(_), Sql::Text(s)) => {
+            let json: serde_json::Value = serde_json::from_str(&s)
+                .map_err(|e| bad(format!("text that is not JSON ({e})")))?;
+            let mut path = String::new();
+            types.decode(&json, ty, &mut path).map_err(|e| {
+                bad(format!(
+                    "JSON that does not fit ({}: {})",
+                    e.path, e.message
+                ))
+            })?
+        }
+        (_, other) => return Err(bad(format!("{:?}", other.data_type()))),
+    })
+}
+
+/// The rows of a domain's tables, in SQL tables of one SQLite connection.
+///
+/// Every statement runs on `conn` as it is: inside the caller's
+/// transaction when there is one, so rows commit with the events.
+pub(crate) struct SqliteRows<'c> {
+    conn: &'c Connection,
+    read: &'c ReadSide,
+    /// The SQL name of each table, by [`Table::index`], quoted: the
+    /// table's own name, or a shadow table's while it is rebuilt.
+    names: Vec<String>,
+}
+
+impl<'c> SqliteRows<'c> {
+    /// Over the tables under their own names.
+    pub(crate) fn new(conn: &'c Connection, read: &'c ReadSide) -> SqliteRows<'c> {
+        let names = read.tables.iter().map(|t| t.name.to_string()).collect();
+        SqliteRows::with_names(conn, read, names)
+    }
+
+    /// Over tables stored under other SQL names (`names[table.index]`).
+    pub(crate) fn with_names(
+        conn: &'c Connection,
+        read: &'c ReadSide,
+        names: Vec<String>,
+    ) -> SqliteRows<'c> {
+        let names = names.iter().map(|n| quote(n)).collect();
+        SqliteRows { conn, read, names }
+    }
+
+    fn name(&self, table: &Table) -> &str {
+        &self.names[table.index as usize]
+    }
+
+    fn column_list(table: &Table) -> String {
+        table
+            .columns
+            .iter()
+            .map(|c| quote(&c.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn key_columns(table: &Table) -> impl Iterator<Item = String> + '_ {
+        table
+            .key
+            .iter()
+            .map(|&k| quote(&table.columns[k as usize].name))
+    }
+
+    /// ` WHERE k1 = ?1 AND ...` over the first `n` key columns ("" for 0).
+    fn where_prefix(table: &Table, n: usize) -> String {
+        let parts: Vec<String> = Self::key_columns(table)
+            .take(n)
+            .enumerate()
+            .map(|(i, k)| format!("{k} = ?{}", i + 1))
+            .collect();
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", parts.join(" AND "))
+        }
+    }
+
+    fn order_by(table: &Table) -> String {
+        format!(
+            " ORDER BY {}",
+            Self::key_columns(table).collect::<Vec<_>>().join(", ")
+        )
+    }
+
+    fn check_prefix(table: &Table, prefix: &[Value], whole: bool) -> Result<()> {
+        let ok = if whole {
+            prefix.len() == table.key.len()
+        } else {
+            prefix.len() <= table.key.len()
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::Internal {
+                message: format!(
+                    "table {} has {} key columns, not {}",
+                    table.name,
+                    table.key.len(),
+                    prefix.len()
+                ),
+            })
+        }
+    }
+
+    fn row_cells(table: &Table, row: &Value) -> Result<Vec<Sql>> {
+        match row {
+            Value::Record(r) if r.fields.len() == table.columns.len() => {
+                Ok(r.fields.iter().map(to_sql).collect())
+            }
+            _ => Err(Error::Internal {
+                message: format!(
+                    "a row of table {} is not a record of its columns",
+                    table.name
+                ),
+            }),
+        }
+    }
+
+    fn insert_sql(&self, table: &Table, conflict: &str) -> String {
+        let marks: Vec<String> = (1..=table.columns.len()).map(|i| format!("?{i}")).collect();
+        format!(
+            "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) {conflict}",
+            self.name(table),
+            Self::column_list(table),
+            marks.join(", "),
+            Self::key_columns(table).collect::<Vec<_>>().join(", ")
+        )
+    }
+
+    /// Rows of `sql` (selecting every column) as records of the table.
+    fn query_rows(&self, table: &Table, sql: &str, keys: &[Value]) -> Result<Vec<Value>> {
+        let context = || format!("cannot read table {}", table.name);
+        let mut stmt = self
+            .conn
+            .prepare_cached(sql)
+            .map_err(|e| err(&context(), e))?;
+        let mut rows = stmt
+            .query(params_from_iter(keys.iter().map(to_sql)))
+            .map_err(|e| err(&context(), e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| err(&context(), e))? {
+            let mut fields = Vec::with_capacity(table.columns.len());
+            for i in 0..table.columns.len() {
+                let cell: Sql = row.get(i).map_err(|e| err(&context(), e))?;
+                fields.push(from_sql(&self.read.types, table, i, cell)?);
+            }
+            out.push(Value::record(table.shape.clone(), fields));
+        }
+        Ok(out)
+    }
+
+    fn execute(&self, table: &Table, sql: &str, cells: Vec<Sql>) -> Result<usize> {
+        let context = || format!("cannot write table {}", table.name);
+        let mut stmt = self
+            .conn
+            .prepare_cached(sql)
+            .map_err(|e| err(&context(), e))?;
+        stmt.execute(params_from_iter(cells))
+            .map_err(|e| err(&context(), e))
+    }
+}
+
+impl RowStore for SqliteRows<'_> {
+    fn get(&self, table: &Table, key: &[Value]) -> Result<Option<Value>> {
+        Self::check_prefix(table, key, true)?;
+        let sql = format!(
+            "SELECT {} FROM {}{}",
+            Self::column_list(table),
+            self.name(table),
+            Self::where_prefix(table, key.len())
+        );
+        Ok(self.query_rows(table, &sql, key)?.pop())
+    }
+
+    fn has(&self, table: &Table, key: &[Value]) -> Result<bool> {
+        Self::check_prefix(table, key, true)?;
+        let sql = format!(
+            "SELECT 1 FROM {}{}",
+            self.name(table),
+            Self::where_prefix(table, key.len())
+        );
+        let mut stmt = self
+            .conn
+            .prepare_cached(&sql)
+            .map_err(|e| err(&format!("cannot read table {}", table.name), e))?;
+        stmt.exists(params_from_iter(key.iter().map(to_sql)))
+            .map_err(|e| err(&format!("cannot read table {}", table.name), e))
+    }
+
+    fn insert(&mut self, table: &Table, row: Value) -> Result<bool> {
+        let cells = Self::row_cells(table, &stored_row(row))?;
+        let sql = self.insert_sql(table, "DO NOTHING");
+        Ok(self.execute(table, &sql, cells)? == 1)
+    }
+
+    fn upsert(&mut self, table: &Table, row: Value) -> Result<()> {
+        let cells = Self::row_cells(table, &stored_row(row))?;
+        let set: Vec<String> = table
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !table.is_key(*i))
+            .map(|(_, c)| format!("{0} = excluded.{0}", quote(&c.name)))
+            .collect();
+        let conflict = if set.is_empty() {
+            "DO NOTHING".to_string()
+        } else {
+            format!("DO UPDATE SET {}", set.join(", "))
+        };
+        let sql = self.insert_sql(table, &conflict);
+        self.execute(table, &sql, cells)?;
+        Ok(())
+    }
+
+    fn keys(&self, table: &Table, prefix: &[Value]) -> Result<Vec<Vec<Value>>> {
+        Self::check_prefix(table, prefix, false)?;
+        let sql = format!(
+            "SELECT {} FROM {}{}{}",
+            Self::key_columns(table).collect::<Vec<_>>().join(", "),
+            self.name(table),
+            Self::where_prefix(table, prefix.len()),
+            Self::order_by(table)
+        );
+        let context = || format!("cannot read table {}", table.name);
+        let mut stmt = self
+            .conn
+            .prepare_cached(&sql)
+            .map_err(|e| err(&context(), e))?;
+        let mut rows = stmt
+            .query(params_from_iter(prefix.iter().map(to_sql)))
+            .map_err(|e| err(&context(), e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| err(&context(), e))? {
+            let mut key = Vec::with_capacity(table.key.len());
+            for (i, &k) in table.key.iter().enumerate() {
+                let cell: Sql = row.get(i).map_err(|e| err(&context(), e))?;
+                key.push(from_sql(&self.read.types, table, k as usize, cell)?);
+            }
+            out.push(key);
+        }
+        Ok(out)
+    }
+
+    fn delete(&mut self, table: &Table, prefix: &[Value]) -> Result<u64> {
+        Self::check_prefix(table, prefix, false)?;
+        let sql = format!(
+            "DELETE FROM {}{}",
+            self.name(table),
+            Self::where_prefix(table, prefix.len())
+        );
+        let cells = prefix.iter().map(to_sql).collect();
+        Ok(self.execute(table, &sql, cells)? as u64)
+    }
+
+    fn scan(&self, table: &Table) -> Result<Vec<Value>> {
+        let sql = format!(
+            "SELECT {} FROM {}{}",
+            Self::column_list(table),
+            self.name(table),
+            Self::order_by(table)
+        );
+        self.query_rows(table, &sql, &[])
+    }
+}
+
+/// What [`prepare_projections`] found for one projection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Prepared {
+    /// Seen for the first time: its tables were created, empty, and it is
+    /// recorded at position 0 (it has folded no event yet).
+    Created,
+    /// Recorded with this fingerprint: its tables are as declared.
+    Current { position: i64 },
+    /// Recorded with another fingerprint (`stored`), or, when `None`, new
+    /// but its table names are held by another projection's record: its
+    /// tables must be rebuilt (in shadow tables, then swapped). Nothing was
+    /// touched.
+    Changed { stored: Option<String> },
+}
+
+fn mode_name(mode: ProjectionMode) -> &'static str {
+    match mode {
+        ProjectionMode::Inline => "inline",
+        ProjectionMode::Async => "async",
+    }
+}
+
+/// Records every projection of `read` in the store and creates the tables
+/// of those seen for the first time. Run it inside a write transaction
+/// (`BEGIN IMMEDIATE`), so two processes never both create a projection.
+///
+/// A table name already used in the file by a table that is not
+/// eventfold's is refused: eventfold never writes into the application's
+/// own tables.
+pub(crate) fn prepare_projections(
+    conn: &Connection,
+    read: &ReadSide,
+) -> Result<Vec<(String, Prepared)>> {
+    let fail = |e| err("cannot record the projections", e);
+    let mut out = Vec::new();
+    for p in &read.projections {
+        let stored: Option<(String, i64)> = conn
+            .query_row(
+                "SELECT fingerprint, position FROM eventfold_projections WHERE name = ?1",
+                params![&*p.name],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(fail)?;
+        let state = match stored {
+            Some((f, position)) if f == p.fingerprint => Prepared::Current { position },
+            Some((f, _)) => Prepared::Changed { stored: Some(f) },
+            None => create_projection(conn, read, p)?,
+        };
+        out.push((p.name.to_string(), state));
+    }
+    Ok(out)
+}
+
+fn create_projection(conn: &Connection, read: &ReadSide, p: &Projection) -> Result<Prepared> {
+    let fail = |e| {
+        err(
+            &format!("cannot create the tables of projection {}", p.name),
+            e,
+        )
+    };
+    for &t in &p.writes {
+        let table = &read.tables[t as usize];
+        let exists: bool = conn
+            .prepare_cached(
+                "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1 COLLATE NOCASE",
+            )
+            .and_then(|mut s| s.exists(params![&*table.name]))
+            .map_err(fail)?;
+        if !exists {
+            continue;
+        }
+        let owner: Option<String> = conn
+            .query_row(
+                "SELECT projection FROM eventfold_projection_tables WHERE sql_name = ?1 COLLATE NOCASE",
+                params![&*table.name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(fail)?;
+        if owner.is_none() {
+            return Err(Error::StoreError {
+                kind: StoreErrorKind::Unavailable,
+                message: format!(
+                    "the store already has a table `{}` that is not eventfold's; projection {} \
+                     writes a table of that name: rename the table in the model or in the database",
+                    table.name, p.name
+                ),
+            });
+        }
+        return Ok(Prepared::Changed { stored: None });
+    }
+    for &t in &p.writes {
+        let table = &read.tables[t as usize];
+        conn.execute_batch(&create_table_sql(table, &table.name))
+            .map_err(fail)?;
+        conn.execute(
+            "INSERT INTO eventfold_projection_tables (sql_name, projection, table_name, fingerprint)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![&*table.name, &*p.name, &*table.name, &p.fingerprint],
+        )
+        .map_err(fail)?;
+    }
+    conn.execute(
+        "INSERT INTO eventfold_projections (name, mode, fingerprint, status, position)
+         VALUES (?1, ?2, ?3, 'live', 0)",
+        params![&*p.name, mode_name(p.mode), &p.fingerprint],
+    )
+    .map_err(fail)?;
+    Ok(Prepared::Created)
+}
+
+#[cfg(test)]
+mod tests;
