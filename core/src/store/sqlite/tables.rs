@@ -121,7 +121,9 @@ fn from_sql(types: &Types, table: &Table, column: usize, cell: Sql) -> Result<Va
         // SQLite may hand back an integral REAL as an integer.
         (Type::Float, Sql::Integer(i)) => Value::Float(i as f64),
         (Type::String, Sql::Text(s)) => Value::str(&s),
-        (Type::Enum(_), Sql::Text(s)) => Value::Enum(s.into()),
+        (Type::Enum(e), Sql::Text(s)) if types.enums[*e].index.contains_key(s.as_str()) => {
+            Value::Enum(s.into())
+        }
         (Type::Timestamp, Sql::Text(s)) => {
             Value::Timestamp(parse_timestamp(&s).map_err(|e| bad(format!("`{s}` ({e})")))?)
         }

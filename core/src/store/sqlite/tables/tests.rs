@@ -537,3 +537,93 @@ fn a_table_of_the_application_is_never_taken() {
     assert_eq!(e.code(), "store_error");
     assert!(e.to_string().contains("not eventfold's"), "{e}");
 }
+
+#[test]
+fn rows_written_in_a_transaction_go_with_it() {
+    let (d, mut conn) = all_types();
+    let read = d.read_side();
+    let table = &read.tables[0];
+    let keys = keys_of_every_kind();
+    let row = |n: usize| {
+        let mut fields = keys[n].clone();
+        fields.extend([
+            Value::Float(1.0),
+            Value::Duration(crate::value::parse_duration("1s").unwrap()),
+            Value::list([]),
+            Value::Map(Default::default()),
+            Value::Null,
+            Value::Null,
+            Value::Bool(true),
+        ]);
+        Value::record(table.shape.clone(), fields)
+    };
+    {
+        let tx = conn.transaction().unwrap();
+        let mut rows = SqliteRows::new(&tx, read);
+        assert!(rows.insert(table, row(0)).unwrap());
+        assert_eq!(rows.scan(table).unwrap().len(), 1);
+        // Dropped without commit: rolled back.
+    }
+    assert!(SqliteRows::new(&conn, read).scan(table).unwrap().is_empty());
+    let tx = conn.transaction().unwrap();
+    assert!(SqliteRows::new(&tx, read).insert(table, row(1)).unwrap());
+    tx.commit().unwrap();
+    assert_eq!(
+        SqliteRows::new(&conn, read).scan(table).unwrap(),
+        vec![row(1)]
+    );
+}
+
+#[test]
+fn a_cell_changed_outside_the_engine_is_reported_not_misread() {
+    let (d, conn) = all_types();
+    let read = d.read_side();
+    let table = &read.tables[0];
+    let mut fields = keys_of_every_kind()[0].clone();
+    fields.extend([
+        Value::Float(1.0),
+        Value::Duration(crate::value::parse_duration("1s").unwrap()),
+        Value::list([]),
+        Value::Map(Default::default()),
+        Value::Null,
+        Value::Null,
+        Value::Bool(true),
+    ]);
+    let mut rows = SqliteRows::new(&conn, read);
+    rows.insert(table, Value::record(table.shape.clone(), fields))
+        .unwrap();
+    for (set, what) in [
+        ("\"on\" = 2", "column on"),
+        ("p = 'medium'", "column p"),
+        ("times = '[1]'", "column times"),
+    ] {
+        conn.execute_batch("SAVEPOINT s").unwrap();
+        conn.execute(&format!("UPDATE every_type SET {set}"), [])
+            .unwrap();
+        let e = SqliteRows::new(&conn, read).scan(table).unwrap_err();
+        assert_eq!(e.code(), "store_error", "{set}");
+        assert!(e.to_string().contains(what), "{set}: {e}");
+        assert!(e.to_string().contains("rebuild"), "{set}: {e}");
+        conn.execute_batch("ROLLBACK TO s; RELEASE s").unwrap();
+    }
+}
+
+/// One key whose columns hold values of every kind.
+fn keys_of_every_kind() -> Vec<Vec<Value>> {
+    vec![
+        vec![
+            Value::str("a"),
+            Value::Int(1),
+            Value::Bool(false),
+            ts(0, 0),
+            Value::Enum("low".into()),
+        ],
+        vec![
+            Value::str("b"),
+            Value::Int(2),
+            Value::Bool(true),
+            ts(1, 5_000),
+            Value::Enum("high".into()),
+        ],
+    ]
+}
