@@ -152,7 +152,7 @@ pub fn run(quick: bool) -> bool {
         .expect("open and migrate");
     let secs = t.elapsed().as_secs_f64();
     println!(
-        "migrate: opened (schema 1 -> 2) in {secs:.2} s, {:.0} events/s",
+        "migrate: opened (schema 1 -> current) in {secs:.2} s, {:.0} events/s",
         n as f64 / secs
     );
     let head = store.head().expect("head");
