@@ -2,31 +2,10 @@
 //! `check.scenarios.json`). Each case: a source, then `(line, column, text)`
 //! of every diagnostic expected, in order.
 
+mod golden;
+
 use eventfold::{Domain, Error, Source};
-
-fn diagnostics(src: &str) -> Vec<(u32, u32, String)> {
-    match Domain::compile(&[Source::new("m.model", src)]) {
-        Ok(_) => vec![],
-        Err(Error::ModelError { diagnostics, .. }) => diagnostics
-            .into_iter()
-            .map(|d| (d.line, d.column, d.message))
-            .collect(),
-        Err(e) => panic!("not a model error: {e}"),
-    }
-}
-
-#[track_caller]
-fn refused(src: &str, expected: &[(u32, u32, &str)]) {
-    let got = diagnostics(src);
-    assert_eq!(got.len(), expected.len(), "for:\n{src}\ngot: {got:#?}");
-    for ((line, col, msg), (el, ec, etext)) in got.iter().zip(expected) {
-        assert_eq!((line, col), (el, ec), "{msg}");
-        assert!(
-            msg.to_lowercase().contains(&etext.to_lowercase()),
-            "`{msg}` should mention `{etext}`"
-        );
-    }
-}
+use golden::refused;
 
 #[test]
 fn names_and_declarations() {

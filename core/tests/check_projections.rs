@@ -3,37 +3,9 @@
 //! `v1/check.scenarios.json`. Each case: a source, then `(line, column,
 //! text)` of every diagnostic expected, in order.
 
-use eventfold::{Domain, Error, Source};
+mod golden;
 
-fn diagnostics(src: &str) -> Vec<(u32, u32, String)> {
-    match Domain::compile(&[Source::new("m.model", src)]) {
-        Ok(_) => vec![],
-        Err(Error::ModelError { diagnostics, .. }) => diagnostics
-            .into_iter()
-            .map(|d| (d.line, d.column, d.message))
-            .collect(),
-        Err(e) => panic!("not a model error: {e}"),
-    }
-}
-
-#[track_caller]
-fn refused(src: &str, expected: &[(u32, u32, &str)]) {
-    let got = diagnostics(src);
-    assert_eq!(got.len(), expected.len(), "for:\n{src}\ngot: {got:#?}");
-    for ((line, col, msg), (el, ec, etext)) in got.iter().zip(expected) {
-        assert_eq!((line, col), (el, ec), "{msg}");
-        assert!(
-            msg.to_lowercase().contains(&etext.to_lowercase()),
-            "`{msg}` should mention `{etext}`"
-        );
-    }
-}
-
-#[track_caller]
-fn accepted(src: &str) {
-    let got = diagnostics(src);
-    assert!(got.is_empty(), "for:\n{src}\ngot: {got:#?}");
-}
+use golden::{compiles as accepted, refused};
 
 const MODEL: &str = "model M {
   enum Size { small, large }
