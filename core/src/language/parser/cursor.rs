@@ -112,6 +112,27 @@ impl<'a> Parser<'a> {
     }
 
     /// Skips newlines and `;`.
+    /// Whether a braced list ends here: past its `}`, or at the end of the
+    /// file or the next member, where the missing `}` is reported as
+    /// `expected` says.
+    pub(super) fn closed(&mut self, expected: &str) -> bool {
+        match self.peek() {
+            Tok::RBrace => {
+                self.bump();
+                true
+            }
+            Tok::Eof => {
+                self.expected(expected);
+                true
+            }
+            _ if self.at_member() => {
+                self.expected(expected);
+                true
+            }
+            _ => false,
+        }
+    }
+
     pub(super) fn skip_separators(&mut self) {
         if !self.fatal {
             while matches!(self.toks[self.pos].tok, Tok::Newline | Tok::Semi) {

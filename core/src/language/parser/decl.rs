@@ -442,20 +442,8 @@ impl<'a> Parser<'a> {
         loop {
             self.skip_separators();
             let from = self.pos;
-            match self.peek() {
-                Tok::RBrace => {
-                    self.bump();
-                    break;
-                }
-                Tok::Eof => {
-                    self.expected(&format!("`}}` to close {owner}"));
-                    break;
-                }
-                _ if self.at_member() => {
-                    self.expected(&format!("`}}` to close {owner}"));
-                    break;
-                }
-                _ => {}
+            if self.closed(&format!("`}}` to close {owner}")) {
+                break;
             }
             match self.field("field name") {
                 Ok(f) => {

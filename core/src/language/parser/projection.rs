@@ -73,20 +73,8 @@ impl<'a> Parser<'a> {
         loop {
             self.skip_separators();
             let from = self.pos;
-            match self.peek() {
-                Tok::RBrace => {
-                    self.bump();
-                    break;
-                }
-                Tok::Eof => {
-                    self.expected(&format!("`}}` to close {owner}"));
-                    break;
-                }
-                _ if self.at_member() => {
-                    self.expected(&format!("`}}` to close {owner}"));
-                    break;
-                }
-                _ => {}
+            if self.closed(&format!("`}}` to close {owner}")) {
+                break;
             }
             let doc = self.doc_for(self.next_index());
             // `key id: string` is a key column; in `key: string`, `key` is
@@ -156,19 +144,10 @@ impl<'a> Parser<'a> {
         loop {
             self.skip_separators();
             let from = self.pos;
+            if self.closed(&format!("`}}` to close projection `{projection}`")) {
+                break;
+            }
             match self.peek() {
-                Tok::RBrace => {
-                    self.bump();
-                    break;
-                }
-                Tok::Eof => {
-                    self.expected(&format!("`}}` to close projection `{projection}`"));
-                    break;
-                }
-                _ if self.at_member() => {
-                    self.expected(&format!("`}}` to close projection `{projection}`"));
-                    break;
-                }
                 Tok::Ident(w) if w == "on" => match self.on_handler() {
                     Ok(h) => handlers.push(h),
                     Err(Stop) => self.skip_to_handler(),
