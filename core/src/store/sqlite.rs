@@ -259,6 +259,10 @@ fn connect(path: &std::path::Path, busy: Duration) -> Result<Connection> {
     .map_err(|e| err(&format!("cannot open {}", path.display()), e))?;
     conn.busy_timeout(busy)
         .map_err(|e| err("cannot set busy_timeout", e))?;
+    // The event statements, the projections' bookkeeping and a few per
+    // table and verb: more than rusqlite's default 16, which would make
+    // every write prepare its statements again.
+    conn.set_prepared_statement_cache_capacity(256);
     // A stable query plan: otherwise this SQLite (built with STAT4) marks
     // each cached statement expired when its bindings are cleared, and
     // prepares it again on nearly every use.
