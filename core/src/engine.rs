@@ -49,9 +49,13 @@ mod metadata;
 mod options;
 mod read;
 mod snapshots;
+// Subscriptions (issue 13).
+mod subscription;
 
 pub use metadata::Metadata;
 pub use options::{EngineOptions, ExecuteOptions, ExecuteRequest};
+// Subscriptions (issue 13).
+pub use subscription::Subscription;
 
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
@@ -142,6 +146,8 @@ struct Shared {
     /// Fingerprint of each model, by name.
     fingerprints: HashMap<String, Arc<str>>,
     closed: AtomicBool,
+    // Subscriptions (issue 13): the open handles, closed with the engine.
+    subscriptions: subscription::Registry,
 }
 
 /// A state and the version of the stream it reflects.
@@ -211,6 +217,7 @@ impl Engine {
                 snapshots,
                 fingerprints,
                 closed: AtomicBool::new(false),
+                subscriptions: subscription::Registry::default(),
             }),
         })
     }
@@ -241,6 +248,8 @@ impl Engine {
         if self.inner.closed.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
+        // Subscriptions first: their leases go while the store is open.
+        self.inner.subscriptions.close_all();
         // The states leaving the cache get the snapshots due; what is
         // queued is written while the store is still open.
         if let Some(cache) = &self.inner.cache {
