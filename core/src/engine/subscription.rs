@@ -61,7 +61,12 @@ struct Handle {
     lease: String,
     /// This handle's own owner: two handles of one process are two owners.
     owner: String,
+    /// What the store reads: the models only. Types are matched after
+    /// upcasting (`types`), so an old event that now reads as a wanted
+    /// type is delivered, and one that reads as another is not.
     filter: ReadFilter,
+    /// The event types delivered (empty: every one).
+    types: Vec<String>,
     closed: AtomicBool,
     /// The next position to read; `None`: one past the durable checkpoint,
     /// read once the lease is held.
@@ -235,7 +240,16 @@ impl Handle {
                 let mut out = Vec::with_capacity(raw.len());
                 for (i, e) in raw.iter().enumerate() {
                     let before = out.len();
-                    if let Err(err) = self.engine.typed(e, &mut out) {
+                    let typed = self.engine.typed(e, &mut out);
+                    if typed.is_ok() && !self.types.is_empty() {
+                        let these = out.split_off(before);
+                        out.extend(
+                            these
+                                .into_iter()
+                                .filter(|ev| self.types.contains(&ev.event_type)),
+                        );
+                    }
+                    if let Err(err) = typed {
                         out.truncate(before);
                         if i == 0 {
                             // The host may park (or ack) it to go on.
@@ -246,6 +260,9 @@ impl Handle {
                         *cursor = Some(e.position);
                         self.delivered
                             .fetch_max(raw[i - 1].position, Ordering::AcqRel);
+                        if out.is_empty() {
+                            continue;
+                        }
                         return Ok(out);
                     }
                 }
@@ -256,7 +273,11 @@ impl Handle {
                     after
                 });
                 self.delivered.fetch_max(last.position, Ordering::AcqRel);
-                return Ok(out);
+                if !out.is_empty() {
+                    return Ok(out);
+                }
+                // The page upcast to nothing the host wants: read on.
+                continue;
             }
             *cursor = Some(next.max(head.saturating_add(1)));
             let wait = left().min(SLICE);
@@ -406,7 +427,8 @@ impl Engine {
     /// Opens a consumer of subscription `name`, creating the subscription
     /// (its checkpoint from `options.from`) when it is new; one that exists
     /// resumes at its checkpoint. The filters given replace the stored
-    /// ones; those not given stay.
+    /// ones; those not given stay. `types` applies to events as upcast
+    /// (what the host reads), `models` to the stored stream's model.
     pub fn subscribe(&self, name: &str, options: &SubscribeOptions) -> Result<Subscription> {
         self.check_open()?;
         check_name(name)?;
@@ -437,8 +459,9 @@ impl Engine {
             owner: store::lease_owner(),
             filter: ReadFilter {
                 models: row.models,
-                types: row.types,
+                types: Vec::new(),
             },
+            types: row.types,
             closed: AtomicBool::new(false),
             cursor: Mutex::new(None),
             held: Mutex::new(Held::default()),
@@ -555,6 +578,84 @@ mod tests {
         assert!(!lock(&h.held).held);
         store.release_lease(&h.lease, "thief").unwrap();
         assert_eq!(positions(&s.poll(10, Duration::ZERO).unwrap()), [2, 3]);
+    }
+
+    /// Stored events an upcast splits, drops or keeps: the host sees what
+    /// the model reads them as, and the type filter applies to that.
+    #[test]
+    fn upcast_events_share_a_position_and_are_filtered_as_read() {
+        let domain = Domain::compile(&[Source::new(
+            "u.model",
+            "model U {\n state { n: int }\n command go() { emit moved(by: 1) }\n \
+             event moved(by: int) { set n = n + by }\n \
+             event flagged(on: bool) { set n = n }\n \
+             upcast split@1(by: int) {\n emit moved(by)\n emit flagged(on: true)\n }\n \
+             upcast gone@1(x: int) {\n }\n}\n",
+        )])
+        .unwrap();
+        let store: Arc<dyn store::Store> = Arc::from(store::open("memory:").unwrap());
+        let new: Vec<store::NewEvent> = [
+            ("split", r#"{"by":2}"#),
+            ("gone", r#"{"x":1}"#),
+            ("moved", r#"{"by":3}"#),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, (t, d))| store::NewEvent {
+            id: format!("id-{i}"),
+            event_type: t.to_string(),
+            schema: 1,
+            data: d.to_string(),
+            metadata: "{}".into(),
+        })
+        .collect();
+        store
+            .write(&mut |tx| {
+                tx.append(&[store::Append {
+                    stream: "U-1".into(),
+                    model: "U".into(),
+                    expected_version: 0,
+                    events: new.clone(),
+                    command_id: None,
+                }])
+                .map(|_| ())
+            })
+            .unwrap();
+        let e = Engine::with_store(store, domain, EngineOptions::default()).unwrap();
+        let all = e.subscribe("all", &SubscribeOptions::default()).unwrap();
+        let got = all.poll(10, Duration::ZERO).unwrap();
+        let seen: Vec<(u64, &str)> = got
+            .iter()
+            .map(|ev| (ev.position, ev.event_type.as_str()))
+            .collect();
+        assert_eq!(seen, [(1, "moved"), (1, "flagged"), (3, "moved")]);
+        assert_eq!(got, e.read_all(None, None).unwrap());
+        // Pages of one stored event: the split one comes whole, the dropped
+        // one is read past.
+        let paged = e.subscribe("paged", &SubscribeOptions::default()).unwrap();
+        assert_eq!(positions(&paged.poll(1, Duration::ZERO).unwrap()), [1, 1]);
+        assert_eq!(positions(&paged.poll(1, Duration::ZERO).unwrap()), [3]);
+        let only = |name: &str, t: &str| {
+            let s = e
+                .subscribe(
+                    name,
+                    &SubscribeOptions {
+                        types: Some(vec![t.to_string()]),
+                        ..SubscribeOptions::default()
+                    },
+                )
+                .unwrap();
+            s.poll(10, Duration::ZERO).unwrap()
+        };
+        let flagged = only("flagged", "flagged");
+        assert_eq!(positions(&flagged), [1]);
+        assert_eq!(flagged[0].event_type, "flagged");
+        assert_eq!(positions(&only("moved", "moved")), [1, 3]);
+        assert_eq!(
+            only("split", "split"),
+            vec![],
+            "the stored type is read as others"
+        );
     }
 
     #[test]
