@@ -656,6 +656,62 @@ impl Drop for Child {
     }
 }
 
+fn spawn_consumer(url: &str, last: u64) -> Child {
+    Child(
+        Command::new(std::env::current_exe().unwrap())
+            .args([
+                "child_consumer",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("EVENTFOLD_SUB_CHILD", url)
+            .env("EVENTFOLD_SUB_LAST", last.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+/// A consumer in another process holds the name while it lives; once it
+/// is killed, this process takes over at once (no wait for the lease to
+/// expire) from its checkpoint.
+#[test]
+fn a_live_consumer_in_another_process_holds_the_name() {
+    let store = sqlite("other");
+    let e = open(&store.url);
+    for i in 0..10 {
+        add(&e, &format!("o{i}"));
+    }
+    let mut child = spawn_consumer(&store.url, u64::MAX);
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    // Wait until it has acked all ten.
+    loop {
+        let line = lines.next().expect("the child ended").unwrap();
+        if line == "acked 10" {
+            break;
+        }
+    }
+    let mine = subscribe(&e, "crash", SubscribeOptions::default());
+    let eleven = add(&e, "o");
+    assert_eq!(mine.poll(10, Duration::ZERO).unwrap(), vec![]);
+    assert_eq!(mine.poll(10, Duration::from_millis(200)).unwrap(), vec![]);
+    assert_eq!(listed(&e)[0]["active"], true);
+    child.0.kill().unwrap();
+    child.0.wait().unwrap();
+    // Its checkpoint is 10 or 11 (it may have acked the new one): one more
+    // event, so that there is something past it either way.
+    let twelve = add(&e, "o");
+    let got = positions(&mine.poll(10, LONG).unwrap());
+    assert!(
+        got == [eleven, twelve] || got == [twelve],
+        "after the killed consumer's checkpoint: {got:?}"
+    );
+    e.close().unwrap();
+}
+
 fn checkpoint(url: &str) -> u64 {
     let e = open(url);
     let rows = listed(&e);
@@ -679,22 +735,7 @@ fn a_killed_consumer_resumes_from_its_checkpoint() {
         }
         let head = CRASH_EVENTS_PER_RUN * (run + 1);
         let from = checkpoint(&url);
-        let mut child = Child(
-            Command::new(std::env::current_exe().unwrap())
-                .args([
-                    "child_consumer",
-                    "--exact",
-                    "--ignored",
-                    "--nocapture",
-                    "--test-threads=1",
-                ])
-                .env("EVENTFOLD_SUB_CHILD", &url)
-                .env("EVENTFOLD_SUB_LAST", total.to_string())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::inherit())
-                .spawn()
-                .unwrap(),
-        );
+        let mut child = spawn_consumer(&url, total);
         let lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
         // Kill it once it acked somewhere past the checkpoint, short of
         // what there is (the last run goes to the end).
