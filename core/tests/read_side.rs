@@ -543,3 +543,42 @@ proptest! {
         engine.close().unwrap();
     }
 }
+
+#[test]
+fn a_look_with_a_changed_model_leaves_the_live_projection_alone() {
+    let dir = TempDir::new();
+    let engine = Engine::open(&dir.url(), board(), options()).unwrap();
+    let last = some_board_commands(&engine);
+    let changed = shared("v1/board.model").replace(
+        "update card_rows[stream.id, id](lane, moved_at",
+        "update card_rows[stream.id, id](lane: lane + \"!\", moved_at",
+    );
+    let look = Engine::open(
+        &dir.url(),
+        Domain::compile(&[Source::new("board.model", changed)]).unwrap(),
+        EngineOptions {
+            run_projections: false,
+            ..options()
+        },
+    )
+    .unwrap();
+    let seen: Json = serde_json::from_str(&look.projections_json().unwrap()).unwrap();
+    assert_eq!(seen[0]["status"], "rebuilding", "{seen}");
+    look.close().unwrap();
+    // The engine on the live model goes on as before.
+    assert!(engine
+        .wait_for(last, Some("board-screen"), Duration::ZERO)
+        .unwrap());
+    let status: Json = serde_json::from_str(&engine.projections_json().unwrap()).unwrap();
+    assert_eq!(status[0]["status"], "live", "{status}");
+    run(
+        &engine,
+        "b9",
+        json!({"type": "name-board", "data": {"title": "New"}}),
+    )
+    .unwrap();
+    assert_eq!(
+        rows(&engine, "board-screen"),
+        oracle(&engine, "board-screen")
+    );
+}

@@ -174,10 +174,14 @@ impl Engine {
                     }
                     Some(row) if row.fingerprint == p.fingerprint => {}
                     Some(row) if row.shadow_fingerprint.as_deref() == Some(&p.fingerprint) => {}
-                    Some(mut row) => {
+                    // Changed: rebuilt by an engine that runs projections. A
+                    // look with another model (run_projections off) leaves
+                    // the store as it is.
+                    Some(mut row) if self.inner.options.run_projections => {
                         start_shadow(tx, self, p, &mut row)?;
                         tx.put_projection(&row)?;
                     }
+                    Some(_) => {}
                 }
             }
             Ok(())
@@ -334,11 +338,21 @@ impl Engine {
                 }
                 e
             });
-            let rebuilding = row.shadow_fingerprint.is_some();
+            let mine = row.shadow_fingerprint.as_deref() == Some(&p.fingerprint);
+            // Another model's shadow is not this engine's business; live
+            // tables of another model's projection are not this one's rows.
+            let status = if row.error.is_some() {
+                "stopped"
+            } else if mine || row.fingerprint != p.fingerprint {
+                "rebuilding"
+            } else {
+                "live"
+            };
+            let rebuilding = mine;
             out.push(ProjectionStatus {
                 name: p.name.to_string(),
                 mode: mode_name(p.mode),
-                status: row.status(),
+                status,
                 position: row.position,
                 lag,
                 parked,
@@ -387,7 +401,8 @@ impl Engine {
                         reached = false;
                         continue;
                     };
-                    let live = row.fingerprint == p.fingerprint && row.shadow_fingerprint.is_none();
+                    let live = row.fingerprint == p.fingerprint
+                        && row.shadow_fingerprint.as_deref() != Some(&p.fingerprint);
                     if p.mode == ProjectionMode::Inline && live {
                         continue;
                     }

@@ -192,7 +192,7 @@ impl Engine {
         let live_async = p.mode == ProjectionMode::Async
             && row.fingerprint == p.fingerprint
             && row.error.is_none()
-            && row.shadow_fingerprint.is_none();
+            && row.shadow_fingerprint.as_deref() != Some(&p.fingerprint);
         if !rebuilding && !live_async {
             return Ok(false);
         }
@@ -289,7 +289,7 @@ impl Engine {
                 };
                 if row.fingerprint != p.fingerprint
                     || row.error.is_some()
-                    || row.shadow_fingerprint.is_some()
+                    || row.shadow_fingerprint.as_deref() == Some(&p.fingerprint)
                     || !self.lease(&mut row)
                 {
                     return Ok(());
@@ -556,7 +556,7 @@ impl Engine {
             if row.error.is_some() {
                 return Err(self.stopped_error(p)?);
             }
-            if row.shadow_fingerprint.is_none() {
+            if row.shadow_fingerprint.as_deref() != Some(&p.fingerprint) {
                 return Ok(());
             }
             let head = self.inner.store.head()?;

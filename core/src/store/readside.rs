@@ -39,19 +39,6 @@ pub(crate) struct ProjectionRow {
 }
 
 impl ProjectionRow {
-    /// `live`, `rebuilding` (shadow tables are being built) or `stopped`.
-    pub fn status(&self) -> &'static str {
-        if self.error.is_some() {
-            "stopped"
-        } else if self.shadow_fingerprint.is_some() {
-            "rebuilding"
-        } else {
-            "live"
-        }
-    }
-}
-
-impl ProjectionRow {
     /// Is the lease held, at `now` (Unix milliseconds), by a live runner?
     pub fn lease_live(&self, now: i64) -> bool {
         match (&self.lease_owner, self.lease_until) {
