@@ -537,3 +537,74 @@ fn events_follow_prints_an_event_committed_after_it_started() {
     assert_eq!(next_line(&all_lines)["data"]["id"], "jam");
     assert_eq!(next_line(&home_lines)["data"]["id"], "jam");
 }
+
+/// Runs the command with stdout on a terminal (a pseudo-terminal of
+/// util-linux `script`); `None` where `script` is not installed.
+fn on_a_terminal(dir: &Path, args: &[&str]) -> Option<String> {
+    let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_eventfold"))
+        .chain(args.iter().copied())
+        .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
+        .collect();
+    let out = Command::new("script")
+        .args(["-qec", &quoted.join(" "), "/dev/null"])
+        .current_dir(dir)
+        .env_remove("EVENTFOLD_STORE")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    Some(String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n"))
+}
+
+#[test]
+fn on_a_terminal_the_listings_are_aligned_tables() {
+    let dir = temp("terminal");
+    fill(&dir.0);
+    let Some(rows) = on_a_terminal(&dir.0, &with_store(&["rows", "todo_rows", "--key", "home"]))
+    else {
+        eprintln!("skipped: no `script` to make a terminal");
+        return;
+    };
+    let lines: Vec<&str> = rows.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["list_id", "id", "text", "completed", "done_at"],
+        "{rows}"
+    );
+    assert!(lines[1].starts_with("-------  -----  "), "{rows}");
+    assert_eq!(
+        lines[2].trim_end(),
+        "home     bread  Rye bread  false",
+        "{rows}"
+    );
+    assert!(
+        lines[3].starts_with("home     milk   Buy milk   true       20"),
+        "{rows}"
+    );
+    assert_eq!(lines[4], "(2 rows)", "{rows}");
+    // --json wins over the terminal.
+    let json = on_a_terminal(&dir.0, &with_store(&["rows", "todo_rows", "--json"])).unwrap();
+    assert_eq!(json, ok(&dir.0, &with_store(&["rows", "todo_rows"])));
+    let tables = on_a_terminal(&dir.0, &with_store(&["tables"])).unwrap();
+    assert!(
+        tables
+            .starts_with("todo_rows: 4 rows, key (list_id, id), written by todo-board (inline)\n"),
+        "{tables}"
+    );
+    assert!(
+        tables.contains("  completed  bool        INTEGER NOT NULL       false\n"),
+        "{tables}"
+    );
+    let projections = on_a_terminal(&dir.0, &with_store(&["projections"])).unwrap();
+    let last = projections.lines().nth(2).unwrap();
+    assert_eq!(
+        last.split_whitespace().collect::<Vec<_>>(),
+        ["todo-board", "inline", "live", "10", "0", "0"],
+        "{projections}"
+    );
+}
