@@ -12,7 +12,6 @@
 
 use std::time::{Duration, Instant};
 
-
 use eventfold::{Domain, Engine, EngineOptions, ExecuteOptions, ExecuteRequest, Source};
 use serde_json::json;
 
@@ -23,12 +22,18 @@ const ASYNC_BUDGET: f64 = 200_000.0;
 const PAUSE_BUDGET_MS: f64 = 50.0;
 
 fn with_projection(mode: &str) -> Domain {
-    let text = TODOS.replace("projection todo-board inline", &format!("projection todo-board {mode}"));
+    let text = TODOS.replace(
+        "projection todo-board inline",
+        &format!("projection todo-board {mode}"),
+    );
     Domain::compile(&[Source::new("todos.model", text)]).expect("todos compile")
 }
 
 fn without_projection() -> Domain {
-    let plain = TODOS.split("\ntable ").next().expect("a model before the table");
+    let plain = TODOS
+        .split("\ntable ")
+        .next()
+        .expect("a model before the table");
     Domain::compile(&[Source::new("todos.model", plain)]).expect("todos compile")
 }
 
@@ -69,8 +74,18 @@ fn inline_cost(quick: bool) -> bool {
     let dir = Scratch::new("readside-inline");
     let (mut with, mut without) = (Vec::new(), Vec::new());
     for round in 0..3 {
-        without.push(run_commands(without_projection(), n, &dir, &format!("plain{round}.db")));
-        with.push(run_commands(with_projection("inline"), n, &dir, &format!("inline{round}.db")));
+        without.push(run_commands(
+            without_projection(),
+            n,
+            &dir,
+            &format!("plain{round}.db"),
+        ));
+        with.push(run_commands(
+            with_projection("inline"),
+            n,
+            &dir,
+            &format!("inline{round}.db"),
+        ));
     }
     let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
@@ -143,7 +158,12 @@ fn thread_cpu(name: &str) -> f64 {
         }
         let fields: Vec<&str> = stat[close + 2..].split(' ').collect();
         // utime and stime are fields 14 and 15 of stat, 12 and 13 here.
-        let f = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        let f = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
         total += (f(11) + f(12)) / ticks;
     }
     total
@@ -161,8 +181,12 @@ fn async_and_rebuild(quick: bool) -> bool {
         fill_start.elapsed().as_secs_f64()
     );
     let (c0, start) = (cpu(), Instant::now());
-    let engine = Engine::open(&url, with_projection("async"), EngineOptions::default()).expect("open");
-    let head = engine.read_all(None, None).map(|e| e.last().map_or(0, |e| e.position)).unwrap_or(0);
+    let engine =
+        Engine::open(&url, with_projection("async"), EngineOptions::default()).expect("open");
+    let head = engine
+        .read_all(None, None)
+        .map(|e| e.last().map_or(0, |e| e.position))
+        .unwrap_or(0);
     let reached = engine
         .wait_for(head, None, Duration::from_secs(3600))
         .expect("wait_for");
