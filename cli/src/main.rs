@@ -176,11 +176,12 @@ enum Cmd {
         /// The table, as the model declares it (`eventfold tables` lists them).
         table: String,
         /// A value of the key, in key order (repeat for the next key
-        /// column): only rows that start with these values.
-        #[arg(long = "key", value_name = "VALUE")]
+        /// column): only rows that start with these values. A value may
+        /// start with `-` (`--key -3`).
+        #[arg(long = "key", value_name = "VALUE", allow_hyphen_values = true)]
         key: Vec<String>,
         /// A whole key (repeat for each key column): only rows after it.
-        #[arg(long = "after", value_name = "VALUE")]
+        #[arg(long = "after", value_name = "VALUE", allow_hyphen_values = true)]
         after: Vec<String>,
         /// At most this many rows.
         #[arg(long)]

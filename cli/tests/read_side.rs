@@ -628,3 +628,69 @@ fn a_look_with_a_changed_model_leaves_the_live_projection_alone() {
     let ps = lines(&ok(&dir.0, &with_store(&["projections"])));
     assert_eq!(ps[0]["status"], "live", "{ps:?}");
 }
+
+#[test]
+fn key_values_on_the_command_line_take_their_column_type() {
+    let dir = temp("typed-keys");
+    let model = r#"
+model Counter {
+  state { n: int }
+  command add(by: int) { emit added(by) }
+  event added(by: int) { set n = n + by }
+}
+
+table adds {
+  key by: int
+  key big: bool
+  count: int = 0
+}
+
+projection adds-view inline {
+  on Counter.added {
+    if adds.has(by, by > 10) {
+      update adds[by, by > 10](count: row.count + 1)
+    } else {
+      insert adds(by, big: by > 10, count: 1)
+    }
+  }
+}
+"#;
+    std::fs::write(dir.0.join("counter.model"), model).unwrap();
+    let m = ["--store", STORE, "-m", "counter.model"];
+    for by in [5, 42, 5, -3] {
+        let cmd = json!({"type": "add", "data": {"by": by}}).to_string();
+        let mut args = vec!["exec", "Counter", "c"];
+        args.extend(m);
+        args.push(&cmd);
+        ok(&dir.0, &args);
+    }
+    let rows = |extra: &[&str]| {
+        let mut args = vec!["rows", "adds"];
+        args.extend(extra);
+        args.extend(m);
+        lines(&ok(&dir.0, &args))
+    };
+    assert_eq!(
+        rows(&[]),
+        [
+            json!({"by": -3, "big": false, "count": 1}),
+            json!({"by": 5, "big": false, "count": 2}),
+            json!({"by": 42, "big": true, "count": 1}),
+        ]
+    );
+    assert_eq!(
+        rows(&["--key", "5"]),
+        [json!({"by": 5, "big": false, "count": 2})]
+    );
+    assert_eq!(
+        rows(&["--key", "42", "--key", "true"]),
+        [json!({"by": 42, "big": true, "count": 1})]
+    );
+    assert_eq!(rows(&["--key", "42", "--key", "false"]), Vec::<Json>::new());
+    assert_eq!(rows(&["--after", "-3", "--after", "false"]).len(), 2);
+    let mut args = vec!["rows", "adds", "--key", "five"];
+    args.extend(m);
+    let e = fails(&dir.0, &args);
+    assert_eq!(e["code"], "invalid_command", "{e}");
+    assert_eq!(e["path"], "options.key[0]", "{e}");
+}
