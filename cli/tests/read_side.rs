@@ -444,6 +444,22 @@ fn subscriptions_and_parked_events() {
     assert_eq!(parked[0]["reason"], "no address");
     assert_eq!(parked[0]["event"]["position"], 3);
     assert_eq!(parked[0]["event"]["stream"], "Todos-work");
+    // And as a person reads them.
+    let Some(subs) = on_a_terminal(&dir.0, &["subscriptions", "--store", STORE]) else {
+        return;
+    };
+    let row: Vec<&str> = subs.lines().nth(2).unwrap().split_whitespace().collect();
+    let lag = (head - 3).to_string();
+    assert_eq!(
+        row,
+        ["mailer", "3", &lag, "1", "no", "Todos", "all"],
+        "{subs}"
+    );
+    let parked = on_a_terminal(&dir.0, &["parked", "mailer", "--store", STORE]).unwrap();
+    let row: Vec<&str> = parked.lines().nth(2).unwrap().split_whitespace().collect();
+    assert_eq!(row[..4], ["3", "Todos-work", "1", "created"], "{parked}");
+    assert_eq!(row[5..], ["no", "address"], "{parked}");
+    assert!(parked.ends_with("(1 parked event)\n"), "{parked}");
 }
 
 /// Kills the child when the test ends, however it ends.
