@@ -3,6 +3,7 @@
 # is current, builds the C tests and examples/c/todos.c with gcc through
 # pkg-config, and runs them under valgrind (0 errors, 0 bytes definitely lost);
 # then the shared scenarios (v0 and v1) through the C API, read with jansson.
+# The example reads its projection's table with the system's sqlite3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -20,6 +21,10 @@ if ! pkg-config --exists jansson; then
   if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq; APT_UPDATED=1; fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjansson-dev >/dev/null
 fi
+if ! pkg-config --exists sqlite3; then
+  if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsqlite3-dev >/dev/null
+fi
 
 cargo build -q -p eventfold-ffi
 cargo test -q -p eventfold-ffi --test header
@@ -35,7 +40,8 @@ CFLAGS="-std=c11 -Wall -Wextra -Werror -g $(pkg-config --cflags eventfold)"
 LIBS="$(pkg-config --libs eventfold) -Wl,-rpath,$ROOT/target/debug -lpthread"
 
 gcc $CFLAGS bindings/c/tests/test_ffi.c $LIBS -o "$OUT/test_ffi"
-gcc $CFLAGS examples/c/todos.c $LIBS -o "$OUT/todos"
+gcc $CFLAGS $(pkg-config --cflags sqlite3) examples/c/todos.c $LIBS $(pkg-config --libs sqlite3) \
+    -o "$OUT/todos"
 gcc $CFLAGS $(pkg-config --cflags jansson) bindings/c/tests/run_scenarios.c $LIBS \
     $(pkg-config --libs jansson) -o "$OUT/run_scenarios"
 # The static library links on its own with the private libs of the .pc.
@@ -47,5 +53,6 @@ trap 'rm -rf "$TMP"' EXIT
 VALGRIND=(valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite)
 "$OUT/test_ffi_static" "$TMP/static.db" > /dev/null
 "${VALGRIND[@]}" "$OUT/test_ffi" "$TMP/test.db"
-"${VALGRIND[@]}" "$OUT/todos" examples/todos/todos.model "$TMP/todos.db" > /dev/null
+"${VALGRIND[@]}" "$OUT/todos" examples/todos/todos.model "$TMP/todos.db" > "$TMP/todos.out"
+grep -qx 'todo_rows: 2 rows' "$TMP/todos.out" || { echo "examples/c/todos.c did not read todo_rows:"; cat "$TMP/todos.out"; exit 1; }
 "$OUT/run_scenarios" "${EVENTFOLD_SCENARIOS:-$ROOT/../shared/scenarios}"

@@ -1,7 +1,9 @@
 //! `eventfold demo`: the todo example run against a SQLite file in the
 //! current folder, shown as a person would read it. Ids of new todos come
 //! from the stream's version, so a second run goes on with the same list
-//! instead of running into its own `duplicate` rejections.
+//! instead of running into its own `duplicate` rejections. After the
+//! commands it shows the list's rows of the `todo_rows` table, which the
+//! inline projection `todo-board` wrote in each command's transaction.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -12,6 +14,8 @@ use serde_json::{json, Value as Json};
 const MODEL: &str = include_str!("../../examples/todos/todos.model");
 const MODEL_NAME: &str = "examples/todos/todos.model";
 const ID: &str = "demo";
+const TABLE: &str = "todo_rows";
+const PROJECTION: &str = "todo-board";
 
 struct Paint {
     on: bool,
@@ -81,6 +85,7 @@ pub fn run(store: &str) -> Result<ExitCode, Error> {
         json!({"type": "delete", "data": {"id": "nothing-here"}}),
         json!({"type": "clear-done"}),
     ];
+    let mut last_position = 0;
     for command in &script {
         let data = command
             .get("data")
@@ -101,6 +106,7 @@ pub fn run(store: &str) -> Result<ExitCode, Error> {
             }
             Ok(done) => {
                 for e in &done.events {
+                    last_position = last_position.max(e.position);
                     println!(
                         "  {} {} {} {}",
                         p.green(ok),
@@ -144,9 +150,34 @@ pub fn run(store: &str) -> Result<ExitCode, Error> {
     }
     let remaining = engine.query("Todos", ID, "remaining", &Json::Null)?;
     println!("  remaining: {}", remaining.to_json_string());
+
+    // A store from before the projection existed is rebuilt from its first
+    // event, in the background; wait for it so the rows are whole.
+    let options = json!({"projection": PROJECTION, "timeout": 60_000}).to_string();
+    if engine.wait_for_json(last_position, Some(&options))? != "true" {
+        println!("\n(the projection {PROJECTION} is still being rebuilt; try again)");
+    }
+    let rows = engine.rows_json(TABLE, Some(&json!({"key": [ID]}).to_string()))?;
+    let rows: Vec<Json> = serde_json::from_str(&rows).map_err(|e| Error::Internal {
+        message: format!("rows wrote JSON the demo cannot read: {e}"),
+    })?;
+    println!(
+        "\n{} {} {}",
+        p.bold("Table"),
+        p.bold(TABLE),
+        p.dim(&format!(
+            "(projection {PROJECTION}, inline: written with the events), rows of list {ID}:"
+        ))
+    );
+    let mut grid = crate::grid::Grid::new(["list_id", "id", "text", "completed", "done_at"]);
+    for row in &rows {
+        grid.push_json(["list_id", "id", "text", "completed", "done_at"].map(|c| &row[c]));
+    }
+    print!("{}", grid.render("  "));
+    println!("  ({} row{})", rows.len(), crate::plural(rows.len()));
     let total: u64 = engine.streams(None)?.iter().map(|s| s.version).sum();
     println!(
-        "\n{} events stored. Run the demo again and the list goes on; look inside with\n  eventfold events {stream} --store {store}\n  eventfold state --store {store} -m {MODEL_NAME} Todos {ID}",
+        "\n{} events stored. Run the demo again and the list goes on; look inside with\n  eventfold events {stream} --store {store}\n  eventfold state --store {store} -m {MODEL_NAME} Todos {ID}\n  eventfold rows {TABLE} --store {store} -m {MODEL_NAME}",
         total
     );
     engine.close()?;

@@ -1,15 +1,21 @@
 //! `eventfold`: check, describe and test models; propose and fold over
 //! JSON so the command composes in shell pipelines; execute, read and
-//! replay against a store (`memory:` or `sqlite:PATH`); and `demo`.
+//! replay against a store (`memory:` or `sqlite:PATH`); read its tables,
+//! projections and subscriptions (`read`); and `demo`.
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use eventfold::store::Store;
 use eventfold::{scenario, Domain, Engine, EngineOptions, Error, Source};
 
 mod demo;
+mod grid;
+mod read;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -82,7 +88,8 @@ enum Cmd {
         store: Option<String>,
     },
     /// Execute commands on the stream MODEL-ID of a store; prints each
-    /// result (`{"stream", "version", "events"}`) on a line of its own.
+    /// result (`{"stream", "version", "position", "events"}`) on a line of
+    /// its own.
     Exec {
         #[command(flatten)]
         store: StoreArgs,
@@ -125,7 +132,9 @@ enum Cmd {
         args: Option<String>,
     },
     /// Print stored events, one JSON object per line: of STREAM from
-    /// version N, or of every stream from global position N.
+    /// version N, or of every stream from global position N. With
+    /// `--follow`, wait for new events and print each as it commits, until
+    /// interrupted.
     Events {
         #[command(flatten)]
         store: StoreArgs,
@@ -135,9 +144,100 @@ enum Cmd {
         /// The first version (with STREAM) or position (without) to print.
         #[arg(long, default_value_t = 1)]
         from: u64,
-        /// Keep waiting for new events and print them as they come.
+        /// Keep waiting for new events (the store's wake-up) and print
+        /// each as it commits, until interrupted.
         #[arg(long)]
         follow: bool,
+    },
+    /// List the tables of the models: columns with their model and SQLite
+    /// types, key, projection and number of rows.
+    #[command(
+        after_help = "An aligned table on a terminal; JSON Lines (one table a line) in a pipe or with --json."
+    )]
+    Tables {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        models: ModelArgs,
+        /// JSON Lines even on a terminal.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the rows of TABLE in key order: an aligned table on a
+    /// terminal, JSON Lines (one row object a line) in a pipe.
+    #[command(
+        after_help = "Examples:\n  eventfold rows todo_rows --store sqlite:app.db -m todos.model                  every row\n  eventfold rows todo_rows --key groceries --store sqlite:app.db -m todos.model  the list groceries\n  eventfold rows todo_rows --after groceries --after t9 --limit 50 ...           the next page"
+    )]
+    Rows {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        models: ModelArgs,
+        /// The table, as the model declares it (`eventfold tables` lists them).
+        table: String,
+        /// A value of the key, in key order (repeat for the next key
+        /// column): only rows that start with these values. A value may
+        /// start with `-` (`--key -3`).
+        #[arg(long = "key", value_name = "VALUE", allow_hyphen_values = true)]
+        key: Vec<String>,
+        /// A whole key (repeat for each key column): only rows after it.
+        #[arg(long = "after", value_name = "VALUE", allow_hyphen_values = true)]
+        after: Vec<String>,
+        /// At most this many rows.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// JSON Lines even on a terminal.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the projections: mode, status (live, rebuilding, stopped),
+    /// position reached, lag (events behind), parked events and error.
+    Projections {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        models: ModelArgs,
+        /// JSON Lines even on a terminal.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild the tables of PROJECTION from the first event, beside the
+    /// live ones (which answer reads meanwhile), then swap them in; with a
+    /// progress bar.
+    Rebuild {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        models: ModelArgs,
+        /// The projection, as the model declares it.
+        projection: String,
+        /// Print the result as JSON even on a terminal.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the subscriptions of a store: checkpoint, lag, parked events,
+    /// filters, and whether a consumer holds one now.
+    Subscriptions {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        models: OptionalModels,
+        /// JSON Lines even on a terminal.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the events parked under NAME (a subscription or an async
+    /// projection), oldest first, with the reason.
+    Parked {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        models: OptionalModels,
+        /// The subscription's or projection's name.
+        name: String,
+        /// JSON Lines even on a terminal.
+        #[arg(long)]
+        json: bool,
     },
     /// List the streams of a store with their versions.
     Streams {
@@ -157,8 +257,9 @@ enum Cmd {
         json: bool,
     },
     /// Run the todo example against sqlite:eventfold-demo.db in this folder
-    /// and show each command, its events or rejection, and the final state.
-    /// Run it again: the list goes on.
+    /// and show each command, its events or rejection, the final state, and
+    /// the rows its projection keeps in the table todo_rows. Run it again:
+    /// the list goes on.
     Demo {
         /// Where to keep the demo's events.
         #[arg(long, default_value = "sqlite:eventfold-demo.db")]
@@ -301,7 +402,7 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
                 ));
             }
             let engine = open(&store, &models.files)?;
-            rebuild(&engine, model.as_deref())
+            rebuild_snapshots(&engine, model.as_deref())
         }
         Cmd::Replay {
             models,
@@ -382,8 +483,78 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
             from,
             follow,
         } => {
-            let engine = open(&store.store, &models.files)?;
-            events(&engine, stream.as_deref(), from, follow)
+            let store = open_store(&store.store)?;
+            let engine = reader(store.clone(), &models.files)?;
+            events(&engine, &*store, stream.as_deref(), from, follow)
+        }
+        Cmd::Tables {
+            store,
+            models,
+            json,
+        } => {
+            let engine = reader(open_store(&store.store)?, &models.files)?;
+            read::tables(&engine, read::json_lines(json))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Rows {
+            store,
+            models,
+            table,
+            key,
+            after,
+            limit,
+            json,
+        } => {
+            let engine = reader(open_store(&store.store)?, &models.files)?;
+            let args = read::RowsArgs {
+                table: &table,
+                key: &key,
+                after: &after,
+                limit,
+                json,
+            };
+            read::rows(&engine, &args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Projections {
+            store,
+            models,
+            json,
+        } => {
+            let engine = reader(open_store(&store.store)?, &models.files)?;
+            read::projections(&engine, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Rebuild {
+            store,
+            models,
+            projection,
+            json,
+        } => {
+            // The rebuild runs in this thread; no runner is needed.
+            let engine = reader(open_store(&store.store)?, &models.files)?;
+            read::rebuild(&engine, &projection, json)?;
+            engine.close()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Subscriptions {
+            store,
+            models,
+            json,
+        } => {
+            let engine = reader(open_store(&store.store)?, &models.files)?;
+            read::subscriptions(&engine, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Parked {
+            store,
+            models,
+            name,
+            json,
+        } => {
+            let engine = reader(open_store(&store.store)?, &models.files)?;
+            read::parked(&engine, &name, json)?;
+            Ok(ExitCode::SUCCESS)
         }
         Cmd::Streams { store, models, of } => {
             let engine = open(&store.store, &models.files)?;
@@ -416,6 +587,19 @@ fn usage(message: &str) -> Error {
 fn open(store: &str, files: &[PathBuf]) -> Result<Engine, Error> {
     let domain = load(files)?;
     Engine::open(store, domain, EngineOptions::default())
+}
+
+fn open_store(url: &str) -> Result<Arc<dyn Store>, Error> {
+    Ok(Arc::from(eventfold::store::open(url)?))
+}
+
+/// An engine that only reads (and rebuilds in its own thread): it starts no
+/// runner of async projections, so a look from the command line never
+/// takes a projection's lease from the application that runs it.
+fn reader(store: Arc<dyn Store>, files: &[PathBuf]) -> Result<Engine, Error> {
+    let domain = load(files)?;
+    let options = EngineOptions::from_json(&serde_json::json!({"run_projections": false}))?;
+    Engine::with_store(store, domain, options)
 }
 
 /// One command, or with `-` one per line of stdin (each result printed as
@@ -464,15 +648,26 @@ fn exec(
     })
 }
 
-/// Events as JSON lines; with `follow`, polls for new ones until killed.
+/// How long one `Store::wait` of `events --follow` lasts. Commits of this
+/// process wake it at once; another process's commit (the usual case: the
+/// application writes, the CLI follows) is seen when the wait looks at the
+/// head again, so this is the most a followed event waits to be printed.
+const FOLLOW_LOOK: Duration = Duration::from_millis(200);
+
+/// Events as JSON lines; with `follow`, waits on the store's wake-up for
+/// new ones, until killed (or stdout closes).
 fn events(
     engine: &Engine,
+    store: &dyn Store,
     stream: Option<&str>,
     from: u64,
     follow: bool,
 ) -> Result<ExitCode, Error> {
     let mut next = from.max(1);
     let mut out = std::io::stdout().lock();
+    // The head as it was before the last read: every event up to it has
+    // been read, so waiting past it misses nothing.
+    let mut head = store.head()?;
     loop {
         let page = serde_json::json!({"limit": 1000});
         let mut page = page.as_object().cloned().unwrap_or_default();
@@ -502,17 +697,28 @@ fn events(
             };
             next = n.as_u64().unwrap_or(next) + 1;
         }
-        let _ = out.flush();
+        if out.flush().is_err() {
+            return Ok(ExitCode::SUCCESS);
+        }
         if batch.len() < 1000 {
             if !follow {
                 return Ok(ExitCode::SUCCESS);
             }
-            std::thread::sleep(std::time::Duration::from_millis(250));
+            // Nothing more to read up to `head`: sleep until a commit
+            // moves it (an event of another stream moves it too; the next
+            // read then finds nothing and the wait goes on).
+            loop {
+                let now = store.wait(head, FOLLOW_LOOK)?;
+                if now > head {
+                    head = now;
+                    break;
+                }
+            }
         }
     }
 }
 
-fn rebuild(engine: &Engine, model: Option<&str>) -> Result<ExitCode, Error> {
+fn rebuild_snapshots(engine: &Engine, model: Option<&str>) -> Result<ExitCode, Error> {
     let bar = indicatif::ProgressBar::new(0).with_style(
         indicatif::ProgressStyle::with_template(
             "{spinner} replaying [{bar:40}] {pos}/{len} events ({per_sec}, {eta} left)",

@@ -57,6 +57,23 @@ fn demo_runs_twice_and_goes_on() {
     assert!(out.contains("rejected (blank)"), "{out}");
     assert!(out.contains("rejected (duplicate)"), "{out}");
     assert!(out.contains("State of Todos-demo at version 5"), "{out}");
+    // The inline projection's table, after the commands: the one todo left.
+    let table = out
+        .split("Table todo_rows")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no table in {out}"));
+    let rows: Vec<&str> = table
+        .lines()
+        .skip(3)
+        .take_while(|l| !l.contains("row"))
+        .collect();
+    assert_eq!(rows.len(), 1, "{table}");
+    assert!(
+        rows[0].split_whitespace().collect::<Vec<_>>()
+            == ["demo", "t2", "Write", "the", "quarterly", "report", "false"],
+        "{table}"
+    );
+    assert!(table.contains("(1 row)"), "{table}");
     assert!(!out.contains('\x1b'), "no colour when not on a terminal");
     assert!(dir.0.join("eventfold-demo.db").exists());
     let second = eventfold(&dir.0, &["demo"], "");
@@ -64,6 +81,7 @@ fn demo_runs_twice_and_goes_on() {
     let out = text(&second);
     assert!(out.contains("at version 5"), "{out}");
     assert!(out.contains("State of Todos-demo at version 10"), "{out}");
+    assert!(out.contains("(2 rows)"), "{out}");
 }
 
 #[test]

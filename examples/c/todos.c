@@ -1,9 +1,11 @@
 /*
  * The todo list of examples/todos, driven from C: compile the model, try a
  * command with the pure Domain API, then run commands against a SQLite
- * event store and read the events back.
+ * event store, read the events back, and read the table `todo_rows` (kept
+ * by the model's inline projection `todo-board`) with the sqlite3 library,
+ * as any C program reads an SQL table.
  *
- *   cc todos.c $(pkg-config --cflags --libs eventfold) -o todos
+ *   cc examples/c/todos.c $(pkg-config --cflags --libs eventfold sqlite3) -o todos
  *   ./todos examples/todos/todos.model /tmp/todos.db
  */
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 
 #include <eventfold.h>
+#include <sqlite3.h>
 
 /* Prints the error JSON of a failed call and says whether it failed. */
 static int failed(int status, char *out, const char *what) {
@@ -47,6 +50,45 @@ static char *json_string_of_file(const char *path) {
   buf[len++] = '"';
   buf[len] = 0;
   return buf;
+}
+
+/*
+ * The projection's table, read with plain SQL. The engine wrote these rows
+ * in the same transaction as the events (the projection is inline), so
+ * they are there as soon as each execute returned. The columns have the
+ * SQL types of MODEL-LANGUAGE.md section 13: bools are INTEGER 0/1,
+ * timestamps TEXT, an optional column NULL when empty.
+ */
+static int print_todo_rows(const char *db_path) {
+  sqlite3 *db = NULL;
+  if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+    fprintf(stderr, "sqlite3_open_v2 %s: %s\n", db_path, db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_close(db);
+    return 1;
+  }
+  sqlite3_stmt *rows = NULL;
+  const char *sql =
+      "SELECT list_id, id, text, completed, done_at FROM todo_rows ORDER BY list_id, id";
+  if (sqlite3_prepare_v2(db, sql, -1, &rows, NULL) != SQLITE_OK) {
+    fprintf(stderr, "sqlite3_prepare_v2: %s\n", sqlite3_errmsg(db));
+    sqlite3_close(db);
+    return 1;
+  }
+  int step, n = 0;
+  while ((step = sqlite3_step(rows)) == SQLITE_ROW) {
+    const unsigned char *done_at = sqlite3_column_text(rows, 4);
+    printf("todo_rows: %s/%s \"%s\" %s%s%s\n", sqlite3_column_text(rows, 0),
+           sqlite3_column_text(rows, 1), sqlite3_column_text(rows, 2),
+           sqlite3_column_int(rows, 3) ? "done" : "open", done_at ? " at " : "",
+           done_at ? (const char *)done_at : "");
+    n++;
+  }
+  int rc = step == SQLITE_DONE ? 0 : 1;
+  if (rc) fprintf(stderr, "sqlite3_step: %s\n", sqlite3_errmsg(db));
+  printf("todo_rows: %d rows\n", n);
+  sqlite3_finalize(rows);
+  sqlite3_close(db);
+  return rc;
 }
 
 int main(int argc, char **argv) {
@@ -120,7 +162,14 @@ int main(int argc, char **argv) {
 
   status = eventfold_engine_close(engine, &out);
   if (failed(status, out, "close")) goto done;
-  rc = 0;
+
+  /*
+   * Read after closing the engine: eventfold carries its own SQLite, and two
+   * copies of SQLite in one process must not hold the same file open at
+   * once (https://sqlite.org/howtocorrupt.html, section 2.2). Another
+   * process may read the file at any time.
+   */
+  rc = print_todo_rows(db_path);
 
 done:
   eventfold_engine_free(engine);
