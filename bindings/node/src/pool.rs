@@ -35,7 +35,8 @@ use napi::{sys, Env};
 /// and make the next call, far shorter than a command on a durable store.
 const LINGER: Duration = Duration::from_micros(50);
 
-/// Threads per engine at most: as many calls as libuv's pool ran at once.
+/// Threads of a pool at most, by default: as many calls as libuv's pool ran
+/// at once.
 const MAX_THREADS: usize = 4;
 
 /// A `napi_deferred`, moved through a worker and back, never used there.
@@ -251,9 +252,16 @@ struct Job {
 
 /// An engine's threads and their queue. Dropped with the JS object of the
 /// engine: the threads finish the calls queued and end.
-#[derive(Default)]
 pub(crate) struct Pool {
     shared: Arc<Shared>,
+    /// Threads it starts at most.
+    max_threads: usize,
+}
+
+impl Default for Pool {
+    fn default() -> Pool {
+        Pool::with_max_threads(MAX_THREADS)
+    }
 }
 
 impl std::fmt::Debug for Pool {
@@ -289,6 +297,16 @@ impl Drop for Pool {
 }
 
 impl Pool {
+    /// A pool of at most `n` threads (at least one). Calls that block for
+    /// long (`waitFor`, `rebuild`, a subscription's `poll`) get pools of
+    /// their own, so that they never hold up the engine's commands.
+    pub(crate) fn with_max_threads(n: usize) -> Pool {
+        Pool {
+            shared: Arc::default(),
+            max_threads: n.max(1),
+        }
+    }
+
     /// Runs `work` on one of the engine's threads: a Promise of its text.
     pub(crate) fn spawn(
         &self,
@@ -324,7 +342,7 @@ impl Pool {
         let mut state = crate::lock(&self.shared.state);
         state.jobs.push_back(job);
         self.shared.queued.fetch_add(1, Ordering::Release);
-        if state.idle == 0 && state.threads < MAX_THREADS {
+        if state.idle == 0 && state.threads < self.max_threads {
             state.threads += 1;
             state.idle += 1;
             let shared = self.shared.clone();

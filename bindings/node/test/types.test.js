@@ -22,8 +22,8 @@ test('every export is declared', () => {
   }
 })
 
-test('every method of Domain and Engine is declared', () => {
-  for (const cls of [ef.Domain, ef.Engine]) {
+test('every method of Domain, Engine and Subscription is declared', () => {
+  for (const cls of [ef.Domain, ef.Engine, ef.Subscription]) {
     const body = classBody(cls.name)
     const names = [
       ...Object.getOwnPropertyNames(cls.prototype).filter((n) => n !== 'constructor'),
