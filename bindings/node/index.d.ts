@@ -396,8 +396,9 @@ export interface ParkedEvent<E extends AnyStoredEvent = StoredEvent> {
  * polls give `[]` until this one closes). `for await (const event of sub)`
  * yields events forever, waking on new ones, until the subscription is
  * closed (from anywhere: the loop then ends); each event is acked when the
- * loop asks for the next one, so leaving the loop (break, return, a throw)
- * leaves the last one unacked, and it comes again.
+ * loop asks for the next one (written in the background while the next one
+ * is handled; leaving the loop waits for it), so leaving the loop (break,
+ * return, a throw) leaves the last one unacked, and it comes again.
  */
 export declare class Subscription<E extends AnyStoredEvent = StoredEvent> implements AsyncIterable<E> {
   private constructor()

@@ -1019,59 +1019,115 @@ class Subscription {
 
   /**
    * Every event, forever, waking on new ones, until the subscription is
-   * closed. An event is acked when the loop asks for the next one (events
-   * an upcast split share a position: acked after the last of them). The
-   * event a loop leaves on stays first in line for this handle's next loop
-   * or poll, and unacked for the next consumer. One loop at a time.
+   * closed. An event is acked once the loop asks for the next one (events
+   * an upcast split share a position: after the last of them). The ack is
+   * written while the next event is handled, one at a time (acks that pile
+   * up meanwhile become one, of the newest position), and leaving the loop
+   * waits for it. The event a loop leaves on stays first in line for this
+   * handle's next loop or poll, and unacked for the next consumer. One loop
+   * at a time.
    */
   async *[Symbol.asyncIterator]() {
     // Whether the events held may end inside one position's events (a full
     // batch, or what an earlier loop left): its ack waits for the next one.
     let cut = this.#held.length > 0
-    let owed // the position of the last event finished in a cut batch, unacked
-    for (;;) {
-      if (this.closed) return
-      if (this.#held.length === 0) {
-        let batch
-        try {
-          batch = parseText(await this.#native.poll(ITERATE_MAX, ITERATE_TIMEOUT_MS))
-        } catch (e) {
-          if (this.closed) return
-          throw convertError(e)
-        }
-        if (owed !== undefined && (batch.length === 0 || batch[0].position !== owed)) {
-          if (!(await this.#ack(owed))) return
-        }
-        owed = undefined
-        cut = batch.length >= ITERATE_MAX
-        this.#held = batch
-      }
-      while (this.#held.length > 0) {
-        const event = this.#held[0]
-        yield event
-        // The loop asked for the next one: it is done with this one.
+    let owed // the position of the last event finished in a cut batch
+    const acks = new Acks(this)
+    try {
+      for (;;) {
+        acks.check()
         if (this.closed) return
-        this.#held.shift()
-        const next = this.#held[0]
-        if (next !== undefined) {
-          if (next.position !== event.position && !(await this.#ack(event.position))) return
-        } else if (cut) {
-          owed = event.position // the next batch may start with the rest of its position
-        } else if (!(await this.#ack(event.position))) {
-          return
+        if (this.#held.length === 0) {
+          let batch
+          try {
+            batch = parseText(await this.#native.poll(ITERATE_MAX, ITERATE_TIMEOUT_MS))
+          } catch (e) {
+            if (this.closed) return
+            throw convertError(e)
+          }
+          if (owed !== undefined && (batch.length === 0 || batch[0].position !== owed)) acks.done(owed)
+          owed = undefined
+          cut = batch.length >= ITERATE_MAX
+          this.#held = batch
+        }
+        while (this.#held.length > 0) {
+          const event = this.#held[0]
+          yield event
+          // The loop asked for the next one: it is done with this one.
+          if (this.closed) return
+          this.#held.shift()
+          const next = this.#held[0]
+          if (next !== undefined) {
+            if (next.position !== event.position) acks.done(event.position)
+          } else if (cut) {
+            owed = event.position // the next batch may start with the rest of its position
+          } else {
+            acks.done(event.position)
+          }
+          acks.check()
         }
       }
+    } finally {
+      await acks.flush()
+    }
+  }
+}
+
+/**
+ * The acks of one `for await` loop: at most one written at a time, in the
+ * background; positions finished meanwhile wait, and only the newest of
+ * them is written next. A failed ack throws in the loop at its next step
+ * (unless the subscription was closed: then the loop just ends).
+ */
+class Acks {
+  #sub
+  #pending // the newest finished position not yet sent
+  #inFlight = null
+  #failure = null
+
+  constructor(sub) {
+    this.#sub = sub
+  }
+
+  done(position) {
+    this.#pending = position
+    this.#send()
+  }
+
+  #send() {
+    if (this.#inFlight !== null || this.#pending === undefined || this.#failure !== null) return
+    const position = this.#pending
+    this.#pending = undefined
+    this.#inFlight = this.#sub.ack(position).then(
+      () => {
+        this.#inFlight = null
+        this.#send()
+      },
+      (e) => {
+        this.#inFlight = null
+        if (!this.#sub.closed) this.#failure = e
+      }
+    )
+  }
+
+  /** Throws the error of an ack that failed. */
+  check() {
+    if (this.#failure !== null) {
+      const e = this.#failure
+      this.#failure = null
+      throw e
     }
   }
 
-  /** Acks for the iteration: false when the subscription was closed meanwhile (the loop ends). */
-  async #ack(position) {
-    try {
-      await this.ack(position)
-      return true
-    } catch (e) {
-      if (this.closed) return false
-      throw e
+  /**
+   * When the loop ends: every finished position written. A failure here
+   * only means the events come again (at least once), and must not hide
+   * the error the loop may be leaving with, so it is dropped.
+   */
+  async flush() {
+    while (this.#inFlight !== null) await this.#inFlight
+    if (this.#pending !== undefined && this.#failure === null && !this.#sub.closed) {
+      await this.#sub.ack(this.#pending).catch(() => {})
     }
   }
 }

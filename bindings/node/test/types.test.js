@@ -9,7 +9,7 @@ const ef = require('..')
 const dts = fs.readFileSync(path.join(__dirname, '..', 'index.d.ts'), 'utf8')
 
 function classBody(name) {
-  const start = dts.indexOf(`export declare class ${name} `)
+  const start = dts.search(new RegExp(`export declare class ${name}[ <]`))
   assert.ok(start >= 0, `class ${name} is declared`)
   return dts.slice(start, dts.indexOf('\n}\n', start))
 }
