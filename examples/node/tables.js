@@ -24,8 +24,9 @@ async function main(file, { log = console.log } = {}) {
   await todo('work', 'report', 'Write the report')
   await engine.execute('Todos', 'groceries', { type: 'change-completed', data: { id: 'milk', completed: true } })
   const last = await engine.execute('Todos', 'work', { type: 'change-text', data: { id: 'report', new_text: 'Send the report' } })
-  // Inline: the rows committed with the events. (An async projection
-  // would need `await engine.waitFor(last.position)` first.)
+  // Read-your-writes: resolves once every async projection has folded the
+  // last command's events; at once here, since the board is inline (its
+  // rows committed with the events).
   await engine.waitFor(last.position)
 
   // The table as SQL: the engine made it with the column types of
