@@ -19,7 +19,10 @@
 //! text under SQLite's default BINARY collation (UTF-8 byte order, which is
 //! code point order).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::rc::Rc;
 
 use rusqlite::types::Value as Sql;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
@@ -155,6 +158,9 @@ pub(crate) struct SqliteRows<'c> {
     /// The SQL name of each table, by [`Table::index`], quoted: the
     /// table's own name, or a shadow table's while it is rebuilt.
     names: Vec<String>,
+    /// The text of each statement made so far, by (table, statement, key
+    /// values): a batch of events writes the same few over and over.
+    texts: RefCell<HashMap<(u32, u8, usize), Rc<str>>>,
 }
 
 impl<'c> SqliteRows<'c> {
@@ -171,7 +177,22 @@ impl<'c> SqliteRows<'c> {
         names: Vec<String>,
     ) -> SqliteRows<'c> {
         let names = names.iter().map(|n| quote(n)).collect();
-        SqliteRows { conn, read, names }
+        SqliteRows {
+            conn,
+            read,
+            names,
+            texts: RefCell::default(),
+        }
+    }
+
+    /// The statement `kind` over `table` with `n` key values, made by
+    /// `make` the first time.
+    fn text(&self, table: &Table, kind: u8, n: usize, make: impl FnOnce() -> String) -> Rc<str> {
+        self.texts
+            .borrow_mut()
+            .entry((table.index, kind, n))
+            .or_insert_with(|| Rc::from(make()))
+            .clone()
     }
 
     fn name(&self, table: &Table) -> &str {
@@ -296,22 +317,26 @@ impl<'c> SqliteRows<'c> {
 impl RowStore for SqliteRows<'_> {
     fn get(&self, table: &Table, key: &[Value]) -> Result<Option<Value>> {
         Self::check_prefix(table, key, true)?;
-        let sql = format!(
-            "SELECT {} FROM {}{}",
-            Self::column_list(table),
-            self.name(table),
-            Self::where_prefix(table, key.len())
-        );
+        let sql = self.text(table, 0, key.len(), || {
+            format!(
+                "SELECT {} FROM {}{}",
+                Self::column_list(table),
+                self.name(table),
+                Self::where_prefix(table, key.len())
+            )
+        });
         Ok(self.query_rows(table, &sql, key)?.pop())
     }
 
     fn has(&self, table: &Table, key: &[Value]) -> Result<bool> {
         Self::check_prefix(table, key, true)?;
-        let sql = format!(
-            "SELECT 1 FROM {}{}",
-            self.name(table),
-            Self::where_prefix(table, key.len())
-        );
+        let sql = self.text(table, 1, key.len(), || {
+            format!(
+                "SELECT 1 FROM {}{}",
+                self.name(table),
+                Self::where_prefix(table, key.len())
+            )
+        });
         let mut stmt = self
             .conn
             .prepare_cached(&sql)
@@ -322,38 +347,42 @@ impl RowStore for SqliteRows<'_> {
 
     fn insert(&mut self, table: &Table, row: Value) -> Result<bool> {
         let cells = Self::row_cells(table, &stored_row(row))?;
-        let sql = self.insert_sql(table, "DO NOTHING");
+        let sql = self.text(table, 2, 0, || self.insert_sql(table, "DO NOTHING"));
         Ok(self.execute(table, &sql, cells)? == 1)
     }
 
     fn upsert(&mut self, table: &Table, row: Value) -> Result<()> {
         let cells = Self::row_cells(table, &stored_row(row))?;
-        let set: Vec<String> = table
-            .columns
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !table.is_key(*i))
-            .map(|(_, c)| format!("{0} = excluded.{0}", quote(&c.name)))
-            .collect();
-        let conflict = if set.is_empty() {
-            "DO NOTHING".to_string()
-        } else {
-            format!("DO UPDATE SET {}", set.join(", "))
-        };
-        let sql = self.insert_sql(table, &conflict);
+        let sql = self.text(table, 3, 0, || {
+            let set: Vec<String> = table
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !table.is_key(*i))
+                .map(|(_, c)| format!("{0} = excluded.{0}", quote(&c.name)))
+                .collect();
+            let conflict = if set.is_empty() {
+                "DO NOTHING".to_string()
+            } else {
+                format!("DO UPDATE SET {}", set.join(", "))
+            };
+            self.insert_sql(table, &conflict)
+        });
         self.execute(table, &sql, cells)?;
         Ok(())
     }
 
     fn keys(&self, table: &Table, prefix: &[Value]) -> Result<Vec<Vec<Value>>> {
         Self::check_prefix(table, prefix, false)?;
-        let sql = format!(
-            "SELECT {} FROM {}{}{}",
-            Self::key_columns(table).collect::<Vec<_>>().join(", "),
-            self.name(table),
-            Self::where_prefix(table, prefix.len()),
-            Self::order_by(table)
-        );
+        let sql = self.text(table, 4, prefix.len(), || {
+            format!(
+                "SELECT {} FROM {}{}{}",
+                Self::key_columns(table).collect::<Vec<_>>().join(", "),
+                self.name(table),
+                Self::where_prefix(table, prefix.len()),
+                Self::order_by(table)
+            )
+        });
         let context = || format!("cannot read table {}", table.name);
         let mut stmt = self
             .conn
@@ -376,11 +405,13 @@ impl RowStore for SqliteRows<'_> {
 
     fn delete(&mut self, table: &Table, prefix: &[Value]) -> Result<u64> {
         Self::check_prefix(table, prefix, false)?;
-        let sql = format!(
-            "DELETE FROM {}{}",
-            self.name(table),
-            Self::where_prefix(table, prefix.len())
-        );
+        let sql = self.text(table, 5, prefix.len(), || {
+            format!(
+                "DELETE FROM {}{}",
+                self.name(table),
+                Self::where_prefix(table, prefix.len())
+            )
+        });
         let cells = prefix.iter().map(to_sql).collect();
         Ok(self.execute(table, &sql, cells)? as u64)
     }
@@ -393,6 +424,45 @@ impl RowStore for SqliteRows<'_> {
             Self::order_by(table)
         );
         self.query_rows(table, &sql, &[])
+    }
+
+    fn page(
+        &self,
+        table: &Table,
+        prefix: &[Value],
+        after: Option<&[Value]>,
+        limit: usize,
+    ) -> Result<Vec<Value>> {
+        Self::check_prefix(table, prefix, false)?;
+        let mut clauses: Vec<String> = Self::key_columns(table)
+            .take(prefix.len())
+            .enumerate()
+            .map(|(i, k)| format!("{k} = ?{}", i + 1))
+            .collect();
+        let mut cells: Vec<Value> = prefix.to_vec();
+        if let Some(after) = after {
+            Self::check_prefix(table, after, true)?;
+            // A row value comparison: key order, as the primary key sorts.
+            let keys: Vec<String> = Self::key_columns(table).collect();
+            let marks: Vec<String> = (0..after.len())
+                .map(|i| format!("?{}", cells.len() + i + 1))
+                .collect();
+            clauses.push(format!("({}) > ({})", keys.join(", "), marks.join(", ")));
+            cells.extend(after.iter().cloned());
+        }
+        let filter = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", clauses.join(" AND "))
+        };
+        let sql = format!(
+            "SELECT {} FROM {}{filter}{} LIMIT {}",
+            Self::column_list(table),
+            self.name(table),
+            Self::order_by(table),
+            limit.min(i64::MAX as usize)
+        );
+        self.query_rows(table, &sql, &cells)
     }
 }
 
