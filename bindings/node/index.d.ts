@@ -327,7 +327,7 @@ export interface ProjectionStatus {
   status: 'live' | 'rebuilding' | 'stopped'
   /** The last position it has folded. */
   position: number
-  /** Events behind the store's head. */
+  /** Events stored past `position`. */
   lag: number
   /** How many events it has parked (`onProjectionError: 'park'`). */
   parked: number
@@ -335,6 +335,8 @@ export interface ProjectionStatus {
   error: { code: ErrorCode; message: string; position: number } | null
   /** While it is rebuilt: the shadow tables' position and the head then. */
   rebuild: { position: number; head: number } | null
+  /** The engine (`host:pid:id`) whose runner holds it now; `null` while none does (and for an inline one). */
+  runner: string | null
 }
 
 export interface WaitForOptions {
@@ -349,10 +351,11 @@ export interface Rebuilt {
   projection: string
   /** The position the new rows reached. */
   position: number
-  /** Events folded. */
+  /** Events read from the store. */
   events: number
+  /** Milliseconds, with a fraction. */
   millis: number
-  /** How long writes waited at the swap. */
+  /** How long the last batch and the swap held the write lock (ms). */
   pause_millis: number
 }
 
