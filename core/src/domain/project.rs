@@ -36,7 +36,6 @@ const EVENT_KEYS: [&str; 10] = [
 
 impl Domain {
     /// The lowered tables and projections.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn read_side(&self) -> &ReadSide {
         &self.inner.read
     }

@@ -18,8 +18,6 @@
 
 mod readside;
 mod schema;
-// The engine writes projections through it in the next step of issue 13.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod tables;
 
 use std::collections::HashMap;

@@ -8,11 +8,9 @@
 //! - [`SqliteRows`] is a [`RowStore`] over one connection (or a
 //!   transaction, which derefs to one): inline projections can then write
 //!   their rows inside the append's write transaction.
-//! - [`prepare_projections`] records each projection's fingerprint with
-//!   its tables in `eventfold_projections` and
-//!   `eventfold_projection_tables` (schema version 3), creating the tables
-//!   of a projection seen for the first time; a changed one is reported,
-//!   never touched, so it is rebuilt rather than half applied.
+//! - `readside.rs` creates, drops and swaps them, recording each in
+//!   `eventfold_projection_tables` (schema version 3) under the
+//!   fingerprint it was made for.
 //!
 //! Values are written so that SQL order is key order: timestamps as text
 //! with exactly six fraction digits, bools as 0 and 1, strings and enums as
@@ -25,12 +23,11 @@ use std::fmt::Write as _;
 use std::rc::Rc;
 
 use rusqlite::types::Value as Sql;
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
+use rusqlite::{params_from_iter, Connection};
 
 use super::err;
 use crate::error::{Error, Result, StoreErrorKind};
-use crate::language::ast::ProjectionMode;
-use crate::language::readside::{Projection, ReadSide, Table};
+use crate::language::readside::{ReadSide, Table};
 use crate::tables::{stored_row, truncate_time, RowStore};
 use crate::types::{Type, Types};
 use crate::value::{format_duration, parse_duration, parse_timestamp, Timestamp, Value};
@@ -165,6 +162,7 @@ pub(crate) struct SqliteRows<'c> {
 
 impl<'c> SqliteRows<'c> {
     /// Over the tables under their own names.
+    #[cfg(test)]
     pub(crate) fn new(conn: &'c Connection, read: &'c ReadSide) -> SqliteRows<'c> {
         let names = read.tables.iter().map(|t| t.name.to_string()).collect();
         SqliteRows::with_names(conn, read, names)
@@ -464,118 +462,6 @@ impl RowStore for SqliteRows<'_> {
         );
         self.query_rows(table, &sql, &cells)
     }
-}
-
-/// What [`prepare_projections`] found for one projection.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Prepared {
-    /// Seen for the first time: its tables were created, empty, and it is
-    /// recorded at position 0 (it has folded no event yet).
-    Created,
-    /// Recorded with this fingerprint: its tables are as declared.
-    Current { position: i64 },
-    /// Recorded with another fingerprint (`stored`), or, when `None`, new
-    /// but its table names are held by another projection's record: its
-    /// tables must be rebuilt (in shadow tables, then swapped). Nothing was
-    /// touched.
-    Changed { stored: Option<String> },
-}
-
-fn mode_name(mode: ProjectionMode) -> &'static str {
-    match mode {
-        ProjectionMode::Inline => "inline",
-        ProjectionMode::Async => "async",
-    }
-}
-
-/// Records every projection of `read` in the store and creates the tables
-/// of those seen for the first time. Run it inside a write transaction
-/// (`BEGIN IMMEDIATE`), so two processes never both create a projection.
-///
-/// A table name already used in the file by a table that is not
-/// eventfold's is refused: eventfold never writes into the application's
-/// own tables.
-pub(crate) fn prepare_projections(
-    conn: &Connection,
-    read: &ReadSide,
-) -> Result<Vec<(String, Prepared)>> {
-    let fail = |e| err("cannot record the projections", e);
-    let mut out = Vec::new();
-    for p in &read.projections {
-        let stored: Option<(String, i64)> = conn
-            .query_row(
-                "SELECT fingerprint, position FROM eventfold_projections WHERE name = ?1",
-                params![&*p.name],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(fail)?;
-        let state = match stored {
-            Some((f, position)) if f == p.fingerprint => Prepared::Current { position },
-            Some((f, _)) => Prepared::Changed { stored: Some(f) },
-            None => create_projection(conn, read, p)?,
-        };
-        out.push((p.name.to_string(), state));
-    }
-    Ok(out)
-}
-
-fn create_projection(conn: &Connection, read: &ReadSide, p: &Projection) -> Result<Prepared> {
-    let fail = |e| {
-        err(
-            &format!("cannot create the tables of projection {}", p.name),
-            e,
-        )
-    };
-    for &t in &p.writes {
-        let table = &read.tables[t as usize];
-        let exists: bool = conn
-            .prepare_cached(
-                "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1 COLLATE NOCASE",
-            )
-            .and_then(|mut s| s.exists(params![&*table.name]))
-            .map_err(fail)?;
-        if !exists {
-            continue;
-        }
-        let owner: Option<String> = conn
-            .query_row(
-                "SELECT projection FROM eventfold_projection_tables WHERE sql_name = ?1 COLLATE NOCASE",
-                params![&*table.name],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(fail)?;
-        if owner.is_none() {
-            return Err(Error::StoreError {
-                kind: StoreErrorKind::Unavailable,
-                message: format!(
-                    "the store already has a table `{}` that is not eventfold's; projection {} \
-                     writes a table of that name: rename the table in the model or in the database",
-                    table.name, p.name
-                ),
-            });
-        }
-        return Ok(Prepared::Changed { stored: None });
-    }
-    for &t in &p.writes {
-        let table = &read.tables[t as usize];
-        conn.execute_batch(&create_table_sql(table, &table.name))
-            .map_err(fail)?;
-        conn.execute(
-            "INSERT INTO eventfold_projection_tables (sql_name, projection, table_name, fingerprint)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![&*table.name, &*p.name, &*table.name, &p.fingerprint],
-        )
-        .map_err(fail)?;
-    }
-    conn.execute(
-        "INSERT INTO eventfold_projections (name, mode, fingerprint, status, position)
-         VALUES (?1, ?2, ?3, 'live', 0)",
-        params![&*p.name, mode_name(p.mode), &p.fingerprint],
-    )
-    .map_err(fail)?;
-    Ok(Prepared::Created)
 }
 
 #[cfg(test)]
