@@ -400,7 +400,7 @@ impl NativeEngine {
         NativeEngine {
             inner,
             pool: pool::Pool::default(),
-            waits: pool::Pool::with_max_threads(WAIT_THREADS),
+            waits: pool::Pool::for_waits(WAIT_THREADS),
             share_id: Mutex::new(None),
             borrowed: false,
             released: AtomicBool::new(false),
@@ -494,7 +494,7 @@ impl NativeEngine {
             Ok(NativeEngine {
                 inner: engine,
                 pool: pool::Pool::default(),
-                waits: pool::Pool::with_max_threads(WAIT_THREADS),
+                waits: pool::Pool::for_waits(WAIT_THREADS),
                 share_id: Mutex::new(Some(id)),
                 borrowed: true,
                 released: AtomicBool::new(false),

@@ -276,6 +276,9 @@ struct Shared {
     wake: Condvar,
     /// Jobs queued, readable without the lock by a lingering worker.
     queued: AtomicUsize,
+    /// A pool for calls that wait (see [`Pool::for_waits`]): a worker with
+    /// nothing to do ends rather than sleeps.
+    waits: bool,
 }
 
 #[derive(Default)]
@@ -297,12 +300,27 @@ impl Drop for Pool {
 }
 
 impl Pool {
-    /// A pool of at most `n` threads (at least one). Calls that block for
-    /// long (`waitFor`, `rebuild`, a subscription's `poll`) get pools of
-    /// their own, so that they never hold up the engine's commands.
-    pub(crate) fn with_max_threads(n: usize) -> Pool {
+    /// A pool of at most `n` threads (at least one).
+    fn with_max_threads(n: usize) -> Pool {
         Pool {
             shared: Arc::default(),
+            max_threads: n.max(1),
+        }
+    }
+
+    /// A pool of at most `n` threads for calls that may wait long
+    /// (`waitFor`, `rebuild`, a subscription's `poll`), apart from the
+    /// engine's commands. Each call queued gets a worker of its own while
+    /// there are fewer than `n` (one that has just finished, or a new
+    /// thread), so a call never waits behind another that waits (a `close`
+    /// behind the `poll` it must end, say); a worker with nothing left to do
+    /// ends once it has lingered.
+    pub(crate) fn for_waits(n: usize) -> Pool {
+        Pool {
+            shared: Arc::new(Shared {
+                waits: true,
+                ..Shared::default()
+            }),
             max_threads: n.max(1),
         }
     }
@@ -342,7 +360,14 @@ impl Pool {
         let mut state = crate::lock(&self.shared.state);
         state.jobs.push_back(job);
         self.shared.queued.fetch_add(1, Ordering::Release);
-        if state.idle == 0 && state.threads < self.max_threads {
+        // Workers that will take the job by themselves: the idle ones (a
+        // pool for waits has none asleep).
+        let short = if self.shared.waits {
+            state.jobs.len() > state.idle
+        } else {
+            state.idle == 0
+        };
+        if short && state.threads < self.max_threads {
             state.threads += 1;
             state.idle += 1;
             let shared = self.shared.clone();
@@ -398,7 +423,7 @@ fn work_loop(shared: &Shared) {
             state = lock_yielding(&shared.state);
             continue;
         }
-        if state.closed {
+        if state.closed || shared.waits {
             state.threads -= 1;
             state.idle -= 1;
             return;

@@ -15,6 +15,10 @@ use napi_derive::napi;
 
 use crate::{call, call_json, errors, exact, parse_position, pool};
 
+/// Threads of a subscription at most: a `poll` that waits, with `ack`s and
+/// a `close` beside it.
+const THREADS: usize = 4;
+
 /// `Engine.subscribe`: made on libuv's pool, since opening one reads (and
 /// may write) the subscription's row in the store.
 #[derive(Debug)]
@@ -73,7 +77,7 @@ impl Task for Subscribe {
                 inner: Arc::new(inner),
                 // Its own threads: a `close` (or an `ack`) runs beside a
                 // `poll` that waits.
-                pool: pool::Pool::default(),
+                pool: pool::Pool::for_waits(THREADS),
             })
             .map_err(|e| errors::to_js(&env, &e))
     }
