@@ -312,11 +312,16 @@ fn run(engine: &Engine, op: Op) -> eventfold::Result<String> {
         Op::Parked(name) => engine.parked_json(&name),
         Op::Close => engine.close().map(|()| "null".to_string()),
         Op::Nothing => Ok("null".to_string()),
-        Op::Released => Err(Error::StoreError {
-            kind: eventfold::error::StoreErrorKind::Closed,
-            message: "this engine handle is closed: take a new one with Engine.fromShared".into(),
-        }),
+        Op::Released => Err(released()),
         Op::Panic => panic!("a panic on purpose, to test that it is caught"),
+    }
+}
+
+/// What a call on a borrowed engine handle gives after its close.
+fn released() -> Error {
+    Error::StoreError {
+        kind: eventfold::error::StoreErrorKind::Closed,
+        message: "this engine handle is closed: take a new one with Engine.fromShared".into(),
     }
 }
 

@@ -13,7 +13,7 @@ use napi::bindgen_prelude::*;
 use napi::{Env, Task};
 use napi_derive::napi;
 
-use crate::{call, call_json, errors, exact, parse_position, pool};
+use crate::{call, call_json, errors, exact, parse_position, pool, released};
 
 /// Threads of a subscription at most: a `poll` that waits, with `ack`s and
 /// a `close` beside it.
@@ -53,11 +53,7 @@ impl Task for Subscribe {
     fn compute(&mut self) -> napi::Result<Self::Output> {
         Ok(guard(|| {
             if self.released {
-                return Err(Error::StoreError {
-                    kind: eventfold::error::StoreErrorKind::Closed,
-                    message: "this engine handle is closed: take a new one with Engine.fromShared"
-                        .into(),
-                });
+                return Err(released());
             }
             // index.js writes these options with its exact writer, so they
             // are taken as they are.

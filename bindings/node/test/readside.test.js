@@ -455,6 +455,20 @@ describe('subscriptions', () => {
     await engine.close()
   })
 
+  test('a borrowed engine handle subscribes until its close', async () => {
+    const engine = await Engine.open('memory:', inline)
+    await engine.execute('Todos', 'home', create('a'))
+    const borrowed = Engine.fromShared(engine.share())
+    const sub = await borrowed.subscribe('borrowed')
+    assert.equal((await sub.poll(10, 0)).length, 1)
+    await sub.close()
+    await borrowed.close()
+    await assert.rejects(borrowed.subscribe('borrowed'), (e) => e instanceof ef.StoreError && e.kind === 'closed')
+    assert.throws(() => borrowed.subscribeSync('borrowed'), ef.StoreError)
+    assert.equal((await engine.subscriptions()).length, 1) // the owner's engine is still open
+    await engine.close()
+  })
+
   test('at least once under a concurrent writer: every position, in order, none skipped', async () => {
     const engine = await Engine.open(sqlite(), inline)
     const sub = await engine.subscribe('follower')
