@@ -41,6 +41,8 @@ export interface StoredEvent<Type extends string = string, Data extends object =
   version: number
   /** Global, unique and increasing. A `bigint` past 2^53 - 1, like `version`. */
   position: number
+  /** The version of the event's shape (MODEL-LANGUAGE.md §12): the current one, as reads upcast. */
+  schema: number
   /** `recorded_at`, `command_id`, `correlation_id`, `causation_id` (as the core names them), and the caller's keys. */
   metadata: {
     recorded_at: string
@@ -243,6 +245,10 @@ export interface EngineOptions {
   snapshotEvery?: number
   /** No longer used: commands are decided inside the write, so none loses a race. Accepted so that existing code runs. */
   maxAttempts?: number
+  /** Whether this engine runs the async projections (and rebuilds). Default true; false: it writes inline projections and reads, and another process runs the async ones. */
+  runProjections?: boolean
+  /** What an async projection does with an event whose handler fails: `'stop'` (the default) stops it there, with the error in `projections()`; `'park'` keeps the event in `parked(projection)` and goes on. */
+  onProjectionError?: 'stop' | 'park'
 }
 
 export interface ExecuteOptions {
@@ -263,6 +269,8 @@ export interface Executed<E extends AnyStoredEvent = StoredEvent> {
   stream: string
   /** The stream's version after the command. */
   version: number
+  /** The global position of the command's last event (0 when it appended nothing): what to give `waitFor`. */
+  position: number
   /** Empty when the command emitted nothing. */
   events: E[]
 }
@@ -299,6 +307,120 @@ export interface ReadAllOptions {
   /** The first position to read. */
   fromPosition?: number | bigint
   limit?: number
+}
+
+/** A key column's value: `string`, `int`, `bool`, `timestamp` (a `Date` or RFC 3339 text) or an enum member's name. */
+export type KeyValue = string | number | bigint | boolean | Date
+
+export interface RowsOptions {
+  /** A prefix of the key's values, in key order; a lone value is the first. */
+  key?: KeyValue | KeyValue[]
+  /** A whole key: the rows after it (to page on from the last row read). */
+  after?: KeyValue[]
+  /** At most so many rows. */
+  limit?: number
+}
+
+export interface ProjectionStatus {
+  name: string
+  mode: 'inline' | 'async'
+  status: 'live' | 'rebuilding' | 'stopped'
+  /** The last position it has folded. */
+  position: number
+  /** Events stored past `position`. */
+  lag: number
+  /** How many events it has parked (`onProjectionError: 'park'`). */
+  parked: number
+  /** Why it stopped, at which event; `null` while it runs. */
+  error: { code: ErrorCode; message: string; position: number } | null
+  /** While it is rebuilt: the shadow tables' position and the head then. */
+  rebuild: { position: number; head: number } | null
+  /** The engine (`host:pid:id`) whose runner holds it now; `null` while none does (and for an inline one). */
+  runner: string | null
+}
+
+export interface WaitForOptions {
+  /** Wait for this projection only (default: every async projection). */
+  projection?: string
+  /** Milliseconds; default 30,000. */
+  timeout?: number
+}
+
+/** What `rebuild` did. */
+export interface Rebuilt {
+  projection: string
+  /** The position the new rows reached. */
+  position: number
+  /** Events read from the store. */
+  events: number
+  /** Milliseconds, with a fraction. */
+  millis: number
+  /** How long the last batch and the swap held the write lock (ms). */
+  pause_millis: number
+}
+
+export interface SubscribeOptions {
+  /** Where a new subscription starts: `'start'` (default), `'end'` (only events after now), or a position (inclusive). A subscription that has a checkpoint resumes there. */
+  from?: 'start' | 'end' | number | bigint
+  /** Only events of these models. Given, they replace the stored filter. */
+  models?: string[]
+  /** Only events of these types. */
+  types?: string[]
+}
+
+export interface SubscriptionInfo {
+  name: string
+  /** Every event up to it is done. */
+  checkpoint: number
+  /** Positions between the checkpoint and the store's head (filtered out or not). */
+  lag: number
+  parked: number
+  /** The filters it delivers through; empty: every model, every type. */
+  models: string[]
+  types: string[]
+  /** Whether a consumer holds it now. */
+  active: boolean
+}
+
+export interface ParkedEvent<E extends AnyStoredEvent = StoredEvent> {
+  /** The subscription or projection that parked it. */
+  name: string
+  position: number
+  reason: string
+  /** RFC 3339. */
+  parked_at: string
+  /** The event as stored (its data and schema as written, not upcast). */
+  event: E
+}
+
+/**
+ * Stored events for host code, upcast, in global order, at least once from
+ * a durable checkpoint; one consumer per name at a time (another handle's
+ * polls give `[]` until this one closes). `for await (const event of sub)`
+ * yields events forever, waking on new ones, until the subscription is
+ * closed (from anywhere: the loop then ends); each event is acked when the
+ * loop asks for the next one (written in the background while the next one
+ * is handled; leaving the loop waits for it), so leaving the loop (break,
+ * return, a throw) leaves the last one unacked, and it comes again.
+ */
+export declare class Subscription<E extends AnyStoredEvent = StoredEvent> implements AsyncIterable<E> {
+  private constructor()
+  readonly name: string
+  /** Closed by `close()` or by its engine's. */
+  readonly closed: boolean
+  /** Up to `max` (default 100) events after the last one this handle delivered, waiting up to `timeoutMs` (default 1000) for the first; `[]` at the timeout. */
+  poll(max?: number, timeoutMs?: number): Promise<E[]>
+  pollSync(max?: number, timeoutMs?: number): E[]
+  /** Stores the checkpoint durably: every event up to `position` is done. */
+  ack(position: number | bigint): Promise<void>
+  ackSync(position: number | bigint): void
+  /** Keeps the event at `position` in `parked(name)` with `reason`, and acks it. */
+  park(position: number | bigint, reason: string): Promise<void>
+  parkSync(position: number | bigint, reason: string): void
+  /** Lets the name go to the next consumer; a waiting poll gives `[]` at once. Later calls fail with `StoreError`; twice is fine. */
+  close(): Promise<void>
+  closeSync(): void
+  [Symbol.asyncIterator](): AsyncGenerator<E, void, undefined>
 }
 
 /**
@@ -340,7 +462,31 @@ export declare class Engine {
   readAllSync(options?: ReadAllOptions): StoredEvent[]
   streams(options?: { model?: string }): Promise<StreamInfo[]>
   streamsSync(options?: { model?: string }): StreamInfo[]
-  /** After close, every call fails with a `StoreError`. Closing twice is fine. */
+  /** Rows of a table in key order, each every column in declared order. `UnknownTableError` for a table the domain lacks. */
+  rows<R extends object = Row>(table: string, options?: RowsOptions): Promise<R[]>
+  rowsSync<R extends object = Row>(table: string, options?: RowsOptions): R[]
+  /** Each projection, in the domain's order. */
+  projections(): Promise<ProjectionStatus[]>
+  projectionsSync(): ProjectionStatus[]
+  /**
+   * Read-your-writes: `true` once the async projections (or the one named)
+   * have folded every event up to `position` (what `execute` returned),
+   * `false` at the timeout. A projection stopped below it rejects with its
+   * error; `UnknownProjectionError` for a name the domain lacks.
+   */
+  waitFor(position: number | bigint, options?: WaitForOptions): Promise<boolean>
+  waitForSync(position: number | bigint, options?: WaitForOptions): boolean
+  /** Rebuilds the projection's tables from the first event while the old rows answer reads, then swaps them. */
+  rebuild(projection: string): Promise<Rebuilt>
+  rebuildSync(projection: string): Rebuilt
+  subscribe<E extends AnyStoredEvent = StoredEvent>(name: string, options?: SubscribeOptions): Promise<Subscription<E>>
+  subscribeSync<E extends AnyStoredEvent = StoredEvent>(name: string, options?: SubscribeOptions): Subscription<E>
+  subscriptions(): Promise<SubscriptionInfo[]>
+  subscriptionsSync(): SubscriptionInfo[]
+  /** The events a subscription or projection parked, oldest first; `[]` for none. */
+  parked<E extends AnyStoredEvent = StoredEvent>(name: string): Promise<ParkedEvent<E>[]>
+  parkedSync<E extends AnyStoredEvent = StoredEvent>(name: string): ParkedEvent<E>[]
+  /** After close, every call fails with a `StoreError`, and its subscriptions are closed. Closing twice is fine. */
   close(): Promise<void>
   closeSync(): void
 }

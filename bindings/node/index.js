@@ -417,6 +417,26 @@ function describeType(value) {
   return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`
 }
 
+/** A stream position (a non-negative integer, a BigInt past 2^53) as decimal text for the addon. */
+function positionText(value, what) {
+  if (typeof value === 'bigint' ? value >= 0n && value < 2n ** 64n : Number.isSafeInteger(value) && value >= 0) {
+    return String(value)
+  }
+  const err = new TypeError(`${what} must be a non-negative integer (a number or a bigint), not ${describeType(value)}`)
+  err.code = 'ERR_INVALID_ARG_TYPE'
+  throw err
+}
+
+/** A count or a time in ms: a non-negative number (a count: an integer of at least `min`). */
+function amount(value, what, { integer, min = 0, max = Number.MAX_SAFE_INTEGER }) {
+  if (typeof value === 'number' && (integer ? Number.isInteger(value) : !Number.isNaN(value)) && value >= min && value <= max) {
+    return value
+  }
+  const err = new TypeError(`${what} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, not ${describeType(value)}`)
+  err.code = 'ERR_INVALID_ARG_TYPE'
+  throw err
+}
+
 function timestamp(value, what) {
   if (value === undefined || value === null) return undefined
   if (value instanceof Date) {
@@ -771,6 +791,95 @@ class Engine {
     return this.#sync(() => this.#native.streamsSync(optionsJson(opts)))
   }
 
+  // ---- the read side ----
+
+  /**
+   * Rows of a table in key order, each an object of every column in
+   * declared order. `key`: a prefix of the key's values (a lone value: the
+   * first); `after`: a whole key, the rows after it; `limit`: at most so many.
+   */
+  rows(table, opts) {
+    return this.#async((exact) => this.#native.rows(name(table, 'table'), optionsJson(opts, exact)))
+  }
+
+  rowsSync(table, opts) {
+    return this.#sync((exact) => this.#native.rowsSync(name(table, 'table'), optionsJson(opts, exact)))
+  }
+
+  /** Each projection of the domain, in order: mode, status, position, lag, parked, error, rebuild. */
+  projections() {
+    return this.#async(() => this.#native.projections())
+  }
+
+  projectionsSync() {
+    return this.#sync(() => this.#native.projectionsSync())
+  }
+
+  /**
+   * Read-your-writes: resolves `true` once every async projection (or the
+   * one named) has folded every event up to `position` (what `execute`
+   * returned), `false` at `timeout` ms (default 30,000). A projection
+   * stopped below it rejects with its error. Runs on threads apart from
+   * the commands'.
+   */
+  waitFor(position, opts) {
+    return this.#async((exact) => this.#native.waitFor(positionText(position, 'position'), optionsJson(opts, exact)))
+  }
+
+  waitForSync(position, opts) {
+    return this.#sync((exact) => this.#native.waitForSync(positionText(position, 'position'), optionsJson(opts, exact)))
+  }
+
+  /** Rebuilds a projection's tables from the first event while the old rows answer reads, then swaps them. */
+  rebuild(projection) {
+    return this.#async(() => this.#native.rebuild(name(projection, 'projection')))
+  }
+
+  rebuildSync(projection) {
+    return this.#sync(() => this.#native.rebuildSync(name(projection, 'projection')))
+  }
+
+  /**
+   * A subscription: stored events in global order, at least once, from
+   * its durable checkpoint (`from`: 'start', 'end' or a position, for a new
+   * one; `models`, `types`: filters). Iterate it with `for await`.
+   */
+  async subscribe(subscription, opts) {
+    let nativeSub
+    try {
+      nativeSub = await this.#native.subscribe(name(subscription, 'subscription name'), optionsJson(opts, true))
+    } catch (e) {
+      throw convertError(e)
+    }
+    return new Subscription(TOKEN, nativeSub)
+  }
+
+  subscribeSync(subscription, opts) {
+    try {
+      return new Subscription(TOKEN, this.#native.subscribeSync(name(subscription, 'subscription name'), optionsJson(opts, true)))
+    } catch (e) {
+      rethrow(e)
+    }
+  }
+
+  /** Every subscription: name, checkpoint, lag, parked, models, types, active. */
+  subscriptions() {
+    return this.#async(() => this.#native.subscriptions())
+  }
+
+  subscriptionsSync() {
+    return this.#sync(() => this.#native.subscriptionsSync())
+  }
+
+  /** The events a subscription or projection parked, oldest first ([] for none). */
+  parked(subscription) {
+    return this.#async(() => this.#native.parked(name(subscription, 'name')))
+  }
+
+  parkedSync(subscription) {
+    return this.#sync(() => this.#native.parkedSync(name(subscription, 'name')))
+  }
+
   /** After close, every call fails with a StoreError. Closing twice is fine. */
   async close() {
     await this.#async(() => this.#native.close())
@@ -815,6 +924,214 @@ class Engine {
   }
 }
 
+// ---- Subscription ----
+
+// What one turn of `for await` asks the store for: at most so many events,
+// waiting at most so long for the first (the wait ends at once on a new
+// event or on close; the bound only lets the loop look again).
+const ITERATE_MAX = 100
+const ITERATE_TIMEOUT_MS = 1000
+
+/** A sync call of a subscription, its errors as the classes of their codes (these calls take no JSON, so no RETRY). */
+function subCall(f) {
+  try {
+    return f()
+  } catch (e) {
+    rethrow(e)
+  }
+}
+
+/**
+ * Stored events for host code, at least once, from a durable checkpoint;
+ * one consumer per name at a time (a second one's polls give [] until the
+ * first closes). `for await (const event of sub)` acks each event when the
+ * loop asks for the next one; leaving the loop (break, return, a throw)
+ * leaves the last one unacked, so it comes again.
+ */
+class Subscription {
+  #native
+  // Events fetched from the store that no loop has finished with, oldest first.
+  #held = []
+
+  constructor(token, nativeSub) {
+    if (token !== TOKEN) throw new TypeError('use engine.subscribe(name, options)')
+    this.#native = nativeSub
+  }
+
+  get name() {
+    return this.#native.name
+  }
+
+  /** Whether it was closed (by `close`, or by its engine's). */
+  get closed() {
+    return this.#native.isClosed()
+  }
+
+  /**
+   * Up to `max` events after the last one this handle delivered, waiting up
+   * to `timeoutMs` for the first. Events a `for await` loop fetched but did
+   * not finish (the one it left on, and those after it) come first.
+   */
+  async poll(max = ITERATE_MAX, timeoutMs = ITERATE_TIMEOUT_MS) {
+    const n = amount(max, 'max', { integer: true, min: 1, max: 0xffffffff })
+    const t = amount(timeoutMs, 'timeoutMs', { integer: false, max: Infinity })
+    if (this.#held.length > 0) return this.#held.splice(0, n)
+    return parseText(await this.#native.poll(n, t).catch(rethrow))
+  }
+
+  pollSync(max = ITERATE_MAX, timeoutMs = ITERATE_TIMEOUT_MS) {
+    const n = amount(max, 'max', { integer: true, min: 1, max: 0xffffffff })
+    const t = amount(timeoutMs, 'timeoutMs', { integer: false, max: Infinity })
+    if (this.#held.length > 0) return this.#held.splice(0, n)
+    return parseText(subCall(() => this.#native.pollSync(n, t)))
+  }
+
+  /** Stores the checkpoint durably: every event up to `position` is done. */
+  async ack(position) {
+    await this.#native.ack(positionText(position, 'position')).catch(rethrow)
+  }
+
+  ackSync(position) {
+    subCall(() => this.#native.ackSync(positionText(position, 'position')))
+  }
+
+  /** Keeps the event at `position` in the parked events with `reason`, and acks it. */
+  async park(position, reason) {
+    await this.#native.park(positionText(position, 'position'), name(reason, 'reason')).catch(rethrow)
+  }
+
+  parkSync(position, reason) {
+    subCall(() => this.#native.parkSync(positionText(position, 'position'), name(reason, 'reason')))
+  }
+
+  /** Releases the name for the next consumer; a poll waiting meanwhile gives [] at once, and a `for await` loop ends. Twice is fine. */
+  async close() {
+    await this.#native.close().catch(rethrow)
+  }
+
+  closeSync() {
+    subCall(() => this.#native.closeSync())
+  }
+
+  async [Symbol.asyncDispose || Symbol.for('Symbol.asyncDispose')]() {
+    await this.close()
+  }
+
+  /**
+   * Every event, forever, waking on new ones, until the subscription is
+   * closed. An event is acked once the loop asks for the next one (events
+   * an upcast split share a position: after the last of them). The ack is
+   * written while the next event is handled, one at a time (acks that pile
+   * up meanwhile become one, of the newest position), and leaving the loop
+   * waits for it. The event a loop leaves on stays first in line for this
+   * handle's next loop or poll, and unacked for the next consumer. One loop
+   * at a time.
+   */
+  async *[Symbol.asyncIterator]() {
+    // Whether the events held may end inside one position's events (a full
+    // batch, or what an earlier loop left): its ack waits for the next one.
+    let cut = this.#held.length > 0
+    let owed // the position of the last event finished in a cut batch
+    const acks = new Acks(this)
+    try {
+      for (;;) {
+        acks.check()
+        if (this.closed) return
+        if (this.#held.length === 0) {
+          let batch
+          try {
+            batch = parseText(await this.#native.poll(ITERATE_MAX, ITERATE_TIMEOUT_MS))
+          } catch (e) {
+            if (this.closed) return
+            throw convertError(e)
+          }
+          if (owed !== undefined && (batch.length === 0 || batch[0].position !== owed)) acks.done(owed)
+          owed = undefined
+          cut = batch.length >= ITERATE_MAX
+          this.#held = batch
+        }
+        while (this.#held.length > 0) {
+          const event = this.#held[0]
+          yield event
+          // The loop asked for the next one: it is done with this one.
+          if (this.closed) return
+          this.#held.shift()
+          const next = this.#held[0]
+          if (next !== undefined) {
+            if (next.position !== event.position) acks.done(event.position)
+          } else if (cut) {
+            owed = event.position // the next batch may start with the rest of its position
+          } else {
+            acks.done(event.position)
+          }
+          acks.check()
+        }
+      }
+    } finally {
+      await acks.flush()
+    }
+  }
+}
+
+/**
+ * The acks of one `for await` loop: at most one written at a time, in the
+ * background; positions finished meanwhile wait, and only the newest of
+ * them is written next. A failed ack throws in the loop at its next step
+ * (unless the subscription was closed: then the loop just ends).
+ */
+class Acks {
+  #sub
+  #pending // the newest finished position not yet sent
+  #inFlight = null
+  #failure = null
+
+  constructor(sub) {
+    this.#sub = sub
+  }
+
+  done(position) {
+    this.#pending = position
+    this.#send()
+  }
+
+  #send() {
+    if (this.#inFlight !== null || this.#pending === undefined || this.#failure !== null) return
+    const position = this.#pending
+    this.#pending = undefined
+    this.#inFlight = this.#sub.ack(position).then(
+      () => {
+        this.#inFlight = null
+        this.#send()
+      },
+      (e) => {
+        this.#inFlight = null
+        if (!this.#sub.closed) this.#failure = e
+      }
+    )
+  }
+
+  /** Throws the error of an ack that failed. */
+  check() {
+    if (this.#failure !== null) {
+      const e = this.#failure
+      this.#failure = null
+      throw e
+    }
+  }
+
+  /**
+   * When the loop ends: every finished position written. A failure here
+   * only means the events come again (at least once), and must not hide
+   * the error the loop may be leaving with, so it is dropped.
+   */
+  async flush() {
+    while (this.#inFlight !== null) await this.#inFlight
+    if (this.#pending !== undefined && this.#failure === null && !this.#sub.closed) {
+      await this.#sub.ack(this.#pending).catch(() => {})
+    }
+  }
+}
+
 function throwExampleForTest(code) {
   try {
     native.throwExampleForTest(code)
@@ -841,6 +1158,7 @@ const { RejectedError, InvalidJsonError, InvalidCommandError, UnknownCommandErro
 module.exports = {
   Domain,
   Engine,
+  Subscription,
   EventfoldError,
   RejectedError,
   InvalidJsonError,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Node addon and runs every Node test: the shared scenarios, the
-# domain and the engine (memory and SQLite), workers, bad input, the HTTP
-# example, and `tsc --noEmit` over the typed example.
+# domain and the engine (memory and SQLite), the read side, workers, bad
+# input, the HTTP and tables examples, and `tsc --noEmit` over the typed
+# example.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -31,5 +32,8 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 (cd "$example" && npx --no-install tsc -p . --noEmit false --outDir "$out")
 NODE_PATH="$example/node_modules" node -e "require('$out/typed.js').main('$root/examples/todos/todos.model').catch((e) => { console.error(e); process.exit(1) })" >/dev/null
+
+echo "running the tables example, as its README says"
+(cd "$example" && node tables.js) >/dev/null
 
 node --test --test-reporter=spec test/*.test.js test/*.test.mjs

@@ -16,6 +16,12 @@ import eventfold, {
   type UpcastEvent,
   type ProjectEvent,
   type Tables,
+  type ProjectionStatus,
+  type Rebuilt,
+  type SubscriptionInfo,
+  type ParkedEvent,
+  Subscription,
+  UnknownTableError,
   errors,
   parseJson,
   stringifyJson,
@@ -107,6 +113,40 @@ export async function main(modelPath: string): Promise<void> {
   const again: Engine = eventfold.Engine.fromShared(handle)
   console.log((await again.load<TodosState>('Todos', 'home')).version)
   await again.close()
+
+  // The read side: the board's rows (inline: in step with each command),
+  // read-your-writes for async projections, and a subscription.
+  interface TodoRow {
+    list_id: string
+    id: string
+    text: string
+    completed: boolean
+    done_at: string | null
+  }
+  const rows: TodoRow[] = await engine.rows<TodoRow>('todo_rows', { key: 'work', limit: 10 })
+  const page: TodoRow[] = engine.rowsSync<TodoRow>('todo_rows', { after: ['home', 'a'] })
+  const reached: boolean = await engine.waitFor(result.position, { timeout: 5000 })
+  const board: ProjectionStatus[] = await engine.projections()
+  const rebuilt: Rebuilt = await engine.rebuild('todo-board')
+  console.log(rows.map((r) => `${r.list_id}/${r.id}: ${r.text}`), page.length, reached, board.map((p) => `${p.name} ${p.status} lag ${p.lag}`), rebuilt.events)
+  try {
+    await engine.rows('todo_rowz')
+  } catch (e) {
+    if (e instanceof UnknownTableError) console.log(e.code, e.message)
+    else throw e
+  }
+
+  const sub: Subscription<Created> = await engine.subscribe<Created>('typed-example', { from: 'start', types: ['created'] })
+  for await (const event of sub) {
+    console.log(event.position, event.data.text)
+    if (event.position >= result.position) break // leaves this one unacked: it comes again
+  }
+  const polled: Created[] = await sub.poll(10, 0)
+  if (polled.length > 0) await sub.ack(polled[polled.length - 1].position)
+  await sub.close()
+  const subs: SubscriptionInfo[] = engine.subscriptionsSync()
+  const parked: ParkedEvent[] = await engine.parked('typed-example')
+  console.log(subs.map((s) => `${s.name} at ${s.checkpoint}`), parked.length)
 
   const { state: loaded } = engine.loadSync<TodosState>('Todos', 'home')
   const done = await engine.query<Todo[]>('Todos', 'home', 'done-todos')

@@ -17,6 +17,7 @@
 pub mod errors;
 mod exact;
 mod pool;
+mod subscription;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -226,6 +227,12 @@ enum Op {
     ReadStream(String, Option<String>),
     ReadAll(Option<String>),
     Streams(Option<String>),
+    Rows(String, Option<String>),
+    Projections,
+    WaitFor(u64, Option<String>),
+    Rebuild(String),
+    Subscriptions,
+    Parked(String),
     Close,
     /// Closing a borrowed handle: the engine stays open for its owner.
     Nothing,
@@ -271,6 +278,8 @@ impl Op {
             Op::ReadStream(stream, options) => Op::ReadStream(stream, one(options)?),
             Op::ReadAll(options) => Op::ReadAll(one(options)?),
             Op::Streams(options) => Op::Streams(one(options)?),
+            Op::Rows(table, options) => Op::Rows(table, one(options)?),
+            Op::WaitFor(position, options) => Op::WaitFor(position, one(options)?),
             other => other,
         })
     }
@@ -295,13 +304,24 @@ fn run(engine: &Engine, op: Op) -> eventfold::Result<String> {
         Op::ReadStream(stream, options) => engine.read_stream_json(&stream, options.as_deref()),
         Op::ReadAll(options) => engine.read_all_json(options.as_deref()),
         Op::Streams(options) => engine.streams_json(options.as_deref()),
+        Op::Rows(table, options) => engine.rows_json(&table, options.as_deref()),
+        Op::Projections => engine.projections_json(),
+        Op::WaitFor(position, options) => engine.wait_for_json(position, options.as_deref()),
+        Op::Rebuild(projection) => engine.rebuild_json(&projection),
+        Op::Subscriptions => engine.subscriptions_json(),
+        Op::Parked(name) => engine.parked_json(&name),
         Op::Close => engine.close().map(|()| "null".to_string()),
         Op::Nothing => Ok("null".to_string()),
-        Op::Released => Err(Error::StoreError {
-            kind: eventfold::error::StoreErrorKind::Closed,
-            message: "this engine handle is closed: take a new one with Engine.fromShared".into(),
-        }),
+        Op::Released => Err(released()),
         Op::Panic => panic!("a panic on purpose, to test that it is caught"),
+    }
+}
+
+/// What a call on a borrowed engine handle gives after its close.
+fn released() -> Error {
+    Error::StoreError {
+        kind: eventfold::error::StoreErrorKind::Closed,
+        message: "this engine handle is closed: take a new one with Engine.fromShared".into(),
     }
 }
 
@@ -369,6 +389,9 @@ pub struct NativeEngine {
     inner: Engine,
     /// The threads of its Promise calls, started at the first one.
     pool: pool::Pool,
+    /// The threads of its calls that wait (`waitFor`, `rebuild`), apart, so
+    /// that a wait never holds up a command.
+    waits: pool::Pool,
     /// Its id in [`shared`] once shared with other threads.
     share_id: Mutex<Option<u32>>,
     /// A handle from [`NativeEngine::from_shared`]: closing it lets go of
@@ -382,11 +405,24 @@ impl NativeEngine {
         NativeEngine {
             inner,
             pool: pool::Pool::default(),
+            waits: pool::Pool::for_waits(WAIT_THREADS),
             share_id: Mutex::new(None),
             borrowed: false,
             released: AtomicBool::new(false),
         }
     }
+}
+
+/// Threads of an engine's pool for waits at most: so many `waitFor`s wait
+/// at once; one more starts when one of them is done.
+const WAIT_THREADS: usize = 16;
+
+/// A position from index.js (decimal text: it may pass 2^53).
+fn parse_position(text: &str) -> eventfold::Result<u64> {
+    text.parse().map_err(|_| Error::InvalidCommand {
+        path: "position".into(),
+        message: format!("`{text}` is no position: give a non-negative integer below 2^64"),
+    })
 }
 
 /// Engines shared with worker threads, by id. A worker cannot receive a
@@ -463,6 +499,7 @@ impl NativeEngine {
             Ok(NativeEngine {
                 inner: engine,
                 pool: pool::Pool::default(),
+                waits: pool::Pool::for_waits(WAIT_THREADS),
                 share_id: Mutex::new(Some(id)),
                 borrowed: true,
                 released: AtomicBool::new(false),
@@ -504,10 +541,19 @@ impl NativeEngine {
     /// A Promise of the op's JSON text, run on the engine's threads; or
     /// [`exact::RETRY`] at once.
     fn task(&self, env: Env, op: Op) -> napi::Result<Unknown<'static>> {
-        self.task_as_is(env, self.checked(op))
+        self.task_on(&self.pool, env, self.checked(op))
     }
 
     fn task_as_is(&self, env: Env, op: Op) -> napi::Result<Unknown<'static>> {
+        self.task_on(&self.pool, env, op)
+    }
+
+    /// A call that may wait long, on the threads for waits.
+    fn wait_task(&self, env: Env, op: Op) -> napi::Result<Unknown<'static>> {
+        self.task_on(&self.waits, env, self.checked(op))
+    }
+
+    fn task_on(&self, pool: &pool::Pool, env: Env, op: Op) -> napi::Result<Unknown<'static>> {
         let raw = match op.checked_inputs() {
             None => {
                 // SAFETY: a string made on this thread, in its env.
@@ -515,8 +561,7 @@ impl NativeEngine {
             }
             Some(op) => {
                 let engine = self.inner.clone();
-                self.pool
-                    .spawn(&env, move || guard(|| run(&engine, op)).map(exact::output))?
+                pool.spawn(&env, move || guard(|| run(&engine, op)).map(exact::output))?
             }
         };
         // SAFETY: a value of this env, handed straight back to JS.
@@ -694,6 +739,124 @@ impl NativeEngine {
     #[napi]
     pub fn streams_sync(&self, env: Env, options: Option<String>) -> napi::Result<String> {
         self.now(&env, Op::Streams(options))
+    }
+
+    /// Rows of a table in key order (`options`: `key`, `after`, `limit`).
+    #[napi(ts_return_type = "Promise<string> | string")]
+    pub fn rows(
+        &self,
+        env: Env,
+        table: String,
+        options: Option<String>,
+    ) -> napi::Result<Unknown<'static>> {
+        self.task(env, Op::Rows(table, options))
+    }
+
+    #[napi]
+    pub fn rows_sync(
+        &self,
+        env: Env,
+        table: String,
+        options: Option<String>,
+    ) -> napi::Result<String> {
+        self.now(&env, Op::Rows(table, options))
+    }
+
+    #[napi(ts_return_type = "Promise<string> | string")]
+    pub fn projections(&self, env: Env) -> napi::Result<Unknown<'static>> {
+        self.task(env, Op::Projections)
+    }
+
+    #[napi]
+    pub fn projections_sync(&self, env: Env) -> napi::Result<String> {
+        self.now(&env, Op::Projections)
+    }
+
+    /// `"true"` once the projections reach `position` (decimal text),
+    /// `"false"` at the timeout.
+    #[napi(ts_return_type = "Promise<string> | string")]
+    pub fn wait_for(
+        &self,
+        env: Env,
+        position: String,
+        options: Option<String>,
+    ) -> napi::Result<Unknown<'static>> {
+        let position = call(&env, || parse_position(&position))?;
+        self.wait_task(env, Op::WaitFor(position, options))
+    }
+
+    #[napi]
+    pub fn wait_for_sync(
+        &self,
+        env: Env,
+        position: String,
+        options: Option<String>,
+    ) -> napi::Result<String> {
+        let position = call(&env, || parse_position(&position))?;
+        self.now(&env, Op::WaitFor(position, options))
+    }
+
+    #[napi(ts_return_type = "Promise<string> | string")]
+    pub fn rebuild(&self, env: Env, projection: String) -> napi::Result<Unknown<'static>> {
+        self.wait_task(env, Op::Rebuild(projection))
+    }
+
+    #[napi]
+    pub fn rebuild_sync(&self, env: Env, projection: String) -> napi::Result<String> {
+        self.now(&env, Op::Rebuild(projection))
+    }
+
+    /// A subscription (`options`: `from`, `models`, `types`, written by
+    /// index.js's exact writer); on libuv's pool, as it is made once.
+    #[napi(ts_return_type = "Promise<NativeSubscription>")]
+    pub fn subscribe(
+        &self,
+        name: String,
+        options: Option<String>,
+    ) -> AsyncTask<subscription::Subscribe> {
+        AsyncTask::new(subscription::Subscribe::new(
+            self.inner.clone(),
+            self.borrowed && self.released.load(Ordering::Acquire),
+            name,
+            options,
+        ))
+    }
+
+    #[napi]
+    pub fn subscribe_sync(
+        &self,
+        env: Env,
+        name: String,
+        options: Option<String>,
+    ) -> napi::Result<subscription::NativeSubscription> {
+        let mut task = subscription::Subscribe::new(
+            self.inner.clone(),
+            self.borrowed && self.released.load(Ordering::Acquire),
+            name,
+            options,
+        );
+        let output = task.compute()?;
+        task.resolve(env, output)
+    }
+
+    #[napi(ts_return_type = "Promise<string> | string")]
+    pub fn subscriptions(&self, env: Env) -> napi::Result<Unknown<'static>> {
+        self.task(env, Op::Subscriptions)
+    }
+
+    #[napi]
+    pub fn subscriptions_sync(&self, env: Env) -> napi::Result<String> {
+        self.now(&env, Op::Subscriptions)
+    }
+
+    #[napi(ts_return_type = "Promise<string> | string")]
+    pub fn parked(&self, env: Env, name: String) -> napi::Result<Unknown<'static>> {
+        self.task(env, Op::Parked(name))
+    }
+
+    #[napi]
+    pub fn parked_sync(&self, env: Env, name: String) -> napi::Result<String> {
+        self.now(&env, Op::Parked(name))
     }
 
     #[napi(ts_return_type = "Promise<string> | string")]

@@ -35,7 +35,8 @@ use napi::{sys, Env};
 /// and make the next call, far shorter than a command on a durable store.
 const LINGER: Duration = Duration::from_micros(50);
 
-/// Threads per engine at most: as many calls as libuv's pool ran at once.
+/// Threads of a pool at most, by default: as many calls as libuv's pool ran
+/// at once.
 const MAX_THREADS: usize = 4;
 
 /// A `napi_deferred`, moved through a worker and back, never used there.
@@ -251,9 +252,16 @@ struct Job {
 
 /// An engine's threads and their queue. Dropped with the JS object of the
 /// engine: the threads finish the calls queued and end.
-#[derive(Default)]
 pub(crate) struct Pool {
     shared: Arc<Shared>,
+    /// Threads it starts at most.
+    max_threads: usize,
+}
+
+impl Default for Pool {
+    fn default() -> Pool {
+        Pool::with_max_threads(MAX_THREADS)
+    }
 }
 
 impl std::fmt::Debug for Pool {
@@ -268,6 +276,9 @@ struct Shared {
     wake: Condvar,
     /// Jobs queued, readable without the lock by a lingering worker.
     queued: AtomicUsize,
+    /// A pool for calls that wait (see [`Pool::for_waits`]): a worker with
+    /// nothing to do ends rather than sleeps.
+    waits: bool,
 }
 
 #[derive(Default)]
@@ -289,6 +300,31 @@ impl Drop for Pool {
 }
 
 impl Pool {
+    /// A pool of at most `n` threads (at least one).
+    fn with_max_threads(n: usize) -> Pool {
+        Pool {
+            shared: Arc::default(),
+            max_threads: n.max(1),
+        }
+    }
+
+    /// A pool of at most `n` threads for calls that may wait long
+    /// (`waitFor`, `rebuild`, a subscription's `poll`), apart from the
+    /// engine's commands. Each call queued gets a worker of its own while
+    /// there are fewer than `n` (one that has just finished, or a new
+    /// thread), so a call never waits behind another that waits (a `close`
+    /// behind the `poll` it must end, say); a worker with nothing left to do
+    /// ends once it has lingered.
+    pub(crate) fn for_waits(n: usize) -> Pool {
+        Pool {
+            shared: Arc::new(Shared {
+                waits: true,
+                ..Shared::default()
+            }),
+            max_threads: n.max(1),
+        }
+    }
+
     /// Runs `work` on one of the engine's threads: a Promise of its text.
     pub(crate) fn spawn(
         &self,
@@ -324,7 +360,14 @@ impl Pool {
         let mut state = crate::lock(&self.shared.state);
         state.jobs.push_back(job);
         self.shared.queued.fetch_add(1, Ordering::Release);
-        if state.idle == 0 && state.threads < MAX_THREADS {
+        // Workers that will take the job by themselves: the idle ones (a
+        // pool for waits has none asleep).
+        let short = if self.shared.waits {
+            state.jobs.len() > state.idle
+        } else {
+            state.idle == 0
+        };
+        if short && state.threads < self.max_threads {
             state.threads += 1;
             state.idle += 1;
             let shared = self.shared.clone();
@@ -380,7 +423,7 @@ fn work_loop(shared: &Shared) {
             state = lock_yielding(&shared.state);
             continue;
         }
-        if state.closed {
+        if state.closed || shared.waits {
             state.threads -= 1;
             state.idle -= 1;
             return;

@@ -1,9 +1,11 @@
 'use strict'
-// examples/node/server.js answers HTTP as its comment says.
+// examples/node/server.js answers HTTP as its comment says; tables.js reads
+// the board's table with better-sqlite3, the same rows as engine.rows.
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const http = require('node:http')
+const os = require('node:os')
 const path = require('node:path')
 const { Domain, Engine } = require('..')
 
@@ -61,4 +63,32 @@ test('the HTTP example executes commands and serves queries', { skip: !installed
   assert.deepEqual([r.status, r.json.code, r.json.expected, r.json.actual], [409, 'version_conflict', 1, 2])
   r = await call('GET', '/Nope/home')
   assert.deepEqual([r.status, r.json.code], [404, 'unknown_model'])
+})
+
+test('the tables example reads todo_rows with better-sqlite3: the rows of engine.rows', { skip: !installed && 'run npm install in examples/node' }, async () => {
+  const { main } = require(path.join(EXAMPLE, 'tables.js'))
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eventfold-tables-test-'))
+  try {
+    const lines = []
+    const { sqlRows, rows, mailed } = await main(path.join(dir, 'todos.db'), { log: (...a) => lines.push(a.join(' ')) })
+    // SQL gives a bool as 0/1 and a timestamp with six fraction digits;
+    // the engine a boolean and RFC 3339: otherwise the same rows, in order
+    const instant = (t) => (t === null ? null : Date.parse(t))
+    assert.deepEqual(
+      sqlRows.map((r) => ({ ...r, completed: r.completed === 1, done_at: instant(r.done_at) })),
+      rows.map((r) => ({ ...r, done_at: instant(r.done_at) }))
+    )
+    assert.deepEqual(rows.map((r) => [r.list_id, r.id, r.completed]), [
+      ['groceries', 'eggs', false],
+      ['groceries', 'milk', true],
+      ['work', 'report', false],
+    ])
+    assert.equal(typeof sqlRows[0].completed, 'number')
+    assert.match(sqlRows[1].done_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/)
+    assert.deepEqual(mailed, ['Todos-groceries: Buy milk', 'Todos-groceries: Buy eggs', 'Todos-work: Write the report'])
+    assert.ok(lines.some((l) => l.includes('[x] Buy milk')))
+    await assert.rejects(main(path.join(dir, 'todos.db'), { log() {} }), /exists/)
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
 })

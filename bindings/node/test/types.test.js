@@ -9,7 +9,7 @@ const ef = require('..')
 const dts = fs.readFileSync(path.join(__dirname, '..', 'index.d.ts'), 'utf8')
 
 function classBody(name) {
-  const start = dts.indexOf(`export declare class ${name} `)
+  const start = dts.search(new RegExp(`export declare class ${name}[ <]`))
   assert.ok(start >= 0, `class ${name} is declared`)
   return dts.slice(start, dts.indexOf('\n}\n', start))
 }
@@ -22,8 +22,8 @@ test('every export is declared', () => {
   }
 })
 
-test('every method of Domain and Engine is declared', () => {
-  for (const cls of [ef.Domain, ef.Engine]) {
+test('every method of Domain, Engine and Subscription is declared', () => {
+  for (const cls of [ef.Domain, ef.Engine, ef.Subscription]) {
     const body = classBody(cls.name)
     const names = [
       ...Object.getOwnPropertyNames(cls.prototype).filter((n) => n !== 'constructor'),
