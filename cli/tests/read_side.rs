@@ -626,8 +626,6 @@ fn on_a_terminal_the_listings_are_aligned_tables() {
 }
 
 #[test]
-#[ignore = "core bug, reported: an engine with run_projections false still marks a changed \
-            projection's shadow rebuild, which no engine on the live model ever runs or clears"]
 fn a_look_with_a_changed_model_leaves_the_live_projection_alone() {
     let dir = temp("changed");
     fill(&dir.0);
