@@ -586,7 +586,11 @@ pub unsafe extern "C" fn eventfold_domain_query(
 /// Opens an engine on a store: `"memory:"`, or `"sqlite:PATH"` (add
 /// `?synchronous=normal` to trade the durability of the last transactions
 /// for speed). `options` (NULL: defaults) is `{"cache_capacity",
-/// "snapshot_every", "max_attempts"}`, each optional. The engine keeps its
+/// "snapshot_every", "max_attempts", "run_projections",
+/// "on_projection_error"}`, each optional: `run_projections` (default true)
+/// starts the runner of async projections and rebuilds in this engine;
+/// `on_projection_error` is `"stop"` (default) or `"park"`, what an async
+/// projection does with an event its handler fails on. The engine keeps its
 /// own reference to the domain. On success `*engine` is the new handle and
 /// `*out` NULL; on failure `*engine` is NULL and `*out` the error.
 ///
@@ -626,8 +630,10 @@ pub unsafe extern "C" fn eventfold_engine_open(
 /// Runs a command on the stream `model-id` and appends its events
 /// atomically. `options` (NULL: none) is `{"expected_version",
 /// "command_id", "metadata", "now", "correlation_id", "causation_id"}`.
-/// `*out` is `{"stream", "version", "events": [...]}`. May block on the
-/// store.
+/// `*out` is `{"stream", "version", "position", "events": [...]}`:
+/// `position` is the global position of the command's last event (0 when it
+/// appended none), the one to give `eventfold_engine_wait_for`. May block
+/// on the store.
 ///
 /// # Safety
 /// Pointers are NULL or valid; strings NUL-terminated.
@@ -776,6 +782,99 @@ pub unsafe extern "C" fn eventfold_engine_streams(
         run(out, || {
             let e = engine_ref(engine)?;
             Ok(Some(e.streams_json(opt_text(options, "options")?)?))
+        })
+    }
+}
+
+// ---- the read side: tables and projections ----
+
+/// The rows of `table`, in key order, each a JSON object of every column in
+/// declared order: `[{"list_id": ..., "id": ..., ...}, ...]`. `options`
+/// (NULL: every row) is `{"key": [v, ...], "after": [v, ...], "limit": n}`:
+/// `key` a prefix of the key values in key order (a lone value is a prefix
+/// of one), `after` a whole key (the rows after it). An undeclared table is
+/// `EVENTFOLD_ERR_UNKNOWN_TABLE`; a bad option `EVENTFOLD_ERR_INVALID_COMMAND`
+/// with `path` at it (`options.key[1]`).
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_engine_rows(
+    engine: *const eventfold_engine,
+    table: *const c_char,
+    options: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let e = engine_ref(engine)?;
+            Ok(Some(e.rows_json(
+                text(table, "table")?,
+                opt_text(options, "options")?,
+            )?))
+        })
+    }
+}
+
+/// Every projection of the domain, in domain order: `[{"name", "mode"
+/// ("inline" | "async"), "status" ("live" | "rebuilding" | "stopped"),
+/// "position", "lag", "parked", "error" (null | {"code", "message",
+/// "position"}), "rebuild" (null | {"position", "head"})}, ...]`.
+///
+/// # Safety
+/// Pointers are NULL or valid.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_engine_projections(
+    engine: *const eventfold_engine,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe { run(out, || Ok(Some(engine_ref(engine)?.projections_json()?))) }
+}
+
+/// Read-your-writes: blocks until every async projection (or the one named
+/// in `options`) has folded every event up to `position` (the `position`
+/// of an execute result). `options` (NULL: all, 30 s) is `{"projection",
+/// "timeout"}` with `timeout` in milliseconds. `*out` is `true`, or `false`
+/// at the timeout. A projection stopped below `position` fails at once with
+/// its stored error; an undeclared name is
+/// `EVENTFOLD_ERR_UNKNOWN_PROJECTION`.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_engine_wait_for(
+    engine: *const eventfold_engine,
+    position: u64,
+    options: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let e = engine_ref(engine)?;
+            Ok(Some(
+                e.wait_for_json(position, opt_text(options, "options")?)?,
+            ))
+        })
+    }
+}
+
+/// Rebuilds a projection's tables from the first event, in shadow tables
+/// while the live ones answer reads, then swaps them in. Blocks until done.
+/// `*out` is `{"projection", "position", "events", "millis",
+/// "pause_millis"}`.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_engine_rebuild(
+    engine: *const eventfold_engine,
+    projection: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let e = engine_ref(engine)?;
+            Ok(Some(e.rebuild_json(text(projection, "projection")?)?))
         })
     }
 }
