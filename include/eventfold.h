@@ -7,7 +7,8 @@
  * Every function returns an int status: EVENTFOLD_OK (0), or one of
  * EVENTFOLD_ERR_*, one per error code. It writes JSON text to *out: the
  * result on success, or the error {"code", "message", ...} on failure
- * (functions that create a handle, and close, write NULL on success).
+ * (functions that create a handle, close, ack and park write NULL on
+ * success).
  * *out is always written, so it never holds a stale pointer; free it with
  * eventfold_string_free (NULL is fine). `out` itself must not be NULL:
  * then nothing is done and EVENTFOLD_ERR_INVALID_JSON is returned.
@@ -21,9 +22,12 @@
  * -------
  * An eventfold_domain is immutable: share it between threads freely.
  * An eventfold_engine may be called from many threads at once; commands on
- * one stream are serialised, without lost updates. Free a handle only when
- * no other thread uses it; every handle has its own _free, and strings are
- * owned by the caller until eventfold_string_free.
+ * one stream are serialised, without lost updates. An
+ * eventfold_subscription may be called from many threads too (a poll
+ * blocked in one returns [] when another closes it), but a name has one
+ * consumer at a time. Free a handle only when no other thread uses it;
+ * every handle has its own _free, and strings are owned by the caller
+ * until eventfold_string_free.
  */
 
 
@@ -105,6 +109,15 @@ typedef struct eventfold_domain eventfold_domain;
  * `eventfold_engine_free`.
  */
 typedef struct eventfold_engine eventfold_engine;
+
+/**
+ * A durable subscription of host code to the store's events. Any thread may
+ * call it, but one consumer of a name runs at a time across processes (a
+ * lease in the store): a second handle of the same name polls `[]` until
+ * the first is closed or its process dies. Free it with
+ * `eventfold_subscription_free`.
+ */
+typedef struct eventfold_subscription eventfold_subscription;
 
 /**
  * Frees a string written to `*out` by any function of this library.
@@ -452,6 +465,106 @@ int eventfold_engine_wait_for(const eventfold_engine *engine,
  * Pointers are NULL or valid; strings NUL-terminated.
  */
 int eventfold_engine_rebuild(const eventfold_engine *engine, const char *projection, char **out);
+
+/**
+ * Subscribes `name` to the store's events. `options` (NULL: defaults) is
+ * `{"from": "start" | "end" | position, "models": [...], "types": [...]}`:
+ * a subscription that already has a checkpoint resumes after it (`from`
+ * counts only for a new one); the filters given replace the stored ones.
+ * On success `*subscription` is the new handle and `*out` NULL; on failure
+ * `*subscription` is NULL and `*out` the error.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+int eventfold_engine_subscribe(const eventfold_engine *engine,
+                               const char *name,
+                               const char *options,
+                               eventfold_subscription **subscription,
+                               char **out);
+
+/**
+ * Up to `max` events after the last one this handle delivered (a new
+ * handle starts after the durable checkpoint), waiting up to `timeout_ms`
+ * milliseconds for the first: `[{"id", "stream", "version", "position",
+ * "type", "schema", "data", "metadata"}, ...]`, upcast to the current
+ * model (the events one stored event becomes share its position). `[]` at
+ * the timeout, while another consumer holds the name, or when another
+ * thread closes the handle. The events stay unacknowledged until
+ * `eventfold_subscription_ack`.
+ *
+ * # Safety
+ * Pointers are NULL or valid.
+ */
+int eventfold_subscription_poll(const eventfold_subscription *subscription,
+                                size_t max,
+                                uint64_t timeout_ms,
+                                char **out);
+
+/**
+ * Stores the checkpoint durably: every event up to `position` is done, and
+ * a later handle of this name starts after it (the checkpoint never moves
+ * back). A position this handle has not delivered is
+ * `EVENTFOLD_ERR_INVALID_COMMAND` at `position`. `*out` is NULL on success.
+ *
+ * # Safety
+ * Pointers are NULL or valid.
+ */
+int eventfold_subscription_ack(const eventfold_subscription *subscription,
+                               uint64_t position,
+                               char **out);
+
+/**
+ * Keeps the event at `position` in the store's parked events with
+ * `reason` (see `eventfold_engine_parked`), and acknowledges it. `*out` is
+ * NULL on success.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+int eventfold_subscription_park(const eventfold_subscription *subscription,
+                                uint64_t position,
+                                const char *reason,
+                                char **out);
+
+/**
+ * Releases the name's lease: a poll blocked in another thread returns `[]`
+ * at once, and every later call fails with `EVENTFOLD_ERR_STORE_ERROR`.
+ * Closing twice is fine. `*out` is NULL on success. The handle still needs
+ * `eventfold_subscription_free`.
+ *
+ * # Safety
+ * Pointers are NULL or valid.
+ */
+int eventfold_subscription_close(const eventfold_subscription *subscription, char **out);
+
+/**
+ * Frees a subscription, closing it first if needed. NULL is a no-op. No
+ * other thread may be using it (close it first to wake a blocked poll).
+ *
+ * # Safety
+ * `subscription` is NULL or a handle not yet freed.
+ */
+void eventfold_subscription_free(eventfold_subscription *subscription);
+
+/**
+ * Every subscription of the store: `[{"name", "checkpoint", "lag",
+ * "parked", "models", "types", "active"}, ...]`.
+ *
+ * # Safety
+ * Pointers are NULL or valid.
+ */
+int eventfold_engine_subscriptions(const eventfold_engine *engine, char **out);
+
+/**
+ * The parked events of a subscription or a projection, oldest first:
+ * `[{"name", "position", "reason", "parked_at", "event": {stored
+ * event}}, ...]`; `[]` for a name with nothing parked, or none at all.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+int eventfold_engine_parked(const eventfold_engine *engine, const char *name, char **out);
 
 /**
  * Closes the store. Every later call on the handle fails with
