@@ -4,8 +4,8 @@ declare(strict_types=1);
 
 /*
  * The todo list of examples/todos from PHP: the pure Domain API, then an
- * engine on SQLite, errors as exceptions, and the projection's table read
- * back with PDO. See README.md next to this file.
+ * engine on SQLite, errors as exceptions, the projection's table read back
+ * with PDO, and a subscription. See README.md next to this file.
  *
  *   EVENTFOLD_LIB=target/debug/libeventfold.so php examples/php/todos.php "$(mktemp -d)/todos.db"
  *
@@ -67,4 +67,13 @@ $pdo = null;
 // The same rows through the engine, in key order.
 printf("%d row(s) through the engine\n", count($engine->rows('todo_rows', key: ['home'])));
 
+// A subscription: every event, at least once, from a durable checkpoint.
+// Each event is acked when the loop asks for the next one; close() ends it.
+$subscription = $engine->subscribe('printer');
+foreach ($subscription as $position => $event) {
+    printf("event %d: %s on %s\n", $position, $event['type'], $event['stream']);
+    if ($position >= $result['position']) {
+        $subscription->close();
+    }
+}
 $engine->close();

@@ -150,7 +150,7 @@ final class Engine
         );
     }
 
-    // ---- the read side: tables and projections ----
+    // ---- the read side: tables, projections, subscriptions ----
 
     /**
      * The rows of a table (MODEL-LANGUAGE.md §13), in key order, each an
@@ -220,6 +220,53 @@ final class Engine
     public function rebuild(string $projection): array
     {
         return Native::call('engine_rebuild', $this->handle, Native::text($projection, 'projection'));
+    }
+
+    /**
+     * A durable subscription of this code to the store's events, delivered
+     * at least once from its checkpoint: `foreach ($engine->subscribe('mailer')
+     * as $position => $event)`. A subscription that already has a checkpoint
+     * resumes after it (`from` counts only for a new one); the filters given
+     * replace the stored ones.
+     *
+     * @param array{from?: 'start'|'end'|int, models?: list<string>, types?: list<string>} $options
+     * @param 'start'|'end'|int|null $from where a new subscription starts (a position: that one included)
+     * @param list<string>|null $models only events of these models
+     * @param list<string>|null $types only events of these types
+     */
+    public function subscribe(string $name, array $options = [], string|int|null $from = null, ?array $models = null, ?array $types = null): Subscription
+    {
+        $options = self::named($options, ['from' => $from, 'models' => $models, 'types' => $types]);
+        $handle = Native::create(
+            'engine_subscribe',
+            'eventfold_subscription',
+            $this->handle,
+            Native::text($name, 'name'),
+            $options === [] ? null : Native::encode(Native::options($options), 'options'),
+        );
+        return new Subscription($handle, $this, $name);
+    }
+
+    /**
+     * Every subscription of the store.
+     *
+     * @return list<array{name: string, checkpoint: int, lag: int, parked: int, models: ?list<string>,
+     *         types: ?list<string>, active: bool}>
+     */
+    public function subscriptions(): array
+    {
+        return Native::call('engine_subscriptions', $this->handle);
+    }
+
+    /**
+     * The parked events of a subscription or a projection, oldest first
+     * (none for a name with nothing parked).
+     *
+     * @return list<array{name: string, position: int, reason: string, parked_at: string, event: array}>
+     */
+    public function parked(string $name): array
+    {
+        return Native::call('engine_parked', $this->handle, Native::text($name, 'name'));
     }
 
     /** Options given both as an array and as named arguments: the named ones win. */

@@ -68,6 +68,11 @@ final class BadInputTest extends TestCase
             'rows: an object for a limit' => ['invalid_command', fn (Domain $d) => Engine::open('memory:', Domain::compile(['t.model' => DomainTest::TALLY]))->rows('tallies', ['limit' => ['x' => 1]])],
             'waitFor: a negative timeout' => ['invalid_command', fn (Domain $d) => Engine::open('memory:', $d)->waitFor(1, timeout: -1.0)],
             'waitFor: NAN for a timeout' => ['invalid_command', fn (Domain $d) => Engine::open('memory:', $d)->waitFor(1, timeout: NAN)],
+            'subscribe: NUL in a name' => ['invalid_json', fn (Domain $d) => Engine::open('memory:', $d)->subscribe("s\0")],
+            'subscribe: a list for from' => ['invalid_command', fn (Domain $d) => Engine::open('memory:', $d)->subscribe('s', ['from' => [1]])],
+            'poll: a negative max' => ['invalid_command', fn (Domain $d) => Engine::open('memory:', $d)->subscribe('s')->poll(-1)],
+            'poll: a negative timeout' => ['invalid_command', fn (Domain $d) => Engine::open('memory:', $d)->subscribe('s')->poll(1, -0.5)],
+            'park: NUL in a reason' => ['invalid_json', fn (Domain $d) => Engine::open('memory:', $d)->subscribe('s')->park(1, "x\0")],
         ];
     }
 

@@ -7,11 +7,13 @@ namespace Eventfold\Tests;
 use Eventfold\Domain;
 use Eventfold\Engine;
 use Eventfold\Exception;
+use Eventfold\Subscription;
 use PHPUnit\Framework\TestCase;
 
 /**
  * The read side through PHP: tables (inline and async) against the pure
- * `project` over the stored events, rows' options, wait_for and rebuild. Nothing here waits on the clock:
+ * `project` over the stored events, rows' options, wait_for, rebuild, and
+ * subscriptions iterated as a generator. Nothing here waits on the clock:
  * `waitFor` and poll timeouts are only upper bounds.
  */
 final class ReadSideTest extends TestCase
@@ -189,15 +191,109 @@ final class ReadSideTest extends TestCase
         }
     }
 
+    public function testIterationAcksResumesAndNeverSkips(): void
+    {
+        $engine = $this->open(self::todos());
+        $last = self::work($engine); // positions 1..8
+
+        $sub = $engine->subscribe('mailer');
+        $this->assertInstanceOf(Subscription::class, $sub);
+        $this->assertSame('mailer', $sub->name());
+        $first = [];
+        foreach ($sub as $position => $event) {
+            $this->assertSame($position, $event['position']);
+            $first[] = $position;
+            if ($position === 3) {
+                break; // 1 and 2 are acked, 3 is not
+            }
+        }
+        $this->assertSame([1, 2, 3], $first);
+        $this->assertSame(2, self::subscription($engine, 'mailer')['checkpoint']);
+
+        // The same object again: 3 first, since its loop broke off.
+        foreach ($sub as $position => $event) {
+            $this->assertSame(3, $position);
+            break;
+        }
+        $sub->close();
+        $sub->close(); // twice is fine
+
+        // A new subscriber of the name resumes after the checkpoint.
+        $again = $engine->subscribe('mailer');
+        $second = [];
+        foreach ($again as $position => $event) {
+            $second[] = $position;
+            if ($position === $last['position']) {
+                $again->close(); // ends the loop cleanly, this one unacked
+            }
+        }
+        $this->assertSame([3, 4, 5, 6, 7, 8], $second);
+        $this->assertSame(7, self::subscription($engine, 'mailer')['checkpoint']);
+        // At least once, in order, nothing skipped.
+        $this->assertSame(range(1, 8), array_values(array_unique(array_merge($first, $second))));
+
+        $this->expectException(Exception\StoreErrorException::class);
+        $again->poll();
+    }
+
+    public function testPollAckParkAndFilters(): void
+    {
+        $engine = $this->open(self::todos());
+        $engine->execute('Todos', 'home', self::create('t1', 'x'));
+        $engine->execute('Todos', 'home', ['type' => 'delete', 'data' => ['id' => 't1']]);
+
+        $sub = $engine->subscribe('audit', types: ['deleted']);
+        $events = $sub->poll(10, 30.0);
+        $this->assertSame(['deleted'], array_column($events, 'type'));
+        $this->assertSame(['id', 'stream', 'version', 'position', 'type', 'schema', 'data', 'metadata'], array_keys($events[0]));
+        $sub->park($events[0]['position'], 'no mailbox');
+        $parked = $engine->parked('audit');
+        $this->assertCount(1, $parked);
+        $this->assertSame([2, 'no mailbox', 'audit'], [$parked[0]['position'], $parked[0]['reason'], $parked[0]['name']]);
+        $this->assertSame('deleted', $parked[0]['event']['type']);
+        $this->assertSame([], $engine->parked('nobody'));
+        $this->assertSame(2, self::subscription($engine, 'audit')['checkpoint']);
+
+        // A second consumer of the name waits while the first holds it.
+        $rival = $engine->subscribe('audit');
+        $engine->execute('Todos', 'home', self::create('t2', 'y'));
+        $engine->execute('Todos', 'home', ['type' => 'delete', 'data' => ['id' => 't2']]);
+        $this->assertSame([], $rival->poll(10, 0.0));
+        $rival->close();
+        $sub->close();
+
+        // From the end: only what comes after.
+        $tail = $engine->subscribe('tail', ['from' => 'end']);
+        $this->assertSame([], $tail->poll(10, 0.0));
+        $r = $engine->execute('Todos', 'home', self::create('t3', 'z'));
+        $events = $tail->poll(10, 30.0);
+        $this->assertSame([$r['position']], array_column($events, 'position'));
+        $tail->ack($r['position']);
+        $this->assertSame($r['position'], self::subscription($engine, 'tail')['checkpoint']);
+
+        // From a position, that one included.
+        $from = $engine->subscribe('from-two', from: 2);
+        $this->assertSame(2, $from->poll(1, 30.0)[0]['position']);
+
+        $this->expectException(Exception\InvalidCommandException::class);
+        $engine->subscribe('bad', from: 'middle');
+    }
+
     public function testEveryReadCallAfterCloseThrows(): void
     {
         $engine = $this->open(self::todos());
+        $sub = $engine->subscribe('s');
         $engine->close();
         $calls = [
             fn () => $engine->rows('todo_rows'),
             fn () => $engine->projections(),
             fn () => $engine->waitFor(1),
             fn () => $engine->rebuild('todo-board'),
+            fn () => $engine->subscribe('t'),
+            fn () => $engine->subscriptions(),
+            fn () => $engine->parked('s'),
+            fn () => $sub->poll(1, 0.0),
+            fn () => $sub->ack(1),
         ];
         foreach ($calls as $i => $call) {
             try {
@@ -207,5 +303,17 @@ final class ReadSideTest extends TestCase
                 $this->assertSame('store_error', $e->errorCode);
             }
         }
+        // Iterating a subscription of a closed engine ends at once.
+        $this->assertSame([], iterator_to_array($sub));
+    }
+
+    private static function subscription(Engine $engine, string $name): array
+    {
+        foreach ($engine->subscriptions() as $s) {
+            if ($s['name'] === $name) {
+                return $s;
+            }
+        }
+        self::fail("no subscription $name");
     }
 }
