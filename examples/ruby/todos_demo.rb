@@ -3,7 +3,7 @@
 # Runs the controller and service of this example without Rails: a stand-in
 # ApplicationController records what each action renders, and eight threads
 # post at once, as Puma's would. Then the read side: the projection's table
-# read with SQL from the store file. See README.md.
+# read with SQL from the store file, and a subscription. See README.md.
 #
 #   EVENTFOLD_LIB=target/debug/libeventfold.so ruby examples/ruby/todos_demo.rb "$(mktemp -d)/todos.db"
 $LOAD_PATH.unshift File.expand_path("../../bindings/ruby/lib", __dir__)
@@ -62,4 +62,15 @@ board.close
 # The same table through the engine, in key order.
 puts "#{Todos.engine.rows('todo_rows', key: ['office']).size} rows of office through the engine"
 
+# A subscription: every event, at least once, from a durable checkpoint;
+# each is acked when the block returns. close ends the loop.
+head = Todos.engine.read_all.last["position"]
+counts = Hash.new(0)
+Todos.engine.subscribe("activity") do |subscription|
+  subscription.each do |event|
+    counts[event["type"]] += 1
+    subscription.close if event["position"] == head
+  end
+end
+puts "activity: #{counts.sort.map { |type, n| "#{n} #{type}" }.join(', ')}"
 Todos.engine.close

@@ -53,7 +53,11 @@ class TestBadInput < Minitest::Test
     "rows: a symbol for a table" => ["invalid_json", ->(d) { Eventfold::Engine.open("memory:", d).rows(:rows) }],
     "rows: an object for a key" => ["invalid_command", ->(d) { Eventfold::Engine.open("memory:", d).rows("rows", key: Object.new) }],
     "wait_for: a string for a position" => ["invalid_command", ->(d) { Eventfold::Engine.open("memory:", d).wait_for("1") }],
-    "wait_for: infinity for a timeout" => ["invalid_command", ->(d) { Eventfold::Engine.open("memory:", d).wait_for(1, timeout: Float::INFINITY) }]
+    "wait_for: infinity for a timeout" => ["invalid_command", ->(d) { Eventfold::Engine.open("memory:", d).wait_for(1, timeout: Float::INFINITY) }],
+    "subscribe: nil for a name" => ["invalid_json", ->(d) { Eventfold::Engine.open("memory:", d).subscribe(nil) }],
+    "subscribe: a hash for from" => ["invalid_command", ->(d) { Eventfold::Engine.open("memory:", d).subscribe("s", from: { at: 1 }) }],
+    "poll: a float for max" => ["invalid_command", ->(d) { Eventfold::Engine.open("memory:", d).subscribe("s").poll(1.5) }],
+    "park: a number for a reason" => ["invalid_json", ->(d) { Eventfold::Engine.open("memory:", d).subscribe("s").park(1, 5) }]
   }.freeze
 
   INPUTS.each do |name, (code, call)|

@@ -3,7 +3,8 @@
 require_relative "test_helper"
 
 # The read side through Ruby: tables (inline and async) against the pure
-# `project` over the stored events, rows' options, wait_for and rebuild. Nothing waits on the clock: wait_for
+# `project` over the stored events, rows' options, wait_for, rebuild, and
+# subscriptions iterated with #each. Nothing waits on the clock: wait_for
 # and poll timeouts are only upper bounds.
 class TestReadSide < Minitest::Test
   include Helpers
@@ -55,6 +56,8 @@ class TestReadSide < Minitest::Test
   end
 
   def projected(engine) = engine.domain.project("todo-board", project_input(engine.read_all))["todo_rows"]
+
+  def subscription(engine, name) = engine.subscriptions.find { |s| s["name"] == name } || flunk("no subscription #{name}")
 
   def test_inline_rows_equal_project
     engine = open(board)
@@ -133,17 +136,121 @@ class TestReadSide < Minitest::Test
     end
   end
 
+  def test_each_acks_resumes_and_never_skips
+    engine = open(board)
+    last = work(engine) # positions 1..8
+
+    sub = engine.subscribe("mailer")
+    assert_equal "mailer", sub.name
+    first = []
+    sub.each do |event|
+      first << event["position"]
+      break if event["position"] == 3 # 1 and 2 are acked, 3 is not
+    end
+    assert_equal [1, 2, 3], first
+    assert_equal 2, subscription(engine, "mailer")["checkpoint"]
+    # The same object again: 3 first, since its loop broke off; Enumerable on top.
+    assert_equal [3, 4], sub.first(2).map { |e| e["position"] }
+    sub.close
+    sub.close # twice is fine
+
+    # A new subscriber of the name resumes after the checkpoint (3: first(2) acked only 3).
+    again = engine.subscribe("mailer")
+    second = []
+    again.each do |event|
+      second << event["position"]
+      again.close if event["position"] == last["position"] # ends the loop cleanly, unacked
+    end
+    assert_equal [4, 5, 6, 7, 8], second
+    assert_equal 7, subscription(engine, "mailer")["checkpoint"]
+    # At least once, in order, nothing skipped.
+    assert_equal (1..8).to_a, (first + [3, 4] + second).uniq
+    assert_raises(Eventfold::StoreErrorError) { again.poll }
+  ensure
+    engine&.close
+  end
+
+  def test_close_from_another_thread_ends_each
+    open(board) do |engine|
+      last = work(engine)
+      seen = Queue.new
+      sub = engine.subscribe("worker")
+      consumer = Thread.new do
+        sub.each { |event| seen << event["position"] }
+        :ended
+      end
+      positions = Array.new(last["position"]) { seen.pop }
+      assert_equal (1..8).to_a, positions
+      sub.close # wakes the poll the consumer is blocked in
+      assert_equal :ended, consumer.value
+      # 1..7 are acked; 8 was done too, unless close came before the ack.
+      assert_includes [7, 8], subscription(engine, "worker")["checkpoint"]
+    end
+  end
+
+  def test_poll_ack_park_and_filters
+    open(board) do |engine|
+      engine.execute("Todos", "home", create("t1", "x"))
+      engine.execute("Todos", "home", { type: "delete", data: { id: "t1" } })
+
+      sub = engine.subscribe("audit", types: ["deleted"])
+      events = sub.poll(10, 30)
+      assert_equal ["deleted"], events.map { |e| e["type"] }
+      assert_equal %w[id stream version position type schema data metadata], events[0].keys
+      sub.park(events[0]["position"], "no mailbox")
+      parked = engine.parked("audit")
+      assert_equal [[2, "no mailbox", "audit"]], parked.map { |p| p.values_at("position", "reason", "name") }
+      assert_equal "deleted", parked[0]["event"]["type"]
+      assert_equal [], engine.parked("nobody")
+      assert_equal 2, subscription(engine, "audit")["checkpoint"]
+
+      # A second consumer of the name waits while the first holds it.
+      rival = engine.subscribe("audit")
+      engine.execute("Todos", "home", create("t2", "y"))
+      engine.execute("Todos", "home", { type: "delete", data: { id: "t2" } })
+      assert_equal [], rival.poll(10, 0)
+      rival.close
+      sub.close
+
+      # From the end: only what comes after.
+      engine.subscribe("tail", from: "end") do |tail|
+        assert_equal [], tail.poll(10, 0)
+        r = engine.execute("Todos", "home", create("t3", "z"))
+        assert_equal [r["position"]], tail.poll(10, 30).map { |e| e["position"] }
+        tail.ack(r["position"])
+        assert_equal r["position"], subscription(engine, "tail")["checkpoint"]
+      end
+      # From a position, that one included.
+      engine.subscribe("from-two", from: 2) { |s| assert_equal 2, s.poll(1, 30)[0]["position"] }
+
+      assert_raises(Eventfold::InvalidCommandError) { engine.subscribe("bad", from: "middle") }
+      engine.subscribe("args") do |s|
+        assert_raises(Eventfold::InvalidCommandError) { s.poll(-1) }
+        assert_raises(Eventfold::InvalidCommandError) { s.poll(1, -0.5) }
+        assert_raises(Eventfold::InvalidCommandError) { s.ack("3") }
+      end
+    end
+  end
+
   def test_every_read_call_after_close_raises
     engine = open(board)
+    sub = engine.subscribe("s")
     engine.close
     [
       -> { engine.rows("todo_rows") },
       -> { engine.projections },
       -> { engine.wait_for(1) },
-      -> { engine.rebuild("todo-board") }
+      -> { engine.rebuild("todo-board") },
+      -> { engine.subscribe("t") },
+      -> { engine.subscriptions },
+      -> { engine.parked("s") },
+      -> { sub.poll(1, 0) },
+      -> { sub.ack(1) }
     ].each do |call|
       error = assert_raises(Eventfold::StoreErrorError) { call.call }
       assert_equal "store_error", error.code
     end
+    # Iterating a subscription of a closed engine ends at once.
+    assert_equal [], sub.to_a
   end
 end

@@ -82,7 +82,7 @@ module Eventfold
       Native.call(:engine_streams, @handle, Native.options(model: model))
     end
 
-    # ---- the read side: tables and projections ----
+    # ---- the read side: tables, projections, subscriptions ----
 
     # The rows of a table (MODEL-LANGUAGE.md §13) in key order, each a Hash
     # of every column in declared order. `key:` a prefix of the key values
@@ -125,6 +125,40 @@ module Eventfold
     def rebuild(projection)
       Native.call(:engine_rebuild, @handle, Native.text(projection, "projection"))
     end
+
+    # A durable subscription to the store's events, delivered at least once
+    # from its checkpoint (see Subscription): `from:` `"start"`, `"end"` or a
+    # position (that one included), used only when the name is new (one
+    # with a checkpoint resumes after it); `models:` and `types:` filter, and
+    # replace the filters stored with the name. With a block, yields the
+    # subscription and closes it after.
+    #
+    # @return [Subscription]
+    def subscribe(name, from: "start", models: nil, types: nil)
+      handle = Native.create(:engine_subscribe, :eventfold_subscription_free, @handle, Native.text(name, "name"),
+                             Native.options(from: from, models: models, types: types))
+      subscription = Subscription.new(handle, self, name)
+      return subscription unless block_given?
+
+      begin
+        yield subscription
+      ensure
+        subscription.close unless subscription.closed?
+      end
+    end
+
+    # Every subscription of the store: `{"name", "checkpoint", "lag",
+    # "parked", "models", "types", "active"}` each.
+    #
+    # @return [Array<Hash>]
+    def subscriptions = Native.call(:engine_subscriptions, @handle)
+
+    # The parked events of a subscription or a projection, oldest first:
+    # `{"name", "position", "reason", "parked_at", "event"}` each; none for
+    # a name with nothing parked.
+    #
+    # @return [Array<Hash>]
+    def parked(name) = Native.call(:engine_parked, @handle, Native.text(name, "name"))
 
     # Closes the store; closing twice is fine.
     def close

@@ -65,12 +65,20 @@ module Eventfold
     attach_function :eventfold_engine_streams, %i[handle string out], :int, blocking: true
     attach_function :eventfold_engine_close, %i[handle out], :int, blocking: true
 
-    # The read side: every call may wait on the store (wait_for and rebuild
-    # on purpose), so each releases the GVL.
+    # The read side: every call may wait on the store (wait_for, rebuild and
+    # poll on purpose), so each releases the GVL.
     attach_function :eventfold_engine_rows, %i[handle string string out], :int, blocking: true
     attach_function :eventfold_engine_projections, %i[handle out], :int, blocking: true
     attach_function :eventfold_engine_wait_for, %i[handle uint64 string out], :int, blocking: true
     attach_function :eventfold_engine_rebuild, %i[handle string out], :int, blocking: true
+    attach_function :eventfold_engine_subscribe, %i[handle string string pointer out], :int, blocking: true
+    attach_function :eventfold_engine_subscriptions, %i[handle out], :int, blocking: true
+    attach_function :eventfold_engine_parked, %i[handle string out], :int, blocking: true
+    attach_function :eventfold_subscription_poll, %i[handle size_t uint64 out], :int, blocking: true
+    attach_function :eventfold_subscription_ack, %i[handle uint64 out], :int, blocking: true
+    attach_function :eventfold_subscription_park, %i[handle uint64 string out], :int, blocking: true
+    attach_function :eventfold_subscription_close, %i[handle out], :int, blocking: true
+    attach_function :eventfold_subscription_free, [:handle], :void, blocking: true
 
     module_function
 
