@@ -31,6 +31,6 @@ try {
 foreach (glob(__DIR__ . '/src/Exception/*.php') as $class) {
     opcache_compile_file($class);
 }
-foreach (['Schema', 'Domain', 'Engine'] as $class) {
+foreach (['Schema', 'Domain', 'Engine', 'Subscription'] as $class) {
     opcache_compile_file(__DIR__ . "/src/$class.php");
 }

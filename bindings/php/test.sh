@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The PHP package: installs php8.2-cli and phpunit when missing, builds the C
-# library, then runs the PHPUnit tests (scenarios, domain, engine on SQLite,
-# bad input, a leak test) and the scenario runner.
+# The PHP package: installs php8.2-cli, phpunit and pdo_sqlite when missing,
+# builds the C library, then runs the PHPUnit tests (scenarios, domain,
+# engine on SQLite, the read side, bad input, a leak test), the scenario
+# runner and the example.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -13,6 +14,11 @@ need() { # need COMMAND PACKAGE...: apt-get install the packages when COMMAND is
 }
 need php php8.2-cli
 need phpunit phpunit
+# The example reads the projection's table with PDO.
+if ! php -m | grep -qx pdo_sqlite; then
+  if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-sqlite3 >/dev/null
+fi
 
 cargo build -q -p eventfold-ffi
 export EVENTFOLD_LIB=$PWD/target/debug/libeventfold.so

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The Ruby gem: installs ruby and ruby-ffi when missing, builds the C
-# library, then runs the minitest suite (scenarios, domain, engine, bad
-# input, 8 threads at once) and the scenario runner.
+# The Ruby gem: installs ruby, ruby-ffi and ruby-sqlite3 when missing, builds
+# the C library, then runs the minitest suite (scenarios, domain, engine, the
+# read side, bad input, 8 threads at once), the scenario runner and the
+# example.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -13,6 +14,8 @@ need() { # need CHECK PACKAGE...: apt-get install the packages when CHECK fails
 }
 need "command -v ruby" ruby
 need "ruby -e 'require \"ffi\"; require \"minitest\"'" ruby-ffi ruby-minitest
+# The example reads the projection's table with Debian's sqlite3 gem.
+need "ruby -e 'require \"sqlite3\"'" ruby-sqlite3
 
 cargo build -q -p eventfold-ffi
 export EVENTFOLD_LIB=$PWD/target/debug/libeventfold.so

@@ -4,9 +4,10 @@ declare(strict_types=1);
 
 /*
  * The todo list of examples/todos from PHP: the pure Domain API, then an
- * engine on SQLite, and errors as exceptions.
+ * engine on SQLite, errors as exceptions, the projection's table read back
+ * with PDO, and a subscription. See README.md next to this file.
  *
- *   EVENTFOLD_LIB=target/debug/libeventfold.so php examples/php/todos.php /tmp/todos.db
+ *   EVENTFOLD_LIB=target/debug/libeventfold.so php examples/php/todos.php "$(mktemp -d)/todos.db"
  *
  * With Composer, `require 'vendor/autoload.php';` replaces the autoloader below.
  */
@@ -32,7 +33,8 @@ $state = $domain->replay('Todos', $events, $state);
 printf("pure: %d todo(s) remaining\n", $domain->query('Todos', $state, 'remaining'));
 
 // An engine on SQLite: the events are kept, in order, with their metadata.
-$engine = Engine::open('sqlite:' . ($argv[1] ?? 'todos.db'), $domain);
+$path = $argv[1] ?? 'todos.db';
+$engine = Engine::open('sqlite:' . $path, $domain);
 $engine->execute('Todos', 'home', ['type' => 'create-new', 'data' => ['id' => 't1', 'text' => 'Buy milk']],
     ['commandId' => 'req-1', 'metadata' => ['user' => 'ann']]);
 $engine->execute('Todos', 'home', ['type' => 'create-new', 'data' => ['id' => 't2', 'text' => 'Walk the dog']]);
@@ -49,5 +51,29 @@ try {
     printf("rejected (%s): %s\n", $e->reason, $e->getMessage());
 } catch (EventfoldException $e) {
     printf("%s: %s\n", $e->errorCode, $e->getMessage());
+}
+
+// The inline projection `todo-board` kept the table `todo_rows` in the same
+// transaction as the events. It is a real SQL table: PDO reads it like any
+// other (a bool is an INTEGER 0 or 1, a timestamp TEXT).
+$pdo = new PDO('sqlite:' . $path, options: [PDO::ATTR_ERRMODE => PDO::ERRMODE_EXCEPTION]);
+$select = $pdo->prepare('SELECT id, text, completed, done_at FROM todo_rows WHERE list_id = ? ORDER BY id');
+$select->execute(['home']);
+foreach ($select->fetchAll(PDO::FETCH_ASSOC) as $row) {
+    printf("row %s: %s, %s%s\n", $row['id'], $row['text'], $row['completed'] ? 'done' : 'open',
+        $row['done_at'] === null ? '' : " at {$row['done_at']}");
+}
+$pdo = null;
+// The same rows through the engine, in key order.
+printf("%d row(s) through the engine\n", count($engine->rows('todo_rows', key: ['home'])));
+
+// A subscription: every event, at least once, from a durable checkpoint.
+// Each event is acked when the loop asks for the next one; close() ends it.
+$subscription = $engine->subscribe('printer');
+foreach ($subscription as $position => $event) {
+    printf("event %d: %s on %s\n", $position, $event['type'], $event['stream']);
+    if ($position >= $result['position']) {
+        $subscription->close();
+    }
 }
 $engine->close();

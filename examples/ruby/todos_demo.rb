@@ -2,13 +2,15 @@
 
 # Runs the controller and service of this example without Rails: a stand-in
 # ApplicationController records what each action renders, and eight threads
-# post at once, as Puma's would.
+# post at once, as Puma's would. Then the read side: the projection's table
+# read with SQL from the store file, and a subscription. See README.md.
 #
-#   EVENTFOLD_LIB=target/debug/libeventfold.so ruby examples/ruby/todos_demo.rb /tmp/todos.db
+#   EVENTFOLD_LIB=target/debug/libeventfold.so ruby examples/ruby/todos_demo.rb "$(mktemp -d)/todos.db"
 $LOAD_PATH.unshift File.expand_path("../../bindings/ruby/lib", __dir__)
 require "securerandom"
 require_relative "config/initializers/eventfold"
 require_relative "app/services/todo_list"
+require_relative "app/queries/board_query"
 
 # Just enough of ActionController for the example to run.
 class ApplicationController
@@ -35,7 +37,8 @@ class ApplicationController
 end
 require_relative "app/controllers/todos_controller"
 
-Todos.boot("sqlite:#{ARGV[0] || 'todos.db'}")
+path = ARGV[0] || "todos.db"
+Todos.boot("sqlite:#{path}")
 call = ->(action, **params) { TodosController.new(params).dispatch(action) }
 
 p call.(:create, list_id: "home", id: "t1", text: "Buy milk")
@@ -50,4 +53,24 @@ end
 threads.each(&:join)
 status, body = call.(:index, list_id: "office")
 puts "#{status}: #{body[:todos].size} todos, version #{body[:version]}, #{body[:remaining]} remaining"
+
+# The read side: the rows the inline projection wrote, read with SQL.
+board = BoardQuery.new(path)
+board.list("home").each { |t| puts "home: [#{t['completed'] ? 'x' : ' '}] #{t['text']}" }
+board.stats.each { |s| puts "#{s['list_id']}: #{s['open']} open, #{s['done']} done" }
+board.close
+# The same table through the engine, in key order.
+puts "#{Todos.engine.rows('todo_rows', key: ['office']).size} rows of office through the engine"
+
+# A subscription: every event, at least once, from a durable checkpoint;
+# each is acked when the block returns. close ends the loop.
+head = Todos.engine.read_all.last["position"]
+counts = Hash.new(0)
+Todos.engine.subscribe("activity") do |subscription|
+  subscription.each do |event|
+    counts[event["type"]] += 1
+    subscription.close if event["position"] == head
+  end
+end
+puts "activity: #{counts.sort.map { |type, n| "#{n} #{type}" }.join(', ')}"
 Todos.engine.close

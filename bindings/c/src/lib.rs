@@ -15,7 +15,7 @@
 use std::ffi::{c_char, c_int, CStr, CString};
 
 use eventfold::ffi::guard;
-use eventfold::{Domain, Engine, EngineOptions, Error, Source};
+use eventfold::{Domain, Engine, EngineOptions, Error, Source, Subscription};
 use serde_json::Value as Json;
 
 /// What every function returns: `EVENTFOLD_OK`, or the error code of the
@@ -586,7 +586,11 @@ pub unsafe extern "C" fn eventfold_domain_query(
 /// Opens an engine on a store: `"memory:"`, or `"sqlite:PATH"` (add
 /// `?synchronous=normal` to trade the durability of the last transactions
 /// for speed). `options` (NULL: defaults) is `{"cache_capacity",
-/// "snapshot_every", "max_attempts"}`, each optional. The engine keeps its
+/// "snapshot_every", "max_attempts", "run_projections",
+/// "on_projection_error"}`, each optional: `run_projections` (default true)
+/// starts the runner of async projections and rebuilds in this engine;
+/// `on_projection_error` is `"stop"` (default) or `"park"`, what an async
+/// projection does with an event its handler fails on. The engine keeps its
 /// own reference to the domain. On success `*engine` is the new handle and
 /// `*out` NULL; on failure `*engine` is NULL and `*out` the error.
 ///
@@ -626,8 +630,10 @@ pub unsafe extern "C" fn eventfold_engine_open(
 /// Runs a command on the stream `model-id` and appends its events
 /// atomically. `options` (NULL: none) is `{"expected_version",
 /// "command_id", "metadata", "now", "correlation_id", "causation_id"}`.
-/// `*out` is `{"stream", "version", "events": [...]}`. May block on the
-/// store.
+/// `*out` is `{"stream", "version", "position", "events": [...]}`:
+/// `position` is the global position of the command's last event (0 when it
+/// appended none), the one to give `eventfold_engine_wait_for`. May block
+/// on the store.
 ///
 /// # Safety
 /// Pointers are NULL or valid; strings NUL-terminated.
@@ -776,6 +782,299 @@ pub unsafe extern "C" fn eventfold_engine_streams(
         run(out, || {
             let e = engine_ref(engine)?;
             Ok(Some(e.streams_json(opt_text(options, "options")?)?))
+        })
+    }
+}
+
+// ---- the read side: tables, projections, subscriptions ----
+
+/// The rows of `table`, in key order, each a JSON object of every column in
+/// declared order: `[{"list_id": ..., "id": ..., ...}, ...]`. `options`
+/// (NULL: every row) is `{"key": [v, ...], "after": [v, ...], "limit": n}`:
+/// `key` a prefix of the key values in key order (a lone value is a prefix
+/// of one), `after` a whole key (the rows after it). An undeclared table is
+/// `EVENTFOLD_ERR_UNKNOWN_TABLE`; a bad option `EVENTFOLD_ERR_INVALID_COMMAND`
+/// with `path` at it (`options.key[1]`).
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_engine_rows(
+    engine: *const eventfold_engine,
+    table: *const c_char,
+    options: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let e = engine_ref(engine)?;
+            Ok(Some(e.rows_json(
+                text(table, "table")?,
+                opt_text(options, "options")?,
+            )?))
+        })
+    }
+}
+
+/// Every projection of the domain, in domain order: `[{"name", "mode"
+/// ("inline" | "async"), "status" ("live" | "rebuilding" | "stopped"),
+/// "position", "lag", "parked", "error" (null | {"code", "message",
+/// "position"}), "rebuild" (null | {"position", "head"})}, ...]`.
+///
+/// # Safety
+/// Pointers are NULL or valid.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_engine_projections(
+    engine: *const eventfold_engine,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe { run(out, || Ok(Some(engine_ref(engine)?.projections_json()?))) }
+}
+
+/// Read-your-writes: blocks until every async projection (or the one named
+/// in `options`) has folded every event up to `position` (the `position`
+/// of an execute result). `options` (NULL: all, 30 s) is `{"projection",
+/// "timeout"}` with `timeout` in milliseconds. `*out` is `true`, or `false`
+/// at the timeout. A projection stopped below `position` fails at once with
+/// its stored error; an undeclared name is
+/// `EVENTFOLD_ERR_UNKNOWN_PROJECTION`.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_engine_wait_for(
+    engine: *const eventfold_engine,
+    position: u64,
+    options: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let e = engine_ref(engine)?;
+            Ok(Some(
+                e.wait_for_json(position, opt_text(options, "options")?)?,
+            ))
+        })
+    }
+}
+
+/// Rebuilds a projection's tables from the first event, in shadow tables
+/// while the live ones answer reads, then swaps them in. Blocks until done.
+/// `*out` is `{"projection", "position", "events", "millis",
+/// "pause_millis"}`.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_engine_rebuild(
+    engine: *const eventfold_engine,
+    projection: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let e = engine_ref(engine)?;
+            Ok(Some(e.rebuild_json(text(projection, "projection")?)?))
+        })
+    }
+}
+
+/// A durable subscription of host code to the store's events. Any thread may
+/// call it, but one consumer of a name runs at a time across processes (a
+/// lease in the store): a second handle of the same name polls `[]` until
+/// the first is closed or its process dies. Free it with
+/// `eventfold_subscription_free`.
+#[allow(non_camel_case_types)]
+#[derive(Debug)]
+pub struct eventfold_subscription {
+    subscription: Subscription,
+}
+
+/// # Safety
+/// `ptr` is NULL or a live handle from `eventfold_engine_subscribe`.
+unsafe fn subscription_ref<'a>(
+    ptr: *const eventfold_subscription,
+) -> Result<&'a Subscription, Error> {
+    // SAFETY: NULL checked; otherwise a live handle by contract.
+    unsafe { ptr.as_ref() }
+        .map(|s| &s.subscription)
+        .ok_or_else(|| bad_arg("`subscription` is NULL".into()))
+}
+
+/// Subscribes `name` to the store's events. `options` (NULL: defaults) is
+/// `{"from": "start" | "end" | position, "models": [...], "types": [...]}`:
+/// a subscription that already has a checkpoint resumes after it (`from`
+/// counts only for a new one); the filters given replace the stored ones.
+/// On success `*subscription` is the new handle and `*out` NULL; on failure
+/// `*subscription` is NULL and `*out` the error.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_engine_subscribe(
+    engine: *const eventfold_engine,
+    name: *const c_char,
+    options: *const c_char,
+    subscription: *mut *mut eventfold_subscription,
+    out: *mut *mut c_char,
+) -> c_int {
+    // SAFETY: NULL is checked before every write.
+    unsafe { put(subscription, None) };
+    unsafe {
+        run(out, || {
+            if subscription.is_null() {
+                return Err(bad_arg(
+                    "`subscription` (the handle to write) is NULL".into(),
+                ));
+            }
+            let e = engine_ref(engine)?;
+            let made = e.subscribe_json(text(name, "name")?, opt_text(options, "options")?)?;
+            put(
+                subscription,
+                Some(eventfold_subscription { subscription: made }),
+            );
+            Ok(None)
+        })
+    }
+}
+
+/// Up to `max` events after the last one this handle delivered (a new
+/// handle starts after the durable checkpoint), waiting up to `timeout_ms`
+/// milliseconds for the first: `[{"id", "stream", "version", "position",
+/// "type", "schema", "data", "metadata"}, ...]`, upcast to the current
+/// model (the events one stored event becomes share its position). `[]` at
+/// the timeout, while another consumer holds the name, or when another
+/// thread closes the handle. The events stay unacknowledged until
+/// `eventfold_subscription_ack`.
+///
+/// # Safety
+/// Pointers are NULL or valid.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_subscription_poll(
+    subscription: *const eventfold_subscription,
+    max: usize,
+    timeout_ms: u64,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let s = subscription_ref(subscription)?;
+            Ok(Some(s.poll_json(
+                max,
+                std::time::Duration::from_millis(timeout_ms),
+            )?))
+        })
+    }
+}
+
+/// Stores the checkpoint durably: every event up to `position` is done, and
+/// a later handle of this name starts after it (the checkpoint never moves
+/// back). A position this handle has not delivered is
+/// `EVENTFOLD_ERR_INVALID_COMMAND` at `position`. `*out` is NULL on success.
+///
+/// # Safety
+/// Pointers are NULL or valid.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_subscription_ack(
+    subscription: *const eventfold_subscription,
+    position: u64,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            subscription_ref(subscription)?.ack(position)?;
+            Ok(None)
+        })
+    }
+}
+
+/// Keeps the event at `position` in the store's parked events with
+/// `reason` (see `eventfold_engine_parked`), and acknowledges it. `*out` is
+/// NULL on success.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_subscription_park(
+    subscription: *const eventfold_subscription,
+    position: u64,
+    reason: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let s = subscription_ref(subscription)?;
+            s.park(position, text(reason, "reason")?)?;
+            Ok(None)
+        })
+    }
+}
+
+/// Releases the name's lease: a poll blocked in another thread returns `[]`
+/// at once, and every later call fails with `EVENTFOLD_ERR_STORE_ERROR`.
+/// Closing twice is fine. `*out` is NULL on success. The handle still needs
+/// `eventfold_subscription_free`.
+///
+/// # Safety
+/// Pointers are NULL or valid.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_subscription_close(
+    subscription: *const eventfold_subscription,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            subscription_ref(subscription)?.close()?;
+            Ok(None)
+        })
+    }
+}
+
+/// Frees a subscription, closing it first if needed. NULL is a no-op. No
+/// other thread may be using it (close it first to wake a blocked poll).
+///
+/// # Safety
+/// `subscription` is NULL or a handle not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_subscription_free(subscription: *mut eventfold_subscription) {
+    if !subscription.is_null() {
+        // SAFETY: from `Box::into_raw` in `eventfold_engine_subscribe`.
+        let _ = guard(|| {
+            let handle = unsafe { Box::from_raw(subscription) };
+            handle.subscription.close()
+        });
+    }
+}
+
+/// Every subscription of the store: `[{"name", "checkpoint", "lag",
+/// "parked", "models", "types", "active"}, ...]`.
+///
+/// # Safety
+/// Pointers are NULL or valid.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_engine_subscriptions(
+    engine: *const eventfold_engine,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe { run(out, || Ok(Some(engine_ref(engine)?.subscriptions_json()?))) }
+}
+
+/// The parked events of a subscription or a projection, oldest first:
+/// `[{"name", "position", "reason", "parked_at", "event": {stored
+/// event}}, ...]`; `[]` for a name with nothing parked, or none at all.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_engine_parked(
+    engine: *const eventfold_engine,
+    name: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let e = engine_ref(engine)?;
+            Ok(Some(e.parked_json(text(name, "name")?)?))
         })
     }
 }

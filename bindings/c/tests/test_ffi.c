@@ -1,6 +1,7 @@
 /*
- * The C ABI as a C program uses it: every verb, every error path, NULL
- * pointers, invalid UTF-8 and calls after close. Run under valgrind by
+ * The C ABI as a C program uses it: every verb (the read side's tables,
+ * projections and subscriptions too), every error path, NULL pointers,
+ * invalid UTF-8 and calls after close. Run under valgrind by
  * bindings/c/test.sh. Prints "N passed, N failed" and exits non-zero on any
  * failure. The first argument is where the SQLite test store may go.
  */
@@ -621,6 +622,295 @@ static void test_engine_open_errors(eventfold_domain *d) {
   EXPECT("close NULL", eventfold_engine_close(NULL, &out), EVENTFOLD_ERR_INVALID_JSON, "NULL");
 }
 
+/* ---- the read side: tables, projections, subscriptions ---- */
+
+/* A counter with one table kept inline and one kept async, by the same fold. */
+static const char *BOARD =
+    "[{\"name\": \"board.model\", \"text\": "
+    "\"model Counter {\\n"
+    "  state { count: int }\\n"
+    "  command bump(by: int = 1, user: string = \\\"anon\\\") { emit bumped(by, user) }\\n"
+    "  command fail() { emit failed() }\\n"
+    "  event bumped(by: int, user: string) { set count = count + by }\\n"
+    "  event failed() { }\\n"
+    "}\\n"
+    "table tallies { key user: string\\n n: int = 0 }\\n"
+    "projection tally inline {\\n"
+    "  on Counter.bumped {\\n"
+    "    if !tallies.has(user) { insert tallies(user) }\\n"
+    "    update tallies[user](n: row.n + by)\\n"
+    "  }\\n"
+    "}\\n"
+    "table late_tallies { key user: string\\n n: int = 0 }\\n"
+    "projection late-tally async {\\n"
+    "  on Counter.bumped {\\n"
+    "    if !late_tallies.has(user) { insert late_tallies(user) }\\n"
+    "    update late_tallies[user](n: row.n + by)\\n"
+    "  }\\n"
+    "}\\n\"}]";
+
+static const char *TALLIES = "[{\"user\":\"ann\",\"n\":3},{\"user\":\"bob\",\"n\":3}]";
+
+static void bump(eventfold_engine *e, const char *id, const char *command, const char *want) {
+  EXPECT("bump", eventfold_engine_execute(e, "Counter", id, command, NULL, &out), EVENTFOLD_OK, want);
+}
+
+/* Rows, projections, wait_for and rebuild on a fresh store. */
+static void test_tables(eventfold_engine *e) {
+  bump(e, "a", "{\"type\":\"bump\",\"data\":{\"by\":2,\"user\":\"ann\"}}", "\"position\":1");
+  bump(e, "a", "{\"type\":\"bump\",\"data\":{\"by\":3,\"user\":\"bob\"}}", "\"position\":2");
+  bump(e, "b", "{\"type\":\"bump\",\"data\":{\"by\":1,\"user\":\"ann\"}}", "\"position\":3");
+  EXPECT("execute_many position",
+         eventfold_engine_execute_many(e, "[{\"model\":\"Counter\",\"id\":\"c\",\"command\":{\"type\":\"fail\"}}]",
+                                       &out),
+         EVENTFOLD_OK, "\"position\":4");
+
+  EXPECT("rows inline", eventfold_engine_rows(e, "tallies", NULL, &out), EVENTFOLD_OK, TALLIES);
+  EXPECT("rows key", eventfold_engine_rows(e, "tallies", "{\"key\":[\"bob\"]}", &out), EVENTFOLD_OK,
+         "[{\"user\":\"bob\",\"n\":3}]");
+  EXPECT("rows lone key", eventfold_engine_rows(e, "tallies", "{\"key\":\"ann\"}", &out), EVENTFOLD_OK,
+         "[{\"user\":\"ann\",\"n\":3}]");
+  EXPECT("rows after", eventfold_engine_rows(e, "tallies", "{\"after\":[\"ann\"]}", &out), EVENTFOLD_OK,
+         "[{\"user\":\"bob\",\"n\":3}]");
+  EXPECT("rows limit", eventfold_engine_rows(e, "tallies", "{\"limit\":1}", &out), EVENTFOLD_OK,
+         "[{\"user\":\"ann\",\"n\":3}]");
+  EXPECT("rows key nobody", eventfold_engine_rows(e, "tallies", "{\"key\":[\"cy\"]}", &out), EVENTFOLD_OK,
+         "[]");
+  EXPECT("rows unknown table", eventfold_engine_rows(e, "nope", NULL, &out), EVENTFOLD_ERR_UNKNOWN_TABLE,
+         "\"code\":\"unknown_table\"");
+  EXPECT("rows key of the wrong type", eventfold_engine_rows(e, "tallies", "{\"key\":[1]}", &out),
+         EVENTFOLD_ERR_INVALID_COMMAND, "\"path\":\"options.key[0]\"");
+  EXPECT("rows options not JSON", eventfold_engine_rows(e, "tallies", "{\"key\":", &out),
+         EVENTFOLD_ERR_INVALID_JSON, "invalid_json");
+
+  /* Read-your-writes on the async table. */
+  EXPECT("wait_for", eventfold_engine_wait_for(e, 4, NULL, &out), EVENTFOLD_OK, "true");
+  EXPECT("rows async", eventfold_engine_rows(e, "late_tallies", NULL, &out), EVENTFOLD_OK,
+         "[{\"user\":\"ann\",\"n\":3},{\"user\":\"bob\",\"n\":3}]");
+  EXPECT("wait_for one", eventfold_engine_wait_for(e, 4, "{\"projection\":\"late-tally\",\"timeout\":60000}", &out),
+         EVENTFOLD_OK, "true");
+  EXPECT("wait_for inline", eventfold_engine_wait_for(e, 4, "{\"projection\":\"tally\"}", &out), EVENTFOLD_OK,
+         "true");
+  /* A position no event has: the answer is false whatever the machine's speed. */
+  EXPECT("wait_for past the head", eventfold_engine_wait_for(e, 1000, "{\"timeout\":10}", &out), EVENTFOLD_OK,
+         "false");
+  EXPECT("wait_for unknown", eventfold_engine_wait_for(e, 1, "{\"projection\":\"nope\"}", &out),
+         EVENTFOLD_ERR_UNKNOWN_PROJECTION, "\"code\":\"unknown_projection\"");
+  EXPECT("wait_for bad option", eventfold_engine_wait_for(e, 1, "{\"timeout\":\"soon\"}", &out),
+         EVENTFOLD_ERR_INVALID_COMMAND, "\"path\":\"options.timeout\"");
+
+  EXPECT("projections", eventfold_engine_projections(e, &out), EVENTFOLD_OK, "\"name\":\"tally\"");
+  EXPECT("projections async", eventfold_engine_projections(e, &out), EVENTFOLD_OK, "\"mode\":\"async\"");
+  EXPECT("projections live", eventfold_engine_projections(e, &out), EVENTFOLD_OK, "\"status\":\"live\"");
+
+  EXPECT("rebuild", eventfold_engine_rebuild(e, "tally", &out), EVENTFOLD_OK, "\"projection\":\"tally\"");
+  EXPECT("rebuild pause", eventfold_engine_rebuild(e, "late-tally", &out), EVENTFOLD_OK, "\"pause_millis\":");
+  EXPECT("rows after rebuild", eventfold_engine_rows(e, "tallies", NULL, &out), EVENTFOLD_OK, TALLIES);
+  EXPECT("async rows after rebuild", eventfold_engine_rows(e, "late_tallies", NULL, &out), EVENTFOLD_OK, TALLIES);
+  EXPECT("rebuild unknown", eventfold_engine_rebuild(e, "nope", &out), EVENTFOLD_ERR_UNKNOWN_PROJECTION,
+         "unknown_projection");
+
+  EXPECT("rows NULL table", eventfold_engine_rows(e, NULL, NULL, &out), EVENTFOLD_ERR_INVALID_JSON,
+         "`table` is NULL");
+  EXPECT("rows table not UTF-8", eventfold_engine_rows(e, "\xff", NULL, &out), EVENTFOLD_ERR_INVALID_JSON,
+         "`table` is not valid UTF-8");
+  EXPECT("rows NULL engine", eventfold_engine_rows(NULL, "tallies", NULL, &out), EVENTFOLD_ERR_INVALID_JSON,
+         "`engine` is NULL");
+  EXPECT("projections NULL engine", eventfold_engine_projections(NULL, &out), EVENTFOLD_ERR_INVALID_JSON,
+         "`engine` is NULL");
+  EXPECT("wait_for options not UTF-8", eventfold_engine_wait_for(e, 1, "\xc3\x28", &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`options` is not valid UTF-8");
+  EXPECT("rebuild NULL", eventfold_engine_rebuild(e, NULL, &out), EVENTFOLD_ERR_INVALID_JSON,
+         "`projection` is NULL");
+  CHECK(eventfold_engine_rows(e, "tallies", NULL, NULL) == EVENTFOLD_ERR_INVALID_JSON, "rows out NULL");
+}
+
+static eventfold_subscription *subscribe(eventfold_engine *e, const char *name, const char *options) {
+  eventfold_subscription *s = (eventfold_subscription *)0x1;
+  char *out = (char *)0x1;
+  int status = eventfold_engine_subscribe(e, name, options, &s, &out);
+  CHECK(status == EVENTFOLD_OK && s != NULL && out == NULL, "subscribe %s: %d %s", name, status,
+        out ? out : "");
+  eventfold_string_free(out);
+  return status == EVENTFOLD_OK ? s : NULL;
+}
+
+typedef struct {
+  eventfold_subscription *sub;
+  int status;
+  char *out;
+} poller_arg;
+
+static void *poller(void *p) {
+  poller_arg *arg = p;
+  arg->status = eventfold_subscription_poll(arg->sub, 10, 120000, &arg->out);
+  return NULL;
+}
+
+/* Subscriptions after test_tables' four events: acks, resumes, parks. */
+static void test_subscriptions(eventfold_engine *e) {
+  int status;
+  eventfold_subscription *s = subscribe(e, "mailer", NULL);
+  if (!s) return;
+  EXPECT("poll", eventfold_subscription_poll(s, 2, 60000, &out), EVENTFOLD_OK,
+         "\"position\":1");
+  EXPECT("poll next", eventfold_subscription_poll(s, 10, 60000, &out), EVENTFOLD_OK, "\"position\":3");
+  EXPECT("ack", eventfold_subscription_ack(s, 2, &out), EVENTFOLD_OK, NULL);
+  EXPECT("subscriptions", eventfold_engine_subscriptions(e, &out), EVENTFOLD_OK, "\"name\":\"mailer\"");
+  EXPECT("subscriptions checkpoint", eventfold_engine_subscriptions(e, &out), EVENTFOLD_OK,
+         "\"checkpoint\":2");
+  EXPECT("close", eventfold_subscription_close(s, &out), EVENTFOLD_OK, NULL);
+  EXPECT("close twice", eventfold_subscription_close(s, &out), EVENTFOLD_OK, NULL);
+  EXPECT("poll after close", eventfold_subscription_poll(s, 10, 0, &out), EVENTFOLD_ERR_STORE_ERROR,
+         "store_error");
+  EXPECT("ack after close", eventfold_subscription_ack(s, 3, &out), EVENTFOLD_ERR_STORE_ERROR, "store_error");
+  eventfold_subscription_free(s);
+
+  /* A new handle of the name resumes after the checkpoint: position 3 again. */
+  s = subscribe(e, "mailer", NULL);
+  if (!s) return;
+  EXPECT("resume", eventfold_subscription_poll(s, 1, 60000, &out), EVENTFOLD_OK,
+         "\"position\":3");
+  EXPECT("park", eventfold_subscription_park(s, 3, "no such address", &out), EVENTFOLD_OK, NULL);
+  EXPECT("parked", eventfold_engine_parked(e, "mailer", &out), EVENTFOLD_OK, "\"reason\":\"no such address\"");
+  EXPECT("parked position", eventfold_engine_parked(e, "mailer", &out), EVENTFOLD_OK, "\"position\":3");
+  EXPECT("parked nothing", eventfold_engine_parked(e, "nobody", &out), EVENTFOLD_OK, "[]");
+  EXPECT("checkpoint after park", eventfold_engine_subscriptions(e, &out), EVENTFOLD_OK, "\"checkpoint\":3");
+  EXPECT("park NULL reason", eventfold_subscription_park(s, 4, NULL, &out), EVENTFOLD_ERR_INVALID_JSON,
+         "`reason` is NULL");
+
+  /* A second consumer of the name gets nothing while the first holds it. */
+  eventfold_subscription *rival = subscribe(e, "mailer", NULL);
+  if (rival) {
+    EXPECT("rival waits", eventfold_subscription_poll(rival, 10, 0, &out), EVENTFOLD_OK, "[]");
+    eventfold_subscription_free(rival);
+  }
+
+  /* A close from another thread ends a blocked poll. */
+  {
+    EXPECT("poll the rest", eventfold_subscription_poll(s, 10, 60000, &out), EVENTFOLD_OK,
+           "\"position\":4");
+    poller_arg arg = {s, -1, NULL};
+    pthread_t thread;
+    pthread_create(&thread, NULL, poller, &arg);
+    EXPECT("close while polling", eventfold_subscription_close(s, &out), EVENTFOLD_OK, NULL);
+    pthread_join(thread, NULL);
+    /* Woken with [], or closed before it began. */
+    CHECK((arg.status == EVENTFOLD_OK && arg.out && strcmp(arg.out, "[]") == 0) ||
+              arg.status == EVENTFOLD_ERR_STORE_ERROR,
+          "blocked poll after close: %d %s", arg.status, arg.out ? arg.out : "(NULL)");
+    eventfold_string_free(arg.out);
+  }
+  eventfold_subscription_free(s);
+
+  /* from "end", filters, and bad options. */
+  s = subscribe(e, "tail", "{\"from\":\"end\",\"models\":[\"Counter\"],\"types\":[\"bumped\"]}");
+  if (s) {
+    EXPECT("nothing yet", eventfold_subscription_poll(s, 10, 0, &out), EVENTFOLD_OK, "[]");
+    bump(e, "d", "{\"type\":\"fail\"}", "\"position\":5");
+    bump(e, "d", "{\"type\":\"bump\"}", "\"position\":6");
+    char *got = NULL;
+    status = eventfold_subscription_poll(s, 10, 60000, &got);
+    CHECK(status == EVENTFOLD_OK && got && strstr(got, "\"position\":6") && !strstr(got, "\"position\":5"),
+          "the new one, filtered: %d %s", status, got ? got : "(NULL)");
+    eventfold_string_free(got);
+    eventfold_subscription_free(s); /* free closes it */
+  }
+  s = subscribe(e, "from-five", "{\"from\":5}");
+  if (s) {
+    EXPECT("from a position", eventfold_subscription_poll(s, 1, 60000, &out), EVENTFOLD_OK, "\"position\":5");
+    eventfold_subscription_free(s);
+  }
+  eventfold_subscription *bad = (eventfold_subscription *)0x1;
+  EXPECT("subscribe bad from", eventfold_engine_subscribe(e, "x", "{\"from\":\"middle\"}", &bad, &out),
+         EVENTFOLD_ERR_INVALID_COMMAND, "\"path\":\"options.from\"");
+  CHECK(bad == NULL, "no handle on failure");
+  EXPECT("subscribe NULL name", eventfold_engine_subscribe(e, NULL, NULL, &bad, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`name` is NULL");
+  EXPECT("subscribe NULL slot", eventfold_engine_subscribe(e, "x", NULL, NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "NULL");
+  EXPECT("subscribe NULL engine", eventfold_engine_subscribe(NULL, "x", NULL, &bad, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`engine` is NULL");
+  EXPECT("poll NULL", eventfold_subscription_poll(NULL, 1, 0, &out), EVENTFOLD_ERR_INVALID_JSON,
+         "`subscription` is NULL");
+  EXPECT("ack NULL", eventfold_subscription_ack(NULL, 1, &out), EVENTFOLD_ERR_INVALID_JSON,
+         "`subscription` is NULL");
+  EXPECT("close NULL", eventfold_subscription_close(NULL, &out), EVENTFOLD_ERR_INVALID_JSON,
+         "`subscription` is NULL");
+  EXPECT("parked NULL name", eventfold_engine_parked(e, NULL, &out), EVENTFOLD_ERR_INVALID_JSON,
+         "`name` is NULL");
+  EXPECT("subscriptions NULL engine", eventfold_engine_subscriptions(NULL, &out), EVENTFOLD_ERR_INVALID_JSON,
+         "`engine` is NULL");
+  eventfold_subscription_free(NULL);
+}
+
+/* Every read-side call after the engine is closed. */
+static void test_read_side_after_close(eventfold_engine *e) {
+  eventfold_subscription *s = subscribe(e, "late", NULL);
+  EXPECT("close engine", eventfold_engine_close(e, &out), EVENTFOLD_OK, NULL);
+  EXPECT("rows after close", eventfold_engine_rows(e, "tallies", NULL, &out), EVENTFOLD_ERR_STORE_ERROR, "closed");
+  EXPECT("projections after close", eventfold_engine_projections(e, &out), EVENTFOLD_ERR_STORE_ERROR, "closed");
+  EXPECT("wait_for after close", eventfold_engine_wait_for(e, 1, NULL, &out), EVENTFOLD_ERR_STORE_ERROR, "closed");
+  EXPECT("rebuild after close", eventfold_engine_rebuild(e, "tally", &out), EVENTFOLD_ERR_STORE_ERROR, "closed");
+  EXPECT("subscriptions after close", eventfold_engine_subscriptions(e, &out), EVENTFOLD_ERR_STORE_ERROR,
+         "closed");
+  EXPECT("parked after close", eventfold_engine_parked(e, "mailer", &out), EVENTFOLD_ERR_STORE_ERROR, "closed");
+  {
+    eventfold_subscription *none = (eventfold_subscription *)0x1;
+    EXPECT("subscribe after close", eventfold_engine_subscribe(e, "x", NULL, &none, &out),
+           EVENTFOLD_ERR_STORE_ERROR, "closed");
+    CHECK(none == NULL, "no handle after close");
+  }
+  /* The engine's close closed its subscriptions. */
+  if (s) {
+    EXPECT("poll after engine close", eventfold_subscription_poll(s, 1, 0, &out), EVENTFOLD_ERR_STORE_ERROR,
+           "store_error");
+    eventfold_subscription_free(s);
+  }
+}
+
+static eventfold_engine *open_board(eventfold_domain *d, const char *store) {
+  eventfold_engine *e = NULL;
+  char *out = NULL;
+  int status = eventfold_engine_open(store, d, "{\"run_projections\":true,\"on_projection_error\":\"stop\"}",
+                                     &e, &out);
+  CHECK(status == EVENTFOLD_OK && e != NULL, "open board %s: %d %s", store, status, out ? out : "");
+  eventfold_string_free(out);
+  return e;
+}
+
+static void test_read_side(const char *store) {
+  eventfold_domain *d = NULL;
+  char *out = NULL;
+  int status = eventfold_domain_compile(BOARD, &d, &out);
+  CHECK(status == EVENTFOLD_OK && d != NULL, "compile board: %d %s", status, out ? out : "");
+  eventfold_string_free(out);
+  if (!d) return;
+  eventfold_engine *e = open_board(d, store);
+  if (e) {
+    test_tables(e);
+    test_subscriptions(e);
+    test_read_side_after_close(e);
+    eventfold_engine_free(e);
+  }
+  /* On SQLite the tables and the checkpoints are on disk. */
+  if (strncmp(store, "sqlite:", 7) == 0 && (e = open_board(d, store)) != NULL) {
+    EXPECT("rows reopened", eventfold_engine_rows(e, "tallies", NULL, &out), EVENTFOLD_OK,
+           "[{\"user\":\"ann\",\"n\":3},{\"user\":\"anon\",\"n\":1},{\"user\":\"bob\",\"n\":3}]");
+    EXPECT("checkpoint reopened", eventfold_engine_subscriptions(e, &out), EVENTFOLD_OK, "\"checkpoint\":3");
+    eventfold_subscription *s = subscribe(e, "mailer", NULL);
+    if (s) {
+      EXPECT("resume reopened", eventfold_subscription_poll(s, 1, 60000, &out), EVENTFOLD_OK, "\"position\":4");
+      eventfold_subscription_free(s);
+    }
+    eventfold_engine_free(e);
+  }
+  EXPECT("open bad projection option",
+         eventfold_engine_open("memory:", d, "{\"on_projection_error\":\"ignore\"}", &e, &out),
+         EVENTFOLD_ERR_INVALID_COMMAND, "\"path\":\"options.on_projection_error\"");
+  eventfold_domain_free(d);
+}
+
 int main(int argc, char **argv) {
   const char *sqlite_path = argc > 1 ? argv[1] : "eventfold-c-test.db";
 
@@ -640,6 +930,12 @@ int main(int argc, char **argv) {
     snprintf(store, sizeof store, "sqlite:%s", sqlite_path);
     test_engine(d, store);
     eventfold_domain_free(d);
+    test_read_side("memory:");
+    char board[400];
+    snprintf(board, sizeof board, "%.380s.board", sqlite_path);
+    remove(board);
+    snprintf(store, sizeof store, "sqlite:%s", board);
+    test_read_side(store);
   }
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;

@@ -23,7 +23,12 @@ final class Engine
      * @param string $store `memory:` or `sqlite:/path/to/events.db` (append
      *        `?synchronous=normal` to trade the durability of the last
      *        transactions for speed)
-     * @param array{cache_capacity?: int, snapshot_every?: int, max_attempts?: int} $options
+     * @param array{cache_capacity?: int, snapshot_every?: int, max_attempts?: int,
+     *        run_projections?: bool, on_projection_error?: 'stop'|'park'} $options
+     *        `runProjections` (default true): this engine runs the async
+     *        projections (and rebuilds); false: it only writes inline ones and
+     *        reads. `onProjectionError`: what an async projection does with an
+     *        event its handler fails on, `stop` (default) or `park` it.
      */
     public static function open(string $store, Domain $domain, array $options = []): self
     {
@@ -47,7 +52,9 @@ final class Engine
      *
      * @param array{expected_version?: int, command_id?: string, metadata?: array<string, string>,
      *        now?: \DateTimeInterface|string, correlation_id?: string, causation_id?: string} $options
-     * @return array{stream: string, version: int, events: list<array>}
+     * @return array{stream: string, version: int, position: int, events: list<array>}
+     *         `position`: the global position of the command's last event
+     *         (0 when it appended none), the one to give `waitFor`
      * @throws Exception\RejectedException when the model refuses the command
      * @throws Exception\VersionConflictException when `expected_version` does not match
      */
@@ -67,7 +74,7 @@ final class Engine
      * Many commands in one transaction: all appended, or none.
      *
      * @param list<array{model: string, id: string, command: array, options?: array}> $requests
-     * @return list<array{stream: string, version: int, events: list<array>}>
+     * @return list<array{stream: string, version: int, position: int, events: list<array>}>
      */
     public function executeMany(array $requests): array
     {
@@ -141,6 +148,156 @@ final class Engine
             $this->handle,
             $model === null ? null : Native::encode(['model' => $model], 'options'),
         );
+    }
+
+    // ---- the read side: tables, projections, subscriptions ----
+
+    /**
+     * The rows of a table (MODEL-LANGUAGE.md §13), in key order, each an
+     * array of every column in declared order. Options as an array or as
+     * named arguments (`rows('todo_rows', key: ['home'], limit: 20)`).
+     *
+     * @param array{key?: mixed, after?: list<mixed>, limit?: int} $options
+     * @param mixed $key a prefix of the key values, in key order (a lone value: a prefix of one)
+     * @param list<mixed>|null $after a whole key: the rows after it (to page)
+     * @return list<array<string, mixed>>
+     * @throws Exception\UnknownTableException when the domain declares no such table
+     * @throws Exception\InvalidCommandException for a bad option (`path` e.g. `options.key[1]`)
+     */
+    public function rows(string $table, array $options = [], mixed $key = null, ?array $after = null, ?int $limit = null): array
+    {
+        $options = self::named($options, ['key' => $key, 'after' => $after, 'limit' => $limit]);
+        foreach (['key', 'after'] as $name) {
+            if (array_key_exists($name, $options)) {
+                $options[$name] = self::keyValues($options[$name]);
+            }
+        }
+        return Native::call(
+            'engine_rows',
+            $this->handle,
+            Native::text($table, 'table'),
+            $options === [] ? null : Native::encode(Native::options($options), 'options'),
+        );
+    }
+
+    /**
+     * Every projection of the domain, in domain order.
+     *
+     * @return list<array{name: string, mode: 'inline'|'async', status: 'live'|'rebuilding'|'stopped',
+     *         position: int, lag: int, parked: int, error: ?array{code: string, message: string, position: int},
+     *         rebuild: ?array{position: int, head: int}}>
+     */
+    public function projections(): array
+    {
+        return Native::call('engine_projections', $this->handle);
+    }
+
+    /**
+     * Read-your-writes: waits until every async projection (or the one
+     * named) has folded every event up to `$position` (the `position` of an
+     * `execute` result). True when it has; false at the timeout.
+     *
+     * @param float $timeout seconds
+     * @throws Exception\UnknownProjectionException for a name the domain does not declare
+     * @throws Exception\EventfoldException of the stored error's code when the projection stopped below `$position`
+     */
+    public function waitFor(int $position, ?string $projection = null, float $timeout = 30.0): bool
+    {
+        $options = ['timeout' => self::millis($timeout, 'timeout')];
+        if ($projection !== null) {
+            $options['projection'] = Native::text($projection, 'projection');
+        }
+        return (bool) Native::call('engine_wait_for', $this->handle, $position, Native::encode($options, 'options'));
+    }
+
+    /**
+     * Rebuilds a projection's tables from the first event, in shadow
+     * tables while the live ones answer reads, then swaps them in. Blocks
+     * until done.
+     *
+     * @return array{projection: string, position: int, events: int, millis: int, pause_millis: int}
+     */
+    public function rebuild(string $projection): array
+    {
+        return Native::call('engine_rebuild', $this->handle, Native::text($projection, 'projection'));
+    }
+
+    /**
+     * A durable subscription of this code to the store's events, delivered
+     * at least once from its checkpoint: `foreach ($engine->subscribe('mailer')
+     * as $position => $event)`. A subscription that already has a checkpoint
+     * resumes after it (`from` counts only for a new one); the filters given
+     * replace the stored ones.
+     *
+     * @param array{from?: 'start'|'end'|int, models?: list<string>, types?: list<string>} $options
+     * @param 'start'|'end'|int|null $from where a new subscription starts (a position: that one included)
+     * @param list<string>|null $models only events of these models
+     * @param list<string>|null $types only events of these types
+     */
+    public function subscribe(string $name, array $options = [], string|int|null $from = null, ?array $models = null, ?array $types = null): Subscription
+    {
+        $options = self::named($options, ['from' => $from, 'models' => $models, 'types' => $types]);
+        $handle = Native::create(
+            'engine_subscribe',
+            'eventfold_subscription',
+            $this->handle,
+            Native::text($name, 'name'),
+            $options === [] ? null : Native::encode(Native::options($options), 'options'),
+        );
+        return new Subscription($handle, $this, $name);
+    }
+
+    /**
+     * Every subscription of the store.
+     *
+     * @return list<array{name: string, checkpoint: int, lag: int, parked: int, models: ?list<string>,
+     *         types: ?list<string>, active: bool}>
+     */
+    public function subscriptions(): array
+    {
+        return Native::call('engine_subscriptions', $this->handle);
+    }
+
+    /**
+     * The parked events of a subscription or a projection, oldest first
+     * (none for a name with nothing parked).
+     *
+     * @return list<array{name: string, position: int, reason: string, parked_at: string, event: array}>
+     */
+    public function parked(string $name): array
+    {
+        return Native::call('engine_parked', $this->handle, Native::text($name, 'name'));
+    }
+
+    /** Options given both as an array and as named arguments: the named ones win. */
+    private static function named(array $options, array $named): array
+    {
+        return array_filter($named, static fn ($v) => $v !== null) + $options;
+    }
+
+    /** Key values as JSON takes them: a `DateTimeInterface` is RFC 3339. */
+    private static function keyValues(mixed $values): mixed
+    {
+        if ($values instanceof \DateTimeInterface) {
+            return Native::timestamp($values);
+        }
+        return is_array($values)
+            ? array_map(static fn ($v) => $v instanceof \DateTimeInterface ? Native::timestamp($v) : $v, $values)
+            : $values;
+    }
+
+    /** @internal Seconds as the library's whole milliseconds, rounded up. */
+    public static function millis(float $seconds, string $name): int
+    {
+        if (!is_finite($seconds) || $seconds < 0) {
+            throw Exception\EventfoldException::of(
+                'invalid_command',
+                "`$name` must be a number of seconds of at least 0, not $seconds",
+                ['path' => $name],
+            );
+        }
+        // 2^53 ms is 285,000 years: past it a float no longer holds whole numbers.
+        return (int) min(ceil($seconds * 1000), 9007199254740992.0);
     }
 
     /** Closes the store; closing twice is fine. */

@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace Eventfold\Tests;
 
 use Eventfold\Domain;
+use Eventfold\Engine;
 use Eventfold\Exception;
 use Eventfold\Exception\EventfoldException;
 use PHPUnit\Framework\TestCase;
@@ -62,6 +63,16 @@ final class BadInputTest extends TestCase
             'an empty model file' => ['model_error', fn (Domain $d) => Domain::compile(['a.model' => 'model'])],
             'a huge model file' => ['limit_exceeded', fn (Domain $d) => Domain::compile(['a.model' => str_repeat(' ', 2 << 20)])],
             'a missing model file' => ['store_error', fn (Domain $d) => Domain::fromFiles('/nonexistent.model')],
+            'rows: NUL in a table name' => ['invalid_json', fn (Domain $d) => Engine::open('memory:', $d)->rows("rows\0")],
+            'rows: invalid UTF-8 in a table name' => ['invalid_json', fn (Domain $d) => Engine::open('memory:', $d)->rows("ro\xffws")],
+            'rows: an object for a limit' => ['invalid_command', fn (Domain $d) => Engine::open('memory:', Domain::compile(['t.model' => DomainTest::TALLY]))->rows('tallies', ['limit' => ['x' => 1]])],
+            'waitFor: a negative timeout' => ['invalid_command', fn (Domain $d) => Engine::open('memory:', $d)->waitFor(1, timeout: -1.0)],
+            'waitFor: NAN for a timeout' => ['invalid_command', fn (Domain $d) => Engine::open('memory:', $d)->waitFor(1, timeout: NAN)],
+            'subscribe: NUL in a name' => ['invalid_json', fn (Domain $d) => Engine::open('memory:', $d)->subscribe("s\0")],
+            'subscribe: a list for from' => ['invalid_command', fn (Domain $d) => Engine::open('memory:', $d)->subscribe('s', ['from' => [1]])],
+            'poll: a negative max' => ['invalid_command', fn (Domain $d) => Engine::open('memory:', $d)->subscribe('s')->poll(-1)],
+            'poll: a negative timeout' => ['invalid_command', fn (Domain $d) => Engine::open('memory:', $d)->subscribe('s')->poll(1, -0.5)],
+            'park: NUL in a reason' => ['invalid_json', fn (Domain $d) => Engine::open('memory:', $d)->subscribe('s')->park(1, "x\0")],
         ];
     }
 

@@ -6,6 +6,7 @@ require_relative "eventfold/errors"
 require_relative "eventfold/native"
 require_relative "eventfold/domain"
 require_relative "eventfold/engine"
+require_relative "eventfold/subscription"
 
 # Event-sourced aggregates written once in the eventfold model language.
 #

@@ -48,7 +48,16 @@ class TestBadInput < Minitest::Test
     "a missing model file" => ["store_error", ->(_) { Eventfold::Domain.from_files("/nonexistent.model") }],
     "an engine on no domain" => ["invalid_json", ->(_) { Eventfold::Engine.open("memory:", nil) }],
     "an unknown store" => ["store_error", ->(d) { Eventfold::Engine.open("nosuch:", d) }],
-    "an unknown engine option" => ["invalid_command", ->(d) { Eventfold::Engine.open("memory:", d, cache: 1) }]
+    "an unknown engine option" => ["invalid_command", ->(d) { Eventfold::Engine.open("memory:", d, cache: 1) }],
+    "rows: NUL in a table name" => ["invalid_json", ->(d) { Eventfold::Engine.open("memory:", d).rows("rows\0") }],
+    "rows: a symbol for a table" => ["invalid_json", ->(d) { Eventfold::Engine.open("memory:", d).rows(:rows) }],
+    "rows: an object for a key" => ["invalid_command", ->(d) { Eventfold::Engine.open("memory:", d).rows("rows", key: Object.new) }],
+    "wait_for: a string for a position" => ["invalid_command", ->(d) { Eventfold::Engine.open("memory:", d).wait_for("1") }],
+    "wait_for: infinity for a timeout" => ["invalid_command", ->(d) { Eventfold::Engine.open("memory:", d).wait_for(1, timeout: Float::INFINITY) }],
+    "subscribe: nil for a name" => ["invalid_json", ->(d) { Eventfold::Engine.open("memory:", d).subscribe(nil) }],
+    "subscribe: a hash for from" => ["invalid_command", ->(d) { Eventfold::Engine.open("memory:", d).subscribe("s", from: { at: 1 }) }],
+    "poll: a float for max" => ["invalid_command", ->(d) { Eventfold::Engine.open("memory:", d).subscribe("s").poll(1.5) }],
+    "park: a number for a reason" => ["invalid_json", ->(d) { Eventfold::Engine.open("memory:", d).subscribe("s").park(1, 5) }]
   }.freeze
 
   INPUTS.each do |name, (code, call)|

@@ -10,7 +10,11 @@ module Eventfold
     # `store`: `"memory:"` or `"sqlite:path/to/events.db"` (append
     # `?synchronous=normal` to trade the durability of the last transactions
     # for speed). Options: `cache_capacity:`, `snapshot_every:`,
-    # `max_attempts:`. With a block, yields the engine and closes it after.
+    # `max_attempts:`; `run_projections:` (default true: this engine runs
+    # the async projections and rebuilds; false: it only writes inline ones
+    # and reads); `on_projection_error:` (`"stop"`, the default, or
+    # `"park"`: what an async projection does with an event its handler
+    # fails on). With a block, yields the engine and closes it after.
     def self.open(store, domain, **options)
       raise Error.of("invalid_json", "`domain` must be an Eventfold::Domain") unless domain.is_a?(Domain)
 
@@ -37,8 +41,9 @@ module Eventfold
     # Runs a command on the stream `"#{model}-#{id}"` and appends its events.
     # Options: `expected_version:`, `command_id:`, `metadata:`, `now:`,
     # `correlation_id:`, `causation_id:`. Returns
-    # `{"stream", "version", "events"}`. Raises RejectedError,
-    # VersionConflictError, ...
+    # `{"stream", "version", "position", "events"}`: `position` is the global
+    # position of the command's last event (0 when it appended none), the
+    # one to give #wait_for. Raises RejectedError, VersionConflictError, ...
     def execute(model, id, command, **options)
       Native.call(:engine_execute, @handle, Native.text(model, "model"), Native.text(id, "id"),
                   Native.encode(command, "command"), Native.options(options))
@@ -76,6 +81,84 @@ module Eventfold
     def streams(model: nil)
       Native.call(:engine_streams, @handle, Native.options(model: model))
     end
+
+    # ---- the read side: tables, projections, subscriptions ----
+
+    # The rows of a table (MODEL-LANGUAGE.md §13) in key order, each a Hash
+    # of every column in declared order. `key:` a prefix of the key values
+    # in key order (a lone value: a prefix of one), `after:` a whole key
+    # (the rows after it, to page), `limit:` how many at most.
+    #
+    # @return [Array<Hash>]
+    # @raise [UnknownTableError] the domain declares no such table
+    # @raise [InvalidCommandError] a bad option (#path e.g. `"options.key[1]"`)
+    def rows(table, key: nil, after: nil, limit: nil)
+      Native.call(:engine_rows, @handle, Native.text(table, "table"),
+                  Native.options(key: key, after: after, limit: limit))
+    end
+
+    # Every projection of the domain, in domain order: each
+    # `{"name", "mode" ("inline" | "async"), "status" ("live" | "rebuilding"
+    # | "stopped"), "position", "lag", "parked", "error" (nil | {"code",
+    # "message", "position"}), "rebuild" (nil | {"position", "head"})}`.
+    #
+    # @return [Array<Hash>]
+    def projections = Native.call(:engine_projections, @handle)
+
+    # Read-your-writes: waits until every async projection (or the one
+    # named) has folded every event up to `position` (the "position" of an
+    # #execute result). `timeout` is in seconds.
+    #
+    # @return [Boolean] true when it has, false at the timeout
+    # @raise [UnknownProjectionError] a name the domain does not declare
+    # @raise [Error] the stored error of a projection stopped below `position`
+    def wait_for(position, projection: nil, timeout: 30.0)
+      Native.call(:engine_wait_for, @handle, Native.count(position, "position"),
+                  Native.options(projection: projection, timeout: Native.millis(timeout, "timeout")))
+    end
+
+    # Rebuilds a projection's tables from the first event, in shadow tables
+    # while the live ones answer reads, then swaps them in. Blocks until done
+    # (the GVL released).
+    #
+    # @return [Hash] `{"projection", "position", "events", "millis", "pause_millis"}`
+    def rebuild(projection)
+      Native.call(:engine_rebuild, @handle, Native.text(projection, "projection"))
+    end
+
+    # A durable subscription to the store's events, delivered at least once
+    # from its checkpoint (see Subscription): `from:` `"start"`, `"end"` or a
+    # position (that one included), used only when the name is new (one
+    # with a checkpoint resumes after it); `models:` and `types:` filter, and
+    # replace the filters stored with the name. With a block, yields the
+    # subscription and closes it after.
+    #
+    # @return [Subscription]
+    def subscribe(name, from: "start", models: nil, types: nil)
+      handle = Native.create(:engine_subscribe, :eventfold_subscription_free, @handle, Native.text(name, "name"),
+                             Native.options(from: from, models: models, types: types))
+      subscription = Subscription.new(handle, self, name)
+      return subscription unless block_given?
+
+      begin
+        yield subscription
+      ensure
+        subscription.close unless subscription.closed?
+      end
+    end
+
+    # Every subscription of the store: `{"name", "checkpoint", "lag",
+    # "parked", "models", "types", "active"}` each.
+    #
+    # @return [Array<Hash>]
+    def subscriptions = Native.call(:engine_subscriptions, @handle)
+
+    # The parked events of a subscription or a projection, oldest first:
+    # `{"name", "position", "reason", "parked_at", "event"}` each; none for
+    # a name with nothing parked.
+    #
+    # @return [Array<Hash>]
+    def parked(name) = Native.call(:engine_parked, @handle, Native.text(name, "name"))
 
     # Closes the store; closing twice is fine.
     def close

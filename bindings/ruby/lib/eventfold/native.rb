@@ -65,6 +65,21 @@ module Eventfold
     attach_function :eventfold_engine_streams, %i[handle string out], :int, blocking: true
     attach_function :eventfold_engine_close, %i[handle out], :int, blocking: true
 
+    # The read side: every call may wait on the store (wait_for, rebuild and
+    # poll on purpose), so each releases the GVL.
+    attach_function :eventfold_engine_rows, %i[handle string string out], :int, blocking: true
+    attach_function :eventfold_engine_projections, %i[handle out], :int, blocking: true
+    attach_function :eventfold_engine_wait_for, %i[handle uint64 string out], :int, blocking: true
+    attach_function :eventfold_engine_rebuild, %i[handle string out], :int, blocking: true
+    attach_function :eventfold_engine_subscribe, %i[handle string string pointer out], :int, blocking: true
+    attach_function :eventfold_engine_subscriptions, %i[handle out], :int, blocking: true
+    attach_function :eventfold_engine_parked, %i[handle string out], :int, blocking: true
+    attach_function :eventfold_subscription_poll, %i[handle size_t uint64 out], :int, blocking: true
+    attach_function :eventfold_subscription_ack, %i[handle uint64 out], :int, blocking: true
+    attach_function :eventfold_subscription_park, %i[handle uint64 string out], :int, blocking: true
+    attach_function :eventfold_subscription_close, %i[handle out], :int, blocking: true
+    attach_function :eventfold_subscription_free, [:handle], :void, blocking: true
+
     module_function
 
     # Calls `eventfold_<fn>(*args, &out)`: the decoded JSON of `out` (nil
@@ -185,6 +200,24 @@ module Eventfold
                      "#{at} is a #{value.class}, which has no JSON form: give a Hash, Array, String, Integer, " \
                      "Float, true, false, nil, Symbol or Time#{hint}",
                      "path" => path)
+    end
+
+    # A count or a position for C's unsigned integers: an Integer >= 0.
+    def count(value, name)
+      return value if value.is_a?(Integer) && value >= 0 && value < 2**64
+
+      raise Error.of("invalid_command", "`#{name}` must be an Integer of at least 0, not #{value.inspect}",
+                     "path" => name)
+    end
+
+    # Seconds (any Numeric >= 0) as the library's whole milliseconds, rounded up.
+    def millis(seconds, name)
+      unless seconds.is_a?(Numeric) && seconds.real? && seconds >= 0 && seconds.to_f.finite?
+        raise Error.of("invalid_command", "`#{name}` must be a number of seconds of at least 0, not #{seconds.inspect}",
+                       "path" => name)
+      end
+
+      [(seconds * 1000).ceil, 2**53].min
     end
 
     def encode_optional(value, name)
