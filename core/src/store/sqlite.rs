@@ -85,7 +85,7 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(1000);
 
 impl Checkpointer {
     fn start(path: &std::path::Path, busy: Duration) -> Result<Checkpointer> {
-        let conn = connect(path, busy)?;
+        let conn = connect(path, busy, false)?;
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("eventfold-checkpoint".into())
@@ -159,7 +159,7 @@ impl SqliteStore {
     pub fn open_with(path: &str, options: &SqliteOptions) -> Result<SqliteStore> {
         let path = PathBuf::from(path);
         let busy = options.busy_timeout;
-        let writer = connect(&path, busy)?;
+        let writer = connect(&path, busy, true)?;
         let mode = match options.synchronous {
             Synchronous::Full => "FULL",
             Synchronous::Normal => "NORMAL",
@@ -213,7 +213,9 @@ impl SqliteStore {
             // Plain connections: memory-mapping the file or a larger page
             // cache measured slower (each write by another connection
             // resets a reader's cache, and a growing file is mapped anew).
-            None => connect(&self.path, self.busy)?,
+            // Never creates the file: one that vanished under an open
+            // store (a test's folder removed) is an error, not a new store.
+            None => connect(&self.path, self.busy, false)?,
         };
         let out = f(&conn);
         if !self.closed.load(Ordering::Acquire) {
@@ -256,13 +258,12 @@ fn retry_busy<T>(
     }
 }
 
-fn connect(path: &std::path::Path, busy: Duration) -> Result<Connection> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
+fn connect(path: &std::path::Path, busy: Duration, create: bool) -> Result<Connection> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let conn = Connection::open_with_flags(path, flags)
     .map_err(|e| err(&format!("cannot open {}", path.display()), e))?;
     conn.busy_timeout(busy)
         .map_err(|e| err("cannot set busy_timeout", e))?;
