@@ -47,11 +47,15 @@ mod json;
 mod load;
 mod metadata;
 mod options;
+mod projections;
 mod read;
+mod runner;
 mod snapshots;
 
 pub use metadata::Metadata;
 pub use options::{EngineOptions, ExecuteOptions, ExecuteRequest};
+pub use projections::{OnProjectionError, ProjectionStatus};
+pub use runner::Rebuilt;
 
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
@@ -99,6 +103,10 @@ pub struct Executed {
     pub stream: String,
     /// The stream's version after the command.
     pub version: u64,
+    /// The global position of the command's last event (0 when it
+    /// appended none): what `wait_for` takes, to read this command's
+    /// writes in async projections.
+    pub position: u64,
     pub events: Vec<StoredEvent>,
 }
 
@@ -142,6 +150,8 @@ struct Shared {
     /// Fingerprint of each model, by name.
     fingerprints: HashMap<String, Arc<str>>,
     closed: AtomicBool,
+    /// The async projections' runner, and what `wait_for` waits on.
+    runner: runner::Runner,
 }
 
 /// A state and the version of the stream it reflects.
@@ -201,7 +211,8 @@ impl Engine {
         let cache = NonZeroUsize::new(options.cache_capacity)
             .map(|n| Mutex::new(LruCache::with_hasher(n, FastHash::default())));
 
-        Ok(Engine {
+        let projections = domain.read_side().projections.len();
+        let engine = Engine {
             inner: Arc::new(Shared {
                 domain,
                 store,
@@ -211,8 +222,14 @@ impl Engine {
                 snapshots,
                 fingerprints,
                 closed: AtomicBool::new(false),
+                runner: runner::Runner::new(projections),
             }),
-        })
+        };
+        engine.prepare_projections()?;
+        if engine.inner.options.run_projections && projections > 0 {
+            engine.inner.runner.start(Arc::downgrade(&engine.inner))?;
+        }
+        Ok(engine)
     }
 
     pub fn domain(&self) -> &Domain {
@@ -241,6 +258,10 @@ impl Engine {
         if self.inner.closed.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
+        // The runner ends its batch in flight; its leases go at once, so
+        // another engine takes over without waiting out their term.
+        self.inner.runner.stop();
+        let _ = self.release_leases();
         // The states leaving the cache get the snapshots due; what is
         // queued is written while the store is still open.
         if let Some(cache) = &self.inner.cache {

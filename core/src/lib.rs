@@ -32,8 +32,8 @@ pub mod value;
 
 pub use domain::{events_to_json, Command, Decision, Domain};
 pub use engine::{
-    Engine, EngineOptions, ExecuteOptions, ExecuteRequest, Executed, Loaded, Metadata, StoredEvent,
-    StreamInfo,
+    Engine, EngineOptions, ExecuteOptions, ExecuteRequest, Executed, Loaded, Metadata,
+    OnProjectionError, ProjectionStatus, Rebuilt, StoredEvent, StreamInfo,
 };
 pub use error::{Diagnostic, Error, ErrorSpec, Result, StoreErrorKind};
 pub use language::eval::Event;

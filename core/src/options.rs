@@ -17,7 +17,13 @@ use crate::error::{Error, Result};
 use crate::value::parse_timestamp;
 
 /// The keys of `Engine::open` options.
-pub const ENGINE_KEYS: &[&str] = &["cache_capacity", "snapshot_every", "max_attempts"];
+pub const ENGINE_KEYS: &[&str] = &[
+    "cache_capacity",
+    "snapshot_every",
+    "max_attempts",
+    "run_projections",
+    "on_projection_error",
+];
 /// The keys of `execute` options.
 pub const EXECUTE_KEYS: &[&str] = &[
     "expected_version",
@@ -35,6 +41,26 @@ pub const STREAMS_KEYS: &[&str] = &["model"];
 pub const READ_STREAM_KEYS: &[&str] = &["from_version", "limit"];
 /// The keys of `read_all` options.
 pub const READ_ALL_KEYS: &[&str] = &["from_position", "limit", "models", "types"];
+/// The keys of `rows` options.
+pub const ROWS_KEYS: &[&str] = &["key", "after", "limit"];
+/// The keys of `wait_for` options.
+pub const WAIT_KEYS: &[&str] = &["projection", "timeout"];
+
+/// Options of `rows`: a prefix of key values, a whole key to page after,
+/// and at most how many rows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RowsOptions {
+    pub key: Vec<Json>,
+    pub after: Option<Vec<Json>>,
+    pub limit: Option<usize>,
+}
+
+/// Options of `wait_for`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WaitOptions {
+    pub projection: Option<String>,
+    pub timeout: Option<std::time::Duration>,
+}
 
 /// Options of a read: `read_stream` (`from` is a version) or `read_all`
 /// (`from` is a position, and the filters apply). `None`: from the start,
@@ -170,6 +196,30 @@ impl EngineOptions {
         }
         if let Some(n) = uint(o, at, "max_attempts", u32::MAX.into())? {
             out.max_attempts = n as u32;
+        }
+        match field(o, "run_projections") {
+            None => {}
+            Some(Json::Bool(b)) => out.run_projections = *b,
+            Some(v) => {
+                return Err(invalid(
+                    "options.run_projections",
+                    format!("`run_projections` is a bool, not {}", kind(v)),
+                ))
+            }
+        }
+        match string(o, at, "on_projection_error")?.as_deref() {
+            None => {}
+            Some("stop") => out.on_projection_error = crate::engine::OnProjectionError::Stop,
+            Some("park") => out.on_projection_error = crate::engine::OnProjectionError::Park,
+            Some(other) => {
+                return Err(invalid(
+                    "options.on_projection_error",
+                    format!(
+                        "`on_projection_error` is \"stop\" or \"park\", not \"{}\"",
+                        other.chars().take(100).collect::<String>()
+                    ),
+                ))
+            }
         }
         Ok(out)
     }
@@ -307,6 +357,43 @@ impl ReadOptions {
     }
 }
 
+/// A key given as JSON: an array of values, or one value alone.
+fn key_list(o: &Map<String, Json>, key: &str) -> Option<Vec<Json>> {
+    field(o, key).map(|v| match v {
+        Json::Array(items) => items.clone(),
+        one => vec![one.clone()],
+    })
+}
+
+impl RowsOptions {
+    /// Options of `rows`: `{"key", "after", "limit"}`; `key` and `after`
+    /// are arrays of key values in key order (one value may stand alone).
+    pub fn from_json(json: &Json) -> Result<RowsOptions> {
+        let Some(o) = object(json, "options", ROWS_KEYS)? else {
+            return Ok(RowsOptions::default());
+        };
+        Ok(RowsOptions {
+            key: key_list(o, "key").unwrap_or_default(),
+            after: key_list(o, "after"),
+            limit: uint(o, "options", "limit", u64::MAX)?.map(usize_of),
+        })
+    }
+}
+
+impl WaitOptions {
+    /// Options of `wait_for`: `{"projection", "timeout"}`, the timeout in
+    /// milliseconds.
+    pub fn from_json(json: &Json) -> Result<WaitOptions> {
+        let Some(o) = object(json, "options", WAIT_KEYS)? else {
+            return Ok(WaitOptions::default());
+        };
+        Ok(WaitOptions {
+            projection: string(o, "options", "projection")?,
+            timeout: uint(o, "options", "timeout", u64::MAX)?.map(std::time::Duration::from_millis),
+        })
+    }
+}
+
 /// The keys of each kind of options as JSON, for skins that document them
 /// or rename them: `{"engine": [...], "execute": [...], "request": [...],
 /// "read_stream": [...], "read_all": [...], "streams": [...]}`.
@@ -318,6 +405,8 @@ pub fn keys_json() -> Json {
         "read_stream": READ_STREAM_KEYS,
         "read_all": READ_ALL_KEYS,
         "streams": STREAMS_KEYS,
+        "rows": ROWS_KEYS,
+        "wait_for": WAIT_KEYS,
     })
 }
 

@@ -8,6 +8,8 @@
 //! declared order.
 
 use std::collections::BTreeMap;
+
+use imbl::OrdMap;
 use std::ops::Bound;
 use std::sync::Arc;
 
@@ -71,6 +73,16 @@ pub(crate) trait RowStore {
 
     /// Every row of the table, in key order.
     fn scan(&self, table: &Table) -> Result<Vec<Value>>;
+
+    /// The rows that start with `prefix` and come after the whole key
+    /// `after`, in key order, at most `limit`: the engine's `rows` verb.
+    fn page(
+        &self,
+        table: &Table,
+        prefix: &[Value],
+        after: Option<&[Value]>,
+        limit: usize,
+    ) -> Result<Vec<Value>>;
 }
 
 /// Digits past the microsecond are dropped (toward the past) wherever a
@@ -155,27 +167,44 @@ fn key_from(values: &[Value]) -> Result<Key> {
     values.iter().map(KeyPart::of).collect()
 }
 
-/// Rows in memory, one ordered map per table: what `project` folds over.
+/// The rows of one table in memory, in key order. Persistent: a copy is
+/// cheap, which is how the memory store undoes a failed transaction.
+pub(crate) type MemoryTable = OrdMap<Key, Value>;
+
+/// Rows in memory, one ordered map per table (by [`Table::index`]): what
+/// `project` folds over, and the memory store's tables.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct MemoryRows {
-    tables: BTreeMap<u32, BTreeMap<Key, Value>>,
+    tables: BTreeMap<u32, MemoryTable>,
 }
 
 impl MemoryRows {
-    fn rows(&self, table: &Table) -> Option<&BTreeMap<Key, Value>> {
+    /// Over tables held elsewhere (the memory store's), by table index.
+    pub(crate) fn from_tables(tables: impl IntoIterator<Item = (u32, MemoryTable)>) -> MemoryRows {
+        MemoryRows {
+            tables: tables.into_iter().collect(),
+        }
+    }
+
+    /// Gives the tables back, by table index.
+    pub(crate) fn into_tables(self) -> BTreeMap<u32, MemoryTable> {
+        self.tables
+    }
+
+    fn rows(&self, table: &Table) -> Option<&MemoryTable> {
         self.tables.get(&table.index)
     }
 
-    fn rows_mut(&mut self, table: &Table) -> &mut BTreeMap<Key, Value> {
+    fn rows_mut(&mut self, table: &Table) -> &mut MemoryTable {
         self.tables.entry(table.index).or_default()
     }
 
     /// The keys of one table that start with `prefix`, in order.
     fn range<'s>(
-        rows: &'s BTreeMap<Key, Value>,
+        rows: &'s MemoryTable,
         prefix: &'s Key,
     ) -> impl Iterator<Item = (&'s Key, &'s Value)> + 's {
-        rows.range::<Key, _>((Bound::Included(prefix), Bound::Unbounded))
+        rows.range::<_, Key>((Bound::Included(prefix), Bound::Unbounded))
             .take_while(move |(k, _)| k.starts_with(prefix))
     }
 }
@@ -236,6 +265,30 @@ impl RowStore for MemoryRows {
             .rows(table)
             .map(|r| r.values().cloned().collect())
             .unwrap_or_default())
+    }
+
+    fn page(
+        &self,
+        table: &Table,
+        prefix: &[Value],
+        after: Option<&[Value]>,
+        limit: usize,
+    ) -> Result<Vec<Value>> {
+        let prefix = key_from(prefix)?;
+        let after = after.map(key_from).transpose()?;
+        let Some(rows) = self.rows(table) else {
+            return Ok(Vec::new());
+        };
+        let start = match &after {
+            Some(a) if *a >= prefix => Bound::Excluded(a),
+            _ => Bound::Included(&prefix),
+        };
+        Ok(rows
+            .range::<_, Key>((start, Bound::Unbounded))
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .take(limit)
+            .map(|(_, v)| v.clone())
+            .collect())
     }
 }
 

@@ -1062,6 +1062,7 @@ fn no_cache_and_no_snapshots_still_work() {
                 cache_capacity: 0,
                 snapshot_every: 0,
                 max_attempts: 0,
+                ..EngineOptions::default()
             },
         )
         .unwrap();

@@ -329,19 +329,141 @@ impl Domain {
                 Value::Map(metadata),
             ],
         );
-        let inner = &self.inner;
         read_envelope(&mut self.reader(m), m, envelope, name, &mut |e: Event| {
-            let Some(h) = p.handler(model_index, &e.name) else {
-                return Ok(());
-            };
-            let mut machine = Machine::new(m, &inner.sources, &inner.limits, Value::Null);
-            machine.read = Some(read);
-            machine.rows = Some(&mut *rows);
-            machine.enter(&e.data, h.frame_size);
-            machine.frame[h.stream_slot as usize] = stream.clone();
-            machine.frame[h.event_slot as usize] = event.clone();
-            machine.run(&h.body).map_err(|e| *e)
+            self.handle(p, model_index, &e, &stream, &event, rows)
         })
+    }
+
+    /// Runs the projection's handler of one (current) event, if it has one.
+    fn handle(
+        &self,
+        p: &Projection,
+        model_index: usize,
+        e: &Event,
+        stream: &Value,
+        event: &Value,
+        rows: &mut dyn RowStore,
+    ) -> Result<()> {
+        let Some(h) = p.handler(model_index, &e.name) else {
+            return Ok(());
+        };
+        let inner = &self.inner;
+        let m = &inner.models[model_index];
+        let mut machine = Machine::new(m, &inner.sources, &inner.limits, Value::Null);
+        machine.read = Some(&inner.read);
+        machine.rows = Some(rows);
+        machine.enter(&e.data, h.frame_size);
+        machine.frame[h.stream_slot as usize] = stream.clone();
+        machine.frame[h.event_slot as usize] = event.clone();
+        machine.run(&h.body).map_err(|e| *e)
+    }
+
+    /// The models whose events `projection` handles, for a store filter.
+    pub(crate) fn projection_models(&self, p: &Projection) -> Vec<String> {
+        let mut models: Vec<String> = p
+            .handlers
+            .iter()
+            .map(|h| h.model_name.to_string())
+            .collect();
+        models.sort();
+        models.dedup();
+        models
+    }
+
+    /// Folds one stored event through `p` onto `rows`, as `project` does
+    /// with the same event: read through the stored-event door (upcast to
+    /// current), then the handler of each event it is. An event of a model
+    /// the domain lacks, or that its model cannot read, passes by when `p`
+    /// has no handler for its type; otherwise it fails as replay would.
+    pub(crate) fn project_stored(
+        &self,
+        p: &Projection,
+        raw: &crate::store::RawEvent,
+        rows: &mut dyn RowStore,
+    ) -> Result<()> {
+        let inner = &self.inner;
+        // The longest model name that prefixes the stream.
+        let Some((model_index, m)) = inner
+            .models
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| {
+                raw.stream.len() > m.name.len() + 1
+                    && raw.stream.starts_with(&*m.name)
+                    && raw.stream.as_bytes()[m.name.len()] == b'-'
+            })
+            .max_by_key(|(_, m)| m.name.len())
+        else {
+            return Ok(());
+        };
+        if !p.handlers.iter().any(|h| h.model == model_index) {
+            return Ok(());
+        }
+        let at = format!(
+            "event {} (stream {}, version {})",
+            raw.position, raw.stream, raw.version
+        );
+        let metadata: Json =
+            serde_json::from_str(&raw.metadata).map_err(|_| Error::StoreError {
+                kind: crate::error::StoreErrorKind::Corrupt,
+                message: format!("{at} has damaged metadata"),
+            })?;
+        let recorded_at = match metadata.get("recorded_at").and_then(Json::as_str) {
+            Some(t) => parse_timestamp(t).map_err(|e| Error::StoreError {
+                kind: crate::error::StoreErrorKind::Corrupt,
+                message: format!("{at} has a damaged recorded_at: {e}"),
+            })?,
+            None => parse_timestamp(DEFAULT_RECORDED_AT).expect("a valid default"),
+        };
+        let strings: Map = match &metadata {
+            Json::Object(o) => o
+                .iter()
+                .filter(|(k, _)| k.as_str() != "recorded_at")
+                .filter_map(|(k, v)| v.as_str().map(|s| (Str::from(k.as_str()), Value::str(s))))
+                .collect(),
+            _ => Map::new(),
+        };
+        let read = &inner.read;
+        let stream = Value::record(
+            read.stream_shape.clone(),
+            vec![
+                Value::String(m.name.clone()),
+                Value::str(&raw.stream[m.name.len() + 1..]),
+                Value::str(&raw.stream),
+                Value::Int(raw.version as i64),
+            ],
+        );
+        let event = Value::record(
+            read.event_shape.clone(),
+            vec![
+                Value::str(&raw.id),
+                Value::Int(raw.position as i64),
+                Value::Timestamp(recorded_at),
+                Value::Map(strings),
+            ],
+        );
+        let mut reader = self.reader(m);
+        let out = reader.read(
+            &raw.event_type,
+            raw.schema,
+            super::stored::Data::Text(&raw.data),
+            &mut |e: Event| self.handle(p, model_index, &e, &stream, &event, rows),
+        );
+        match out {
+            Ok(()) => Ok(()),
+            Err(super::stored::Unread::Emit(e)) => Err(e),
+            Err(unread) => {
+                if p.handler(model_index, &raw.event_type).is_none()
+                    && matches!(
+                        unread,
+                        super::stored::Unread::UnknownType | super::stored::Unread::UnknownSchema
+                    )
+                {
+                    return Ok(());
+                }
+                Err(unread.at(&at, &m.name, &raw.event_type, raw.schema))
+            }
+        }
     }
 }
 

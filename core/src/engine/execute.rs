@@ -92,6 +92,7 @@ impl Engine {
             executed: Executed {
                 stream: stream.to_string(),
                 version: rec.last_version,
+                position: events.last().map_or(0, |e| e.position),
                 events,
             },
             data,
@@ -245,6 +246,7 @@ impl Engine {
                     executed: Executed {
                         stream: p.stream.clone(),
                         version: w.entry.version,
+                        position: 0,
                         events: Vec::new(),
                     },
                     data: Some(Vec::new()),
@@ -301,6 +303,7 @@ impl Engine {
                 executed: Executed {
                     stream: p.stream.clone(),
                     version: w.entry.version,
+                    position: 0,
                     events: stored,
                 },
             });
@@ -308,7 +311,10 @@ impl Engine {
         let firsts = if appends.is_empty() {
             Vec::new()
         } else {
-            tx.append(&appends)?
+            let firsts = tx.append(&appends)?;
+            // In this job's savepoint: a handler failure fails this job.
+            self.run_inline(tx)?;
+            firsts
         };
         let mut results: Vec<Answer> = Vec::with_capacity(outcomes.len());
         for o in outcomes {
@@ -321,6 +327,7 @@ impl Engine {
                     for (k, e) in executed.events.iter_mut().enumerate() {
                         e.position = firsts[append] + k as u64;
                     }
+                    executed.position = executed.events.last().map_or(0, |e| e.position);
                     // The texts just stored are the result's, moved out.
                     let data = appends[append]
                         .events

@@ -89,7 +89,10 @@ fn write_executed(out: &mut String, answer: &Answer) {
     };
     out.push_str("{\"stream\":");
     q(out, &r.stream);
-    out.push_str(&format!(",\"version\":{},\"events\":[", r.version));
+    out.push_str(&format!(
+        ",\"version\":{},\"position\":{},\"events\":[",
+        r.version, r.position
+    ));
     for (k, e) in r.events.iter().enumerate() {
         if k > 0 {
             out.push(',');

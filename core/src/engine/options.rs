@@ -14,6 +14,11 @@ pub struct EngineOptions {
     /// Kept so that existing callers still compile; no longer used. Deciding
     /// inside the write leaves no lost race to retry.
     pub max_attempts: u32,
+    /// This engine runs async projections and rebuilds, in a thread of its
+    /// own (one runner per projection across processes: a lease).
+    pub run_projections: bool,
+    /// What an async projection does with an event its handler fails on.
+    pub on_projection_error: super::OnProjectionError,
 }
 
 impl Default for EngineOptions {
@@ -22,6 +27,8 @@ impl Default for EngineOptions {
             cache_capacity: 10_000,
             snapshot_every: 100,
             max_attempts: 5,
+            run_projections: true,
+            on_projection_error: super::OnProjectionError::Stop,
         }
     }
 }

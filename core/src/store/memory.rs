@@ -5,6 +5,8 @@
 //! under that mutex, so a reader never sees a later position before an
 //! earlier one.
 
+mod readside;
+
 use std::collections::HashMap;
 
 use foldhash::fast::RandomState as FastHash;
@@ -31,6 +33,8 @@ struct Inner {
     /// The command keys recorded by the write in progress, oldest first:
     /// what a rollback removes.
     recorded: Vec<(String, String)>,
+    /// The projections' tables and bookkeeping.
+    read: readside::ReadSpace,
 }
 
 #[derive(Debug, Default)]
@@ -70,7 +74,19 @@ impl Inner {
         Mark {
             log: self.log.len(),
             commands: self.recorded.len(),
+            read: self.read.clone(),
         }
+    }
+
+    fn read_all_filtered(&self, filter: &ReadFilter, from: u64, limit: usize) -> Vec<RawEvent> {
+        let model = |stream: &str| self.streams.get(stream).map_or("", |d| d.model.as_str());
+        self.log
+            .iter()
+            .skip(from.saturating_sub(1) as usize)
+            .filter(|e| filter.passes(model(&e.stream), &e.event_type))
+            .take(limit)
+            .cloned()
+            .collect()
     }
 
     /// Undoes every append made since `mark`, newest first.
@@ -91,14 +107,17 @@ impl Inner {
         for key in self.recorded.drain(mark.commands..) {
             self.commands.remove(&key);
         }
+        self.read = mark.read;
     }
 }
 
 /// How far a write had gone: what a rollback returns to.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Mark {
     log: usize,
     commands: usize,
+    /// A copy of the read side (persistent maps: cheap).
+    read: readside::ReadSpace,
 }
 
 /// A write transaction: the store's one lock, held from begin to end.
@@ -226,6 +245,10 @@ impl super::WriteTx for MemoryTx<'_> {
         }
         Ok(())
     }
+
+    fn read_side(&mut self) -> &mut dyn super::readside::ReadSideTx {
+        &mut *self.inner
+    }
 }
 
 fn read_stream(s: &Inner, stream: &str, from_version: u64, limit: usize) -> Vec<RawEvent> {
@@ -244,6 +267,7 @@ impl Store for MemoryStore {
         let mut appended = false;
         self.with(|s| {
             let begin = s.mark();
+            let begin_log = begin.log;
             let mut tx = MemoryTx {
                 inner: s,
                 savepoint: None,
@@ -262,7 +286,7 @@ impl Store for MemoryStore {
             if out.is_err() {
                 s.rollback(begin);
             }
-            appended = s.log.len() > begin.log;
+            appended = s.log.len() > begin_log;
             // Only the transaction's own command keys need undo records.
             s.recorded.clear();
             out
@@ -308,16 +332,7 @@ impl Store for MemoryStore {
         from_position: u64,
         limit: usize,
     ) -> Result<Vec<RawEvent>> {
-        self.with(|s| {
-            let model = |stream: &str| s.streams.get(stream).map_or("", |d| d.model.as_str());
-            Ok(s.log
-                .iter()
-                .skip(from_position.saturating_sub(1) as usize)
-                .filter(|e| filter.passes(model(&e.stream), &e.event_type))
-                .take(limit)
-                .cloned()
-                .collect())
-        })
+        self.with(|s| Ok(s.read_all_filtered(filter, from_position, limit)))
     }
 
     fn head(&self) -> Result<u64> {
@@ -368,6 +383,28 @@ impl Store for MemoryStore {
                     .insert(snapshot.stream.clone(), snapshot.clone());
             }
             Ok(())
+        })
+    }
+
+    #[allow(private_interfaces)]
+    fn read_side(&self, write: bool, work: &mut super::ReadSideFn<'_>) -> Result<()> {
+        self.with(|s| {
+            let begin = write.then(|| s.mark());
+            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&mut *s)));
+            match (out, begin) {
+                (Ok(Ok(())), _) => Ok(()),
+                (Ok(Err(e)), Some(begin)) => {
+                    s.read = begin.read;
+                    Err(e)
+                }
+                (Ok(Err(e)), None) => Err(e),
+                (Err(panic), begin) => {
+                    if let Some(begin) = begin {
+                        s.read = begin.read;
+                    }
+                    std::panic::resume_unwind(panic)
+                }
+            }
         })
     }
 

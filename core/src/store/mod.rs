@@ -7,8 +7,10 @@
 //! [`sqlite::SqliteStore`], the embedded default. [`testkit`] (feature
 //! `testkit`) is the suite every store must pass.
 
+pub(crate) mod lease;
 pub mod memory;
 mod notify;
+pub(crate) mod readside;
 pub mod sqlite;
 #[cfg(feature = "testkit")]
 pub mod testkit;
@@ -154,7 +156,18 @@ pub trait WriteTx {
 
     /// Undoes what was written since the savepoint.
     fn rollback_to_savepoint(&mut self) -> Result<()>;
+
+    /// The projections' tables and bookkeeping, inside this transaction:
+    /// inline projections write their rows here, so that the rows commit
+    /// with the events or not at all. Savepoints cover them too.
+    #[doc(hidden)]
+    #[allow(private_interfaces)]
+    fn read_side(&mut self) -> &mut dyn readside::ReadSideTx;
 }
+
+/// The work done inside one read-side transaction: see [`Store::read_side`].
+#[allow(private_interfaces)]
+pub type ReadSideFn<'a> = dyn FnMut(&mut dyn readside::ReadSideTx) -> Result<()> + 'a;
 
 /// A durable, ordered home for streams of events.
 ///
@@ -229,6 +242,22 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Releases the store; later calls fail with a `store_error`.
     fn close(&self) -> Result<()>;
+
+    /// Runs `work` in one transaction over the projections' tables and
+    /// bookkeeping: with `write`, under the store's write lock (an async
+    /// batch, a step of a rebuild, its swap), committed when `work` returns
+    /// `Ok`; without, a consistent read that writes nothing.
+    #[doc(hidden)]
+    #[allow(private_interfaces)]
+    fn read_side(&self, write: bool, work: &mut ReadSideFn<'_>) -> Result<()>;
+
+    // TEMP until the subscriptions half merges.
+    fn park(&self, _name: &str, _event: &RawEvent, _reason: &str) -> Result<()> {
+        Ok(())
+    }
+    fn parked_count(&self, _name: &str) -> Result<u64> {
+        Ok(0)
+    }
 }
 
 /// How a store URL asks for SQLite to sync.

@@ -16,6 +16,7 @@
 //! - `wait` is woken by the commits of this process (a `Notifier`);
 //!   other processes' commits are seen when it reads the head again.
 
+mod readside;
 mod schema;
 // The engine writes projections through it in the next step of issue 13.
 #[cfg_attr(not(test), allow(dead_code))]
@@ -292,6 +293,7 @@ impl Store for SqliteStore {
             let before = tx.last_insert_rowid();
             let mut w = SqliteTx {
                 conn: &tx,
+                side: readside::SqliteReadSide { conn: &tx },
                 streams: HashMap::new(),
                 savepoint: None,
             };
@@ -362,6 +364,27 @@ impl Store for SqliteStore {
 
     fn save_snapshot(&self, snap: &Snapshot) -> Result<()> {
         self.write_conn(|conn| upsert_snapshot(conn, snap))
+    }
+
+    #[allow(private_interfaces)]
+    fn read_side(&self, write: bool, work: &mut super::ReadSideFn<'_>) -> Result<()> {
+        if write {
+            return self.write_conn(|conn| {
+                let tx = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(|e| err("cannot begin a write", e))?;
+                work(&mut readside::SqliteReadSide { conn: &tx })?;
+                tx.commit().map_err(|e| err("cannot commit", e))
+            });
+        }
+        self.read(|c| {
+            // One snapshot of the file for the whole read.
+            let tx = c
+                .unchecked_transaction()
+                .map_err(|e| err("cannot begin a read", e))?;
+            work(&mut readside::SqliteReadSide { conn: &tx })?;
+            tx.finish().map_err(|e| err("cannot end a read", e))
+        })
     }
 
     fn close(&self) -> Result<()> {
@@ -455,6 +478,8 @@ const ROWS: usize = 32;
 /// connection inside `BEGIN IMMEDIATE`.
 struct SqliteTx<'c> {
     conn: &'c Connection,
+    /// The same connection, for inline projections.
+    side: readside::SqliteReadSide<'c>,
     /// The `streams` rows to write at commit, by stream: (model, version).
     /// Kept here so that a hundred appends to one stream write its row once.
     streams: HashMap<String, (String, u64)>,
@@ -611,6 +636,10 @@ impl WriteTx for SqliteTx<'_> {
                 .map_err(|e| err("cannot release a savepoint", e))?;
         }
         Ok(())
+    }
+
+    fn read_side(&mut self) -> &mut dyn crate::store::readside::ReadSideTx {
+        &mut self.side
     }
 
     fn rollback_to_savepoint(&mut self) -> Result<()> {

@@ -394,6 +394,45 @@ impl RowStore for SqliteRows<'_> {
         );
         self.query_rows(table, &sql, &[])
     }
+
+    fn page(
+        &self,
+        table: &Table,
+        prefix: &[Value],
+        after: Option<&[Value]>,
+        limit: usize,
+    ) -> Result<Vec<Value>> {
+        Self::check_prefix(table, prefix, false)?;
+        let mut clauses: Vec<String> = Self::key_columns(table)
+            .take(prefix.len())
+            .enumerate()
+            .map(|(i, k)| format!("{k} = ?{}", i + 1))
+            .collect();
+        let mut cells: Vec<Value> = prefix.to_vec();
+        if let Some(after) = after {
+            Self::check_prefix(table, after, true)?;
+            // A row value comparison: key order, as the primary key sorts.
+            let keys: Vec<String> = Self::key_columns(table).collect();
+            let marks: Vec<String> = (0..after.len())
+                .map(|i| format!("?{}", cells.len() + i + 1))
+                .collect();
+            clauses.push(format!("({}) > ({})", keys.join(", "), marks.join(", ")));
+            cells.extend(after.iter().cloned());
+        }
+        let filter = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", clauses.join(" AND "))
+        };
+        let sql = format!(
+            "SELECT {} FROM {}{filter}{} LIMIT {}",
+            Self::column_list(table),
+            self.name(table),
+            Self::order_by(table),
+            limit.min(i64::MAX as usize)
+        );
+        self.query_rows(table, &sql, &cells)
+    }
 }
 
 /// What [`prepare_projections`] found for one projection.

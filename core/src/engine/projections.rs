@@ -1,0 +1,504 @@
+//! Projections in the engine (MODEL-LANGUAGE.md §13, ARCHITECTURE.md
+//! "Projections and tables"): their tables in the store, inline ones in
+//! the append's transaction, and the read verbs `rows`, `projections` and
+//! `wait_for`. The async runner and rebuilds are in `runner`.
+//!
+//! The choices, and why:
+//! - **One bookkeeping row per projection** (`ProjectionRow`): the
+//!   fingerprint of the live tables, the last position folded into them
+//!   (committed with the rows), a stop error, a shadow being rebuilt, and
+//!   the lease of the process that runs it. Every step reads it inside its
+//!   transaction, so two engines (or processes) never fold one event twice.
+//! - **Inline** projections fold, inside each command's savepoint, every
+//!   event past their position: the command's own, and any that a writer
+//!   without this projection appended before (so they are never skipped).
+//!   A handler failure fails that command only.
+//! - A projection new to a store that already holds events, or whose
+//!   fingerprint changed, gets **shadow tables** built from the first event
+//!   while the live ones answer reads; an inline one is folded only once
+//!   its rebuild has swapped in.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use super::Engine;
+use crate::error::{Error, Result};
+use crate::language::ast::ProjectionMode;
+use crate::language::readside::{Projection, Table};
+use crate::store::readside::{shadow_name, table_names, ProjectionRow, ReadSideTx};
+use crate::store::{ReadFilter, WriteTx};
+use crate::value::Value;
+
+/// How a projection's handler failure is met by an async projection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnProjectionError {
+    /// The projection stops at the event, with its error (the default).
+    #[default]
+    Stop,
+    /// The event is kept in `eventfold_parked` and the projection goes on.
+    Park,
+}
+
+/// One projection, as `projections` reports it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProjectionStatus {
+    pub name: String,
+    pub mode: &'static str,
+    /// `live`, `rebuilding` or `stopped`.
+    pub status: &'static str,
+    /// The last global position folded into the live tables.
+    pub position: u64,
+    /// Events past `position`.
+    pub lag: u64,
+    pub parked: u64,
+    /// Why it stopped: `{"code", "message", "position"}`.
+    pub error: Option<Json>,
+    /// While rebuilding: `{"position", "head"}`.
+    pub rebuild: Option<Json>,
+    /// The engine (`host:pid:id`) that runs it, while one does.
+    pub runner: Option<String>,
+}
+
+pub(super) fn mode_name(mode: ProjectionMode) -> &'static str {
+    match mode {
+        ProjectionMode::Inline => "inline",
+        ProjectionMode::Async => "async",
+    }
+}
+
+/// The stored error of a stopped projection, as the error it was.
+pub(super) fn stored_error(name: &str, row: &ProjectionRow) -> Error {
+    let parsed: Json = row
+        .error
+        .as_deref()
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or(Json::Null);
+    let code = parsed.get("code").and_then(Json::as_str).unwrap_or("");
+    let message = format!(
+        "projection {name} stopped at position {}: {}; fix the model and rebuild it",
+        row.error_position.unwrap_or(0),
+        parsed
+            .get("message")
+            .and_then(Json::as_str)
+            .unwrap_or("an error")
+    );
+    match code {
+        "limit_exceeded" => Error::LimitExceeded {
+            limit: parsed
+                .get("limit")
+                .and_then(Json::as_str)
+                .unwrap_or("")
+                .to_string(),
+            message,
+        },
+        "invalid_event" => Error::InvalidEvent {
+            path: String::new(),
+            message,
+        },
+        "unknown_event" => Error::UnknownEvent { message },
+        "store_error" => Error::StoreError {
+            kind: crate::error::StoreErrorKind::Corrupt,
+            message,
+        },
+        _ => Error::EvaluationError { message },
+    }
+}
+
+impl Engine {
+    /// The domain's projection of this name.
+    pub(super) fn projection_named(&self, name: &str) -> Result<&Projection> {
+        let read = self.inner.domain.read_side();
+        read.projection(name)
+            .ok_or_else(|| Error::UnknownProjection {
+                message: format!(
+                    "no projection `{}` in this domain; it has {}",
+                    name.chars().take(200).collect::<String>(),
+                    list(read.projections.iter().map(|p| &*p.name))
+                ),
+            })
+    }
+
+    fn table_named(&self, name: &str) -> Result<&Table> {
+        let read = self.inner.domain.read_side();
+        read.table(name).ok_or_else(|| Error::UnknownTable {
+            message: format!(
+                "no table `{}` in this domain; it has {}",
+                name.chars().take(200).collect::<String>(),
+                list(read.tables.iter().map(|t| &*t.name))
+            ),
+        })
+    }
+
+    /// At open: every projection gets its row and tables. A new one on an
+    /// empty store (or an async one) starts live at position 0; a new
+    /// inline one over stored events, and a changed one, get shadow tables
+    /// to rebuild into, and the live ones are left as they are.
+    pub(super) fn prepare_projections(&self) -> Result<()> {
+        let read = self.inner.domain.read_side();
+        if read.projections.is_empty() {
+            return Ok(());
+        }
+        self.inner.store.read_side(true, &mut |tx| {
+            for p in &read.projections {
+                let live: Vec<String> = p
+                    .writes
+                    .iter()
+                    .map(|&t| read.tables[t as usize].name.to_string())
+                    .collect();
+                let head = tx.head()?;
+                match tx.projection(&p.name)? {
+                    None => {
+                        tx.create_tables(read, p, &live, &p.fingerprint)?;
+                        let inline = p.mode == ProjectionMode::Inline;
+                        let mut row = ProjectionRow {
+                            name: p.name.to_string(),
+                            mode: mode_name(p.mode).to_string(),
+                            fingerprint: p.fingerprint.clone(),
+                            position: 0,
+                            error: None,
+                            error_position: None,
+                            shadow_fingerprint: None,
+                            shadow_position: 0,
+                            lease_owner: None,
+                            lease_until: None,
+                        };
+                        if inline && head > 0 {
+                            // No live rows yet, and none folded: what is
+                            // live is "nothing", until the shadow swaps in.
+                            row.fingerprint = String::new();
+                            start_shadow(tx, self, p, &mut row)?;
+                        }
+                        tx.put_projection(&row)?;
+                    }
+                    Some(row) if row.fingerprint == p.fingerprint => {}
+                    Some(row) if row.shadow_fingerprint.as_deref() == Some(&p.fingerprint) => {}
+                    Some(mut row) => {
+                        start_shadow(tx, self, p, &mut row)?;
+                        tx.put_projection(&row)?;
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Inline projections, inside a command's savepoint, after its append:
+    /// each live one folds every event past its position.
+    pub(super) fn run_inline(&self, tx: &mut dyn WriteTx) -> Result<()> {
+        let read = self.inner.domain.read_side();
+        for p in &read.projections {
+            if p.mode != ProjectionMode::Inline {
+                continue;
+            }
+            let side = tx.read_side();
+            let Some(mut row) = side.projection(&p.name)? else {
+                continue;
+            };
+            if row.fingerprint != p.fingerprint {
+                // Being rebuilt for this model, or another model's tables.
+                continue;
+            }
+            let names = live_names(self, p);
+            let filter = ReadFilter {
+                models: self.inner.domain.projection_models(p),
+                types: Vec::new(),
+            };
+            let head = side.head()?;
+            let mut from = row.position + 1;
+            while from <= head {
+                let events = side.read_all(&filter, from, INLINE_PAGE)?;
+                let Some(last) = events.last().map(|e| e.position) else {
+                    break;
+                };
+                side.with_rows(read, &names, &mut |rows| {
+                    for e in &events {
+                        self.inner.domain.project_stored(p, e, rows)?;
+                    }
+                    Ok(())
+                })?;
+                from = last + 1;
+            }
+            row.position = head;
+            side.put_projection(&row)?;
+        }
+        Ok(())
+    }
+
+    /// Rows of a table in key order: `options` `{"key": [...], "after":
+    /// [...], "limit": n}`; each row an object of every column in declared
+    /// order.
+    pub fn rows_json(&self, table: &str, options: Option<&str>) -> Result<String> {
+        self.check_open()?;
+        let t = self.table_named(table)?;
+        let options = match options {
+            Some(text) => self.inner.domain.parse_json(text)?,
+            None => Json::Null,
+        };
+        let o = crate::options::RowsOptions::from_json(&options)?;
+        let read = self.inner.domain.read_side();
+        let prefix = key_values(read, t, &o.key, "options.key", false)?;
+        let after = match &o.after {
+            Some(a) => Some(key_values(read, t, a, "options.after", true)?),
+            None => None,
+        };
+        let names = table_names(read, None);
+        let mut out = String::from("[");
+        self.inner.store.read_side(false, &mut |tx| {
+            tx.with_rows(read, &names, &mut |rows| {
+                let page =
+                    rows.page(t, &prefix, after.as_deref(), o.limit.unwrap_or(usize::MAX))?;
+                for (i, row) in page.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&row.to_json_string());
+                }
+                Ok(())
+            })
+        })?;
+        out.push(']');
+        Ok(out)
+    }
+
+    /// Every projection of the domain, in declaration order.
+    pub fn projections(&self) -> Result<Vec<ProjectionStatus>> {
+        self.check_open()?;
+        let read = self.inner.domain.read_side();
+        let mut rows = Vec::new();
+        let mut head = 0;
+        self.inner.store.read_side(false, &mut |tx| {
+            head = tx.head()?;
+            rows.clear();
+            for p in &read.projections {
+                let row = tx.projection(&p.name)?;
+                let lag = match &row {
+                    Some(r) => tx.count_after(r.position)?,
+                    None => tx.count_after(0)?,
+                };
+                rows.push((row, lag));
+            }
+            Ok(())
+        })?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (p, (row, lag)) in read.projections.iter().zip(rows) {
+            let parked = self.inner.store.parked_count(&p.name)?;
+            let row = row.unwrap_or_else(|| ProjectionRow::new(p));
+            let error = row.error.as_deref().map(|text| {
+                let mut e: Json = serde_json::from_str(text).unwrap_or(Json::Null);
+                if let Json::Object(o) = &mut e {
+                    o.insert("position".into(), row.error_position.unwrap_or(0).into());
+                }
+                e
+            });
+            let rebuilding = row.shadow_fingerprint.is_some();
+            out.push(ProjectionStatus {
+                name: p.name.to_string(),
+                mode: mode_name(p.mode),
+                status: row.status(),
+                position: row.position,
+                lag,
+                parked,
+                error,
+                rebuild: rebuilding
+                    .then(|| serde_json::json!({"position": row.shadow_position, "head": head})),
+                runner: row
+                    .lease_owner
+                    .clone()
+                    .filter(|_| row.lease_live(super::runner::now_ms())),
+            });
+        }
+        Ok(out)
+    }
+
+    pub fn projections_json(&self) -> Result<String> {
+        Ok(super::json::to_json(&self.projections()?))
+    }
+
+    /// Waits until every async projection (or `projection`), and every one
+    /// being rebuilt, has folded the events up to `position`: read your
+    /// writes. `true` when reached, `false` at `timeout`. A projection
+    /// stopped below `position` fails at once with its error.
+    pub fn wait_for(
+        &self,
+        position: u64,
+        projection: Option<&str>,
+        timeout: Duration,
+    ) -> Result<bool> {
+        self.check_open()?;
+        let read = self.inner.domain.read_side();
+        let wanted: Vec<&Projection> = match projection {
+            Some(name) => vec![self.projection_named(name)?],
+            None => read.projections.iter().collect(),
+        };
+        let deadline = Instant::now() + timeout;
+        loop {
+            let seen = self.inner.runner.progress();
+            let mut reached = true;
+            let mut failed = None;
+            self.inner.store.read_side(false, &mut |tx| {
+                reached = true;
+                for p in &wanted {
+                    let row = tx.projection(&p.name)?;
+                    let Some(row) = row else {
+                        reached = false;
+                        continue;
+                    };
+                    let live = row.fingerprint == p.fingerprint && row.shadow_fingerprint.is_none();
+                    if p.mode == ProjectionMode::Inline && live {
+                        continue;
+                    }
+                    if row.error.is_some() && row.position < position {
+                        failed = Some(stored_error(&p.name, &row));
+                        return Ok(());
+                    }
+                    if !live || row.position < position {
+                        reached = false;
+                    }
+                }
+                Ok(())
+            })?;
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            if reached {
+                return Ok(true);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(false);
+            }
+            // Woken by this engine's runner at once; another process's
+            // progress is seen at the next look.
+            self.inner
+                .runner
+                .wait_progress(seen, (deadline - now).min(CROSS_PROCESS_LOOK));
+            self.check_open()?;
+        }
+    }
+
+    /// `wait_for` with `options` `{"projection", "timeout"}` (milliseconds,
+    /// default 30000): `"true"` or `"false"`.
+    pub fn wait_for_json(&self, position: u64, options: Option<&str>) -> Result<String> {
+        self.check_open()?;
+        let options = match options {
+            Some(text) => self.inner.domain.parse_json(text)?,
+            None => Json::Null,
+        };
+        let o = crate::options::WaitOptions::from_json(&options)?;
+        let reached = self.wait_for(
+            position,
+            o.projection.as_deref(),
+            o.timeout.unwrap_or(DEFAULT_WAIT),
+        )?;
+        Ok(reached.to_string())
+    }
+}
+
+/// Events an inline projection reads per page when it catches up.
+const INLINE_PAGE: usize = 1000;
+/// How long `wait_for` waits by default.
+const DEFAULT_WAIT: Duration = Duration::from_secs(30);
+/// How often `wait_for` looks again for progress made by another process.
+const CROSS_PROCESS_LOOK: Duration = Duration::from_millis(50);
+
+impl ProjectionRow {
+    pub(super) fn new(p: &Projection) -> ProjectionRow {
+        ProjectionRow {
+            name: p.name.to_string(),
+            mode: mode_name(p.mode).to_string(),
+            fingerprint: p.fingerprint.clone(),
+            position: 0,
+            error: None,
+            error_position: None,
+            shadow_fingerprint: None,
+            shadow_position: 0,
+            lease_owner: None,
+            lease_until: None,
+        }
+    }
+}
+
+/// The SQL names of the domain's tables, all live.
+pub(super) fn live_names(engine: &Engine, _p: &Projection) -> Vec<String> {
+    table_names(engine.inner.domain.read_side(), None)
+}
+
+/// The SQL names with `p`'s tables under their shadow names.
+pub(super) fn shadow_names(engine: &Engine, p: &Projection) -> Vec<String> {
+    table_names(engine.inner.domain.read_side(), Some(p))
+}
+
+/// Creates empty shadow tables for `p` and marks `row` as rebuilding them
+/// from the first event.
+pub(super) fn start_shadow(
+    tx: &mut dyn ReadSideTx,
+    engine: &Engine,
+    p: &Projection,
+    row: &mut ProjectionRow,
+) -> Result<()> {
+    let read = engine.inner.domain.read_side();
+    let names: Vec<String> = p
+        .writes
+        .iter()
+        .map(|&t| shadow_name(&read.tables[t as usize].name))
+        .collect();
+    tx.create_tables(read, p, &names, &p.fingerprint)?;
+    row.shadow_fingerprint = Some(p.fingerprint.clone());
+    row.shadow_position = 0;
+    Ok(())
+}
+
+/// Key values given as JSON, typed by the table's key columns: a prefix,
+/// or (`whole`) every key column.
+fn key_values(
+    read: &crate::language::readside::ReadSide,
+    t: &Table,
+    given: &[Json],
+    at: &str,
+    whole: bool,
+) -> Result<Vec<Value>> {
+    let n = t.key.len();
+    if given.len() > n || (whole && given.len() != n) {
+        return Err(Error::InvalidCommand {
+            path: at.to_string(),
+            message: format!(
+                "table {} has {n} key column{} ({}); give {} value{} in that order",
+                t.name,
+                if n == 1 { "" } else { "s" },
+                t.key
+                    .iter()
+                    .map(|&k| &*t.columns[k as usize].name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if whole { "all" } else { "at most that many" },
+                if n == 1 { "" } else { "s" },
+            ),
+        });
+    }
+    given
+        .iter()
+        .zip(&t.key)
+        .enumerate()
+        .map(|(i, (v, &k))| {
+            let column = &t.columns[k as usize];
+            let mut path = format!("{at}[{i}]");
+            read.types
+                .decode(v, &column.ty, &mut path)
+                .map_err(|e| Error::InvalidCommand {
+                    path: e.path,
+                    message: format!("key column `{}`: {}", column.name, e.message),
+                })
+        })
+        .collect()
+}
+
+fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<String> = names.map(|n| format!("`{n}`")).collect();
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
+}

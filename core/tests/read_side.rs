@@ -1,0 +1,454 @@
+//! The engine's read side on both stores: its rows always equal what the
+//! pure `project` gives over the stored events (the oracle of every test
+//! here), inline rows commit with their events, async ones catch up, and
+//! rebuilds, poison events and changed projections come out the same.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use eventfold::{Domain, Engine, EngineOptions, Error, ExecuteOptions, Source};
+use proptest::prelude::*;
+use serde_json::{json, Value as Json};
+
+static COUNT: AtomicUsize = AtomicUsize::new(0);
+
+/// A directory removed at the end of the test.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        let dir = std::env::temp_dir().join(format!(
+            "eventfold-read-side-{}-{}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn url(&self) -> String {
+        format!(
+            "sqlite:{}?synchronous=normal",
+            self.0.join("s.db").display()
+        )
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn shared(relative: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/scenarios")
+        .join(relative);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn board() -> Domain {
+    Domain::compile(&[Source::new("board.model", shared("v1/board.model"))]).unwrap()
+}
+
+fn todos() -> Domain {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/todos/todos.model"),
+    )
+    .unwrap();
+    Domain::compile(&[Source::new("todos.model", &text)]).unwrap()
+}
+
+fn options() -> EngineOptions {
+    EngineOptions::default()
+}
+
+/// The stored events, as `project` takes them.
+fn project_input(engine: &Engine) -> Json {
+    let events: Json = serde_json::from_str(&engine.read_all_json(None).unwrap()).unwrap();
+    let models = engine.domain().models();
+    Json::Array(
+        events
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let stream = e["stream"].as_str().unwrap();
+                let model = models
+                    .iter()
+                    .filter(|m| stream.starts_with(&format!("{m}-")))
+                    .max_by_key(|m| m.len())
+                    .unwrap();
+                let mut metadata = e["metadata"].clone();
+                let recorded_at = metadata["recorded_at"].clone();
+                metadata.as_object_mut().unwrap().remove("recorded_at");
+                json!({
+                    "model": model,
+                    "id": &stream[model.len() + 1..],
+                    "type": e["type"],
+                    "schema": e["schema"],
+                    "data": e["data"],
+                    "version": e["version"],
+                    "position": e["position"],
+                    "recorded_at": recorded_at,
+                    "metadata": metadata,
+                    "event_id": e["id"],
+                })
+            })
+            .collect(),
+    )
+}
+
+/// What `project` gives for `projection` over the stored events.
+fn oracle(engine: &Engine, projection: &str) -> Json {
+    engine
+        .domain()
+        .project(projection, &project_input(engine), None)
+        .unwrap()
+}
+
+/// The engine's rows of every table `projection` writes.
+fn rows(engine: &Engine, projection: &str) -> Json {
+    let expected = oracle(engine, projection);
+    let mut out = serde_json::Map::new();
+    for table in expected.as_object().unwrap().keys() {
+        let rows: Json = serde_json::from_str(&engine.rows_json(table, None).unwrap()).unwrap();
+        out.insert(table.clone(), rows);
+    }
+    Json::Object(out)
+}
+
+fn run(engine: &Engine, id: &str, command: Json) -> Result<u64, Error> {
+    Ok(engine
+        .execute("Board", id, &command, &ExecuteOptions::default())?
+        .position)
+}
+
+fn some_board_commands(engine: &Engine) -> u64 {
+    let mut last = 0;
+    for (id, c) in [
+        (
+            "b1",
+            json!({"type": "name-board", "data": {"title": "Home"}}),
+        ),
+        (
+            "b1",
+            json!({"type": "add-card", "data": {"id": "c1", "title": "Milk"}}),
+        ),
+        (
+            "b1",
+            json!({"type": "add-card", "data": {"id": "c2", "title": "Eggs", "priority": "high"}}),
+        ),
+        (
+            "b2",
+            json!({"type": "name-board", "data": {"title": "Work"}}),
+        ),
+        (
+            "b1",
+            json!({"type": "move-card", "data": {"id": "c1", "lane": "doing"}}),
+        ),
+        (
+            "b1",
+            json!({"type": "label-card", "data": {"id": "c2", "label": "shop"}}),
+        ),
+        ("b1", json!({"type": "finish-card", "data": {"id": "c2"}})),
+        (
+            "b2",
+            json!({"type": "add-card", "data": {"id": "c1", "title": "Mail"}}),
+        ),
+        ("b1", json!({"type": "archive-card", "data": {"id": "c1"}})),
+    ] {
+        last = run(engine, id, c).unwrap();
+    }
+    last
+}
+
+fn wait(engine: &Engine, position: u64) {
+    assert!(engine
+        .wait_for(position, None, Duration::from_secs(120))
+        .unwrap());
+}
+
+fn each_store(test: impl Fn(&str)) {
+    test("memory:");
+    let dir = TempDir::new();
+    test(&dir.url());
+}
+
+#[test]
+fn inline_and_async_rows_equal_project() {
+    each_store(|url| {
+        let engine = Engine::open(url, board(), options()).unwrap();
+        let last = some_board_commands(&engine);
+        // Inline: there at once, without waiting.
+        assert_eq!(
+            rows(&engine, "board-screen"),
+            oracle(&engine, "board-screen")
+        );
+        wait(&engine, last);
+        assert_eq!(
+            rows(&engine, "board-activity"),
+            oracle(&engine, "board-activity")
+        );
+        let status: Json = serde_json::from_str(&engine.projections_json().unwrap()).unwrap();
+        for p in status.as_array().unwrap() {
+            assert_eq!(p["status"], "live", "{p}");
+            assert_eq!(p["position"], last, "{p}");
+            assert_eq!(p["lag"], 0, "{p}");
+        }
+        engine.close().unwrap();
+    });
+}
+
+#[test]
+fn rows_page_by_key_prefix_and_after() {
+    let engine = Engine::open("memory:", board(), options()).unwrap();
+    some_board_commands(&engine);
+    let all: Json = serde_json::from_str(&engine.rows_json("card_rows", None).unwrap()).unwrap();
+    let b1: Json = serde_json::from_str(
+        &engine
+            .rows_json("card_rows", Some(r#"{"key": "b1"}"#))
+            .unwrap(),
+    )
+    .unwrap();
+    let expected: Vec<&Json> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["board_id"] == "b1")
+        .collect();
+    assert_eq!(b1.as_array().unwrap().iter().collect::<Vec<_>>(), expected);
+    let first = &all[0];
+    let after = json!({"after": [first["board_id"], first["card_id"]], "limit": 1});
+    let next: Json = serde_json::from_str(
+        &engine
+            .rows_json("card_rows", Some(&after.to_string()))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(next, json!([all[1]]));
+    match engine.rows_json("no_such", None).unwrap_err() {
+        Error::UnknownTable { message } => assert!(message.contains("card_rows"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    match engine
+        .rows_json("card_rows", Some(r#"{"key": [1]}"#))
+        .unwrap_err()
+    {
+        Error::InvalidCommand { path, .. } => assert_eq!(path, "options.key[0]"),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A model whose inline handler fails on a second `opened`: the insert
+/// finds its row taken.
+fn strict(mode: &str) -> Domain {
+    let text = format!(
+        r#"
+model Acct {{
+  state {{ n: int }}
+  command open(tag: string) {{ emit opened(tag) }}
+  event opened(tag: string) {{ set n = n + 1 }}
+}}
+table accts {{
+  key tag: string
+  n: int = 0
+}}
+projection acct-rows {mode} {{
+  on Acct.opened {{
+    insert accts(tag)
+  }}
+}}
+"#
+    );
+    Domain::compile(&[Source::new("acct.model", &text)]).unwrap()
+}
+
+fn open_tag(engine: &Engine, id: &str, tag: &str) -> Result<u64, Error> {
+    Ok(engine
+        .execute(
+            "Acct",
+            id,
+            &json!({"type": "open", "data": {"tag": tag}}),
+            &ExecuteOptions::default(),
+        )?
+        .position)
+}
+
+#[test]
+fn a_failing_inline_handler_fails_its_command_and_stores_nothing() {
+    each_store(|url| {
+        let engine = Engine::open(url, strict("inline"), options()).unwrap();
+        open_tag(&engine, "a", "x").unwrap();
+        let e = open_tag(&engine, "b", "x").unwrap_err();
+        assert_eq!(e.code(), "evaluation_error", "{e}");
+        assert_eq!(engine.read_all(None, None).unwrap().len(), 1);
+        assert_eq!(engine.load("Acct", "b").unwrap().version, 0);
+        open_tag(&engine, "b", "y").unwrap();
+        assert_eq!(
+            serde_json::from_str::<Json>(&engine.rows_json("accts", None).unwrap()).unwrap(),
+            json!([{"tag": "x", "n": 0}, {"tag": "y", "n": 0}])
+        );
+    });
+}
+
+#[test]
+fn a_poison_event_stops_an_async_projection_or_is_parked() {
+    each_store(|url| {
+        let engine = Engine::open(url, strict("async"), options()).unwrap();
+        open_tag(&engine, "a", "x").unwrap();
+        let bad = open_tag(&engine, "b", "x").unwrap();
+        let last = open_tag(&engine, "c", "z").unwrap();
+        let e = engine
+            .wait_for(last, None, Duration::from_secs(120))
+            .unwrap_err();
+        assert_eq!(e.code(), "evaluation_error", "{e}");
+        let status: Json = serde_json::from_str(&engine.projections_json().unwrap()).unwrap();
+        assert_eq!(status[0]["status"], "stopped", "{status}");
+        assert_eq!(status[0]["error"]["position"], bad, "{status}");
+        assert_eq!(status[0]["position"], bad - 1, "{status}");
+        engine.close().unwrap();
+    });
+    let dir = TempDir::new();
+    let mut park = options();
+    park.on_projection_error = eventfold::OnProjectionError::Park;
+    let engine = Engine::open(&dir.url(), strict("async"), park).unwrap();
+    open_tag(&engine, "a", "x").unwrap();
+    open_tag(&engine, "b", "x").unwrap();
+    let last = open_tag(&engine, "c", "z").unwrap();
+    wait(&engine, last);
+    assert_eq!(
+        serde_json::from_str::<Json>(&engine.rows_json("accts", None).unwrap()).unwrap(),
+        json!([{"tag": "x", "n": 0}, {"tag": "z", "n": 0}])
+    );
+}
+
+#[test]
+fn a_rebuild_gives_the_same_rows_and_a_changed_projection_is_rebuilt() {
+    each_store(|url| {
+        let engine = Engine::open(url, board(), options()).unwrap();
+        let last = some_board_commands(&engine);
+        wait(&engine, last);
+        let before = rows(&engine, "board-screen");
+        let done = engine.rebuild("board-screen").unwrap();
+        assert_eq!(done.position, last);
+        assert_eq!(rows(&engine, "board-screen"), before);
+        let done = engine.rebuild("board-activity").unwrap();
+        assert_eq!(done.position, last);
+        assert_eq!(
+            rows(&engine, "board-activity"),
+            oracle(&engine, "board-activity")
+        );
+    });
+    // A changed projection, on reopening the file.
+    let dir = TempDir::new();
+    let engine = Engine::open(&dir.url(), board(), options()).unwrap();
+    let last = some_board_commands(&engine);
+    wait(&engine, last);
+    engine.close().unwrap();
+    let changed = shared("v1/board.model").replace(
+        "update card_rows[stream.id, id](lane, moved_at",
+        "update card_rows[stream.id, id](lane: lane + \"!\", moved_at",
+    );
+    let domain = Domain::compile(&[Source::new("board.model", &changed)]).unwrap();
+    let engine = Engine::open(&dir.url(), domain, options()).unwrap();
+    wait(&engine, last);
+    assert_eq!(
+        rows(&engine, "board-screen"),
+        oracle(&engine, "board-screen")
+    );
+    assert!(rows(&engine, "board-screen").to_string().contains("done!"));
+}
+
+#[test]
+fn a_new_inline_projection_over_stored_events_is_built_before_it_serves() {
+    let dir = TempDir::new();
+    let plain = Domain::compile(&[Source::new(
+        "t.model",
+        std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/todos/todos.model"),
+        )
+        .unwrap()
+        .split("\ntable ")
+        .next()
+        .unwrap()
+        .to_string(),
+    )])
+    .unwrap();
+    let engine = Engine::open(&dir.url(), plain, options()).unwrap();
+    for i in 0..30 {
+        engine
+            .execute(
+                "Todos",
+                "l1",
+                &json!({"type": "create-new", "data": {"id": format!("t{i}"), "text": "x"}}),
+                &ExecuteOptions::default(),
+            )
+            .unwrap();
+    }
+    engine.close().unwrap();
+    let engine = Engine::open(&dir.url(), todos(), options()).unwrap();
+    let last = engine
+        .execute(
+            "Todos",
+            "l1",
+            &json!({"type": "create-new", "data": {"id": "last", "text": "y"}}),
+            &ExecuteOptions::default(),
+        )
+        .unwrap()
+        .position;
+    wait(&engine, last);
+    assert_eq!(rows(&engine, "todo-board"), oracle(&engine, "todo-board"));
+    assert_eq!(
+        serde_json::from_str::<Json>(&engine.rows_json("todo_rows", None).unwrap())
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        31
+    );
+}
+
+fn board_command() -> impl Strategy<Value = (String, Json)> {
+    let id = prop::sample::select(vec!["b1", "b2", "b3"]);
+    let card = prop::sample::select(vec!["c1", "c2", "c3", "c4"]);
+    let lane = prop::sample::select(vec!["todo", "doing", "done", "nowhere"]);
+    let title = prop::sample::select(vec!["A", "B", " "]);
+    (id, card, lane, title, 0..8u8).prop_map(|(id, card, lane, title, kind)| {
+        let c = match kind {
+            0 => json!({"type": "name-board", "data": {"title": title}}),
+            1 | 2 => {
+                json!({"type": "add-card", "data": {"id": card, "title": title, "lane": lane}})
+            }
+            3 => json!({"type": "move-card", "data": {"id": card, "lane": lane}}),
+            4 => json!({"type": "finish-card", "data": {"id": card}}),
+            5 => json!({"type": "label-card", "data": {"id": card, "label": title}}),
+            6 => json!({"type": "archive-card", "data": {"id": card}}),
+            _ => json!({"type": "reset-board"}),
+        };
+        (id.to_string(), c)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// The law: after any commands, the engine's rows (inline at once,
+    /// async after `wait_for`) equal `project` over the stored events.
+    #[test]
+    fn engine_rows_equal_project(commands in prop::collection::vec(board_command(), 1..40), sqlite in any::<bool>()) {
+        let dir = TempDir::new();
+        let url = if sqlite { dir.url() } else { "memory:".to_string() };
+        let engine = Engine::open(&url, board(), options()).unwrap();
+        let mut last = 0;
+        for (id, c) in &commands {
+            if let Ok(p) = run(&engine, id, c.clone()) {
+                last = last.max(p);
+            }
+        }
+        prop_assert_eq!(rows(&engine, "board-screen"), oracle(&engine, "board-screen"));
+        wait(&engine, last);
+        prop_assert_eq!(rows(&engine, "board-activity"), oracle(&engine, "board-activity"));
+        engine.close().unwrap();
+    }
+}
