@@ -6,7 +6,8 @@
 
 use eventfold::{EngineOptions, Error, Limits, Source};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString, PyTuple};
+use pyo3::types::{PyDict, PyInt, PyString, PyTuple};
+use std::time::Duration;
 
 mod convert;
 mod errors;
@@ -316,7 +317,9 @@ impl Engine {
     /// `?synchronous=normal` to trade the durability of the last commits
     /// for speed).
     #[new]
-    #[pyo3(signature = (store, domain, *, cache_capacity=None, snapshot_every=None, max_attempts=None))]
+    #[pyo3(signature = (store, domain, *, cache_capacity=None, snapshot_every=None, max_attempts=None,
+        run_projections=None, on_projection_error=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         store: &Bound<'_, PyAny>,
@@ -324,6 +327,8 @@ impl Engine {
         cache_capacity: Option<&Bound<'_, PyAny>>,
         snapshot_every: Option<&Bound<'_, PyAny>>,
         max_attempts: Option<&Bound<'_, PyAny>>,
+        run_projections: Option<&Bound<'_, PyAny>>,
+        on_projection_error: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Engine> {
         // A path (not text) is an SQLite file.
         let store: String = match store.cast::<PyString>() {
@@ -343,6 +348,8 @@ impl Engine {
                 ("cache_capacity", cache_capacity),
                 ("snapshot_every", snapshot_every),
                 ("max_attempts", max_attempts),
+                ("run_projections", run_projections),
+                ("on_projection_error", on_projection_error),
             ],
             domain.limits(),
         )?;
@@ -358,7 +365,9 @@ impl Engine {
 
     /// The same as `Engine(store, domain, ...)`.
     #[staticmethod]
-    #[pyo3(signature = (store, domain, *, cache_capacity=None, snapshot_every=None, max_attempts=None))]
+    #[pyo3(signature = (store, domain, *, cache_capacity=None, snapshot_every=None, max_attempts=None,
+        run_projections=None, on_projection_error=None))]
+    #[allow(clippy::too_many_arguments)]
     fn open(
         py: Python<'_>,
         store: &Bound<'_, PyAny>,
@@ -366,6 +375,8 @@ impl Engine {
         cache_capacity: Option<&Bound<'_, PyAny>>,
         snapshot_every: Option<&Bound<'_, PyAny>>,
         max_attempts: Option<&Bound<'_, PyAny>>,
+        run_projections: Option<&Bound<'_, PyAny>>,
+        on_projection_error: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Engine> {
         Engine::new(
             py,
@@ -374,6 +385,8 @@ impl Engine {
             cache_capacity,
             snapshot_every,
             max_attempts,
+            run_projections,
+            on_projection_error,
         )
     }
 
@@ -521,6 +534,72 @@ impl Engine {
         run_json(py, || self.inner.streams_json(options.as_deref()))
     }
 
+    // -------------------------------------------------------- read side
+
+    /// The rows of a table in key order: `key` a prefix of the key values
+    /// (a lone value is a one-value prefix), `after` a whole key to page
+    /// from, `limit` at most that many.
+    #[pyo3(signature = (table, key=None, after=None, limit=None))]
+    fn rows<'py>(
+        &self,
+        py: Python<'py>,
+        table: &Bound<'py, PyString>,
+        key: Option<&Bound<'py, PyAny>>,
+        after: Option<&Bound<'py, PyAny>>,
+        limit: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let table = err(py, name(table))?;
+        let options = options_json(
+            py,
+            &[("key", key), ("after", after), ("limit", limit)],
+            self.limits(),
+        )?;
+        run_json(py, || self.inner.rows_json(&table, options.as_deref()))
+    }
+
+    /// Every projection, in domain order: mode, status, position, lag,
+    /// parked count, error and rebuild progress.
+    fn projections<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        run_json(py, || self.inner.projections_json())
+    }
+
+    /// Waits (without the GIL) until the async projections, or the one
+    /// named, have folded every event up to `position`; False at the
+    /// timeout (seconds).
+    #[pyo3(signature = (position, projection=None, timeout=30.0))]
+    fn wait_for(
+        &self,
+        py: Python<'_>,
+        position: u64,
+        projection: Option<&Bound<'_, PyAny>>,
+        timeout: f64,
+    ) -> PyResult<bool> {
+        let millis = PyInt::new(py, millis(py, timeout, "timeout")?);
+        let options = options_json(
+            py,
+            &[
+                ("projection", projection),
+                ("timeout", Some(millis.as_any())),
+            ],
+            self.limits(),
+        )?;
+        let reached = run(py, || {
+            self.inner.wait_for_json(position, options.as_deref())
+        })?;
+        Ok(reached == "true")
+    }
+
+    /// Rebuilds a projection's tables from the first event beside the live
+    /// ones, then swaps them; blocks (without the GIL) until done.
+    fn rebuild<'py>(
+        &self,
+        py: Python<'py>,
+        projection: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let projection = err(py, name(projection))?;
+        run_json(py, || self.inner.rebuild_json(&projection))
+    }
+
     /// Closes the store; every later call raises `StoreError`. Closing twice
     /// is fine.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
@@ -541,6 +620,28 @@ impl Engine {
         let state = if self.closed() { "closed" } else { "open" };
         format!("<eventfold.Engine {:?} {state}>", self.store)
     }
+}
+
+// ------------------------------------------------------------ timeouts
+
+/// Seconds as a `Duration`: a number >= 0 (`path` names the argument).
+fn seconds(py: Python<'_>, value: f64, path: &str) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(value).map_err(|_| {
+        to_py_err(
+            py,
+            Error::InvalidCommand {
+                path: path.into(),
+                message: format!("{path} is a number of seconds >= 0, not {value}"),
+            },
+        )
+    })
+}
+
+/// Seconds as the whole milliseconds the core's options take, rounded up
+/// so that a short timeout still waits.
+fn millis(py: Python<'_>, value: f64, path: &str) -> PyResult<u64> {
+    let d = seconds(py, value, path)?;
+    Ok(u64::try_from(d.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX))
 }
 
 // ------------------------------------------------------------------ module

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any, Callable, List, Tuple, cast
+from typing import Callable, List, Tuple
 
 import pytest
 
@@ -88,7 +88,7 @@ class ScriptedHandle:
 
 
 def subscription(handle: ScriptedHandle, batch: int = 100) -> Subscription:
-    sub = Subscription(cast(Any, handle))
+    sub = Subscription(handle)
     sub.batch = batch
     return sub
 

@@ -16,15 +16,26 @@ import asyncio
 import threading
 from collections import deque
 from types import TracebackType
-from typing import TYPE_CHECKING, AsyncIterator, Deque, Iterator, List, Literal, Optional, Type
+from typing import AsyncIterator, Deque, Iterator, List, Literal, Optional, Protocol, Type
 
 from ._errors import StoreError
 from ._types import StoredEvent
 
-if TYPE_CHECKING:
-    from ._eventfold import _Subscription
+__all__ = ["Subscription", "SubscriptionHandle"]
 
-__all__ = ["Subscription"]
+
+class SubscriptionHandle(Protocol):
+    """What a Subscription iterates over: the native handle
+    (``eventfold._eventfold._Subscription``), whose calls release the GIL."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def closed(self) -> bool: ...
+    def poll(self, max: int, timeout: float) -> List[StoredEvent]: ...
+    def ack(self, position: int) -> None: ...
+    def park(self, position: int, reason: str) -> None: ...
+    def close(self) -> None: ...
 
 
 class Subscription:
@@ -45,7 +56,7 @@ class Subscription:
     #: loop itself waits forever; ``close`` wakes it at once.
     wait: float = 1.0
 
-    def __init__(self, handle: "_Subscription") -> None:
+    def __init__(self, handle: SubscriptionHandle) -> None:
         self._handle = handle
         # Delivered by the handle, not yet given to the loop.
         self._buffer: Deque[StoredEvent] = deque()
