@@ -381,6 +381,9 @@ class ProjectionStatus(TypedDict):
     """Events parked (``on_projection_error="park"``)."""
     error: Optional[ProjectionError]
     rebuild: Optional[RebuildProgress]
+    runner: Optional[str]
+    """Who runs an async projection now (the lease's owner,
+    ``host:pid:uuid``); None for an inline one, or while none does."""
 
 
 class Rebuilt(TypedDict):
@@ -391,9 +394,9 @@ class Rebuilt(TypedDict):
     """The position the new tables were swapped in at."""
     events: int
     """Events folded."""
-    millis: int
+    millis: float
     """The whole rebuild, in milliseconds."""
-    pause_millis: int
+    pause_millis: float
     """How long writes waited for the swap, in milliseconds."""
 
 
