@@ -6,7 +6,8 @@
 
 use eventfold::{EngineOptions, Error, Limits, Source};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyInt, PyString, PyTuple};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyInt, PyString, PyTuple, PyType};
 use std::time::Duration;
 
 mod convert;
@@ -600,6 +601,50 @@ impl Engine {
         run_json(py, || self.inner.rebuild_json(&projection))
     }
 
+    /// A subscription of this name: from its durable checkpoint, or when it
+    /// is new from `from_` (`"start"`, `"end"` or a position).
+    #[pyo3(signature = (name, from_=None, models=None, types=None),
+        text_signature = "($self, name, from_='start', models=None, types=None)")]
+    fn subscribe<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyString>,
+        from_: Option<&Bound<'py, PyAny>>,
+        models: Option<&Bound<'py, PyAny>>,
+        types: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let name = err(py, convert::name(name))?;
+        let options = options_json(
+            py,
+            &[("from", from_), ("models", models), ("types", types)],
+            self.limits(),
+        )?;
+        let inner = run(py, || self.inner.subscribe_json(&name, options.as_deref()))?;
+        let handle = Bound::new(py, SubscriptionHandle { inner })?;
+        // The host's iteration (for, async for) is Python code, around the
+        // handle.
+        static WRAPPER: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+        WRAPPER
+            .import(py, "eventfold._subscription", "Subscription")?
+            .call1((handle,))
+    }
+
+    /// Every subscription: checkpoint, lag, parked count, filters, and
+    /// whether a consumer holds it now.
+    fn subscriptions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        run_json(py, || self.inner.subscriptions_json())
+    }
+
+    /// The parked events of a subscription or projection, oldest first.
+    fn parked<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let name = err(py, convert::name(name))?;
+        run_json(py, || self.inner.parked_json(&name))
+    }
+
     /// Closes the store; every later call raises `StoreError`. Closing twice
     /// is fine.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
@@ -622,7 +667,7 @@ impl Engine {
     }
 }
 
-// ------------------------------------------------------------ timeouts
+// ------------------------------------------------------------ Subscription
 
 /// Seconds as a `Duration`: a number >= 0 (`path` names the argument).
 fn seconds(py: Python<'_>, value: f64, path: &str) -> PyResult<Duration> {
@@ -644,6 +689,60 @@ fn millis(py: Python<'_>, value: f64, path: &str) -> PyResult<u64> {
     Ok(u64::try_from(d.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX))
 }
 
+/// The native half of `eventfold.Subscription`: the core's handle, whose
+/// calls release the GIL. The Python class around it iterates.
+#[pyclass(frozen, module = "eventfold._eventfold", name = "_Subscription")]
+pub struct SubscriptionHandle {
+    inner: eventfold::Subscription,
+}
+
+#[pymethods]
+impl SubscriptionHandle {
+    #[getter]
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    #[getter]
+    fn closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+
+    /// Up to `max` events after the last one this handle delivered,
+    /// waiting up to `timeout` seconds for the first.
+    #[pyo3(signature = (max=100, timeout=1.0))]
+    fn poll<'py>(&self, py: Python<'py>, max: usize, timeout: f64) -> PyResult<Bound<'py, PyAny>> {
+        let timeout = seconds(py, timeout, "timeout")?;
+        run_json(py, || self.inner.poll_json(max, timeout))
+    }
+
+    fn ack(&self, py: Python<'_>, position: u64) -> PyResult<()> {
+        run(py, || self.inner.ack(position))
+    }
+
+    fn park(&self, py: Python<'_>, position: u64, reason: &Bound<'_, PyString>) -> PyResult<()> {
+        let reason = err(py, name(reason))?;
+        run(py, || self.inner.park(position, &reason))
+    }
+
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        run(py, || self.inner.close())
+    }
+
+    fn __repr__(&self) -> String {
+        let state = if self.closed() { "closed" } else { "open" };
+        format!("<eventfold._Subscription {:?} {state}>", self.inner.name())
+    }
+}
+
+impl std::fmt::Debug for SubscriptionHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SubscriptionHandle")
+            .field("name", &self.inner.name())
+            .finish_non_exhaustive()
+    }
+}
+
 // ------------------------------------------------------------------ module
 
 /// Python values as the JSON text the core reads (for benchmarks and
@@ -663,6 +762,7 @@ fn _from_json<'py>(py: Python<'py>, text: String) -> PyResult<Bound<'py, PyAny>>
 fn _eventfold(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Domain>()?;
     m.add_class::<Engine>()?;
+    m.add_class::<SubscriptionHandle>()?;
     m.add_function(wrap_pyfunction!(_to_json, m)?)?;
     m.add_function(wrap_pyfunction!(_from_json, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_error_table, m)?)?;

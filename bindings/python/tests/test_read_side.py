@@ -181,3 +181,48 @@ def test_the_sql_table_is_read_by_sqlite3(tmp_path: Path, board_todos: Domain) -
     assert [(l, i, x, c, seconds(d)) for l, i, x, c, d in got] == [
         (r["list_id"], r["id"], r["text"], int(r["completed"]), seconds(r["done_at"])) for r in rows
     ]
+
+
+POISON = """
+model Todos {
+  state { count: int }
+  command create-new(id: string, text: string) { emit created(id, text) }
+  event created(id: string, text: string) { set count = count + 1 }
+}
+
+/// One row per list: a second todo on a list fails its insert.
+table first_todos {
+  key list_id: string
+  id: string
+}
+
+projection first-todo async {
+  on Todos.created {
+    insert first_todos(list_id: stream.id, id)
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("policy", ["stop", "park"])
+def test_a_failing_async_handler_stops_or_parks(store: str, policy: str) -> None:
+    domain = Domain({"poison.model": POISON})
+    with Engine(store, domain, on_projection_error=policy) as engine:  # type: ignore[arg-type]
+        engine.execute("Todos", "l", create("a"))
+        bad = engine.execute("Todos", "l", create("b"))["position"]
+        last = engine.execute("Todos", "m", create("c"))["position"]
+        if policy == "stop":
+            with pytest.raises(eventfold.EvaluationError) as raised:
+                engine.wait_for(last, timeout=PATIENCE)
+            assert "first-todo" in raised.value.message
+            [status] = engine.projections()
+            assert status["status"] == "stopped"
+            assert status["error"] is not None
+            assert status["error"]["code"] == "evaluation_error"
+            assert status["error"]["position"] == bad
+            assert engine.rows("first_todos") == [{"list_id": "l", "id": "a"}]
+        else:
+            assert engine.wait_for(last, timeout=PATIENCE) is True
+            [status] = engine.projections()
+            assert status["status"] == "live" and status["parked"] == 1
+            assert engine.rows("first_todos") == [{"list_id": "l", "id": "a"}, {"list_id": "m", "id": "c"}]

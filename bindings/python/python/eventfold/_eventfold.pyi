@@ -4,6 +4,7 @@ import os
 from types import TracebackType
 from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Type, Union, final
 
+from ._subscription import Subscription
 from ._types import (
     Document,
     DomainDescription,
@@ -11,6 +12,7 @@ from ._types import (
     Executed,
     JsonText,
     Loaded,
+    ParkedEvent,
     ProjectEvent,
     ProjectionStatus,
     Rebuilt,
@@ -19,12 +21,13 @@ from ._types import (
     StoredEvent,
     StoredShape,
     StreamInfo,
+    SubscriptionInfo,
     Tables,
     Time,
     UpcastEvent,
 )
 
-__all__ = ["Domain", "Engine", "_to_json", "_from_json", "_error_table", "_raise_example", "__version__"]
+__all__ = ["Domain", "Engine", "_Subscription", "_to_json", "_from_json", "_error_table", "_raise_example", "__version__"]
 
 __version__: str
 
@@ -198,8 +201,24 @@ class Engine:
     def rebuild(self, projection: str) -> Rebuilt:
         """Rebuilds the projection's tables from the first event beside the
         live ones (which answer reads meanwhile), then swaps them."""
+    def subscribe(
+        self,
+        name: str,
+        from_: Union[Literal["start", "end"], int, None] = "start",
+        models: Optional[Sequence[str]] = None,
+        types: Optional[Sequence[str]] = None,
+    ) -> Subscription:
+        """The subscription ``name``: from its durable checkpoint, or, when
+        new, from ``from_`` (``"start"``, ``"end"`` or a position,
+        inclusive). ``models`` and ``types`` filter the events, and replace
+        the filters stored with the name."""
+    def subscriptions(self) -> List[SubscriptionInfo]:
+        """Every subscription with its checkpoint and lag."""
+    def parked(self, name: str) -> List[ParkedEvent]:
+        """The events parked by a subscription or projection, oldest first
+        (``[]`` for a name with none)."""
     def close(self) -> None:
-        """Closes the store; every later call raises
+        """Closes the store and its subscriptions; every later call raises
         StoreError. Closing twice is fine."""
     def __enter__(self) -> "Engine": ...
     def __exit__(
@@ -208,6 +227,20 @@ class Engine:
         exc: Optional[BaseException],
         tb: Optional[TracebackType],
     ) -> Literal[False]: ...
+
+@final
+class _Subscription:
+    """The native handle of a Subscription: poll, ack, park and close,
+    without the GIL."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def closed(self) -> bool: ...
+    def poll(self, max: int = 100, timeout: float = 1.0) -> List[StoredEvent]: ...
+    def ack(self, position: int) -> None: ...
+    def park(self, position: int, reason: str) -> None: ...
+    def close(self) -> None: ...
 
 def _to_json(value: Any) -> str: ...
 def _from_json(text: str) -> Any: ...
