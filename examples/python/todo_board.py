@@ -4,7 +4,8 @@ The model (examples/todos/todos.model) declares a table, `todo_rows`, and an
 inline projection, `todo-board`, that keeps it in step with every Todos
 stream in the transaction that stores the events. The table is an ordinary
 SQL table in the store's file, so any SQLite code reads it; here the
-standard library's `sqlite3` does, read-only, beside the open engine.
+standard library's `sqlite3` does, read-only, beside the open engine. A
+subscription then delivers the same events to host code, at least once.
 
 Run it from the repository's root after `maturin develop` (or `pip install`
 of the wheel):
@@ -73,6 +74,17 @@ def main(path: Optional[Path] = None) -> None:
                 mark = "x" if r["completed"] else " "
                 done = f" (done {r['done_at']})" if r["done_at"] else ""
                 print(f"   {r['list_id']:<10} [{mark}] {r['text']}{done}")
+
+            # A subscription: each event once the loop body is done with it
+            # (acked when the loop asks for the next one). A second run of
+            # this program on the same file starts after the last ack.
+            with engine.subscribe("mailer") as mailer:
+                for event in mailer:
+                    print(f"mailer: {event['position']} {event['stream']} {event['type']}")
+                    if event["position"] >= last:
+                        break
+            for sub in engine.subscriptions():
+                print(f"subscription {sub['name']}: checkpoint {sub['checkpoint']}, lag {sub['lag']}")
 
 
 if __name__ == "__main__":

@@ -38,9 +38,13 @@ def test_todo_board_reads_the_table_with_sqlite3(tmp_path: Path, capsys: pytest.
     assert "sqlite3 on board.db" in out
     assert "groceries  [x] Buy milk (done 20" in out
     assert "chores     [ ] Bins out, Tuesday" in out
-    # a second run on the same file appends nothing
+    assert "subscription mailer: checkpoint 4, lag 1" in out
+    # a second run on the same file appends nothing, and the mailer resumes
+    # at the one event it left unacked
     todo_board.main(store)
-    assert capsys.readouterr().out == out
+    again = capsys.readouterr().out
+    delivered = [line for line in again.splitlines() if line.startswith("mailer: ")]
+    assert delivered == ["mailer: 5 Todos-chores text-changed"]
 
 
 @pytest.fixture
