@@ -6,7 +6,9 @@
 
 use eventfold::{EngineOptions, Error, Limits, Source};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString, PyTuple};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyInt, PyString, PyTuple, PyType};
+use std::time::Duration;
 
 mod convert;
 mod errors;
@@ -316,7 +318,9 @@ impl Engine {
     /// `?synchronous=normal` to trade the durability of the last commits
     /// for speed).
     #[new]
-    #[pyo3(signature = (store, domain, *, cache_capacity=None, snapshot_every=None, max_attempts=None))]
+    #[pyo3(signature = (store, domain, *, cache_capacity=None, snapshot_every=None, max_attempts=None,
+        run_projections=None, on_projection_error=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         store: &Bound<'_, PyAny>,
@@ -324,6 +328,8 @@ impl Engine {
         cache_capacity: Option<&Bound<'_, PyAny>>,
         snapshot_every: Option<&Bound<'_, PyAny>>,
         max_attempts: Option<&Bound<'_, PyAny>>,
+        run_projections: Option<&Bound<'_, PyAny>>,
+        on_projection_error: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Engine> {
         // A path (not text) is an SQLite file.
         let store: String = match store.cast::<PyString>() {
@@ -343,6 +349,8 @@ impl Engine {
                 ("cache_capacity", cache_capacity),
                 ("snapshot_every", snapshot_every),
                 ("max_attempts", max_attempts),
+                ("run_projections", run_projections),
+                ("on_projection_error", on_projection_error),
             ],
             domain.limits(),
         )?;
@@ -358,7 +366,9 @@ impl Engine {
 
     /// The same as `Engine(store, domain, ...)`.
     #[staticmethod]
-    #[pyo3(signature = (store, domain, *, cache_capacity=None, snapshot_every=None, max_attempts=None))]
+    #[pyo3(signature = (store, domain, *, cache_capacity=None, snapshot_every=None, max_attempts=None,
+        run_projections=None, on_projection_error=None))]
+    #[allow(clippy::too_many_arguments)]
     fn open(
         py: Python<'_>,
         store: &Bound<'_, PyAny>,
@@ -366,6 +376,8 @@ impl Engine {
         cache_capacity: Option<&Bound<'_, PyAny>>,
         snapshot_every: Option<&Bound<'_, PyAny>>,
         max_attempts: Option<&Bound<'_, PyAny>>,
+        run_projections: Option<&Bound<'_, PyAny>>,
+        on_projection_error: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Engine> {
         Engine::new(
             py,
@@ -374,6 +386,8 @@ impl Engine {
             cache_capacity,
             snapshot_every,
             max_attempts,
+            run_projections,
+            on_projection_error,
         )
     }
 
@@ -521,6 +535,116 @@ impl Engine {
         run_json(py, || self.inner.streams_json(options.as_deref()))
     }
 
+    // -------------------------------------------------------- read side
+
+    /// The rows of a table in key order: `key` a prefix of the key values
+    /// (a lone value is a one-value prefix), `after` a whole key to page
+    /// from, `limit` at most that many.
+    #[pyo3(signature = (table, key=None, after=None, limit=None))]
+    fn rows<'py>(
+        &self,
+        py: Python<'py>,
+        table: &Bound<'py, PyString>,
+        key: Option<&Bound<'py, PyAny>>,
+        after: Option<&Bound<'py, PyAny>>,
+        limit: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let table = err(py, name(table))?;
+        let options = options_json(
+            py,
+            &[("key", key), ("after", after), ("limit", limit)],
+            self.limits(),
+        )?;
+        run_json(py, || self.inner.rows_json(&table, options.as_deref()))
+    }
+
+    /// Every projection, in domain order: mode, status, position, lag,
+    /// parked count, error and rebuild progress.
+    fn projections<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        run_json(py, || self.inner.projections_json())
+    }
+
+    /// Waits (without the GIL) until the async projections, or the one
+    /// named, have folded every event up to `position`; False at the
+    /// timeout (seconds).
+    #[pyo3(signature = (position, projection=None, timeout=30.0))]
+    fn wait_for(
+        &self,
+        py: Python<'_>,
+        position: u64,
+        projection: Option<&Bound<'_, PyAny>>,
+        timeout: f64,
+    ) -> PyResult<bool> {
+        let millis = PyInt::new(py, millis(py, timeout, "timeout")?);
+        let options = options_json(
+            py,
+            &[
+                ("projection", projection),
+                ("timeout", Some(millis.as_any())),
+            ],
+            self.limits(),
+        )?;
+        let reached = run(py, || {
+            self.inner.wait_for_json(position, options.as_deref())
+        })?;
+        Ok(reached == "true")
+    }
+
+    /// Rebuilds a projection's tables from the first event beside the live
+    /// ones, then swaps them; blocks (without the GIL) until done.
+    fn rebuild<'py>(
+        &self,
+        py: Python<'py>,
+        projection: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let projection = err(py, name(projection))?;
+        run_json(py, || self.inner.rebuild_json(&projection))
+    }
+
+    /// A subscription of this name: from its durable checkpoint, or when it
+    /// is new from `from_` (`"start"`, `"end"` or a position).
+    #[pyo3(signature = (name, from_=None, models=None, types=None),
+        text_signature = "($self, name, from_='start', models=None, types=None)")]
+    fn subscribe<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyString>,
+        from_: Option<&Bound<'py, PyAny>>,
+        models: Option<&Bound<'py, PyAny>>,
+        types: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let name = err(py, convert::name(name))?;
+        let options = options_json(
+            py,
+            &[("from", from_), ("models", models), ("types", types)],
+            self.limits(),
+        )?;
+        let inner = run(py, || self.inner.subscribe_json(&name, options.as_deref()))?;
+        let handle = Bound::new(py, SubscriptionHandle { inner })?;
+        // The host's iteration (for, async for) is Python code, around the
+        // handle.
+        static WRAPPER: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+        WRAPPER
+            .import(py, "eventfold._subscription", "Subscription")?
+            .call1((handle,))
+    }
+
+    /// Every subscription: checkpoint, lag, parked count, filters, and
+    /// whether a consumer holds it now.
+    fn subscriptions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        run_json(py, || self.inner.subscriptions_json())
+    }
+
+    /// The parked events of a subscription or projection, oldest first.
+    fn parked<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let name = err(py, convert::name(name))?;
+        run_json(py, || self.inner.parked_json(&name))
+    }
+
     /// Closes the store; every later call raises `StoreError`. Closing twice
     /// is fine.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
@@ -543,6 +667,82 @@ impl Engine {
     }
 }
 
+// ------------------------------------------------------------ Subscription
+
+/// Seconds as a `Duration`: a number >= 0 (`path` names the argument).
+fn seconds(py: Python<'_>, value: f64, path: &str) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(value).map_err(|_| {
+        to_py_err(
+            py,
+            Error::InvalidCommand {
+                path: path.into(),
+                message: format!("{path} is a number of seconds >= 0, not {value}"),
+            },
+        )
+    })
+}
+
+/// Seconds as the whole milliseconds the core's options take, rounded up
+/// so that a short timeout still waits.
+fn millis(py: Python<'_>, value: f64, path: &str) -> PyResult<u64> {
+    let d = seconds(py, value, path)?;
+    Ok(u64::try_from(d.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX))
+}
+
+/// The native half of `eventfold.Subscription`: the core's handle, whose
+/// calls release the GIL. The Python class around it iterates.
+#[pyclass(frozen, module = "eventfold._eventfold", name = "_Subscription")]
+pub struct SubscriptionHandle {
+    inner: eventfold::Subscription,
+}
+
+#[pymethods]
+impl SubscriptionHandle {
+    #[getter]
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    #[getter]
+    fn closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+
+    /// Up to `max` events after the last one this handle delivered,
+    /// waiting up to `timeout` seconds for the first.
+    #[pyo3(signature = (max=100, timeout=1.0))]
+    fn poll<'py>(&self, py: Python<'py>, max: usize, timeout: f64) -> PyResult<Bound<'py, PyAny>> {
+        let timeout = seconds(py, timeout, "timeout")?;
+        run_json(py, || self.inner.poll_json(max, timeout))
+    }
+
+    fn ack(&self, py: Python<'_>, position: u64) -> PyResult<()> {
+        run(py, || self.inner.ack(position))
+    }
+
+    fn park(&self, py: Python<'_>, position: u64, reason: &Bound<'_, PyString>) -> PyResult<()> {
+        let reason = err(py, name(reason))?;
+        run(py, || self.inner.park(position, &reason))
+    }
+
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        run(py, || self.inner.close())
+    }
+
+    fn __repr__(&self) -> String {
+        let state = if self.closed() { "closed" } else { "open" };
+        format!("<eventfold._Subscription {:?} {state}>", self.inner.name())
+    }
+}
+
+impl std::fmt::Debug for SubscriptionHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SubscriptionHandle")
+            .field("name", &self.inner.name())
+            .finish_non_exhaustive()
+    }
+}
+
 // ------------------------------------------------------------------ module
 
 /// Python values as the JSON text the core reads (for benchmarks and
@@ -562,6 +762,7 @@ fn _from_json<'py>(py: Python<'py>, text: String) -> PyResult<Bound<'py, PyAny>>
 fn _eventfold(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Domain>()?;
     m.add_class::<Engine>()?;
+    m.add_class::<SubscriptionHandle>()?;
     m.add_function(wrap_pyfunction!(_to_json, m)?)?;
     m.add_function(wrap_pyfunction!(_from_json, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_error_table, m)?)?;

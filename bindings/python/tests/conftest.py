@@ -25,6 +25,29 @@ def account() -> eventfold.Domain:
     return eventfold.Domain.from_files(SCENARIOS / "account.model")
 
 
+@pytest.fixture(scope="session")
+def board_todos() -> eventfold.Domain:
+    """The todo model of examples/todos: table `todo_rows`, inline
+    projection `todo-board`."""
+    from readside import TODOS_MODEL
+
+    return eventfold.Domain.from_files(TODOS_MODEL)
+
+
+@pytest.fixture(scope="session")
+def both_todos() -> eventfold.Domain:
+    """The same with an async copy of the projection, `todo-board-async`,
+    writing `todo_rows_async`."""
+    from readside import TODOS_MODEL, async_copy
+
+    return eventfold.Domain({"todos.model": async_copy(TODOS_MODEL.read_text())})
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> str:
+    return f"sqlite:{tmp_path / 'read-side.db'}"
+
+
 @pytest.fixture(params=["memory", "sqlite"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Each engine test runs on the memory store and on SQLite."""

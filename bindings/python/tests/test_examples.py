@@ -7,6 +7,7 @@ import sys
 import threading
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any, Dict, Iterator, Optional, Tuple
 
 import pytest
@@ -17,6 +18,7 @@ from conftest import REPO
 sys.path.insert(0, str(REPO / "examples" / "python"))
 
 import quickstart  # noqa: E402
+import todo_board  # noqa: E402
 import todo_service  # noqa: E402
 
 pytestmark = pytest.mark.engine
@@ -27,6 +29,22 @@ def test_quickstart_runs(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "Todos-groceries is at version 2" in out
     assert "rejected (duplicate): todo a already exists" in out
+
+
+def test_todo_board_reads_the_table_with_sqlite3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = tmp_path / "board.db"
+    todo_board.main(store)
+    out = capsys.readouterr().out
+    assert "sqlite3 on board.db" in out
+    assert "groceries  [x] Buy milk (done 20" in out
+    assert "chores     [ ] Bins out, Tuesday" in out
+    assert "subscription mailer: checkpoint 4, lag 1" in out
+    # a second run on the same file appends nothing, and the mailer resumes
+    # at the one event it left unacked
+    todo_board.main(store)
+    again = capsys.readouterr().out
+    delivered = [line for line in again.splitlines() if line.startswith("mailer: ")]
+    assert delivered == ["mailer: 5 Todos-chores text-changed"]
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ language, run in-process.
 ``Domain`` runs the pure verbs (propose, accept, replay, query, upcast,
 project);
 ``Engine`` keeps the events in a store (``"memory:"`` or
-``"sqlite:PATH"``). Dicts and lists go in and come out; every error is an
+``"sqlite:PATH"``), with the projections' tables (``rows``) and
+subscriptions (``subscribe``, iterated with ``for`` or ``async for``). Dicts and lists go in and come out; every error is an
 ``EventfoldError``, one subclass per code.
 """
 
@@ -41,6 +42,7 @@ from ._errors import (
     VersionConflict,
 )
 from ._eventfold import Domain, Engine, __version__
+from ._subscription import Subscription
 from ._types import (
     ColumnDescription,
     Command,
@@ -56,14 +58,20 @@ from ._types import (
     JsonText,
     Loaded,
     ModelDescription,
+    ParkedEvent,
     ProjectEvent,
     ProjectionDescription,
+    ProjectionError,
+    ProjectionStatus,
+    RebuildProgress,
+    Rebuilt,
     Row,
     Sources,
     State,
     StoredEvent,
     StoredShape,
     StreamInfo,
+    SubscriptionInfo,
     TableDescription,
     Tables,
     Time,
@@ -74,6 +82,7 @@ from ._types import (
 __all__ = [
     "Domain",
     "Engine",
+    "Subscription",
     "__version__",
     # errors
     "EventfoldError",
@@ -111,14 +120,20 @@ __all__ = [
     "JsonText",
     "Loaded",
     "ModelDescription",
+    "ParkedEvent",
     "ProjectEvent",
     "ProjectionDescription",
+    "ProjectionError",
+    "ProjectionStatus",
+    "RebuildProgress",
+    "Rebuilt",
     "Row",
     "Sources",
     "State",
     "StoredEvent",
     "StoredShape",
     "StreamInfo",
+    "SubscriptionInfo",
     "TableDescription",
     "Tables",
     "Time",

@@ -2,8 +2,9 @@
 
 import os
 from types import TracebackType
-from typing import Any, List, Literal, Mapping, Optional, Sequence, Type, Union, final
+from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Type, Union, final
 
+from ._subscription import Subscription
 from ._types import (
     Document,
     DomainDescription,
@@ -11,18 +12,22 @@ from ._types import (
     Executed,
     JsonText,
     Loaded,
+    ParkedEvent,
     ProjectEvent,
+    ProjectionStatus,
+    Rebuilt,
     Sources,
     State,
     StoredEvent,
     StoredShape,
     StreamInfo,
+    SubscriptionInfo,
     Tables,
     Time,
     UpcastEvent,
 )
 
-__all__ = ["Domain", "Engine", "_to_json", "_from_json", "_error_table", "_raise_example", "__version__"]
+__all__ = ["Domain", "Engine", "_Subscription", "_to_json", "_from_json", "_error_table", "_raise_example", "__version__"]
 
 __version__: str
 
@@ -110,10 +115,15 @@ class Engine:
         cache_capacity: Optional[int] = None,
         snapshot_every: Optional[int] = None,
         max_attempts: Optional[int] = None,
+        run_projections: Optional[bool] = None,
+        on_projection_error: Optional[Literal["stop", "park"]] = None,
     ) -> "Engine":
         """Opens ``"memory:"`` or ``"sqlite:PATH"`` (``?synchronous=normal``
         trades the durability of the last commits for speed); a path object
-        (``pathlib.Path``) is an SQLite file."""
+        (``pathlib.Path``) is an SQLite file. ``run_projections=False``: this
+        engine runs no async projection (another process does);
+        ``on_projection_error``: ``"stop"`` (default) or ``"park"`` what an
+        async projection does with an event its handler fails on."""
     @staticmethod
     def open(
         store: Union[str, "os.PathLike[str]"],
@@ -122,6 +132,8 @@ class Engine:
         cache_capacity: Optional[int] = None,
         snapshot_every: Optional[int] = None,
         max_attempts: Optional[int] = None,
+        run_projections: Optional[bool] = None,
+        on_projection_error: Optional[Literal["stop", "park"]] = None,
     ) -> "Engine":
         """The same as ``Engine(store, domain, ...)``."""
     @property
@@ -166,9 +178,48 @@ class Engine:
         """Every event of the store, by global position."""
     def streams(self, *, model: Optional[str] = None) -> List[StreamInfo]:
         """The streams (of one model, or all) with their versions."""
+    def rows(
+        self,
+        table: str,
+        key: Any = None,
+        after: Optional[Sequence[Any]] = None,
+        limit: Optional[int] = None,
+    ) -> List[Dict[str, Any]]:
+        """The rows of a table in key order, each a dict of every column in
+        declared order. ``key``: a prefix of the key values (a list, or one
+        value); ``after``: a whole key, the rows after it; ``limit``: at
+        most that many. Raises UnknownTable."""
+    def projections(self) -> List[ProjectionStatus]:
+        """Every projection, in domain order, with its status and lag."""
+    def wait_for(
+        self, position: int, projection: Optional[str] = None, timeout: float = 30.0
+    ) -> bool:
+        """Waits until the async projections (or the one named) have folded
+        every event up to ``position`` (``Executed["position"]``): True, or
+        False after ``timeout`` seconds. Raises the stored error of a
+        projection stopped below ``position``, UnknownProjection."""
+    def rebuild(self, projection: str) -> Rebuilt:
+        """Rebuilds the projection's tables from the first event beside the
+        live ones (which answer reads meanwhile), then swaps them."""
+    def subscribe(
+        self,
+        name: str,
+        from_: Union[Literal["start", "end"], int, None] = "start",
+        models: Optional[Sequence[str]] = None,
+        types: Optional[Sequence[str]] = None,
+    ) -> Subscription:
+        """The subscription ``name``: from its durable checkpoint, or, when
+        new, from ``from_`` (``"start"``, ``"end"`` or a position,
+        inclusive). ``models`` and ``types`` filter the events, and replace
+        the filters stored with the name."""
+    def subscriptions(self) -> List[SubscriptionInfo]:
+        """Every subscription with its checkpoint and lag."""
+    def parked(self, name: str) -> List[ParkedEvent]:
+        """The events parked by a subscription or projection, oldest first
+        (``[]`` for a name with none)."""
     def close(self) -> None:
-        """Closes the store; every later call raises StoreError. Closing
-        twice is fine."""
+        """Closes the store and its subscriptions; every later call raises
+        StoreError. Closing twice is fine."""
     def __enter__(self) -> "Engine": ...
     def __exit__(
         self,
@@ -176,6 +227,20 @@ class Engine:
         exc: Optional[BaseException],
         tb: Optional[TracebackType],
     ) -> Literal[False]: ...
+
+@final
+class _Subscription:
+    """The native handle of a Subscription: poll, ack, park and close,
+    without the GIL."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def closed(self) -> bool: ...
+    def poll(self, max: int = 100, timeout: float = 1.0) -> List[StoredEvent]: ...
+    def ack(self, position: int) -> None: ...
+    def park(self, position: int, reason: str) -> None: ...
+    def close(self) -> None: ...
 
 def _to_json(value: Any) -> str: ...
 def _from_json(text: str) -> Any: ...

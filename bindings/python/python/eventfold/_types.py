@@ -37,6 +37,12 @@ __all__ = [
     "TableDescription",
     "ProjectionDescription",
     "DomainDescription",
+    "ProjectionError",
+    "RebuildProgress",
+    "ProjectionStatus",
+    "Rebuilt",
+    "SubscriptionInfo",
+    "ParkedEvent",
 ]
 
 #: JSON text given as is: the binding passes it to the core unparsed.
@@ -136,8 +142,11 @@ class StoredEvent(TypedDict):
     version: int
     """1-based and contiguous in its stream."""
     position: int
-    """Global, unique and increasing."""
+    """Global, unique and increasing (the events one stored event upcasts
+    to share it)."""
     type: str
+    schema: int
+    """The version of the event's shape, as read: the current one."""
     data: Dict[str, Any]
     metadata: Dict[str, Any]
     """``recorded_at``, ``command_id``, ``correlation_id``,
@@ -150,6 +159,9 @@ class Executed(TypedDict):
 
     stream: str
     version: int
+    position: int
+    """The global position of the command's last event (0 when it appended
+    nothing): what to give ``Engine.wait_for``."""
     events: List[StoredEvent]
 
 
@@ -334,3 +346,84 @@ class DomainDescription(TypedDict):
     projections: List[ProjectionDescription]
     tzdb: str
     """The IANA time zone database release the calendar uses (``2025b``)."""
+
+
+# ------------------------------------------------------------ read side
+
+
+class ProjectionError(TypedDict):
+    """Why a projection stopped: the error of the event at ``position``."""
+
+    code: str
+    message: str
+    position: int
+
+
+class RebuildProgress(TypedDict):
+    """A rebuild under way: the shadow tables are at ``position`` of
+    ``head``."""
+
+    position: int
+    head: int
+
+
+class ProjectionStatus(TypedDict):
+    """One projection, as ``Engine.projections()`` gives it."""
+
+    name: str
+    mode: Literal["inline", "async"]
+    status: Literal["live", "rebuilding", "stopped"]
+    position: int
+    """The last position folded."""
+    lag: int
+    """Events stored after ``position``."""
+    parked: int
+    """Events parked (``on_projection_error="park"``)."""
+    error: Optional[ProjectionError]
+    rebuild: Optional[RebuildProgress]
+    runner: Optional[str]
+    """Who runs an async projection now (the lease's owner,
+    ``host:pid:uuid``); None for an inline one, or while none does."""
+
+
+class Rebuilt(TypedDict):
+    """What ``Engine.rebuild`` gives."""
+
+    projection: str
+    position: int
+    """The position the new tables were swapped in at."""
+    events: int
+    """Events folded."""
+    millis: float
+    """The whole rebuild, in milliseconds."""
+    pause_millis: float
+    """How long writes waited for the swap, in milliseconds."""
+
+
+class SubscriptionInfo(TypedDict):
+    """One subscription, as ``Engine.subscriptions()`` gives it."""
+
+    name: str
+    checkpoint: int
+    """Everything up to this position is acked."""
+    lag: int
+    """Events stored after the checkpoint."""
+    parked: int
+    models: Optional[List[str]]
+    """The filter by model (None: every model)."""
+    types: Optional[List[str]]
+    """The filter by event type (None: every type)."""
+    active: bool
+    """Whether a consumer holds the name now."""
+
+
+class ParkedEvent(TypedDict):
+    """An event a subscription or a projection set aside, as
+    ``Engine.parked(name)`` gives it."""
+
+    name: str
+    position: int
+    reason: str
+    parked_at: str
+    """RFC 3339."""
+    event: StoredEvent
