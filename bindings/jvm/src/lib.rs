@@ -435,6 +435,29 @@ impl FfiEngine {
     pub fn close_engine(&self) -> Result<()> {
         guard(|| self.inner.close())
     }
+
+    // The read side (issue 13): each call is the core's `*_json` verb as is.
+
+    /// Rows of `table` in key order; `options`: `{"key", "after", "limit"}`.
+    pub fn rows_json(&self, table: String, options: Option<String>) -> Result<String> {
+        guard(|| self.inner.rows_json(&table, options.as_deref()))
+    }
+
+    pub fn projections_json(&self) -> Result<String> {
+        guard(|| self.inner.projections_json())
+    }
+
+    /// `"true"` once the projections reached `position`, `"false"` at the
+    /// timeout; `options`: `{"projection", "timeout"}` (milliseconds).
+    /// Blocks the calling thread only: no lock of the JVM is held.
+    pub fn wait_for_json(&self, position: u64, options: Option<String>) -> Result<String> {
+        guard(|| self.inner.wait_for_json(position, options.as_deref()))
+    }
+
+    /// Blocks until the rebuild swapped its tables in.
+    pub fn rebuild_json(&self, projection: String) -> Result<String> {
+        guard(|| self.inner.rebuild_json(&projection))
+    }
 }
 
 #[cfg(test)]
@@ -526,6 +549,35 @@ mod tests {
         assert!(
             matches!(err, FfiError::UnknownProjection { ref detail } if detail.contains("nope"))
         );
+    }
+
+    #[test]
+    fn the_read_side_crosses_with_its_codes() {
+        let d = FfiDomain::compile(vec![FfiSource {
+            name: "counter.model".into(),
+            text: format!(
+                "{COUNTER}\ntable bumps {{ key id: string\n by: int }}\n\
+                 projection bump-rows inline {{ on Counter.bumped {{ upsert bumps(id: stream.id, by) }} }}"
+            ),
+        }])
+        .unwrap();
+        let e = FfiEngine::open("memory:".into(), d, None).unwrap();
+        let done = e
+            .execute_json(FfiExecute {
+                model: "Counter".into(),
+                id: "a".into(),
+                command: r#"{"type":"bump","data":{"by":2}}"#.into(),
+                options: None,
+            })
+            .unwrap();
+        assert!(done.contains(r#""position":1"#), "{done}");
+        assert_eq!(
+            e.rows_json("bumps".into(), None).unwrap(),
+            r#"[{"id":"a","by":2}]"#
+        );
+        let err = e.rows_json("nope".into(), None).unwrap_err();
+        assert!(matches!(err, FfiError::UnknownTable { .. }), "{err:?}");
+        assert_eq!(e.wait_for_json(1, None).unwrap(), "true");
     }
 
     #[test]

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -142,6 +145,29 @@ class JavaApiTest {
             EventfoldException.StoreError closed =
                     assertThrows(EventfoldException.StoreError.class, () -> engine.load("Todos", "1"));
             assertTrue(closed.getMessage().contains("closed"));
+        }
+    }
+
+    @Test
+    void readSideFromJava(@TempDir Path tmp) {
+        try (Domain domain = Domain.fromFiles(MODEL);
+             Engine engine = Engine.open("sqlite:" + tmp.resolve("read.db"), domain,
+                     new EngineOptions().withRunProjections(true).withOnProjectionError(OnProjectionError.PARK))) {
+            engine.execute("Todos", "a", createNew("milk", "Buy milk"));
+            Executed last = engine.execute("Todos", "b", createNew("tea", "Tea"));
+            assertTrue(engine.waitFor(last.getPosition()));
+            assertTrue(engine.waitFor(last.getPosition(), "todo-board", Duration.ofSeconds(60)));
+
+            List<Map<String, Object>> rows = engine.rows("todo_rows");
+            assertEquals(List.of("milk", "tea"), rows.stream().map(r -> r.get("id")).toList());
+            assertEquals(1, engine.rows("todo_rows", List.of("b")).size());
+            assertEquals(1, engine.rows("todo_rows", List.of(), List.of("a", "milk"), null).size());
+            assertEquals(1, engine.rows("todo_rows", List.of(), null, 1).size());
+            EventfoldException.UnknownTable unknown =
+                    assertThrows(EventfoldException.UnknownTable.class, () -> engine.rows("nope"));
+            assertEquals("unknown_table", unknown.getCode());
+            ProjectionInfo board = engine.projections().get(0);
+            assertEquals("todo-board", board.getName());
         }
     }
 
