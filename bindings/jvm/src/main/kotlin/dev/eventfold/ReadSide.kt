@@ -72,10 +72,10 @@ data class SubscriptionInfo(
     /** Events stored after the checkpoint. */
     val lag: Long,
     val parked: Long,
-    /** The model filter (null: every model). */
-    val models: List<String>?,
-    /** The event type filter (null: every type). */
-    val types: List<String>?,
+    /** The models whose events it gets (empty: every model). */
+    val models: List<String>,
+    /** The event types it gets (empty: every type). */
+    val types: List<String>,
     /** Whether a consumer holds the name now. */
     val active: Boolean,
 ) {
@@ -84,7 +84,7 @@ data class SubscriptionInfo(
         fun from(m: Map<String, Any?>) =
             SubscriptionInfo(
                 m.string("name"), m.long("checkpoint"), m.long("lag"), m.long("parked"),
-                m["models"] as List<String>?, m["types"] as List<String>?, m["active"] as Boolean,
+                (m["models"] as List<String>?).orEmpty(), (m["types"] as List<String>?).orEmpty(), m["active"] as Boolean,
             )
     }
 }
