@@ -27,6 +27,7 @@ mod group;
 mod migrate;
 mod native;
 mod project;
+mod readside;
 mod store_bench;
 mod upcast;
 mod w1;
@@ -102,6 +103,9 @@ fn main() {
     }
     if on("project") {
         within &= project::run(quick);
+    }
+    if !all && what.contains(&"readside") {
+        within &= readside::run(quick);
     }
     if !all && what.contains(&"migrate") {
         correct &= migrate::run(quick);

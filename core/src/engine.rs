@@ -51,11 +51,15 @@ mod projections;
 mod read;
 mod runner;
 mod snapshots;
+// Subscriptions (issue 13).
+mod subscription;
 
 pub use metadata::Metadata;
 pub use options::{EngineOptions, ExecuteOptions, ExecuteRequest};
 pub use projections::{OnProjectionError, ProjectionStatus};
 pub use runner::Rebuilt;
+// Subscriptions (issue 13).
+pub use subscription::Subscription;
 
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
@@ -152,6 +156,8 @@ struct Shared {
     closed: AtomicBool,
     /// The async projections' runner, and what `wait_for` waits on.
     runner: runner::Runner,
+    // Subscriptions (issue 13): the open handles, closed with the engine.
+    subscriptions: subscription::Registry,
 }
 
 /// A state and the version of the stream it reflects.
@@ -223,6 +229,7 @@ impl Engine {
                 fingerprints,
                 closed: AtomicBool::new(false),
                 runner: runner::Runner::new(projections),
+                subscriptions: subscription::Registry::default(),
             }),
         };
         engine.prepare_projections()?;
@@ -262,6 +269,8 @@ impl Engine {
         // another engine takes over without waiting out their term.
         self.inner.runner.stop();
         let _ = self.release_leases();
+        // Subscriptions first: their leases go while the store is open.
+        self.inner.subscriptions.close_all();
         // The states leaving the cache get the snapshots due; what is
         // queued is written while the store is still open.
         if let Some(cache) = &self.inner.cache {

@@ -41,3 +41,6 @@ pub use language::source::Source;
 pub use limits::Limits;
 pub use options::ReadOptions;
 pub use value::Value;
+// Subscriptions (issue 13).
+pub use engine::Subscription;
+pub use options::{SubscribeFrom, SubscribeOptions};

@@ -555,3 +555,98 @@ mod tests {
         );
     }
 }
+
+// ---- Subscriptions (issue 13) ----
+
+/// The keys of `subscribe` options.
+pub const SUBSCRIBE_KEYS: &[&str] = &["from", "models", "types"];
+
+/// Where a new subscription starts. One that already has a checkpoint
+/// resumes there, whatever this says.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SubscribeFrom {
+    /// The first event.
+    #[default]
+    Start,
+    /// After the last event committed when it subscribes.
+    End,
+    /// This position, inclusive.
+    Position(u64),
+}
+
+/// Options of `subscribe`: `{"from": "start" | "end" | position,
+/// "models": [...], "types": [...]}`. A filter given replaces the stored
+/// one; `None` keeps it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubscribeOptions {
+    pub from: SubscribeFrom,
+    pub models: Option<Vec<String>>,
+    pub types: Option<Vec<String>>,
+}
+
+impl SubscribeOptions {
+    pub fn from_json(json: &Json) -> Result<SubscribeOptions> {
+        let Some(o) = object(json, "options", SUBSCRIBE_KEYS)? else {
+            return Ok(SubscribeOptions::default());
+        };
+        let from = match field(o, "from") {
+            None => SubscribeFrom::Start,
+            Some(Json::String(s)) if s == "start" => SubscribeFrom::Start,
+            Some(Json::String(s)) if s == "end" => SubscribeFrom::End,
+            Some(v) => match v.as_u64() {
+                Some(p) => SubscribeFrom::Position(p),
+                None => {
+                    return Err(invalid(
+                        "options.from",
+                        format!(
+                            "`from` is \"start\", \"end\" or a position (a non-negative int), \
+                             not {v}"
+                        ),
+                    ))
+                }
+            },
+        };
+        Ok(SubscribeOptions {
+            from,
+            models: strings(o, "options", "models")?,
+            types: strings(o, "options", "types")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod subscribe_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn subscribe_options_parse_and_fault_at_their_key() {
+        assert_eq!(
+            SubscribeOptions::from_json(&Json::Null).unwrap(),
+            SubscribeOptions::default()
+        );
+        let o = SubscribeOptions::from_json(&json!({"from": "end", "models": ["Todo"]})).unwrap();
+        assert_eq!(o.from, SubscribeFrom::End);
+        assert_eq!(o.models, Some(vec!["Todo".to_string()]));
+        assert_eq!(o.types, None);
+        let o = SubscribeOptions::from_json(&json!({"from": 7, "types": []})).unwrap();
+        assert_eq!(o.from, SubscribeFrom::Position(7));
+        assert_eq!(o.types, Some(vec![]));
+        for (bad, path) in [
+            (json!({"from": "later"}), "options.from"),
+            (json!({"from": -1}), "options.from"),
+            (json!({"from": "3"}), "options.from"),
+            (json!({"models": "Todo"}), "options.models"),
+            (json!({"types": [1]}), "options.types"),
+            (json!({"form": "end"}), "options.form"),
+            (json!([1]), "options"),
+        ] {
+            match SubscribeOptions::from_json(&bad).unwrap_err() {
+                Error::InvalidCommand { path: p, message } => {
+                    assert_eq!(p, path, "{bad}: {message}")
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+    }
+}

@@ -452,3 +452,41 @@ proptest! {
         engine.close().unwrap();
     }
 }
+
+#[test]
+fn events_of_a_writer_without_the_projection_are_folded_by_the_next_command() {
+    let dir = TempDir::new();
+    let with = Engine::open(&dir.url(), todos(), options()).unwrap();
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/todos/todos.model"),
+    )
+    .unwrap();
+    let plain = Domain::compile(&[Source::new(
+        "t.model",
+        text.split("\ntable ").next().unwrap().to_string(),
+    )])
+    .unwrap();
+    let without = Engine::open(&dir.url(), plain, options()).unwrap();
+    let create = |e: &Engine, id: &str| {
+        e.execute(
+            "Todos",
+            "l",
+            &json!({"type": "create-new", "data": {"id": id, "text": id}}),
+            &ExecuteOptions::default(),
+        )
+        .unwrap()
+    };
+    create(&with, "a");
+    create(&without, "b");
+    create(&without, "c");
+    create(&with, "d");
+    let got: Json = serde_json::from_str(&with.rows_json("todo_rows", None).unwrap()).unwrap();
+    let ids: Vec<&str> = got
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["a", "b", "c", "d"]);
+    assert_eq!(rows(&with, "todo-board"), oracle(&with, "todo-board"));
+}

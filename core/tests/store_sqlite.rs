@@ -262,16 +262,19 @@ fn a_wave_1_file_is_upgraded_with_every_row_intact() {
     s.close().unwrap();
 
     // The file itself: the latest version, only eventfold_ tables, the same rows.
-    assert_eq!(user_version(&path), 3);
+    assert_eq!(user_version(&path), 4);
     assert_eq!(
         tables(&path),
         [
             "eventfold_commands",
             "eventfold_events",
+            "eventfold_leases",
+            "eventfold_parked",
             "eventfold_projection_tables",
             "eventfold_projections",
             "eventfold_snapshots",
-            "eventfold_streams"
+            "eventfold_streams",
+            "eventfold_subscriptions"
         ]
     );
     let conn = Connection::open(&path).unwrap();
@@ -420,7 +423,7 @@ fn several_openers_of_one_old_file_migrate_it_once() {
     for o in openers {
         assert_eq!(o.join().unwrap().unwrap(), before.events.len());
     }
-    assert_eq!(user_version(&path), 3);
+    assert_eq!(user_version(&path), 4);
 }
 
 #[test]
@@ -429,16 +432,19 @@ fn a_fresh_file_runs_every_migration() {
     let path = dir.file("new.db");
     let s = SqliteStore::open(&path, Synchronous::Normal).unwrap();
     s.close().unwrap();
-    assert_eq!(user_version(&path), 3);
+    assert_eq!(user_version(&path), 4);
     assert_eq!(
         tables(&path),
         [
             "eventfold_commands",
             "eventfold_events",
+            "eventfold_leases",
+            "eventfold_parked",
             "eventfold_projection_tables",
             "eventfold_projections",
             "eventfold_snapshots",
-            "eventfold_streams"
+            "eventfold_streams",
+            "eventfold_subscriptions"
         ]
     );
 }

@@ -36,7 +36,6 @@ const EVENT_KEYS: [&str; 10] = [
 
 impl Domain {
     /// The lowered tables and projections.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn read_side(&self) -> &ReadSide {
         &self.inner.read
     }
@@ -399,29 +398,40 @@ impl Domain {
         if !p.handlers.iter().any(|h| h.model == model_index) {
             return Ok(());
         }
-        let at = format!(
-            "event {} (stream {}, version {})",
-            raw.position, raw.stream, raw.version
-        );
-        let metadata: Json =
+        let at = || {
+            format!(
+                "event {} (stream {}, version {})",
+                raw.position, raw.stream, raw.version
+            )
+        };
+        // The metadata's string values, without building a JSON tree.
+        let metadata: HashMap<std::borrow::Cow<'_, str>, &serde_json::value::RawValue> =
             serde_json::from_str(&raw.metadata).map_err(|_| Error::StoreError {
                 kind: crate::error::StoreErrorKind::Corrupt,
-                message: format!("{at} has damaged metadata"),
+                message: format!("{} has damaged metadata", at()),
             })?;
-        let recorded_at = match metadata.get("recorded_at").and_then(Json::as_str) {
-            Some(t) => parse_timestamp(t).map_err(|e| Error::StoreError {
-                kind: crate::error::StoreErrorKind::Corrupt,
-                message: format!("{at} has a damaged recorded_at: {e}"),
-            })?,
+        let mut recorded_at = None;
+        let mut strings = Map::new();
+        for (k, v) in &metadata {
+            let text = v.get();
+            if !text.starts_with('"') {
+                continue;
+            }
+            let Ok(s) = serde_json::from_str::<std::borrow::Cow<'_, str>>(text) else {
+                continue;
+            };
+            if k == "recorded_at" {
+                recorded_at = Some(parse_timestamp(&s).map_err(|e| Error::StoreError {
+                    kind: crate::error::StoreErrorKind::Corrupt,
+                    message: format!("{} has a damaged recorded_at: {e}", at()),
+                })?);
+            } else {
+                strings.insert(Str::from(&**k), Value::str(&s));
+            }
+        }
+        let recorded_at = match recorded_at {
+            Some(t) => t,
             None => parse_timestamp(DEFAULT_RECORDED_AT).expect("a valid default"),
-        };
-        let strings: Map = match &metadata {
-            Json::Object(o) => o
-                .iter()
-                .filter(|(k, _)| k.as_str() != "recorded_at")
-                .filter_map(|(k, v)| v.as_str().map(|s| (Str::from(k.as_str()), Value::str(s))))
-                .collect(),
-            _ => Map::new(),
         };
         let read = &inner.read;
         let stream = Value::record(
@@ -461,7 +471,7 @@ impl Domain {
                 {
                     return Ok(());
                 }
-                Err(unread.at(&at, &m.name, &raw.event_type, raw.schema))
+                Err(unread.at(&at(), &m.name, &raw.event_type, raw.schema))
             }
         }
     }

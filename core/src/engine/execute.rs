@@ -313,7 +313,24 @@ impl Engine {
         } else {
             let firsts = tx.append(&appends)?;
             // In this job's savepoint: a handler failure fails this job.
-            self.run_inline(tx)?;
+            if self.has_inline() {
+                let mut appended = Vec::new();
+                for (a, &first) in appends.iter().zip(&firsts) {
+                    for (k, e) in a.events.iter().enumerate() {
+                        appended.push(crate::store::RawEvent {
+                            position: first + k as u64,
+                            id: e.id.clone(),
+                            stream: a.stream.clone(),
+                            version: a.expected_version + k as u64 + 1,
+                            event_type: e.event_type.clone(),
+                            schema: e.schema,
+                            data: e.data.clone(),
+                            metadata: e.metadata.clone(),
+                        });
+                    }
+                }
+                self.run_inline(tx, &appended)?;
+            }
             firsts
         };
         let mut results: Vec<Answer> = Vec::with_capacity(outcomes.len());

@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 use crate::language::ast::ProjectionMode;
 use crate::language::readside::{Projection, Table};
 use crate::store::readside::{shadow_name, table_names, ProjectionRow, ReadSideTx};
-use crate::store::{ReadFilter, WriteTx};
+use crate::store::{RawEvent, ReadFilter, WriteTx};
 use crate::value::Value;
 
 /// How a projection's handler failure is met by an async projection.
@@ -184,10 +184,27 @@ impl Engine {
         })
     }
 
-    /// Inline projections, inside a command's savepoint, after its append:
-    /// each live one folds every event past its position.
-    pub(super) fn run_inline(&self, tx: &mut dyn WriteTx) -> Result<()> {
+    /// Whether the domain has inline projections (the write path skips
+    /// the read side when it has none).
+    pub(super) fn has_inline(&self) -> bool {
+        self.inner
+            .domain
+            .read_side()
+            .projections
+            .iter()
+            .any(|p| p.mode == ProjectionMode::Inline)
+    }
+
+    /// Inline projections, inside a command's savepoint, after its append
+    /// of `appended` (in position order): each live one folds every event
+    /// past its position, those appended by writers without it first.
+    pub(super) fn run_inline(&self, tx: &mut dyn WriteTx, appended: &[RawEvent]) -> Result<()> {
         let read = self.inner.domain.read_side();
+        let Some(first) = appended.first().map(|e| e.position) else {
+            return Ok(());
+        };
+        let last = appended.last().map_or(first, |e| e.position);
+        let names = table_names(read, None);
         for p in &read.projections {
             if p.mode != ProjectionMode::Inline {
                 continue;
@@ -200,27 +217,30 @@ impl Engine {
                 // Being rebuilt for this model, or another model's tables.
                 continue;
             }
-            let names = live_names(self, p);
-            let filter = ReadFilter {
-                models: self.inner.domain.projection_models(p),
-                types: Vec::new(),
-            };
-            let head = side.head()?;
+            // Events before this command's that nobody folded yet.
+            let mut gap = Vec::new();
             let mut from = row.position + 1;
-            while from <= head {
-                let events = side.read_all(&filter, from, INLINE_PAGE)?;
-                let Some(last) = events.last().map(|e| e.position) else {
+            while from < first {
+                let filter = ReadFilter {
+                    models: self.inner.domain.projection_models(p),
+                    types: Vec::new(),
+                };
+                let page = side.read_all(&filter, from, INLINE_PAGE)?;
+                let before: Vec<RawEvent> =
+                    page.into_iter().filter(|e| e.position < first).collect();
+                let Some(end) = before.last().map(|e| e.position) else {
                     break;
                 };
-                side.with_rows(read, &names, &mut |rows| {
-                    for e in &events {
-                        self.inner.domain.project_stored(p, e, rows)?;
-                    }
-                    Ok(())
-                })?;
-                from = last + 1;
+                from = end + 1;
+                gap.extend(before);
             }
-            row.position = head;
+            side.with_rows(read, &names, &mut |rows| {
+                for e in gap.iter().chain(appended) {
+                    self.inner.domain.project_stored(p, e, rows)?;
+                }
+                Ok(())
+            })?;
+            row.position = last;
             side.put_projection(&row)?;
         }
         Ok(())

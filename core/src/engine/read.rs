@@ -172,7 +172,7 @@ impl Engine {
 }
 
 /// Stored events as JSON, data and metadata copied as stored.
-fn raw_events_json(events: &[RawEvent]) -> Result<String> {
+pub(super) fn raw_events_json(events: &[RawEvent]) -> Result<String> {
     let mut out = String::with_capacity(events.len() * 256 + 2);
     out.push('[');
     for (i, e) in events.iter().enumerate() {

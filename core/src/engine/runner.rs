@@ -33,6 +33,9 @@ use crate::store::{RawEvent, ReadFilter};
 
 /// Events folded per transaction.
 const BATCH: usize = 1000;
+/// A rebuild swaps its tables in once at most this many events are left
+/// to fold: the swap holds the write lock for those only.
+const SWAP_AT: usize = 100;
 /// How long a lease lasts unless renewed.
 const LEASE_TERM: Duration = Duration::from_secs(15);
 /// An idle runner renews its leases this often, so that it keeps them.
@@ -76,7 +79,7 @@ pub(super) struct Runner {
 impl Runner {
     pub(super) fn new(projections: usize) -> Runner {
         Runner {
-            owner: crate::store::lease::new_owner(),
+            owner: crate::store::lease_owner(),
             progress: Mutex::new(0),
             moved: Condvar::new(),
             stop: AtomicBool::new(false),
@@ -412,6 +415,10 @@ impl Engine {
                     return Ok(());
                 }
                 let stop_before = stop.as_ref().map(|s| s.0);
+                // The swap folds the last few events only: the pause it
+                // makes writers take stays short.
+                let head = tx.head()?;
+                let last_step = head.saturating_sub(row.shadow_position) <= SWAP_AT as u64;
                 let (n, position) = self.fold_pass(
                     tx,
                     p,
@@ -421,7 +428,6 @@ impl Engine {
                     &skip,
                     &mut poison,
                 )?;
-                let head = tx.head()?;
                 seen = (n as u64, position);
                 if let Some((at, error)) = &stop {
                     // The new projection cannot fold the history: the
@@ -432,7 +438,7 @@ impl Engine {
                     row.error = Some(error.clone());
                     row.error_position = Some(*at);
                     step = Step::Stopped;
-                } else if position >= head && n < BATCH {
+                } else if last_step && position >= head {
                     tx.rename_tables(&shadows, &lives, &p.fingerprint)?;
                     row.fingerprint = p.fingerprint.clone();
                     row.mode = super::projections::mode_name(p.mode).to_string();

@@ -79,7 +79,12 @@ impl<'a> Machine<'a> {
                 row_slot,
             } => {
                 let prefix = self.key_values(keys)?;
-                let matching = self.rows().keys(table, &prefix).map_err(Box::new)?;
+                // A whole key names at most one row: `get` below finds it.
+                let matching = if prefix.len() == table.key.len() {
+                    vec![prefix]
+                } else {
+                    self.rows().keys(table, &prefix).map_err(Box::new)?
+                };
                 for key in matching {
                     self.step()?;
                     // The row as it is now: earlier rows of this statement

@@ -15,7 +15,11 @@ use std::time::Duration;
 
 use super::notify::Notifier;
 use super::{closed, Append, CommandRecord, RawEvent, ReadFilter, Snapshot, Store, Visit, WriteFn};
+use super::{Lease, Parked, SubscriptionRow};
 use crate::error::{Error, Result};
+
+// Subscriptions, parking and leases (issue 13).
+mod readers;
 
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -35,6 +39,8 @@ struct Inner {
     recorded: Vec<(String, String)>,
     /// The projections' tables and bookkeeping.
     read: readside::ReadSpace,
+    // Subscriptions, parking and leases (issue 13).
+    readers: readers::Readers,
 }
 
 #[derive(Debug, Default)]
@@ -414,5 +420,63 @@ impl Store for MemoryStore {
         drop(guard);
         self.notifier.close();
         Ok(())
+    }
+
+    // ---- Subscriptions, parking and leases (issue 13) ----
+
+    fn take_lease(&self, name: &str, owner: &str, ttl: Duration) -> Result<bool> {
+        self.with(|s| Ok(s.readers.take_lease(name, owner, ttl)))
+    }
+
+    fn release_lease(&self, name: &str, owner: &str) -> Result<()> {
+        self.with(|s| {
+            s.readers.release_lease(name, owner);
+            Ok(())
+        })
+    }
+
+    fn lease(&self, name: &str) -> Result<Option<Lease>> {
+        self.with(|s| Ok(s.readers.lease(name)))
+    }
+
+    fn park(&self, name: &str, event: &RawEvent, reason: &str) -> Result<()> {
+        self.with(|s| {
+            s.readers.park(name, event, reason);
+            Ok(())
+        })
+    }
+
+    fn parked(&self, name: &str) -> Result<Vec<Parked>> {
+        self.with(|s| Ok(s.readers.parked(name)))
+    }
+
+    fn parked_count(&self, name: &str) -> Result<u64> {
+        self.with(|s| Ok(s.readers.parked_count(name)))
+    }
+
+    fn subscription(&self, name: &str) -> Result<Option<SubscriptionRow>> {
+        self.with(|s| Ok(s.readers.subscription(name)))
+    }
+
+    fn put_subscription(&self, row: &SubscriptionRow) -> Result<()> {
+        self.with(|s| {
+            s.readers.put_subscription(row);
+            Ok(())
+        })
+    }
+
+    fn subscriptions(&self) -> Result<Vec<SubscriptionRow>> {
+        self.with(|s| Ok(s.readers.subscriptions()))
+    }
+
+    fn ack(&self, name: &str, position: u64) -> Result<()> {
+        self.with(|s| {
+            s.readers.ack(name, position);
+            Ok(())
+        })
+    }
+
+    fn wake(&self) {
+        self.notifier.wake();
     }
 }

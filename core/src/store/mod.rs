@@ -7,9 +7,9 @@
 //! [`sqlite::SqliteStore`], the embedded default. [`testkit`] (feature
 //! `testkit`) is the suite every store must pass.
 
-pub(crate) mod lease;
 pub mod memory;
 mod notify;
+pub(crate) mod readers;
 pub(crate) mod readside;
 pub mod sqlite;
 #[cfg(feature = "testkit")]
@@ -251,13 +251,52 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     #[allow(private_interfaces)]
     fn read_side(&self, write: bool, work: &mut ReadSideFn<'_>) -> Result<()>;
 
-    // TEMP until the subscriptions half merges.
-    fn park(&self, _name: &str, _event: &RawEvent, _reason: &str) -> Result<()> {
-        Ok(())
-    }
-    fn parked_count(&self, _name: &str) -> Result<u64> {
-        Ok(0)
-    }
+    // ---- Subscriptions, parking and leases (issue 13; `readers.rs`) ----
+
+    /// Takes or renews the lease `name` for `owner` until `ttl` from now.
+    /// True when `owner` holds it now: it was free, expired, already
+    /// `owner`'s, or held by a process of this host that is gone
+    /// ([`owner_alive`]), so a crashed holder never blocks the next one for
+    /// a whole `ttl`. False while another live owner holds it.
+    fn take_lease(&self, name: &str, owner: &str, ttl: Duration) -> Result<bool>;
+
+    /// Gives the lease up, if `owner` holds it; else does nothing.
+    fn release_lease(&self, name: &str, owner: &str) -> Result<()>;
+
+    /// The lease `name` as stored (it may have expired), if any.
+    fn lease(&self, name: &str) -> Result<Option<Lease>>;
+
+    /// Keeps `event` in `eventfold_parked` under `name` with `reason`,
+    /// stamped now. Parking a position twice keeps the first row.
+    fn park(&self, name: &str, event: &RawEvent, reason: &str) -> Result<()>;
+
+    /// The events parked under `name`, oldest position first.
+    fn parked(&self, name: &str) -> Result<Vec<Parked>>;
+
+    /// How many events are parked under `name`.
+    fn parked_count(&self, name: &str) -> Result<u64>;
+
+    /// A subscription's row, if it exists.
+    fn subscription(&self, name: &str) -> Result<Option<SubscriptionRow>>;
+
+    /// Creates the row, or replaces the filters of an existing one. An
+    /// existing checkpoint only moves forward (to `row.checkpoint` when that
+    /// is higher), and `created_at` stays the first one.
+    fn put_subscription(&self, row: &SubscriptionRow) -> Result<()>;
+
+    /// Every subscription, by name.
+    fn subscriptions(&self) -> Result<Vec<SubscriptionRow>>;
+
+    /// Durably moves the checkpoint of subscription `name` to `position`,
+    /// never back (a lower position does nothing). A name without a row gets
+    /// one, without filters.
+    fn ack(&self, name: &str, position: u64) -> Result<()>;
+
+    /// Makes every [`Store::wait`] of this process in progress return now,
+    /// with the head as it is (perhaps still its `after_position`): what a
+    /// subscription's `close` uses to end a blocked poll. A waiter that
+    /// wants to go on simply waits again.
+    fn wake(&self);
 }
 
 /// How a store URL asks for SQLite to sync.
@@ -327,3 +366,7 @@ pub(crate) fn closed() -> Error {
         message: "the engine is closed: open a new one to go on".into(),
     }
 }
+
+// ---- Subscriptions, parking and leases (issue 13) ----
+
+pub use readers::{lease_owner, owner_alive, Lease, Parked, SubscriptionRow};

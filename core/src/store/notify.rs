@@ -24,6 +24,8 @@ pub(crate) struct Notifier {
 struct State {
     commits: u64,
     closed: bool,
+    /// Bumped by [`Notifier::wake`]: a waiter that sees it change returns.
+    wakes: u64,
 }
 
 impl Notifier {
@@ -36,6 +38,12 @@ impl Notifier {
     /// Wakes every waiter with a `closed` error, now and later.
     pub(crate) fn close(&self) {
         self.lock().closed = true;
+        self.changed.notify_all();
+    }
+
+    /// Makes every wait in progress return now, with the head as it is.
+    pub(crate) fn wake(&self) {
+        self.lock().wakes += 1;
         self.changed.notify_all();
     }
 
@@ -52,12 +60,12 @@ impl Notifier {
     ) -> Result<u64> {
         // An unreachable deadline (a timeout of years) waits for ever.
         let deadline = Instant::now().checked_add(timeout);
-        let mut seen = {
+        let (mut seen, wakes) = {
             let s = self.lock();
             if s.closed {
                 return Err(closed());
             }
-            s.commits
+            (s.commits, s.wakes)
         };
         loop {
             let h = head()?;
@@ -66,6 +74,10 @@ impl Notifier {
             }
             let mut s = self.lock();
             while s.commits == seen && !s.closed {
+                if s.wakes != wakes {
+                    drop(s);
+                    return head();
+                }
                 let left = match deadline {
                     Some(d) => d.saturating_duration_since(Instant::now()),
                     None => Duration::from_secs(3600),

@@ -55,7 +55,7 @@ impl ProjectionRow {
     /// Is the lease held, at `now` (Unix milliseconds), by a live runner?
     pub fn lease_live(&self, now: i64) -> bool {
         match (&self.lease_owner, self.lease_until) {
-            (Some(owner), Some(until)) => until > now && crate::store::lease::alive(owner),
+            (Some(owner), Some(until)) => until > now && crate::store::owner_alive(owner),
             _ => false,
         }
     }

@@ -18,9 +18,9 @@
 
 mod readside;
 mod schema;
-// The engine writes projections through it in the next step of issue 13.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod tables;
+// Subscriptions, parking and leases (issue 13).
+mod subscriptions;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -36,6 +36,7 @@ use super::{
     closed, Append, CommandRecord, NewEvent, RawEvent, ReadFilter, Snapshot, Store, Synchronous,
     Visit, WriteFn, WriteTx,
 };
+use super::{Lease, Parked, SubscriptionRow};
 use crate::error::{Error, Result, StoreErrorKind};
 
 /// Readers kept open for reuse; more may be opened under load.
@@ -259,6 +260,10 @@ fn connect(path: &std::path::Path, busy: Duration) -> Result<Connection> {
     .map_err(|e| err(&format!("cannot open {}", path.display()), e))?;
     conn.busy_timeout(busy)
         .map_err(|e| err("cannot set busy_timeout", e))?;
+    // The event statements, the projections' bookkeeping and a few per
+    // table and verb: more than rusqlite's default 16, which would make
+    // every write prepare its statements again.
+    conn.set_prepared_statement_cache_capacity(256);
     // A stable query plan: otherwise this SQLite (built with STAT4) marks
     // each cached statement expired when its bindings are cleared, and
     // prepares it again on nearly every use.
@@ -408,6 +413,52 @@ impl Store for SqliteStore {
             conn.close().map_err(|(_, e)| err("cannot close", e))?;
         }
         Ok(())
+    }
+
+    // ---- Subscriptions, parking and leases (issue 13) ----
+
+    fn take_lease(&self, name: &str, owner: &str, ttl: Duration) -> Result<bool> {
+        self.write_conn(|c| subscriptions::take_lease(c, name, owner, ttl))
+    }
+
+    fn release_lease(&self, name: &str, owner: &str) -> Result<()> {
+        self.write_conn(|c| subscriptions::release_lease(c, name, owner))
+    }
+
+    fn lease(&self, name: &str) -> Result<Option<Lease>> {
+        self.read(|c| subscriptions::lease(c, name))
+    }
+
+    fn park(&self, name: &str, event: &RawEvent, reason: &str) -> Result<()> {
+        self.write_conn(|c| subscriptions::park(c, name, event, reason))
+    }
+
+    fn parked(&self, name: &str) -> Result<Vec<Parked>> {
+        self.read(|c| subscriptions::parked(c, name))
+    }
+
+    fn parked_count(&self, name: &str) -> Result<u64> {
+        self.read(|c| subscriptions::parked_count(c, name))
+    }
+
+    fn subscription(&self, name: &str) -> Result<Option<SubscriptionRow>> {
+        self.read(|c| subscriptions::subscription(c, name))
+    }
+
+    fn put_subscription(&self, row: &SubscriptionRow) -> Result<()> {
+        self.write_conn(|c| subscriptions::put_subscription(c, row))
+    }
+
+    fn subscriptions(&self) -> Result<Vec<SubscriptionRow>> {
+        self.read(subscriptions::subscriptions)
+    }
+
+    fn ack(&self, name: &str, position: u64) -> Result<()> {
+        self.write_conn(|c| subscriptions::ack(c, name, position))
+    }
+
+    fn wake(&self) {
+        self.notifier.wake();
     }
 }
 

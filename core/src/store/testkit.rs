@@ -12,7 +12,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
-use super::{Append, CommandRecord, NewEvent, RawEvent, ReadFilter, Snapshot, Store};
+use super::{
+    lease_owner, Append, CommandRecord, NewEvent, RawEvent, ReadFilter, Snapshot, Store,
+    SubscriptionRow,
+};
 use crate::error::{Error, Result, StoreErrorKind};
 
 /// Makes a fresh, empty store.
@@ -41,6 +44,13 @@ pub const CHECKS: &[(&str, Check)] = &[
         "concurrent_writers_and_reader",
         concurrent_writers_and_reader,
     ),
+    // Subscriptions, parking and leases (issue 13).
+    ("leases", leases),
+    ("leases_of_gone_processes", leases_of_gone_processes),
+    ("parking", parking),
+    ("subscription_rows", subscription_rows),
+    ("readers_closed", readers_closed),
+    ("wake_ends_a_wait", wake_ends_a_wait),
 ];
 
 /// Runs every check on stores from `factory`; panics naming those that
@@ -718,4 +728,190 @@ fn concurrent_writers_and_reader(f: &Factory<'_>) {
         assert_eq!(v, want, "versions of {stream}");
     }
     assert_eq!(s.head().unwrap(), total + 1);
+}
+
+// ---- Subscriptions, parking and leases (issue 13) ----
+
+const TTL: Duration = Duration::from_secs(86_400);
+
+fn leases(f: &Factory<'_>) {
+    let s = f();
+    let (a, b) = (lease_owner(), lease_owner());
+    assert_eq!(s.lease("L").unwrap(), None);
+    assert!(s.take_lease("L", &a, TTL).unwrap(), "a free lease is taken");
+    assert!(!s.take_lease("L", &b, TTL).unwrap(), "a held lease is not");
+    assert!(s.take_lease("L", &a, TTL).unwrap(), "its holder renews it");
+    assert_eq!(s.lease("L").unwrap().unwrap().owner, a);
+    // Another name is another lease.
+    assert!(s.take_lease("M", &b, TTL).unwrap());
+    // Only the holder releases it.
+    s.release_lease("L", &b).unwrap();
+    assert!(!s.take_lease("L", &b, TTL).unwrap());
+    s.release_lease("L", &a).unwrap();
+    assert_eq!(s.lease("L").unwrap(), None);
+    assert!(
+        s.take_lease("L", &b, TTL).unwrap(),
+        "a released lease is free"
+    );
+    // An expired one is free too (a ttl of 0 ends at once).
+    assert!(s.take_lease("N", &a, Duration::ZERO).unwrap());
+    assert!(
+        s.take_lease("N", &b, TTL).unwrap(),
+        "an expired lease is free"
+    );
+    assert_eq!(s.lease("N").unwrap().unwrap().owner, b);
+    s.release_lease("nothing", &a).unwrap();
+}
+
+fn leases_of_gone_processes(f: &Factory<'_>) {
+    let s = f();
+    // A process of this host that exited (and was reaped): its lease is
+    // free at once, whatever its ttl.
+    let mut child = std::process::Command::new("true")
+        .spawn()
+        .expect("run `true`");
+    let pid = child.id();
+    child.wait().unwrap();
+    let me = lease_owner();
+    let mut parts = me.splitn(3, ':');
+    let host = parts.next().unwrap();
+    let gone = format!("{host}:{pid}:gone");
+    assert!(s.take_lease("L", &gone, TTL).unwrap());
+    assert!(
+        s.take_lease("L", &me, TTL).unwrap(),
+        "a dead holder frees it"
+    );
+    assert_eq!(s.lease("L").unwrap().unwrap().owner, me);
+    // One of another host is held until it expires.
+    assert!(s
+        .take_lease("M", &format!("elsewhere:{pid}:x"), TTL)
+        .unwrap());
+    assert!(!s.take_lease("M", &me, TTL).unwrap());
+}
+
+fn parking(f: &Factory<'_>) {
+    let s = f();
+    append(&*s, "T-1", "T", events("e", 3), None).unwrap();
+    let stored = all(&*s);
+    assert_eq!(s.parked("sub").unwrap(), vec![]);
+    assert_eq!(s.parked_count("sub").unwrap(), 0);
+    s.park("sub", &stored[2], "third").unwrap();
+    s.park("sub", &stored[0], "first ünï").unwrap();
+    // Twice: the first row stays.
+    s.park("sub", &stored[0], "again").unwrap();
+    s.park("other", &stored[1], "x").unwrap();
+    let parked = s.parked("sub").unwrap();
+    assert_eq!(parked.len(), 2);
+    assert_eq!(s.parked_count("sub").unwrap(), 2);
+    assert_eq!(parked[0].position, stored[0].position, "oldest first");
+    assert_eq!(parked[0].reason, "first ünï");
+    assert_eq!(parked[0].name, "sub");
+    assert_eq!(parked[0].event, stored[0], "the event as stored");
+    assert_eq!(parked[1].event, stored[2]);
+    assert!(
+        parked[0].parked_at.ends_with('Z') && parked[0].parked_at.len() >= 20,
+        "parked_at is a timestamp: {}",
+        parked[0].parked_at
+    );
+    assert_eq!(s.parked_count("other").unwrap(), 1);
+    assert_eq!(s.parked("nobody").unwrap(), vec![]);
+}
+
+fn subscription_rows(f: &Factory<'_>) {
+    let s = f();
+    assert_eq!(s.subscription("a").unwrap(), None);
+    assert_eq!(s.subscriptions().unwrap(), vec![]);
+    let row = SubscriptionRow {
+        name: "b".into(),
+        checkpoint: 5,
+        models: vec!["Todo".into()],
+        types: vec![],
+        created_at: "2026-01-02T03:04:05Z".into(),
+    };
+    s.put_subscription(&row).unwrap();
+    assert_eq!(s.subscription("b").unwrap().as_ref(), Some(&row));
+    // Again: new filters, the checkpoint never back, the first created_at.
+    s.put_subscription(&SubscriptionRow {
+        checkpoint: 2,
+        models: vec![],
+        types: vec!["x".into(), "y".into()],
+        created_at: "2027-01-01T00:00:00Z".into(),
+        ..row.clone()
+    })
+    .unwrap();
+    let now = s.subscription("b").unwrap().unwrap();
+    assert_eq!(now.checkpoint, 5);
+    assert_eq!(now.models, Vec::<String>::new());
+    assert_eq!(now.types, vec!["x".to_string(), "y".to_string()]);
+    assert_eq!(now.created_at, row.created_at);
+    // Acks move it forward only.
+    s.ack("b", 9).unwrap();
+    s.ack("b", 7).unwrap();
+    assert_eq!(s.subscription("b").unwrap().unwrap().checkpoint, 9);
+    // An ack of a name without a row makes one, without filters.
+    s.ack("a", 3).unwrap();
+    let a = s.subscription("a").unwrap().unwrap();
+    assert_eq!((a.checkpoint, a.models.len(), a.types.len()), (3, 0, 0));
+    let names: Vec<String> = s
+        .subscriptions()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(names, ["a", "b"], "by name");
+}
+
+fn readers_closed(f: &Factory<'_>) {
+    let s = f();
+    append(&*s, "T-1", "T", events("e", 1), None).unwrap();
+    let event = all(&*s).remove(0);
+    s.close().unwrap();
+    let row = SubscriptionRow {
+        name: "a".into(),
+        checkpoint: 0,
+        models: vec![],
+        types: vec![],
+        created_at: "2026-01-02T03:04:05Z".into(),
+    };
+    let outs: Vec<(&str, Result<()>)> = vec![
+        ("take_lease", s.take_lease("L", "o", TTL).map(|_| ())),
+        ("release_lease", s.release_lease("L", "o")),
+        ("lease", s.lease("L").map(|_| ())),
+        ("park", s.park("a", &event, "r")),
+        ("parked", s.parked("a").map(|_| ())),
+        ("parked_count", s.parked_count("a").map(|_| ())),
+        ("subscription", s.subscription("a").map(|_| ())),
+        ("put_subscription", s.put_subscription(&row)),
+        ("subscriptions", s.subscriptions().map(|_| ())),
+        ("ack", s.ack("a", 1)),
+    ];
+    for (call, out) in outs {
+        match out {
+            Err(e) => assert_eq!(kind(&e), Some(StoreErrorKind::Closed), "{call}: {e}"),
+            Ok(()) => panic!("{call} worked on a closed store"),
+        }
+    }
+    // Waking a closed store's waiters is harmless.
+    s.wake();
+}
+
+fn wake_ends_a_wait(f: &Factory<'_>) {
+    let s: Arc<dyn Store> = Arc::from(f());
+    append(&*s, "T-1", "T", events("e", 2), None).unwrap();
+    let waiter = {
+        let s = s.clone();
+        // A day: only a wake (or a commit, which this check never makes)
+        // ends it.
+        std::thread::spawn(move || s.wait(2, Duration::from_secs(86_400)))
+    };
+    // The waiter may not be waiting yet when a wake comes: wake until it
+    // has returned.
+    while !waiter.is_finished() {
+        s.wake();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(waiter.join().unwrap().unwrap(), 2, "the head as it is");
+    // A wake with nobody waiting changes nothing for the next wait.
+    s.wake();
+    assert_eq!(s.wait(2, Duration::ZERO).unwrap(), 2);
 }

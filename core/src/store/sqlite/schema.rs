@@ -37,6 +37,10 @@ const MIGRATIONS: &[Migration] = &[
         what: "record projections and the tables they own",
         sql: V3,
     },
+    Migration {
+        what: "add subscriptions, parked events and leases",
+        sql: V4,
+    },
 ];
 
 /// The schema this code writes.
@@ -163,6 +167,46 @@ CREATE TABLE eventfold_projection_tables (
 ) WITHOUT ROWID;
 CREATE INDEX eventfold_projection_tables_by_projection
     ON eventfold_projection_tables (projection, fingerprint);
+";
+
+/// Version 4: subscriptions for host code, and what readers of the whole
+/// log share (see `subscriptions.rs`).
+/// - `eventfold_subscriptions`: one row per subscription name;
+///   `checkpoint` is the last position acknowledged (0: none), moved only
+///   forward; `models` and `types` are JSON arrays of names (the filters of
+///   the last `subscribe`, `[]`: every one).
+/// - `eventfold_parked`: events a subscription or a projection (`name`)
+///   set aside with a `reason`. The key (name, position) makes parking
+///   idempotent; the event itself stays in `eventfold_events`, and
+///   `event_id`, `stream`, `version` and `type` are copied so that the row
+///   reads on its own in an SQL shell.
+/// - `eventfold_leases`: one consumer or runner per name across processes
+///   (`subscription:NAME`, `projection:NAME`): `owner` is
+///   `host:pid:uuid`, `until_ms` milliseconds since the Unix epoch.
+const V4: &str = "
+CREATE TABLE eventfold_subscriptions (
+    name       TEXT    PRIMARY KEY,
+    checkpoint INTEGER NOT NULL,
+    models     TEXT    NOT NULL,
+    types      TEXT    NOT NULL,
+    created_at TEXT    NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE eventfold_parked (
+    name      TEXT    NOT NULL,
+    position  INTEGER NOT NULL,
+    event_id  TEXT    NOT NULL,
+    stream    TEXT    NOT NULL,
+    version   INTEGER NOT NULL,
+    type      TEXT    NOT NULL,
+    reason    TEXT    NOT NULL,
+    parked_at TEXT    NOT NULL,
+    PRIMARY KEY (name, position)
+) WITHOUT ROWID;
+CREATE TABLE eventfold_leases (
+    name     TEXT    PRIMARY KEY,
+    owner    TEXT    NOT NULL,
+    until_ms INTEGER NOT NULL
+) WITHOUT ROWID;
 ";
 
 fn user_version(conn: &Connection) -> rusqlite::Result<i64> {

@@ -8,26 +8,26 @@
 //! - [`SqliteRows`] is a [`RowStore`] over one connection (or a
 //!   transaction, which derefs to one): inline projections can then write
 //!   their rows inside the append's write transaction.
-//! - [`prepare_projections`] records each projection's fingerprint with
-//!   its tables in `eventfold_projections` and
-//!   `eventfold_projection_tables` (schema version 3), creating the tables
-//!   of a projection seen for the first time; a changed one is reported,
-//!   never touched, so it is rebuilt rather than half applied.
+//! - `readside.rs` creates, drops and swaps them, recording each in
+//!   `eventfold_projection_tables` (schema version 3) under the
+//!   fingerprint it was made for.
 //!
 //! Values are written so that SQL order is key order: timestamps as text
 //! with exactly six fraction digits, bools as 0 and 1, strings and enums as
 //! text under SQLite's default BINARY collation (UTF-8 byte order, which is
 //! code point order).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::rc::Rc;
 
 use rusqlite::types::Value as Sql;
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
+use rusqlite::{params_from_iter, Connection};
 
 use super::err;
 use crate::error::{Error, Result, StoreErrorKind};
-use crate::language::ast::ProjectionMode;
-use crate::language::readside::{Projection, ReadSide, Table};
+use crate::language::readside::{ReadSide, Table};
 use crate::tables::{stored_row, truncate_time, RowStore};
 use crate::types::{Type, Types};
 use crate::value::{format_duration, parse_duration, parse_timestamp, Timestamp, Value};
@@ -155,10 +155,14 @@ pub(crate) struct SqliteRows<'c> {
     /// The SQL name of each table, by [`Table::index`], quoted: the
     /// table's own name, or a shadow table's while it is rebuilt.
     names: Vec<String>,
+    /// The text of each statement made so far, by (table, statement, key
+    /// values): a batch of events writes the same few over and over.
+    texts: RefCell<HashMap<(u32, u8, usize), Rc<str>>>,
 }
 
 impl<'c> SqliteRows<'c> {
     /// Over the tables under their own names.
+    #[cfg(test)]
     pub(crate) fn new(conn: &'c Connection, read: &'c ReadSide) -> SqliteRows<'c> {
         let names = read.tables.iter().map(|t| t.name.to_string()).collect();
         SqliteRows::with_names(conn, read, names)
@@ -171,7 +175,22 @@ impl<'c> SqliteRows<'c> {
         names: Vec<String>,
     ) -> SqliteRows<'c> {
         let names = names.iter().map(|n| quote(n)).collect();
-        SqliteRows { conn, read, names }
+        SqliteRows {
+            conn,
+            read,
+            names,
+            texts: RefCell::default(),
+        }
+    }
+
+    /// The statement `kind` over `table` with `n` key values, made by
+    /// `make` the first time.
+    fn text(&self, table: &Table, kind: u8, n: usize, make: impl FnOnce() -> String) -> Rc<str> {
+        self.texts
+            .borrow_mut()
+            .entry((table.index, kind, n))
+            .or_insert_with(|| Rc::from(make()))
+            .clone()
     }
 
     fn name(&self, table: &Table) -> &str {
@@ -296,22 +315,26 @@ impl<'c> SqliteRows<'c> {
 impl RowStore for SqliteRows<'_> {
     fn get(&self, table: &Table, key: &[Value]) -> Result<Option<Value>> {
         Self::check_prefix(table, key, true)?;
-        let sql = format!(
-            "SELECT {} FROM {}{}",
-            Self::column_list(table),
-            self.name(table),
-            Self::where_prefix(table, key.len())
-        );
+        let sql = self.text(table, 0, key.len(), || {
+            format!(
+                "SELECT {} FROM {}{}",
+                Self::column_list(table),
+                self.name(table),
+                Self::where_prefix(table, key.len())
+            )
+        });
         Ok(self.query_rows(table, &sql, key)?.pop())
     }
 
     fn has(&self, table: &Table, key: &[Value]) -> Result<bool> {
         Self::check_prefix(table, key, true)?;
-        let sql = format!(
-            "SELECT 1 FROM {}{}",
-            self.name(table),
-            Self::where_prefix(table, key.len())
-        );
+        let sql = self.text(table, 1, key.len(), || {
+            format!(
+                "SELECT 1 FROM {}{}",
+                self.name(table),
+                Self::where_prefix(table, key.len())
+            )
+        });
         let mut stmt = self
             .conn
             .prepare_cached(&sql)
@@ -322,38 +345,42 @@ impl RowStore for SqliteRows<'_> {
 
     fn insert(&mut self, table: &Table, row: Value) -> Result<bool> {
         let cells = Self::row_cells(table, &stored_row(row))?;
-        let sql = self.insert_sql(table, "DO NOTHING");
+        let sql = self.text(table, 2, 0, || self.insert_sql(table, "DO NOTHING"));
         Ok(self.execute(table, &sql, cells)? == 1)
     }
 
     fn upsert(&mut self, table: &Table, row: Value) -> Result<()> {
         let cells = Self::row_cells(table, &stored_row(row))?;
-        let set: Vec<String> = table
-            .columns
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !table.is_key(*i))
-            .map(|(_, c)| format!("{0} = excluded.{0}", quote(&c.name)))
-            .collect();
-        let conflict = if set.is_empty() {
-            "DO NOTHING".to_string()
-        } else {
-            format!("DO UPDATE SET {}", set.join(", "))
-        };
-        let sql = self.insert_sql(table, &conflict);
+        let sql = self.text(table, 3, 0, || {
+            let set: Vec<String> = table
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !table.is_key(*i))
+                .map(|(_, c)| format!("{0} = excluded.{0}", quote(&c.name)))
+                .collect();
+            let conflict = if set.is_empty() {
+                "DO NOTHING".to_string()
+            } else {
+                format!("DO UPDATE SET {}", set.join(", "))
+            };
+            self.insert_sql(table, &conflict)
+        });
         self.execute(table, &sql, cells)?;
         Ok(())
     }
 
     fn keys(&self, table: &Table, prefix: &[Value]) -> Result<Vec<Vec<Value>>> {
         Self::check_prefix(table, prefix, false)?;
-        let sql = format!(
-            "SELECT {} FROM {}{}{}",
-            Self::key_columns(table).collect::<Vec<_>>().join(", "),
-            self.name(table),
-            Self::where_prefix(table, prefix.len()),
-            Self::order_by(table)
-        );
+        let sql = self.text(table, 4, prefix.len(), || {
+            format!(
+                "SELECT {} FROM {}{}{}",
+                Self::key_columns(table).collect::<Vec<_>>().join(", "),
+                self.name(table),
+                Self::where_prefix(table, prefix.len()),
+                Self::order_by(table)
+            )
+        });
         let context = || format!("cannot read table {}", table.name);
         let mut stmt = self
             .conn
@@ -376,11 +403,13 @@ impl RowStore for SqliteRows<'_> {
 
     fn delete(&mut self, table: &Table, prefix: &[Value]) -> Result<u64> {
         Self::check_prefix(table, prefix, false)?;
-        let sql = format!(
-            "DELETE FROM {}{}",
-            self.name(table),
-            Self::where_prefix(table, prefix.len())
-        );
+        let sql = self.text(table, 5, prefix.len(), || {
+            format!(
+                "DELETE FROM {}{}",
+                self.name(table),
+                Self::where_prefix(table, prefix.len())
+            )
+        });
         let cells = prefix.iter().map(to_sql).collect();
         Ok(self.execute(table, &sql, cells)? as u64)
     }
@@ -433,118 +462,6 @@ impl RowStore for SqliteRows<'_> {
         );
         self.query_rows(table, &sql, &cells)
     }
-}
-
-/// What [`prepare_projections`] found for one projection.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Prepared {
-    /// Seen for the first time: its tables were created, empty, and it is
-    /// recorded at position 0 (it has folded no event yet).
-    Created,
-    /// Recorded with this fingerprint: its tables are as declared.
-    Current { position: i64 },
-    /// Recorded with another fingerprint (`stored`), or, when `None`, new
-    /// but its table names are held by another projection's record: its
-    /// tables must be rebuilt (in shadow tables, then swapped). Nothing was
-    /// touched.
-    Changed { stored: Option<String> },
-}
-
-fn mode_name(mode: ProjectionMode) -> &'static str {
-    match mode {
-        ProjectionMode::Inline => "inline",
-        ProjectionMode::Async => "async",
-    }
-}
-
-/// Records every projection of `read` in the store and creates the tables
-/// of those seen for the first time. Run it inside a write transaction
-/// (`BEGIN IMMEDIATE`), so two processes never both create a projection.
-///
-/// A table name already used in the file by a table that is not
-/// eventfold's is refused: eventfold never writes into the application's
-/// own tables.
-pub(crate) fn prepare_projections(
-    conn: &Connection,
-    read: &ReadSide,
-) -> Result<Vec<(String, Prepared)>> {
-    let fail = |e| err("cannot record the projections", e);
-    let mut out = Vec::new();
-    for p in &read.projections {
-        let stored: Option<(String, i64)> = conn
-            .query_row(
-                "SELECT fingerprint, position FROM eventfold_projections WHERE name = ?1",
-                params![&*p.name],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(fail)?;
-        let state = match stored {
-            Some((f, position)) if f == p.fingerprint => Prepared::Current { position },
-            Some((f, _)) => Prepared::Changed { stored: Some(f) },
-            None => create_projection(conn, read, p)?,
-        };
-        out.push((p.name.to_string(), state));
-    }
-    Ok(out)
-}
-
-fn create_projection(conn: &Connection, read: &ReadSide, p: &Projection) -> Result<Prepared> {
-    let fail = |e| {
-        err(
-            &format!("cannot create the tables of projection {}", p.name),
-            e,
-        )
-    };
-    for &t in &p.writes {
-        let table = &read.tables[t as usize];
-        let exists: bool = conn
-            .prepare_cached(
-                "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1 COLLATE NOCASE",
-            )
-            .and_then(|mut s| s.exists(params![&*table.name]))
-            .map_err(fail)?;
-        if !exists {
-            continue;
-        }
-        let owner: Option<String> = conn
-            .query_row(
-                "SELECT projection FROM eventfold_projection_tables WHERE sql_name = ?1 COLLATE NOCASE",
-                params![&*table.name],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(fail)?;
-        if owner.is_none() {
-            return Err(Error::StoreError {
-                kind: StoreErrorKind::Unavailable,
-                message: format!(
-                    "the store already has a table `{}` that is not eventfold's; projection {} \
-                     writes a table of that name: rename the table in the model or in the database",
-                    table.name, p.name
-                ),
-            });
-        }
-        return Ok(Prepared::Changed { stored: None });
-    }
-    for &t in &p.writes {
-        let table = &read.tables[t as usize];
-        conn.execute_batch(&create_table_sql(table, &table.name))
-            .map_err(fail)?;
-        conn.execute(
-            "INSERT INTO eventfold_projection_tables (sql_name, projection, table_name, fingerprint)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![&*table.name, &*p.name, &*table.name, &p.fingerprint],
-        )
-        .map_err(fail)?;
-    }
-    conn.execute(
-        "INSERT INTO eventfold_projections (name, mode, fingerprint, status, position)
-         VALUES (?1, ?2, ?3, 'live', 0)",
-        params![&*p.name, mode_name(p.mode), &p.fingerprint],
-    )
-    .map_err(fail)?;
-    Ok(Prepared::Created)
 }
 
 #[cfg(test)]
