@@ -4,6 +4,8 @@ import dev.eventfold.Domain;
 import dev.eventfold.Engine;
 import dev.eventfold.EventfoldException;
 import dev.eventfold.Executed;
+import dev.eventfold.StoredEvent;
+import dev.eventfold.Subscription;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -11,6 +13,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -52,6 +55,18 @@ public final class ReadSideJava {
                 }
             } catch (SQLException e) {
                 throw new IllegalStateException("could not read todo_rows from " + file + ": " + e.getMessage(), e);
+            }
+
+            // A subscription is an Iterable: each event is acked when the loop asks
+            // for the next, so the one the loop breaks on is delivered again later.
+            // The loop waits for new events forever; here it stops at the newest one.
+            List<StoredEvent> all = engine.readAll();
+            long newest = all.get(all.size() - 1).getPosition();
+            try (Subscription sub = engine.subscribe("printer")) {
+                for (StoredEvent e : sub) {
+                    System.out.println("event #" + e.getPosition() + " " + e.getStream() + " " + e.getType());
+                    if (e.getPosition() >= newest) break;
+                }
             }
         }
     }

@@ -50,6 +50,18 @@ fun main(args: Array<String>) {
                     }
                 }
             }
+
+            // A subscription: every event, at least once, as a Sequence that
+            // waits for new events forever; here it stops at the newest one.
+            // Each event is acked when the next one is asked for, so the one
+            // it stops at stays unacked: the next "printer" starts with it.
+            val newest = engine.readAll().last().position
+            engine.subscribe("printer").use { sub ->
+                sub.asSequence()
+                    .onEach { e -> println("event #${e.position} ${e.stream} ${e.type} ${e.data}") }
+                    .first { it.position >= newest }
+            }
+            for (s in engine.subscriptions()) println("subscription ${s.name}: checkpoint ${s.checkpoint}, lag ${s.lag}")
         }
     }
 }

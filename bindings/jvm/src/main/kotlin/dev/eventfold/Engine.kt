@@ -142,6 +142,38 @@ class Engine private constructor(private val ffi: FfiEngine) : AutoCloseable {
 
     fun rebuildJson(projection: String): String = native { ffi.rebuildJson(projection) }
 
+    /**
+     * Subscribes to the store's events as [name]: delivered in global order,
+     * upcast, at least once from a durable checkpoint. A new name starts at
+     * [from] (`"start"` or `"end"`); a name with a checkpoint resumes there.
+     * [models] and [types] filter (null: all), replacing the stored filters.
+     * Iterate it (`for`, [Subscription.asSequence]) or [Subscription.poll] it;
+     * close it when done. One consumer per name at a time: a second one gets
+     * no events until the first closes.
+     */
+    @JvmOverloads
+    fun subscribe(name: String, from: String = "start", models: List<String>? = null, types: List<String>? = null): Subscription =
+        subscribeJson(name, options("from" to from, "models" to models, "types" to types))
+
+    /** [subscribe] from a global position (inclusive), for a new name. */
+    @JvmOverloads
+    fun subscribe(name: String, from: Long, models: List<String>? = null, types: List<String>? = null): Subscription =
+        subscribeJson(name, options("from" to from, "models" to models, "types" to types))
+
+    /** [subscribe] over JSON text; [options]: `{"from", "models", "types"}`. */
+    @JvmOverloads
+    fun subscribeJson(name: String, options: String? = null): Subscription = native { Subscription(ffi.subscribeJson(name, options)) }
+
+    /** Every subscription of the store: checkpoint, lag, parked count, filters, whether a consumer holds it. */
+    fun subscriptions(): List<SubscriptionInfo> = Json.readMaps(subscriptionsJson()).map(SubscriptionInfo::from)
+
+    fun subscriptionsJson(): String = native { ffi.subscriptionsJson() }
+
+    /** The parked events of a subscription or projection, oldest first (none: an empty list). */
+    fun parked(name: String): List<ParkedEvent> = Json.readMaps(parkedJson(name)).map(ParkedEvent::from)
+
+    fun parkedJson(name: String): String = native { ffi.parkedJson(name) }
+
     /** Closes the store (and the subscriptions opened on it). Twice is fine. */
     override fun close() {
         native { ffi.closeEngine() }

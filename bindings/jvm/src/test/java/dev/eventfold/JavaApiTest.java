@@ -168,6 +168,30 @@ class JavaApiTest {
             assertEquals("unknown_table", unknown.getCode());
             ProjectionInfo board = engine.projections().get(0);
             assertEquals("todo-board", board.getName());
+
+            // A subscription is an Iterable: the for-each loop, and break.
+            List<Long> seen = new ArrayList<>();
+            try (Subscription sub = engine.subscribe("java")) {
+                for (StoredEvent e : sub) {
+                    seen.add(e.getPosition());
+                    if (seen.size() == 2) break;
+                }
+            }
+            assertEquals(List.of(1L, last.getPosition()), seen);
+            // The break left the second unacked: the next consumer gets it again.
+            assertEquals(1L, engine.subscriptions().get(0).getCheckpoint());
+            try (Subscription sub = engine.subscribe("java", "start", List.of("Todos"), null)) {
+                Iterator<StoredEvent> it = sub.iterator();
+                assertTrue(it.hasNext());
+                assertEquals(last.getPosition(), it.next().getPosition());
+                List<StoredEvent> none = sub.poll(10, Duration.ZERO);
+                assertEquals(0, none.size());
+            }
+            try (Subscription sub = engine.subscribe("from-one", 1L)) {
+                StoredEvent first = sub.poll(1, Duration.ofSeconds(60)).get(0);
+                sub.park(first.getPosition(), "cannot handle");
+            }
+            assertEquals("cannot handle", engine.parked("from-one").get(0).getReason());
         }
     }
 

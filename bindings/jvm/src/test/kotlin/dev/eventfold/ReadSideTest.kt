@@ -14,6 +14,9 @@ import org.junit.jupiter.params.provider.ValueSource
 import java.nio.file.Files
 import java.nio.file.Path
 import java.time.Duration
+import java.util.Collections
+import java.util.concurrent.CountDownLatch
+import java.util.concurrent.TimeUnit
 
 /**
  * The read side through the JVM skin: tables against the pure `project`
@@ -199,7 +202,11 @@ class ReadSideTest {
             if (policy == "park") {
                 assertTrue(engine.waitFor(after.position, timeout = bound))
                 assertEquals(listOf("x", "y"), engine.rows("things").map { it["id"] })
-                assertEquals("live", engine.projections().single().status)
+                val parked = engine.parked("thing-rows").single()
+                assertEquals(bad.position, parked.position)
+                assertEquals(bad.position, parked.event.position)
+                assertEquals("thing-rows", parked.name)
+                assertEquals(1L, engine.projections().single().parked)
             } else {
                 // Stopped below the position: the stored error, at once.
                 val e = assertThrows<EventfoldException.EvaluationError> { engine.waitFor(after.position, timeout = bound) }
@@ -211,6 +218,146 @@ class ReadSideTest {
                 assertEquals(listOf("x"), engine.rows("things").map { it["id"] })
             }
         }
+    }
+
+    // Subscriptions.
+
+    @ParameterizedTest(name = "on {0}")
+    @ValueSource(strings = ["memory", "sqlite"])
+    fun `a Sequence acks as it goes and a new consumer resumes at the checkpoint`(store: String) {
+        open(store).use { engine ->
+            work(engine)
+            val all = engine.readAll().map { it.position }
+            val first = engine.subscribe("mailer").use { sub -> sub.asSequence().take(3).map { it.position }.toList() }
+            assertEquals(all.take(3), first)
+            // take(3) asked for no fourth: the third is not acked.
+            val info = engine.subscriptions().single()
+            assertEquals("mailer", info.name)
+            assertEquals(all[1], info.checkpoint)
+            assertEquals(all.size - 2L, info.lag)
+            assertFalse(info.active)
+
+            val rest = engine.subscribe("mailer").use { sub -> sub.asSequence().take(all.size - 2).map { it.position }.toList() }
+            // At least once, never a skipped position: the third again, then the rest.
+            assertEquals(all.drop(2), rest)
+        }
+    }
+
+    @ParameterizedTest(name = "on {0}")
+    @ValueSource(strings = ["memory", "sqlite"])
+    fun `a for loop wakes on new events and ends when closed from another thread`(store: String) {
+        open(store).use { engine ->
+            engine.execute("Todos", "1", command("create-new", "id" to "a", "text" to "A"))
+            val sub = engine.subscribe("live", types = listOf("created"))
+            val seen = Collections.synchronizedList(mutableListOf<StoredEvent>())
+            val gotOne = CountDownLatch(1)
+            val gotThree = CountDownLatch(1)
+            var failure: Throwable? = null
+            val consumer =
+                Thread {
+                    try {
+                        for (event in sub) {
+                            seen += event
+                            if (seen.size == 1) gotOne.countDown()
+                            if (seen.size == 3) gotThree.countDown()
+                        }
+                    } catch (e: Throwable) {
+                        failure = e
+                    }
+                }
+            consumer.start()
+            assertTrue(gotOne.await(bound.toSeconds(), TimeUnit.SECONDS))
+            // Written while the loop waits: it wakes for them. The filter keeps out the text change.
+            engine.execute("Todos", "1", command("change-text", "id" to "a", "new_text" to "AA"))
+            engine.execute("Todos", "1", command("create-new", "id" to "b", "text" to "B"))
+            engine.execute("Todos", "2", command("create-complete", "id" to "c", "text" to "C"))
+            assertTrue(gotThree.await(bound.toSeconds(), TimeUnit.SECONDS))
+            sub.close()
+            consumer.join(bound.toMillis())
+            assertFalse(consumer.isAlive, "the loop ended")
+            assertNull(failure)
+            assertEquals(listOf("a", "b", "c"), seen.map { it.data["id"] })
+            assertTrue(seen.all { it.type == "created" && it.schema == 1L })
+            assertTrue(sub.isClosed)
+            sub.close()
+            assertThrows<EventfoldException.StoreError> { sub.poll() }
+            assertFalse(sub.iterator().hasNext())
+        }
+    }
+
+    @ParameterizedTest(name = "on {0}")
+    @ValueSource(strings = ["memory", "sqlite"])
+    fun `poll ack park and from end`(store: String) {
+        open(store).use { engine ->
+            work(engine)
+            val all = engine.readAll()
+            engine.subscribe("by-hand").use { sub ->
+                assertEquals("by-hand", sub.name)
+                val got = sub.poll(max = 2, timeout = bound)
+                assertEquals(all.take(2), got)
+                sub.park(got[0].position, "no such address")
+                sub.ack(got[1].position)
+                // The handle goes on after what it delivered, acked or not.
+                assertEquals(all[2].position, sub.poll(1, bound).single().position)
+            }
+            val parked = engine.parked("by-hand").single()
+            assertEquals(listOf("by-hand", "no such address"), listOf(parked.name, parked.reason))
+            assertEquals(all[0], parked.event)
+            assertEquals(all[0].position, parked.position)
+            assertEquals(1L, engine.subscriptions().single { it.name == "by-hand" }.parked)
+            assertEquals(emptyList<ParkedEvent>(), engine.parked("nobody"))
+            assertEquals("[]", engine.parkedJson("nobody"))
+
+            engine.subscribe("late", from = "end").use { sub ->
+                assertEquals(emptyList<StoredEvent>(), sub.poll(10, Duration.ZERO))
+                val next = engine.execute("Todos", "late", command("create-new", "id" to "z", "text" to "Z"))
+                assertEquals(listOf(next.position), sub.poll(10, bound).map { it.position })
+            }
+            engine.subscribe("middle", from = all[4].position).use { sub ->
+                assertEquals(all[4].position, sub.poll(1, bound).single().position)
+            }
+            engine.subscribe("lists", models = listOf("Todos"), types = listOf("deleted")).use { sub ->
+                assertEquals(listOf("deleted"), sub.poll(100, bound).map { it.type })
+            }
+            val lists = engine.subscriptions().single { it.name == "lists" }
+            assertEquals(listOf("Todos"), lists.models)
+            assertEquals(listOf("deleted"), lists.types)
+
+            assertThrows<EventfoldException.InvalidCommand> { engine.subscribe("bad", from = "middle") }
+            assertThrows<EventfoldException.InvalidCommand> { engine.subscribe("bad", from = -1L) }
+            engine.subscribe("neg").use { sub -> assertThrows<EventfoldException.InvalidCommand> { sub.ack(-1) } }
+        }
+    }
+
+    @Test
+    fun `one consumer per name`() {
+        open("sqlite").use { engine ->
+            val first = engine.execute("Todos", "1", command("create-new", "id" to "a", "text" to "A"))
+            val one = engine.subscribe("solo")
+            assertEquals(listOf(first.position), one.poll(10, bound).map { it.position })
+            val two = engine.subscribe("solo")
+            // The first holds the name: the second gets nothing, at once.
+            assertEquals(emptyList<StoredEvent>(), two.poll(10, Duration.ZERO))
+            assertTrue(engine.subscriptions().single().active)
+            one.close()
+            // Nothing was acked: the second gets the event again.
+            assertEquals(listOf(first.position), two.poll(10, bound).map { it.position })
+            two.close()
+        }
+    }
+
+    @Test
+    fun `closing the engine ends its subscriptions`() {
+        val engine = open("memory")
+        engine.execute("Todos", "1", command("create-new", "id" to "a", "text" to "A"))
+        val sub = engine.subscribe("s")
+        val events = sub.iterator()
+        assertTrue(events.hasNext())
+        events.next()
+        engine.close()
+        assertFalse(events.hasNext())
+        assertTrue(sub.isClosed)
+        assertThrows<NoSuchElementException> { events.next() }
     }
 }
 
