@@ -490,3 +490,56 @@ fn events_of_a_writer_without_the_projection_are_folded_by_the_next_command() {
     assert_eq!(ids, ["a", "b", "c", "d"]);
     assert_eq!(rows(&with, "todo-board"), oracle(&with, "todo-board"));
 }
+
+/// Todos with `todo-board` both inline (as the example has it) and as an
+/// async copy writing a copy of its table.
+fn todos_both() -> Domain {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/todos/todos.model"),
+    )
+    .unwrap();
+    let read_side = &text[text.find("\ntable ").unwrap()..];
+    let copy = read_side.replace("todo_rows", "todo_rows_async").replace(
+        "projection todo-board inline",
+        "projection todo-board-async async",
+    );
+    Domain::compile(&[Source::new("todos.model", format!("{text}\n{copy}"))]).unwrap()
+}
+
+fn todo_command() -> impl Strategy<Value = (String, Json)> {
+    let list = prop::sample::select(vec!["l1", "l2"]);
+    let todo = prop::sample::select(vec!["t1", "t2", "t3"]);
+    (list, todo, any::<bool>(), 0..6u8).prop_map(|(list, todo, flag, kind)| {
+        let c = match kind {
+            0 | 1 => json!({"type": "create-new", "data": {"id": todo, "text": "a"}}),
+            2 => json!({"type": "create-complete", "data": {"id": todo, "text": "b"}}),
+            3 => json!({"type": "change-completed", "data": {"id": todo, "completed": flag}}),
+            4 => json!({"type": "change-text", "data": {"id": todo, "new_text": "c"}}),
+            _ if flag => json!({"type": "delete", "data": {"id": todo}}),
+            _ => json!({"type": "clear-done"}),
+        };
+        (list.to_string(), c)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// The same law over the todo model, inline and async.
+    #[test]
+    fn todo_rows_equal_project(commands in prop::collection::vec(todo_command(), 1..40), sqlite in any::<bool>()) {
+        let dir = TempDir::new();
+        let url = if sqlite { dir.url() } else { "memory:".to_string() };
+        let engine = Engine::open(&url, todos_both(), options()).unwrap();
+        let mut last = 0;
+        for (list, c) in &commands {
+            if let Ok(done) = engine.execute("Todos", list, c, &ExecuteOptions::default()) {
+                last = last.max(done.position);
+            }
+        }
+        prop_assert_eq!(rows(&engine, "todo-board"), oracle(&engine, "todo-board"));
+        wait(&engine, last);
+        prop_assert_eq!(rows(&engine, "todo-board-async"), oracle(&engine, "todo-board-async"));
+        engine.close().unwrap();
+    }
+}

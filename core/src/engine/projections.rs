@@ -264,9 +264,18 @@ impl Engine {
             None => None,
         };
         let names = table_names(read, None);
+        let writer = t.writer.as_deref().and_then(|w| read.projection(w));
         let mut out = String::from("[");
         self.inner.store.read_side(false, &mut |tx| {
-            tx.with_rows(read, &names, &mut |rows| {
+            // Live tables another version of the projection made (it is
+            // being rebuilt for this one) may not have this table's columns.
+            let foreign = match writer {
+                Some(p) => tx
+                    .projection(&p.name)?
+                    .is_some_and(|row| row.fingerprint != p.fingerprint),
+                None => false,
+            };
+            let read_rows = tx.with_rows(read, &names, &mut |rows| {
                 let page =
                     rows.page(t, &prefix, after.as_deref(), o.limit.unwrap_or(usize::MAX))?;
                 for (i, row) in page.iter().enumerate() {
@@ -276,7 +285,20 @@ impl Engine {
                     out.push_str(&row.to_json_string());
                 }
                 Ok(())
-            })
+            });
+            match read_rows {
+                Err(Error::StoreError { .. }) if foreign => Err(Error::StoreError {
+                    kind: crate::error::StoreErrorKind::Unavailable,
+                    message: format!(
+                        "table {} is being rebuilt for this model's projection {}, and the \
+                         rows of the one before do not fit its columns; `wait_for` the \
+                         rebuild, then read it",
+                        t.name,
+                        writer.map_or("", |p| &*p.name)
+                    ),
+                }),
+                other => other,
+            }
         })?;
         out.push(']');
         Ok(out)

@@ -85,16 +85,7 @@ impl Engine {
             ),
         };
         let metadata = Metadata::from_json_text(&e.metadata).ok_or_else(|| damaged("metadata"))?;
-        let model = domain
-            .models()
-            .into_iter()
-            .filter(|m| {
-                e.stream.len() > m.len() + 1
-                    && e.stream.starts_with(m)
-                    && e.stream.as_bytes()[m.len()] == b'-'
-            })
-            .max_by_key(|m| m.len())
-            .and_then(|m| domain.model(m).ok());
+        let model = self.model_of(&e.stream);
         let stored = |event_type: String, schema: u32, data: Value| StoredEvent {
             id: e.id.clone(),
             stream: e.stream.clone(),
@@ -129,12 +120,65 @@ impl Engine {
         Ok(())
     }
 
+    /// The domain's model of a stream: the longest model name that
+    /// prefixes it.
+    fn model_of(&self, stream: &str) -> Option<&crate::language::ir::Model> {
+        let domain = &self.inner.domain;
+        domain
+            .models()
+            .into_iter()
+            .filter(|m| {
+                stream.len() > m.len() + 1
+                    && stream.starts_with(m)
+                    && stream.as_bytes()[m.len()] == b'-'
+            })
+            .max_by_key(|m| m.len())
+            .and_then(|m| domain.model(m).ok())
+    }
+
+    /// Stored events as JSON, as every reader sees them (§12): one stored
+    /// at its event's current version is copied as stored, byte for byte;
+    /// an older one is written as the events its upcasts make of it.
+    fn events_json(&self, raw: &[RawEvent]) -> Result<String> {
+        let current = |e: &RawEvent| match self.model_of(&e.stream) {
+            Some(m) => m
+                .event_index(&e.event_type)
+                .is_none_or(|i| m.events[i].version == e.schema),
+            None => true,
+        };
+        if raw.iter().all(current) {
+            return raw_events_json(raw);
+        }
+        let mut out = String::with_capacity(raw.len() * 256 + 2);
+        out.push('[');
+        let mut first = true;
+        for chunk in raw.chunk_by(|a, b| current(a) == current(b)) {
+            let text = if current(&chunk[0]) {
+                raw_events_json(chunk)?
+            } else {
+                to_json(&self.typed_all(chunk)?)
+            };
+            let inner = &text[1..text.len() - 1];
+            if !inner.is_empty() {
+                if !first {
+                    out.push(',');
+                }
+                out.push_str(inner);
+                first = false;
+            }
+        }
+        out.push(']');
+        Ok(out)
+    }
+
     fn options_json(&self, options: Option<&str>) -> Result<Json> {
         options.map_or(Ok(Json::Null), |t| self.inner.domain.parse_json(t))
     }
 
-    /// `options`: `{"from_version", "limit"}`. Returns an array of stored events.
-    /// The data and metadata are written as stored, byte for byte.
+    /// `options`: `{"from_version", "limit"}`. Returns an array of stored
+    /// events, upcast to their current versions (§12); an event stored at
+    /// its current version has its data and metadata written as stored,
+    /// byte for byte.
     pub fn read_stream_json(&self, stream: &str, options: Option<&str>) -> Result<String> {
         self.check_open()?;
         let o = ReadOptions::stream_from_json(&self.options_json(options)?)?;
@@ -143,7 +187,7 @@ impl Engine {
             o.from.unwrap_or(1),
             o.limit.unwrap_or(usize::MAX),
         )?;
-        raw_events_json(&raw)
+        self.events_json(&raw)
     }
 
     /// `options`: `{"from_position", "limit", "models", "types"}`; the
@@ -160,7 +204,7 @@ impl Engine {
             o.from.unwrap_or(1),
             o.limit.unwrap_or(usize::MAX),
         )?;
-        raw_events_json(&raw)
+        self.events_json(&raw)
     }
 
     /// `options`: `{"model"}`. Returns `[{"stream", "version"}, ...]`.
@@ -285,6 +329,56 @@ mod tests {
         assert_eq!(read[1].data.to_json_string(), r#"{"x":[1,"a"]}"#);
         assert_eq!(read[2].data.to_json_string(), r#"{"by":"two"}"#);
         assert_eq!(e.read_all(None, None).unwrap(), read);
+    }
+
+    /// §12: every reader sees events upcast; one already current is
+    /// copied as stored.
+    #[test]
+    fn the_json_readers_upcast_old_events() {
+        let domain = Domain::compile(&[Source::new(
+            "c.model",
+            "model C { state { n: int } command go() { emit went(by: 1, why: \"\") } \
+             event went@2(by: int, why: string) { set n = n + by } \
+             upcast went@1(by: int) { emit went@2(by, why: \"old\") } }",
+        )])
+        .unwrap();
+        let store: Arc<dyn Store> = Arc::from(store::open("memory:").unwrap());
+        let event = |i: u32, schema: u32, data: &str| NewEvent {
+            id: format!("id-{i}"),
+            event_type: "went".into(),
+            schema,
+            data: data.into(),
+            metadata: "{}".into(),
+        };
+        store
+            .write(&mut |tx| {
+                tx.append(&[Append {
+                    stream: "C-1".into(),
+                    model: "C".into(),
+                    expected_version: 0,
+                    events: vec![
+                        event(0, 1, r#"{"by":2}"#),
+                        event(1, 2, r#"{ "by":3,"why":"now"}"#),
+                    ],
+                    command_id: None,
+                }])
+                .map(|_| ())
+            })
+            .unwrap();
+        let e = Engine::with_store(store, domain, EngineOptions::default()).unwrap();
+        let all: serde_json::Value = serde_json::from_str(&e.read_all_json(None).unwrap()).unwrap();
+        assert_eq!(all[0]["schema"], 2);
+        assert_eq!(all[0]["data"], serde_json::json!({"by": 2, "why": "old"}));
+        assert_eq!(all[1]["schema"], 2);
+        let text = e.read_stream_json("C-1", None).unwrap();
+        assert!(
+            text.contains(r#"{ "by":3,"why":"now"}"#),
+            "as stored: {text}"
+        );
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            all
+        );
     }
 
     #[test]
