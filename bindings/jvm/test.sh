@@ -4,7 +4,8 @@
 # bindgen, from this crate), compiles the Kotlin API and the Kotlin and Java
 # tests, and runs them under Surefire (JUnit 5). Then it installs the jar into
 # the local Maven repository and runs the Kotlin and Java examples against it,
-# as a user's project would. Installs a JDK and Maven when missing.
+# as a user's project would (the read-side ones read the projection's table
+# with sqlite-jdbc from Maven). Installs a JDK and Maven when missing.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -57,6 +58,11 @@ examples() {
   "${mvn[@]}" exec:java -Dexec.mainClass=example.TodosKt || return 1
   echo "-- examples/jvm: Java"
   "${mvn[@]}" exec:java -Dexec.mainClass=example.TodosJava || return 1
+  # The read side: the projection's table through the engine and through JDBC.
+  echo "-- examples/jvm: read side, Kotlin"
+  "${mvn[@]}" exec:java -Dexec.mainClass=example.ReadSideKt || return 1
+  echo "-- examples/jvm: read side, Java"
+  "${mvn[@]}" exec:java -Dexec.mainClass=example.ReadSideJava || return 1
   # And with plain javac/java against the self-contained jar, no Maven.
   echo "-- examples/jvm: Java, with eventfold-*-all.jar"
   local all out="$here/target/plain-java"

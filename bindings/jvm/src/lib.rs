@@ -12,8 +12,9 @@
 //! The text of an error is `detail`.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use eventfold::{Domain, Engine, EngineOptions, Error, Source};
+use eventfold::{Domain, Engine, EngineOptions, Error, Source, Subscription};
 
 uniffi::setup_scaffolding!();
 
@@ -435,6 +436,99 @@ impl FfiEngine {
     pub fn close_engine(&self) -> Result<()> {
         guard(|| self.inner.close())
     }
+
+    // The read side (issue 13): each call is the core's `*_json` verb as is.
+
+    /// Rows of `table` in key order; `options`: `{"key", "after", "limit"}`.
+    pub fn rows_json(&self, table: String, options: Option<String>) -> Result<String> {
+        guard(|| self.inner.rows_json(&table, options.as_deref()))
+    }
+
+    pub fn projections_json(&self) -> Result<String> {
+        guard(|| self.inner.projections_json())
+    }
+
+    /// `"true"` once the projections reached `position`, `"false"` at the
+    /// timeout; `options`: `{"projection", "timeout"}` (milliseconds).
+    /// Blocks the calling thread only: no lock of the JVM is held.
+    pub fn wait_for_json(&self, position: u64, options: Option<String>) -> Result<String> {
+        guard(|| self.inner.wait_for_json(position, options.as_deref()))
+    }
+
+    /// Blocks until the rebuild swapped its tables in.
+    pub fn rebuild_json(&self, projection: String) -> Result<String> {
+        guard(|| self.inner.rebuild_json(&projection))
+    }
+
+    /// `options`: `{"from", "models", "types"}`.
+    pub fn subscribe_json(
+        &self,
+        name: String,
+        options: Option<String>,
+    ) -> Result<Arc<FfiSubscription>> {
+        guard(|| {
+            let inner = self.inner.subscribe_json(&name, options.as_deref())?;
+            Ok(Arc::new(FfiSubscription { inner }))
+        })
+    }
+
+    pub fn subscriptions_json(&self) -> Result<String> {
+        guard(|| self.inner.subscriptions_json())
+    }
+
+    pub fn parked_json(&self, name: String) -> Result<String> {
+        guard(|| self.inner.parked_json(&name))
+    }
+}
+
+/// One consumer of a named subscription. Safe to share between threads:
+/// `close_subscription` from one wakes a `poll_json` blocked in another.
+#[derive(uniffi::Object)]
+pub struct FfiSubscription {
+    inner: Subscription,
+}
+
+impl std::fmt::Debug for FfiSubscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FfiSubscription")
+            .field("name", &self.inner.name())
+            .finish()
+    }
+}
+
+#[uniffi::export]
+impl FfiSubscription {
+    pub fn name(&self) -> String {
+        self.inner.name().to_string()
+    }
+
+    /// Up to `max` events after the last one this handle delivered, waiting
+    /// up to `timeout_ms` for the first: a JSON array of stored events.
+    pub fn poll_json(&self, max: u64, timeout_ms: u64) -> Result<String> {
+        guard(|| {
+            let max = usize::try_from(max).unwrap_or(usize::MAX);
+            self.inner.poll_json(max, Duration::from_millis(timeout_ms))
+        })
+    }
+
+    pub fn ack(&self, position: u64) -> Result<()> {
+        guard(|| self.inner.ack(position))
+    }
+
+    pub fn park(&self, position: u64, reason: String) -> Result<()> {
+        guard(|| self.inner.park(position, &reason))
+    }
+
+    /// Releases the lease and wakes a blocked poll; later calls are a
+    /// `store_error`. Twice is fine. (Not `close`: the generated Kotlin
+    /// class has its own, which frees the handle.)
+    pub fn close_subscription(&self) -> Result<()> {
+        guard(|| self.inner.close())
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.inner.is_closed()
+    }
 }
 
 #[cfg(test)]
@@ -526,6 +620,65 @@ mod tests {
         assert!(
             matches!(err, FfiError::UnknownProjection { ref detail } if detail.contains("nope"))
         );
+    }
+
+    #[test]
+    fn the_read_side_crosses_with_its_codes() {
+        let d = FfiDomain::compile(vec![FfiSource {
+            name: "counter.model".into(),
+            text: format!(
+                "{COUNTER}\ntable bumps {{ key id: string\n by: int }}\n\
+                 projection bump-rows inline {{ on Counter.bumped {{ upsert bumps(id: stream.id, by) }} }}"
+            ),
+        }])
+        .unwrap();
+        let e = FfiEngine::open("memory:".into(), d, None).unwrap();
+        let done = e
+            .execute_json(FfiExecute {
+                model: "Counter".into(),
+                id: "a".into(),
+                command: r#"{"type":"bump","data":{"by":2}}"#.into(),
+                options: None,
+            })
+            .unwrap();
+        assert!(done.contains(r#""position":1"#), "{done}");
+        assert_eq!(
+            e.rows_json("bumps".into(), None).unwrap(),
+            r#"[{"id":"a","by":2}]"#
+        );
+        let err = e.rows_json("nope".into(), None).unwrap_err();
+        assert!(matches!(err, FfiError::UnknownTable { .. }), "{err:?}");
+        assert_eq!(e.wait_for_json(1, None).unwrap(), "true");
+
+        let sub = e.subscribe_json("s".into(), None).unwrap();
+        assert_eq!(sub.name(), "s");
+        let events = sub.poll_json(10, 0).unwrap();
+        assert!(events.contains(r#""position":1"#), "{events}");
+        sub.ack(1).unwrap();
+        // A close from another thread ends a poll that waits for more.
+        let waiting = {
+            let sub = Arc::clone(&sub);
+            std::thread::spawn(move || sub.poll_json(10, 600_000))
+        };
+        sub.close_subscription().unwrap();
+        // Blocked already: it returns no events; not yet polling: closed.
+        match waiting.join().unwrap() {
+            Ok(out) => assert_eq!(out, "[]"),
+            Err(FfiError::StoreError { kind, .. }) => assert_eq!(kind, "closed"),
+            Err(other) => panic!("{other:?}"),
+        }
+        assert!(sub.is_closed());
+        sub.close_subscription().unwrap();
+        let err = sub.poll_json(1, 0).unwrap_err();
+        assert!(
+            matches!(err, FfiError::StoreError { ref kind, .. } if kind == "closed"),
+            "{err:?}"
+        );
+        assert!(e
+            .subscriptions_json()
+            .unwrap()
+            .contains(r#""checkpoint":1"#));
+        assert_eq!(e.parked_json("s".into()).unwrap(), "[]");
     }
 
     #[test]

@@ -127,3 +127,10 @@ internal fun Map<String, Any?>.obj(key: String): Map<String, Any?> = (this[key] 
 internal fun Map<String, Any?>.long(key: String): Long = (this[key] as Number).toLong()
 
 internal fun Map<String, Any?>.string(key: String): String = this[key] as String
+
+/**
+ * A count or position going to the core, which takes them unsigned: a
+ * negative one is refused here, at [path], as the core refuses bad options.
+ */
+internal fun unsigned(path: String, value: Long): ULong =
+    if (value < 0) throw EventfoldException.InvalidCommand(path, "$path must be 0 or more, got $value") else value.toULong()

@@ -3,6 +3,7 @@ package dev.eventfold
 import dev.eventfold.ffi.FfiEngine
 import dev.eventfold.ffi.FfiExecute
 import dev.eventfold.ffi.FfiStreamQuery
+import java.time.Duration
 import java.time.Instant
 
 /**
@@ -96,7 +97,84 @@ class Engine private constructor(private val ffi: FfiEngine) : AutoCloseable {
     @JvmOverloads
     fun streamsJson(options: String? = null): String = native { ffi.streamsJson(options) }
 
-    /** Closes the store. Twice is fine. */
+    // The read side: tables, projections and subscriptions.
+
+    /**
+     * Rows of a projection's [table], in key order, each a map of every
+     * column in declared order. [key]: a prefix of the key values, in key
+     * order (empty: every row); [after]: a whole key, for the rows after it
+     * (the next page); [limit]: at most that many rows.
+     * [EventfoldException.UnknownTable] when the domain has no such table.
+     */
+    @JvmOverloads
+    fun rows(table: String, key: List<Any?> = emptyList(), after: List<Any?>? = null, limit: Int? = null): List<Map<String, Any?>> =
+        Json.readMaps(rowsJson(table, options("key" to key.takeIf { it.isNotEmpty() }, "after" to after, "limit" to limit)))
+
+    /** [rows] over JSON text; [options]: `{"key", "after", "limit"}`. */
+    @JvmOverloads
+    fun rowsJson(table: String, options: String? = null): String = native { ffi.rowsJson(table, options) }
+
+    /** Every projection of the domain, in declaration order, with its status, position and lag. */
+    fun projections(): List<ProjectionInfo> = Json.readMaps(projectionsJson()).map(ProjectionInfo::from)
+
+    fun projectionsJson(): String = native { ffi.projectionsJson() }
+
+    /**
+     * Read-your-writes: blocks until every async projection (or the one
+     * named) has folded every event up to [position] (what [execute]
+     * returned, [Executed.position]), and returns `true`; `false` when
+     * [timeout] passed first. A projection stopped below [position] throws
+     * its stored error at once.
+     */
+    @JvmOverloads
+    fun waitFor(position: Long, projection: String? = null, timeout: Duration = Duration.ofSeconds(30)): Boolean =
+        waitForJson(position, options("projection" to projection, "timeout" to timeout.toMillis())) == "true"
+
+    /** [waitFor] over JSON text; [options]: `{"projection", "timeout"}` (milliseconds). Returns `true` or `false`. */
+    @JvmOverloads
+    fun waitForJson(position: Long, options: String? = null): String = native { ffi.waitForJson(unsigned("position", position), options) }
+
+    /**
+     * Rebuilds a projection's tables from the first event, beside the live
+     * ones (which keep answering reads), and swaps them in; blocks until done.
+     */
+    fun rebuild(projection: String): Rebuilt = Rebuilt.from(Json.readMap(rebuildJson(projection)))
+
+    fun rebuildJson(projection: String): String = native { ffi.rebuildJson(projection) }
+
+    /**
+     * Subscribes to the store's events as [name]: delivered in global order,
+     * upcast, at least once from a durable checkpoint. A new name starts at
+     * [from] (`"start"` or `"end"`); a name with a checkpoint resumes there.
+     * [models] and [types] filter (null: all), replacing the stored filters.
+     * Iterate it (`for`, [Subscription.asSequence]) or [Subscription.poll] it;
+     * close it when done. One consumer per name at a time: a second one gets
+     * no events until the first closes.
+     */
+    @JvmOverloads
+    fun subscribe(name: String, from: String = "start", models: List<String>? = null, types: List<String>? = null): Subscription =
+        subscribeJson(name, options("from" to from, "models" to models, "types" to types))
+
+    /** [subscribe] from a global position (inclusive), for a new name. */
+    @JvmOverloads
+    fun subscribe(name: String, from: Long, models: List<String>? = null, types: List<String>? = null): Subscription =
+        subscribeJson(name, options("from" to from, "models" to models, "types" to types))
+
+    /** [subscribe] over JSON text; [options]: `{"from", "models", "types"}`. */
+    @JvmOverloads
+    fun subscribeJson(name: String, options: String? = null): Subscription = native { Subscription(ffi.subscribeJson(name, options)) }
+
+    /** Every subscription of the store: checkpoint, lag, parked count, filters, whether a consumer holds it. */
+    fun subscriptions(): List<SubscriptionInfo> = Json.readMaps(subscriptionsJson()).map(SubscriptionInfo::from)
+
+    fun subscriptionsJson(): String = native { ffi.subscriptionsJson() }
+
+    /** The parked events of a subscription or projection, oldest first (none: an empty list). */
+    fun parked(name: String): List<ParkedEvent> = Json.readMaps(parkedJson(name)).map(ParkedEvent::from)
+
+    fun parkedJson(name: String): String = native { ffi.parkedJson(name) }
+
+    /** Closes the store (and the subscriptions opened on it). Twice is fine. */
     override fun close() {
         native { ffi.closeEngine() }
     }
@@ -115,6 +193,14 @@ data class EngineOptions @JvmOverloads constructor(
     val snapshotEvery: Long? = null,
     /** No longer used (commands are decided inside the write, so none loses a race); kept so existing code compiles. */
     val maxAttempts: Int? = null,
+    /**
+     * Whether this engine runs the async projections (and rebuilds); default
+     * true. `false`: it writes inline projections and reads, and another
+     * process runs the async ones.
+     */
+    val runProjections: Boolean? = null,
+    /** What an async projection does with an event its handler fails on; default [OnProjectionError.STOP]. */
+    val onProjectionError: OnProjectionError? = null,
 ) {
     fun withCacheCapacity(streams: Long) = copy(cacheCapacity = streams)
 
@@ -122,11 +208,17 @@ data class EngineOptions @JvmOverloads constructor(
 
     fun withMaxAttempts(attempts: Int) = copy(maxAttempts = attempts)
 
+    fun withRunProjections(run: Boolean) = copy(runProjections = run)
+
+    fun withOnProjectionError(policy: OnProjectionError) = copy(onProjectionError = policy)
+
     /** The options as the core takes them (it checks them: a bad one is [EventfoldException.InvalidCommand]). */
     internal fun toJson(): String? {
         val given =
-            mapOf("cache_capacity" to cacheCapacity, "snapshot_every" to snapshotEvery, "max_attempts" to maxAttempts)
-                .filterValues { it != null }
+            mapOf(
+                "cache_capacity" to cacheCapacity, "snapshot_every" to snapshotEvery, "max_attempts" to maxAttempts,
+                "run_projections" to runProjections, "on_projection_error" to onProjectionError?.wire,
+            ).filterValues { it != null }
         return if (given.isEmpty()) null else Json.write(given)
     }
 }
@@ -197,18 +289,25 @@ data class StoredEvent(
     val data: Map<String, Any?>,
     /** `recorded_at`, `command_id`, `correlation_id`, `causation_id`, and your keys. */
     val metadata: Map<String, Any?>,
+    /** The version of the event's shape, as the current model reads it (reads upcast). Last, so older code compiles. */
+    val schema: Long = 1,
 ) {
     internal companion object {
         fun from(m: Map<String, Any?>) =
             StoredEvent(
                 m.string("id"), m.string("stream"), m.long("version"), m.long("position"),
-                m.string("type"), m.obj("data"), m.obj("metadata"),
+                m.string("type"), m.obj("data"), m.obj("metadata"), (m["schema"] as Number?)?.toLong() ?: 1,
             )
     }
 }
 
-/** What [Engine.execute] returns: the stream, its version after the command, and the events appended. */
-data class Executed(val stream: String, val version: Long, val events: List<StoredEvent>) {
+/**
+ * What [Engine.execute] returns: the stream, its version after the command,
+ * the events appended, and the global [position] of the last one (0 when
+ * none was appended; a repeated command id gives the first run's): the
+ * position to give [Engine.waitFor].
+ */
+data class Executed(val stream: String, val version: Long, val events: List<StoredEvent>, val position: Long = 0) {
     internal companion object {
         @Suppress("UNCHECKED_CAST")
         fun from(m: Map<String, Any?>) =
@@ -216,6 +315,7 @@ data class Executed(val stream: String, val version: Long, val events: List<Stor
                 m.string("stream"),
                 m.long("version"),
                 (m["events"] as List<Map<String, Any?>>).map(StoredEvent::from),
+                m.long("position"),
             )
     }
 }

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -142,6 +145,53 @@ class JavaApiTest {
             EventfoldException.StoreError closed =
                     assertThrows(EventfoldException.StoreError.class, () -> engine.load("Todos", "1"));
             assertTrue(closed.getMessage().contains("closed"));
+        }
+    }
+
+    @Test
+    void readSideFromJava(@TempDir Path tmp) {
+        try (Domain domain = Domain.fromFiles(MODEL);
+             Engine engine = Engine.open("sqlite:" + tmp.resolve("read.db"), domain,
+                     new EngineOptions().withRunProjections(true).withOnProjectionError(OnProjectionError.PARK))) {
+            engine.execute("Todos", "a", createNew("milk", "Buy milk"));
+            Executed last = engine.execute("Todos", "b", createNew("tea", "Tea"));
+            assertTrue(engine.waitFor(last.getPosition()));
+            assertTrue(engine.waitFor(last.getPosition(), "todo-board", Duration.ofSeconds(60)));
+
+            List<Map<String, Object>> rows = engine.rows("todo_rows");
+            assertEquals(List.of("milk", "tea"), rows.stream().map(r -> r.get("id")).toList());
+            assertEquals(1, engine.rows("todo_rows", List.of("b")).size());
+            assertEquals(1, engine.rows("todo_rows", List.of(), List.of("a", "milk"), null).size());
+            assertEquals(1, engine.rows("todo_rows", List.of(), null, 1).size());
+            EventfoldException.UnknownTable unknown =
+                    assertThrows(EventfoldException.UnknownTable.class, () -> engine.rows("nope"));
+            assertEquals("unknown_table", unknown.getCode());
+            ProjectionInfo board = engine.projections().get(0);
+            assertEquals("todo-board", board.getName());
+
+            // A subscription is an Iterable: the for-each loop, and break.
+            List<Long> seen = new ArrayList<>();
+            try (Subscription sub = engine.subscribe("java")) {
+                for (StoredEvent e : sub) {
+                    seen.add(e.getPosition());
+                    if (seen.size() == 2) break;
+                }
+            }
+            assertEquals(List.of(1L, last.getPosition()), seen);
+            // The break left the second unacked: the next consumer gets it again.
+            assertEquals(1L, engine.subscriptions().get(0).getCheckpoint());
+            try (Subscription sub = engine.subscribe("java", "start", List.of("Todos"), null)) {
+                Iterator<StoredEvent> it = sub.iterator();
+                assertTrue(it.hasNext());
+                assertEquals(last.getPosition(), it.next().getPosition());
+                List<StoredEvent> none = sub.poll(10, Duration.ZERO);
+                assertEquals(0, none.size());
+            }
+            try (Subscription sub = engine.subscribe("from-one", 1L)) {
+                StoredEvent first = sub.poll(1, Duration.ofSeconds(60)).get(0);
+                sub.park(first.getPosition(), "cannot handle");
+            }
+            assertEquals("cannot handle", engine.parked("from-one").get(0).getReason());
         }
     }
 

@@ -75,7 +75,7 @@ class EngineTest {
     fun `the JSON face`(store: String) {
         open(store).use { engine ->
             val out = engine.executeJson("Todos", "j", """{"type":"create-new","data":{"id":"a","text":"x"}}""", """{"command_id":"c-1"}""")
-            assertTrue(out.startsWith("""{"stream":"Todos-j","version":1,"events":["""), out)
+            assertTrue(out.startsWith("""{"stream":"Todos-j","version":1,"position":1,"events":["""), out)
             assertEquals("""{"state":{"todos":{"a":{"id":"a","text":"x","completed":false}}},"version":1}""", engine.loadJson("Todos", "j"))
             assertEquals("1", engine.queryJson("Todos", "j", "remaining"))
             assertTrue(engine.readStreamJson("Todos-j", """{"from_version":1}""").contains("\"command_id\":\"c-1\""))
