@@ -178,11 +178,6 @@ impl SqliteStore {
         // Room for an INSERT of each size of chunk, besides the others
         // (the projections' statements among them).
         writer.set_prepared_statement_cache_capacity(ROWS + 256);
-        // The writer folds projections: their tables' pages stay in its
-        // cache between batches (SQLite's default is 2 MB).
-        writer
-            .execute_batch("PRAGMA cache_size = -65536")
-            .map_err(|e| err("cannot set up the connection", e))?;
         let checkpointer = Checkpointer::start(&path, busy)?;
         Ok(SqliteStore {
             path,
