@@ -152,18 +152,7 @@ impl Engine {
                     None => {
                         tx.create_tables(read, p, &live, &p.fingerprint)?;
                         let inline = p.mode == ProjectionMode::Inline;
-                        let mut row = ProjectionRow {
-                            name: p.name.to_string(),
-                            mode: mode_name(p.mode).to_string(),
-                            fingerprint: p.fingerprint.clone(),
-                            position: 0,
-                            error: None,
-                            error_position: None,
-                            shadow_fingerprint: None,
-                            shadow_position: 0,
-                            lease_owner: None,
-                            lease_until: None,
-                        };
+                        let mut row = ProjectionRow::new(p);
                         if inline && head > 0 {
                             // No live rows yet, and none folded: what is
                             // live is "nothing", until the shadow swaps in.

@@ -310,16 +310,31 @@ impl Engine {
                     self.inner.runner.moved_on();
                     return Ok(read_count);
                 }
-                (Err(_), Some((bad, e))) => match self.inner.options.on_projection_error {
-                    OnProjectionError::Park => {
-                        self.inner.store.park(&p.name, &bad, &error_text(&e))?;
-                        skip.insert(bad.position);
-                    }
-                    OnProjectionError::Stop => stop = Some((bad.position, error_json(&e))),
-                },
+                (Err(_), Some((bad, e))) => self.poisoned(p, &bad, &e, &mut skip, &mut stop)?,
                 (Err(e), None) => return Err(e),
             }
         }
+    }
+
+    /// A handler failed on `bad`: park it and pass it by, or stop there,
+    /// as the engine's `on_projection_error` says; the batch is then folded
+    /// again.
+    fn poisoned(
+        &self,
+        p: &Projection,
+        bad: &RawEvent,
+        e: &Error,
+        skip: &mut HashSet<u64>,
+        stop: &mut Option<(u64, String)>,
+    ) -> Result<()> {
+        match self.inner.options.on_projection_error {
+            OnProjectionError::Park => {
+                self.inner.store.park(&p.name, bad, &error_text(e))?;
+                skip.insert(bad.position);
+            }
+            OnProjectionError::Stop => *stop = Some((bad.position, error_json(e))),
+        }
+        Ok(())
     }
 
     /// Folds the next batch of events past `after` onto the tables
@@ -465,13 +480,7 @@ impl Engine {
                     self.inner.runner.moved_on();
                     return Ok(step);
                 }
-                (Err(_), Some((bad, e))) => match self.inner.options.on_projection_error {
-                    OnProjectionError::Park => {
-                        self.inner.store.park(&p.name, &bad, &error_text(&e))?;
-                        skip.insert(bad.position);
-                    }
-                    OnProjectionError::Stop => stop = Some((bad.position, error_json(&e))),
-                },
+                (Err(_), Some((bad, e))) => self.poisoned(p, &bad, &e, &mut skip, &mut stop)?,
                 (Err(e), None) => return Err(e),
             }
         }

@@ -259,7 +259,7 @@ fn connect(path: &std::path::Path, busy: Duration, create: bool) -> Result<Conne
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
     let conn = Connection::open_with_flags(path, flags)
-    .map_err(|e| err(&format!("cannot open {}", path.display()), e))?;
+        .map_err(|e| err(&format!("cannot open {}", path.display()), e))?;
     conn.busy_timeout(busy)
         .map_err(|e| err("cannot set busy_timeout", e))?;
     // The event statements, the projections' bookkeeping and a few per
