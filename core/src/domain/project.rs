@@ -13,6 +13,7 @@ use serde_json::Value as Json;
 use super::{list, read_envelope, truncate, Domain};
 use crate::error::{Error, Result};
 use crate::language::eval::{Event, Machine};
+use crate::language::ir::Model;
 use crate::language::readside::{Projection, ReadSide, Table};
 use crate::tables::{MemoryRows, RowStore};
 use crate::value::{parse_timestamp, Map, Str, Timestamp, Value};
@@ -369,6 +370,21 @@ impl Domain {
         models
     }
 
+    /// The model of a stream `Model-id`, with its index: the longest model
+    /// name that prefixes it (a model name may itself hold `-`).
+    pub(crate) fn stream_model(&self, stream: &str) -> Option<(usize, &Model)> {
+        self.inner
+            .models
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| {
+                stream.len() > m.name.len() + 1
+                    && stream.starts_with(&*m.name)
+                    && stream.as_bytes()[m.name.len()] == b'-'
+            })
+            .max_by_key(|(_, m)| m.name.len())
+    }
+
     /// Folds one stored event through `p` onto `rows`, as `project` does
     /// with the same event: read through the stored-event door (upcast to
     /// current), then the handler of each event it is. An event of a model
@@ -381,18 +397,7 @@ impl Domain {
         rows: &mut dyn RowStore,
     ) -> Result<()> {
         let inner = &self.inner;
-        // The longest model name that prefixes the stream.
-        let Some((model_index, m)) = inner
-            .models
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| {
-                raw.stream.len() > m.name.len() + 1
-                    && raw.stream.starts_with(&*m.name)
-                    && raw.stream.as_bytes()[m.name.len()] == b'-'
-            })
-            .max_by_key(|(_, m)| m.name.len())
-        else {
+        let Some((model_index, m)) = self.stream_model(&raw.stream) else {
             return Ok(());
         };
         if !p.handlers.iter().any(|h| h.model == model_index) {

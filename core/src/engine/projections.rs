@@ -197,7 +197,7 @@ impl Engine {
             return Ok(());
         };
         let last = appended.last().map_or(first, |e| e.position);
-        let names = table_names(read, None);
+        let names = live_names(self);
         for p in &read.projections {
             if p.mode != ProjectionMode::Inline {
                 continue;
@@ -467,7 +467,7 @@ impl ProjectionRow {
 }
 
 /// The SQL names of the domain's tables, all live.
-pub(super) fn live_names(engine: &Engine, _p: &Projection) -> Vec<String> {
+pub(super) fn live_names(engine: &Engine) -> Vec<String> {
     table_names(engine.inner.domain.read_side(), None)
 }
 

@@ -120,20 +120,9 @@ impl Engine {
         Ok(())
     }
 
-    /// The domain's model of a stream: the longest model name that
-    /// prefixes it.
+    /// The domain's model of a stream.
     fn model_of(&self, stream: &str) -> Option<&crate::language::ir::Model> {
-        let domain = &self.inner.domain;
-        domain
-            .models()
-            .into_iter()
-            .filter(|m| {
-                stream.len() > m.len() + 1
-                    && stream.starts_with(m)
-                    && stream.as_bytes()[m.len()] == b'-'
-            })
-            .max_by_key(|m| m.len())
-            .and_then(|m| domain.model(m).ok())
+        self.inner.domain.stream_model(stream).map(|(_, m)| m)
     }
 
     /// Stored events as JSON, as every reader sees them (§12): one stored

@@ -276,7 +276,7 @@ impl Engine {
     /// One batch of an async projection's live tables: how many events
     /// were read (0: nothing to do, or not this engine's).
     fn batch(&self, p: &Projection) -> Result<usize> {
-        let names = live_names(self, p);
+        let names = live_names(self);
         let mut skip: HashSet<u64> = HashSet::new();
         let mut stop: Option<(u64, String)> = None;
         loop {
