@@ -630,10 +630,11 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
     }
 }
 
-/// The migrate commands open the store's active models, never the new
-/// files: opening an engine with files the store has not seen would make
-/// them its active version before any plan. Like the read side, they run
-/// no async projection (`apply` builds what it needs in this thread).
+/// `plan` and `apply` open the store's active models, never the new files:
+/// opening an engine with files the store has not seen would make them its
+/// active version before any plan. Like the read side, they run no async
+/// projection (`apply` builds what it needs in this thread). `status` reads
+/// the store's registry alone.
 fn run_migrate(m: Migrate) -> Result<ExitCode, Error> {
     let active = |store: &str| {
         let options = EngineOptions::from_json(&serde_json::json!({"run_projections": false}))?;
@@ -660,7 +661,7 @@ fn run_migrate(m: Migrate) -> Result<ExitCode, Error> {
             engine.close()?;
             Ok(code)
         }
-        Migrate::Status { store, json } => migrate::status(&active(&store.store)?, json),
+        Migrate::Status { store, json } => migrate::status(&*open_store(&store.store)?, json),
     }
 }
 

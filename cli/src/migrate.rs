@@ -12,8 +12,9 @@ use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+use eventfold::store::Store;
 use eventfold::{Domain, Engine, Error};
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 use unicode_width::UnicodeWidthStr;
 
 use crate::grid::{cell, Grid};
@@ -23,50 +24,37 @@ use crate::plural;
 /// `--differences` says otherwise (the engine's own default).
 pub const DIFFERENCES: usize = 5;
 
-fn parse(text: &str) -> Result<Json, Error> {
-    serde_json::from_str(text).map_err(|e| Error::Internal {
+fn internal(e: impl std::fmt::Display) -> Error {
+    Error::Internal {
         message: format!("the engine wrote JSON the CLI cannot read: {e}"),
-    })
+    }
+}
+
+fn parse(text: &str) -> Result<Json, Error> {
+    serde_json::from_str(text).map_err(internal)
 }
 
 /// `eventfold migrate plan`: the plan of moving `engine` (the store's
 /// active models) to `next`, as text or the engine's JSON; exit 1 when
-/// `migrate apply` would refuse it. On a terminal the replay shows a
-/// progress bar on stderr.
+/// `migrate apply` would refuse it. With stderr on a terminal the replay
+/// shows a progress bar there; in a pipe nothing but the plan is printed.
 pub fn plan(
     engine: &Engine,
     next: &Domain,
     differences: usize,
     json: bool,
 ) -> Result<ExitCode, Error> {
-    let text = if std::io::stderr().is_terminal() {
-        plan_with_bar(engine, next, differences)?
-    } else {
-        let options = json!({"differences": differences}).to_string();
-        engine.migrate_plan_json(next, Some(&options))?
-    };
-    let plan = parse(&text)?;
-    if json {
-        println!("{text}");
-    } else {
-        print!("{}", render_plan(&plan));
-    }
-    Ok(if plan["ok"] == true {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
-}
-
-/// The plan's JSON, its replay shown as a bar of streams replayed.
-fn plan_with_bar(engine: &Engine, next: &Domain, differences: usize) -> Result<String, Error> {
+    let terminal = std::io::stderr().is_terminal();
     // Made at the first report, when the number of streams is known.
     let mut bar: Option<indicatif::ProgressBar> = None;
     let plan = engine.migrate_plan_with_progress(next, differences, &mut |done, total| {
+        if !terminal {
+            return;
+        }
         let bar = bar.get_or_insert_with(|| {
             indicatif::ProgressBar::new(total).with_style(
                 indicatif::ProgressStyle::with_template(
-                    "{spinner} replaying with the new model [{bar:40}] {pos}/{len} streams ({per_sec}, {eta} left)",
+                    "{spinner} replaying with the new model [{bar:40}] {pos}/{len} streams ({eta} left)",
                 )
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
                 .progress_chars("=> "),
@@ -78,7 +66,19 @@ fn plan_with_bar(engine: &Engine, next: &Domain, differences: usize) -> Result<S
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    plan_json(&plan?)
+    let plan = plan?;
+    // The very text `migrate_plan_json` gives: it serializes the same plan.
+    let text = serde_json::to_string(&plan).map_err(internal)?;
+    if json {
+        println!("{text}");
+    } else {
+        print!("{}", render_plan(&parse(&text)?));
+    }
+    Ok(if plan.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// `eventfold migrate apply`: applies the plan of moving to `next` (the
@@ -94,9 +94,14 @@ pub fn apply(engine: &Engine, next: &Domain, json: bool) -> Result<ExitCode, Err
     Ok(ExitCode::SUCCESS)
 }
 
-/// `eventfold migrate status`: every model version registered in the store.
-pub fn status(engine: &Engine, json: bool) -> Result<ExitCode, Error> {
-    let text = engine.model_versions_json()?;
+/// `eventfold migrate status`: every model version registered in the
+/// store, by model, oldest first. It reads the registry from the store, as
+/// `Engine::model_versions_json` does (the same JSON), without opening an
+/// engine: that needs the active models to compile as one domain, and a
+/// store that no model has written to yet, or whose models come from
+/// several sets of files, has a status too.
+pub fn status(store: &dyn Store, json: bool) -> Result<ExitCode, Error> {
+    let text = serde_json::to_string(&store.model_versions()?).map_err(internal)?;
     if json {
         println!("{text}");
     } else {
@@ -267,7 +272,12 @@ pub fn render_plan(plan: &Json) -> String {
     section(&mut out, &projections);
 
     let blocking = list(&plan["blocking"]).len();
-    if plan["ok"] == true {
+    if plan["ok"] == true && list(&plan["models"]).is_empty() {
+        let _ = writeln!(
+            out,
+            "ok: the store runs these models already; nothing to apply"
+        );
+    } else if plan["ok"] == true {
         let _ = writeln!(
             out,
             "ok: `eventfold migrate apply` can switch to these models"
@@ -314,7 +324,7 @@ pub fn render_applied(applied: &Json) -> String {
     let projections: Vec<String> = list(&applied["projections"]).iter().map(cell).collect();
     let _ = writeln!(
         out,
-        "built {snapshots} snapshot{} and rebuilt {} from {events} event{}",
+        "built {snapshots} snapshot{} and rebuilt {}, reading {events} event{}",
         plural(snapshots as usize),
         if projections.is_empty() {
             "no projection".to_string()
@@ -449,7 +459,7 @@ not ok: 1 blocking item, 1 failing stream; `eventfold migrate apply` refuses thi
         assert_eq!(
             text,
             "switched:\n  Todos  0123456789ab → fedcba987654\n\
-             built 200 snapshots and rebuilt projection todo-board from 1000 events\n\
+             built 200 snapshots and rebuilt projection todo-board, reading 1000 events\n\
              caught up 3 events written meanwhile, to position 1003\n\
              done in 812.4 ms; writes paused 4.2 ms\n"
         );

@@ -299,7 +299,10 @@ fn apply_switches_to_v2_and_status_shows_it_active() {
     let text = ok(&dir.0, &migrate("apply", "v2.model", &[]));
     assert!(text.starts_with("switched:\n  Notes  "), "{text}");
     assert!(text.contains(&format!("{} → ", &v1[..12])), "{text}");
-    assert!(text.contains(" from 3 events\n"), "{text}");
+    assert!(
+        text.contains("\nbuilt 3 snapshots and rebuilt no projection, reading 3 events\n"),
+        "{text}"
+    );
     assert!(text.contains("ms; writes paused "), "{text}");
 
     let all = versions(&dir.0);
@@ -322,6 +325,14 @@ fn apply_switches_to_v2_and_status_shows_it_active() {
     };
     assert!(row(&v2).contains(" * "), "{status}");
     assert!(!row(&v1).contains(" * "), "{status}");
+
+    // Planned again, the same files change nothing.
+    let again = ok(&dir.0, &migrate("plan", "v2.model", &[]));
+    assert!(again.starts_with("models:\n  none\n"), "{again}");
+    assert!(
+        again.ends_with("ok: the store runs these models already; nothing to apply\n"),
+        "{again}"
+    );
 
     // The store now reads as v2 does, and v1 can no longer write.
     let state = parse(&ok(
@@ -395,5 +406,63 @@ fn a_blocking_plan_exits_1_and_apply_refuses_it_leaving_v1_active() {
         &[
             "exec", "--store", STORE, "-m", "v1.model", "Notes", "d", &cmd,
         ],
+    );
+}
+
+#[test]
+fn status_of_a_store_no_model_wrote_to_is_empty() {
+    let dir = store("empty");
+    let empty = "sqlite:empty.db";
+    let json = ok(&dir.0, &["migrate", "status", "--store", empty, "--json"]);
+    assert_eq!(parse(&json), json!([]));
+    let text = ok(&dir.0, &["migrate", "status", "--store", empty]);
+    assert_eq!(text, "(no model versions registered in this store)\n");
+    // A plan needs the store's active models to compare with.
+    let out = exits_1(
+        &dir.0,
+        &["migrate", "plan", "--store", empty, "-m", "v2.model"],
+    );
+    let err = parse(&String::from_utf8_lossy(&out.stderr));
+    assert_eq!(err["code"], "store_error", "{err}");
+}
+
+/// Runs `args` with stdout and stderr on a terminal (`script` makes one);
+/// `None` where there is no `script`.
+fn on_a_terminal(dir: &Path, args: &[&str]) -> Option<(i32, String)> {
+    let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_eventfold"))
+        .chain(args.iter().copied())
+        .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
+        .collect();
+    let out = Command::new("script")
+        .args(["-qec", &quoted.join(" "), "/dev/null"])
+        .current_dir(dir)
+        .env_remove("EVENTFOLD_STORE")
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
+    Some((out.status.code().unwrap_or(-1), text))
+}
+
+#[test]
+fn on_a_terminal_the_plan_shows_its_replay_then_the_same_text() {
+    let dir = store("terminal");
+    let Some((code, shown)) = on_a_terminal(&dir.0, &migrate("plan", "v2.model", &[])) else {
+        eprintln!("skipped: no `script` to make a terminal");
+        return;
+    };
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("replaying with the new model"), "{shown}");
+    let text = ok(&dir.0, &migrate("plan", "v2.model", &[]));
+    let from = shown.find("models:\n").unwrap_or_else(|| panic!("{shown}"));
+    assert_eq!(&shown[from..], text);
+    // The blocking plan exits 1 there too, and apply's error is for people.
+    let (code, _) = on_a_terminal(&dir.0, &migrate("plan", "v3.model", &[])).unwrap();
+    assert_eq!(code, 1);
+    let (code, err) = on_a_terminal(&dir.0, &migrate("apply", "v3.model", &[])).unwrap();
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.starts_with("error[unknown_event]: migrate apply refused:"),
+        "{err}"
     );
 }
