@@ -84,8 +84,44 @@ pub fn plan(
 /// `eventfold migrate apply`: applies the plan of moving to `next` (the
 /// engine refuses a blocking one with its first item's error) and says
 /// what it did.
+/// With stderr on a terminal, a bar there follows its stages: the new
+/// snapshots (streams), the projections' shadow tables (positions of the
+/// head), then the switch.
 pub fn apply(engine: &Engine, next: &Domain, json: bool) -> Result<ExitCode, Error> {
-    let text = engine.migrate_apply_json(next, None)?;
+    let terminal = std::io::stderr().is_terminal();
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    let mut stage = String::new();
+    let applied = engine.migrate_apply_with_progress(next, &mut |now, done, total| {
+        if !terminal {
+            return;
+        }
+        let bar = bar.get_or_insert_with(|| {
+            indicatif::ProgressBar::new(total).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {msg} [{bar:40}] {pos}/{len} ({eta} left)",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            )
+        });
+        if now != stage {
+            stage = now.to_string();
+            bar.reset();
+            bar.set_message(match now {
+                "snapshots" => "building the new snapshots, streams".to_string(),
+                "projections" => "building the projections' shadow tables, position".into(),
+                "switch" => "switching (writes paused)".into(),
+                other => other.to_string(),
+            });
+        }
+        bar.set_length(total);
+        bar.set_position(done.min(total));
+    });
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    // The very text `migrate_apply_json` gives: it serializes the same result.
+    let text = serde_json::to_string(&applied?).map_err(internal)?;
     if json {
         println!("{text}");
     } else {

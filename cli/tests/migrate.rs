@@ -445,7 +445,7 @@ fn on_a_terminal(dir: &Path, args: &[&str]) -> Option<(i32, String)> {
 }
 
 #[test]
-fn on_a_terminal_the_plan_shows_its_replay_then_the_same_text() {
+fn on_a_terminal_plan_and_apply_show_their_progress_then_the_same_text() {
     let dir = store("terminal");
     let Some((code, shown)) = on_a_terminal(&dir.0, &migrate("plan", "v2.model", &[])) else {
         eprintln!("skipped: no `script` to make a terminal");
@@ -456,6 +456,17 @@ fn on_a_terminal_the_plan_shows_its_replay_then_the_same_text() {
     let text = ok(&dir.0, &migrate("plan", "v2.model", &[]));
     let from = shown.find("models:\n").unwrap_or_else(|| panic!("{shown}"));
     assert_eq!(&shown[from..], text);
+    // Apply shows its stages, then what it did.
+    let (code, shown) = on_a_terminal(&dir.0, &migrate("apply", "v2.model", &[])).unwrap();
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("building the new snapshots"), "{shown}");
+    let from = shown
+        .find("switched:\n")
+        .unwrap_or_else(|| panic!("{shown}"));
+    assert!(
+        shown[from..].contains("\nbuilt 3 snapshots and rebuilt no projection, reading 3 events\n"),
+        "{shown}"
+    );
     // The blocking plan exits 1 there too, and apply's error is for people.
     let (code, _) = on_a_terminal(&dir.0, &migrate("plan", "v3.model", &[])).unwrap();
     assert_eq!(code, 1);
