@@ -316,10 +316,12 @@ impl Engine {
 impl Engine {
     /// Opens a store: `"memory:"` or `"sqlite:PATH"` (add
     /// `?synchronous=normal` to trade the durability of the last commits
-    /// for speed).
+    /// for speed). Opening with a model the store has never seen makes it
+    /// the store's active version; `on_model_change` says what a later
+    /// append does once another one is active (`"fail"` or `"follow"`).
     #[new]
     #[pyo3(signature = (store, domain, *, cache_capacity=None, snapshot_every=None, max_attempts=None,
-        run_projections=None, on_projection_error=None))]
+        run_projections=None, on_projection_error=None, on_model_change=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -330,6 +332,7 @@ impl Engine {
         max_attempts: Option<&Bound<'_, PyAny>>,
         run_projections: Option<&Bound<'_, PyAny>>,
         on_projection_error: Option<&Bound<'_, PyAny>>,
+        on_model_change: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Engine> {
         // A path (not text) is an SQLite file.
         let store: String = match store.cast::<PyString>() {
@@ -351,6 +354,7 @@ impl Engine {
                 ("max_attempts", max_attempts),
                 ("run_projections", run_projections),
                 ("on_projection_error", on_projection_error),
+                ("on_model_change", on_model_change),
             ],
             domain.limits(),
         )?;
@@ -367,7 +371,7 @@ impl Engine {
     /// The same as `Engine(store, domain, ...)`.
     #[staticmethod]
     #[pyo3(signature = (store, domain, *, cache_capacity=None, snapshot_every=None, max_attempts=None,
-        run_projections=None, on_projection_error=None))]
+        run_projections=None, on_projection_error=None, on_model_change=None))]
     #[allow(clippy::too_many_arguments)]
     fn open(
         py: Python<'_>,
@@ -378,6 +382,7 @@ impl Engine {
         max_attempts: Option<&Bound<'_, PyAny>>,
         run_projections: Option<&Bound<'_, PyAny>>,
         on_projection_error: Option<&Bound<'_, PyAny>>,
+        on_model_change: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Engine> {
         Engine::new(
             py,
@@ -388,6 +393,7 @@ impl Engine {
             max_attempts,
             run_projections,
             on_projection_error,
+            on_model_change,
         )
     }
 
@@ -487,19 +493,25 @@ impl Engine {
         })
     }
 
-    /// The events of one stream, in order.
-    #[pyo3(signature = (stream, *, from_version=None, limit=None))]
+    /// The events of one stream, in order: upcast to the current model, or
+    /// with `raw=True` each stored row as written.
+    #[pyo3(signature = (stream, *, from_version=None, limit=None, raw=None))]
     fn read_stream<'py>(
         &self,
         py: Python<'py>,
         stream: &Bound<'py, PyString>,
         from_version: Option<&Bound<'py, PyAny>>,
         limit: Option<&Bound<'py, PyAny>>,
+        raw: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let stream = err(py, name(stream))?;
         let options = options_json(
             py,
-            &[("from_version", from_version), ("limit", limit)],
+            &[
+                ("from_version", from_version),
+                ("limit", limit),
+                ("raw", raw),
+            ],
             self.limits(),
         )?;
         run_json(py, || {
@@ -507,17 +519,23 @@ impl Engine {
         })
     }
 
-    /// Every event of the store, in the order of their global position.
-    #[pyo3(signature = (*, from_position=None, limit=None))]
+    /// Every event of the store, in the order of their global position:
+    /// upcast, or with `raw=True` as stored.
+    #[pyo3(signature = (*, from_position=None, limit=None, raw=None))]
     fn read_all<'py>(
         &self,
         py: Python<'py>,
         from_position: Option<&Bound<'py, PyAny>>,
         limit: Option<&Bound<'py, PyAny>>,
+        raw: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let options = options_json(
             py,
-            &[("from_position", from_position), ("limit", limit)],
+            &[
+                ("from_position", from_position),
+                ("limit", limit),
+                ("raw", raw),
+            ],
             self.limits(),
         )?;
         run_json(py, || self.inner.read_all_json(options.as_deref()))
