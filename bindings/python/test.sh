@@ -34,5 +34,5 @@ maturin develop --quiet
 python -m pytest -q -p no:cacheprovider
 # The stubs must match the native module, and type the examples (and the
 # tests) under --strict.
-python -m mypy.stubtest eventfold --allowlist stubtest-allowlist.txt
+python -m mypy.stubtest eventfold
 MYPYPATH="$root/examples/python" python -m mypy --strict --no-incremental tests "$root/examples/python"

@@ -307,8 +307,10 @@ pub struct Engine {
 }
 
 impl Engine {
-    fn limits(&self) -> &Limits {
-        self.inner.domain().limits()
+    /// The limits of the domain the engine runs now (a model change may
+    /// have switched it).
+    fn limits(&self) -> Limits {
+        self.inner.domain().limits().clone()
     }
 }
 
@@ -397,10 +399,12 @@ impl Engine {
         )
     }
 
+    /// The domain this engine runs now: another one once it has applied
+    /// or followed a model change.
     #[getter]
     fn domain(&self) -> Domain {
         Domain {
-            inner: self.inner.domain().clone(),
+            inner: self.inner.domain(),
         }
     }
 
@@ -427,7 +431,7 @@ impl Engine {
         correlation_id: Option<&Bound<'py, PyAny>>,
         causation_id: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let limits = self.limits();
+        let limits = &self.limits();
         let model = err(py, name(model))?;
         let id = err(py, name(id))?;
         let command = err(py, document(command, limits))?;
@@ -458,7 +462,7 @@ impl Engine {
         py: Python<'py>,
         requests: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let requests = err(py, document(requests, self.limits()))?;
+        let requests = err(py, document(requests, &self.limits()))?;
         run_json(py, || self.inner.execute_many_json(&requests))
     }
 
@@ -487,7 +491,7 @@ impl Engine {
         let model = err(py, convert::name(model))?;
         let id = err(py, convert::name(id))?;
         let query = err(py, convert::name(name))?;
-        let args = opt_doc(py, args, self.limits())?;
+        let args = opt_doc(py, args, &self.limits())?;
         run_json(py, || {
             self.inner.query_json(&model, &id, &query, args.as_deref())
         })
@@ -512,7 +516,7 @@ impl Engine {
                 ("limit", limit),
                 ("raw", raw),
             ],
-            self.limits(),
+            &self.limits(),
         )?;
         run_json(py, || {
             self.inner.read_stream_json(&stream, options.as_deref())
@@ -536,7 +540,7 @@ impl Engine {
                 ("limit", limit),
                 ("raw", raw),
             ],
-            self.limits(),
+            &self.limits(),
         )?;
         run_json(py, || self.inner.read_all_json(options.as_deref()))
     }
@@ -549,7 +553,7 @@ impl Engine {
         model: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let model = model.map(|m| m.as_any().clone());
-        let options = options_json(py, &[("model", model.as_ref())], self.limits())?;
+        let options = options_json(py, &[("model", model.as_ref())], &self.limits())?;
         run_json(py, || self.inner.streams_json(options.as_deref()))
     }
 
@@ -571,7 +575,7 @@ impl Engine {
         let options = options_json(
             py,
             &[("key", key), ("after", after), ("limit", limit)],
-            self.limits(),
+            &self.limits(),
         )?;
         run_json(py, || self.inner.rows_json(&table, options.as_deref()))
     }
@@ -600,7 +604,7 @@ impl Engine {
                 ("projection", projection),
                 ("timeout", Some(millis.as_any())),
             ],
-            self.limits(),
+            &self.limits(),
         )?;
         let reached = run(py, || {
             self.inner.wait_for_json(position, options.as_deref())
@@ -635,7 +639,7 @@ impl Engine {
         let options = options_json(
             py,
             &[("from", from_), ("models", models), ("types", types)],
-            self.limits(),
+            &self.limits(),
         )?;
         let inner = run(py, || self.inner.subscribe_json(&name, options.as_deref()))?;
         let handle = Bound::new(py, SubscriptionHandle { inner })?;
@@ -661,6 +665,41 @@ impl Engine {
     ) -> PyResult<Bound<'py, PyAny>> {
         let name = err(py, convert::name(name))?;
         run_json(py, || self.inner.parked_json(&name))
+    }
+
+    // ---------------------------------------------------- model changes
+
+    /// What switching the store to `domain` would do, writing nothing:
+    /// the core's plan (differences, blocking stored events, the replay,
+    /// the projections to rebuild). Runs without the GIL, like `rebuild`.
+    #[pyo3(signature = (domain, differences=None))]
+    fn migrate_plan<'py>(
+        &self,
+        py: Python<'py>,
+        domain: &Bound<'py, Domain>,
+        differences: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let options = options_json(py, &[("differences", differences)], &self.limits())?;
+        let next = &domain.get().inner;
+        run_json(py, || {
+            self.inner.migrate_plan_json(next, options.as_deref())
+        })
+    }
+
+    /// Switches the store to `domain` (the core refuses a plan that is not
+    /// ok); from then on this engine runs it. Runs without the GIL.
+    fn migrate_apply<'py>(
+        &self,
+        py: Python<'py>,
+        domain: &Bound<'py, Domain>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let next = &domain.get().inner;
+        run_json(py, || self.inner.migrate_apply_json(next, None))
+    }
+
+    /// Every model version registered in the store, and which is active.
+    fn model_versions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        run_json(py, || self.inner.model_versions_json())
     }
 
     /// Closes the store; every later call raises `StoreError`. Closing twice
