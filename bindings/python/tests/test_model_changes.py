@@ -316,3 +316,27 @@ def test_apply_switches_the_store_and_the_engines_that_follow(db: str, v1: Domai
             again.execute("Todos", "home", add("e"))
         active = [v["revision"] for v in again.model_versions() if v["active"]]
         assert active == [model["to"]]
+
+
+def test_applying_the_active_model_again_switches_nothing(db: str, v1: Domain, v2: Domain) -> None:
+    written_by_v1(db, v1)
+    with Engine(db, v1) as engine:
+        assert len(engine.migrate_apply(v2)["models"]) == 1
+        versions = engine.model_versions()
+        again = engine.migrate_apply(v2)
+        assert again["models"] == [] and again["caught_up"] == 0
+        assert engine.model_versions() == versions
+        assert engine.migrate_plan(v2)["models"] == []
+
+
+def test_the_model_change_calls_of_a_closed_engine_are_store_errors(db: str, v1: Domain, v2: Domain) -> None:
+    engine = Engine(db, v1)
+    engine.close()
+    for call in (
+        lambda: engine.migrate_plan(v2),
+        lambda: engine.migrate_apply(v2),
+        engine.model_versions,
+    ):
+        with pytest.raises(eventfold.StoreError) as raised:
+            call()
+        assert raised.value.kind == "closed"
