@@ -1,11 +1,14 @@
 """Model changes (issue 14) through the Engine, each test on an SQLite file
 of its own: a store written by one model version and read by the next
 through its upcasts, ``raw`` reads, ``migrate_plan``, ``migrate_apply``,
-``model_versions`` and ``on_model_change``. Nothing here depends on timing:
-every engine is opened, used and closed in a fixed order."""
+``model_versions`` and ``on_model_change``, in one process and with writer
+processes. Nothing here depends on timing: engines are opened, used and
+closed in a fixed order, and the writer processes are driven by lines."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -340,3 +343,101 @@ def test_the_model_change_calls_of_a_closed_engine_are_store_errors(db: str, v1:
         with pytest.raises(eventfold.StoreError) as raised:
             call()
         assert raised.value.kind == "closed"
+
+
+#: A writer process: opens the store with V1 and `on_model_change` from its
+#: arguments, says `ready`, then for each `go N` line runs N commands on its
+#: own stream and prints one line each (`ok SCHEMA` or the error's code),
+#: then `done`. Lines, not time, order it against the test.
+WRITER = """
+import sys
+import eventfold
+db, mode, name, model = sys.argv[1:5]
+engine = eventfold.Engine(db, eventfold.Domain(model), on_model_change=mode)
+print("ready", flush=True)
+n = 0
+for line in sys.stdin:
+    for _ in range(int(line.split()[1])):
+        n += 1
+        command = {"type": "add", "data": {"id": f"{name}-{n}", "text": "t"}}
+        try:
+            [event] = engine.execute("Todos", name, command)["events"]
+            print("ok", event["schema"], flush=True)
+        except eventfold.EventfoldError as e:
+            print(e.code, flush=True)
+    print("done", flush=True)
+engine.close()
+"""
+
+
+def test_writer_processes_around_an_apply(db: str, v1: Domain, v2: Domain) -> None:
+    """A `follow` and a `fail` writer in processes of their own write
+    while the apply runs, then after it: no event is lost, and none is
+    written with the old model after the switch."""
+    written_by_v1(db, v1)
+    writers = {
+        mode: subprocess.Popen(
+            [sys.executable, "-c", WRITER, db, mode, mode, V1],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for mode in ("follow", "fail")
+    }
+
+    def ask(mode: str, n: int) -> None:
+        stdin = writers[mode].stdin
+        assert stdin is not None
+        stdin.write(f"go {n}\n")
+        stdin.flush()
+
+    def answers(mode: str) -> List[str]:
+        stdout = writers[mode].stdout
+        assert stdout is not None
+        out: List[str] = []
+        for line in stdout:
+            if line.strip() == "done":
+                return out
+            out.append(line.strip())
+        raise AssertionError(f"the {mode} writer ended early: {out}")
+
+    try:
+        for proc in writers.values():
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        # The first batches run while (or around when) the apply does.
+        for mode in writers:
+            ask(mode, 20)
+        with Engine(db, v1) as engine:
+            applied = engine.migrate_apply(v2)
+            during = {mode: answers(mode) for mode in writers}
+            for mode in writers:
+                ask(mode, 5)
+            after = {mode: answers(mode) for mode in writers}
+            events = engine.read_all(raw=True)
+    finally:
+        for proc in writers.values():
+            assert proc.stdin is not None
+            proc.stdin.close()
+        for proc in writers.values():
+            assert proc.wait() == 0
+
+    # `follow` ran every command; those after the switch with v2.
+    assert all(a.startswith("ok ") for a in during["follow"] + after["follow"])
+    assert after["follow"] == ["ok 2"] * 5
+    # `fail` wrote with v1 until the switch, then got model_changed for good.
+    fail = during["fail"] + after["fail"]
+    written = [a for a in fail if a.startswith("ok ")]
+    assert set(written) <= {"ok 1"}
+    assert fail == written + ["model_changed"] * (len(fail) - len(written))
+    assert after["fail"] == ["model_changed"] * 5
+
+    # No event lost: the store holds every command that answered ok.
+    by_stream: Dict[str, List[eventfold.StoredEvent]] = {}
+    for event in events:
+        by_stream.setdefault(event["stream"], []).append(event)
+    assert len(by_stream["Todos-follow"]) == 25
+    assert len(by_stream.get("Todos-fail", [])) == len(written)
+    # None written with the old model after the switch.
+    switch = applied["position"]
+    assert all(e["schema"] == 2 for e in events if e["position"] > switch)
+    assert all(e["schema"] == 1 for e in events if e["position"] <= switch)
