@@ -509,7 +509,7 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
             model,
             id,
         } => {
-            let engine = open(&store.store, &models.files)?;
+            let engine = reader(open_store(&store.store)?, &models.files)?;
             println!("{}", engine.load_json(&model, &id)?);
             Ok(ExitCode::SUCCESS)
         }
@@ -521,7 +521,7 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
             name,
             args,
         } => {
-            let engine = open(&store.store, &models.files)?;
+            let engine = reader(open_store(&store.store)?, &models.files)?;
             println!(
                 "{}",
                 engine.query_json(&model, &id, &name, args.as_deref())?
@@ -609,7 +609,7 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Streams { store, models, of } => {
-            let engine = open(&store.store, &models.files)?;
+            let engine = reader(open_store(&store.store)?, &models.files)?;
             let streams = engine.streams(of.as_deref())?;
             let tty = std::io::stdout().is_terminal();
             let width = streams.iter().map(|s| s.stream.len()).max().unwrap_or(0);
@@ -683,10 +683,16 @@ fn open_store(url: &str) -> Result<Arc<dyn Store>, Error> {
 
 /// An engine that only reads (and rebuilds in its own thread): it starts no
 /// runner of async projections, so a look from the command line never
-/// takes a projection's lease from the application that runs it.
+/// takes a projection's lease from the application that runs it, and it
+/// registers nothing, so a look with new files never deploys them (only
+/// `exec` does, as an application would, and `migrate apply`).
 fn reader(store: Arc<dyn Store>, files: &[PathBuf]) -> Result<Engine, Error> {
     let domain = load(files)?;
-    let options = EngineOptions::from_json(&serde_json::json!({"run_projections": false}))?;
+    let options = EngineOptions {
+        run_projections: false,
+        register_models: false,
+        ..EngineOptions::default()
+    };
     Engine::with_store(store, domain, options)
 }
 

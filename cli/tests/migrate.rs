@@ -477,3 +477,17 @@ fn on_a_terminal_plan_and_apply_show_their_progress_then_the_same_text() {
         "{err}"
     );
 }
+
+#[test]
+fn a_look_with_new_files_reads_through_them_and_deploys_nothing() {
+    let dir = store("look");
+    let v1 = active(&dir.0);
+    let state = parse(&ok(
+        &dir.0,
+        &["state", "--store", STORE, "-m", "v2.model", "Notes", "a"],
+    ));
+    assert!(state.to_string().contains("normal"), "{state}");
+    ok(&dir.0, &["streams", "--store", STORE, "-m", "v2.model"]);
+    assert_eq!(active(&dir.0), v1, "a look deployed nothing");
+    assert_eq!(versions(&dir.0).len(), 1, "nor registered it");
+}
