@@ -603,8 +603,9 @@ pub unsafe extern "C" fn eventfold_domain_query(
 /// active one: fail with `EVENTFOLD_ERR_MODEL_CHANGED` (nothing written), or
 /// switch this engine to the active model and run the command with it. A
 /// model the store has never seen is registered and becomes its active
-/// version. The engine keeps its own reference to the domain. On success `*engine` is the new handle and
-/// `*out` NULL; on failure `*engine` is NULL and `*out` the error.
+/// version. The engine keeps its own reference to the domain. On success
+/// `*engine` is the new handle and `*out` NULL; on failure `*engine` is
+/// NULL and `*out` the error.
 ///
 /// # Safety
 /// Pointers are NULL or valid; strings NUL-terminated.
