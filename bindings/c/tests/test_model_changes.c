@@ -462,6 +462,14 @@ static void plan_and_apply(eventfold_engine *e, eventfold_engine *failing, event
   j = OK("nothing written", eventfold_engine_read_stream(e, "Todos-errands", "{\"raw\":true}", &out));
   SIZE(j, "", 0);
   json_decref(j);
+  /* Reads are not checked against the registry: the engine left on v1
+   * reads with v1, which does not declare created@2. */
+  j = ERR("v1 reads a created@2", eventfold_engine_load(failing, "Todos", "home", &out),
+          EVENTFOLD_ERR_UNKNOWN_EVENT);
+  CHECK(j && strstr(json_string_value(at(j, "message")) ? json_string_value(at(j, "message")) : "",
+                    "schema 2"),
+        "the message names the schema");
+  json_decref(j);
 
   /* "follow": switches to v2 and runs the command with it. */
   ADD(following, "garden", "g", "seeds");
