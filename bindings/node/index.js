@@ -1093,7 +1093,10 @@ class Subscription {
           try {
             batch = parseText(await this.#native.poll(ITERATE_MAX, ITERATE_TIMEOUT_MS))
           } catch (e) {
-            if (this.closed) return
+            // The engine's close marks the engine closed before it closes
+            // its subscriptions, so a poll in between fails as closed while
+            // `closed` is still false: that too is the end of the loop.
+            if (this.closed || (e.code === 'store_error' && e.kind === 'closed')) return
             throw convertError(e)
           }
           if (owed !== undefined && (batch.length === 0 || batch[0].position !== owed)) acks.done(owed)
