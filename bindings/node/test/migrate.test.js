@@ -251,3 +251,11 @@ test('migrateApply: v2 becomes active; a v1 engine on "fail" gets ModelChangedEr
     await Promise.all([failing.close(), following.close(), applier.close()])
   }
 })
+
+test('onModelChange is checked by the core: "fail" or "follow"', needsCore, async () => {
+  await assert.rejects(
+    Engine.open(store(), v1, { onModelChange: 'ignore' }),
+    (e) => e instanceof ef.InvalidCommandError && e.path === 'options.on_model_change' && /fail/.test(e.message) && /follow/.test(e.message)
+  )
+  Engine.openSync(store(), v1, { onModelChange: 'follow' }).closeSync()
+})
