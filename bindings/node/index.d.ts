@@ -519,7 +519,7 @@ export declare class Engine {
   share(): SharedEngine
   /** The engine another thread shared; throws `StoreError` when its owner has closed it. */
   static fromShared(handle: SharedEngine): Engine
-  /** The Domain this engine runs. */
+  /** The Domain this engine runs: another one once it has applied a model change or followed one (`onModelChange: 'follow'`). */
   readonly domain: Domain
   /** Loads the stream `model-id`, proposes the command, appends its events atomically. */
   execute<E extends AnyStoredEvent = StoredEvent>(model: string, id: string, command: AnyCommand, options?: ExecuteOptions): Promise<Executed<E>>

@@ -719,8 +719,13 @@ class Engine {
     return new Engine(TOKEN, nativeEngine, new Domain(TOKEN, nativeEngine.domain()))
   }
 
-  /** The Domain this engine runs. */
+  /**
+   * The Domain this engine runs: another one once it has applied a model
+   * change (`migrateApply`) or followed one (`onModelChange: 'follow'`).
+   */
   get domain() {
+    const changed = this.#native.domainUnless(Domain._native(this.#domain))
+    if (changed) this.#domain = new Domain(TOKEN, changed)
     return this.#domain
   }
 
@@ -910,16 +915,20 @@ class Engine {
    * refused with the error of its first item, and nothing changes. From
    * then on this engine runs `next`.
    */
-  migrateApply(next, opts) {
-    return this.#async((exact) =>
+  async migrateApply(next, opts) {
+    const applied = await this.#async((exact) =>
       this.#native.migrateApply(domainOf(next, 'migrateApply takes a Domain (from Domain.compile)'), optionsJson(opts, exact))
     )
+    this.#domain = next // `domain` gives this very object while the engine runs it
+    return applied
   }
 
   migrateApplySync(next, opts) {
-    return this.#sync((exact) =>
+    const applied = this.#sync((exact) =>
       this.#native.migrateApplySync(domainOf(next, 'migrateApplySync takes a Domain (from Domain.compile)'), optionsJson(opts, exact))
     )
+    this.#domain = next
+    return applied
   }
 
   /** Every model version registered in the store: model, revision, fingerprint, active, registered_at, activated_at. */

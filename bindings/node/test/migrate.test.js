@@ -76,18 +76,6 @@ function storeWithV1() {
   return url
 }
 
-// Until the core of issue 14 is in, the store knows no `raw` read and no
-// `on_model_change`: the parts that need it skip, saying why.
-const core14 = (() => {
-  try {
-    Engine.openSync('memory:', v1, { onModelChange: 'fail' }).closeSync()
-    return true
-  } catch {
-    return false
-  }
-})()
-const needsCore = core14 ? {} : { skip: 'needs the core of issue 14 (on_model_change, raw reads, migrate)' }
-
 test('events stored by v1 read through v2\'s upcast; a new command writes schema 2', async () => {
   const url = storeWithV1()
   const engine = await Engine.open(url, v2)
@@ -116,7 +104,7 @@ test('events stored by v1 read through v2\'s upcast; a new command writes schema
   }
 })
 
-test('raw reads give the events as stored: schema 1 and the data v1 wrote', needsCore, async () => {
+test('raw reads give the events as stored: schema 1 and the data v1 wrote', async () => {
   const url = storeWithV1()
   const engine = await Engine.open(url, v2)
   try {
@@ -138,7 +126,7 @@ test('raw reads give the events as stored: schema 1 and the data v1 wrote', need
   }
 })
 
-test('migratePlan: v2 is ok; v3, which cannot read created@1, blocks and is refused', needsCore, async () => {
+test('migratePlan: v2 is ok; v3, which cannot read created@1, blocks and is refused', async () => {
   const url = storeWithV1()
   const engine = await Engine.open(url, v1)
   try {
@@ -193,7 +181,7 @@ test('migratePlan: v2 is ok; v3, which cannot read created@1, blocks and is refu
   }
 })
 
-test('migrateApply: v2 becomes active; a v1 engine on "fail" gets ModelChangedError, one on "follow" switches', needsCore, async () => {
+test('migrateApply: v2 becomes active; a v1 engine on "fail" gets ModelChangedError, one on "follow" switches', async () => {
   const url = storeWithV1()
   // opened with v1 before the apply, each in its own way
   const failing = await Engine.open(url, v1, { onModelChange: 'fail' })
@@ -252,10 +240,29 @@ test('migrateApply: v2 becomes active; a v1 engine on "fail" gets ModelChangedEr
   }
 })
 
-test('onModelChange is checked by the core: "fail" or "follow"', needsCore, async () => {
+test('onModelChange is checked by the core: "fail" or "follow"', async () => {
   await assert.rejects(
     Engine.open(store(), v1, { onModelChange: 'ignore' }),
     (e) => e instanceof ef.InvalidCommandError && e.path === 'options.on_model_change' && /fail/.test(e.message) && /follow/.test(e.message)
   )
   Engine.openSync(store(), v1, { onModelChange: 'follow' }).closeSync()
+})
+
+test('the sync twins: plan and apply on the calling thread; the engine then runs the new Domain', () => {
+  const url = storeWithV1()
+  const engine = Engine.openSync(url, v1)
+  try {
+    assert.equal(engine.domain, v1)
+    assert.equal(engine.migratePlanSync(v2).ok, true)
+    const applied = engine.migrateApplySync(v2)
+    assert.deepEqual(applied.models.map((m) => m.model), ['Todos'])
+    assert.equal(engine.domain, v2)
+    assert.deepEqual(engine.modelVersionsSync().filter((v) => v.active).map((v) => v.revision), [applied.models[0].to])
+    // the active version planned again: no model changes, nothing to replay
+    const again = engine.migratePlanSync(v2)
+    assert.deepEqual([again.ok, again.models, again.language, again.replay.streams], [true, [], [], 0])
+    assert.throws(() => engine.migrateApplySync({}), (e) => e instanceof TypeError && e.code === 'ERR_INVALID_ARG_TYPE')
+  } finally {
+    engine.closeSync()
+  }
 })
