@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Node addon and runs every Node test: the shared scenarios, the
-# domain and the engine (memory and SQLite), the read side, workers, bad
+# domain and the engine (memory and SQLite), the read side, model changes,
+# workers, bad
 # input, the HTTP and tables examples, and `tsc --noEmit` over the typed
 # example.
 set -euo pipefail
