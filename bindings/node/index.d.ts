@@ -41,7 +41,7 @@ export interface StoredEvent<Type extends string = string, Data extends object =
   version: number
   /** Global, unique and increasing. A `bigint` past 2^53 - 1, like `version`. */
   position: number
-  /** The version of the event's shape (MODEL-LANGUAGE.md §12): the current one, as reads upcast. */
+  /** The version of the event's shape (MODEL-LANGUAGE.md §12): the current one, as reads upcast; as written with `raw: true`. */
   schema: number
   /** `recorded_at`, `command_id`, `correlation_id`, `causation_id` (as the core names them), and the caller's keys. */
   metadata: {
@@ -249,6 +249,14 @@ export interface EngineOptions {
   runProjections?: boolean
   /** What an async projection does with an event whose handler fails: `'stop'` (the default) stops it there, with the error in `projections()`; `'park'` keeps the event in `parked(projection)` and goes on. */
   onProjectionError?: 'stop' | 'park'
+  /**
+   * What a command does when the store's active version of its model is no
+   * longer this engine's (another process applied a migration): `'fail'`
+   * (the default) rejects it with a `ModelChangedError`, writing nothing;
+   * `'follow'` loads the active model from the store, switches this engine
+   * to it, and runs the command again with it.
+   */
+  onModelChange?: 'fail' | 'follow'
 }
 
 export interface ExecuteOptions {
@@ -301,12 +309,16 @@ export interface ReadStreamOptions {
   /** The first version to read (1-based). */
   fromVersion?: number | bigint
   limit?: number
+  /** The events exactly as stored, one per stored row: `type`, `schema` and `data` as written, not upcast. Default false. */
+  raw?: boolean
 }
 
 export interface ReadAllOptions {
   /** The first position to read. */
   fromPosition?: number | bigint
   limit?: number
+  /** The events exactly as stored, one per stored row: `type`, `schema` and `data` as written, not upcast. Default false. */
+  raw?: boolean
 }
 
 /** A key column's value: `string`, `int`, `bool`, `timestamp` (a `Date` or RFC 3339 text) or an enum member's name. */
@@ -357,6 +369,70 @@ export interface Rebuilt {
   millis: number
   /** How long the last batch and the swap held the write lock (ms). */
   pause_millis: number
+}
+
+export interface MigratePlanOptions {
+  /** How many of the streams whose state comes out different are shown with their difference. Default 5. */
+  differences?: number
+}
+
+/** What a declaration of the language is, in a plan's `language`. */
+export type LanguageKind = 'state' | 'command' | 'event' | 'upcast' | 'query' | 'invariant' | 'record' | 'enum' | 'model'
+
+/** What `migratePlan` found; nothing was changed. */
+export interface MigratePlan {
+  /** False when `blocking` or `replay.failed` is not empty: `migrateApply` refuses such a plan. */
+  ok: boolean
+  /** Each model of the new domain: the active revision (`null`: none yet), the new one, and whether its streams replay. */
+  models: Array<{ model: string; from: string | null; to: string; replay: boolean }>
+  /** The ubiquitous language's differences; `name` as declared (`created@2`). */
+  language: Array<{ model: string; change: 'added' | 'removed' | 'changed'; kind: LanguageKind; name: string }>
+  /** Every stored (type, schema) the new model cannot read, with how many events have it. */
+  blocking: Array<{ model: string; type: string; schema: number; events: number; code: ErrorCode; message: string }>
+  replay: {
+    streams: number
+    events: number
+    /** The streams the new model cannot fold, with the error. */
+    failed: Array<{ stream: string; code: ErrorCode; message: string }>
+    /** How many streams end in a state different from the old model's. */
+    different: number
+    /** The first of them (`differences`, default 5), each with what changed, by path. */
+    differences: Array<{ stream: string; changes: Array<{ path: string; before: JsonValue; after: JsonValue }> }>
+  }
+  /** The projections to build: `new`, `changed` (rebuilt) or `removed`. */
+  projections: Array<{ name: string; change: 'new' | 'changed' | 'removed' }>
+}
+
+/** What `migrateApply` did. */
+export interface MigrateApplied {
+  models: Array<{ model: string; from: string | null; to: string }>
+  /** Snapshots built with the new models. */
+  snapshots: number
+  /** The projections rebuilt. */
+  projections: string[]
+  /** Events read while building. */
+  events: number
+  /** Events written during the build that the final pause folded. */
+  caught_up: number
+  /** The store's position at the switch. */
+  position: number
+  /** Milliseconds in all, with a fraction. */
+  millis: number
+  /** How long writers were held off (the final transaction), in ms. */
+  pause_millis: number
+}
+
+/** A model version registered in the store (each version that wrote to it). */
+export interface ModelVersion {
+  model: string
+  revision: string
+  fingerprint: string
+  /** Whether it is the store's active version of its model. */
+  active: boolean
+  /** RFC 3339. */
+  registered_at: string
+  /** RFC 3339; `null` for a version never active. */
+  activated_at: string | null
 }
 
 export interface SubscribeOptions {
@@ -443,7 +519,7 @@ export declare class Engine {
   share(): SharedEngine
   /** The engine another thread shared; throws `StoreError` when its owner has closed it. */
   static fromShared(handle: SharedEngine): Engine
-  /** The Domain this engine runs. */
+  /** The Domain this engine runs: another one once it has applied a model change or followed one (`onModelChange: 'follow'`). */
   readonly domain: Domain
   /** Loads the stream `model-id`, proposes the command, appends its events atomically. */
   execute<E extends AnyStoredEvent = StoredEvent>(model: string, id: string, command: AnyCommand, options?: ExecuteOptions): Promise<Executed<E>>
@@ -486,6 +562,24 @@ export declare class Engine {
   /** The events a subscription or projection parked, oldest first; `[]` for none. */
   parked<E extends AnyStoredEvent = StoredEvent>(name: string): Promise<ParkedEvent<E>[]>
   parkedSync<E extends AnyStoredEvent = StoredEvent>(name: string): ParkedEvent<E>[]
+  /**
+   * What switching the store to `next` would do (MODEL-LANGUAGE.md §12):
+   * language differences, stored events `next` cannot read, a replay of
+   * the affected streams, projections to rebuild. Changes nothing.
+   */
+  migratePlan(next: Domain, options?: MigratePlanOptions): Promise<MigratePlan>
+  migratePlanSync(next: Domain, options?: MigratePlanOptions): MigratePlan
+  /**
+   * Switches the store to `next` with a short pause for writers; from then
+   * on this engine runs `next`. A plan that blocks is refused with its
+   * first item's error (`UnknownEventError` for an unreadable stored event),
+   * and nothing changes.
+   */
+  migrateApply(next: Domain, options?: Record<string, never>): Promise<MigrateApplied>
+  migrateApplySync(next: Domain, options?: Record<string, never>): MigrateApplied
+  /** Every model version registered in the store, which is active, and when. */
+  modelVersions(): Promise<ModelVersion[]>
+  modelVersionsSync(): ModelVersion[]
   /** After close, every call fails with a `StoreError`, and its subscriptions are closed. Closing twice is fine. */
   close(): Promise<void>
   closeSync(): void
@@ -539,7 +633,7 @@ export declare class EventfoldError extends Error {
   readonly limit?: string
   /** `store_error`: why: `busy` or `unavailable` (retry), `corrupt`, `closed`, `io`. */
   readonly kind?: StoreErrorKind
-  /** `model_changed`: the model the store runs a newer version of. */
+  /** `model_changed`: the model the store runs a newer version of (see `onModelChange`). */
   readonly model?: string
   protected constructor(code: ErrorCode, message: string, fields?: object)
   /** `{code, message, ...}`, as the error crosses every binding. */

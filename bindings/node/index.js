@@ -646,9 +646,10 @@ class Domain {
 
 // ---- Engine ----
 
-function domainOf(domain) {
+/** The native domain of `domain`; `what` names the argument for the TypeError. */
+function domainOf(domain, what = 'Engine.open takes a Domain (from Domain.compile) as its second argument') {
   if (!(domain instanceof Domain)) {
-    const err = new TypeError('Engine.open takes a Domain (from Domain.compile) as its second argument')
+    const err = new TypeError(what)
     err.code = 'ERR_INVALID_ARG_TYPE'
     throw err
   }
@@ -718,8 +719,13 @@ class Engine {
     return new Engine(TOKEN, nativeEngine, new Domain(TOKEN, nativeEngine.domain()))
   }
 
-  /** The Domain this engine runs. */
+  /**
+   * The Domain this engine runs: another one once it has applied a model
+   * change (`migrateApply`) or followed one (`onModelChange: 'follow'`).
+   */
   get domain() {
+    const changed = this.#native.domainUnless(Domain._native(this.#domain))
+    if (changed) this.#domain = new Domain(TOKEN, changed)
     return this.#domain
   }
 
@@ -878,6 +884,60 @@ class Engine {
 
   parkedSync(subscription) {
     return this.#sync(() => this.#native.parkedSync(name(subscription, 'name')))
+  }
+
+  // ---- model changes (MODEL-LANGUAGE.md §12, ARCHITECTURE.md "Model changes, live") ----
+
+  /**
+   * What switching the store to the models of `next` would do, changing
+   * nothing: the language's differences, the stored (type, schema) `next`
+   * cannot read (`blocking`), a replay of every affected stream, the
+   * projections to rebuild. `ok` is false when anything blocks or fails.
+   * `differences`: how many differing streams show their difference (5).
+   * Runs on the threads for long calls, like `rebuild`.
+   */
+  migratePlan(next, opts) {
+    return this.#async((exact) =>
+      this.#native.migratePlan(domainOf(next, 'migratePlan takes a Domain (from Domain.compile)'), optionsJson(opts, exact))
+    )
+  }
+
+  migratePlanSync(next, opts) {
+    return this.#sync((exact) =>
+      this.#native.migratePlanSync(domainOf(next, 'migratePlanSync takes a Domain (from Domain.compile)'), optionsJson(opts, exact))
+    )
+  }
+
+  /**
+   * Switches the store to `next`: builds its snapshots and projection
+   * shadows while this model keeps serving, then holds writers off for the
+   * last catch-up and the switch (`pause_millis`). A plan that blocks is
+   * refused with the error of its first item, and nothing changes. From
+   * then on this engine runs `next`.
+   */
+  async migrateApply(next, opts) {
+    const applied = await this.#async((exact) =>
+      this.#native.migrateApply(domainOf(next, 'migrateApply takes a Domain (from Domain.compile)'), optionsJson(opts, exact))
+    )
+    this.#domain = next // `domain` gives this very object while the engine runs it
+    return applied
+  }
+
+  migrateApplySync(next, opts) {
+    const applied = this.#sync((exact) =>
+      this.#native.migrateApplySync(domainOf(next, 'migrateApplySync takes a Domain (from Domain.compile)'), optionsJson(opts, exact))
+    )
+    this.#domain = next
+    return applied
+  }
+
+  /** Every model version registered in the store: model, revision, fingerprint, active, registered_at, activated_at. */
+  modelVersions() {
+    return this.#async(() => this.#native.modelVersions())
+  }
+
+  modelVersionsSync() {
+    return this.#sync(() => this.#native.modelVersionsSync())
   }
 
   /** After close, every call fails with a StoreError. Closing twice is fine. */
@@ -1042,7 +1102,10 @@ class Subscription {
           try {
             batch = parseText(await this.#native.poll(ITERATE_MAX, ITERATE_TIMEOUT_MS))
           } catch (e) {
-            if (this.closed) return
+            // The engine's close marks the engine closed before it closes
+            // its subscriptions, so a poll in between fails as closed while
+            // `closed` is still false: that too is the end of the loop.
+            if (this.closed || (e.code === 'store_error' && e.kind === 'closed')) return
             throw convertError(e)
           }
           if (owed !== undefined && (batch.length === 0 || batch[0].position !== owed)) acks.done(owed)

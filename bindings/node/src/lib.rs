@@ -231,6 +231,10 @@ enum Op {
     Projections,
     WaitFor(u64, Option<String>),
     Rebuild(String),
+    /// The domain to move the store to, and the options.
+    MigratePlan(Domain, Option<String>),
+    MigrateApply(Domain, Option<String>),
+    ModelVersions,
     Subscriptions,
     Parked(String),
     Close,
@@ -280,6 +284,8 @@ impl Op {
             Op::Streams(options) => Op::Streams(one(options)?),
             Op::Rows(table, options) => Op::Rows(table, one(options)?),
             Op::WaitFor(position, options) => Op::WaitFor(position, one(options)?),
+            Op::MigratePlan(next, options) => Op::MigratePlan(next, one(options)?),
+            Op::MigrateApply(next, options) => Op::MigrateApply(next, one(options)?),
             other => other,
         })
     }
@@ -308,6 +314,9 @@ fn run(engine: &Engine, op: Op) -> eventfold::Result<String> {
         Op::Projections => engine.projections_json(),
         Op::WaitFor(position, options) => engine.wait_for_json(position, options.as_deref()),
         Op::Rebuild(projection) => engine.rebuild_json(&projection),
+        Op::MigratePlan(next, options) => engine.migrate_plan_json(&next, options.as_deref()),
+        Op::MigrateApply(next, options) => engine.migrate_apply_json(&next, options.as_deref()),
+        Op::ModelVersions => engine.model_versions_json(),
         Op::Subscriptions => engine.subscriptions_json(),
         Op::Parked(name) => engine.parked_json(&name),
         Op::Close => engine.close().map(|()| "null".to_string()),
@@ -511,7 +520,22 @@ impl NativeEngine {
     #[napi]
     pub fn domain(&self) -> NativeDomain {
         NativeDomain {
-            inner: self.inner.domain().clone(),
+            inner: self.inner.domain(),
+        }
+    }
+
+    /// The engine's domain if it is no longer `held` (it followed a model
+    /// change, or applied one), else `None`: so index.js hands out one
+    /// Domain object for as long as the engine runs it.
+    #[napi]
+    pub fn domain_unless(&self, held: &NativeDomain) -> Option<NativeDomain> {
+        let now = self.inner.domain();
+        // Clones of a compiled domain share one allocation, so the same
+        // `Limits` is the same domain (the core has no other identity).
+        if std::ptr::eq(now.limits(), held.inner.limits()) {
+            None
+        } else {
+            Some(NativeDomain { inner: now })
         }
     }
 
@@ -804,6 +828,60 @@ impl NativeEngine {
     #[napi]
     pub fn rebuild_sync(&self, env: Env, projection: String) -> napi::Result<String> {
         self.now(&env, Op::Rebuild(projection))
+    }
+
+    /// What moving the store to `next` would do (`options`: `differences`),
+    /// on the threads for waits: it replays every affected stream.
+    #[napi(ts_return_type = "Promise<string> | string")]
+    pub fn migrate_plan(
+        &self,
+        env: Env,
+        next: &NativeDomain,
+        options: Option<String>,
+    ) -> napi::Result<Unknown<'static>> {
+        self.wait_task(env, Op::MigratePlan(next.inner.clone(), options))
+    }
+
+    #[napi]
+    pub fn migrate_plan_sync(
+        &self,
+        env: Env,
+        next: &NativeDomain,
+        options: Option<String>,
+    ) -> napi::Result<String> {
+        self.now(&env, Op::MigratePlan(next.inner.clone(), options))
+    }
+
+    /// Moves the store to `next` (it builds snapshots and projections, so
+    /// it too runs on the threads for waits); the engine then runs `next`.
+    #[napi(ts_return_type = "Promise<string> | string")]
+    pub fn migrate_apply(
+        &self,
+        env: Env,
+        next: &NativeDomain,
+        options: Option<String>,
+    ) -> napi::Result<Unknown<'static>> {
+        self.wait_task(env, Op::MigrateApply(next.inner.clone(), options))
+    }
+
+    #[napi]
+    pub fn migrate_apply_sync(
+        &self,
+        env: Env,
+        next: &NativeDomain,
+        options: Option<String>,
+    ) -> napi::Result<String> {
+        self.now(&env, Op::MigrateApply(next.inner.clone(), options))
+    }
+
+    #[napi(ts_return_type = "Promise<string> | string")]
+    pub fn model_versions(&self, env: Env) -> napi::Result<Unknown<'static>> {
+        self.task(env, Op::ModelVersions)
+    }
+
+    #[napi]
+    pub fn model_versions_sync(&self, env: Env) -> napi::Result<String> {
+        self.now(&env, Op::ModelVersions)
     }
 
     /// A subscription (`options`: `from`, `models`, `types`, written by
