@@ -267,6 +267,13 @@ impl Engine {
     /// After `close`, every call is a `store_error` saying the engine is
     /// closed. Closing twice is fine.
     pub fn close(&self) -> Result<()> {
+        if self.inner.closed.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        // Subscriptions first, while the engine is still open: a poll in
+        // flight then ends as a closed subscription's does, never with the
+        // engine's `closed` error; their leases go while the store is open.
+        self.inner.subscriptions.close_all();
         if self.inner.closed.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
@@ -274,8 +281,6 @@ impl Engine {
         // another engine takes over without waiting out their term.
         self.inner.runner.stop();
         let _ = self.release_leases();
-        // Subscriptions first: their leases go while the store is open.
-        self.inner.subscriptions.close_all();
         // The states leaving the cache get the snapshots due; what is
         // queued is written while the store is still open.
         if let Some(cache) = &self.inner.cache {

@@ -306,7 +306,22 @@ fn apply_switches_the_store_fail_engines_fail_and_following_ones_follow() {
         let err = add(&failing, "e").unwrap_err();
         assert_eq!(err.code(), "model_changed");
         assert!(matches!(&err, Error::ModelChanged { model, .. } if model == "Todos"));
-        // A v1 engine that follows runs v2 from now on.
+        // A v1 engine cannot read `created@2`; one that follows switches
+        // when it meets it, even on a read.
+        assert_eq!(
+            failing.load("Todos", "list").unwrap_err().code(),
+            "unknown_event"
+        );
+        let seen = following.load("Todos", "list").unwrap();
+        assert_eq!(seen.state.to_json()["todos"]["d"]["priority"], "high");
+        assert_eq!(
+            following
+                .domain()
+                .event_version("Todos", "created")
+                .unwrap(),
+            2
+        );
+        // And runs v2 from now on.
         let done = add(&following, "f").unwrap();
         assert_eq!(done.events[0].schema, 2);
         assert_eq!(

@@ -17,7 +17,21 @@ use crate::value::Value;
 impl Engine {
     /// The current state of a stream and its version (0 and the initial
     /// state for a stream without events).
+    ///
+    /// An engine that follows model changes (`on_model_change: follow`)
+    /// and meets an event its model cannot read (`unknown_event`: written
+    /// by a newer model) follows the store's active model first, and loads
+    /// again with it.
     pub fn load(&self, model: &str, id: &str) -> Result<Loaded> {
+        match self.load_once(model, id) {
+            Err(Error::UnknownEvent { .. }) if self.follow_on_read(model)? => {
+                self.load_once(model, id)
+            }
+            other => other,
+        }
+    }
+
+    fn load_once(&self, model: &str, id: &str) -> Result<Loaded> {
         self.check_open()?;
         let stream = self.stream_for(model, id)?;
         let cur = self.current();

@@ -253,6 +253,29 @@ impl Engine {
         self.switch_to(domain)
     }
 
+    /// A read met an event `model` cannot read: with `follow`, and when the
+    /// store's active version of `model` is not this engine's, follow it.
+    /// True when the engine switched (the read is worth trying again).
+    pub(super) fn follow_on_read(&self, model: &str) -> Result<bool> {
+        if self.inner.options.on_model_change != OnModelChange::Follow {
+            return Ok(false);
+        }
+        let mine = self.current().revisions.get(model).cloned();
+        let active = self
+            .inner
+            .store
+            .model_versions()?
+            .into_iter()
+            .find(|v| v.active && v.model == model);
+        match (active, mine) {
+            (Some(a), Some(m)) if *a.revision != *m => {
+                self.follow(model)?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     /// Runs `domain` from now on: commands prepared before keep theirs and
     /// fail the check if it is no longer active.
     pub(super) fn switch_to(&self, domain: Domain) -> Result<()> {
