@@ -254,6 +254,27 @@ final class ModelChangeTest extends TestCase
         }
     }
 
+    public function testEveryModelChangeCallAfterCloseThrows(): void
+    {
+        $engine = Engine::open($this->store, self::v1());
+        $domain = $engine->domain();
+        $engine->close();
+        $calls = [
+            fn () => $engine->migratePlan(self::v2()),
+            fn () => $engine->migrateApply(self::v2()),
+            fn () => $engine->modelVersions(),
+        ];
+        foreach ($calls as $i => $call) {
+            try {
+                $call();
+                $this->fail("call $i after close did not throw");
+            } catch (Exception\StoreErrorException $e) {
+                $this->assertSame('closed', $e->kind);
+            }
+        }
+        $this->assertSame($domain, $engine->domain(), 'a refused apply leaves the domain');
+    }
+
     public function testOnModelChangeIsCheckedByTheCore(): void
     {
         try {

@@ -188,6 +188,15 @@ class TestModelChange < Minitest::Test
     [runner, failing, following].each { |e| e&.close }
   end
 
+  def test_every_model_change_call_after_close_raises
+    engine = Eventfold::Engine.open(@store, v1)
+    engine.close
+    [-> { engine.migrate_plan(v2) }, -> { engine.migrate_apply(v2) }, -> { engine.model_versions }].each do |call|
+      error = assert_raises(Eventfold::StoreErrorError) { call.call }
+      assert_equal "closed", error.kind
+    end
+  end
+
   def test_on_model_change_is_checked_by_the_core
     error = assert_raises(Eventfold::InvalidCommandError) { Eventfold::Engine.open(@store, v1, on_model_change: "ignore") }
     assert_equal "options.on_model_change", error.path
