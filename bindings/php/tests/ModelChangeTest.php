@@ -254,6 +254,42 @@ final class ModelChangeTest extends TestCase
         }
     }
 
+    /**
+     * A deploy without migrateApply: an engine opened with files the store
+     * has never seen makes them active, and the older engines learn it at
+     * their next append.
+     */
+    public function testOpeningNewFilesMakesThemActive(): void
+    {
+        $this->writeV1();
+        $failing = Engine::open($this->store, self::v1());
+        $following = Engine::open($this->store, self::v1(), ['onModelChange' => 'follow']);
+        foreach ([$failing, $following] as $e) {
+            $this->assertSame(2, $e->load('Todos', 'home')['version']);
+        }
+        $deployed = Engine::open($this->store, self::v2());
+        try {
+            $failing->execute('Todos', 'home', self::add('x', 'Lost'));
+            $this->fail('no model_changed');
+        } catch (Exception\ModelChangedException $e) {
+            $this->assertSame('Todos', $e->model);
+        }
+        $this->assertCount(3, $deployed->readAll(['raw' => true]), 'nothing written');
+
+        $following->execute('Todos', 'work', self::add('y', 'Followed'));
+        $stored = $deployed->readStream('Todos-work', ['fromVersion' => 2, 'raw' => true]);
+        $this->assertSame([[2, 'high']], array_map(static fn ($e) => [$e['schema'], $e['data']['priority']], $stored));
+        // The one that failed still fails: it does not follow by itself.
+        $this->expectException(Exception\ModelChangedException::class);
+        try {
+            $failing->execute('Todos', 'work', self::add('z', 'Lost'));
+        } finally {
+            foreach ([$deployed, $failing, $following] as $e) {
+                $e->close();
+            }
+        }
+    }
+
     public function testEveryModelChangeCallAfterCloseThrows(): void
     {
         $engine = Engine::open($this->store, self::v1());

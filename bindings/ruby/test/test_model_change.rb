@@ -188,6 +188,29 @@ class TestModelChange < Minitest::Test
     [runner, failing, following].each { |e| e&.close }
   end
 
+  # A deploy without migrate_apply: an engine opened with files the store
+  # has never seen makes them active, and the older engines learn it at
+  # their next append.
+  def test_opening_new_files_makes_them_active
+    write_v1
+    failing = Eventfold::Engine.open(@store, v1)
+    following = Eventfold::Engine.open(@store, v1, on_model_change: "follow")
+    [failing, following].each { |e| assert_equal 2, e.load("Todos", "home")["version"] }
+    Eventfold::Engine.open(@store, v2) do |deployed|
+      error = assert_raises(Eventfold::ModelChangedError) { failing.execute("Todos", "home", add("x", "Lost")) }
+      assert_equal "Todos", error.model
+      assert_equal 3, deployed.read_all(raw: true).size, "nothing written"
+
+      following.execute("Todos", "work", add("y", "Followed"))
+      assert_equal [[2, "high"]], deployed.read_stream("Todos-work", from_version: 2, raw: true)
+                                          .map { |e| [e["schema"], e["data"]["priority"]] }
+      # The one that failed still fails: it does not follow by itself.
+      assert_raises(Eventfold::ModelChangedError) { failing.execute("Todos", "work", add("z", "Lost")) }
+    end
+  ensure
+    [failing, following].each { |e| e&.close }
+  end
+
   def test_every_model_change_call_after_close_raises
     engine = Eventfold::Engine.open(@store, v1)
     engine.close
