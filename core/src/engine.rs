@@ -47,7 +47,7 @@ mod json;
 mod load;
 mod metadata;
 // Model changes (issue 14).
-// mod migrate;
+mod migrate;
 mod models;
 mod options;
 mod projections;
@@ -58,7 +58,7 @@ mod snapshots;
 mod subscription;
 
 pub use metadata::Metadata;
-// pub use migrate::{Applied, Plan};
+pub use migrate::{Applied, Plan};
 pub use models::{revision, OnModelChange};
 pub use options::{EngineOptions, ExecuteOptions, ExecuteRequest};
 pub use projections::{OnProjectionError, ProjectionStatus};

@@ -127,9 +127,12 @@ impl Engine {
     fn events_json(&self, raw: &[RawEvent]) -> Result<String> {
         let cur = self.current();
         let current = |e: &RawEvent| match cur.domain.stream_model(&e.stream).map(|(_, m)| m) {
-            Some(m) => m
-                .event_index(&e.event_type)
-                .is_none_or(|i| m.events[i].version == e.schema),
+            // Current, or a name the model does not read at all (shown as
+            // stored); a retired name or an older version is upcast.
+            Some(m) => match m.event_index(&e.event_type) {
+                Some(i) => m.events[i].version == e.schema,
+                None => m.reads.find(&e.event_type, e.schema).is_none(),
+            },
             None => true,
         };
         if raw.iter().all(current) {
