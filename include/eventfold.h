@@ -310,12 +310,18 @@ int eventfold_domain_query(const eventfold_domain *domain,
  * `?synchronous=normal` to trade the durability of the last transactions
  * for speed). `options` (NULL: defaults) is `{"cache_capacity",
  * "snapshot_every", "max_attempts", "run_projections",
- * "on_projection_error"}`, each optional: `run_projections` (default true)
- * starts the runner of async projections and rebuilds in this engine;
- * `on_projection_error` is `"stop"` (default) or `"park"`, what an async
- * projection does with an event its handler fails on. The engine keeps its
- * own reference to the domain. On success `*engine` is the new handle and
- * `*out` NULL; on failure `*engine` is NULL and `*out` the error.
+ * "on_projection_error", "on_model_change"}`, each optional:
+ * `run_projections` (default true) starts the runner of async projections
+ * and rebuilds in this engine; `on_projection_error` is `"stop"` (default)
+ * or `"park"`, what an async projection does with an event its handler
+ * fails on; `on_model_change` is `"fail"` (default) or `"follow"`, what an
+ * append does once another engine has made a newer model the store's
+ * active one: fail with `EVENTFOLD_ERR_MODEL_CHANGED` (nothing written), or
+ * switch this engine to the active model and run the command with it. A
+ * model the store has never seen is registered and becomes its active
+ * version. The engine keeps its own reference to the domain. On success
+ * `*engine` is the new handle and `*out` NULL; on failure `*engine` is
+ * NULL and `*out` the error.
  *
  * # Safety
  * Pointers are NULL or valid; strings NUL-terminated.
@@ -381,8 +387,10 @@ int eventfold_engine_query(const eventfold_engine *engine,
                            char **out);
 
 /**
- * The stored events of one stream (`"Model-id"`), in order. `options`
- * (NULL: all) is `{"from_version", "limit"}`.
+ * The stored events of one stream (`"Model-id"`), in order, upcast to the
+ * current model. `options` (NULL: all) is `{"from_version", "limit",
+ * "raw"}`: with `"raw": true` the events are exactly as stored, one per
+ * stored row, with the `type`, `schema` and `data` they were written with.
  *
  * # Safety
  * Pointers are NULL or valid; strings NUL-terminated.
@@ -393,8 +401,9 @@ int eventfold_engine_read_stream(const eventfold_engine *engine,
                                  char **out);
 
 /**
- * Every stored event, in global order. `options` (NULL: all) is
- * `{"from_position", "limit"}`.
+ * Every stored event, in global order, upcast to the current model.
+ * `options` (NULL: all) is `{"from_position", "limit", "raw"}`; `raw` as
+ * in `eventfold_engine_read_stream`.
  *
  * # Safety
  * Pointers are NULL or valid; strings NUL-terminated.
@@ -565,6 +574,53 @@ int eventfold_engine_subscriptions(const eventfold_engine *engine, char **out);
  * Pointers are NULL or valid; strings NUL-terminated.
  */
 int eventfold_engine_parked(const eventfold_engine *engine, const char *name, char **out);
+
+/**
+ * What moving this engine's store to the models of `next` would do, run
+ * against the store without changing it: `*out` is `{"ok", "models",
+ * "language", "blocking", "replay": {"streams", "events", "failed",
+ * "different", "differences"}, "projections"}`. `ok` is false when a stored
+ * (type, schema) is unreadable by `next` (`blocking`) or a stream fails to
+ * replay (`replay.failed`). `options` (NULL: defaults) is `{"differences":
+ * N}`, how many differing streams are shown with their difference (default
+ * 5). Blocks while every affected stream is replayed.
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+int eventfold_engine_migrate_plan(const eventfold_engine *engine,
+                                  const eventfold_domain *next,
+                                  const char *options,
+                                  char **out);
+
+/**
+ * Makes `next` the store's active models, live: builds its snapshots and
+ * projection shadows while this engine keeps serving, holds writers off
+ * only for the last catch-up, and switches in one transaction; then this
+ * engine runs `next`. `options` is NULL or `{}`. `*out` is `{"models",
+ * "snapshots", "projections", "events", "caught_up", "position", "millis",
+ * "pause_millis"}`. A plan that is not `ok` is refused with the error of
+ * its first blocking item (`EVENTFOLD_ERR_UNKNOWN_EVENT` for an unreadable
+ * stored event), and nothing is switched. Other engines on the store learn
+ * of it at their next append (engine option `on_model_change`).
+ *
+ * # Safety
+ * Pointers are NULL or valid; strings NUL-terminated.
+ */
+int eventfold_engine_migrate_apply(const eventfold_engine *engine,
+                                   const eventfold_domain *next,
+                                   const char *options,
+                                   char **out);
+
+/**
+ * Every model version registered in the store: `[{"model", "revision",
+ * "fingerprint", "active", "registered_at", "activated_at"}, ...]`
+ * (`activated_at` null for a version never active).
+ *
+ * # Safety
+ * Pointers are NULL or valid.
+ */
+int eventfold_engine_model_versions(const eventfold_engine *engine, char **out);
 
 /**
  * Closes the store. Every later call on the handle fails with

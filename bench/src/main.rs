@@ -12,8 +12,10 @@
 //! `w1`, `w2`, `batch`, `contention`, `group` and `crash` (see
 //! bench/README.md). `migrate` times the upgrade of a wave-1 store of
 //! 1,000,000 events (issue 11). `upcast` replays through a three-version
-//! upcast chain against the same events already current (issue 12). With
-//! no target, all but `crash` and `migrate` run. A wrong result
+//! upcast chain against the same events already current, loaded from
+//! SQLite (issues 12 and 14). `model-change` runs `migrate apply` on a
+//! store of 1,000,000 events while a writer goes on (issue 14). With no
+//! target, all but `crash`, `migrate`, `readside` and `model-change` run. A wrong result
 //! (a lost command, a violated invariant) exits 1; a missed budget exits 1
 //! only with `--strict`.
 
@@ -25,6 +27,7 @@ mod core_bench;
 mod crash;
 mod group;
 mod migrate;
+mod model_change;
 mod native;
 mod project;
 mod readside;
@@ -106,6 +109,9 @@ fn main() {
     }
     if !all && what.contains(&"readside") {
         within &= readside::run(quick);
+    }
+    if !all && what.contains(&"model-change") {
+        within &= model_change::run(quick);
     }
     if !all && what.contains(&"migrate") {
         correct &= migrate::run(quick);

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The C ABI: builds libeventfold (.so and .a), checks that include/eventfold.h
 # is current, builds the C tests and examples/c/todos.c with gcc through
-# pkg-config, and runs them under valgrind (0 errors, 0 bytes definitely lost);
-# then the shared scenarios (v0 and v1) through the C API, read with jansson.
+# pkg-config, and runs them under valgrind (0 errors, 0 bytes definitely lost):
+# test_ffi (every function and error path), test_model_changes (upcasts, raw
+# reads, migrate plan and apply, on_model_change; read with jansson); then the
+# shared scenarios (v0 and v1) through the C API, read with jansson.
 # The example reads its projection's table with the system's sqlite3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -44,6 +46,8 @@ gcc $CFLAGS $(pkg-config --cflags sqlite3) examples/c/todos.c $LIBS $(pkg-config
     -o "$OUT/todos"
 gcc $CFLAGS $(pkg-config --cflags jansson) bindings/c/tests/run_scenarios.c $LIBS \
     $(pkg-config --libs jansson) -o "$OUT/run_scenarios"
+gcc $CFLAGS $(pkg-config --cflags jansson) bindings/c/tests/test_model_changes.c $LIBS \
+    $(pkg-config --libs jansson) -o "$OUT/test_model_changes"
 # The static library links on its own with the private libs of the .pc.
 gcc $CFLAGS bindings/c/tests/test_ffi.c "$ROOT/target/debug/libeventfold.a" \
     $(pkg-config --libs-only-l --static eventfold | sed 's/-leventfold//') -o "$OUT/test_ffi_static"
@@ -53,6 +57,8 @@ trap 'rm -rf "$TMP"' EXIT
 VALGRIND=(valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite)
 "$OUT/test_ffi_static" "$TMP/static.db" > /dev/null
 "${VALGRIND[@]}" "$OUT/test_ffi" "$TMP/test.db"
+mkdir "$TMP/models"
+"${VALGRIND[@]}" "$OUT/test_model_changes" "$TMP/models"
 "${VALGRIND[@]}" "$OUT/todos" examples/todos/todos.model "$TMP/todos.db" > "$TMP/todos.out"
 grep -qx 'todo_rows: 2 rows' "$TMP/todos.out" || { echo "examples/c/todos.c did not read todo_rows:"; cat "$TMP/todos.out"; exit 1; }
 "$OUT/run_scenarios" "${EVENTFOLD_SCENARIOS:-$ROOT/../shared/scenarios}"

@@ -1,7 +1,8 @@
 //! `eventfold`: check, describe and test models; propose and fold over
 //! JSON so the command composes in shell pipelines; execute, read and
 //! replay against a store (`memory:` or `sqlite:PATH`); read its tables,
-//! projections and subscriptions (`read`); and `demo`.
+//! projections and subscriptions (`read`); change its models live
+//! (`migrate`); and `demo`.
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use eventfold::{scenario, Domain, Engine, EngineOptions, Error, Source};
 
 mod demo;
 mod grid;
+mod migrate;
 mod read;
 
 #[derive(Parser, Debug)]
@@ -249,6 +251,13 @@ enum Cmd {
         #[arg(long = "of")]
         of: Option<String>,
     },
+    /// Change a store's models live: `plan` what new model files would do,
+    /// `apply` them, and see the `status` of the versions registered.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  eventfold migrate plan --store sqlite:app.db -m todos.model     what the new files would do (exit 1: apply refuses)\n  eventfold migrate apply --store sqlite:app.db -m todos.model    switch the store to them\n  eventfold migrate status --store sqlite:app.db                  the registered versions"
+    )]
+    Migrate(Migrate),
     /// List every error code with the fields it carries (MODEL-LANGUAGE.md
     /// §9), as the core's table has them.
     Errors {
@@ -264,6 +273,49 @@ enum Cmd {
         /// Where to keep the demo's events.
         #[arg(long, default_value = "sqlite:eventfold-demo.db")]
         store: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum Migrate {
+    /// Compare the store's active models with new model files: the
+    /// language's changes, stored events the new files cannot read
+    /// (blocking), a replay of every affected stream with them (streams
+    /// that fail, streams whose state comes out different), and the
+    /// projections to rebuild. Exit 1 when `apply` would refuse the plan.
+    Plan {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        models: ModelArgs,
+        /// Print the plan as JSON.
+        #[arg(long)]
+        json: bool,
+        /// How many differing streams to show with their differences.
+        #[arg(long, value_name = "N", default_value_t = migrate::DIFFERENCES)]
+        differences: usize,
+    },
+    /// Switch the store to new model files: refused (exit 1) when their
+    /// plan has a blocking item or a failing stream; else builds their
+    /// snapshots and projections while the old models serve, pauses writes
+    /// for the last catch-up only, and switches. Reports the pause.
+    Apply {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        models: ModelArgs,
+        /// Print what was done as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the model versions registered in the store, the active one of
+    /// each model marked.
+    Status {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Print the versions as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -457,7 +509,7 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
             model,
             id,
         } => {
-            let engine = open(&store.store, &models.files)?;
+            let engine = reader(open_store(&store.store)?, &models.files)?;
             println!("{}", engine.load_json(&model, &id)?);
             Ok(ExitCode::SUCCESS)
         }
@@ -469,7 +521,7 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
             name,
             args,
         } => {
-            let engine = open(&store.store, &models.files)?;
+            let engine = reader(open_store(&store.store)?, &models.files)?;
             println!(
                 "{}",
                 engine.query_json(&model, &id, &name, args.as_deref())?
@@ -557,7 +609,7 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Streams { store, models, of } => {
-            let engine = open(&store.store, &models.files)?;
+            let engine = reader(open_store(&store.store)?, &models.files)?;
             let streams = engine.streams(of.as_deref())?;
             let tty = std::io::stdout().is_terminal();
             let width = streams.iter().map(|s| s.stream.len()).max().unwrap_or(0);
@@ -573,7 +625,43 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Migrate(m) => run_migrate(m),
         Cmd::Demo { store } => demo::run(&store),
+    }
+}
+
+/// `plan` and `apply` open the store's active models, never the new files:
+/// opening an engine with files the store has not seen would make them its
+/// active version before any plan. Like the read side, they run no async
+/// projection (`apply` builds what it needs in this thread). `status` reads
+/// the store's registry alone.
+fn run_migrate(m: Migrate) -> Result<ExitCode, Error> {
+    let active = |store: &str| {
+        let options = EngineOptions::from_json(&serde_json::json!({"run_projections": false}))?;
+        Engine::open_active(store, options)
+    };
+    match m {
+        Migrate::Plan {
+            store,
+            models,
+            json,
+            differences,
+        } => {
+            let next = load(&models.files)?;
+            migrate::plan(&active(&store.store)?, &next, differences, json)
+        }
+        Migrate::Apply {
+            store,
+            models,
+            json,
+        } => {
+            let next = load(&models.files)?;
+            let engine = active(&store.store)?;
+            let code = migrate::apply(&engine, &next, json)?;
+            engine.close()?;
+            Ok(code)
+        }
+        Migrate::Status { store, json } => migrate::status(&*open_store(&store.store)?, json),
     }
 }
 
@@ -595,10 +683,16 @@ fn open_store(url: &str) -> Result<Arc<dyn Store>, Error> {
 
 /// An engine that only reads (and rebuilds in its own thread): it starts no
 /// runner of async projections, so a look from the command line never
-/// takes a projection's lease from the application that runs it.
+/// takes a projection's lease from the application that runs it, and it
+/// registers nothing, so a look with new files never deploys them (only
+/// `exec` does, as an application would, and `migrate apply`).
 fn reader(store: Arc<dyn Store>, files: &[PathBuf]) -> Result<Engine, Error> {
     let domain = load(files)?;
-    let options = EngineOptions::from_json(&serde_json::json!({"run_projections": false}))?;
+    let options = EngineOptions {
+        run_projections: false,
+        register_models: false,
+        ..EngineOptions::default()
+    };
     Engine::with_store(store, domain, options)
 }
 

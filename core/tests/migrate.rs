@@ -502,3 +502,30 @@ fn open_active_runs_the_store_s_models() {
     let err = Engine::open_active(&empty.url(), EngineOptions::default()).unwrap_err();
     assert_eq!(err.code(), "store_error");
 }
+
+#[test]
+fn a_look_that_does_not_register_deploys_nothing() {
+    for (store, _dir) in stores("look") {
+        let e1 = open(&store, V1, OnModelChange::Fail);
+        add(&e1, "a").unwrap();
+        let look = Engine::with_store(
+            store.clone(),
+            domain(V2),
+            EngineOptions {
+                register_models: false,
+                run_projections: false,
+                ..EngineOptions::default()
+            },
+        )
+        .unwrap();
+        // It reads through its upcasts, and registers nothing.
+        assert_eq!(look.load("Todos", "list").unwrap().version, 1);
+        assert_eq!(active(&e1), revision(V1));
+        assert_eq!(look.model_versions().unwrap().len(), 1);
+        add(&e1, "b").unwrap();
+        // Nor does an engine without models.
+        let empty = Domain::compile(&[]).unwrap();
+        let tool = Engine::with_store(store.clone(), empty, EngineOptions::default()).unwrap();
+        assert_eq!(tool.model_versions().unwrap().len(), 1);
+    }
+}

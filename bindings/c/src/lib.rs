@@ -133,13 +133,16 @@ fn bad_arg(message: String) -> Error {
     Error::InvalidJson { message }
 }
 
+/// A domain argument, checked for NULL; `name` is the parameter's name in
+/// the error (`domain`, or `next` for the model a migration goes to).
+///
 /// # Safety
 /// `ptr` is NULL or a live handle from `eventfold_domain_compile`.
-unsafe fn domain_ref<'a>(ptr: *const eventfold_domain) -> Result<&'a Domain, Error> {
+unsafe fn domain_ref<'a>(ptr: *const eventfold_domain, name: &str) -> Result<&'a Domain, Error> {
     // SAFETY: NULL checked; otherwise a live handle by contract.
     unsafe { ptr.as_ref() }
         .map(|d| &d.domain)
-        .ok_or_else(|| bad_arg("`domain` is NULL".into()))
+        .ok_or_else(|| bad_arg(format!("`{name}` is NULL")))
 }
 
 /// # Safety
@@ -376,7 +379,7 @@ pub unsafe extern "C" fn eventfold_domain_models(
 ) -> c_int {
     unsafe {
         run(out, || {
-            let models = domain_ref(domain)?.models();
+            let models = domain_ref(domain, "domain")?.models();
             Ok(Some(serde_json::to_string(&models).map_err(internal)?))
         })
     }
@@ -394,7 +397,11 @@ pub unsafe extern "C" fn eventfold_domain_describe(
     domain: *const eventfold_domain,
     out: *mut *mut c_char,
 ) -> c_int {
-    unsafe { run(out, || Ok(Some(domain_ref(domain)?.describe().to_string()))) }
+    unsafe {
+        run(out, || {
+            Ok(Some(domain_ref(domain, "domain")?.describe().to_string()))
+        })
+    }
 }
 
 /// The state of a new stream of `model`.
@@ -409,7 +416,7 @@ pub unsafe extern "C" fn eventfold_domain_initial_state(
 ) -> c_int {
     unsafe {
         run(out, || {
-            let d = domain_ref(domain)?;
+            let d = domain_ref(domain, "domain")?;
             Ok(Some(d.initial_state_json(text(model, "model")?)?))
         })
     }
@@ -433,7 +440,7 @@ pub unsafe extern "C" fn eventfold_domain_propose(
 ) -> c_int {
     unsafe {
         run(out, || {
-            let d = domain_ref(domain)?;
+            let d = domain_ref(domain, "domain")?;
             Ok(Some(d.propose_json(
                 text(model, "model")?,
                 opt_text(state, "state")?,
@@ -460,7 +467,7 @@ pub unsafe extern "C" fn eventfold_domain_accept(
 ) -> c_int {
     unsafe {
         run(out, || {
-            let d = domain_ref(domain)?;
+            let d = domain_ref(domain, "domain")?;
             Ok(Some(d.accept_json(
                 text(model, "model")?,
                 opt_text(state, "state")?,
@@ -486,7 +493,7 @@ pub unsafe extern "C" fn eventfold_domain_replay(
 ) -> c_int {
     unsafe {
         run(out, || {
-            let d = domain_ref(domain)?;
+            let d = domain_ref(domain, "domain")?;
             Ok(Some(d.replay_json(
                 text(model, "model")?,
                 text(events, "events")?,
@@ -515,7 +522,7 @@ pub unsafe extern "C" fn eventfold_domain_upcast(
 ) -> c_int {
     unsafe {
         run(out, || {
-            let d = domain_ref(domain)?;
+            let d = domain_ref(domain, "domain")?;
             Ok(Some(d.upcast_json(
                 text(model, "model")?,
                 text(event, "event")?,
@@ -544,7 +551,7 @@ pub unsafe extern "C" fn eventfold_domain_project(
 ) -> c_int {
     unsafe {
         run(out, || {
-            let d = domain_ref(domain)?;
+            let d = domain_ref(domain, "domain")?;
             Ok(Some(d.project_json(
                 text(projection, "projection")?,
                 text(events, "events")?,
@@ -570,7 +577,7 @@ pub unsafe extern "C" fn eventfold_domain_query(
 ) -> c_int {
     unsafe {
         run(out, || {
-            let d = domain_ref(domain)?;
+            let d = domain_ref(domain, "domain")?;
             Ok(Some(d.query_json(
                 text(model, "model")?,
                 opt_text(state, "state")?,
@@ -587,12 +594,18 @@ pub unsafe extern "C" fn eventfold_domain_query(
 /// `?synchronous=normal` to trade the durability of the last transactions
 /// for speed). `options` (NULL: defaults) is `{"cache_capacity",
 /// "snapshot_every", "max_attempts", "run_projections",
-/// "on_projection_error"}`, each optional: `run_projections` (default true)
-/// starts the runner of async projections and rebuilds in this engine;
-/// `on_projection_error` is `"stop"` (default) or `"park"`, what an async
-/// projection does with an event its handler fails on. The engine keeps its
-/// own reference to the domain. On success `*engine` is the new handle and
-/// `*out` NULL; on failure `*engine` is NULL and `*out` the error.
+/// "on_projection_error", "on_model_change"}`, each optional:
+/// `run_projections` (default true) starts the runner of async projections
+/// and rebuilds in this engine; `on_projection_error` is `"stop"` (default)
+/// or `"park"`, what an async projection does with an event its handler
+/// fails on; `on_model_change` is `"fail"` (default) or `"follow"`, what an
+/// append does once another engine has made a newer model the store's
+/// active one: fail with `EVENTFOLD_ERR_MODEL_CHANGED` (nothing written), or
+/// switch this engine to the active model and run the command with it. A
+/// model the store has never seen is registered and becomes its active
+/// version. The engine keeps its own reference to the domain. On success
+/// `*engine` is the new handle and `*out` NULL; on failure `*engine` is
+/// NULL and `*out` the error.
 ///
 /// # Safety
 /// Pointers are NULL or valid; strings NUL-terminated.
@@ -612,7 +625,7 @@ pub unsafe extern "C" fn eventfold_engine_open(
                 return Err(bad_arg("`engine` (the handle to write) is NULL".into()));
             }
             let store = text(store, "store")?;
-            let d = domain_ref(domain)?.clone();
+            let d = domain_ref(domain, "domain")?.clone();
             let options = match opt_text(options, "options")? {
                 Some(text) => EngineOptions::from_json(
                     &d.parse_json(text)
@@ -725,8 +738,10 @@ pub unsafe extern "C" fn eventfold_engine_query(
     }
 }
 
-/// The stored events of one stream (`"Model-id"`), in order. `options`
-/// (NULL: all) is `{"from_version", "limit"}`.
+/// The stored events of one stream (`"Model-id"`), in order, upcast to the
+/// current model. `options` (NULL: all) is `{"from_version", "limit",
+/// "raw"}`: with `"raw": true` the events are exactly as stored, one per
+/// stored row, with the `type`, `schema` and `data` they were written with.
 ///
 /// # Safety
 /// Pointers are NULL or valid; strings NUL-terminated.
@@ -748,8 +763,9 @@ pub unsafe extern "C" fn eventfold_engine_read_stream(
     }
 }
 
-/// Every stored event, in global order. `options` (NULL: all) is
-/// `{"from_position", "limit"}`.
+/// Every stored event, in global order, upcast to the current model.
+/// `options` (NULL: all) is `{"from_position", "limit", "raw"}`; `raw` as
+/// in `eventfold_engine_read_stream`.
 ///
 /// # Safety
 /// Pointers are NULL or valid; strings NUL-terminated.
@@ -1077,6 +1093,81 @@ pub unsafe extern "C" fn eventfold_engine_parked(
             Ok(Some(e.parked_json(text(name, "name")?)?))
         })
     }
+}
+
+// ---- model changes: plan, apply, versions ----
+
+/// What moving this engine's store to the models of `next` would do, run
+/// against the store without changing it: `*out` is `{"ok", "models",
+/// "language", "blocking", "replay": {"streams", "events", "failed",
+/// "different", "differences"}, "projections"}`. `ok` is false when a stored
+/// (type, schema) is unreadable by `next` (`blocking`) or a stream fails to
+/// replay (`replay.failed`). `options` (NULL: defaults) is `{"differences":
+/// N}`, how many differing streams are shown with their difference (default
+/// 5). Blocks while every affected stream is replayed.
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_engine_migrate_plan(
+    engine: *const eventfold_engine,
+    next: *const eventfold_domain,
+    options: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let e = engine_ref(engine)?;
+            let next = domain_ref(next, "next")?;
+            Ok(Some(
+                e.migrate_plan_json(next, opt_text(options, "options")?)?,
+            ))
+        })
+    }
+}
+
+/// Makes `next` the store's active models, live: builds its snapshots and
+/// projection shadows while this engine keeps serving, holds writers off
+/// only for the last catch-up, and switches in one transaction; then this
+/// engine runs `next`. `options` is NULL or `{}`. `*out` is `{"models",
+/// "snapshots", "projections", "events", "caught_up", "position", "millis",
+/// "pause_millis"}`. A plan that is not `ok` is refused with the error of
+/// its first blocking item (`EVENTFOLD_ERR_UNKNOWN_EVENT` for an unreadable
+/// stored event), and nothing is switched. Other engines on the store learn
+/// of it at their next append (engine option `on_model_change`).
+///
+/// # Safety
+/// Pointers are NULL or valid; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_engine_migrate_apply(
+    engine: *const eventfold_engine,
+    next: *const eventfold_domain,
+    options: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe {
+        run(out, || {
+            let e = engine_ref(engine)?;
+            let next = domain_ref(next, "next")?;
+            Ok(Some(
+                e.migrate_apply_json(next, opt_text(options, "options")?)?,
+            ))
+        })
+    }
+}
+
+/// Every model version registered in the store: `[{"model", "revision",
+/// "fingerprint", "active", "registered_at", "activated_at"}, ...]`
+/// (`activated_at` null for a version never active).
+///
+/// # Safety
+/// Pointers are NULL or valid.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_engine_model_versions(
+    engine: *const eventfold_engine,
+    out: *mut *mut c_char,
+) -> c_int {
+    unsafe { run(out, || Ok(Some(engine_ref(engine)?.model_versions_json()?))) }
 }
 
 /// Closes the store. Every later call on the handle fails with

@@ -542,6 +542,36 @@ static void test_engine(eventfold_domain *d, const char *store) {
   EXPECT("read_all not UTF-8", eventfold_engine_read_all(e, "\xfe", &out),
          EVENTFOLD_ERR_INVALID_JSON, "`options` is not valid UTF-8");
 
+  /* Model changes (bindings/c/tests/test_model_changes.c runs them whole):
+   * the boundary's own checks. */
+  EXPECT("read_stream raw", eventfold_engine_read_stream(e, "Counter-a", "{\"raw\":true}", &out),
+         EVENTFOLD_OK, "\"schema\":1");
+  EXPECT("model_versions", eventfold_engine_model_versions(e, &out), EVENTFOLD_OK,
+         "\"model\":\"Counter\"");
+  EXPECT("migrate_plan to the same model", eventfold_engine_migrate_plan(e, d, NULL, &out),
+         EVENTFOLD_OK, "\"ok\":true");
+  EXPECT("migrate_plan NULL engine", eventfold_engine_migrate_plan(NULL, d, NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`engine` is NULL");
+  EXPECT("migrate_plan NULL next", eventfold_engine_migrate_plan(e, NULL, NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`next` is NULL");
+  EXPECT("migrate_plan options not UTF-8", eventfold_engine_migrate_plan(e, d, "\xff", &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`options` is not valid UTF-8");
+  EXPECT("migrate_plan options not JSON", eventfold_engine_migrate_plan(e, d, "{\"differences\":", &out),
+         EVENTFOLD_ERR_INVALID_JSON, "invalid_json");
+  EXPECT("migrate_apply NULL engine", eventfold_engine_migrate_apply(NULL, d, NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`engine` is NULL");
+  EXPECT("migrate_apply NULL next", eventfold_engine_migrate_apply(e, NULL, NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`next` is NULL");
+  EXPECT("migrate_apply options not UTF-8", eventfold_engine_migrate_apply(e, d, "\xc3\x28", &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`options` is not valid UTF-8");
+  EXPECT("migrate_apply unknown option", eventfold_engine_migrate_apply(e, d, "{\"nope\":1}", &out),
+         EVENTFOLD_ERR_INVALID_COMMAND, "\"code\":\"invalid_command\"");
+  EXPECT("model_versions NULL engine", eventfold_engine_model_versions(NULL, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "`engine` is NULL");
+  CHECK(eventfold_engine_migrate_plan(e, d, NULL, NULL) == EVENTFOLD_ERR_INVALID_JSON, "plan out NULL");
+  CHECK(eventfold_engine_migrate_apply(e, d, NULL, NULL) == EVENTFOLD_ERR_INVALID_JSON, "apply out NULL");
+  CHECK(eventfold_engine_model_versions(e, NULL) == EVENTFOLD_ERR_INVALID_JSON, "versions out NULL");
+
   /* Eight threads on one stream: no lost update. */
   {
     pthread_t threads[8];
@@ -578,6 +608,12 @@ static void test_engine(eventfold_domain *d, const char *store) {
          EVENTFOLD_ERR_STORE_ERROR, "closed");
   EXPECT("streams after close", eventfold_engine_streams(e, NULL, &out),
          EVENTFOLD_ERR_STORE_ERROR, "closed");
+  EXPECT("migrate_plan after close", eventfold_engine_migrate_plan(e, d, NULL, &out),
+         EVENTFOLD_ERR_STORE_ERROR, "closed");
+  EXPECT("migrate_apply after close", eventfold_engine_migrate_apply(e, d, NULL, &out),
+         EVENTFOLD_ERR_STORE_ERROR, "closed");
+  EXPECT("model_versions after close", eventfold_engine_model_versions(e, &out),
+         EVENTFOLD_ERR_STORE_ERROR, "closed");
   eventfold_engine_free(e);
 }
 
@@ -605,6 +641,13 @@ static void test_engine_open_errors(eventfold_domain *d) {
          EVENTFOLD_ERR_INVALID_JSON, "NULL");
   EXPECT("open bad options", eventfold_engine_open("memory:", d, "{\"cache\": 1}", &e, &out),
          EVENTFOLD_ERR_INVALID_COMMAND, "unknown option `cache`; the options are cache_capacity");
+  EXPECT("open bad on_model_change",
+         eventfold_engine_open("memory:", d, "{\"on_model_change\": \"ignore\"}", &e, &out),
+         EVENTFOLD_ERR_INVALID_COMMAND, "\"path\":\"options.on_model_change\"");
+  EXPECT("open follow", eventfold_engine_open("memory:", d, "{\"on_model_change\": \"follow\"}", &e, &out),
+         EVENTFOLD_OK, NULL);
+  eventfold_engine_free(e);
+  e = (eventfold_engine *)0x1;
   EXPECT("open negative option",
          eventfold_engine_open("memory:", d, "{\"max_attempts\": -1}", &e, &out),
          EVENTFOLD_ERR_INVALID_COMMAND, "\"path\":\"options.max_attempts\"");

@@ -318,10 +318,12 @@ impl Engine {
 impl Engine {
     /// Opens a store: `"memory:"` or `"sqlite:PATH"` (add
     /// `?synchronous=normal` to trade the durability of the last commits
-    /// for speed).
+    /// for speed). Opening with a model the store has never seen makes it
+    /// the store's active version; `on_model_change` says what a later
+    /// append does once another one is active (`"fail"` or `"follow"`).
     #[new]
     #[pyo3(signature = (store, domain, *, cache_capacity=None, snapshot_every=None, max_attempts=None,
-        run_projections=None, on_projection_error=None))]
+        run_projections=None, on_projection_error=None, on_model_change=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -332,6 +334,7 @@ impl Engine {
         max_attempts: Option<&Bound<'_, PyAny>>,
         run_projections: Option<&Bound<'_, PyAny>>,
         on_projection_error: Option<&Bound<'_, PyAny>>,
+        on_model_change: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Engine> {
         // A path (not text) is an SQLite file.
         let store: String = match store.cast::<PyString>() {
@@ -353,6 +356,7 @@ impl Engine {
                 ("max_attempts", max_attempts),
                 ("run_projections", run_projections),
                 ("on_projection_error", on_projection_error),
+                ("on_model_change", on_model_change),
             ],
             domain.limits(),
         )?;
@@ -369,7 +373,7 @@ impl Engine {
     /// The same as `Engine(store, domain, ...)`.
     #[staticmethod]
     #[pyo3(signature = (store, domain, *, cache_capacity=None, snapshot_every=None, max_attempts=None,
-        run_projections=None, on_projection_error=None))]
+        run_projections=None, on_projection_error=None, on_model_change=None))]
     #[allow(clippy::too_many_arguments)]
     fn open(
         py: Python<'_>,
@@ -380,6 +384,7 @@ impl Engine {
         max_attempts: Option<&Bound<'_, PyAny>>,
         run_projections: Option<&Bound<'_, PyAny>>,
         on_projection_error: Option<&Bound<'_, PyAny>>,
+        on_model_change: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Engine> {
         Engine::new(
             py,
@@ -390,13 +395,16 @@ impl Engine {
             max_attempts,
             run_projections,
             on_projection_error,
+            on_model_change,
         )
     }
 
+    /// The domain this engine runs now: another one once it has applied
+    /// or followed a model change.
     #[getter]
     fn domain(&self) -> Domain {
         Domain {
-            inner: self.inner.domain().clone(),
+            inner: self.inner.domain(),
         }
     }
 
@@ -489,19 +497,25 @@ impl Engine {
         })
     }
 
-    /// The events of one stream, in order.
-    #[pyo3(signature = (stream, *, from_version=None, limit=None))]
+    /// The events of one stream, in order: upcast to the current model, or
+    /// with `raw=True` each stored row as written.
+    #[pyo3(signature = (stream, *, from_version=None, limit=None, raw=None))]
     fn read_stream<'py>(
         &self,
         py: Python<'py>,
         stream: &Bound<'py, PyString>,
         from_version: Option<&Bound<'py, PyAny>>,
         limit: Option<&Bound<'py, PyAny>>,
+        raw: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let stream = err(py, name(stream))?;
         let options = options_json(
             py,
-            &[("from_version", from_version), ("limit", limit)],
+            &[
+                ("from_version", from_version),
+                ("limit", limit),
+                ("raw", raw),
+            ],
             &self.limits(),
         )?;
         run_json(py, || {
@@ -509,17 +523,23 @@ impl Engine {
         })
     }
 
-    /// Every event of the store, in the order of their global position.
-    #[pyo3(signature = (*, from_position=None, limit=None))]
+    /// Every event of the store, in the order of their global position:
+    /// upcast, or with `raw=True` as stored.
+    #[pyo3(signature = (*, from_position=None, limit=None, raw=None))]
     fn read_all<'py>(
         &self,
         py: Python<'py>,
         from_position: Option<&Bound<'py, PyAny>>,
         limit: Option<&Bound<'py, PyAny>>,
+        raw: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let options = options_json(
             py,
-            &[("from_position", from_position), ("limit", limit)],
+            &[
+                ("from_position", from_position),
+                ("limit", limit),
+                ("raw", raw),
+            ],
             &self.limits(),
         )?;
         run_json(py, || self.inner.read_all_json(options.as_deref()))
@@ -645,6 +665,41 @@ impl Engine {
     ) -> PyResult<Bound<'py, PyAny>> {
         let name = err(py, convert::name(name))?;
         run_json(py, || self.inner.parked_json(&name))
+    }
+
+    // ---------------------------------------------------- model changes
+
+    /// What switching the store to `domain` would do, writing nothing:
+    /// the core's plan (differences, blocking stored events, the replay,
+    /// the projections to rebuild). Runs without the GIL, like `rebuild`.
+    #[pyo3(signature = (domain, differences=None))]
+    fn migrate_plan<'py>(
+        &self,
+        py: Python<'py>,
+        domain: &Bound<'py, Domain>,
+        differences: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let options = options_json(py, &[("differences", differences)], &self.limits())?;
+        let next = &domain.get().inner;
+        run_json(py, || {
+            self.inner.migrate_plan_json(next, options.as_deref())
+        })
+    }
+
+    /// Switches the store to `domain` (the core refuses a plan that is not
+    /// ok); from then on this engine runs it. Runs without the GIL.
+    fn migrate_apply<'py>(
+        &self,
+        py: Python<'py>,
+        domain: &Bound<'py, Domain>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let next = &domain.get().inner;
+        run_json(py, || self.inner.migrate_apply_json(next, None))
+    }
+
+    /// Every model version registered in the store, and which is active.
+    fn model_versions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        run_json(py, || self.inner.model_versions_json())
     }
 
     /// Closes the store; every later call raises `StoreError`. Closing twice

@@ -257,6 +257,17 @@ impl Engine {
     /// Switches the store to `next`: see the module's doc. Afterwards this
     /// engine runs `next`.
     pub fn migrate_apply(&self, next: &Domain) -> Result<Applied> {
+        self.migrate_apply_with_progress(next, &mut |_, _, _| {})
+    }
+
+    /// `migrate_apply`, telling `progress(stage, done, total)` as it goes:
+    /// stage `snapshots` (streams), `projections` (events folded into the
+    /// shadows, of the head), then `switch` once, just before the switch.
+    pub fn migrate_apply_with_progress(
+        &self,
+        next: &Domain,
+        progress: &mut dyn FnMut(&str, u64, u64),
+    ) -> Result<Applied> {
         self.check_open()?;
         let started = Instant::now();
         let next_domain = next.clone();
@@ -285,8 +296,16 @@ impl Engine {
             pause_millis: 0.0,
         };
         // The new snapshots, while the old model serves.
+        let mut streams = Vec::new();
         for m in models.iter().filter(|m| m.replay) {
             for (stream, _) in self.inner.store.streams(Some(&m.model))? {
+                streams.push((m, stream));
+            }
+        }
+        let total = streams.len() as u64;
+        progress("snapshots", 0, total);
+        for (done, (m, stream)) in streams.into_iter().enumerate() {
+            {
                 let entry = self
                     .replay_under(&next, &m.model, &stream)
                     .map_err(|e| refused(at_stream(e, &stream)))?;
@@ -296,6 +315,7 @@ impl Engine {
                     applied.snapshots += 1;
                 }
             }
+            progress("snapshots", done as u64 + 1, total);
         }
         // The projections' shadows, while the live tables serve.
         let rebuilt = self.projection_changes(&next, &before)?;
@@ -305,9 +325,10 @@ impl Engine {
             let p = read
                 .projection(&change.name)
                 .expect("a change names one of the domain's projections");
-            applied.events += self.build_shadow(&next.domain, p)?;
+            applied.events += self.build_shadow(&next.domain, p, progress)?;
             building.push(p);
         }
+        progress("switch", 0, 1);
         // The switch: one transaction, the only pause writers see.
         let at = super::clock::recorded_at();
         let mut caught_up = 0;
@@ -475,7 +496,12 @@ impl Engine {
     /// left; returns how many events it read. A shadow already being built
     /// for `p` (an apply that crashed, or an engine that runs `next`) goes
     /// on from where it is.
-    fn build_shadow(&self, domain: &Domain, p: &Projection) -> Result<u64> {
+    fn build_shadow(
+        &self,
+        domain: &Domain,
+        p: &Projection,
+        progress: &mut dyn FnMut(&str, u64, u64),
+    ) -> Result<u64> {
         let read = domain.read_side();
         self.inner.store.read_side(true, &mut |tx| {
             let mut row = match tx.projection(&p.name)? {
@@ -495,14 +521,15 @@ impl Engine {
         let names = shadow_names(read, p);
         let mut events = 0;
         loop {
-            let mut left = 0;
+            let (mut reached, mut head) = (0, 0);
             self.inner.store.read_side(true, &mut |tx| {
                 let (n, position) = self.fold_shadow(domain, p, &names, tx)?;
                 events += n;
-                left = tx.head()?.saturating_sub(position);
+                (reached, head) = (position, tx.head()?);
                 Ok(())
             })?;
-            if left <= SWITCH_AT {
+            progress("projections", reached, head);
+            if head.saturating_sub(reached) <= SWITCH_AT {
                 return Ok(events);
             }
         }

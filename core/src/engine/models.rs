@@ -156,7 +156,14 @@ impl Engine {
 
     /// Registers this engine's models (see the module's doc).
     pub(super) fn register_models(&self) -> Result<()> {
-        let (source, versions) = self.current().registration();
+        let current = self.current();
+        // A look without models (a tool reading events) has nothing to
+        // register, and a look that must not deploy its files registers
+        // nothing either.
+        if current.revisions.is_empty() || !self.inner.options.register_models {
+            return Ok(());
+        }
+        let (source, versions) = current.registration();
         self.inner.store.register(
             &source,
             &versions,

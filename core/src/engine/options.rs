@@ -22,6 +22,10 @@ pub struct EngineOptions {
     /// What a command does when the store's active model is no longer this
     /// engine's (another process ran `migrate apply`).
     pub on_model_change: super::OnModelChange,
+    /// Opening registers the domain's models in the store, making a version
+    /// it has never seen active (the default). A tool that only looks (the
+    /// CLI's reads) turns it off, so that a look never deploys its files.
+    pub register_models: bool,
 }
 
 impl Default for EngineOptions {
@@ -33,6 +37,7 @@ impl Default for EngineOptions {
             run_projections: true,
             on_projection_error: super::OnProjectionError::Stop,
             on_model_change: super::OnModelChange::Fail,
+            register_models: true,
         }
     }
 }

@@ -14,9 +14,11 @@ language, run in-process.
 ``Domain`` runs the pure verbs (propose, accept, replay, query, upcast,
 project);
 ``Engine`` keeps the events in a store (``"memory:"`` or
-``"sqlite:PATH"``), with the projections' tables (``rows``) and
-subscriptions (``subscribe``, iterated with ``for`` or ``async for``). Dicts and lists go in and come out; every error is an
-``EventfoldError``, one subclass per code.
+``"sqlite:PATH"``), with the projections' tables (``rows``),
+subscriptions (``subscribe``, iterated with ``for`` or ``async for``) and
+live model changes (``migrate_plan``, ``migrate_apply``). Dicts and lists
+go in and come out; every error is an ``EventfoldError``, one subclass per
+code.
 """
 
 from ._errors import (
@@ -77,6 +79,18 @@ from ._types import (
     Time,
     UpcastDescription,
     UpcastEvent,
+    BlockingItem,
+    LanguageChange,
+    MigratedModel,
+    MigrationApplied,
+    MigrationPlan,
+    ModelVersion,
+    PlannedModel,
+    ProjectionChange,
+    ReplayFailure,
+    ReplayReport,
+    StateChange,
+    StreamDifference,
 )
 
 __all__ = [
@@ -139,4 +153,17 @@ __all__ = [
     "Time",
     "UpcastDescription",
     "UpcastEvent",
+    # model changes
+    "PlannedModel",
+    "LanguageChange",
+    "BlockingItem",
+    "ReplayFailure",
+    "StateChange",
+    "StreamDifference",
+    "ReplayReport",
+    "ProjectionChange",
+    "MigrationPlan",
+    "MigratedModel",
+    "MigrationApplied",
+    "ModelVersion",
 ]

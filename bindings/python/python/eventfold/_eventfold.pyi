@@ -12,6 +12,9 @@ from ._types import (
     Executed,
     JsonText,
     Loaded,
+    MigrationApplied,
+    MigrationPlan,
+    ModelVersion,
     ParkedEvent,
     ProjectEvent,
     ProjectionStatus,
@@ -117,13 +120,20 @@ class Engine:
         max_attempts: Optional[int] = None,
         run_projections: Optional[bool] = None,
         on_projection_error: Optional[Literal["stop", "park"]] = None,
+        on_model_change: Optional[Literal["fail", "follow"]] = None,
     ) -> "Engine":
         """Opens ``"memory:"`` or ``"sqlite:PATH"`` (``?synchronous=normal``
         trades the durability of the last commits for speed); a path object
         (``pathlib.Path``) is an SQLite file. ``run_projections=False``: this
         engine runs no async projection (another process does);
         ``on_projection_error``: ``"stop"`` (default) or ``"park"`` what an
-        async projection does with an event its handler fails on."""
+        async projection does with an event its handler fails on.
+        Opening with a model the store has never seen makes it the store's
+        active version of that model; ``on_model_change``: ``"fail"``
+        (default) or ``"follow"``, what this engine's next append does once
+        another version is active (``migrate_apply`` elsewhere): raise
+        ModelChanged, writing nothing, or load the active model from the
+        store and run the command with it."""
     @staticmethod
     def open(
         store: Union[str, "os.PathLike[str]"],
@@ -134,6 +144,7 @@ class Engine:
         max_attempts: Optional[int] = None,
         run_projections: Optional[bool] = None,
         on_projection_error: Optional[Literal["stop", "park"]] = None,
+        on_model_change: Optional[Literal["fail", "follow"]] = None,
     ) -> "Engine":
         """The same as ``Engine(store, domain, ...)``."""
     @property
@@ -169,13 +180,25 @@ class Engine:
     ) -> Any:
         """A query on the current state of the stream ``Model-id``."""
     def read_stream(
-        self, stream: str, *, from_version: Optional[int] = None, limit: Optional[int] = None
+        self,
+        stream: str,
+        *,
+        from_version: Optional[int] = None,
+        limit: Optional[int] = None,
+        raw: Optional[bool] = None,
     ) -> List[StoredEvent]:
-        """The events of one stream, in order."""
+        """The events of one stream, in order, upcast to the current model;
+        ``raw=True``: each stored row as written (its ``type``, ``schema``
+        and ``data``)."""
     def read_all(
-        self, *, from_position: Optional[int] = None, limit: Optional[int] = None
+        self,
+        *,
+        from_position: Optional[int] = None,
+        limit: Optional[int] = None,
+        raw: Optional[bool] = None,
     ) -> List[StoredEvent]:
-        """Every event of the store, by global position."""
+        """Every event of the store, by global position, upcast (or, with
+        ``raw=True``, as stored)."""
     def streams(self, *, model: Optional[str] = None) -> List[StreamInfo]:
         """The streams (of one model, or all) with their versions."""
     def rows(
@@ -217,6 +240,25 @@ class Engine:
     def parked(self, name: str) -> List[ParkedEvent]:
         """The events parked by a subscription or projection, oldest first
         (``[]`` for a name with none)."""
+    def migrate_plan(self, domain: Domain, differences: Optional[int] = None) -> MigrationPlan:
+        """What switching the store to ``domain`` would do, writing
+        nothing: the language's differences, every stored (type, schema)
+        it cannot read (``blocking``), a replay of every affected stream
+        with it (the streams that fail, and how many come out different,
+        with the difference of the first ``differences``, 5 by default),
+        and the projections to rebuild. ``ok`` is False when something is
+        blocking or failed. Releases the GIL for the whole run."""
+    def migrate_apply(self, domain: Domain) -> MigrationApplied:
+        """Switches the store to ``domain``: builds its snapshots and
+        projection tables while the old model keeps serving, holds writers
+        off only for the last catch-up, and makes it active in one
+        transaction; from then on this engine runs ``domain``. Refuses a
+        plan that is not ``ok`` with the error of its first item
+        (UnknownEvent for an unreadable stored event), switching nothing.
+        Releases the GIL for the whole run."""
+    def model_versions(self) -> List[ModelVersion]:
+        """Every model version registered in the store, with the one
+        active for each model."""
     def close(self) -> None:
         """Closes the store and its subscriptions; every later call raises
         StoreError. Closing twice is fine."""

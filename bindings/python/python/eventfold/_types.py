@@ -43,6 +43,18 @@ __all__ = [
     "Rebuilt",
     "SubscriptionInfo",
     "ParkedEvent",
+    "PlannedModel",
+    "LanguageChange",
+    "BlockingItem",
+    "ReplayFailure",
+    "StateChange",
+    "StreamDifference",
+    "ReplayReport",
+    "ProjectionChange",
+    "MigrationPlan",
+    "MigratedModel",
+    "MigrationApplied",
+    "ModelVersion",
 ]
 
 #: JSON text given as is: the binding passes it to the core unparsed.
@@ -146,7 +158,8 @@ class StoredEvent(TypedDict):
     to share it)."""
     type: str
     schema: int
-    """The version of the event's shape, as read: the current one."""
+    """The version of the event's shape: the current one as read (upcast),
+    the one it was written at with ``raw=True``."""
     data: Dict[str, Any]
     metadata: Dict[str, Any]
     """``recorded_at``, ``command_id``, ``correlation_id``,
@@ -427,3 +440,135 @@ class ParkedEvent(TypedDict):
     parked_at: str
     """RFC 3339."""
     event: StoredEvent
+
+
+# ------------------------------------------------------------ model changes
+
+
+#: A model a migration changes: ``from`` the store's active revision (None
+#: for a model the store has not seen), ``to`` the next one, ``replay``
+#: whether its streams are replayed (its fingerprint changes). The
+#: functional form, as ``from`` is a keyword.
+PlannedModel = TypedDict(
+    "PlannedModel", {"model": str, "from": Optional[str], "to": str, "replay": bool}
+)
+
+
+class LanguageChange(TypedDict):
+    """One difference of the ubiquitous language between the active model
+    and the next."""
+
+    model: str
+    change: Literal["added", "removed", "changed"]
+    kind: Literal["state", "command", "event", "upcast", "query", "invariant", "record", "enum", "model"]
+    name: str
+    """As the model spells it; an event or upcast with its version,
+    ``created@2``."""
+
+
+class BlockingItem(TypedDict):
+    """Stored events the next model cannot read: their ``type`` and
+    ``schema``, how many, and the error reading one gives."""
+
+    model: str
+    type: str
+    schema: int
+    events: int
+    code: str
+    message: str
+
+
+class ReplayFailure(TypedDict):
+    """A stream whose replay with the next model fails."""
+
+    stream: str
+    code: str
+    message: str
+
+
+class StateChange(TypedDict):
+    """One value of a state that the next model folds differently."""
+
+    path: str
+    """Dotted, such as ``todos.a.priority``."""
+    before: Any
+    """None where the old state has no value there."""
+    after: Any
+    """None where the new state has no value there."""
+
+
+class StreamDifference(TypedDict):
+    stream: str
+    changes: List[StateChange]
+
+
+class ReplayReport(TypedDict):
+    """The replay of every affected stream with the next model."""
+
+    streams: int
+    events: int
+    failed: List[ReplayFailure]
+    different: int
+    """Streams whose state comes out different from the old model's."""
+    differences: List[StreamDifference]
+    """The difference of the first few of them (``differences=N``, 5)."""
+
+
+class ProjectionChange(TypedDict):
+    """A projection that must rebuild."""
+
+    name: str
+    change: Literal["new", "changed", "removed"]
+
+
+class MigrationPlan(TypedDict):
+    """What ``Engine.migrate_plan`` gives. ``ok`` is False when
+    ``blocking`` or ``replay["failed"]`` is not empty, and
+    ``migrate_apply`` refuses such a plan."""
+
+    ok: bool
+    models: List[PlannedModel]
+    language: List[LanguageChange]
+    blocking: List[BlockingItem]
+    replay: ReplayReport
+    projections: List[ProjectionChange]
+
+
+#: A model ``migrate_apply`` switched: ``from`` the revision active before
+#: (None for a new model), ``to`` the one active now.
+MigratedModel = TypedDict("MigratedModel", {"model": str, "from": Optional[str], "to": str})
+
+
+class MigrationApplied(TypedDict):
+    """What ``Engine.migrate_apply`` gives."""
+
+    models: List[MigratedModel]
+    snapshots: int
+    """Snapshots built under the new fingerprint."""
+    projections: List[str]
+    """The projections rebuilt."""
+    events: int
+    """Events replayed while the old model kept serving."""
+    caught_up: int
+    """Events written during the build, folded in the pause."""
+    position: int
+    """The global position the new model took over at."""
+    millis: float
+    """The whole apply, in milliseconds."""
+    pause_millis: float
+    """How long writers were held off (the final transaction), in
+    milliseconds."""
+
+
+class ModelVersion(TypedDict):
+    """A model version registered in the store, as
+    ``Engine.model_versions()`` gives it."""
+
+    model: str
+    revision: str
+    fingerprint: str
+    active: bool
+    registered_at: str
+    """RFC 3339."""
+    activated_at: Optional[str]
+    """RFC 3339; None for a version never active."""
