@@ -290,10 +290,10 @@ final class Engine
     // ---- model changes: plan, apply, the registered versions ----
 
     /**
-     * What switching the store to `$next` would do, without doing it: the
-     * ubiquitous language's differences, every stored (type, schema) `$next`
+     * What switching the store to `$domain` would do, without doing it: the
+     * ubiquitous language's differences, every stored (type, schema) `$domain`
      * cannot read (`blocking`), a replay of every affected stream with
-     * `$next` (the ones that fail, the ones whose state comes out different,
+     * `$domain` (the ones that fail, the ones whose state comes out different,
      * with the difference for a few), and the projections to rebuild.
      * Blocks until the replay is done.
      *
@@ -308,21 +308,21 @@ final class Engine
      *     projections: list<array{name: string, change: 'new'|'changed'|'removed'}>}
      *     `ok` is false when `blocking` or `replay.failed` is not empty
      */
-    public function migratePlan(Domain $next, array $options = []): array
+    public function migratePlan(Domain $domain, array $options = []): array
     {
         return Native::call(
             'engine_migrate_plan',
             $this->handle,
-            $next->handle(),
+            $domain->handle(),
             $options === [] ? null : Native::encode(Native::options($options), 'options'),
         );
     }
 
     /**
-     * Switches the store to `$next`, live: builds its snapshots and
+     * Switches the store to `$domain`, live: builds its snapshots and
      * projection shadows while this model keeps serving, then holds writers
      * off for the last catch-up and switches the active model and the
-     * tables in one transaction. Afterwards this engine runs `$next`
+     * tables in one transaction. Afterwards this engine runs `$domain`
      * (`domain()` gives it). Blocks until done.
      *
      * @return array{models: list<array{model: string, from: ?string, to: string}>, snapshots: int,
@@ -331,13 +331,13 @@ final class Engine
      *     `pause_millis`: how long writers were held off; `caught_up`: the
      *     events written during the build that the pause folded
      * @throws Exception\EventfoldException of the first blocking item's code
-     *     (`UnknownEventException` for a stored event `$next` cannot read, or
+     *     (`UnknownEventException` for a stored event `$domain` cannot read, or
      *     a failing stream's own code) when the plan is not `ok`; nothing is switched
      */
-    public function migrateApply(Domain $next): array
+    public function migrateApply(Domain $domain): array
     {
-        $applied = Native::call('engine_migrate_apply', $this->handle, $next->handle(), null);
-        $this->domain = $next;
+        $applied = Native::call('engine_migrate_apply', $this->handle, $domain->handle(), null);
+        $this->domain = $domain;
         return $applied;
     }
 
