@@ -15,8 +15,12 @@ use FFI\CData;
  */
 final class Engine
 {
-    private function __construct(private readonly CData $handle, private readonly Domain $domain)
+    /** The domain this engine runs: replaced by `migrateApply`. */
+    private Domain $domain;
+
+    private function __construct(private readonly CData $handle, Domain $domain)
     {
+        $this->domain = $domain;
     }
 
     /**
@@ -24,11 +28,16 @@ final class Engine
      *        `?synchronous=normal` to trade the durability of the last
      *        transactions for speed)
      * @param array{cache_capacity?: int, snapshot_every?: int, max_attempts?: int,
-     *        run_projections?: bool, on_projection_error?: 'stop'|'park'} $options
+     *        run_projections?: bool, on_projection_error?: 'stop'|'park',
+     *        on_model_change?: 'fail'|'follow'} $options
      *        `runProjections` (default true): this engine runs the async
      *        projections (and rebuilds); false: it only writes inline ones and
      *        reads. `onProjectionError`: what an async projection does with an
      *        event its handler fails on, `stop` (default) or `park` it.
+     *        `onModelChange`: what a command does once another engine has
+     *        made a newer model active in the store (`migrateApply`): `fail`
+     *        (default) with `ModelChangedException`, nothing written, or
+     *        `follow`: switch to the store's active model and run it there.
      */
     public static function open(string $store, Domain $domain, array $options = []): self
     {
@@ -42,6 +51,12 @@ final class Engine
         return new self($handle, $domain);
     }
 
+    /**
+     * The domain this engine was opened with, or the one `migrateApply`
+     * switched it to. (An engine that follows a model change made by
+     * another engine, `onModelChange: follow`, runs the store's model in the
+     * core; this stays the domain it was given.)
+     */
     public function domain(): Domain
     {
         return $this->domain;
@@ -114,7 +129,9 @@ final class Engine
     }
 
     /**
-     * @param array{from_version?: int, limit?: int} $options
+     * @param array{from_version?: int, limit?: int, raw?: bool} $options
+     *        `raw`: the events exactly as stored (`type`, `schema` and `data`
+     *        as written, one per stored row), not upcast to the current model
      * @return list<array> the stored events of one stream, in order
      */
     public function readStream(string $stream, array $options = []): array
@@ -128,7 +145,8 @@ final class Engine
     }
 
     /**
-     * @param array{from_position?: int, limit?: int} $options
+     * @param array{from_position?: int, limit?: int, raw?: bool} $options
+     *        `raw`: as stored, not upcast (see `readStream`)
      * @return list<array> every stored event, in global order
      */
     public function readAll(array $options = []): array
@@ -267,6 +285,72 @@ final class Engine
     public function parked(string $name): array
     {
         return Native::call('engine_parked', $this->handle, Native::text($name, 'name'));
+    }
+
+    // ---- model changes: plan, apply, the registered versions ----
+
+    /**
+     * What switching the store to `$domain` would do, without doing it: the
+     * ubiquitous language's differences, every stored (type, schema) `$domain`
+     * cannot read (`blocking`), a replay of every affected stream with
+     * `$domain` (the ones that fail, the ones whose state comes out different,
+     * with the difference for a few), and the projections to rebuild.
+     * Blocks until the replay is done.
+     *
+     * @param array{differences?: int} $options `differences`: how many differing
+     *        streams are shown with their difference (default 5)
+     * @return array{ok: bool,
+     *     models: list<array{model: string, from: ?string, to: string, replay: bool}>,
+     *     language: list<array{model: string, change: 'added'|'removed'|'changed', kind: string, name: string}>,
+     *     blocking: list<array{model: string, type: string, schema: int, events: int, code: string, message: string}>,
+     *     replay: array{streams: int, events: int, failed: list<array{stream: string, code: string, message: string}>,
+     *         different: int, differences: list<array{stream: string, changes: list<array{path: string, before: mixed, after: mixed}>}>},
+     *     projections: list<array{name: string, change: 'new'|'changed'|'removed'}>}
+     *     `ok` is false when `blocking` or `replay.failed` is not empty
+     */
+    public function migratePlan(Domain $domain, array $options = []): array
+    {
+        return Native::call(
+            'engine_migrate_plan',
+            $this->handle,
+            $domain->handle(),
+            $options === [] ? null : Native::encode(Native::options($options), 'options'),
+        );
+    }
+
+    /**
+     * Switches the store to `$domain`, live: builds its snapshots and
+     * projection shadows while this model keeps serving, then holds writers
+     * off for the last catch-up and switches the active model and the
+     * tables in one transaction. Afterwards this engine runs `$domain`
+     * (`domain()` gives it). Blocks until done.
+     *
+     * @return array{models: list<array{model: string, from: ?string, to: string}>, snapshots: int,
+     *     projections: list<string>, events: int, caught_up: int, position: int,
+     *     millis: float, pause_millis: float}
+     *     `pause_millis`: how long writers were held off; `caught_up`: the
+     *     events written during the build that the pause folded
+     * @throws Exception\EventfoldException of the first blocking item's code
+     *     (`UnknownEventException` for a stored event `$domain` cannot read, or
+     *     a failing stream's own code) when the plan is not `ok`; nothing is switched
+     */
+    public function migrateApply(Domain $domain): array
+    {
+        $applied = Native::call('engine_migrate_apply', $this->handle, $domain->handle(), null);
+        $this->domain = $domain;
+        return $applied;
+    }
+
+    /**
+     * Every model version registered in the store, each with whether it is
+     * the active one of its model.
+     *
+     * @return list<array{model: string, revision: string, fingerprint: string, active: bool,
+     *     registered_at: string, activated_at: ?string}> `activated_at`: null for one never active
+     */
+    public function modelVersions(): array
+    {
+        return Native::call('engine_model_versions', $this->handle);
     }
 
     /** Options given both as an array and as named arguments: the named ones win. */

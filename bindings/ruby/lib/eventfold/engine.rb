@@ -14,7 +14,11 @@ module Eventfold
     # the async projections and rebuilds; false: it only writes inline ones
     # and reads); `on_projection_error:` (`"stop"`, the default, or
     # `"park"`: what an async projection does with an event its handler
-    # fails on). With a block, yields the engine and closes it after.
+    # fails on); `on_model_change:` (what a command does once another
+    # engine made a newer model active in the store, see #migrate_apply:
+    # `"fail"`, the default, raises ModelChangedError and writes nothing;
+    # `"follow"` switches to the store's active model and runs the command
+    # with it). With a block, yields the engine and closes it after.
     def self.open(store, domain, **options)
       raise Error.of("invalid_json", "`domain` must be an Eventfold::Domain") unless domain.is_a?(Domain)
 
@@ -30,6 +34,10 @@ module Eventfold
       end
     end
 
+    # The domain this engine was opened with, or the one #migrate_apply
+    # switched it to. (An engine that follows a change made by another
+    # engine, `on_model_change: "follow"`, runs the store's model in the
+    # core; this stays the domain it was given.)
     attr_reader :domain
 
     # @api private
@@ -66,15 +74,17 @@ module Eventfold
                   Native.text(name, "name"), Native.encode_optional(args, "args"))
     end
 
-    # The stored events of one stream, in order.
-    def read_stream(stream, from_version: nil, limit: nil)
+    # The stored events of one stream, in order, upcast to the current
+    # model; `raw: true`: exactly as stored (one per stored row, "type",
+    # "schema" and "data" as written).
+    def read_stream(stream, from_version: nil, limit: nil, raw: nil)
       Native.call(:engine_read_stream, @handle, Native.text(stream, "stream"),
-                  Native.options(from_version: from_version, limit: limit))
+                  Native.options(from_version: from_version, limit: limit, raw: raw))
     end
 
-    # Every stored event, in global order.
-    def read_all(from_position: nil, limit: nil)
-      Native.call(:engine_read_all, @handle, Native.options(from_position: from_position, limit: limit))
+    # Every stored event, in global order (`raw:` as for #read_stream).
+    def read_all(from_position: nil, limit: nil, raw: nil)
+      Native.call(:engine_read_all, @handle, Native.options(from_position: from_position, limit: limit, raw: raw))
     end
 
     # `[{"stream", "version"}, ...]`, of one model or of all.
@@ -160,6 +170,52 @@ module Eventfold
     # @return [Array<Hash>]
     def parked(name) = Native.call(:engine_parked, @handle, Native.text(name, "name"))
 
+    # ---- model changes: plan, apply, the registered versions ----
+
+    # What switching the store to `next_domain` would do, without doing it
+    # (blocks, the GVL released, while it replays):
+    # - "ok": false when "blocking" or "replay" "failed" is not empty;
+    # - "models": `{"model", "from", "to", "replay"}` each (revisions);
+    # - "language": `{"model", "change" ("added" | "removed" | "changed"),
+    #   "kind", "name"}` each, e.g. an event `"created@2"` added;
+    # - "blocking": each stored (type, schema) the new model cannot read:
+    #   `{"model", "type", "schema", "events", "code", "message"}`;
+    # - "replay": `{"streams", "events", "failed" => [{"stream", "code",
+    #   "message"}], "different", "differences" => [{"stream", "changes" =>
+    #   [{"path", "before", "after"}]}]}`, the first `differences:` (default
+    #   5) differing streams with their difference;
+    # - "projections": `{"name", "change" ("new" | "changed" | "removed")}`.
+    #
+    # @return [Hash]
+    def migrate_plan(next_domain, differences: nil)
+      Native.call(:engine_migrate_plan, @handle, domain_handle(next_domain), Native.options(differences: differences))
+    end
+
+    # Switches the store to `next_domain`, live: builds its snapshots and
+    # projection shadows while the old model keeps serving, then holds
+    # writers off for the last catch-up and switches in one transaction.
+    # Afterwards this engine runs `next_domain` (#domain gives it).
+    #
+    # @return [Hash] `{"models" => [{"model", "from", "to"}], "snapshots",
+    #   "projections", "events", "caught_up", "position", "millis",
+    #   "pause_millis"}`: "pause_millis" how long writers were held off,
+    #   "caught_up" the events written during the build that the pause folded
+    # @raise [Error] of the plan's first blocking item (UnknownEventError for
+    #   a stored event the new model cannot read, or a failing stream's own
+    #   code) when the plan is not ok; nothing is switched then
+    def migrate_apply(next_domain)
+      applied = Native.call(:engine_migrate_apply, @handle, domain_handle(next_domain), nil)
+      @domain = next_domain
+      applied
+    end
+
+    # Every model version registered in the store: `{"model", "revision",
+    # "fingerprint", "active", "registered_at", "activated_at"}` each
+    # ("activated_at" nil for one never active).
+    #
+    # @return [Array<Hash>]
+    def model_versions = Native.call(:engine_model_versions, @handle)
+
     # Closes the store; closing twice is fine.
     def close
       Native.call(:engine_close, @handle)
@@ -169,6 +225,12 @@ module Eventfold
     def inspect = "#<Eventfold::Engine>"
 
     private
+
+    def domain_handle(value)
+      raise Error.of("invalid_json", "`domain` must be an Eventfold::Domain, not #{value.class}") unless value.is_a?(Domain)
+
+      value.handle
+    end
 
     # One request of a batch, its options as #execute takes them.
     def request(req)

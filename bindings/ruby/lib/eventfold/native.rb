@@ -80,6 +80,12 @@ module Eventfold
     attach_function :eventfold_subscription_close, %i[handle out], :int, blocking: true
     attach_function :eventfold_subscription_free, [:handle], :void, blocking: true
 
+    # Model changes: a plan replays every affected stream and an apply
+    # builds snapshots and projections, so both release the GVL.
+    attach_function :eventfold_engine_migrate_plan, %i[handle handle string out], :int, blocking: true
+    attach_function :eventfold_engine_migrate_apply, %i[handle handle string out], :int, blocking: true
+    attach_function :eventfold_engine_model_versions, %i[handle out], :int, blocking: true
+
     module_function
 
     # Calls `eventfold_<fn>(*args, &out)`: the decoded JSON of `out` (nil
