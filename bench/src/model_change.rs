@@ -176,7 +176,24 @@ fn apply_under(url: &str, pace: Duration) -> (Applied, u64, f64) {
     }
     let tool = Engine::open_active(url, EngineOptions::default()).expect("open active");
     let (from, t) = (done.load(Ordering::Relaxed), Instant::now());
-    let applied = tool.migrate_apply(&domain(V2)).expect("apply");
+    // When each stage began, to say where the time goes.
+    let mut stages: Vec<(String, f64)> = Vec::new();
+    let applied = tool
+        .migrate_apply_with_progress(&domain(V2), &mut |stage, _, _| {
+            if stages.last().is_none_or(|(s, _)| s != stage) {
+                stages.push((stage.to_string(), t.elapsed().as_secs_f64() * 1000.0));
+            }
+        })
+        .expect("apply");
+    let split: Vec<String> = stages
+        .iter()
+        .enumerate()
+        .map(|(i, (s, at))| {
+            let end = stages.get(i + 1).map_or(applied.millis, |n| n.1);
+            format!("{s} {:.0} ms", end - at)
+        })
+        .collect();
+    println!("  stages: {}", split.join(", "));
     let during = done.load(Ordering::Relaxed) - from;
     let secs = t.elapsed().as_secs_f64();
     // A few more under the new model, then stop.

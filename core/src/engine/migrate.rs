@@ -43,6 +43,8 @@ const CHANGES_PER_STREAM: usize = 20;
 /// A shadow is swapped in, in the switch, once at most this many events
 /// are left to fold into it.
 const SWITCH_AT: u64 = 100;
+/// Snapshots written per transaction while apply builds.
+const SNAPSHOTS_PER_WRITE: usize = 500;
 
 /// A model whose version changes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -304,19 +306,22 @@ impl Engine {
         }
         let total = streams.len() as u64;
         progress("snapshots", 0, total);
+        let mut pending = Vec::with_capacity(SNAPSHOTS_PER_WRITE);
         for (done, (m, stream)) in streams.into_iter().enumerate() {
-            {
-                let entry = self
-                    .replay_under(&next, &m.model, &stream)
-                    .map_err(|e| refused(at_stream(e, &stream)))?;
-                applied.events += entry.version;
-                if let Some(snap) = snapshot_of(&next, &m.model, &stream, &entry) {
-                    self.inner.store.save_snapshot(&snap)?;
-                    applied.snapshots += 1;
-                }
+            let entry = self
+                .replay_under(&next, &m.model, &stream)
+                .map_err(|e| refused(at_stream(e, &stream)))?;
+            applied.events += entry.version;
+            pending.extend(snapshot_of(&next, &m.model, &stream, &entry));
+            if pending.len() == SNAPSHOTS_PER_WRITE {
+                self.inner.store.save_snapshots(&pending)?;
+                applied.snapshots += pending.len() as u64;
+                pending.clear();
             }
             progress("snapshots", done as u64 + 1, total);
         }
+        self.inner.store.save_snapshots(&pending)?;
+        applied.snapshots += pending.len() as u64;
         // The projections' shadows, while the live tables serve.
         let rebuilt = self.projection_changes(&next, &before)?;
         let read = next.domain.read_side();

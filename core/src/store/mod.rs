@@ -258,6 +258,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// newer (and still valid).
     fn save_snapshot(&self, snapshot: &Snapshot) -> Result<()>;
 
+    /// Keeps each of `snapshots` as [`Store::save_snapshot`] does, in one
+    /// transaction where the store has them: what a migration's build uses,
+    /// so that thousands of snapshots do not each wait for the write lock
+    /// while writers go on.
+    fn save_snapshots(&self, snapshots: &[Snapshot]) -> Result<()> {
+        snapshots.iter().try_for_each(|s| self.save_snapshot(s))
+    }
+
     /// Removes every snapshot made under `fingerprint` (a model version no
     /// longer active); returns how many.
     fn delete_snapshots(&self, fingerprint: &str) -> Result<u64>;

@@ -376,6 +376,18 @@ impl Store for SqliteStore {
         self.write_conn(|conn| upsert_snapshot(conn, snap))
     }
 
+    fn save_snapshots(&self, snapshots: &[Snapshot]) -> Result<()> {
+        self.write_conn(|conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| err("cannot begin a write", e))?;
+            for snap in snapshots {
+                upsert_snapshot(&tx, snap)?;
+            }
+            tx.commit().map_err(|e| err("cannot commit", e))
+        })
+    }
+
     fn delete_snapshots(&self, fingerprint: &str) -> Result<u64> {
         self.write_conn(|conn| registry::delete_snapshots(conn, fingerprint))
     }

@@ -465,6 +465,11 @@ fn snapshot_rules(f: &Factory<'_>) {
     assert_eq!(s.snapshot("T-1", "b").unwrap(), Some(snap(9, "b")));
     // Streams keep their own.
     assert_eq!(s.snapshot("T-2", "b").unwrap(), None);
+    // Many at once follow the same rules.
+    s.save_snapshots(&[snap(2, "c"), snap(4, "c"), snap(3, "c")])
+        .unwrap();
+    assert_eq!(s.snapshot("T-1", "c").unwrap(), Some(snap(4, "c")));
+    s.delete_snapshots("c").unwrap();
     // Deleting one version's leaves the other's.
     assert_eq!(s.delete_snapshots("a").unwrap(), 1);
     assert_eq!(s.snapshot("T-1", "a").unwrap(), None);
