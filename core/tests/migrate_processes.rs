@@ -11,7 +11,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Lines};
 use std::process::{Child, ChildStdout, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use eventfold::engine::{EngineOptions, ExecuteOptions, ExecuteRequest, OnModelChange};
 use eventfold::{Domain, Engine, Source};
@@ -70,34 +69,8 @@ fn domain(text: &str) -> Domain {
     Domain::compile(&[Source::new("todos.model", text)]).unwrap()
 }
 
-static COUNT: AtomicUsize = AtomicUsize::new(0);
-
-struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        let dir = std::env::temp_dir().join(format!(
-            "eventfold-migrate-procs-{}-{}",
-            std::process::id(),
-            COUNT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn url(&self) -> String {
-        format!(
-            "sqlite:{}?synchronous=normal",
-            self.0.join("s.db").display()
-        )
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod scratch;
+use scratch::TempDir;
 
 fn options(on_change: OnModelChange) -> EngineOptions {
     EngineOptions {
@@ -271,7 +244,7 @@ fn active_revision(engine: &Engine) -> Vec<String> {
 
 #[test]
 fn plan_and_apply_while_a_following_and_a_failing_writer_process_keep_going() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("migrate-procs");
     let url = dir.url();
     let setup = Engine::open(&url, domain(V1), EngineOptions::default()).unwrap();
     fill(&setup, 3000);
@@ -358,7 +331,7 @@ fn plan_and_apply_while_a_following_and_a_failing_writer_process_keep_going() {
 
 #[test]
 fn an_apply_killed_anywhere_leaves_one_model_active_and_a_later_apply_finishes() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("migrate-procs");
     let url = dir.url();
     let setup = Engine::open(&url, domain(V1), EngineOptions::default()).unwrap();
     fill(&setup, 4000);

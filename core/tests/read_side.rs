@@ -3,42 +3,14 @@
 //! here), inline rows commit with their events, async ones catch up, and
 //! rebuilds, poison events and changed projections come out the same.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use eventfold::{Domain, Engine, EngineOptions, Error, ExecuteOptions, Source};
 use proptest::prelude::*;
 use serde_json::{json, Value as Json};
 
-static COUNT: AtomicUsize = AtomicUsize::new(0);
-
-/// A directory removed at the end of the test.
-struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        let dir = std::env::temp_dir().join(format!(
-            "eventfold-read-side-{}-{}",
-            std::process::id(),
-            COUNT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn url(&self) -> String {
-        format!(
-            "sqlite:{}?synchronous=normal",
-            self.0.join("s.db").display()
-        )
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod scratch;
+use scratch::TempDir;
 
 fn shared(relative: &str) -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -172,7 +144,7 @@ fn wait(engine: &Engine, position: u64) {
 
 fn each_store(test: impl Fn(&str)) {
     test("memory:");
-    let dir = TempDir::new();
+    let dir = TempDir::new("read-side");
     test(&dir.url());
 }
 
@@ -310,7 +282,7 @@ fn a_poison_event_stops_an_async_projection_or_is_parked() {
         assert_eq!(status[0]["position"], bad - 1, "{status}");
         engine.close().unwrap();
     });
-    let dir = TempDir::new();
+    let dir = TempDir::new("read-side");
     let mut park = options();
     park.on_projection_error = eventfold::OnProjectionError::Park;
     let engine = Engine::open(&dir.url(), strict("async"), park).unwrap();
@@ -342,7 +314,7 @@ fn a_rebuild_gives_the_same_rows_and_a_changed_projection_is_rebuilt() {
         );
     });
     // A changed projection, on reopening the file.
-    let dir = TempDir::new();
+    let dir = TempDir::new("read-side");
     let engine = Engine::open(&dir.url(), board(), options()).unwrap();
     let last = some_board_commands(&engine);
     wait(&engine, last);
@@ -363,7 +335,7 @@ fn a_rebuild_gives_the_same_rows_and_a_changed_projection_is_rebuilt() {
 
 #[test]
 fn a_new_inline_projection_over_stored_events_is_built_before_it_serves() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("read-side");
     let plain = Domain::compile(&[Source::new(
         "t.model",
         std::fs::read_to_string(
@@ -438,7 +410,7 @@ proptest! {
     /// async after `wait_for`) equal `project` over the stored events.
     #[test]
     fn engine_rows_equal_project(commands in prop::collection::vec(board_command(), 1..40), sqlite in any::<bool>()) {
-        let dir = TempDir::new();
+        let dir = TempDir::new("read-side");
         let url = if sqlite { dir.url() } else { "memory:".to_string() };
         let engine = Engine::open(&url, board(), options()).unwrap();
         let mut last = 0;
@@ -456,7 +428,7 @@ proptest! {
 
 #[test]
 fn events_of_a_writer_without_the_projection_are_folded_by_the_next_command() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("read-side");
     let with = Engine::open(&dir.url(), todos(), options()).unwrap();
     let text = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/todos/todos.model"),
@@ -529,7 +501,7 @@ proptest! {
     /// The same law over the todo model, inline and async.
     #[test]
     fn todo_rows_equal_project(commands in prop::collection::vec(todo_command(), 1..40), sqlite in any::<bool>()) {
-        let dir = TempDir::new();
+        let dir = TempDir::new("read-side");
         let url = if sqlite { dir.url() } else { "memory:".to_string() };
         let engine = Engine::open(&url, todos_both(), options()).unwrap();
         let mut last = 0;
@@ -547,7 +519,7 @@ proptest! {
 
 #[test]
 fn a_look_with_a_changed_model_leaves_the_live_projection_alone() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("read-side");
     let engine = Engine::open(&dir.url(), board(), options()).unwrap();
     let last = some_board_commands(&engine);
     let changed = shared("v1/board.model").replace(

@@ -10,41 +10,15 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use eventfold::{Domain, Engine, EngineOptions, ExecuteOptions, ExecuteRequest, Source};
 use serde_json::{json, Value as Json};
 
-static COUNT: AtomicUsize = AtomicUsize::new(0);
-
-struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        let dir = std::env::temp_dir().join(format!(
-            "eventfold-read-side-procs-{}-{}",
-            std::process::id(),
-            COUNT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn url(&self) -> String {
-        format!(
-            "sqlite:{}?synchronous=normal",
-            self.0.join("s.db").display()
-        )
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod scratch;
+use scratch::TempDir;
 
 /// The todo model with its projection made async.
 fn todos() -> Domain {
@@ -221,7 +195,7 @@ fn wait_moved(engine: &Engine, from: u64, head: u64) -> u64 {
 
 #[test]
 fn a_runner_killed_mid_batch_leaves_rows_exactly_as_a_rebuild() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("read-side-procs");
     let url = dir.url();
     let watch = reader(&url);
     let mut written = 0;
@@ -260,7 +234,7 @@ fn a_runner_killed_mid_batch_leaves_rows_exactly_as_a_rebuild() {
 
 #[test]
 fn of_two_processes_one_runs_the_projection() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("read-side-procs");
     let url = dir.url();
     let watch = reader(&url);
     let mut a = spawn(&url, "run");
@@ -305,7 +279,7 @@ fn of_two_processes_one_runs_the_projection() {
 
 #[test]
 fn a_rebuild_under_write_load_swaps_without_losing_an_event() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("read-side-procs");
     for url in ["memory:".to_string(), dir.url()] {
         let engine = Engine::open(&url, todos(), EngineOptions::default()).unwrap();
         write(&engine, 0, 3000);
