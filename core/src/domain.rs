@@ -132,6 +132,13 @@ impl Domain {
         })
     }
 
+    /// The files this domain was compiled from, in the order given: what
+    /// the store's model registry keeps, so that another engine can follow
+    /// a model change.
+    pub fn sources(&self) -> Vec<Source> {
+        self.inner.sources.sources().cloned().collect()
+    }
+
     pub fn limits(&self) -> &Limits {
         &self.inner.limits
     }

@@ -46,6 +46,9 @@ mod group;
 mod json;
 mod load;
 mod metadata;
+// Model changes (issue 14).
+mod migrate;
+mod models;
 mod options;
 mod projections;
 mod read;
@@ -55,16 +58,17 @@ mod snapshots;
 mod subscription;
 
 pub use metadata::Metadata;
+pub use migrate::{Applied, Plan};
+pub use models::{revision, OnModelChange};
 pub use options::{EngineOptions, ExecuteOptions, ExecuteRequest};
 pub use projections::{OnProjectionError, ProjectionStatus};
 pub use runner::Rebuilt;
 // Subscriptions (issue 13).
 pub use subscription::Subscription;
 
-use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use foldhash::fast::RandomState as FastHash;
 use lru::LruCache;
@@ -144,15 +148,16 @@ pub struct Engine {
 }
 
 struct Shared {
-    domain: Domain,
+    /// What the engine runs; swapped whole by a model change.
+    current: RwLock<Arc<models::Current>>,
+    /// The store's active model versions, as last read.
+    seen: models::SeenCell,
     store: Arc<dyn Store>,
     options: EngineOptions,
     /// Hot states by stream; `None` when `cache_capacity` is 0.
     cache: Option<Mutex<LruCache<String, Entry, FastHash>>>,
     group: Group<Job, Vec<Answer>>,
     snapshots: Snapshotter,
-    /// Fingerprint of each model, by name.
-    fingerprints: HashMap<String, Arc<str>>,
     closed: AtomicBool,
     /// The async projections' runner, and what `wait_for` waits on.
     runner: runner::Runner,
@@ -209,29 +214,27 @@ impl Engine {
         domain: Domain,
         options: EngineOptions,
     ) -> Result<Engine> {
-        let mut fingerprints = HashMap::new();
-        for m in domain.models() {
-            fingerprints.insert(m.to_string(), Arc::from(fingerprint(&domain, m)?));
-        }
+        let current = models::Current::new(domain)?;
         let snapshots = Snapshotter::start(store.clone(), options.snapshot_every);
         let cache = NonZeroUsize::new(options.cache_capacity)
             .map(|n| Mutex::new(LruCache::with_hasher(n, FastHash::default())));
 
-        let projections = domain.read_side().projections.len();
+        let projections = current.domain.read_side().projections.len();
         let engine = Engine {
             inner: Arc::new(Shared {
-                domain,
+                current: RwLock::new(Arc::new(current)),
+                seen: Default::default(),
                 store,
                 options,
                 cache,
                 group: Group::default(),
                 snapshots,
-                fingerprints,
                 closed: AtomicBool::new(false),
-                runner: runner::Runner::new(projections),
+                runner: runner::Runner::new(),
                 subscriptions: subscription::Registry::default(),
             }),
         };
+        engine.register_models()?;
         engine.prepare_projections()?;
         if engine.inner.options.run_projections && projections > 0 {
             engine.inner.runner.start(Arc::downgrade(&engine.inner))?;
@@ -239,8 +242,10 @@ impl Engine {
         Ok(engine)
     }
 
-    pub fn domain(&self) -> &Domain {
-        &self.inner.domain
+    /// The domain this engine runs now (another one after it followed a
+    /// model change, or applied one).
+    pub fn domain(&self) -> Domain {
+        self.current().domain.clone()
     }
 
     pub fn options(&self) -> &EngineOptions {
@@ -300,7 +305,7 @@ impl Engine {
     }
 
     fn stream_for(&self, model: &str, id: &str) -> Result<String> {
-        self.inner.domain.model(model)?;
+        self.current().domain.model(model)?;
         if id.is_empty() || id.len() > 1024 || id.contains('\0') {
             return Err(Error::InvalidCommand {
                 path: "id".into(),

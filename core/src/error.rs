@@ -286,6 +286,31 @@ impl Error {
         ]
     }
 
+    /// The same error, code and fields kept, with its message rewritten
+    /// by `f` (a model error keeps its diagnostics and message as they are).
+    pub fn with_message(self, f: impl FnOnce(&str) -> String) -> Error {
+        let mut e = self;
+        match &mut e {
+            Error::Rejected { message, .. }
+            | Error::InvalidJson { message }
+            | Error::InvalidCommand { message, .. }
+            | Error::UnknownCommand { message }
+            | Error::InvalidEvent { message, .. }
+            | Error::UnknownEvent { message }
+            | Error::UnknownModel { message }
+            | Error::UnknownQuery { message }
+            | Error::EvaluationError { message }
+            | Error::LimitExceeded { message, .. }
+            | Error::StoreError { message, .. }
+            | Error::ModelChanged { message, .. }
+            | Error::UnknownTable { message }
+            | Error::UnknownProjection { message }
+            | Error::Internal { message } => *message = f(message),
+            Error::ModelError { .. } | Error::VersionConflict { .. } => {}
+        }
+        e
+    }
+
     /// The message a user reads: for most codes the text of the error itself.
     pub fn message(&self) -> String {
         match self {

@@ -23,6 +23,7 @@ pub const ENGINE_KEYS: &[&str] = &[
     "max_attempts",
     "run_projections",
     "on_projection_error",
+    "on_model_change",
 ];
 /// The keys of `execute` options.
 pub const EXECUTE_KEYS: &[&str] = &[
@@ -38,9 +39,9 @@ pub const REQUEST_KEYS: &[&str] = &["model", "id", "command", "options"];
 /// The keys of `streams` options.
 pub const STREAMS_KEYS: &[&str] = &["model"];
 /// The keys of `read_stream` options.
-pub const READ_STREAM_KEYS: &[&str] = &["from_version", "limit"];
+pub const READ_STREAM_KEYS: &[&str] = &["from_version", "limit", "raw"];
 /// The keys of `read_all` options.
-pub const READ_ALL_KEYS: &[&str] = &["from_position", "limit", "models", "types"];
+pub const READ_ALL_KEYS: &[&str] = &["from_position", "limit", "models", "types", "raw"];
 /// The keys of `rows` options.
 pub const ROWS_KEYS: &[&str] = &["key", "after", "limit"];
 /// The keys of `wait_for` options.
@@ -75,6 +76,9 @@ pub struct ReadOptions {
     pub models: Option<Vec<String>>,
     /// `read_all` only: events of these types only.
     pub types: Option<Vec<String>>,
+    /// Events as stored, not upcast: one per stored row, with its type,
+    /// schema and data as written.
+    pub raw: bool,
 }
 
 /// The fault of one option, at `path`.
@@ -221,6 +225,20 @@ impl EngineOptions {
                 ))
             }
         }
+        match string(o, at, "on_model_change")?.as_deref() {
+            None => {}
+            Some("fail") => out.on_model_change = crate::engine::OnModelChange::Fail,
+            Some("follow") => out.on_model_change = crate::engine::OnModelChange::Follow,
+            Some(other) => {
+                return Err(invalid(
+                    "options.on_model_change",
+                    format!(
+                        "`on_model_change` is \"fail\" or \"follow\", not \"{}\"",
+                        other.chars().take(100).collect::<String>()
+                    ),
+                ))
+            }
+        }
         Ok(out)
     }
 }
@@ -339,6 +357,7 @@ impl ReadOptions {
             limit: uint(o, "options", "limit", u64::MAX)?.map(usize_of),
             models: None,
             types: None,
+            raw: flag(o, "raw")?,
         })
     }
 
@@ -353,7 +372,20 @@ impl ReadOptions {
             limit: uint(o, "options", "limit", u64::MAX)?.map(usize_of),
             models: strings(o, "options", "models")?,
             types: strings(o, "options", "types")?,
+            raw: flag(o, "raw")?,
         })
+    }
+}
+
+/// A bool option, false when left out.
+fn flag(o: &Map<String, Json>, key: &str) -> Result<bool> {
+    match field(o, key) {
+        None => Ok(false),
+        Some(Json::Bool(b)) => Ok(*b),
+        Some(v) => Err(invalid(
+            &format!("options.{key}"),
+            format!("`{key}` is a bool, not {}", kind(v)),
+        )),
     }
 }
 

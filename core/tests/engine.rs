@@ -647,7 +647,10 @@ fn snapshots_are_taken_and_used() {
         // Written in the background: wait for each, to know which exist.
         e.flush_snapshots();
     }
-    let snap = store.snapshot("Counter-s").unwrap().expect("a snapshot");
+    let snap = store
+        .snapshot("Counter-s", &counter_fp())
+        .unwrap()
+        .expect("a snapshot");
     assert_eq!(snap.version, 20);
     // A fresh engine (cold cache) starts from the snapshot.
     let cold = Engine::with_store(store, domain(), snapshot_options()).unwrap();
@@ -1081,4 +1084,9 @@ fn no_cache_and_no_snapshots_still_work() {
         assert_eq!(err.code(), "rejected");
         assert_eq!(e.load("Counter", "n").unwrap().version, 12);
     }
+}
+
+/// The fingerprint the engine gives Counter's snapshots.
+fn counter_fp() -> String {
+    eventfold::engine::fingerprint(&domain(), "Counter").unwrap()
 }

@@ -66,7 +66,8 @@ fn options() -> EngineOptions {
 /// The stored events, as `project` takes them.
 fn project_input(engine: &Engine) -> Json {
     let events: Json = serde_json::from_str(&engine.read_all_json(None).unwrap()).unwrap();
-    let models = engine.domain().models();
+    let domain = engine.domain();
+    let models = domain.models();
     Json::Array(
         events
             .as_array()

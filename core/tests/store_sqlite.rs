@@ -241,7 +241,10 @@ fn a_wave_1_file_is_upgraded_with_every_row_intact() {
     }
     // Every snapshot and command record.
     for row in &before.snapshots {
-        let snap = s.snapshot(row[0].as_str().unwrap()).unwrap().unwrap();
+        let snap = s
+            .snapshot(row[0].as_str().unwrap(), row[2].as_str().unwrap())
+            .unwrap()
+            .unwrap();
         let got = vec![
             json!(snap.stream),
             json!(snap.version),
@@ -262,17 +265,20 @@ fn a_wave_1_file_is_upgraded_with_every_row_intact() {
     s.close().unwrap();
 
     // The file itself: the latest version, only eventfold_ tables, the same rows.
-    assert_eq!(user_version(&path), 4);
+    assert_eq!(user_version(&path), 5);
     assert_eq!(
         tables(&path),
         [
             "eventfold_commands",
             "eventfold_events",
             "eventfold_leases",
+            "eventfold_models",
             "eventfold_parked",
             "eventfold_projection_tables",
             "eventfold_projections",
+            "eventfold_registry",
             "eventfold_snapshots",
+            "eventfold_sources",
             "eventfold_streams",
             "eventfold_subscriptions"
         ]
@@ -423,7 +429,7 @@ fn several_openers_of_one_old_file_migrate_it_once() {
     for o in openers {
         assert_eq!(o.join().unwrap().unwrap(), before.events.len());
     }
-    assert_eq!(user_version(&path), 4);
+    assert_eq!(user_version(&path), 5);
 }
 
 #[test]
@@ -432,17 +438,20 @@ fn a_fresh_file_runs_every_migration() {
     let path = dir.file("new.db");
     let s = SqliteStore::open(&path, Synchronous::Normal).unwrap();
     s.close().unwrap();
-    assert_eq!(user_version(&path), 4);
+    assert_eq!(user_version(&path), 5);
     assert_eq!(
         tables(&path),
         [
             "eventfold_commands",
             "eventfold_events",
             "eventfold_leases",
+            "eventfold_models",
             "eventfold_parked",
             "eventfold_projection_tables",
             "eventfold_projections",
+            "eventfold_registry",
             "eventfold_snapshots",
+            "eventfold_sources",
             "eventfold_streams",
             "eventfold_subscriptions"
         ]

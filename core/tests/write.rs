@@ -315,11 +315,14 @@ fn a_snapshot_is_never_larger_than_the_events_it_saves() {
         e.flush_snapshots();
     }
     assert!(
-        store.snapshot("Counter-big").unwrap().is_none(),
+        store
+            .snapshot("Counter-big", &counter_fp())
+            .unwrap()
+            .is_none(),
         "the state holds three times its events: no snapshot pays"
     );
     let small = store
-        .snapshot("Counter-small")
+        .snapshot("Counter-small", &counter_fp())
         .unwrap()
         .expect("a snapshot");
     assert!(small.version >= 5 && small.version <= 60);
@@ -355,7 +358,7 @@ fn snapshots_follow_the_cost_of_a_growing_state() {
             .to_json_string()
             .len() as u64;
         e.flush_snapshots();
-        if let Some(s) = store.snapshot("Counter-grow").unwrap() {
+        if let Some(s) = store.snapshot("Counter-grow", &counter_fp()).unwrap() {
             if s.version != last {
                 last = s.version;
                 snapshots += s.state.len() as u64;
@@ -368,4 +371,9 @@ fn snapshots_follow_the_cost_of_a_growing_state() {
         snapshots <= 2 * written,
         "{snapshots} bytes of snapshots for {written} bytes of events"
     );
+}
+
+/// The fingerprint the engine gives Counter's snapshots.
+fn counter_fp() -> String {
+    eventfold::engine::fingerprint(&domain(), "Counter").unwrap()
 }

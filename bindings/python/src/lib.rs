@@ -307,8 +307,10 @@ pub struct Engine {
 }
 
 impl Engine {
-    fn limits(&self) -> &Limits {
-        self.inner.domain().limits()
+    /// The limits of the domain the engine runs now (a model change may
+    /// have switched it).
+    fn limits(&self) -> Limits {
+        self.inner.domain().limits().clone()
     }
 }
 
@@ -421,7 +423,7 @@ impl Engine {
         correlation_id: Option<&Bound<'py, PyAny>>,
         causation_id: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let limits = self.limits();
+        let limits = &self.limits();
         let model = err(py, name(model))?;
         let id = err(py, name(id))?;
         let command = err(py, document(command, limits))?;
@@ -452,7 +454,7 @@ impl Engine {
         py: Python<'py>,
         requests: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let requests = err(py, document(requests, self.limits()))?;
+        let requests = err(py, document(requests, &self.limits()))?;
         run_json(py, || self.inner.execute_many_json(&requests))
     }
 
@@ -481,7 +483,7 @@ impl Engine {
         let model = err(py, convert::name(model))?;
         let id = err(py, convert::name(id))?;
         let query = err(py, convert::name(name))?;
-        let args = opt_doc(py, args, self.limits())?;
+        let args = opt_doc(py, args, &self.limits())?;
         run_json(py, || {
             self.inner.query_json(&model, &id, &query, args.as_deref())
         })
@@ -500,7 +502,7 @@ impl Engine {
         let options = options_json(
             py,
             &[("from_version", from_version), ("limit", limit)],
-            self.limits(),
+            &self.limits(),
         )?;
         run_json(py, || {
             self.inner.read_stream_json(&stream, options.as_deref())
@@ -518,7 +520,7 @@ impl Engine {
         let options = options_json(
             py,
             &[("from_position", from_position), ("limit", limit)],
-            self.limits(),
+            &self.limits(),
         )?;
         run_json(py, || self.inner.read_all_json(options.as_deref()))
     }
@@ -531,7 +533,7 @@ impl Engine {
         model: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let model = model.map(|m| m.as_any().clone());
-        let options = options_json(py, &[("model", model.as_ref())], self.limits())?;
+        let options = options_json(py, &[("model", model.as_ref())], &self.limits())?;
         run_json(py, || self.inner.streams_json(options.as_deref()))
     }
 
@@ -553,7 +555,7 @@ impl Engine {
         let options = options_json(
             py,
             &[("key", key), ("after", after), ("limit", limit)],
-            self.limits(),
+            &self.limits(),
         )?;
         run_json(py, || self.inner.rows_json(&table, options.as_deref()))
     }
@@ -582,7 +584,7 @@ impl Engine {
                 ("projection", projection),
                 ("timeout", Some(millis.as_any())),
             ],
-            self.limits(),
+            &self.limits(),
         )?;
         let reached = run(py, || {
             self.inner.wait_for_json(position, options.as_deref())
@@ -617,7 +619,7 @@ impl Engine {
         let options = options_json(
             py,
             &[("from", from_), ("models", models), ("types", types)],
-            self.limits(),
+            &self.limits(),
         )?;
         let inner = run(py, || self.inner.subscribe_json(&name, options.as_deref()))?;
         let handle = Bound::new(py, SubscriptionHandle { inner })?;

@@ -6,7 +6,11 @@ use std::collections::HashMap;
 use foldhash::fast::RandomState as FastHash;
 use serde_json::Value as Json;
 
+use std::sync::Arc;
+
 use super::load::Reader;
+use super::models::Current;
+use super::projections::has_inline;
 use super::{
     clock, metadata, Engine, Entry, ExecuteOptions, ExecuteRequest, Executed, Metadata, StoredEvent,
 };
@@ -40,14 +44,35 @@ impl Engine {
         options: &ExecuteOptions,
     ) -> Result<Answer> {
         self.check_open()?;
-        let job = Job {
-            requests: vec![self.prepare(model, id, command, options)?],
-            many: false,
-        };
-        let mut out = self.submit(job)?;
+        let mut out = self.following(|cur| {
+            Ok(Job {
+                requests: vec![self.prepare(cur, model, id, command, options)?],
+                many: false,
+                current: cur.clone(),
+            })
+        })?;
         out.pop().ok_or_else(|| Error::Internal {
             message: "a command got no result".into(),
         })
+    }
+
+    /// Submits the job `make` prepares under what the engine runs; with
+    /// `on_model_change: follow`, a `model_changed` switches the engine to
+    /// the store's active model and prepares and submits the job again
+    /// (a few times at most: each time, another process applied a change).
+    fn following(&self, make: impl Fn(&Arc<Current>) -> Result<Job>) -> Result<Vec<Answer>> {
+        let follow = self.inner.options.on_model_change == super::OnModelChange::Follow;
+        let mut tries = 0;
+        loop {
+            let cur = self.current();
+            match self.submit(make(&cur)?) {
+                Err(Error::ModelChanged { model, .. }) if follow && tries < 3 => {
+                    tries += 1;
+                    self.follow(&model)?;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Many commands in one transaction: all of them are appended, or none.
@@ -64,16 +89,19 @@ impl Engine {
         if requests.is_empty() {
             return Ok(Vec::new());
         }
-        let mut prepared = Vec::with_capacity(requests.len());
-        for (i, r) in requests.iter().enumerate() {
-            prepared.push(
-                self.prepare(&r.model, &r.id, &r.command, &r.options)
-                    .map_err(|e| at_request(e, i))?,
-            );
-        }
-        self.submit(Job {
-            requests: prepared,
-            many: true,
+        self.following(|cur| {
+            let mut prepared = Vec::with_capacity(requests.len());
+            for (i, r) in requests.iter().enumerate() {
+                prepared.push(
+                    self.prepare(cur, &r.model, &r.id, &r.command, &r.options)
+                        .map_err(|e| at_request(e, i))?,
+                );
+            }
+            Ok(Job {
+                requests: prepared,
+                many: true,
+                current: cur.clone(),
+            })
         })
     }
 
@@ -118,6 +146,12 @@ impl Engine {
         let recorded_at = clock::recorded_at();
         let written = self.inner.store.write(&mut |tx| {
             for (j, job) in jobs.iter().enumerate() {
+                // Only the store's active model version may append (issue 14).
+                let models = job.requests.iter().map(|p| p.model.as_str());
+                if let Err(e) = self.check_models(tx, &job.current, models)? {
+                    results[j] = Some(Err(e));
+                    continue;
+                }
                 let mut appended = Vec::new();
                 if lone {
                     results[j] = Some(Ok(self.run_job(
@@ -198,7 +232,8 @@ impl Engine {
         appended: &mut Vec<String>,
         recorded_at: &str,
     ) -> Result<Vec<Answer>> {
-        let domain = &self.inner.domain;
+        let cur = &*job.current;
+        let domain = &cur.domain;
         let at = |e: Error, i: usize| if job.many { at_request(e, i) } else { e };
         let mut outcomes: Vec<Outcome> = Vec::with_capacity(job.requests.len());
         let mut appends: Vec<Append> = Vec::new();
@@ -217,10 +252,13 @@ impl Engine {
             if !work.contains_key(&p.stream) {
                 let mut reader = Reader::Tx(&mut *tx);
                 let (key, entry) = match self.take_cached(&p.stream) {
-                    Some((key, e)) => (key, self.catch_up(&mut reader, &p.model, &p.stream, e)?),
+                    Some((key, e)) => (
+                        key,
+                        self.catch_up(cur, &mut reader, &p.model, &p.stream, e)?,
+                    ),
                     None => (
                         p.stream.clone(),
-                        self.load_cold(&mut reader, &p.model, &p.stream)?,
+                        self.load_cold(cur, &mut reader, &p.model, &p.stream)?,
                     ),
                 };
                 work.insert(
@@ -313,7 +351,7 @@ impl Engine {
         } else {
             let firsts = tx.append(&appends)?;
             // In this job's savepoint: a handler failure fails this job.
-            if self.has_inline() {
+            if has_inline(domain) {
                 let mut appended = Vec::new();
                 for (a, &first) in appends.iter().zip(&firsts) {
                     for (k, e) in a.events.iter().enumerate() {
@@ -329,7 +367,7 @@ impl Engine {
                         });
                     }
                 }
-                self.run_inline(tx, &appended)?;
+                self.run_inline(domain, tx, &appended)?;
             }
             firsts
         };
@@ -365,12 +403,13 @@ impl Engine {
 
     fn prepare(
         &self,
+        cur: &Current,
         model: &str,
         id: &str,
         command: &Json,
         options: &ExecuteOptions,
     ) -> Result<Prepared> {
-        let domain = &self.inner.domain;
+        let domain = &cur.domain;
         let stream = self.stream_for(model, id)?;
         let mut parsed = domain.command(model, command)?;
         let command_id = options.command_id.clone().or_else(|| parsed.id.clone());
@@ -407,6 +446,9 @@ pub(super) struct Job {
     requests: Vec<Prepared>,
     /// Errors name the command of the batch that failed.
     many: bool,
+    /// What the engine ran when the job was prepared: the job runs under
+    /// it, whatever the engine switched to since.
+    current: Arc<Current>,
 }
 
 /// A state taken out of the cache for a group.

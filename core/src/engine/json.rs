@@ -20,9 +20,9 @@ impl Engine {
         options: Option<&str>,
     ) -> Result<String> {
         self.check_open()?;
-        let command = self.inner.domain.parse_json(command)?;
+        let command = self.current().domain.parse_json(command)?;
         let options = match options {
-            Some(text) => ExecuteOptions::from_json(&self.inner.domain.parse_json(text)?)?,
+            Some(text) => ExecuteOptions::from_json(&self.current().domain.parse_json(text)?)?,
             None => ExecuteOptions::default(),
         };
         let done = self.execute_answer(model, id, &command, &options)?;
@@ -36,7 +36,7 @@ impl Engine {
     pub fn execute_many_json(&self, requests: &str) -> Result<String> {
         self.check_open()?;
         let requests =
-            super::ExecuteRequest::many_from_json(self.inner.domain.parse_json(requests)?)?;
+            super::ExecuteRequest::many_from_json(self.current().domain.parse_json(requests)?)?;
         Ok(executed_json(&self.execute_many_answers(&requests)?))
     }
 
@@ -54,7 +54,7 @@ impl Engine {
     ) -> Result<String> {
         self.check_open()?;
         let args = match args {
-            Some(text) => self.inner.domain.parse_json(text)?,
+            Some(text) => self.current().domain.parse_json(text)?,
             None => Json::Null,
         };
         Ok(self.query(model, id, name, &args)?.to_json_string())

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
+use super::models::Current;
 use super::snapshots::{checksum, SnapshotCost};
 use super::{Engine, Entry, Loaded};
 use crate::domain::stored::Data;
@@ -19,10 +20,11 @@ impl Engine {
     pub fn load(&self, model: &str, id: &str) -> Result<Loaded> {
         self.check_open()?;
         let stream = self.stream_for(model, id)?;
+        let cur = self.current();
         let mut reader = Reader::Store(&*self.inner.store);
         let entry = match self.cached(&stream) {
-            Some(e) => self.catch_up(&mut reader, model, &stream, e)?,
-            None => self.load_cold(&mut reader, model, &stream)?,
+            Some(e) => self.catch_up(&cur, &mut reader, model, &stream, e)?,
+            None => self.load_cold(&cur, &mut reader, model, &stream)?,
         };
         let loaded = Loaded {
             state: entry.state.clone(),
@@ -34,7 +36,9 @@ impl Engine {
 
     pub fn query(&self, model: &str, id: &str, name: &str, args: &Json) -> Result<Value> {
         let loaded = self.load(model, id)?;
-        self.inner.domain.query(model, &loaded.state, name, args)
+        self.current()
+            .domain
+            .query(model, &loaded.state, name, args)
     }
 
     /// Replays every stream (of `model`, or of every model of the domain)
@@ -47,18 +51,13 @@ impl Engine {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<usize> {
         self.check_open()?;
+        let cur = self.current();
         let models: Vec<String> = match model {
             Some(m) => {
-                self.inner.domain.model(m)?;
+                cur.domain.model(m)?;
                 vec![m.to_string()]
             }
-            None => self
-                .inner
-                .domain
-                .models()
-                .iter()
-                .map(|m| m.to_string())
-                .collect(),
+            None => cur.domain.models().iter().map(|m| m.to_string()).collect(),
         };
         let mut streams = Vec::new();
         for m in &models {
@@ -70,17 +69,17 @@ impl Engine {
         let mut done = 0;
         progress(0, total);
         for (m, stream, _) in &streams {
-            let start = self.initial(m)?;
+            let start = initial(&cur, m)?;
             let base = done;
             let mut reader = Reader::Store(&*self.inner.store);
-            let mut entry = self.fold_onto(&mut reader, m, stream, start, &mut |v| {
+            let mut entry = fold_onto(&cur, &mut reader, m, stream, start, &mut |v| {
                 if v % 4096 == 0 {
                     progress(base + v, total);
                 }
             })?;
             done = base + entry.version;
             progress(done, total);
-            if let Some(snap) = self.snapshot_of(m, stream, &entry) {
+            if let Some(snap) = snapshot_of(&cur, m, stream, &entry) {
                 self.inner.store.save_snapshot(&snap)?;
                 entry.cost = SnapshotCost::loaded(entry.version, snap.state.len() as u64);
             }
@@ -112,19 +111,24 @@ impl Engine {
     /// A stream's state, caught up with what `reader` sees.
     pub(super) fn catch_up(
         &self,
+        cur: &Current,
         reader: &mut Reader<'_, '_>,
         model: &str,
         stream: &str,
         entry: Entry,
     ) -> Result<Entry> {
+        // A state of another model version (the engine switched since).
+        if cur.fingerprints.get(model) != Some(&entry.fingerprint) {
+            return self.load_cold(cur, reader, model, stream);
+        }
         let stored = reader.version(stream)?;
         match stored.cmp(&entry.version) {
             std::cmp::Ordering::Equal => Ok(entry),
             std::cmp::Ordering::Greater => {
-                self.fold_onto(reader, model, stream, entry, &mut |_| {})
+                fold_onto(cur, reader, model, stream, entry, &mut |_| {})
             }
             // The store went back (a file replaced under us): start over.
-            std::cmp::Ordering::Less => self.load_cold(reader, model, stream),
+            std::cmp::Ordering::Less => self.load_cold(cur, reader, model, stream),
         }
     }
 
@@ -164,29 +168,13 @@ impl Engine {
         );
     }
 
-    pub(super) fn initial(&self, model: &str) -> Result<Entry> {
-        Ok(Entry {
-            state: self.inner.domain.initial_state(model)?,
-            version: 0,
-            fingerprint: self.fingerprint_of(model),
-            cost: SnapshotCost::loaded(0, 0),
-        })
-    }
-
-    fn fingerprint_of(&self, model: &str) -> Arc<str> {
-        self.inner
-            .fingerprints
-            .get(model)
-            .cloned()
-            .unwrap_or_else(|| Arc::from(""))
-    }
-
     /// The latest usable snapshot plus the events after it. A snapshot of
     /// another model (fingerprint), a damaged one (checksum, decoding) or
     /// one past the stream's end is ignored: replay from the start. Loading
     /// never writes a snapshot: that is the snapshot thread's job.
     pub(super) fn load_cold(
         &self,
+        cur: &Current,
         reader: &mut Reader<'_, '_>,
         model: &str,
         stream: &str,
@@ -194,112 +182,131 @@ impl Engine {
         let mut start = None;
         // A snapshot that cannot be read, even for a damaged table, is no
         // snapshot: the events decide.
-        if let Ok(Some(snap)) = reader.snapshot(stream) {
-            start = self.usable_snapshot(model, &snap);
+        let fingerprint = cur.fingerprints.get(model).map_or("", |f| &**f);
+        if let Ok(Some(snap)) = reader.snapshot(stream, fingerprint) {
+            start = usable_snapshot(cur, model, &snap);
         }
         let from_snapshot = start.is_some();
         let entry = match start {
             Some(e) => e,
-            None => self.initial(model)?,
+            None => initial(cur, model)?,
         };
         let snap_version = entry.version;
-        let entry = self.fold_onto(reader, model, stream, entry, &mut |_| {})?;
+        let entry = fold_onto(cur, reader, model, stream, entry, &mut |_| {})?;
         if from_snapshot && entry.version == snap_version && snap_version > 0 {
             // Nothing after the snapshot: make sure it is not past the end.
             if reader.version(stream)? != snap_version {
-                let initial = self.initial(model)?;
-                return self.fold_onto(reader, model, stream, initial, &mut |_| {});
+                let initial = initial(cur, model)?;
+                return fold_onto(cur, reader, model, stream, initial, &mut |_| {});
             }
         }
         Ok(entry)
     }
+}
 
-    fn usable_snapshot(&self, model: &str, snap: &Snapshot) -> Option<Entry> {
-        let fp = self.inner.fingerprints.get(model)?;
-        if snap.fingerprint != **fp
-            || snap.checksum != checksum(&snap.stream, snap.version, fp, &snap.state)
-        {
-            return None;
+pub(super) fn initial(cur: &Current, model: &str) -> Result<Entry> {
+    Ok(Entry {
+        state: cur.domain.initial_state(model)?,
+        version: 0,
+        fingerprint: cur
+            .fingerprints
+            .get(model)
+            .cloned()
+            .unwrap_or_else(|| Arc::from("")),
+        cost: SnapshotCost::loaded(0, 0),
+    })
+}
+
+fn usable_snapshot(cur: &Current, model: &str, snap: &Snapshot) -> Option<Entry> {
+    let fp = cur.fingerprints.get(model)?;
+    if snap.fingerprint != **fp
+        || snap.checksum != checksum(&snap.stream, snap.version, fp, &snap.state)
+    {
+        return None;
+    }
+    // The engine wrote it, so it should fit the state's type; a
+    // snapshot that does not is no snapshot.
+    let m = cur.domain.model(model).ok()?;
+    let mut path = String::from("state");
+    let state = text::decode_fields(
+        &m.types,
+        &m.state_shape,
+        &m.state_fields,
+        &snap.state,
+        &mut path,
+        |t| serde_json::from_str::<Json>(t),
+    )
+    .ok()?;
+    Some(Entry {
+        state,
+        version: snap.version,
+        fingerprint: fp.clone(),
+        cost: SnapshotCost::loaded(snap.version, snap.state.len() as u64),
+    })
+}
+
+/// The snapshot of a state (`None` for a model not in the domain).
+pub(super) fn snapshot_of(
+    cur: &Current,
+    model: &str,
+    stream: &str,
+    entry: &Entry,
+) -> Option<Snapshot> {
+    let fp = cur.fingerprints.get(model)?;
+    let state = entry.state.to_json_string();
+    Some(Snapshot {
+        checksum: checksum(stream, entry.version, fp, &state),
+        stream: stream.to_string(),
+        version: entry.version,
+        fingerprint: fp.to_string(),
+        state,
+    })
+}
+
+/// Folds the stored events after `entry.version` onto it, each through
+/// [`crate::domain::stored::EventReader`] (decoded straight from its text, no envelope built).
+pub(super) fn fold_onto(
+    cur: &Current,
+    reader: &mut Reader<'_, '_>,
+    model: &str,
+    stream: &str,
+    entry: Entry,
+    tick: &mut dyn FnMut(u64),
+) -> Result<Entry> {
+    let domain = &cur.domain;
+    let mut events = domain.reader(domain.model(model)?);
+    let Entry {
+        mut state,
+        mut version,
+        fingerprint,
+        mut cost,
+    } = entry;
+    reader.fold(stream, version, &mut |v, t, schema, d| {
+        if v != version + 1 {
+            return Err(Error::StoreError {
+                kind: crate::error::StoreErrorKind::Corrupt,
+                message: format!(
+                    "stream {stream} jumps from version {version} to {v}: the store is damaged"
+                ),
+            });
         }
-        // The engine wrote it, so it should fit the state's type; a
-        // snapshot that does not is no snapshot.
-        let m = self.inner.domain.model(model).ok()?;
-        let mut path = String::from("state");
-        let state = text::decode_fields(
-            &m.types,
-            &m.state_shape,
-            &m.state_fields,
-            &snap.state,
-            &mut path,
-            |t| serde_json::from_str::<Json>(t),
-        )
-        .ok()?;
-        Some(Entry {
-            state,
-            version: snap.version,
-            fingerprint: fp.clone(),
-            cost: SnapshotCost::loaded(snap.version, snap.state.len() as u64),
-        })
-    }
-
-    /// The snapshot of a state (`None` for a model not in the domain).
-    pub(super) fn snapshot_of(&self, model: &str, stream: &str, entry: &Entry) -> Option<Snapshot> {
-        let fp = self.inner.fingerprints.get(model)?;
-        let state = entry.state.to_json_string();
-        Some(Snapshot {
-            checksum: checksum(stream, entry.version, fp, &state),
-            stream: stream.to_string(),
-            version: entry.version,
-            fingerprint: fp.to_string(),
-            state,
-        })
-    }
-
-    /// Folds the stored events after `entry.version` onto it, each through
-    /// [`crate::domain::stored::EventReader`] (decoded straight from its text, no envelope built).
-    fn fold_onto(
-        &self,
-        reader: &mut Reader<'_, '_>,
-        model: &str,
-        stream: &str,
-        entry: Entry,
-        tick: &mut dyn FnMut(u64),
-    ) -> Result<Entry> {
-        let domain = &self.inner.domain;
-        let mut events = domain.reader(domain.model(model)?);
-        let Entry {
-            mut state,
-            mut version,
-            fingerprint,
-            mut cost,
-        } = entry;
-        reader.fold(stream, version, &mut |v, t, schema, d| {
-            if v != version + 1 {
-                return Err(Error::StoreError {
-                    kind: crate::error::StoreErrorKind::Corrupt,
-                    message: format!(
-                        "stream {stream} jumps from version {version} to {v}: the store is damaged"
-                    ),
-                });
-            }
-            events
-                .read(t, schema, Data::Text(d), &mut |event| {
-                    state = domain.accept(model, std::mem::take(&mut state), &event)?;
-                    Ok(())
-                })
-                .map_err(|u| u.at(&format!("stream {stream} version {v}"), model, t, schema))?;
-            version = v;
-            cost.add(d.len());
-            tick(v);
-            Ok(())
-        })?;
-        Ok(Entry {
-            state,
-            version,
-            fingerprint,
-            cost,
-        })
-    }
+        events
+            .read(t, schema, Data::Text(d), &mut |event| {
+                state = domain.accept(model, std::mem::take(&mut state), &event)?;
+                Ok(())
+            })
+            .map_err(|u| u.at(&format!("stream {stream} version {v}"), model, t, schema))?;
+        version = v;
+        cost.add(d.len());
+        tick(v);
+        Ok(())
+    })?;
+    Ok(Entry {
+        state,
+        version,
+        fingerprint,
+        cost,
+    })
 }
 
 /// Where a load reads: the store as committed, or inside a write.
@@ -323,10 +330,10 @@ impl Reader<'_, '_> {
         }
     }
 
-    fn snapshot(&mut self, stream: &str) -> Result<Option<Snapshot>> {
+    fn snapshot(&mut self, stream: &str, fingerprint: &str) -> Result<Option<Snapshot>> {
         match self {
-            Reader::Store(s) => s.snapshot(stream),
-            Reader::Tx(t) => t.snapshot(stream),
+            Reader::Store(s) => s.snapshot(stream, fingerprint),
+            Reader::Tx(t) => t.snapshot(stream, fingerprint),
         }
     }
 }

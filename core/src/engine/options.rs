@@ -19,6 +19,9 @@ pub struct EngineOptions {
     pub run_projections: bool,
     /// What an async projection does with an event its handler fails on.
     pub on_projection_error: super::OnProjectionError,
+    /// What a command does when the store's active model is no longer this
+    /// engine's (another process ran `migrate apply`).
+    pub on_model_change: super::OnModelChange,
 }
 
 impl Default for EngineOptions {
@@ -29,6 +32,7 @@ impl Default for EngineOptions {
             max_attempts: 5,
             run_projections: true,
             on_projection_error: super::OnProjectionError::Stop,
+            on_model_change: super::OnModelChange::Fail,
         }
     }
 }

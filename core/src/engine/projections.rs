@@ -26,10 +26,11 @@ use serde_json::Value as Json;
 use super::Engine;
 use crate::error::{Error, Result};
 use crate::language::ast::ProjectionMode;
-use crate::language::readside::{Projection, Table};
+use crate::language::readside::{Projection, ReadSide, Table};
 use crate::store::readside::{shadow_name, table_names, ProjectionRow, ReadSideTx};
 use crate::store::{RawEvent, ReadFilter, WriteTx};
 use crate::value::Value;
+use crate::Domain;
 
 /// How a projection's handler failure is met by an async projection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -106,37 +107,46 @@ pub(super) fn stored_error(name: &str, row: &ProjectionRow) -> Error {
     }
 }
 
-impl Engine {
-    /// The domain's projection of this name.
-    pub(super) fn projection_named(&self, name: &str) -> Result<&Projection> {
-        let read = self.inner.domain.read_side();
-        read.projection(name)
-            .ok_or_else(|| Error::UnknownProjection {
-                message: format!(
-                    "no projection `{}` in this domain; it has {}",
-                    name.chars().take(200).collect::<String>(),
-                    list(read.projections.iter().map(|p| &*p.name))
-                ),
-            })
-    }
-
-    fn table_named(&self, name: &str) -> Result<&Table> {
-        let read = self.inner.domain.read_side();
-        read.table(name).ok_or_else(|| Error::UnknownTable {
+/// The domain's projection of this name.
+pub(super) fn projection_named<'r>(read: &'r ReadSide, name: &str) -> Result<&'r Projection> {
+    read.projection(name)
+        .ok_or_else(|| Error::UnknownProjection {
             message: format!(
-                "no table `{}` in this domain; it has {}",
+                "no projection `{}` in this domain; it has {}",
                 name.chars().take(200).collect::<String>(),
-                list(read.tables.iter().map(|t| &*t.name))
+                list(read.projections.iter().map(|p| &*p.name))
             ),
         })
-    }
+}
 
+fn table_named<'r>(read: &'r ReadSide, name: &str) -> Result<&'r Table> {
+    read.table(name).ok_or_else(|| Error::UnknownTable {
+        message: format!(
+            "no table `{}` in this domain; it has {}",
+            name.chars().take(200).collect::<String>(),
+            list(read.tables.iter().map(|t| &*t.name))
+        ),
+    })
+}
+
+/// Whether the domain has inline projections (the write path skips the
+/// read side when it has none).
+pub(super) fn has_inline(domain: &Domain) -> bool {
+    domain
+        .read_side()
+        .projections
+        .iter()
+        .any(|p| p.mode == ProjectionMode::Inline)
+}
+
+impl Engine {
     /// At open: every projection gets its row and tables. A new one on an
     /// empty store (or an async one) starts live at position 0; a new
     /// inline one over stored events, and a changed one, get shadow tables
     /// to rebuild into, and the live ones are left as they are.
     pub(super) fn prepare_projections(&self) -> Result<()> {
-        let read = self.inner.domain.read_side();
+        let domain = self.domain();
+        let read = domain.read_side();
         if read.projections.is_empty() {
             return Ok(());
         }
@@ -157,7 +167,7 @@ impl Engine {
                             // No live rows yet, and none folded: what is
                             // live is "nothing", until the shadow swaps in.
                             row.fingerprint = String::new();
-                            start_shadow(tx, self, p, &mut row)?;
+                            start_shadow(tx, read, p, &mut row)?;
                         }
                         tx.put_projection(&row)?;
                     }
@@ -167,7 +177,7 @@ impl Engine {
                     // look with another model (run_projections off) leaves
                     // the store as it is.
                     Some(mut row) if self.inner.options.run_projections => {
-                        start_shadow(tx, self, p, &mut row)?;
+                        start_shadow(tx, read, p, &mut row)?;
                         tx.put_projection(&row)?;
                     }
                     Some(_) => {}
@@ -177,27 +187,21 @@ impl Engine {
         })
     }
 
-    /// Whether the domain has inline projections (the write path skips
-    /// the read side when it has none).
-    pub(super) fn has_inline(&self) -> bool {
-        self.inner
-            .domain
-            .read_side()
-            .projections
-            .iter()
-            .any(|p| p.mode == ProjectionMode::Inline)
-    }
-
     /// Inline projections, inside a command's savepoint, after its append
     /// of `appended` (in position order): each live one folds every event
     /// past its position, those appended by writers without it first.
-    pub(super) fn run_inline(&self, tx: &mut dyn WriteTx, appended: &[RawEvent]) -> Result<()> {
-        let read = self.inner.domain.read_side();
+    pub(super) fn run_inline(
+        &self,
+        domain: &Domain,
+        tx: &mut dyn WriteTx,
+        appended: &[RawEvent],
+    ) -> Result<()> {
+        let read = domain.read_side();
         let Some(first) = appended.first().map(|e| e.position) else {
             return Ok(());
         };
         let last = appended.last().map_or(first, |e| e.position);
-        let names = live_names(self);
+        let names = live_names(read);
         for p in &read.projections {
             if p.mode != ProjectionMode::Inline {
                 continue;
@@ -215,7 +219,7 @@ impl Engine {
             let mut from = row.position + 1;
             while from < first {
                 let filter = ReadFilter {
-                    models: self.inner.domain.projection_models(p),
+                    models: domain.projection_models(p),
                     types: Vec::new(),
                 };
                 let page = side.read_all(&filter, from, INLINE_PAGE)?;
@@ -229,7 +233,7 @@ impl Engine {
             }
             side.with_rows(read, &names, &mut |rows| {
                 for e in gap.iter().chain(appended) {
-                    self.inner.domain.project_stored(p, e, rows)?;
+                    domain.project_stored(p, e, rows)?;
                 }
                 Ok(())
             })?;
@@ -244,13 +248,14 @@ impl Engine {
     /// order.
     pub fn rows_json(&self, table: &str, options: Option<&str>) -> Result<String> {
         self.check_open()?;
-        let t = self.table_named(table)?;
+        let domain = self.domain();
+        let read = domain.read_side();
+        let t = table_named(read, table)?;
         let options = match options {
-            Some(text) => self.inner.domain.parse_json(text)?,
+            Some(text) => domain.parse_json(text)?,
             None => Json::Null,
         };
         let o = crate::options::RowsOptions::from_json(&options)?;
-        let read = self.inner.domain.read_side();
         let prefix = key_values(read, t, &o.key, "options.key", false)?;
         let after = match &o.after {
             Some(a) => Some(key_values(read, t, a, "options.after", true)?),
@@ -300,7 +305,8 @@ impl Engine {
     /// Every projection of the domain, in declaration order.
     pub fn projections(&self) -> Result<Vec<ProjectionStatus>> {
         self.check_open()?;
-        let read = self.inner.domain.read_side();
+        let domain = self.domain();
+        let read = domain.read_side();
         let mut rows = Vec::new();
         let mut head = 0;
         self.inner.store.read_side(false, &mut |tx| {
@@ -372,9 +378,10 @@ impl Engine {
         timeout: Duration,
     ) -> Result<bool> {
         self.check_open()?;
-        let read = self.inner.domain.read_side();
+        let domain = self.domain();
+        let read = domain.read_side();
         let wanted: Vec<&Projection> = match projection {
-            Some(name) => vec![self.projection_named(name)?],
+            Some(name) => vec![projection_named(read, name)?],
             None => read.projections.iter().collect(),
         };
         let deadline = Instant::now() + timeout;
@@ -429,7 +436,7 @@ impl Engine {
     pub fn wait_for_json(&self, position: u64, options: Option<&str>) -> Result<String> {
         self.check_open()?;
         let options = match options {
-            Some(text) => self.inner.domain.parse_json(text)?,
+            Some(text) => self.current().domain.parse_json(text)?,
             None => Json::Null,
         };
         let o = crate::options::WaitOptions::from_json(&options)?;
@@ -467,24 +474,23 @@ impl ProjectionRow {
 }
 
 /// The SQL names of the domain's tables, all live.
-pub(super) fn live_names(engine: &Engine) -> Vec<String> {
-    table_names(engine.inner.domain.read_side(), None)
+pub(super) fn live_names(read: &ReadSide) -> Vec<String> {
+    table_names(read, None)
 }
 
 /// The SQL names with `p`'s tables under their shadow names.
-pub(super) fn shadow_names(engine: &Engine, p: &Projection) -> Vec<String> {
-    table_names(engine.inner.domain.read_side(), Some(p))
+pub(super) fn shadow_names(read: &ReadSide, p: &Projection) -> Vec<String> {
+    table_names(read, Some(p))
 }
 
 /// Creates empty shadow tables for `p` and marks `row` as rebuilding them
 /// from the first event.
 pub(super) fn start_shadow(
     tx: &mut dyn ReadSideTx,
-    engine: &Engine,
+    read: &ReadSide,
     p: &Projection,
     row: &mut ProjectionRow,
 ) -> Result<()> {
-    let read = engine.inner.domain.read_side();
     let names: Vec<String> = p
         .writes
         .iter()

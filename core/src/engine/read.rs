@@ -76,7 +76,8 @@ impl Engine {
     /// model name that prefixes the stream), else read as plain JSON, as it
     /// is when the model does not declare it or it does not fit.
     pub(super) fn typed(&self, e: &RawEvent, out: &mut Vec<StoredEvent>) -> Result<()> {
-        let domain = &self.inner.domain;
+        let cur = self.current();
+        let domain = &cur.domain;
         let damaged = |what: &str| Error::StoreError {
             kind: crate::error::StoreErrorKind::Corrupt,
             message: format!(
@@ -85,7 +86,7 @@ impl Engine {
             ),
         };
         let metadata = Metadata::from_json_text(&e.metadata).ok_or_else(|| damaged("metadata"))?;
-        let model = self.model_of(&e.stream);
+        let model = domain.stream_model(&e.stream).map(|(_, m)| m);
         let stored = |event_type: String, schema: u32, data: Value| StoredEvent {
             id: e.id.clone(),
             stream: e.stream.clone(),
@@ -120,19 +121,18 @@ impl Engine {
         Ok(())
     }
 
-    /// The domain's model of a stream.
-    fn model_of(&self, stream: &str) -> Option<&crate::language::ir::Model> {
-        self.inner.domain.stream_model(stream).map(|(_, m)| m)
-    }
-
     /// Stored events as JSON, as every reader sees them (§12): one stored
     /// at its event's current version is copied as stored, byte for byte;
     /// an older one is written as the events its upcasts make of it.
     fn events_json(&self, raw: &[RawEvent]) -> Result<String> {
-        let current = |e: &RawEvent| match self.model_of(&e.stream) {
-            Some(m) => m
-                .event_index(&e.event_type)
-                .is_none_or(|i| m.events[i].version == e.schema),
+        let cur = self.current();
+        let current = |e: &RawEvent| match cur.domain.stream_model(&e.stream).map(|(_, m)| m) {
+            // Current, or a name the model does not read at all (shown as
+            // stored); a retired name or an older version is upcast.
+            Some(m) => match m.event_index(&e.event_type) {
+                Some(i) => m.events[i].version == e.schema,
+                None => m.reads.find(&e.event_type, e.schema).is_none(),
+            },
             None => true,
         };
         if raw.iter().all(current) {
@@ -161,13 +161,14 @@ impl Engine {
     }
 
     fn options_json(&self, options: Option<&str>) -> Result<Json> {
-        options.map_or(Ok(Json::Null), |t| self.inner.domain.parse_json(t))
+        options.map_or(Ok(Json::Null), |t| self.current().domain.parse_json(t))
     }
 
-    /// `options`: `{"from_version", "limit"}`. Returns an array of stored
-    /// events, upcast to their current versions (§12); an event stored at
-    /// its current version has its data and metadata written as stored,
-    /// byte for byte.
+    /// `options`: `{"from_version", "limit", "raw"}`. Returns an array of
+    /// stored events, upcast to their current versions (§12); an event
+    /// stored at its current version has its data and metadata written as
+    /// stored, byte for byte. With `raw`, every event is as stored: its
+    /// type, schema and data as written, none upcast.
     pub fn read_stream_json(&self, stream: &str, options: Option<&str>) -> Result<String> {
         self.check_open()?;
         let o = ReadOptions::stream_from_json(&self.options_json(options)?)?;
@@ -176,11 +177,15 @@ impl Engine {
             o.from.unwrap_or(1),
             o.limit.unwrap_or(usize::MAX),
         )?;
+        if o.raw {
+            return raw_events_json(&raw);
+        }
         self.events_json(&raw)
     }
 
-    /// `options`: `{"from_position", "limit", "models", "types"}`; the
-    /// filters keep events of any of the models and any of the types.
+    /// `options`: `{"from_position", "limit", "models", "types", "raw"}`;
+    /// the filters keep events of any of the models and any of the types;
+    /// `raw` as for [`Engine::read_stream_json`].
     pub fn read_all_json(&self, options: Option<&str>) -> Result<String> {
         self.check_open()?;
         let o = ReadOptions::all_from_json(&self.options_json(options)?)?;
@@ -193,6 +198,9 @@ impl Engine {
             o.from.unwrap_or(1),
             o.limit.unwrap_or(usize::MAX),
         )?;
+        if o.raw {
+            return raw_events_json(&raw);
+        }
         self.events_json(&raw)
     }
 

@@ -16,9 +16,9 @@
 //!   fold holds the write lock anyway, so it swaps the tables in the same
 //!   transaction: the pause is one short batch.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex, Weak};
+use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -30,6 +30,7 @@ use crate::language::ast::ProjectionMode;
 use crate::language::readside::Projection;
 use crate::store::readside::{shadow_name, ProjectionRow, ReadSideTx};
 use crate::store::{RawEvent, ReadFilter};
+use crate::Domain;
 
 /// Events folded per transaction.
 const BATCH: usize = 1000;
@@ -71,21 +72,31 @@ pub(super) struct Runner {
     moved: Condvar,
     stop: AtomicBool,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
-    /// Held while a projection is folded in this engine (by the runner or
-    /// a rebuild), by index in the domain.
-    busy: Vec<Mutex<()>>,
+    /// Held while a projection is folded in this engine (by the runner, a
+    /// rebuild or a migration), by name: the domain may change.
+    busy: Mutex<HashMap<String, Arc<Mutex<()>>>>,
 }
 
 impl Runner {
-    pub(super) fn new(projections: usize) -> Runner {
+    pub(super) fn new() -> Runner {
         Runner {
             owner: crate::store::lease_owner(),
             progress: Mutex::new(0),
             moved: Condvar::new(),
             stop: AtomicBool::new(false),
             thread: Mutex::new(None),
-            busy: (0..projections).map(|_| Mutex::new(())).collect(),
+            busy: Mutex::default(),
         }
+    }
+
+    /// The lock that one fold of projection `name` at a time holds.
+    pub(super) fn busy(&self, name: &str) -> Arc<Mutex<()>> {
+        self.busy
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(name.to_string())
+            .or_default()
+            .clone()
     }
 
     pub(super) fn progress(&self) -> u64 {
@@ -168,23 +179,23 @@ fn run(shared: Weak<Shared>) {
 impl Engine {
     /// One round over the projections: `true` if any folded events.
     fn run_once(&self, renew: bool) -> Result<bool> {
-        let read = self.inner.domain.read_side();
+        let domain = self.domain();
+        let read = domain.read_side();
         let mut worked = false;
-        for (i, p) in read.projections.iter().enumerate() {
+        for p in &read.projections {
             if self.inner.runner.stopping() {
                 break;
             }
-            let _busy = self.inner.runner.busy[i]
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            worked |= self.step(p, renew)?;
+            let busy = self.inner.runner.busy(&p.name);
+            let _busy = busy.lock().unwrap_or_else(|e| e.into_inner());
+            worked |= self.step(&domain, p, renew)?;
         }
         Ok(worked)
     }
 
     /// One batch of one projection, if it is this engine's to run and has
     /// work: a rebuild step, or (async) a batch of the live tables.
-    fn step(&self, p: &Projection, renew: bool) -> Result<bool> {
+    fn step(&self, domain: &Domain, p: &Projection, renew: bool) -> Result<bool> {
         let Some(row) = self.projection_row(p)? else {
             return Ok(false);
         };
@@ -215,10 +226,10 @@ impl Engine {
         }
         if rebuilding {
             let mut noop = |_: u64, _: u64| {};
-            let done = self.rebuild_step(p, &mut Stats::default(), &mut noop)?;
+            let done = self.rebuild_step(domain, p, &mut Stats::default(), &mut noop)?;
             return Ok(!matches!(done, Step::Idle));
         }
-        Ok(self.batch(p)? > 0)
+        Ok(self.batch(domain, p)? > 0)
     }
 
     fn projection_row(&self, p: &Projection) -> Result<Option<ProjectionRow>> {
@@ -257,7 +268,8 @@ impl Engine {
     /// Gives up this engine's leases (at close), so another takes over at
     /// once.
     pub(super) fn release_leases(&self) -> Result<()> {
-        let read = self.inner.domain.read_side();
+        let domain = self.domain();
+        let read = domain.read_side();
         let me = &self.inner.runner.owner;
         self.inner.store.read_side(true, &mut |tx| {
             for p in &read.projections {
@@ -275,8 +287,8 @@ impl Engine {
 
     /// One batch of an async projection's live tables: how many events
     /// were read (0: nothing to do, or not this engine's).
-    fn batch(&self, p: &Projection) -> Result<usize> {
-        let names = live_names(self);
+    fn batch(&self, domain: &Domain, p: &Projection) -> Result<usize> {
+        let names = live_names(domain.read_side());
         let mut skip: HashSet<u64> = HashSet::new();
         let mut stop: Option<(u64, String)> = None;
         loop {
@@ -295,8 +307,16 @@ impl Engine {
                     return Ok(());
                 }
                 let stop_before = stop.as_ref().map(|s| s.0);
-                let (n, position) =
-                    self.fold_pass(tx, p, &names, row.position, stop_before, &skip, &mut poison)?;
+                let (n, position) = self.fold_pass(
+                    domain,
+                    tx,
+                    p,
+                    &names,
+                    row.position,
+                    stop_before,
+                    &skip,
+                    &mut poison,
+                )?;
                 read_count = n;
                 row.position = position;
                 if let Some((at, error)) = &stop {
@@ -343,8 +363,9 @@ impl Engine {
     /// handler failure is handed back in `poison`, with an error that rolls
     /// the transaction back (its rows are half written).
     #[allow(clippy::too_many_arguments)]
-    fn fold_pass(
+    pub(super) fn fold_pass(
         &self,
+        domain: &Domain,
         tx: &mut dyn ReadSideTx,
         p: &Projection,
         names: &[String],
@@ -355,12 +376,11 @@ impl Engine {
     ) -> Result<(usize, u64)> {
         let head = tx.head()?;
         let filter = ReadFilter {
-            models: self.inner.domain.projection_models(p),
+            models: domain.projection_models(p),
             types: Vec::new(),
         };
         let events = tx.read_all(&filter, after + 1, BATCH)?;
-        let read = self.inner.domain.read_side();
-        let domain = &self.inner.domain;
+        let read = domain.read_side();
         let mut reached = if events.len() == BATCH {
             events.last().map_or(head, |e| e.position)
         } else {
@@ -396,12 +416,13 @@ impl Engine {
     /// caught up, the swap (in the same transaction, under the write lock).
     fn rebuild_step(
         &self,
+        domain: &Domain,
         p: &Projection,
         stats: &mut Stats,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Step> {
-        let read = self.inner.domain.read_side();
-        let names = shadow_names(self, p);
+        let read = domain.read_side();
+        let names = shadow_names(read, p);
         let shadows: Vec<String> = p
             .writes
             .iter()
@@ -435,6 +456,7 @@ impl Engine {
                 let head = tx.head()?;
                 let last_step = head.saturating_sub(row.shadow_position) <= SWAP_AT as u64;
                 let (n, position) = self.fold_pass(
+                    domain,
                     tx,
                     p,
                     &names,
@@ -500,30 +522,25 @@ impl Engine {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Rebuilt> {
         self.check_open()?;
-        let p = self.projection_named(projection)?;
-        let read = self.inner.domain.read_side();
-        let index = read
-            .projections
-            .iter()
-            .position(|q| q.name == p.name)
-            .expect("found by name");
+        let domain = self.domain();
+        let read = domain.read_side();
+        let p = super::projections::projection_named(read, projection)?;
         let started = Instant::now();
-        let _busy = self.inner.runner.busy[index]
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let busy = self.inner.runner.busy(&p.name);
+        let _busy = busy.lock().unwrap_or_else(|e| e.into_inner());
         let mut ours = false;
         self.inner.store.read_side(true, &mut |tx| {
             let mut row = tx
                 .projection(&p.name)?
                 .unwrap_or_else(|| ProjectionRow::new(p));
             ours = self.lease(&mut row);
-            super::projections::start_shadow(tx, self, p, &mut row)?;
+            super::projections::start_shadow(tx, read, p, &mut row)?;
             tx.put_projection(&row)
         })?;
         let mut stats = Stats::default();
         if ours {
             loop {
-                match self.rebuild_step(p, &mut stats, progress)? {
+                match self.rebuild_step(&domain, p, &mut stats, progress)? {
                     Step::Folded => continue,
                     Step::Swapped => break,
                     Step::Stopped => return Err(self.stopped_error(p)?),

@@ -476,7 +476,7 @@ impl Engine {
     pub fn subscribe_json(&self, name: &str, options: Option<&str>) -> Result<Subscription> {
         self.check_open()?;
         let options = match options {
-            Some(text) => SubscribeOptions::from_json(&self.inner.domain.parse_json(text)?)?,
+            Some(text) => SubscribeOptions::from_json(&self.current().domain.parse_json(text)?)?,
             None => SubscribeOptions::default(),
         };
         self.subscribe(name, &options)

@@ -73,6 +73,58 @@ pub(crate) fn fingerprint(model: &Model) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Names the encoding of [`revision`]; bump it with any change of it.
+const REVISION_FORMAT: &str = "eventfold-revision v1";
+
+/// The revision of `model`, as lowercase hex SHA-256: its fingerprint plus
+/// what decides its commands, queries and invariants. Two files whose model
+/// differs only in spans, docs, comments or declaration order have the same
+/// revision. The store's registry names a model version by it, and an
+/// engine whose revision is not the store's active one may not append
+/// (ARCHITECTURE.md "Model changes, live").
+pub(crate) fn revision(model: &Model) -> String {
+    let mut e = Encoder::new(&model.types);
+    e.shapes = model
+        .events
+        .iter()
+        .chain(model.upcasts.iter().map(|u| &u.handler))
+        .map(|h| (&*h.name, h.version))
+        .collect();
+    e.str(REVISION_FORMAT);
+    e.str(&fingerprint(model));
+    let mut commands: Vec<&Handler> = model.commands.iter().collect();
+    commands.sort_by(|a, b| a.name.cmp(&b.name));
+    e.tag("commands");
+    e.len(commands.len());
+    for c in commands {
+        e.handler(c);
+    }
+    let mut queries: Vec<_> = model.queries.iter().collect();
+    queries.sort_by(|a, b| a.name.cmp(&b.name));
+    e.tag("queries");
+    e.len(queries.len());
+    for q in queries {
+        e.str(&q.name);
+        e.fields(&q.params);
+        e.shape(&q.shape);
+        e.ty(&q.ty);
+        e.expr(&q.body);
+        e.u64(q.frame_size.into());
+    }
+    let mut invariants: Vec<_> = model.invariants.iter().collect();
+    invariants.sort_by(|a, b| a.text.cmp(&b.text));
+    e.tag("invariants");
+    e.len(invariants.len());
+    for i in invariants {
+        e.str(&i.text);
+        e.expr(&i.expr);
+        e.u64(i.frame_size.into());
+    }
+    e.types_reached();
+    let digest = e.hasher.finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Writes tags, lengths and values into the hash, and collects the records
 /// and enums met on the way (by name) to hash them once at the end.
 struct Encoder<'a> {

@@ -32,6 +32,11 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
+    /// The files, in the order they were given.
+    pub fn sources(&self) -> impl Iterator<Item = &Source> {
+        self.files.iter().map(|(s, _)| s)
+    }
+
     pub fn new(sources: &[Source]) -> SourceMap {
         let files = sources
             .iter()

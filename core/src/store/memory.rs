@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use super::notify::Notifier;
 use super::{closed, Append, CommandRecord, RawEvent, ReadFilter, Snapshot, Store, Visit, WriteFn};
+use super::{Activate, ModelVersion, NewVersion, SourceFiles, StoredShape};
 use super::{Lease, Parked, SubscriptionRow};
 use crate::error::{Error, Result};
 
@@ -32,7 +33,8 @@ struct Inner {
     /// The global log; position `p` is at index `p - 1`.
     log: Vec<RawEvent>,
     streams: HashMap<String, StreamData, FastHash>,
-    snapshots: HashMap<String, Snapshot>,
+    /// By (stream, fingerprint): each model version keeps its own.
+    snapshots: HashMap<(String, String), Snapshot>,
     commands: HashMap<(String, String), CommandRecord, FastHash>,
     /// The command keys recorded by the write in progress, oldest first:
     /// what a rollback removes.
@@ -41,6 +43,11 @@ struct Inner {
     read: readside::ReadSpace,
     // Subscriptions, parking and leases (issue 13).
     readers: readers::Readers,
+    /// The model registry (issue 14): versions oldest first, files by
+    /// hash, and the generation.
+    models: Vec<ModelVersion>,
+    sources: HashMap<String, String>,
+    generation: u64,
 }
 
 #[derive(Debug, Default)]
@@ -81,6 +88,8 @@ impl Inner {
             log: self.log.len(),
             commands: self.recorded.len(),
             read: self.read.clone(),
+            models: self.models.clone(),
+            generation: self.generation,
         }
     }
 
@@ -114,6 +123,16 @@ impl Inner {
             self.commands.remove(&key);
         }
         self.read = mark.read;
+        self.models = mark.models;
+        self.generation = mark.generation;
+    }
+
+    fn activate(&mut self, model: &str, revision: &str, at: &str) -> bool {
+        let done = super::registry::activate_in(&mut self.models, model, revision, at);
+        if done {
+            self.generation += 1;
+        }
+        done
     }
 }
 
@@ -124,6 +143,9 @@ struct Mark {
     commands: usize,
     /// A copy of the read side (persistent maps: cheap).
     read: readside::ReadSpace,
+    /// The registry's rows (a few) as they were.
+    models: Vec<ModelVersion>,
+    generation: u64,
 }
 
 /// A write transaction: the store's one lock, held from begin to end.
@@ -227,8 +249,12 @@ impl super::WriteTx for MemoryTx<'_> {
             .copied())
     }
 
-    fn snapshot(&mut self, stream: &str) -> Result<Option<Snapshot>> {
-        Ok(self.inner.snapshots.get(stream).cloned())
+    fn snapshot(&mut self, stream: &str, fingerprint: &str) -> Result<Option<Snapshot>> {
+        Ok(self
+            .inner
+            .snapshots
+            .get(&(stream.to_string(), fingerprint.to_string()))
+            .cloned())
     }
 
     fn append(&mut self, appends: &[Append]) -> Result<Vec<u64>> {
@@ -250,6 +276,24 @@ impl super::WriteTx for MemoryTx<'_> {
             self.inner.rollback(mark);
         }
         Ok(())
+    }
+
+    fn registry_generation(&mut self) -> Result<u64> {
+        Ok(self.inner.generation)
+    }
+
+    fn active_versions(&mut self) -> Result<Vec<ModelVersion>> {
+        Ok(self
+            .inner
+            .models
+            .iter()
+            .filter(|v| v.active)
+            .cloned()
+            .collect())
+    }
+
+    fn activate(&mut self, model: &str, revision: &str, at: &str) -> Result<bool> {
+        Ok(self.inner.activate(model, revision, at))
     }
 
     fn read_side(&mut self) -> &mut dyn super::readside::ReadSideTx {
@@ -370,8 +414,20 @@ impl Store for MemoryStore {
         })
     }
 
-    fn snapshot(&self, stream: &str) -> Result<Option<Snapshot>> {
-        self.with(|s| Ok(s.snapshots.get(stream).cloned()))
+    fn snapshot(&self, stream: &str, fingerprint: &str) -> Result<Option<Snapshot>> {
+        self.with(|s| {
+            Ok(s.snapshots
+                .get(&(stream.to_string(), fingerprint.to_string()))
+                .cloned())
+        })
+    }
+
+    fn delete_snapshots(&self, fingerprint: &str) -> Result<u64> {
+        self.with(|s| {
+            let before = s.snapshots.len();
+            s.snapshots.retain(|(_, f), _| f != fingerprint);
+            Ok((before - s.snapshots.len()) as u64)
+        })
     }
 
     fn save_snapshot(&self, snapshot: &Snapshot) -> Result<()> {
@@ -379,14 +435,13 @@ impl Store for MemoryStore {
         // newer one of the same model, unless that one is past the end.
         self.with(|s| {
             let end = s.version(&snapshot.stream);
-            let keep_old = s.snapshots.get(&snapshot.stream).is_some_and(|old| {
-                old.version > snapshot.version
-                    && old.fingerprint == snapshot.fingerprint
-                    && old.version <= end
-            });
+            let key = (snapshot.stream.clone(), snapshot.fingerprint.clone());
+            let keep_old = s
+                .snapshots
+                .get(&key)
+                .is_some_and(|old| old.version > snapshot.version && old.version <= end);
             if !keep_old {
-                s.snapshots
-                    .insert(snapshot.stream.clone(), snapshot.clone());
+                s.snapshots.insert(key, snapshot.clone());
             }
             Ok(())
         })
@@ -478,5 +533,79 @@ impl Store for MemoryStore {
 
     fn wake(&self) {
         self.notifier.wake();
+    }
+
+    // ---- The model registry (issue 14) ----
+
+    fn register(
+        &self,
+        source: &SourceFiles,
+        versions: &[NewVersion],
+        activate: Activate,
+        at: &str,
+    ) -> Result<u64> {
+        self.with(|s| {
+            s.sources
+                .entry(source.hash.clone())
+                .or_insert_with(|| source.files.clone());
+            for v in versions {
+                let known = s
+                    .models
+                    .iter()
+                    .any(|r| r.model == v.model && r.revision == v.revision);
+                if !known {
+                    s.models.push(ModelVersion {
+                        model: v.model.clone(),
+                        revision: v.revision.clone(),
+                        fingerprint: v.fingerprint.clone(),
+                        source: source.hash.clone(),
+                        active: false,
+                        registered_at: at.to_string(),
+                        activated_at: None,
+                    });
+                }
+                let claimed = s.models.iter().any(|r| r.model == v.model && r.active);
+                let on = match activate {
+                    Activate::Unseen => !known || !claimed,
+                    Activate::Unclaimed => !claimed,
+                };
+                if on {
+                    s.activate(&v.model, &v.revision, at);
+                }
+            }
+            Ok(s.generation)
+        })
+    }
+
+    fn model_versions(&self) -> Result<Vec<ModelVersion>> {
+        self.with(|s| {
+            let mut all = s.models.clone();
+            // Stable: oldest first within a model, as SQLite orders them.
+            all.sort_by(|a, b| a.model.cmp(&b.model));
+            Ok(all)
+        })
+    }
+
+    fn model_source(&self, hash: &str) -> Result<Option<String>> {
+        self.with(|s| Ok(s.sources.get(hash).cloned()))
+    }
+
+    fn stored_shapes(&self) -> Result<Vec<StoredShape>> {
+        self.with(|s| {
+            let mut counts: std::collections::BTreeMap<(&str, &str, u32), u64> = Default::default();
+            for e in &s.log {
+                let model = s.streams.get(&e.stream).map_or("", |d| d.model.as_str());
+                *counts.entry((model, &e.event_type, e.schema)).or_default() += 1;
+            }
+            Ok(counts
+                .into_iter()
+                .map(|((model, t, schema), events)| StoredShape {
+                    model: model.to_string(),
+                    event_type: t.to_string(),
+                    schema,
+                    events,
+                })
+                .collect())
+        })
     }
 }

@@ -11,6 +11,7 @@ pub mod memory;
 mod notify;
 pub(crate) mod readers;
 pub(crate) mod readside;
+pub mod registry;
 pub mod sqlite;
 #[cfg(feature = "testkit")]
 pub mod testkit;
@@ -136,7 +137,7 @@ pub trait WriteTx {
     fn command(&mut self, stream: &str, command_id: &str) -> Result<Option<CommandRecord>>;
 
     /// Like [`Store::snapshot`], inside the transaction.
-    fn snapshot(&mut self, stream: &str) -> Result<Option<Snapshot>>;
+    fn snapshot(&mut self, stream: &str, fingerprint: &str) -> Result<Option<Snapshot>>;
 
     /// Appends each command's events at `expected_version + 1`, which the
     /// caller read with [`WriteTx::version`] in this transaction (appends to
@@ -163,6 +164,20 @@ pub trait WriteTx {
     #[doc(hidden)]
     #[allow(private_interfaces)]
     fn read_side(&mut self) -> &mut dyn readside::ReadSideTx;
+
+    // ---- The model registry (issue 14; `registry.rs`) ----
+
+    /// Goes up with every activation: a writer that saw this generation
+    /// knows the active versions have not changed since.
+    fn registry_generation(&mut self) -> Result<u64>;
+
+    /// The active version of each model.
+    fn active_versions(&mut self) -> Result<Vec<ModelVersion>>;
+
+    /// Makes `revision` (registered) the active version of `model`, stamped
+    /// `at`, and moves the generation on. False, changing nothing, when the
+    /// version is not registered.
+    fn activate(&mut self, model: &str, revision: &str, at: &str) -> Result<bool>;
 }
 
 /// The work done inside one read-side transaction: see [`Store::read_side`].
@@ -234,11 +249,18 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The versions a command with this id appended to the stream.
     fn command(&self, stream: &str, command_id: &str) -> Result<Option<CommandRecord>>;
 
-    /// The latest snapshot of a stream, if any.
-    fn snapshot(&self, stream: &str) -> Result<Option<Snapshot>>;
+    /// The latest snapshot of a stream made by the model of this
+    /// fingerprint, if any. Each model version keeps its own, so a
+    /// migration builds the new one's while the old one's serve.
+    fn snapshot(&self, stream: &str, fingerprint: &str) -> Result<Option<Snapshot>>;
 
-    /// Keeps a snapshot, unless the stored one is newer (and still valid).
+    /// Keeps a snapshot, unless the stored one of the same fingerprint is
+    /// newer (and still valid).
     fn save_snapshot(&self, snapshot: &Snapshot) -> Result<()>;
+
+    /// Removes every snapshot made under `fingerprint` (a model version no
+    /// longer active); returns how many.
+    fn delete_snapshots(&self, fingerprint: &str) -> Result<u64>;
 
     /// Releases the store; later calls fail with a `store_error`.
     fn close(&self) -> Result<()>;
@@ -297,6 +319,29 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// subscription's `close` uses to end a blocked poll. A waiter that
     /// wants to go on simply waits again.
     fn wake(&self);
+
+    // ---- The model registry (issue 14; `registry.rs`) ----
+
+    /// Records `versions`, compiled from `source`, in one transaction:
+    /// versions already registered are left as they are, and `activate`
+    /// says which become active (stamped `at`). Returns the generation
+    /// after it.
+    fn register(
+        &self,
+        source: &SourceFiles,
+        versions: &[NewVersion],
+        activate: Activate,
+        at: &str,
+    ) -> Result<u64>;
+
+    /// Every registered version, by model, oldest first.
+    fn model_versions(&self) -> Result<Vec<ModelVersion>>;
+
+    /// The files of a registered source (JSON `[{"name", "text"}]`).
+    fn model_source(&self, hash: &str) -> Result<Option<String>>;
+
+    /// How many events of each (model, type, schema) are stored.
+    fn stored_shapes(&self) -> Result<Vec<StoredShape>>;
 }
 
 /// How a store URL asks for SQLite to sync.
@@ -370,3 +415,7 @@ pub(crate) fn closed() -> Error {
 // ---- Subscriptions, parking and leases (issue 13) ----
 
 pub use readers::{lease_owner, owner_alive, Lease, Parked, SubscriptionRow};
+
+// ---- The model registry (issue 14) ----
+
+pub use registry::{Activate, ModelVersion, NewVersion, SourceFiles, StoredShape};

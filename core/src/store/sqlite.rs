@@ -17,6 +17,8 @@
 //!   other processes' commits are seen when it reads the head again.
 
 mod readside;
+// The model registry (issue 14).
+mod registry;
 mod schema;
 pub(crate) mod tables;
 // Subscriptions, parking and leases (issue 13).
@@ -36,6 +38,7 @@ use super::{
     closed, Append, CommandRecord, NewEvent, RawEvent, ReadFilter, Snapshot, Store, Synchronous,
     Visit, WriteFn, WriteTx,
 };
+use super::{Activate, ModelVersion, NewVersion, SourceFiles, StoredShape};
 use super::{Lease, Parked, SubscriptionRow};
 use crate::error::{Error, Result, StoreErrorKind};
 
@@ -365,12 +368,16 @@ impl Store for SqliteStore {
         self.read(|c| command(c, stream, command_id))
     }
 
-    fn snapshot(&self, stream: &str) -> Result<Option<Snapshot>> {
-        self.read(|c| snapshot(c, stream))
+    fn snapshot(&self, stream: &str, fingerprint: &str) -> Result<Option<Snapshot>> {
+        self.read(|c| snapshot(c, stream, fingerprint))
     }
 
     fn save_snapshot(&self, snap: &Snapshot) -> Result<()> {
         self.write_conn(|conn| upsert_snapshot(conn, snap))
+    }
+
+    fn delete_snapshots(&self, fingerprint: &str) -> Result<u64> {
+        self.write_conn(|conn| registry::delete_snapshots(conn, fingerprint))
     }
 
     #[allow(private_interfaces)]
@@ -462,19 +469,41 @@ impl Store for SqliteStore {
     fn wake(&self) {
         self.notifier.wake();
     }
+
+    // ---- The model registry (issue 14) ----
+
+    fn register(
+        &self,
+        source: &SourceFiles,
+        versions: &[NewVersion],
+        activate: Activate,
+        at: &str,
+    ) -> Result<u64> {
+        self.write_conn(|c| registry::register(c, source, versions, activate, at))
+    }
+
+    fn model_versions(&self) -> Result<Vec<ModelVersion>> {
+        self.read(registry::model_versions)
+    }
+
+    fn model_source(&self, hash: &str) -> Result<Option<String>> {
+        self.read(|c| registry::model_source(c, hash))
+    }
+
+    fn stored_shapes(&self) -> Result<Vec<StoredShape>> {
+        self.read(registry::stored_shapes)
+    }
 }
 
-/// Keeps a snapshot unless the stored one is newer, of the same model, and
-/// not past the stream's end (a damaged one is replaced).
+/// Keeps a snapshot unless the stored one of the same model version is
+/// newer and not past the stream's end (a damaged one is replaced).
 fn upsert_snapshot(conn: &Connection, snap: &Snapshot) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO eventfold_snapshots (stream, version, fingerprint, state, checksum) \
          VALUES (?1, ?2, ?3, ?4, ?5) \
-         ON CONFLICT (stream) DO UPDATE SET version = excluded.version, \
-           fingerprint = excluded.fingerprint, state = excluded.state, \
-           checksum = excluded.checksum \
+         ON CONFLICT (stream, fingerprint) DO UPDATE SET version = excluded.version, \
+           state = excluded.state, checksum = excluded.checksum \
          WHERE excluded.version >= eventfold_snapshots.version \
-            OR excluded.fingerprint <> eventfold_snapshots.fingerprint \
             OR eventfold_snapshots.version > \
                (SELECT coalesce(max(version), 0) FROM eventfold_events WHERE stream = excluded.stream)",
     )
@@ -583,8 +612,8 @@ impl WriteTx for SqliteTx<'_> {
         command(self.conn, stream, command_id)
     }
 
-    fn snapshot(&mut self, stream: &str) -> Result<Option<Snapshot>> {
-        snapshot(self.conn, stream)
+    fn snapshot(&mut self, stream: &str, fingerprint: &str) -> Result<Option<Snapshot>> {
+        snapshot(self.conn, stream, fingerprint)
     }
 
     fn append(&mut self, appends: &[Append]) -> Result<Vec<u64>> {
@@ -695,6 +724,18 @@ impl WriteTx for SqliteTx<'_> {
         &mut self.side
     }
 
+    fn registry_generation(&mut self) -> Result<u64> {
+        registry::generation(self.conn)
+    }
+
+    fn active_versions(&mut self) -> Result<Vec<ModelVersion>> {
+        registry::active_versions(self.conn)
+    }
+
+    fn activate(&mut self, model: &str, revision: &str, at: &str) -> Result<bool> {
+        registry::activate_version(self.conn, model, revision, at)
+    }
+
     fn rollback_to_savepoint(&mut self) -> Result<()> {
         if let Some(streams) = self.savepoint.take() {
             self.streams = streams;
@@ -776,13 +817,14 @@ fn command(c: &Connection, stream: &str, command_id: &str) -> Result<Option<Comm
     .map_err(|e| err("cannot read a command's result", e))
 }
 
-fn snapshot(c: &Connection, stream: &str) -> Result<Option<Snapshot>> {
+fn snapshot(c: &Connection, stream: &str, fingerprint: &str) -> Result<Option<Snapshot>> {
     let row = c
         .prepare_cached(
-            "SELECT version, fingerprint, state, checksum FROM eventfold_snapshots WHERE stream = ?1",
+            "SELECT version, fingerprint, state, checksum FROM eventfold_snapshots \
+             WHERE stream = ?1 AND fingerprint = ?2",
         )
         .and_then(|mut s| {
-            s.query_row([stream], |r| {
+            s.query_row([stream, fingerprint], |r| {
                 // Read leniently: a damaged row is no snapshot, not an
                 // error (the engine replays instead).
                 let text = |i| {

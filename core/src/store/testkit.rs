@@ -51,6 +51,9 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("subscription_rows", subscription_rows),
     ("readers_closed", readers_closed),
     ("wake_ends_a_wait", wake_ends_a_wait),
+    // The model registry (issue 14).
+    ("registry", registry),
+    ("stored_shapes", stored_shapes),
 ];
 
 /// Runs every check on stores from `factory`; panics naming those that
@@ -436,33 +439,38 @@ fn snapshot_rules(f: &Factory<'_>) {
         state: format!(r#"{{"at":{version},"fp":"{fingerprint}"}}"#),
         checksum: format!("sum-{version}-{fingerprint}"),
     };
-    assert_eq!(s.snapshot("T-1").unwrap(), None);
+    assert_eq!(s.snapshot("T-1", "a").unwrap(), None);
     s.save_snapshot(&snap(5, "a")).unwrap();
-    assert_eq!(s.snapshot("T-1").unwrap(), Some(snap(5, "a")));
+    assert_eq!(s.snapshot("T-1", "a").unwrap(), Some(snap(5, "a")));
     // Newer replaces.
     s.save_snapshot(&snap(8, "a")).unwrap();
-    assert_eq!(s.snapshot("T-1").unwrap(), Some(snap(8, "a")));
+    assert_eq!(s.snapshot("T-1", "a").unwrap(), Some(snap(8, "a")));
     // Older, same model: kept the newer.
     s.save_snapshot(&snap(6, "a")).unwrap();
-    assert_eq!(s.snapshot("T-1").unwrap(), Some(snap(8, "a")));
+    assert_eq!(s.snapshot("T-1", "a").unwrap(), Some(snap(8, "a")));
     // The same version again replaces (a rebuild).
     let mut rebuilt = snap(8, "a");
     rebuilt.state = r#"{"rebuilt":true}"#.into();
     s.save_snapshot(&rebuilt).unwrap();
-    assert_eq!(s.snapshot("T-1").unwrap(), Some(rebuilt));
-    // Older of another model (fingerprint) replaces: the stored one is of
-    // no use to this model.
+    assert_eq!(s.snapshot("T-1", "a").unwrap(), Some(rebuilt.clone()));
+    // Another model version (fingerprint) keeps its own beside it: a
+    // migration builds the new one's while the old one's serve.
     s.save_snapshot(&snap(3, "b")).unwrap();
-    assert_eq!(s.snapshot("T-1").unwrap(), Some(snap(3, "b")));
+    assert_eq!(s.snapshot("T-1", "b").unwrap(), Some(snap(3, "b")));
+    assert_eq!(s.snapshot("T-1", "a").unwrap(), Some(rebuilt.clone()));
     // A stored one past the stream's end is damaged: an older one replaces.
     s.save_snapshot(&snap(40, "b")).unwrap();
-    assert_eq!(s.snapshot("T-1").unwrap(), Some(snap(40, "b")));
+    assert_eq!(s.snapshot("T-1", "b").unwrap(), Some(snap(40, "b")));
     s.save_snapshot(&snap(9, "b")).unwrap();
-    assert_eq!(s.snapshot("T-1").unwrap(), Some(snap(9, "b")));
+    assert_eq!(s.snapshot("T-1", "b").unwrap(), Some(snap(9, "b")));
     // Streams keep their own.
-    assert_eq!(s.snapshot("T-2").unwrap(), None);
+    assert_eq!(s.snapshot("T-2", "b").unwrap(), None);
+    // Deleting one version's leaves the other's.
+    assert_eq!(s.delete_snapshots("a").unwrap(), 1);
+    assert_eq!(s.snapshot("T-1", "a").unwrap(), None);
+    assert_eq!(s.snapshot("T-1", "b").unwrap(), Some(snap(9, "b")));
     s.write(&mut |w| {
-        assert_eq!(w.snapshot("T-1")?, Some(snap(9, "b")));
+        assert_eq!(w.snapshot("T-1", "b")?, Some(snap(9, "b")));
         Ok(())
     })
     .unwrap();
@@ -578,7 +586,7 @@ fn closed(f: &Factory<'_>) {
         ),
         ("streams", s.streams(None).map(|_| ())),
         ("command", s.command("T-1", "c").map(|_| ())),
-        ("snapshot", s.snapshot("T-1").map(|_| ())),
+        ("snapshot", s.snapshot("T-1", "a").map(|_| ())),
         ("save_snapshot", s.save_snapshot(&snap)),
         ("head", s.head().map(|_| ())),
         ("wait", s.wait(0, Duration::from_secs(86_400)).map(|_| ())),
@@ -914,4 +922,169 @@ fn wake_ends_a_wait(f: &Factory<'_>) {
     // A wake with nobody waiting changes nothing for the next wait.
     s.wake();
     assert_eq!(s.wait(2, Duration::ZERO).unwrap(), 2);
+}
+
+// ---- The model registry (issue 14) ----
+
+fn registry(f: &Factory<'_>) {
+    use crate::store::{Activate, NewVersion, SourceFiles};
+    let s = f();
+    let files = |h: &str| SourceFiles {
+        hash: h.into(),
+        files: format!(r#"[{{"name":"{h}.model","text":"model {h}"}}]"#),
+    };
+    let v = |model: &str, rev: &str| NewVersion {
+        model: model.into(),
+        revision: rev.into(),
+        fingerprint: format!("fp-{rev}"),
+    };
+    let active = |s: &dyn Store| -> Vec<(String, String)> {
+        let mut a: Vec<_> = s
+            .model_versions()
+            .unwrap()
+            .into_iter()
+            .filter(|x| x.active)
+            .map(|x| (x.model, x.revision))
+            .collect();
+        a.sort();
+        a
+    };
+    let pair = |m: &str, r: &str| (m.to_string(), r.to_string());
+    assert!(s.model_versions().unwrap().is_empty());
+    // First use: active.
+    let g1 = s
+        .register(
+            &files("one"),
+            &[v("A", "a1"), v("B", "b1")],
+            Activate::Unseen,
+            "t1",
+        )
+        .unwrap();
+    assert_eq!(active(&*s), vec![pair("A", "a1"), pair("B", "b1")]);
+    assert_eq!(s.model_source("one").unwrap(), Some(files("one").files));
+    assert_eq!(s.model_source("none").unwrap(), None);
+    // Again: nothing changes.
+    let again = s
+        .register(
+            &files("one"),
+            &[v("A", "a1"), v("B", "b1")],
+            Activate::Unseen,
+            "t2",
+        )
+        .unwrap();
+    assert_eq!(again, g1);
+    // A version never seen replaces the active one; a seen one stays.
+    let g2 = s
+        .register(
+            &files("two"),
+            &[v("A", "a2"), v("B", "b1")],
+            Activate::Unseen,
+            "t3",
+        )
+        .unwrap();
+    assert!(g2 > g1);
+    assert_eq!(active(&*s), vec![pair("A", "a2"), pair("B", "b1")]);
+    s.register(&files("one"), &[v("A", "a1")], Activate::Unseen, "t4")
+        .unwrap();
+    assert_eq!(active(&*s), vec![pair("A", "a2"), pair("B", "b1")]);
+    // Unclaimed: registered, active only for a model without one.
+    s.register(
+        &files("three"),
+        &[v("A", "a3"), v("C", "c1")],
+        Activate::Unclaimed,
+        "t5",
+    )
+    .unwrap();
+    assert_eq!(
+        active(&*s),
+        vec![pair("A", "a2"), pair("B", "b1"), pair("C", "c1")]
+    );
+    let all = s.model_versions().unwrap();
+    let a: Vec<&str> = all
+        .iter()
+        .filter(|x| x.model == "A")
+        .map(|x| x.revision.as_str())
+        .collect();
+    assert_eq!(a, vec!["a1", "a2", "a3"], "oldest first");
+    let a3 = all.iter().find(|x| x.revision == "a3").unwrap();
+    assert_eq!(
+        (a3.activated_at.as_deref(), a3.registered_at.as_str()),
+        (None, "t5")
+    );
+    assert_eq!(
+        (a3.fingerprint.as_str(), a3.source.as_str()),
+        ("fp-a3", "three")
+    );
+    // Activation inside a write moves the generation; a rollback undoes it.
+    let before = s.write_generation();
+    let failed = s.write(&mut |w| {
+        assert!(w.activate("A", "a3", "t6")?);
+        Err(Error::Internal {
+            message: "undo".into(),
+        })
+    });
+    assert!(failed.is_err());
+    assert_eq!(active(&*s)[0], pair("A", "a2"));
+    assert_eq!(s.write_generation(), before);
+    s.write(&mut |w| {
+        assert!(!w.activate("A", "nope", "t6")?, "an unknown version");
+        assert!(w.activate("A", "a3", "t6")?);
+        let act = w.active_versions()?;
+        assert!(act.iter().any(|x| x.model == "A" && x.revision == "a3"));
+        Ok(())
+    })
+    .unwrap();
+    assert!(s.write_generation() > before);
+    assert_eq!(active(&*s)[0], pair("A", "a3"));
+    let a3 = s
+        .model_versions()
+        .unwrap()
+        .into_iter()
+        .find(|x| x.revision == "a3")
+        .unwrap();
+    assert_eq!(a3.activated_at.as_deref(), Some("t6"));
+}
+
+fn stored_shapes(f: &Factory<'_>) {
+    let s = f();
+    assert!(s.stored_shapes().unwrap().is_empty());
+    let mut evs = events("e", 3);
+    evs.push(event("e", 2, "{}"));
+    evs.push(event("f", 1, "{}"));
+    append(&*s, "A-1", "A", evs, None).unwrap();
+    append(&*s, "B-1", "B", events("e", 2), None).unwrap();
+    let got: Vec<(String, String, u32, u64)> = s
+        .stored_shapes()
+        .unwrap()
+        .into_iter()
+        .map(|x| (x.model, x.event_type, x.schema, x.events))
+        .collect();
+    let want = [
+        ("A", "e", 1, 3),
+        ("A", "e", 2, 1),
+        ("A", "f", 1, 1),
+        ("B", "e", 1, 2),
+    ];
+    let want: Vec<_> = want
+        .iter()
+        .map(|(m, t, v, n)| (m.to_string(), t.to_string(), *v, *n))
+        .collect();
+    assert_eq!(got, want);
+}
+
+/// The registry's generation, as a writer sees it.
+trait Generation {
+    fn write_generation(&self) -> u64;
+}
+
+impl<S: Store + ?Sized> Generation for S {
+    fn write_generation(&self) -> u64 {
+        let mut g = 0;
+        self.write(&mut |w| {
+            g = w.registry_generation()?;
+            Ok(())
+        })
+        .unwrap();
+        g
+    }
 }

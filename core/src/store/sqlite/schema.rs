@@ -41,6 +41,10 @@ const MIGRATIONS: &[Migration] = &[
         what: "add subscriptions, parked events and leases",
         sql: V4,
     },
+    Migration {
+        what: "add the model registry and keep a snapshot per model version",
+        sql: V5,
+    },
 ];
 
 /// The schema this code writes.
@@ -207,6 +211,55 @@ CREATE TABLE eventfold_leases (
     owner    TEXT    NOT NULL,
     until_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
+";
+
+/// Version 5: model changes (ARCHITECTURE.md "Model changes, live"), see
+/// `registry.rs`.
+/// - `eventfold_sources`: the model files of each registered version, as
+///   JSON `[{"name", "text"}]`, by the SHA-256 of that text: what an engine
+///   that follows a change compiles.
+/// - `eventfold_models`: every version of each model that wrote to the
+///   store (`revision`, see `language::fingerprint::revision`), with its
+///   fingerprint and files; at most one per model is `active`.
+/// - `eventfold_registry`: one row whose `generation` goes up with every
+///   activation, so that a writer checks its model with one read of one row
+///   per transaction.
+/// - `eventfold_snapshots` is keyed by (stream, fingerprint): a migration
+///   builds the new model's snapshots while the old model's keep serving.
+const V5: &str = "
+CREATE TABLE eventfold_sources (
+    hash  TEXT PRIMARY KEY,
+    files TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE eventfold_models (
+    model         TEXT    NOT NULL,
+    revision      TEXT    NOT NULL,
+    fingerprint   TEXT    NOT NULL,
+    source        TEXT    NOT NULL,
+    registered_at TEXT    NOT NULL,
+    activated_at  TEXT,
+    active        INTEGER NOT NULL DEFAULT 0 CHECK (active IN (0, 1)),
+    PRIMARY KEY (model, revision)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX eventfold_models_active ON eventfold_models (model) WHERE active = 1;
+CREATE TABLE eventfold_registry (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    generation INTEGER NOT NULL
+);
+INSERT INTO eventfold_registry (id, generation) VALUES (1, 0);
+CREATE TABLE eventfold_snapshots_v5 (
+    stream      TEXT    NOT NULL,
+    fingerprint TEXT    NOT NULL,
+    version     INTEGER NOT NULL,
+    state       TEXT    NOT NULL,
+    checksum    TEXT    NOT NULL,
+    PRIMARY KEY (stream, fingerprint)
+) WITHOUT ROWID;
+INSERT INTO eventfold_snapshots_v5 (stream, fingerprint, version, state, checksum)
+    SELECT stream, fingerprint, version, state, checksum FROM eventfold_snapshots;
+DROP TABLE eventfold_snapshots;
+ALTER TABLE eventfold_snapshots_v5 RENAME TO eventfold_snapshots;
+CREATE INDEX eventfold_snapshots_by_fingerprint ON eventfold_snapshots (fingerprint);
 ";
 
 fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
