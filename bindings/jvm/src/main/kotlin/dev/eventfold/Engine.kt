@@ -180,6 +180,48 @@ class Engine private constructor(private val ffi: FfiEngine) : AutoCloseable {
 
     fun parkedJson(name: String): String = native { ffi.parkedJson(name) }
 
+    // Model changes (MODEL-LANGUAGE §12): a new version of the domain, planned and applied live.
+
+    /**
+     * What switching this store to [next] would do, computed without
+     * changing anything: the language's differences, every stored (type,
+     * schema) [next] cannot read (blocking), a replay of every affected
+     * stream with [next] (the streams that fail, and those whose state
+     * differs, with the difference for the first [MigratePlanOptions.differences]),
+     * and the projections that must rebuild. [MigrationPlan.ok] is false when
+     * [migrateApply] would refuse it. Blocks while it replays.
+     */
+    @JvmOverloads
+    fun migratePlan(next: Domain, options: MigratePlanOptions = MigratePlanOptions()): MigrationPlan =
+        MigrationPlan.from(Json.readMap(migratePlanJson(next, options.toJson())))
+
+    /** [migratePlan] over JSON text; [options]: `{"differences"}`. */
+    @JvmOverloads
+    fun migratePlanJson(next: Domain, options: String? = null): String =
+        native { ffi.migratePlanJson(next.ffi, options) }
+
+    /**
+     * Switches the store to [next], live: builds its snapshots and
+     * projection tables while this engine keeps serving, holds writers off
+     * only for the last catch-up, and switches the active model in one
+     * transaction. Afterwards this engine runs [next]; engines elsewhere
+     * learn of it at their next append ([EngineOptions.onModelChange]).
+     * A plan that is not ok is refused with the error of its first blocking
+     * item ([EventfoldException.UnknownEvent] for a stored event [next]
+     * cannot read, else the failing stream's own), and nothing is switched.
+     */
+    fun migrateApply(next: Domain): Migrated = Migrated.from(Json.readMap(migrateApplyJson(next)))
+
+    /** [migrateApply] over JSON text; [options]: `{}` (none yet). */
+    @JvmOverloads
+    fun migrateApplyJson(next: Domain, options: String? = null): String =
+        native { ffi.migrateApplyJson(next.ffi, options) }
+
+    /** Every model version registered in the store, and which one of each model is active. */
+    fun modelVersions(): List<ModelVersion> = Json.readMaps(modelVersionsJson()).map(ModelVersion::from)
+
+    fun modelVersionsJson(): String = native { ffi.modelVersionsJson() }
+
     /** Closes the store (and the subscriptions opened on it). Twice is fine. */
     override fun close() {
         native { ffi.closeEngine() }

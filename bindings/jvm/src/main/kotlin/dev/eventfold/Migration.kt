@@ -127,13 +127,13 @@ data class Migrated(
     val models: List<MigratedModel>,
     /** Snapshots built under the new fingerprint. */
     val snapshots: Long,
-    /** The projections rebuilt. */
+    /** The projections rebuilt and swapped in. */
     val projections: List<String>,
-    /** Events folded. */
+    /** Events read to build the snapshots and tables. */
     val events: Long,
-    /** Events written while the new model was being built, folded during the pause. */
+    /** Events written while they were being built, folded during the pause. */
     val caughtUp: Long,
-    /** The global position the new model took over at. */
+    /** The store's head when the switch committed: the new model wrote every event after it. */
     val position: Long,
     val millis: Double,
     /** How long writers were held off: the final transaction. */
