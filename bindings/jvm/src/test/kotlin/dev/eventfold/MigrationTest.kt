@@ -135,6 +135,8 @@ class MigrationTest {
             // Every todo gains a priority: both streams differ, each shown up to the limit asked.
             assertEquals(2L, plan.replay.different)
             assertEquals(1, e.migratePlan(v2, MigratePlanOptions(differences = 1)).replay.differences.size)
+            val negative = assertThrows<EventfoldException.InvalidCommand> { e.migratePlan(v2, MigratePlanOptions(differences = -1)) }
+            assertEquals("options.differences", negative.path)
             val home = e.migratePlan(v2).replay.differences.single { it.stream == "Todos-home" }
             assertTrue(StateChange("todos.a.priority", null, "normal") in home.changes, home.changes.toString())
             // The JSON twin is the core's own text.
