@@ -479,6 +479,39 @@ impl FfiEngine {
     pub fn parked_json(&self, name: String) -> Result<String> {
         guard(|| self.inner.parked_json(&name))
     }
+
+    // Model changes (issue 14): each call is the core's `*_json` verb as is.
+
+    /// What switching the store to `next` would do; `options`: `{"differences"}`.
+    /// Blocks while it replays the affected streams.
+    pub fn migrate_plan_json(
+        &self,
+        next: Arc<FfiDomain>,
+        options: Option<String>,
+    ) -> Result<String> {
+        guard(|| {
+            self.inner
+                .migrate_plan_json(&next.get()?, options.as_deref())
+        })
+    }
+
+    /// Switches the store to `next`, live; afterwards this engine runs it.
+    /// `options`: `{}` (none yet).
+    pub fn migrate_apply_json(
+        &self,
+        next: Arc<FfiDomain>,
+        options: Option<String>,
+    ) -> Result<String> {
+        guard(|| {
+            self.inner
+                .migrate_apply_json(&next.get()?, options.as_deref())
+        })
+    }
+
+    /// Every model version registered in the store, the active ones marked.
+    pub fn model_versions_json(&self) -> Result<String> {
+        guard(|| self.inner.model_versions_json())
+    }
 }
 
 /// One consumer of a named subscription. Safe to share between threads:
@@ -679,6 +712,47 @@ mod tests {
             .unwrap()
             .contains(r#""checkpoint":1"#));
         assert_eq!(e.parked_json("s".into()).unwrap(), "[]");
+    }
+
+    #[test]
+    fn model_changes_cross_with_their_codes() {
+        let e = FfiEngine::open("memory:".into(), domain(), None).unwrap();
+        e.execute_json(FfiExecute {
+            model: "Counter".into(),
+            id: "a".into(),
+            command: r#"{"type":"bump"}"#.into(),
+            options: None,
+        })
+        .unwrap();
+        let versions = e.model_versions_json().unwrap();
+        assert!(versions.contains(r#""active":true"#), "{versions}");
+        // A next version with no upcast of the stored `bumped@1`: blocking, and refused.
+        let next = FfiDomain::compile(vec![FfiSource {
+            name: "counter.model".into(),
+            text: COUNTER.replace("event bumped(", "event bumped@2("),
+        }])
+        .unwrap();
+        let plan = e.migrate_plan_json(Arc::clone(&next), None).unwrap();
+        assert!(plan.contains(r#""ok":false"#), "{plan}");
+        let err = e.migrate_apply_json(next, None).unwrap_err();
+        assert!(
+            matches!(err, FfiError::UnknownEvent { ref detail } if detail.starts_with("migrate apply refused:")),
+            "{err:?}"
+        );
+        let err = e
+            .migrate_apply_json(domain(), Some(r#"{"nope":1}"#.into()))
+            .unwrap_err();
+        assert!(matches!(err, FfiError::InvalidCommand { .. }), "{err:?}");
+        let err = FfiEngine::open(
+            "memory:".into(),
+            domain(),
+            Some(r#"{"on_model_change":"sideways"}"#.into()),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, FfiError::InvalidCommand { ref path, .. } if path == "options.on_model_change"),
+            "{err:?}"
+        );
     }
 
     #[test]

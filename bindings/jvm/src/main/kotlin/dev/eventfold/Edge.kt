@@ -124,7 +124,13 @@ private class FiniteSerializer<T : Number>(type: Class<T>) : StdSerializer<T>(ty
 @Suppress("UNCHECKED_CAST")
 internal fun Map<String, Any?>.obj(key: String): Map<String, Any?> = (this[key] as Map<String, Any?>?) ?: emptyMap()
 
+/** An array of objects; absent or null: empty. */
+@Suppress("UNCHECKED_CAST")
+internal fun Map<String, Any?>.objs(key: String): List<Map<String, Any?>> = (this[key] as List<Map<String, Any?>>?).orEmpty()
+
 internal fun Map<String, Any?>.long(key: String): Long = (this[key] as Number).toLong()
+
+internal fun Map<String, Any?>.double(key: String): Double = (this[key] as Number).toDouble()
 
 internal fun Map<String, Any?>.string(key: String): String = this[key] as String
 

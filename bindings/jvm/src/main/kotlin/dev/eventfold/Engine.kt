@@ -68,23 +68,29 @@ class Engine private constructor(private val ffi: FfiEngine) : AutoCloseable {
     fun queryJson(model: String, id: String, name: String, args: String? = null): String =
         native { ffi.queryJson(FfiStreamQuery(model, id, name, args)) }
 
-    /** The events of one stream, in order, from [fromVersion] (1-based). */
+    /**
+     * The events of one stream, in order, from [fromVersion] (1-based),
+     * each upcast to its current version. [raw]: the events exactly as
+     * stored instead, one per stored row, with the `type`, `schema` and
+     * `data` they were written with.
+     */
     @JvmOverloads
-    fun readStream(stream: String, fromVersion: Long? = null, limit: Int? = null): List<StoredEvent> =
-        Json.readMaps(readStreamJson(stream, options("from_version" to fromVersion, "limit" to limit)))
+    fun readStream(stream: String, fromVersion: Long? = null, limit: Int? = null, raw: Boolean = false): List<StoredEvent> =
+        Json.readMaps(readStreamJson(stream, options("from_version" to fromVersion, "limit" to limit, "raw" to raw.takeIf { it })))
             .map(StoredEvent::from)
 
-    /** [options]: `{"from_version", "limit"}`. */
+    /** [options]: `{"from_version", "limit", "raw"}`. */
     @JvmOverloads
     fun readStreamJson(stream: String, options: String? = null): String =
         native { ffi.readStreamJson(stream, options) }
 
-    /** Every event of the store in global order, from [fromPosition]. */
+    /** Every event of the store in global order, from [fromPosition], upcast (or as stored with [raw], as [readStream]). */
     @JvmOverloads
-    fun readAll(fromPosition: Long? = null, limit: Int? = null): List<StoredEvent> =
-        Json.readMaps(readAllJson(options("from_position" to fromPosition, "limit" to limit))).map(StoredEvent::from)
+    fun readAll(fromPosition: Long? = null, limit: Int? = null, raw: Boolean = false): List<StoredEvent> =
+        Json.readMaps(readAllJson(options("from_position" to fromPosition, "limit" to limit, "raw" to raw.takeIf { it })))
+            .map(StoredEvent::from)
 
-    /** [options]: `{"from_position", "limit"}`. */
+    /** [options]: `{"from_position", "limit", "models", "types", "raw"}`. */
     @JvmOverloads
     fun readAllJson(options: String? = null): String = native { ffi.readAllJson(options) }
 
@@ -174,6 +180,48 @@ class Engine private constructor(private val ffi: FfiEngine) : AutoCloseable {
 
     fun parkedJson(name: String): String = native { ffi.parkedJson(name) }
 
+    // Model changes (MODEL-LANGUAGE §12): a new version of the domain, planned and applied live.
+
+    /**
+     * What switching this store to [next] would do, computed without
+     * changing anything: the language's differences, every stored (type,
+     * schema) [next] cannot read (blocking), a replay of every affected
+     * stream with [next] (the streams that fail, and those whose state
+     * differs, with the difference for the first [MigratePlanOptions.differences]),
+     * and the projections that must rebuild. [MigrationPlan.ok] is false when
+     * [migrateApply] would refuse it. Blocks while it replays.
+     */
+    @JvmOverloads
+    fun migratePlan(next: Domain, options: MigratePlanOptions = MigratePlanOptions()): MigrationPlan =
+        MigrationPlan.from(Json.readMap(migratePlanJson(next, options.toJson())))
+
+    /** [migratePlan] over JSON text; [options]: `{"differences"}`. */
+    @JvmOverloads
+    fun migratePlanJson(next: Domain, options: String? = null): String =
+        native { ffi.migratePlanJson(next.ffi, options) }
+
+    /**
+     * Switches the store to [next], live: builds its snapshots and
+     * projection tables while this engine keeps serving, holds writers off
+     * only for the last catch-up, and switches the active model in one
+     * transaction. Afterwards this engine runs [next]; engines elsewhere
+     * learn of it at their next append ([EngineOptions.onModelChange]).
+     * A plan that is not ok is refused with the error of its first blocking
+     * item ([EventfoldException.UnknownEvent] for a stored event [next]
+     * cannot read, else the failing stream's own), and nothing is switched.
+     */
+    fun migrateApply(next: Domain): Migrated = Migrated.from(Json.readMap(migrateApplyJson(next)))
+
+    /** [migrateApply] over JSON text; [options]: `{}` (none yet). */
+    @JvmOverloads
+    fun migrateApplyJson(next: Domain, options: String? = null): String =
+        native { ffi.migrateApplyJson(next.ffi, options) }
+
+    /** Every model version registered in the store, and which one of each model is active. */
+    fun modelVersions(): List<ModelVersion> = Json.readMaps(modelVersionsJson()).map(ModelVersion::from)
+
+    fun modelVersionsJson(): String = native { ffi.modelVersionsJson() }
+
     /** Closes the store (and the subscriptions opened on it). Twice is fine. */
     override fun close() {
         native { ffi.closeEngine() }
@@ -201,6 +249,8 @@ data class EngineOptions @JvmOverloads constructor(
     val runProjections: Boolean? = null,
     /** What an async projection does with an event its handler fails on; default [OnProjectionError.STOP]. */
     val onProjectionError: OnProjectionError? = null,
+    /** What a command does when the store has switched to a newer model version; default [OnModelChange.FAIL]. */
+    val onModelChange: OnModelChange? = null,
 ) {
     fun withCacheCapacity(streams: Long) = copy(cacheCapacity = streams)
 
@@ -212,12 +262,14 @@ data class EngineOptions @JvmOverloads constructor(
 
     fun withOnProjectionError(policy: OnProjectionError) = copy(onProjectionError = policy)
 
+    fun withOnModelChange(policy: OnModelChange) = copy(onModelChange = policy)
+
     /** The options as the core takes them (it checks them: a bad one is [EventfoldException.InvalidCommand]). */
     internal fun toJson(): String? {
         val given =
             mapOf(
                 "cache_capacity" to cacheCapacity, "snapshot_every" to snapshotEvery, "max_attempts" to maxAttempts,
-                "run_projections" to runProjections, "on_projection_error" to onProjectionError?.wire,
+                "run_projections" to runProjections, "on_projection_error" to onProjectionError?.wire, "on_model_change" to onModelChange?.wire,
             ).filterValues { it != null }
         return if (given.isEmpty()) null else Json.write(given)
     }
@@ -289,7 +341,7 @@ data class StoredEvent(
     val data: Map<String, Any?>,
     /** `recorded_at`, `command_id`, `correlation_id`, `causation_id`, and your keys. */
     val metadata: Map<String, Any?>,
-    /** The version of the event's shape, as the current model reads it (reads upcast). Last, so older code compiles. */
+    /** The version of the event's shape: the current one (reads upcast), or the stored one in a raw read. Last, so older code compiles. */
     val schema: Long = 1,
 ) {
     internal companion object {

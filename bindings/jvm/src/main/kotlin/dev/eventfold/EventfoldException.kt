@@ -91,7 +91,11 @@ sealed class EventfoldException(
         override fun toMap() = super.toMap() + ("kind" to kind)
     }
 
-    /** The store runs a newer version of [model] than this engine. */
+    /**
+     * The store's active version of [model] is no longer this engine's (a
+     * migration was applied elsewhere); nothing was written. Reopen with the
+     * active model, or open with [OnModelChange.FOLLOW].
+     */
     class ModelChanged(val model: String, message: String) : EventfoldException("model_changed", message) {
         override fun toMap() = super.toMap() + ("model" to model)
     }

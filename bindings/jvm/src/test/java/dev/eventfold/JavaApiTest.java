@@ -195,6 +195,31 @@ class JavaApiTest {
         }
     }
 
+    @Test
+    void modelChangesFromJava(@TempDir Path tmp) {
+        String store = "sqlite:" + tmp.resolve("migrate.db");
+        String next = readModel().replace("  query remaining(): int", "  query total(): int = size(todos)\n\n  query remaining(): int");
+        try (Domain v1 = Domain.compile("todos.model", readModel());
+                Domain v2 = Domain.compile("todos.model", next);
+                Engine engine = Engine.open(store, v1, new EngineOptions().withOnModelChange(OnModelChange.FAIL))) {
+            engine.execute("Todos", "home", createNew("a", "Sweep"));
+            MigrationPlan plan = engine.migratePlan(v2, new MigratePlanOptions().withDifferences(1));
+            assertTrue(plan.getOk(), plan.toString());
+            assertTrue(plan.getLanguage().contains(new LanguageChange("Todos", "added", "query", "total")), plan.toString());
+            assertEquals(0, plan.getBlocking().size());
+
+            Migrated applied = engine.migrateApply(v2);
+            assertEquals("Todos", applied.getModels().get(0).getModel());
+            assertTrue(applied.getPauseMillis() >= 0.0);
+            // This engine runs v2 now: its new query answers.
+            assertEquals(1L, engine.query("Todos", "home", "total"));
+            List<ModelVersion> versions = engine.modelVersions();
+            assertEquals(2, versions.size());
+            assertEquals(1L, versions.stream().filter(ModelVersion::getActive).count());
+            assertEquals(1L, engine.readStream("Todos-home", null, null, true).get(0).getSchema());
+        }
+    }
+
     private static String readModel() {
         try {
             return java.nio.file.Files.readString(MODEL);
