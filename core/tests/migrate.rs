@@ -544,3 +544,29 @@ fn a_look_that_does_not_register_deploys_nothing() {
         assert_eq!(tool.model_versions().unwrap().len(), 1);
     }
 }
+
+#[test]
+fn an_engine_s_own_commands_go_on_through_its_apply() {
+    for (store, _dir) in stores("own") {
+        let e = open(&store, V1, OnModelChange::Fail);
+        add(&e, "first").unwrap();
+        let writer = {
+            let e = e.clone();
+            std::thread::spawn(move || {
+                // Every one succeeds, before, during and after the switch.
+                for i in 0..300 {
+                    add(&e, &format!("w{i}")).unwrap_or_else(|err| panic!("command {i}: {err}"));
+                }
+            })
+        };
+        let applied = e.migrate_apply(&domain(V2)).unwrap();
+        writer.join().unwrap();
+        let raw = read(&e, true);
+        assert_eq!(raw.len(), 301);
+        for ev in &raw {
+            if ev["position"].as_u64().unwrap() > applied.position {
+                assert_eq!(ev["schema"], 2, "{ev}");
+            }
+        }
+    }
+}

@@ -66,6 +66,13 @@ impl Engine {
         loop {
             let cur = self.current();
             match self.submit(make(&cur)?) {
+                // The engine itself switched since (its own `migrate
+                // apply`): prepare the job again under what it runs now.
+                Err(Error::ModelChanged { .. })
+                    if tries < 3 && !Arc::ptr_eq(&cur, &self.current()) =>
+                {
+                    tries += 1;
+                }
                 Err(Error::ModelChanged { model, .. }) if follow && tries < 3 => {
                     tries += 1;
                     self.follow(&model)?;

@@ -272,7 +272,6 @@ impl Engine {
     ) -> Result<Applied> {
         self.check_open()?;
         let started = Instant::now();
-        let next_domain = next.clone();
         let next = Arc::new(Current::new(next.clone())?);
         let before = self.before(&next)?;
         let models = changes(&next, &before);
@@ -339,7 +338,8 @@ impl Engine {
         let mut caught_up = 0;
         let mut position = 0;
         let paused = Instant::now();
-        self.inner.store.write(&mut |tx| {
+        let mut before_switch = None;
+        let switched = self.inner.store.write(&mut |tx| {
             caught_up = 0;
             for p in &building {
                 caught_up += self.swap_shadow(&next.domain, p, tx.read_side())?;
@@ -348,12 +348,22 @@ impl Engine {
                 tx.activate(&m.model, &m.to, &at)?;
             }
             position = tx.read_side().head()?;
+            // This engine switches under the write lock, so that none of
+            // its own commands meets the new model with the old one: one
+            // prepared before fails the check and is prepared again.
+            before_switch = Some(self.set_current(next.clone()));
             Ok(())
-        })?;
+        });
+        if let Err(e) = switched {
+            if let Some(old) = before_switch {
+                self.set_current(old);
+            }
+            return Err(e);
+        }
         applied.pause_millis = paused.elapsed().as_secs_f64() * 1000.0;
         applied.caught_up = caught_up;
         applied.position = position;
-        self.switch_to(next_domain)?;
+        self.prepare_projections()?;
         // The old versions' snapshots are of no more use.
         for m in models.iter().filter(|m| m.replay) {
             if let Some(old) = before.active.get(&m.model) {

@@ -279,13 +279,20 @@ impl Engine {
     /// Runs `domain` from now on: commands prepared before keep theirs and
     /// fail the check if it is no longer active.
     pub(super) fn switch_to(&self, domain: Domain) -> Result<()> {
-        let next = Arc::new(Current::new(domain)?);
-        *self
-            .inner
-            .current
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = next;
+        self.set_current(Arc::new(Current::new(domain)?));
         self.prepare_projections()
+    }
+
+    /// Swaps what the engine runs; returns what it ran.
+    pub(super) fn set_current(&self, next: Arc<Current>) -> Arc<Current> {
+        std::mem::replace(
+            &mut *self
+                .inner
+                .current
+                .write()
+                .unwrap_or_else(|e| e.into_inner()),
+            next,
+        )
     }
 }
 
