@@ -609,6 +609,10 @@ static void test_engine(eventfold_domain *d, const char *store) {
            "\"count\":400");
   }
 
+  /* A domain handle taken from the engine outlives it. */
+  eventfold_domain *kept = NULL;
+  EXPECT("engine_domain before close", eventfold_engine_domain(e, &kept, &out), EVENTFOLD_OK, NULL);
+
   /* After close: every call is an error, the handle stays valid. */
   EXPECT("close", eventfold_engine_close(e, &out), EVENTFOLD_OK, NULL);
   EXPECT("close twice", eventfold_engine_close(e, &out), EVENTFOLD_OK, NULL);
@@ -640,6 +644,9 @@ static void test_engine(eventfold_domain *d, const char *store) {
     CHECK(now == NULL, "no domain after close");
   }
   eventfold_engine_free(e);
+  EXPECT("engine's domain after engine_free", eventfold_domain_models(kept, &out), EVENTFOLD_OK,
+         "[\"Counter\"]");
+  eventfold_domain_free(kept);
 }
 
 /* An engine keeps its own reference to the domain: freeing the domain first is fine. */
