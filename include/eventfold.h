@@ -333,6 +333,19 @@ int eventfold_engine_open(const char *store,
                           char **out);
 
 /**
+ * The domain this engine runs now: the one it was opened with, or the one
+ * it switched to after `eventfold_engine_migrate_apply` or after following
+ * a model change (`on_model_change: "follow"`). On success `*domain` is a
+ * new handle, to free with `eventfold_domain_free`, and `*out` NULL; on
+ * failure (a closed engine: `EVENTFOLD_ERR_STORE_ERROR`) `*domain` is NULL
+ * and `*out` the error.
+ *
+ * # Safety
+ * Pointers are NULL or valid.
+ */
+int eventfold_engine_domain(const eventfold_engine *engine, eventfold_domain **domain, char **out);
+
+/**
  * Runs a command on the stream `model-id` and appends its events
  * atomically. `options` (NULL: none) is `{"expected_version",
  * "command_id", "metadata", "now", "correlation_id", "causation_id"}`.

@@ -15,7 +15,7 @@
 use std::ffi::{c_char, c_int, CStr, CString};
 
 use eventfold::ffi::guard;
-use eventfold::{Domain, Engine, EngineOptions, Error, Source, Subscription};
+use eventfold::{Domain, Engine, EngineOptions, Error, Source, StoreErrorKind, Subscription};
 use serde_json::Value as Json;
 
 /// What every function returns: `EVENTFOLD_OK`, or the error code of the
@@ -635,6 +635,43 @@ pub unsafe extern "C" fn eventfold_engine_open(
             };
             let opened = Engine::open(store, d, options)?;
             put(engine, Some(eventfold_engine { engine: opened }));
+            Ok(None)
+        })
+    }
+}
+
+/// The domain this engine runs now: the one it was opened with, or the one
+/// it switched to after `eventfold_engine_migrate_apply` or after following
+/// a model change (`on_model_change: "follow"`). On success `*domain` is a
+/// new handle, to free with `eventfold_domain_free`, and `*out` NULL; on
+/// failure (a closed engine: `EVENTFOLD_ERR_STORE_ERROR`) `*domain` is NULL
+/// and `*out` the error.
+///
+/// # Safety
+/// Pointers are NULL or valid.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_engine_domain(
+    engine: *const eventfold_engine,
+    domain: *mut *mut eventfold_domain,
+    out: *mut *mut c_char,
+) -> c_int {
+    // SAFETY: NULL is checked before every write.
+    unsafe { put(domain, None) };
+    unsafe {
+        run(out, || {
+            if domain.is_null() {
+                return Err(bad_arg("`domain` (the handle to write) is NULL".into()));
+            }
+            let e = engine_ref(engine)?;
+            // Reading the domain touches no store, so the engine does not
+            // check itself; a closed one answers as every other call does.
+            if e.is_closed() {
+                return Err(Error::StoreError {
+                    kind: StoreErrorKind::Closed,
+                    message: "the engine is closed: open a new one to go on".into(),
+                });
+            }
+            put(domain, Some(eventfold_domain { domain: e.domain() }));
             Ok(None)
         })
     }

@@ -572,6 +572,25 @@ static void test_engine(eventfold_domain *d, const char *store) {
   CHECK(eventfold_engine_migrate_apply(e, d, NULL, NULL) == EVENTFOLD_ERR_INVALID_JSON, "apply out NULL");
   CHECK(eventfold_engine_model_versions(e, NULL) == EVENTFOLD_ERR_INVALID_JSON, "versions out NULL");
 
+  /* The domain the engine runs now: a new handle, freed on its own. */
+  {
+    eventfold_domain *now = (eventfold_domain *)0x1; /* must be overwritten */
+    EXPECT("engine_domain", eventfold_engine_domain(e, &now, &out), EVENTFOLD_OK, NULL);
+    CHECK(now != NULL && now != d, "engine_domain gives a new handle");
+    EXPECT("engine_domain describes Counter", eventfold_domain_models(now, &out), EVENTFOLD_OK,
+           "[\"Counter\"]");
+    eventfold_domain_free(now);
+    now = (eventfold_domain *)0x1;
+    EXPECT("engine_domain NULL engine", eventfold_engine_domain(NULL, &now, &out),
+           EVENTFOLD_ERR_INVALID_JSON, "`engine` is NULL");
+    CHECK(now == NULL, "no domain on failure");
+    EXPECT("engine_domain NULL slot", eventfold_engine_domain(e, NULL, &out),
+           EVENTFOLD_ERR_INVALID_JSON, "`domain` (the handle to write) is NULL");
+    now = (eventfold_domain *)0x1;
+    CHECK(eventfold_engine_domain(e, &now, NULL) == EVENTFOLD_ERR_INVALID_JSON && now == NULL,
+          "engine_domain out NULL");
+  }
+
   /* Eight threads on one stream: no lost update. */
   {
     pthread_t threads[8];
@@ -589,6 +608,10 @@ static void test_engine(eventfold_domain *d, const char *store) {
     EXPECT("no lost update", eventfold_engine_load(e, "Counter", "shared", &out), EVENTFOLD_OK,
            "\"count\":400");
   }
+
+  /* A domain handle taken from the engine outlives it. */
+  eventfold_domain *kept = NULL;
+  EXPECT("engine_domain before close", eventfold_engine_domain(e, &kept, &out), EVENTFOLD_OK, NULL);
 
   /* After close: every call is an error, the handle stays valid. */
   EXPECT("close", eventfold_engine_close(e, &out), EVENTFOLD_OK, NULL);
@@ -614,7 +637,16 @@ static void test_engine(eventfold_domain *d, const char *store) {
          EVENTFOLD_ERR_STORE_ERROR, "closed");
   EXPECT("model_versions after close", eventfold_engine_model_versions(e, &out),
          EVENTFOLD_ERR_STORE_ERROR, "closed");
+  {
+    eventfold_domain *now = (eventfold_domain *)0x1;
+    EXPECT("engine_domain after close", eventfold_engine_domain(e, &now, &out),
+           EVENTFOLD_ERR_STORE_ERROR, "\"kind\":\"closed\"");
+    CHECK(now == NULL, "no domain after close");
+  }
   eventfold_engine_free(e);
+  EXPECT("engine's domain after engine_free", eventfold_domain_models(kept, &out), EVENTFOLD_OK,
+         "[\"Counter\"]");
+  eventfold_domain_free(kept);
 }
 
 /* An engine keeps its own reference to the domain: freeing the domain first is fine. */

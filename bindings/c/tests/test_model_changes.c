@@ -346,6 +346,34 @@ static char *str_copy(json_t *v, const char *path) {
   return strdup(s ? s : "?");
 }
 
+/* The version of `created` in the domain `e` runs now (0 on failure). */
+static json_int_t created_version(int line, eventfold_engine *e) {
+  char *out = NULL;
+  eventfold_domain *d = NULL;
+  json_int_t version = 0;
+  int status = eventfold_engine_domain(e, &d, &out);
+  CHECK(status == EVENTFOLD_OK && d != NULL && out == NULL, "line %d: engine_domain: %s %s", line,
+        eventfold_status_code(status), out ? out : "");
+  eventfold_string_free(out);
+  out = NULL;
+  if (d) {
+    json_t *j;
+    j = ok_at(line, "describe the engine's domain", eventfold_domain_describe(d, &out), &out);
+    json_t *model = find(at(j, "models"), "name", "Todos");
+    json_t *created = model ? find(at(model, "events"), "name", "created") : NULL;
+    if (created && json_is_integer(at(created, "version"))) version = json_integer_value(at(created, "version"));
+    json_decref(j);
+    eventfold_domain_free(d);
+  }
+  return version;
+}
+#define CREATED(e, want)                                                        \
+  do {                                                                          \
+    json_int_t got = created_version(__LINE__, e);                              \
+    CHECK(got == (want), "line %d: the engine runs created@%lld, not @%lld", __LINE__, \
+          (long long)(want), (long long)got);                                   \
+  } while (0)
+
 /* `e` migrates; `failing` and `following` were opened with v1 before it did. */
 static void plan_and_apply(eventfold_engine *e, eventfold_engine *failing, eventfold_engine *following,
                            eventfold_domain *v2, eventfold_domain *v3) {
@@ -423,6 +451,8 @@ static void plan_and_apply(eventfold_engine *e, eventfold_engine *failing, event
           EVENTFOLD_ERR_INVALID_COMMAND);
   json_decref(j);
 
+  /* Before the change every engine runs v1 (a refused apply switched nothing). */
+  CREATED(e, 1);
   /* Apply v2. */
   j = OK("apply v2", eventfold_engine_migrate_apply(e, v2, NULL, &out));
   item = find(at(j, "models"), "model", "Todos");
@@ -447,6 +477,11 @@ static void plan_and_apply(eventfold_engine *e, eventfold_engine *failing, event
   CHECK(item && json_is_false(at(item, "active")), "v1 is no longer active");
   json_decref(j);
 
+  /* The engine that applied runs v2; the others still run v1 until
+   * their next command. */
+  CREATED(e, 2);
+  CREATED(failing, 1);
+  CREATED(following, 1);
   /* The engine that applied runs v2. */
   ADD(e, "home", "e", "jam");
   j = OK("read raw after apply", eventfold_engine_read_stream(e, "Todos-home", "{\"raw\":true,\"from_version\":4}", &out));
@@ -478,6 +513,8 @@ static void plan_and_apply(eventfold_engine *e, eventfold_engine *failing, event
   INT(j, "0.schema", 2);
   JSON(j, "0.data", "{\"id\":\"g\",\"text\":\"seeds\",\"priority\":\"high\"}");
   json_decref(j);
+  CREATED(following, 2);
+  CREATED(failing, 1);
   j = OK("the follower reads through v2", eventfold_engine_load(following, "Todos", "home", &out));
   STR(j, "state.todos.a.priority", "normal");
   STR(j, "state.todos.e.priority", "high");

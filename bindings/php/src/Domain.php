@@ -38,6 +38,12 @@ final class Domain
         return new self(Native::create('domain_compile', 'eventfold_domain', Native::encode($list, 'sources')));
     }
 
+    /** @internal Wraps a handle the library made (`eventfold_engine_domain`); frees it when dropped. */
+    public static function fromHandle(CData $handle): self
+    {
+        return new self($handle);
+    }
+
     /** Compiles model files read from disk. */
     public static function fromFiles(string ...$paths): self
     {

@@ -15,7 +15,10 @@ use FFI\CData;
  */
 final class Engine
 {
-    /** The domain this engine runs: replaced by `migrateApply`. */
+    /**
+     * The domain whose types shape the arguments this skin encodes: the one
+     * opened with, replaced by `migrateApply` (not by following a change).
+     */
     private Domain $domain;
 
     private function __construct(private readonly CData $handle, Domain $domain)
@@ -52,14 +55,17 @@ final class Engine
     }
 
     /**
-     * The domain this engine was opened with, or the one `migrateApply`
-     * switched it to. (An engine that follows a model change made by
-     * another engine, `onModelChange: follow`, runs the store's model in the
-     * core; this stays the domain it was given.)
+     * The domain this engine runs now: the one it was opened with, the one
+     * `migrateApply` switched it to, or, with `onModelChange: follow`, the
+     * store's model it followed. A new `Domain` each call (the core may
+     * switch at any command or read, and two domains cannot be told apart
+     * cheaply), holding its own handle.
+     *
+     * @throws Exception\StoreErrorException after `close()`
      */
     public function domain(): Domain
     {
-        return $this->domain;
+        return Domain::fromHandle(Native::create('engine_domain', 'eventfold_domain', $this->handle));
     }
 
     /**

@@ -10,7 +10,7 @@ use Eventfold\Exception\EventfoldException;
 use PHPUnit\Framework\TestCase;
 
 /**
- * 100,000 calls, half of them failing, domain and engine, with memory
+ * 100,000 calls, many of them failing, domain and engine, with memory
  * flat: every string the library returns is freed, in PHP's heap and in the
  * process.
  */
@@ -37,6 +37,7 @@ final class LeakTest extends TestCase
             fn () => $engine->query('Counter', 'c', 'nope'),         // unknown_query
             fn () => $d->accept('Counter', $state, ['type' => 'bumped', 'data' => ['by' => 1, 'user' => 'x']]),
             fn () => $d->propose('Counter', $state, '{"type": '),    // invalid_json
+            fn () => $engine->domain()->models(),                    // a new handle each call, freed
         ];
         $round = function (int $n) use ($calls): void {
             for ($i = 0; $i < $n; $i++) {

@@ -109,6 +109,13 @@ final class ModelChangeTest extends TestCase
     }
 
     /** @return list<array> the active registered versions of Todos */
+    /** The version of `created` in the domain `$engine` runs now. */
+    private static function createdVersion(Engine $engine): int
+    {
+        $todos = array_values(array_filter($engine->domain()->describe()['models'], static fn ($m) => $m['name'] === 'Todos'))[0];
+        return array_column($todos['events'], 'version', 'name')['created'];
+    }
+
     private static function active(Engine $engine): array
     {
         return array_values(array_filter(
@@ -193,7 +200,8 @@ final class ModelChangeTest extends TestCase
         $this->assertSame($before, $engine->modelVersions());
         $this->assertCount(1, self::active($engine));
         // Nothing switched: this engine still runs V1, and so does the store.
-        $this->assertSame($running, $engine->domain());
+        $this->assertSame(1, self::createdVersion($engine));
+        $this->assertSame($running->describe(), $engine->domain()->describe());
         $engine->execute('Todos', 'home', self::add('e', 'Still v1'));
         $this->assertSame(1, $engine->readStream('Todos-home', ['fromVersion' => 3, 'raw' => true])[0]['schema']);
         $engine->close();
@@ -219,7 +227,12 @@ final class ModelChangeTest extends TestCase
         $this->assertNotSame($v1Revision, $v2Revision);
         $this->assertIsNumeric($applied['pause_millis']);
         $this->assertSame(3, $applied['position']);
-        $this->assertSame($next, $runner->domain());
+        $this->assertSame($next->describe(), $runner->domain()->describe());
+        $this->assertNotSame($runner->domain(), $runner->domain(), 'a new Domain each call');
+        $this->assertSame(2, self::createdVersion($runner));
+        // The others run V1 until their next command.
+        $this->assertSame(1, self::createdVersion($failing));
+        $this->assertSame(1, self::createdVersion($following));
 
         $versions = array_values(array_filter($runner->modelVersions(), static fn ($v) => $v['model'] === 'Todos'));
         $this->assertCount(2, $versions);
@@ -245,6 +258,9 @@ final class ModelChangeTest extends TestCase
         $stored = $runner->readStream('Todos-home', ['fromVersion' => 3, 'raw' => true]);
         $this->assertSame([[2, ['id' => 'y', 'text' => 'Followed', 'priority' => 'high']]], array_map(static fn ($e) => [$e['schema'], $e['data']], $stored));
         $this->assertSame('high', $following->load('Todos', 'home')['state']['todos']['y']['priority']);
+        // The follower now runs V2; the one that failed still runs V1.
+        $this->assertSame(2, self::createdVersion($following));
+        $this->assertSame(1, self::createdVersion($failing));
 
         // A store at V2 does not go back to V1 when an engine opens with it again.
         $again = Engine::open($this->store, self::v1());
@@ -276,7 +292,10 @@ final class ModelChangeTest extends TestCase
         }
         $this->assertCount(3, $deployed->readAll(['raw' => true]), 'nothing written');
 
+        $this->assertSame(1, self::createdVersion($following));
         $following->execute('Todos', 'work', self::add('y', 'Followed'));
+        $this->assertSame(2, self::createdVersion($following), 'the follower runs V2 after its command');
+        $this->assertSame(2, self::createdVersion($deployed));
         $stored = $deployed->readStream('Todos-work', ['fromVersion' => 2, 'raw' => true]);
         $this->assertSame([[2, 'high']], array_map(static fn ($e) => [$e['schema'], $e['data']['priority']], $stored));
         // The one that failed still fails: it does not follow by itself.
@@ -295,7 +314,10 @@ final class ModelChangeTest extends TestCase
         $engine = Engine::open($this->store, self::v1());
         $domain = $engine->domain();
         $engine->close();
+        // A Domain taken before close stays usable on its own.
+        $this->assertSame(['Todos'], $domain->models());
         $calls = [
+            fn () => $engine->domain(),
             fn () => $engine->migratePlan(self::v2()),
             fn () => $engine->migrateApply(self::v2()),
             fn () => $engine->modelVersions(),
@@ -308,7 +330,6 @@ final class ModelChangeTest extends TestCase
                 $this->assertSame('closed', $e->kind);
             }
         }
-        $this->assertSame($domain, $engine->domain(), 'a refused apply leaves the domain');
     }
 
     public function testOnModelChangeIsCheckedByTheCore(): void

@@ -73,6 +73,12 @@ class TestModelChange < Minitest::Test
     engine.model_versions.select { |v| v["model"] == "Todos" && v["active"] }
   end
 
+  # The version of `created` in the domain `engine` runs now.
+  def created_version(engine)
+    todos = engine.domain.describe["models"].find { |m| m["name"] == "Todos" }
+    todos["events"].find { |e| e["name"] == "created" }["version"]
+  end
+
   def test_v3_really_drops_the_upcast
     refute_includes V3, "upcast"
     assert_includes V3, "event created@2"
@@ -133,7 +139,8 @@ class TestModelChange < Minitest::Test
       assert_equal before, engine.model_versions
       assert_equal 1, active(engine).size
       # Nothing switched: this engine still runs V1, and so does the store.
-      assert_same running, engine.domain
+      assert_equal 1, created_version(engine)
+      assert_equal running.describe, engine.domain.describe
       engine.execute("Todos", "home", add("e", "Still v1"))
       assert_equal 1, engine.read_stream("Todos-home", from_version: 3, raw: true)[0]["schema"]
     end
@@ -159,7 +166,12 @@ class TestModelChange < Minitest::Test
     refute_equal v1_revision, applied["models"][0]["to"]
     assert_kind_of Numeric, applied["pause_millis"]
     assert_equal 3, applied["position"]
-    assert_same next_domain, runner.domain
+    assert_equal next_domain.describe, runner.domain.describe
+    refute_same runner.domain, runner.domain, "a new Domain each call"
+    assert_equal 2, created_version(runner)
+    # The others run V1 until their next command.
+    assert_equal 1, created_version(failing)
+    assert_equal 1, created_version(following)
 
     versions = runner.model_versions.select { |v| v["model"] == "Todos" }
     assert_equal 2, versions.size
@@ -181,6 +193,9 @@ class TestModelChange < Minitest::Test
     assert_equal [[2, { "id" => "y", "text" => "Followed", "priority" => "high" }]],
                  stored.map { |e| [e["schema"], e["data"]] }
     assert_equal "high", following.load("Todos", "home")["state"]["todos"]["y"]["priority"]
+    # The follower now runs V2; the one that failed still runs V1.
+    assert_equal 2, created_version(following)
+    assert_equal 1, created_version(failing)
 
     # A store at V2 does not go back to V1 when an engine opens with it again.
     Eventfold::Engine.open(@store, v1) { |e| assert_equal applied["models"][0]["to"], active(e).first["revision"] }
@@ -201,7 +216,10 @@ class TestModelChange < Minitest::Test
       assert_equal "Todos", error.model
       assert_equal 3, deployed.read_all(raw: true).size, "nothing written"
 
+      assert_equal 1, created_version(following)
       following.execute("Todos", "work", add("y", "Followed"))
+      assert_equal 2, created_version(following), "the follower runs V2 after its command"
+      assert_equal 2, created_version(deployed)
       assert_equal [[2, "high"]], deployed.read_stream("Todos-work", from_version: 2, raw: true)
                                           .map { |e| [e["schema"], e["data"]["priority"]] }
       # The one that failed still fails: it does not follow by itself.
@@ -213,8 +231,11 @@ class TestModelChange < Minitest::Test
 
   def test_every_model_change_call_after_close_raises
     engine = Eventfold::Engine.open(@store, v1)
+    domain = engine.domain
     engine.close
-    [-> { engine.migrate_plan(v2) }, -> { engine.migrate_apply(v2) }, -> { engine.model_versions }].each do |call|
+    # A Domain taken before close stays usable on its own.
+    assert_equal ["Todos"], domain.models
+    [-> { engine.domain }, -> { engine.migrate_plan(v2) }, -> { engine.migrate_apply(v2) }, -> { engine.model_versions }].each do |call|
       error = assert_raises(Eventfold::StoreErrorError) { call.call }
       assert_equal "closed", error.kind
     end

@@ -24,7 +24,7 @@ module Eventfold
 
       handle = Native.create(:engine_open, :eventfold_engine_free, Native.text(store, "store"),
                              domain.handle, Native.options(options))
-      engine = new(handle, domain)
+      engine = new(handle)
       return engine unless block_given?
 
       begin
@@ -34,16 +34,20 @@ module Eventfold
       end
     end
 
-    # The domain this engine was opened with, or the one #migrate_apply
-    # switched it to. (An engine that follows a change made by another
-    # engine, `on_model_change: "follow"`, runs the store's model in the
-    # core; this stays the domain it was given.)
-    attr_reader :domain
+    # The domain this engine runs now: the one it was opened with, the one
+    # #migrate_apply switched it to, or, with `on_model_change: "follow"`,
+    # the store's model it followed. A new Domain each call (the core may
+    # switch at any command or read, and two domains cannot be told apart
+    # cheaply), holding its own handle.
+    #
+    # @raise [StoreErrorError] after #close
+    def domain
+      Domain.new(Native.create(:engine_domain, :eventfold_domain_free, @handle))
+    end
 
     # @api private
-    def initialize(handle, domain)
+    def initialize(handle)
       @handle = handle
-      @domain = domain
     end
 
     # Runs a command on the stream `"#{model}-#{id}"` and appends its events.
@@ -204,9 +208,7 @@ module Eventfold
     #   a stored event the new model cannot read, or a failing stream's own
     #   code) when the plan is not ok; nothing is switched then
     def migrate_apply(next_domain)
-      applied = Native.call(:engine_migrate_apply, @handle, domain_handle(next_domain), nil)
-      @domain = next_domain
-      applied
+      Native.call(:engine_migrate_apply, @handle, domain_handle(next_domain), nil)
     end
 
     # Every model version registered in the store: `{"model", "revision",

@@ -85,6 +85,7 @@ module Eventfold
     attach_function :eventfold_engine_migrate_plan, %i[handle handle string out], :int, blocking: true
     attach_function :eventfold_engine_migrate_apply, %i[handle handle string out], :int, blocking: true
     attach_function :eventfold_engine_model_versions, %i[handle out], :int, blocking: true
+    attach_function :eventfold_engine_domain, %i[handle pointer out], :int
 
     module_function
 
