@@ -178,6 +178,32 @@ pub fn table_json() -> Json {
     )
 }
 
+/// The message field of an error (by reference or mutably, as `$e` is),
+/// for the codes that carry one as text: one list for `message` and
+/// `with_message`.
+macro_rules! message_field {
+    ($e:expr) => {
+        match $e {
+            Error::Rejected { message, .. }
+            | Error::InvalidJson { message }
+            | Error::InvalidCommand { message, .. }
+            | Error::UnknownCommand { message }
+            | Error::InvalidEvent { message, .. }
+            | Error::UnknownEvent { message }
+            | Error::UnknownModel { message }
+            | Error::UnknownQuery { message }
+            | Error::EvaluationError { message }
+            | Error::LimitExceeded { message, .. }
+            | Error::StoreError { message, .. }
+            | Error::ModelChanged { message, .. }
+            | Error::UnknownTable { message }
+            | Error::UnknownProjection { message }
+            | Error::Internal { message } => Some(message),
+            Error::ModelError { .. } | Error::VersionConflict { .. } => None,
+        }
+    };
+}
+
 impl Error {
     /// The stable code of MODEL-LANGUAGE.md §9.
     pub fn code(&self) -> &'static str {
@@ -288,48 +314,23 @@ impl Error {
 
     /// The same error, code and fields kept, with its message rewritten
     /// by `f` (a model error keeps its diagnostics and message as they are).
-    pub fn with_message(self, f: impl FnOnce(&str) -> String) -> Error {
-        let mut e = self;
-        match &mut e {
-            Error::Rejected { message, .. }
-            | Error::InvalidJson { message }
-            | Error::InvalidCommand { message, .. }
-            | Error::UnknownCommand { message }
-            | Error::InvalidEvent { message, .. }
-            | Error::UnknownEvent { message }
-            | Error::UnknownModel { message }
-            | Error::UnknownQuery { message }
-            | Error::EvaluationError { message }
-            | Error::LimitExceeded { message, .. }
-            | Error::StoreError { message, .. }
-            | Error::ModelChanged { message, .. }
-            | Error::UnknownTable { message }
-            | Error::UnknownProjection { message }
-            | Error::Internal { message } => *message = f(message),
-            Error::ModelError { .. } | Error::VersionConflict { .. } => {}
+    pub fn with_message(mut self, f: impl FnOnce(&str) -> String) -> Error {
+        if let Some(message) = self.message_mut() {
+            *message = f(message);
         }
-        e
+        self
+    }
+
+    /// The message field of the codes that carry one as text.
+    fn message_mut(&mut self) -> Option<&mut String> {
+        message_field!(self)
     }
 
     /// The message a user reads: for most codes the text of the error itself.
     pub fn message(&self) -> String {
-        match self {
-            Error::Rejected { message, .. }
-            | Error::InvalidJson { message }
-            | Error::InvalidCommand { message, .. }
-            | Error::UnknownCommand { message }
-            | Error::InvalidEvent { message, .. }
-            | Error::UnknownEvent { message }
-            | Error::UnknownModel { message }
-            | Error::UnknownQuery { message }
-            | Error::EvaluationError { message }
-            | Error::LimitExceeded { message, .. }
-            | Error::StoreError { message, .. }
-            | Error::ModelChanged { message, .. }
-            | Error::UnknownTable { message }
-            | Error::UnknownProjection { message }
-            | Error::Internal { message } => message.clone(),
-            other => other.to_string(),
+        match message_field!(self) {
+            Some(message) => message.clone(),
+            None => self.to_string(),
         }
     }
 

@@ -30,14 +30,7 @@ const FORMAT: &str = "eventfold-fingerprint v1";
 
 /// The fingerprint of `model`, as lowercase hex SHA-256.
 pub(crate) fn fingerprint(model: &Model) -> String {
-    let mut e = Encoder::new(&model.types);
-    // What an `emit` names, by name and version: indexes follow file order.
-    e.shapes = model
-        .events
-        .iter()
-        .chain(model.upcasts.iter().map(|u| &u.handler))
-        .map(|h| (&*h.name, h.version))
-        .collect();
+    let mut e = Encoder::of(model);
     e.str(FORMAT);
     e.str(&model.name);
     e.tag("state");
@@ -83,13 +76,7 @@ const REVISION_FORMAT: &str = "eventfold-revision v1";
 /// engine whose revision is not the store's active one may not append
 /// (ARCHITECTURE.md "Model changes, live").
 pub(crate) fn revision(model: &Model) -> String {
-    let mut e = Encoder::new(&model.types);
-    e.shapes = model
-        .events
-        .iter()
-        .chain(model.upcasts.iter().map(|u| &u.handler))
-        .map(|h| (&*h.name, h.version))
-        .collect();
+    let mut e = Encoder::of(model);
     e.str(REVISION_FORMAT);
     e.str(&fingerprint(model));
     let mut commands: Vec<&Handler> = model.commands.iter().collect();
@@ -137,6 +124,19 @@ struct Encoder<'a> {
 }
 
 impl<'a> Encoder<'a> {
+    /// An encoder for `model`: its types, and what an `emit` names, by
+    /// name and version (indexes follow file order).
+    fn of(model: &'a Model) -> Self {
+        let mut e = Encoder::new(&model.types);
+        e.shapes = model
+            .events
+            .iter()
+            .chain(model.upcasts.iter().map(|u| &u.handler))
+            .map(|h| (&*h.name, h.version))
+            .collect();
+        e
+    }
+
     fn new(types: &'a Types) -> Self {
         Encoder {
             hasher: Sha256::new(),
