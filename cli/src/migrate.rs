@@ -303,7 +303,7 @@ pub fn render_plan(plan: &Json) -> String {
     let _ = writeln!(out, "projections to rebuild:");
     let projections: Vec<Vec<String>> = list(&plan["projections"])
         .iter()
-        .map(|p| vec![cell(&p["name"]), cell(&p["change"])])
+        .map(|p| vec![cell(&p["name"]), cell(&p["change"]), projection_rows(p)])
         .collect();
     section(&mut out, &projections);
 
@@ -331,6 +331,29 @@ pub fn render_plan(plan: &Json) -> String {
 }
 
 /// The rows of a section, or `none`.
+/// How a projection's tables would change (`todo_rows: 3 → 2 rows (+0
+/// −1 ~0)`), or the error it fails with; empty when the plan says neither.
+fn projection_rows(p: &Json) -> String {
+    if !p["error"].is_null() {
+        return format!("fails: {}", failure(&p["error"]));
+    }
+    list(&p["tables"])
+        .iter()
+        .map(|t| {
+            format!(
+                "{}: {} → {} rows (+{} −{} ~{})",
+                cell(&t["table"]),
+                t["before"],
+                t["after"],
+                t["added"],
+                t["removed"],
+                t["changed"]
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn section(out: &mut String, rows: &[Vec<String>]) {
     if rows.is_empty() {
         let _ = writeln!(out, "  none");
@@ -462,6 +485,20 @@ projections to rebuild:
 not ok: 1 blocking item, 1 failing stream; `eventfold migrate apply` refuses this plan
 ";
         assert_eq!(text, want);
+    }
+
+    #[test]
+    fn a_projection_shows_how_its_rows_would_change_or_why_it_fails() {
+        let rows = projection_rows(&json!({"name": "p", "change": "changed", "tables": [
+            {"table": "t", "before": 3, "after": 2, "added": 0, "removed": 1, "changed": 0}]}));
+        assert_eq!(rows, "t: 3 → 2 rows (+0 −1 ~0)");
+        let fails = projection_rows(&json!({"name": "p", "change": "new",
+            "error": {"code": "evaluation_error", "message": "boom"}}));
+        assert_eq!(fails, "fails: evaluation_error: boom");
+        assert_eq!(
+            projection_rows(&json!({"name": "p", "change": "removed"})),
+            ""
+        );
     }
 
     #[test]

@@ -236,7 +236,9 @@ fn plan_lists_the_language_replay_and_projections_and_blocks_what_cannot_be_read
         );
         assert_eq!(
             plan["projections"],
-            json!([{"name": "todo-rows", "change": "new"}])
+            json!([{"name": "todo-rows", "change": "new", "tables": [
+                {"table": "todo_rows", "before": 0, "after": 2, "added": 2, "removed": 0, "changed": 0}
+            ]}])
         );
         // `differences` caps what is shown, not what is counted.
         let capped: Json = serde_json::from_str(
@@ -568,5 +570,50 @@ fn an_engine_s_own_commands_go_on_through_its_apply() {
                 assert_eq!(ev["schema"], 2, "{ev}");
             }
         }
+    }
+}
+
+/// V2 again, whose projection keeps only the high-priority todos.
+fn v2_high_only() -> String {
+    V2.replace(
+        "    insert todo_rows(id, text, priority)",
+        "    if priority == Todos.Priority.high {\n      insert todo_rows(id, text, priority)\n    }",
+    )
+}
+
+#[test]
+fn plan_says_how_a_changed_projection_s_rows_would_change() {
+    for (store, _dir) in stores("rows") {
+        let e = open(&store, V1, OnModelChange::Fail);
+        add(&e, "a").unwrap();
+        e.migrate_apply(&domain(V2)).unwrap();
+        add(&e, "b").unwrap();
+        add(&e, "c").unwrap();
+        // a (normal, upcast), b and c (high) are live; the new projection
+        // keeps b and c only.
+        let high = domain(&v2_high_only());
+        let plan: Json = serde_json::from_str(&e.migrate_plan_json(&high, None).unwrap()).unwrap();
+        assert_eq!(plan["ok"], true, "{plan:#}");
+        assert_eq!(
+            plan["projections"],
+            json!([{"name": "todo-rows", "change": "changed", "tables": [
+                {"table": "todo_rows", "before": 3, "after": 2, "added": 0, "removed": 1, "changed": 0}
+            ]}])
+        );
+        // A projection that fails on the stored events is not ok.
+        let failing = V2.replace(
+            "    insert todo_rows(id, text, priority)",
+            "    insert todo_rows(id, text, priority)\n    insert todo_rows(id, text, priority)",
+        );
+        let plan = e.migrate_plan(&domain(&failing)).unwrap();
+        assert!(!plan.ok);
+        let error = plan.projections[0].error.as_ref().expect("an error");
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap()
+                .contains("fails under the new model"),
+            "{error}"
+        );
     }
 }

@@ -34,6 +34,7 @@ use crate::error::{Error, Result};
 use crate::language::readside::Projection;
 use crate::store::readside::{shadow_name, ProjectionRow, ReadSideTx};
 use crate::store::{Activate, ModelVersion};
+use crate::tables::RowStore;
 use crate::Domain;
 
 /// How many differing streams a plan shows with their changes by default.
@@ -103,6 +104,25 @@ pub struct ProjectionChange {
     pub name: String,
     /// `new`, `changed` or `removed`.
     pub change: &'static str,
+    /// In a plan, for a new or changed one: how each of its tables' rows
+    /// would change, rebuilt from every stored event.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<TableChange>,
+    /// In a plan: the error the new projection fails with on the stored
+    /// events (`{"code", "message"}`); apply would refuse it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Json>,
+}
+
+/// How a table's rows would change, by key, against the live rows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TableChange {
+    pub table: String,
+    pub before: u64,
+    pub after: u64,
+    pub added: u64,
+    pub removed: u64,
+    pub changed: u64,
 }
 
 /// What `migrate_plan` finds.
@@ -228,9 +248,31 @@ impl Engine {
             }
             progress(i as u64 + 1, total);
         }
-        let projections = self.projection_changes(&next, &before)?;
+        let mut projections = self.projection_changes(&next, &before)?;
+        for change in projections.iter_mut().filter(|c| c.change != "removed") {
+            let p = next
+                .domain
+                .read_side()
+                .projection(&change.name)
+                .expect("a change names one of the domain's projections");
+            let old = before
+                .domains
+                .values()
+                .find(|c| c.domain.read_side().projection(&p.name).is_some());
+            match self.preview_rows(&next, p, old.map(|c| &**c))? {
+                Ok(tables) => change.tables = tables,
+                Err(e) => {
+                    let mut j = e.to_json();
+                    if let Json::Object(o) = &mut j {
+                        o.retain(|k, _| k == "code" || k == "message");
+                    }
+                    change.error = Some(j);
+                }
+            }
+        }
+        let projections_ok = projections.iter().all(|c| c.error.is_none());
         Ok(Plan {
-            ok: blocking.is_empty() && replay.failed.is_empty(),
+            ok: blocking.is_empty() && replay.failed.is_empty() && projections_ok,
             models,
             language,
             blocking,
@@ -494,6 +536,8 @@ impl Engine {
             out.push(ProjectionChange {
                 name: p.name.to_string(),
                 change,
+                tables: Vec::new(),
+                error: None,
             });
         }
         for name in old_names {
@@ -501,9 +545,119 @@ impl Engine {
                 out.push(ProjectionChange {
                     name,
                     change: "removed",
+                    tables: Vec::new(),
+                    error: None,
                 });
             }
         }
+        Ok(out)
+    }
+
+    /// How `p`'s tables would change, rebuilt under `next` from every
+    /// stored event in memory, counted by key against the live rows (read
+    /// with the old domain's tables, when it has the projection and its
+    /// tables are live). `Ok(Err(..))`: the projection fails on an event.
+    fn preview_rows(
+        &self,
+        next: &Current,
+        p: &Projection,
+        old: Option<&Current>,
+    ) -> Result<std::result::Result<Vec<TableChange>, Error>> {
+        let read = next.domain.read_side();
+        let mut rows = crate::tables::MemoryRows::default();
+        let filter = crate::store::ReadFilter {
+            models: next.domain.projection_models(p),
+            types: Vec::new(),
+        };
+        let mut from = 1;
+        loop {
+            let page = self.inner.store.read_all(&filter, from, 1000)?;
+            let Some(last) = page.last().map(|e| e.position) else {
+                break;
+            };
+            for e in &page {
+                if let Err(err) = next.domain.project_stored(p, e, &mut rows) {
+                    if matches!(err, Error::StoreError { .. } | Error::Internal { .. }) {
+                        return Err(err);
+                    }
+                    return Ok(Err(err.with_message(|m| {
+                        format!(
+                            "projection {} fails under the new model at position {} (stream {}, \
+                             version {}): {m}",
+                            p.name, e.position, e.stream, e.version
+                        )
+                    })));
+                }
+            }
+            from = last + 1;
+        }
+        let mut out = Vec::new();
+        for &t in &p.writes {
+            let table = &read.tables[t as usize];
+            let after: Vec<Json> = rows.scan(table)?.iter().map(|r| r.to_json()).collect();
+            let before = self.live_rows(old, &p.name, &table.name)?;
+            let key = |row: &Json| -> Vec<Json> {
+                table
+                    .key
+                    .iter()
+                    .map(|&k| row[&*table.columns[k as usize].name].clone())
+                    .collect()
+            };
+            let was: HashMap<String, &Json> = before
+                .iter()
+                .map(|r| (Json::Array(key(r)).to_string(), r))
+                .collect();
+            let mut change = TableChange {
+                table: table.name.to_string(),
+                before: before.len() as u64,
+                after: after.len() as u64,
+                added: 0,
+                removed: 0,
+                changed: 0,
+            };
+            let mut kept = 0;
+            for r in &after {
+                match was.get(&Json::Array(key(r)).to_string()) {
+                    None => change.added += 1,
+                    Some(old) => {
+                        kept += 1;
+                        if *old != r {
+                            change.changed += 1;
+                        }
+                    }
+                }
+            }
+            change.removed = change.before - kept;
+            out.push(change);
+        }
+        Ok(Ok(out))
+    }
+
+    /// The live rows of `table`, as the old domain's projection `name`
+    /// wrote them (none when it has no live tables).
+    fn live_rows(&self, old: Option<&Current>, name: &str, table: &str) -> Result<Vec<Json>> {
+        let Some(old) = old else {
+            return Ok(Vec::new());
+        };
+        let old_read = old.domain.read_side();
+        let (Some(p), Some(t)) = (old_read.projection(name), old_read.table(table)) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        self.inner.store.read_side(false, &mut |tx| {
+            out.clear();
+            let live = tx
+                .projection(name)?
+                .is_some_and(|row| row.fingerprint == p.fingerprint);
+            if !live || t.writer.as_deref() != Some(name) {
+                return Ok(());
+            }
+            let names = super::projections::live_names(old_read);
+            tx.with_rows(old_read, &names, &mut |rows| {
+                out = rows.scan(t)?.iter().map(|r| r.to_json()).collect();
+                Ok(())
+            })
+        })?;
         Ok(out)
     }
 
