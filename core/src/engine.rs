@@ -309,8 +309,8 @@ impl Engine {
         }
     }
 
-    fn stream_for(&self, model: &str, id: &str) -> Result<String> {
-        self.current().domain.model(model)?;
+    fn stream_for(&self, domain: &Domain, model: &str, id: &str) -> Result<String> {
+        domain.model(model)?;
         if id.is_empty() || id.len() > 1024 || id.contains('\0') {
             return Err(Error::InvalidCommand {
                 path: "id".into(),

@@ -46,6 +46,12 @@ pub const READ_ALL_KEYS: &[&str] = &["from_position", "limit", "models", "types"
 pub const ROWS_KEYS: &[&str] = &["key", "after", "limit"];
 /// The keys of `wait_for` options.
 pub const WAIT_KEYS: &[&str] = &["projection", "timeout"];
+/// The keys of `migrate_plan` options.
+pub const MIGRATE_PLAN_KEYS: &[&str] = &["differences"];
+/// The keys of `migrate_apply` options: none yet.
+pub const MIGRATE_APPLY_KEYS: &[&str] = &[];
+/// The most differing streams a plan shows with their changes.
+pub const MAX_DIFFERENCES: u64 = 10_000;
 
 /// Options of `rows`: a prefix of key values, a whole key to page after,
 /// and at most how many rows.
@@ -109,7 +115,11 @@ fn object<'a>(json: &'a Json, at: &str, keys: &[&str]) -> Result<Option<&'a Map<
     if let Some(k) = o.keys().find(|k| !keys.contains(&k.as_str())) {
         return Err(invalid(
             &format!("{at}.{k}"),
-            format!("unknown option `{k}`; the options are {}", keys.join(", ")),
+            if keys.is_empty() {
+                format!("unknown option `{k}`; these options have no keys yet")
+            } else {
+                format!("unknown option `{k}`; the options are {}", keys.join(", "))
+            },
         ));
     }
     Ok(Some(o))
@@ -426,6 +436,20 @@ impl WaitOptions {
     }
 }
 
+/// Options of `migrate_plan`: `{"differences": N}`, how many differing
+/// streams are shown with their changes (at most [`MAX_DIFFERENCES`]).
+pub fn migrate_plan_differences(json: &Json) -> Result<Option<usize>> {
+    match object(json, "options", MIGRATE_PLAN_KEYS)? {
+        None => Ok(None),
+        Some(o) => Ok(uint(o, "options", "differences", MAX_DIFFERENCES)?.map(usize_of)),
+    }
+}
+
+/// Options of `migrate_apply`: `{}` or null; it takes no keys yet.
+pub fn migrate_apply_options(json: &Json) -> Result<()> {
+    object(json, "options", MIGRATE_APPLY_KEYS).map(|_| ())
+}
+
 /// The keys of each kind of options as JSON, for skins that document them
 /// or rename them: `{"engine": [...], "execute": [...], "request": [...],
 /// "read_stream": [...], "read_all": [...], "streams": [...]}`.
@@ -439,6 +463,8 @@ pub fn keys_json() -> Json {
         "streams": STREAMS_KEYS,
         "rows": ROWS_KEYS,
         "wait_for": WAIT_KEYS,
+        "migrate_plan": MIGRATE_PLAN_KEYS,
+        "migrate_apply": MIGRATE_APPLY_KEYS,
     })
 }
 

@@ -115,12 +115,18 @@ impl Engine {
     /// What a command recorded for idempotency returned the first time.
     /// Its events are read back as every stored event is, and their data
     /// is written as stored when each stored event is one event.
-    fn recorded(&self, tx: &mut dyn WriteTx, stream: &str, rec: CommandRecord) -> Result<Answer> {
+    fn recorded(
+        &self,
+        cur: &Current,
+        tx: &mut dyn WriteTx,
+        stream: &str,
+        rec: CommandRecord,
+    ) -> Result<Answer> {
         let n = (rec.last_version + 1).saturating_sub(rec.first_version) as usize;
         let raw = tx.read_stream(stream, rec.first_version, n)?;
         let mut events = Vec::with_capacity(raw.len());
         for e in &raw {
-            self.typed(e, &mut events)?;
+            self.typed(&cur.domain, e, &mut events)?;
         }
         let data = (events.len() == raw.len()).then(|| raw.into_iter().map(|e| e.data).collect());
         Ok(Answer {
@@ -152,10 +158,11 @@ impl Engine {
         let mut work: HashMap<String, Work, FastHash> = HashMap::default();
         let recorded_at = clock::recorded_at();
         let written = self.inner.store.write(&mut |tx| {
+            // Only the store's active model versions may append (issue 14).
+            let seen = self.active_in(tx)?;
             for (j, job) in jobs.iter().enumerate() {
-                // Only the store's active model version may append (issue 14).
                 let models = job.requests.iter().map(|p| p.model.as_str());
-                if let Err(e) = self.check_models(tx, &job.current, models)? {
+                if let Err(e) = seen.check(&job.current, models) {
                     results[j] = Some(Err(e));
                     continue;
                 }
@@ -252,7 +259,7 @@ impl Engine {
                     continue;
                 }
                 if let Some(rec) = tx.command(&p.stream, cid)? {
-                    outcomes.push(Outcome::Done(self.recorded(tx, &p.stream, rec)?));
+                    outcomes.push(Outcome::Done(self.recorded(cur, tx, &p.stream, rec)?));
                     continue;
                 }
             }
@@ -417,7 +424,7 @@ impl Engine {
         options: &ExecuteOptions,
     ) -> Result<Prepared> {
         let domain = &cur.domain;
-        let stream = self.stream_for(model, id)?;
+        let stream = self.stream_for(domain, model, id)?;
         let mut parsed = domain.command(model, command)?;
         let command_id = options.command_id.clone().or_else(|| parsed.id.clone());
         // The caller's metadata, as stored: the command's own, then the

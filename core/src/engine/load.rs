@@ -33,8 +33,8 @@ impl Engine {
 
     fn load_once(&self, model: &str, id: &str) -> Result<Loaded> {
         self.check_open()?;
-        let stream = self.stream_for(model, id)?;
         let cur = self.current();
+        let stream = self.stream_for(&cur.domain, model, id)?;
         let mut reader = Reader::Store(&*self.inner.store);
         let entry = match self.cached(&stream) {
             Some(e) => self.catch_up(&cur, &mut reader, model, &stream, e)?,

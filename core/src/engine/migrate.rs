@@ -28,11 +28,11 @@ use serde_json::Value as Json;
 
 use super::load::{fold_onto, initial, snapshot_of, Reader};
 use super::models::{compile_files, Current};
-use super::projections::{shadow_names, start_shadow};
+use super::projections::{shadow_names, start_shadow, swap_in};
 use super::{Engine, Entry};
 use crate::error::{Error, Result};
 use crate::language::readside::Projection;
-use crate::store::readside::{shadow_name, ProjectionRow, ReadSideTx};
+use crate::store::readside::{ProjectionRow, ReadSideTx};
 use crate::store::{Activate, ModelVersion};
 use crate::tables::RowStore;
 use crate::Domain;
@@ -283,17 +283,8 @@ impl Engine {
 
     /// `migrate_plan` as JSON; `options` `{"differences": N}`.
     pub fn migrate_plan_json(&self, next: &Domain, options: Option<&str>) -> Result<String> {
-        let o = migrate_options(self, options, &["differences"])?;
-        let differences = match o.get("differences") {
-            None | Some(Json::Null) => DIFFERENCES,
-            Some(v) => v
-                .as_u64()
-                .filter(|n| *n <= 10_000)
-                .ok_or_else(|| Error::InvalidCommand {
-                    path: "options.differences".into(),
-                    message: "`differences` is a whole number from 0 to 10000".into(),
-                })? as usize,
-        };
+        let differences = crate::options::migrate_plan_differences(&self.options_json(options)?)?
+            .unwrap_or(DIFFERENCES);
         let plan = self.migrate_plan_with_progress(next, differences, &mut |_, _| {})?;
         Ok(super::json::to_json(&plan))
     }
@@ -427,7 +418,7 @@ impl Engine {
 
     /// `migrate_apply` as JSON; `options` takes no keys yet.
     pub fn migrate_apply_json(&self, next: &Domain, options: Option<&str>) -> Result<String> {
-        migrate_options(self, options, &[])?;
+        crate::options::migrate_apply_options(&self.options_json(options)?)?;
         Ok(super::json::to_json(&self.migrate_apply(next)?))
     }
 
@@ -760,27 +751,11 @@ impl Engine {
                 break;
             }
         }
-        let shadows: Vec<String> = p
-            .writes
-            .iter()
-            .map(|&t| shadow_name(&read.tables[t as usize].name))
-            .collect();
-        let lives: Vec<String> = p
-            .writes
-            .iter()
-            .map(|&t| read.tables[t as usize].name.to_string())
-            .collect();
         let Some(mut row) = tx.projection(&p.name)? else {
             return Err(moved_on(p));
         };
-        tx.rename_tables(&shadows, &lives, &p.fingerprint)?;
-        row.fingerprint = p.fingerprint.clone();
-        row.mode = super::projections::mode_name(p.mode).to_string();
-        row.position = row.shadow_position;
-        row.shadow_fingerprint = None;
-        row.shadow_position = 0;
-        row.error = None;
-        row.error_position = None;
+        let position = row.shadow_position;
+        swap_in(tx, read, p, &mut row, position)?;
         tx.put_projection(&row)?;
         Ok(folded)
     }
@@ -810,41 +785,6 @@ fn model_of<'d>(described: &'d Json, model: &str) -> Option<&'d Json> {
         .as_array()?
         .iter()
         .find(|m| m["name"] == model)
-}
-
-/// The options object of a migrate verb, with only `keys`.
-fn migrate_options(
-    engine: &Engine,
-    options: Option<&str>,
-    keys: &[&str],
-) -> Result<serde_json::Map<String, Json>> {
-    let parsed = match options {
-        Some(t) => engine.current().domain.parse_json(t)?,
-        None => Json::Null,
-    };
-    match parsed {
-        Json::Null => Ok(Default::default()),
-        Json::Object(o) => {
-            if let Some(k) = o.keys().find(|k| !keys.contains(&k.as_str())) {
-                return Err(Error::InvalidCommand {
-                    path: format!("options.{k}"),
-                    message: format!(
-                        "unknown option `{k}`; the options are: {}",
-                        if keys.is_empty() {
-                            "none".to_string()
-                        } else {
-                            keys.join(", ")
-                        }
-                    ),
-                });
-            }
-            Ok(o)
-        }
-        _ => Err(Error::InvalidCommand {
-            path: "options".into(),
-            message: "options are a JSON object".into(),
-        }),
-    }
 }
 
 /// An error of a refused apply, with its code kept.

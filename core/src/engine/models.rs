@@ -20,7 +20,7 @@
 //!   event is written by a model after another replaced it.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::{json, Value as Json};
 use sha2::{Digest, Sha256};
@@ -129,6 +129,35 @@ pub(super) struct Seen {
 
 pub(super) type SeenCell = Mutex<Seen>;
 
+impl Seen {
+    /// `Err(model_changed)` for the first of `models` whose revision under
+    /// `current` is not the store's active one.
+    pub(super) fn check<'m>(
+        &self,
+        current: &Current,
+        models: impl Iterator<Item = &'m str>,
+    ) -> std::result::Result<(), Error> {
+        for m in models {
+            let (Some(active), Some(mine)) = (self.active.get(m), current.revisions.get(m)) else {
+                continue;
+            };
+            if **mine != *active {
+                return Err(model_changed(
+                    m,
+                    format!(
+                        "the store's active version of model {m} is {}, and this engine runs {}: \
+                         reopen the engine with the active model's files, or open it with \
+                         on_model_change: \"follow\"",
+                        short(active),
+                        short(mine)
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 pub(crate) fn model_changed(model: &str, message: String) -> Error {
     Error::ModelChanged {
         model: model.to_string(),
@@ -189,14 +218,10 @@ impl Engine {
         self.inner.store.model_versions()
     }
 
-    /// Inside a write: `Err(model_changed)` for each model in `models` whose
-    /// revision under `current` is not the store's active one.
-    pub(super) fn check_models<'m>(
-        &self,
-        tx: &mut dyn WriteTx,
-        current: &Current,
-        models: impl Iterator<Item = &'m str>,
-    ) -> Result<std::result::Result<(), Error>> {
+    /// Inside a write: the store's active versions, read again only when
+    /// the registry's generation moved. Read once per group commit; the
+    /// guard is held while its jobs are checked.
+    pub(super) fn active_in(&self, tx: &mut dyn WriteTx) -> Result<MutexGuard<'_, Seen>> {
         let mut seen = self.inner.seen.lock().unwrap_or_else(|e| e.into_inner());
         let generation = tx.registry_generation()?;
         if seen.generation != Some(generation) {
@@ -207,24 +232,7 @@ impl Engine {
                 .collect();
             seen.generation = Some(generation);
         }
-        for m in models {
-            let (Some(active), Some(mine)) = (seen.active.get(m), current.revisions.get(m)) else {
-                continue;
-            };
-            if **mine != *active {
-                return Ok(Err(model_changed(
-                    m,
-                    format!(
-                        "the store's active version of model {m} is {}, and this engine runs {}: \
-                         reopen the engine with the active model's files, or open it with \
-                         on_model_change: \"follow\"",
-                        short(active),
-                        short(mine)
-                    ),
-                )));
-            }
-        }
-        Ok(Ok(()))
+        Ok(seen)
     }
 
     /// `on_model_change: follow`: compiles the active files of `model` from

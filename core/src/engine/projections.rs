@@ -152,11 +152,7 @@ impl Engine {
         }
         self.inner.store.read_side(true, &mut |tx| {
             for p in &read.projections {
-                let live: Vec<String> = p
-                    .writes
-                    .iter()
-                    .map(|&t| read.tables[t as usize].name.to_string())
-                    .collect();
+                let live = written_names(read, p, false);
                 let head = tx.head()?;
                 match tx.projection(&p.name)? {
                     None => {
@@ -491,14 +487,50 @@ pub(super) fn start_shadow(
     p: &Projection,
     row: &mut ProjectionRow,
 ) -> Result<()> {
-    let names: Vec<String> = p
-        .writes
-        .iter()
-        .map(|&t| shadow_name(&read.tables[t as usize].name))
-        .collect();
-    tx.create_tables(read, p, &names, &p.fingerprint)?;
+    tx.create_tables(read, p, &written_names(read, p, true), &p.fingerprint)?;
     row.shadow_fingerprint = Some(p.fingerprint.clone());
     row.shadow_position = 0;
+    Ok(())
+}
+
+/// The SQL names of the tables `p` writes: their own, or (`shadow`) their
+/// shadow names.
+pub(super) fn written_names(read: &ReadSide, p: &Projection, shadow: bool) -> Vec<String> {
+    p.writes
+        .iter()
+        .map(|&t| {
+            let name = &read.tables[t as usize].name;
+            if shadow {
+                shadow_name(name)
+            } else {
+                name.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Swaps `p`'s shadow tables in for its live ones, and marks `row` live at
+/// `position` (the caller puts it): the end of a rebuild, and of a
+/// migration's build.
+pub(super) fn swap_in(
+    tx: &mut dyn ReadSideTx,
+    read: &ReadSide,
+    p: &Projection,
+    row: &mut ProjectionRow,
+    position: u64,
+) -> Result<()> {
+    tx.rename_tables(
+        &written_names(read, p, true),
+        &written_names(read, p, false),
+        &p.fingerprint,
+    )?;
+    row.fingerprint = p.fingerprint.clone();
+    row.mode = mode_name(p.mode).to_string();
+    row.position = position;
+    row.shadow_fingerprint = None;
+    row.shadow_position = 0;
+    row.error = None;
+    row.error_position = None;
     Ok(())
 }
 

@@ -53,9 +53,10 @@ impl Engine {
     }
 
     fn typed_all(&self, raw: &[RawEvent]) -> Result<Vec<StoredEvent>> {
+        let cur = self.current();
         let mut out = Vec::with_capacity(raw.len());
         for e in raw {
-            self.typed(e, &mut out)?;
+            self.typed(&cur.domain, e, &mut out)?;
         }
         Ok(out)
     }
@@ -75,9 +76,14 @@ impl Engine {
     /// through [`EventReader`] when the domain has its model (the longest
     /// model name that prefixes the stream), else read as plain JSON, as it
     /// is when the model does not declare it or it does not fit.
-    pub(super) fn typed(&self, e: &RawEvent, out: &mut Vec<StoredEvent>) -> Result<()> {
-        let cur = self.current();
-        let domain = &cur.domain;
+    /// `domain` is the one the caller runs under (read once per call, not
+    /// per event).
+    pub(super) fn typed(
+        &self,
+        domain: &crate::Domain,
+        e: &RawEvent,
+        out: &mut Vec<StoredEvent>,
+    ) -> Result<()> {
         let damaged = |what: &str| Error::StoreError {
             kind: crate::error::StoreErrorKind::Corrupt,
             message: format!(
@@ -160,7 +166,7 @@ impl Engine {
         Ok(out)
     }
 
-    fn options_json(&self, options: Option<&str>) -> Result<Json> {
+    pub(super) fn options_json(&self, options: Option<&str>) -> Result<Json> {
         options.map_or(Ok(Json::Null), |t| self.current().domain.parse_json(t))
     }
 

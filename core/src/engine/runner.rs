@@ -23,12 +23,12 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::projections::{live_names, shadow_names};
+use super::projections::{live_names, shadow_names, swap_in, written_names};
 use super::{Engine, OnProjectionError, Shared};
 use crate::error::{Error, Result};
 use crate::language::ast::ProjectionMode;
 use crate::language::readside::Projection;
-use crate::store::readside::{shadow_name, ProjectionRow, ReadSideTx};
+use crate::store::readside::{ProjectionRow, ReadSideTx};
 use crate::store::{RawEvent, ReadFilter};
 use crate::Domain;
 
@@ -423,16 +423,6 @@ impl Engine {
     ) -> Result<Step> {
         let read = domain.read_side();
         let names = shadow_names(read, p);
-        let shadows: Vec<String> = p
-            .writes
-            .iter()
-            .map(|&t| shadow_name(&read.tables[t as usize].name))
-            .collect();
-        let lives: Vec<String> = p
-            .writes
-            .iter()
-            .map(|&t| read.tables[t as usize].name.to_string())
-            .collect();
         let mut skip: HashSet<u64> = HashSet::new();
         let mut stop: Option<(u64, String)> = None;
         loop {
@@ -469,21 +459,14 @@ impl Engine {
                 if let Some((at, error)) = &stop {
                     // The new projection cannot fold the history: the
                     // shadow goes, the live tables stay, and it stops.
-                    tx.drop_tables(&shadows)?;
+                    tx.drop_tables(&written_names(read, p, true))?;
                     row.shadow_fingerprint = None;
                     row.shadow_position = 0;
                     row.error = Some(error.clone());
                     row.error_position = Some(*at);
                     step = Step::Stopped;
                 } else if last_step && position >= head {
-                    tx.rename_tables(&shadows, &lives, &p.fingerprint)?;
-                    row.fingerprint = p.fingerprint.clone();
-                    row.mode = super::projections::mode_name(p.mode).to_string();
-                    row.position = position;
-                    row.shadow_fingerprint = None;
-                    row.shadow_position = 0;
-                    row.error = None;
-                    row.error_position = None;
+                    swap_in(tx, read, p, &mut row, position)?;
                     step = Step::Swapped;
                 } else {
                     row.shadow_position = position;

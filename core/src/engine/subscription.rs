@@ -237,10 +237,11 @@ impl Handle {
             let head = store.head()?;
             let raw = store.read_all(&self.filter, next, max)?;
             if let Some(last) = raw.last() {
+                let domain = self.engine.domain();
                 let mut out = Vec::with_capacity(raw.len());
                 for (i, e) in raw.iter().enumerate() {
                     let before = out.len();
-                    let typed = self.engine.typed(e, &mut out);
+                    let typed = self.engine.typed(&domain, e, &mut out);
                     if typed.is_ok() && !self.types.is_empty() {
                         let these = out.split_off(before);
                         out.extend(
