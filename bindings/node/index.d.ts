@@ -381,7 +381,7 @@ export type LanguageKind = 'state' | 'command' | 'event' | 'upcast' | 'query' | 
 
 /** What `migratePlan` found; nothing was changed. */
 export interface MigratePlan {
-  /** False when `blocking` or `replay.failed` is not empty: `migrateApply` refuses such a plan. */
+  /** False when `blocking` or `replay.failed` is not empty, or a projection fails: `migrateApply` refuses such a plan. */
   ok: boolean
   /** Each model of the new domain: the active revision (`null`: none yet), the new one, and whether its streams replay. */
   models: Array<{ model: string; from: string | null; to: string; replay: boolean }>
@@ -399,8 +399,16 @@ export interface MigratePlan {
     /** The first of them (`differences`, default 5), each with what changed, by path. */
     differences: Array<{ stream: string; changes: Array<{ path: string; before: JsonValue; after: JsonValue }> }>
   }
-  /** The projections to build: `new`, `changed` (rebuilt) or `removed`. */
-  projections: Array<{ name: string; change: 'new' | 'changed' | 'removed' }>
+  /**
+   * The projections to build: `new`, `changed` (rebuilt) or `removed`; for a new or changed one, how each of its
+   * tables' rows would change (counted by key against the live rows), or the error it fails with on the stored events.
+   */
+  projections: Array<{
+    name: string
+    change: 'new' | 'changed' | 'removed'
+    tables?: Array<{ table: string; before: number; after: number; added: number; removed: number; changed: number }>
+    error?: { code: ErrorCode; message: string }
+  }>
 }
 
 /** What `migrateApply` did. */

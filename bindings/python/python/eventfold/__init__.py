@@ -91,6 +91,7 @@ from ._types import (
     ReplayReport,
     StateChange,
     StreamDifference,
+    TableChange,
 )
 
 __all__ = [
@@ -162,6 +163,7 @@ __all__ = [
     "StreamDifference",
     "ReplayReport",
     "ProjectionChange",
+    "TableChange",
     "MigrationPlan",
     "MigratedModel",
     "MigrationApplied",

@@ -51,6 +51,7 @@ __all__ = [
     "StreamDifference",
     "ReplayReport",
     "ProjectionChange",
+    "TableChange",
     "MigrationPlan",
     "MigratedModel",
     "MigrationApplied",
@@ -514,17 +515,36 @@ class ReplayReport(TypedDict):
     """The difference of the first few of them (``differences=N``, 5)."""
 
 
-class ProjectionChange(TypedDict):
-    """A projection that must rebuild."""
+class TableChange(TypedDict):
+    """How a table's rows would change once rebuilt, counted by key
+    against the live rows."""
 
+    table: str
+    before: int
+    after: int
+    added: int
+    removed: int
+    changed: int
+
+
+class _ProjectionChangeBase(TypedDict):
     name: str
     change: Literal["new", "changed", "removed"]
 
 
+class ProjectionChange(_ProjectionChangeBase, total=False):
+    """A projection that must rebuild; in a plan, for a new or changed one,
+    how its tables' rows would change (``tables``) or the error it fails
+    with on the stored events (``error``: ``code``, ``message``)."""
+
+    tables: List[TableChange]
+    error: Dict[str, str]
+
+
 class MigrationPlan(TypedDict):
     """What ``Engine.migrate_plan`` gives. ``ok`` is False when
-    ``blocking`` or ``replay["failed"]`` is not empty, and
-    ``migrate_apply`` refuses such a plan."""
+    ``blocking`` or ``replay["failed"]`` is not empty, or a projection
+    fails, and ``migrate_apply`` refuses such a plan."""
 
     ok: bool
     models: List[PlannedModel]

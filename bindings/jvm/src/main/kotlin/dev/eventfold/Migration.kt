@@ -23,12 +23,12 @@ data class MigratePlanOptions @JvmOverloads constructor(
     fun withDifferences(streams: Int) = copy(differences = streams)
 
     internal fun toJson(): String? =
-        differences?.let { Json.write(mapOf("differences" to unsigned("options.differences", it.toLong()).toLong())) }
+        differences?.let { Json.write(mapOf("differences" to it)) }
 }
 
 /** What [Engine.migratePlan] returns. */
 data class MigrationPlan(
-    /** False when [blocking] or [ReplayReport.failed] is not empty: [Engine.migrateApply] refuses such a plan. */
+    /** False when [blocking] or [ReplayReport.failed] is not empty, or a projection fails: [Engine.migrateApply] refuses such a plan. */
     val ok: Boolean,
     val models: List<PlannedModel>,
     /** The differences of the language, model by model. */
@@ -49,7 +49,16 @@ data class MigrationPlan(
                     BlockingItem(it.string("model"), it.string("type"), it.long("schema"), it.long("events"), it.string("code"), it.string("message"))
                 },
                 ReplayReport.from(m.obj("replay")),
-                m.objs("projections").map { ProjectionChange(it.string("name"), it.string("change")) },
+                m.objs("projections").map { p ->
+                    ProjectionChange(
+                        p.string("name"),
+                        p.string("change"),
+                        p.objs("tables").map {
+                            TableChange(it.string("table"), it.long("before"), it.long("after"), it.long("added"), it.long("removed"), it.long("changed"))
+                        },
+                        p["error"]?.let { p.obj("error") },
+                    )
+                },
             )
     }
 }
@@ -119,8 +128,19 @@ data class StreamDifference(val stream: String, val changes: List<StateChange>)
 /** One value of a state that differs: at [path] (`todos.x.priority`), [before] with the old model, [after] with the new (JSON values, null: absent). */
 data class StateChange(val path: String, val before: Any?, val after: Any?)
 
-/** A projection that must rebuild: [change] is `new`, `changed` or `removed`. */
-data class ProjectionChange(val name: String, val change: String)
+/**
+ * A projection that must rebuild: [change] is `new`, `changed` or `removed`. In a plan, [tables] says how a new or
+ * changed one's rows would change, and [error] (`code`, `message`) why it fails on the stored events.
+ */
+data class ProjectionChange @JvmOverloads constructor(
+    val name: String,
+    val change: String,
+    val tables: List<TableChange> = emptyList(),
+    val error: Map<String, Any?>? = null,
+)
+
+/** How a table's rows would change once rebuilt, counted by key against the live rows. */
+data class TableChange(val table: String, val before: Long, val after: Long, val added: Long, val removed: Long, val changed: Long)
 
 /** What [Engine.migrateApply] returns. */
 data class Migrated(
