@@ -33,6 +33,24 @@ fn sqlite_passes_the_kit() {
     });
 }
 
+mod pg;
+
+#[test]
+fn postgres_passes_the_kit() {
+    let Some(first) = pg::Schema::new("kit") else {
+        return;
+    };
+    // A schema per store the kit asks for; all dropped at the end.
+    let schemas = std::sync::Mutex::new(vec![]);
+    testkit::run_all(&|| {
+        let s = pg::Schema::new("kit").unwrap();
+        let store = eventfold::store::open(&s.url()).unwrap();
+        schemas.lock().unwrap().push(s);
+        store
+    });
+    drop(first);
+}
+
 mod laws {
     //! Laws over random histories: memory and SQLite, given the same
     //! writes, hold the same events and answer every filtered, paged read

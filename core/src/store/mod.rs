@@ -9,6 +9,7 @@
 
 pub mod memory;
 mod notify;
+pub mod postgres;
 pub(crate) mod readers;
 pub(crate) mod readside;
 pub mod registry;
@@ -362,8 +363,10 @@ pub enum Synchronous {
     Normal,
 }
 
-/// Opens a store from its URL: `memory:` or
-/// `sqlite:PATH[?synchronous=full|normal&busy_timeout=MS]`.
+/// Opens a store from its URL: `memory:`,
+/// `sqlite:PATH[?synchronous=full|normal&busy_timeout=MS]` or
+/// `postgres://USER:PASSWORD@HOST:PORT/DATABASE[?schema=NAME&pool_size=N&...]`
+/// (see [`postgres::url`]).
 pub fn open(url: &str) -> Result<Box<dyn Store>> {
     if url == "memory:" || url == "memory://" {
         return Ok(Box::new(memory::MemoryStore::new()));
@@ -404,10 +407,14 @@ pub fn open(url: &str) -> Result<Box<dyn Store>> {
         }
         return Ok(Box::new(sqlite::SqliteStore::open_with(path, &options)?));
     }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Box::new(postgres::PostgresStore::open(url)?));
+    }
     Err(Error::StoreError {
         kind: StoreErrorKind::Unavailable,
         message: format!(
-            "unknown store URL `{}`; use memory: or sqlite:PATH",
+            "unknown store URL `{}`; use memory:, sqlite:PATH or \
+             postgres://USER:PASSWORD@HOST:PORT/DATABASE?schema=NAME",
             url.chars().take(200).collect::<String>()
         ),
     })

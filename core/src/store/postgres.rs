@@ -1,0 +1,1004 @@
+//! PostgreSQL, for more than one machine: many processes share one store
+//! (docs/postgres.md).
+//!
+//! - **Connections**: the synchronous client of rust-postgres (`postgres`)
+//!   in an r2d2 pool, both by rust-postgres's maintainers. The core runs on
+//!   threads, not an async runtime, and both are made for exactly that.
+//!   Pool settings come from the URL ([`url`]).
+//! - **The write lock**: every [`Store::write`] is one transaction that
+//!   first takes a transaction-level advisory lock of the store's schema
+//!   (`pg_advisory_xact_lock`), held until it commits or rolls back. It is
+//!   the store's one write lock across threads, processes and machines, as
+//!   `BEGIN IMMEDIATE` is SQLite's: what the engine reads inside the write
+//!   (a stream's version, the registry) stays true until the commit, so it
+//!   decides inside the write and never loses a race. Many commands of a
+//!   process share one such transaction (group commit), so the lock is
+//!   taken once per group, not per command.
+//! - **No reader ever skips an event.** A position is one past the head,
+//!   read and written only under the write lock: a writer's positions are
+//!   above those of every writer that held the lock before it, and
+//!   PostgreSQL makes a transaction visible before it releases its locks
+//!   (`CommitTransaction` ends the transaction in the proc array, then
+//!   releases its locks). So when a reader's snapshot holds position `p`,
+//!   every transaction that wrote below `p` has already committed and is in
+//!   that snapshot. Positions commit in order: no transaction in flight can
+//!   ever commit below a position a reader has seen, and `read_all` from one
+//!   past the last position seen misses nothing. A rolled-back write leaves
+//!   no gap either (a sequence would: `nextval` is not undone), so positions
+//!   are dense, as on SQLite. This is the guarantee that a transaction-id
+//!   gate (`pg_snapshot_xmin`, as Marten and Emmett use) gives readers of a
+//!   sequence whose transactions commit out of order; here nothing commits
+//!   out of order, because the write lock that deciding inside the write
+//!   needs anyway also orders the commits. The `no_reader_skips` test checks
+//!   it with 16 writers whose commits are delayed on purpose.
+//! - **Wake-ups**: a commit that appended sends `NOTIFY` on the schema's
+//!   channel, in its transaction (delivered at commit). A listener thread
+//!   per store `LISTEN`s on its own connection and wakes this process's
+//!   [`Store::wait`]ers ([`listen`]): no reader polls the database.
+//! - **Faults**: a lost connection fails the call in flight with a
+//!   `store_error` of kind `unavailable`; the pool drops the connection and
+//!   makes new ones. A write whose `BEGIN` fails on a dead pooled connection
+//!   (nothing sent yet) goes on with another one. A commit whose answer is
+//!   lost may or may not have happened: the caller retries with its command
+//!   id, which makes the retry safe.
+
+mod conn;
+mod listen;
+mod readside;
+mod registry;
+mod schema;
+mod subscriptions;
+pub(crate) mod tables;
+pub mod url;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::{ToSql, Type};
+use postgres::error::SqlState;
+
+use self::conn::{Conn, Manager};
+pub use self::url::PostgresOptions;
+use super::notify::Notifier;
+use super::{
+    closed, Append, CommandRecord, RawEvent, ReadFilter, Snapshot, Store, Visit, WriteFn, WriteTx,
+};
+use super::{Activate, ModelVersion, NewVersion, SourceFiles, StoredShape};
+use super::{Lease, Parked, SubscriptionRow};
+use crate::error::{Error, Result, StoreErrorKind};
+
+type Pool = r2d2::Pool<Manager>;
+type Pooled = r2d2::PooledConnection<Manager>;
+
+/// The advisory lock keys and the notification channel of one schema: two
+/// stores in different schemas of one database never wait for each other
+/// (unless their names hash alike, which costs only waiting).
+#[derive(Debug, Clone)]
+pub(crate) struct Keys {
+    pub(crate) write: (i32, i32),
+    pub(crate) migrate: (i32, i32),
+    pub(crate) channel: String,
+}
+
+impl Keys {
+    fn of(schema: &str) -> Keys {
+        use sha2::{Digest, Sha256};
+        let hash = Sha256::digest(format!("eventfold:{schema}").as_bytes());
+        let space = i32::from_be_bytes([hash[0], hash[1], hash[2], hash[3]]);
+        let hex: String = hash[..8].iter().map(|b| format!("{b:02x}")).collect();
+        Keys {
+            write: (space, 1),
+            migrate: (space, 2),
+            channel: format!("eventfold_{hex}"),
+        }
+    }
+}
+
+/// A SQL identifier, quoted.
+pub(crate) fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A store error for a failed PostgreSQL call, with the server's message.
+pub(crate) fn err(context: &str, e: postgres::Error) -> Error {
+    let kind = kind_of(&e);
+    let why = match e.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{} ({})", db.message(), detail),
+            None => db.message().to_string(),
+        },
+        None => {
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                text.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            text
+        }
+    };
+    let hint = match kind {
+        StoreErrorKind::Unavailable => "; the server is unreachable or went away: retry (with the same command id) once it is back",
+        StoreErrorKind::Busy => "; another writer held the lock too long: retry",
+        _ => "",
+    };
+    Error::StoreError {
+        kind,
+        message: format!("{context}: {why}{hint}"),
+    }
+}
+
+/// What a PostgreSQL failure means to a caller.
+pub(crate) fn kind_of(e: &postgres::Error) -> StoreErrorKind {
+    if e.is_closed() {
+        return StoreErrorKind::Unavailable;
+    }
+    let Some(code) = e.code() else {
+        // No SQLSTATE: the socket, the protocol, or a value that did not
+        // convert. A broken connection is by far the likeliest.
+        return if std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>()) {
+            StoreErrorKind::Unavailable
+        } else {
+            StoreErrorKind::Io
+        };
+    };
+    let class = &code.code()[..2];
+    if *code == SqlState::LOCK_NOT_AVAILABLE
+        || *code == SqlState::T_R_SERIALIZATION_FAILURE
+        || *code == SqlState::T_R_DEADLOCK_DETECTED
+        || *code == SqlState::QUERY_CANCELED
+        || *code == SqlState::TOO_MANY_CONNECTIONS
+    {
+        StoreErrorKind::Busy
+    } else if class == "08"
+        || class == "28"
+        || class == "3D"
+        || class == "57"
+        || *code == SqlState::INSUFFICIENT_PRIVILEGE
+        || *code == SqlState::READ_ONLY_SQL_TRANSACTION
+    {
+        StoreErrorKind::Unavailable
+    } else if class == "XX" || class == "22" || class == "42" {
+        StoreErrorKind::Corrupt
+    } else {
+        StoreErrorKind::Io
+    }
+}
+
+/// Did the call fail because the connection is gone (so that nothing it
+/// sent took effect when it was the first statement)?
+fn connection_lost(e: &postgres::Error) -> bool {
+    kind_of(e) == StoreErrorKind::Unavailable
+}
+
+fn is_unique_violation(e: &postgres::Error) -> bool {
+    e.code() == Some(&SqlState::UNIQUE_VIOLATION)
+}
+
+/// A version or position as PostgreSQL's `bigint`: past `i64::MAX` is past
+/// every row.
+pub(crate) fn int_sql(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn limit_sql(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+#[derive(Debug)]
+pub struct PostgresStore {
+    /// `None` once closed.
+    pool: RwLock<Option<Pool>>,
+    options: PostgresOptions,
+    keys: Keys,
+    notifier: Arc<Notifier>,
+    listener: Mutex<Option<listen::Listener>>,
+    closed: AtomicBool,
+}
+
+impl PostgresStore {
+    /// Opens the store at `url` (see [`url::parse`]): connects, creates or
+    /// migrates the schema, starts the listener.
+    pub fn open(url: &str) -> Result<PostgresStore> {
+        PostgresStore::open_with(url::parse(url)?)
+    }
+
+    /// Like [`PostgresStore::open`], from parsed options.
+    pub fn open_with(options: PostgresOptions) -> Result<PostgresStore> {
+        let keys = Keys::of(&options.schema);
+        let fail = |e| {
+            err(
+                &format!("cannot connect to PostgreSQL at {}", options.shown),
+                e,
+            )
+        };
+        // One connection of its own migrates, then listens.
+        let mut first = options.config.connect(postgres::NoTls).map_err(fail)?;
+        schema::migrate(&mut first, &options.schema, &keys)?;
+        let pool = r2d2::Pool::builder()
+            .max_size(options.pool_size)
+            .min_idle(Some(0))
+            // A dead connection is found by its first statement and
+            // replaced (see `write`), not by a round trip per checkout.
+            .test_on_check_out(false)
+            .connection_timeout(options.pool_timeout)
+            .error_handler(Box::new(r2d2::NopErrorHandler))
+            .build_unchecked(Manager {
+                config: options.config.clone(),
+            });
+        let notifier = Arc::new(Notifier::default());
+        let listener = listen::Listener::start(
+            first,
+            options.config.clone(),
+            keys.channel.clone(),
+            notifier.clone(),
+        )?;
+        Ok(PostgresStore {
+            pool: RwLock::new(Some(pool)),
+            options,
+            keys,
+            notifier,
+            listener: Mutex::new(Some(listener)),
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    /// The schema this store works in.
+    pub fn schema(&self) -> &str {
+        &self.options.schema
+    }
+
+    /// A connection of the pool, waiting up to `pool_timeout` for one.
+    fn conn(&self) -> Result<Pooled> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(closed());
+        }
+        let pool = self
+            .pool
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or_else(closed)?;
+        pool.get().map_err(|e| {
+            let (kind, why) = match e.to_string() {
+                // r2d2 reports the last connection error, if there was one.
+                t if t.contains("timed out waiting for connection") && !t.contains(": ") => (
+                    StoreErrorKind::Busy,
+                    format!(
+                        "every one of the {} connections of the pool stayed busy for {} ms: \
+                         raise pool_size or pool_timeout in the store URL",
+                        self.options.pool_size,
+                        self.options.pool_timeout.as_millis()
+                    ),
+                ),
+                t => (
+                    StoreErrorKind::Unavailable,
+                    format!(
+                        "cannot connect to PostgreSQL at {} within {} ms: {t}",
+                        self.options.shown,
+                        self.options.pool_timeout.as_millis()
+                    ),
+                ),
+            };
+            Error::StoreError { kind, message: why }
+        })
+    }
+
+    /// Runs `f` on a connection. A read that fails because the connection
+    /// is gone runs once more on another: reads have no effect to repeat.
+    fn read<T>(&self, what: &str, mut f: impl FnMut(&mut Conn) -> Result<T, postgres::Error>) -> Result<T> {
+        let mut conn = self.conn()?;
+        match f(&mut conn) {
+            Err(e) if connection_lost(&e) => {
+                conn.broken = true;
+                drop(conn);
+                let mut conn = self.conn()?;
+                f(&mut conn).map_err(|e| err(what, e))
+            }
+            out => out.map_err(|e| err(what, e)),
+        }
+    }
+
+    /// A connection inside `BEGIN` (and, with `lock`, holding the write
+    /// lock). Pooled connections the server dropped fail here, before
+    /// anything was done: they are thrown away and another is tried.
+    fn begin(&self, lock: bool, mode: &str) -> Result<Pooled> {
+        let (k1, k2) = self.keys.write;
+        let sql = if lock {
+            format!("BEGIN {mode}; SELECT pg_advisory_xact_lock({k1}, {k2})")
+        } else {
+            format!("BEGIN {mode}")
+        };
+        let attempts = self.options.pool_size as usize + 1;
+        for attempt in 1.. {
+            let mut conn = self.conn()?;
+            match conn.client.batch_execute(&sql) {
+                Ok(()) => return Ok(conn),
+                Err(e) if connection_lost(&e) && attempt < attempts => conn.broken = true,
+                Err(e) => {
+                    let _ = conn.client.batch_execute("ROLLBACK");
+                    conn.broken = true;
+                    return Err(err("cannot begin a transaction", e));
+                }
+            }
+        }
+        unreachable!("the loop returns")
+    }
+
+    /// Ends a transaction begun by [`PostgresStore::begin`]: commits when
+    /// `out` is `Ok`, else rolls back and returns the error.
+    fn finish<T>(conn: &mut Conn, out: Result<T>, commit: &str) -> Result<T> {
+        match out {
+            Ok(v) => match conn.client.batch_execute(commit) {
+                Ok(()) => Ok(v),
+                Err(e) => {
+                    conn.broken = true;
+                    Err(err("cannot commit", e))
+                }
+            },
+            Err(e) => {
+                if conn.client.batch_execute("ROLLBACK").is_err() {
+                    conn.broken = true;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// One write transaction of `f`'s work on the connection, under the
+    /// write lock when `lock`.
+    fn transact<T>(&self, lock: bool, f: impl FnOnce(&mut Conn) -> Result<T>) -> Result<T> {
+        let mut conn = self.begin(lock, "")?;
+        let out = f(&mut conn);
+        PostgresStore::finish(&mut conn, out, "COMMIT")
+    }
+}
+
+impl Store for PostgresStore {
+    fn write(&self, work: &mut WriteFn<'_>) -> Result<()> {
+        let mut conn = self.begin(true, "")?;
+        let mut tx = PgTx {
+            side: readside::PgReadSide { c: &mut conn },
+            streams: HashMap::new(),
+            savepoint: None,
+            last: None,
+            appended: false,
+        };
+        let out = work(&mut tx).and_then(|()| tx.flush_streams());
+        let appended = tx.appended;
+        // The NOTIFY is queued in the transaction and sent at its commit,
+        // to every listener of the schema, this process's included.
+        let commit = if appended {
+            format!("NOTIFY {}; COMMIT", self.keys.channel)
+        } else {
+            "COMMIT".to_string()
+        };
+        PostgresStore::finish(&mut conn, out, &commit)?;
+        if appended {
+            // This process's waiters need not wait for the round trip.
+            self.notifier.committed();
+        }
+        Ok(())
+    }
+
+    fn version(&self, stream: &str) -> Result<u64> {
+        self.read("cannot read a stream's version", |c| version(c, stream))
+    }
+
+    fn fold(&self, stream: &str, after_version: u64, visit: &mut Visit<'_>) -> Result<()> {
+        let mut conn = self.conn()?;
+        fold(&mut conn, stream, after_version, visit)
+    }
+
+    fn read_stream(&self, stream: &str, from_version: u64, limit: usize) -> Result<Vec<RawEvent>> {
+        self.read("cannot read events", |c| read_stream(c, stream, from_version, limit))
+    }
+
+    fn read_all(
+        &self,
+        filter: &ReadFilter,
+        from_position: u64,
+        limit: usize,
+    ) -> Result<Vec<RawEvent>> {
+        self.read("cannot read events", |c| read_all_raw(c, filter, from_position, limit))
+    }
+
+    fn head(&self) -> Result<u64> {
+        self.read("cannot read the head position", head_raw)
+    }
+
+    fn wait(&self, after_position: u64, timeout: Duration) -> Result<u64> {
+        self.notifier.wait(after_position, timeout, || self.head())
+    }
+
+    fn streams(&self, model: Option<&str>) -> Result<Vec<(String, u64)>> {
+        self.read("cannot list streams", |c| {
+            let rows = match model {
+                Some(m) => c.client.query_typed(
+                    "SELECT stream, version FROM eventfold_streams WHERE model = $1 ORDER BY stream",
+                    &[(&m, Type::TEXT)],
+                )?,
+                None => c.client.query_typed(
+                    "SELECT stream, version FROM eventfold_streams ORDER BY stream",
+                    &[],
+                )?,
+            };
+            Ok(rows
+                .iter()
+                .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1).max(0) as u64))
+                .collect())
+        })
+    }
+
+    fn command(&self, stream: &str, command_id: &str) -> Result<Option<CommandRecord>> {
+        self.read("cannot read a command's result", |c| command(c, stream, command_id))
+    }
+
+    fn snapshot(&self, stream: &str, fingerprint: &str) -> Result<Option<Snapshot>> {
+        self.read("cannot read a snapshot", |c| snapshot(c, stream, fingerprint))
+    }
+
+    fn save_snapshot(&self, snap: &Snapshot) -> Result<()> {
+        self.read("cannot save a snapshot", |c| upsert_snapshot(c, snap))
+    }
+
+    fn save_snapshots(&self, snapshots: &[Snapshot]) -> Result<()> {
+        self.transact(false, |c| {
+            snapshots
+                .iter()
+                .try_for_each(|s| upsert_snapshot(c, s))
+                .map_err(|e| err("cannot save snapshots", e))
+        })
+    }
+
+    fn delete_snapshots(&self, fingerprint: &str) -> Result<u64> {
+        self.read("cannot delete snapshots", |c| {
+            c.client.execute_typed(
+                "DELETE FROM eventfold_snapshots WHERE fingerprint = $1",
+                &[(&fingerprint, Type::TEXT)],
+            )
+        })
+    }
+
+    fn close(&self) -> Result<()> {
+        self.closed.store(true, Ordering::Release);
+        self.notifier.close();
+        if let Some(l) = self.listener.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            l.stop();
+        }
+        // Idle connections close now; one still in use closes when its
+        // call returns it.
+        self.pool.write().unwrap_or_else(|e| e.into_inner()).take();
+        Ok(())
+    }
+
+    #[allow(private_interfaces)]
+    fn read_side(&self, write: bool, work: &mut super::ReadSideFn<'_>) -> Result<()> {
+        if write {
+            return self.transact(true, |c| work(&mut readside::PgReadSide { c }));
+        }
+        // One snapshot of the database for the whole read.
+        let mut conn = self.begin(false, "ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+        let out = work(&mut readside::PgReadSide { c: &mut conn });
+        PostgresStore::finish(&mut conn, out, "COMMIT")
+    }
+
+    // ---- Subscriptions, parking and leases (issue 13) ----
+
+    fn take_lease(&self, name: &str, owner: &str, ttl: Duration) -> Result<bool> {
+        self.transact(false, |c| subscriptions::take_lease(c, name, owner, ttl))
+    }
+
+    fn release_lease(&self, name: &str, owner: &str) -> Result<()> {
+        self.transact(false, |c| subscriptions::release_lease(c, name, owner))
+    }
+
+    fn lease(&self, name: &str) -> Result<Option<Lease>> {
+        self.transact(false, |c| subscriptions::lease(c, name))
+    }
+
+    fn park(&self, name: &str, event: &RawEvent, reason: &str) -> Result<()> {
+        self.transact(false, |c| subscriptions::park(c, name, event, reason))
+    }
+
+    fn parked(&self, name: &str) -> Result<Vec<Parked>> {
+        self.transact(false, |c| subscriptions::parked(c, name))
+    }
+
+    fn parked_count(&self, name: &str) -> Result<u64> {
+        self.transact(false, |c| subscriptions::parked_count(c, name))
+    }
+
+    fn subscription(&self, name: &str) -> Result<Option<SubscriptionRow>> {
+        self.transact(false, |c| subscriptions::subscription(c, name))
+    }
+
+    fn put_subscription(&self, row: &SubscriptionRow) -> Result<()> {
+        self.transact(false, |c| subscriptions::put_subscription(c, row))
+    }
+
+    fn subscriptions(&self) -> Result<Vec<SubscriptionRow>> {
+        self.transact(false, subscriptions::subscriptions)
+    }
+
+    fn ack(&self, name: &str, position: u64) -> Result<()> {
+        self.transact(false, |c| subscriptions::ack(c, name, position))
+    }
+
+    fn wake(&self) {
+        self.notifier.wake();
+    }
+
+    // ---- The model registry (issue 14) ----
+
+    fn register(
+        &self,
+        source: &SourceFiles,
+        versions: &[NewVersion],
+        activate: Activate,
+        at: &str,
+    ) -> Result<u64> {
+        // Under the write lock: a writer checks the active versions inside
+        // its own write, so an activation must not slip in beside one.
+        self.transact(true, |c| registry::register(c, source, versions, activate, at))
+    }
+
+    fn model_versions(&self) -> Result<Vec<ModelVersion>> {
+        self.transact(false, registry::model_versions)
+    }
+
+    fn model_source(&self, hash: &str) -> Result<Option<String>> {
+        self.transact(false, |c| registry::model_source(c, hash))
+    }
+
+    fn stored_shapes(&self) -> Result<Vec<StoredShape>> {
+        self.transact(false, registry::stored_shapes)
+    }
+}
+
+/// The write transaction of [`PostgresStore::write`]: inside `BEGIN`,
+/// holding the write lock.
+struct PgTx<'c> {
+    /// The connection, reached through the read side that inline
+    /// projections write with.
+    side: readside::PgReadSide<'c>,
+    /// The `streams` rows to write at commit, by stream: (model, version).
+    streams: HashMap<String, (String, u64)>,
+    /// The pending rows and the last position as they were at the
+    /// savepoint.
+    savepoint: Option<(HashMap<String, (String, u64)>, Option<u64>)>,
+    /// The last position taken, once this transaction has read the head.
+    last: Option<u64>,
+    /// Did this transaction append any event?
+    appended: bool,
+}
+
+impl PgTx<'_> {
+    fn c(&mut self) -> &mut Conn {
+        self.side.c
+    }
+
+    /// Writes the `streams` rows, one statement for all.
+    fn flush_streams(&mut self) -> Result<()> {
+        if self.streams.is_empty() {
+            return Ok(());
+        }
+        let mut names = Vec::with_capacity(self.streams.len());
+        let mut models = Vec::with_capacity(self.streams.len());
+        let mut versions = Vec::with_capacity(self.streams.len());
+        for (stream, (model, version)) in self.streams.drain() {
+            names.push(stream);
+            models.push(model);
+            versions.push(int_sql(version));
+        }
+        let c = &mut *self.side.c;
+        c.prepared(
+                "INSERT INTO eventfold_streams (stream, model, version) \
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::int8[]) \
+                 ON CONFLICT (stream) DO UPDATE SET version = excluded.version",
+                &[Type::TEXT_ARRAY, Type::TEXT_ARRAY, Type::INT8_ARRAY],
+            )
+            .and_then(|s| c.client.execute(&s, &[&names, &models, &versions]))
+            .map_err(|e| err("cannot update the streams", e))?;
+        Ok(())
+    }
+
+    fn batch(&mut self, sql: &str, what: &str) -> Result<()> {
+        self.c()
+            .client
+            .batch_execute(sql)
+            .map_err(|e| err(what, e))
+    }
+}
+
+impl WriteTx for PgTx<'_> {
+    fn version(&mut self, stream: &str) -> Result<u64> {
+        version(self.c(), stream).map_err(|e| err("cannot read a stream's version", e))
+    }
+
+    fn fold(&mut self, stream: &str, after_version: u64, visit: &mut Visit<'_>) -> Result<()> {
+        fold(self.c(), stream, after_version, visit)
+    }
+
+    fn read_stream(
+        &mut self,
+        stream: &str,
+        from_version: u64,
+        limit: usize,
+    ) -> Result<Vec<RawEvent>> {
+        read_stream(self.c(), stream, from_version, limit).map_err(|e| err("cannot read events", e))
+    }
+
+    fn command(&mut self, stream: &str, command_id: &str) -> Result<Option<CommandRecord>> {
+        command(self.c(), stream, command_id).map_err(|e| err("cannot read a command's result", e))
+    }
+
+    fn snapshot(&mut self, stream: &str, fingerprint: &str) -> Result<Option<Snapshot>> {
+        snapshot(self.c(), stream, fingerprint).map_err(|e| err("cannot read a snapshot", e))
+    }
+
+    fn append(&mut self, appends: &[Append]) -> Result<Vec<u64>> {
+        let total: usize = appends.iter().map(|a| a.events.len()).sum();
+        let mut firsts = vec![0; appends.len()];
+        if total == 0 {
+            return Ok(firsts);
+        }
+        let last = match self.last {
+            Some(p) => p,
+            None => head(self.c())?,
+        };
+        // Column arrays, one statement for every event of every append.
+        let mut positions = Vec::with_capacity(total);
+        let mut ids = Vec::with_capacity(total);
+        let mut streams = Vec::with_capacity(total);
+        let mut versions = Vec::with_capacity(total);
+        let mut models = Vec::with_capacity(total);
+        let mut types = Vec::with_capacity(total);
+        let mut schemas = Vec::with_capacity(total);
+        let mut datas = Vec::with_capacity(total);
+        let mut metas = Vec::with_capacity(total);
+        let (mut c_streams, mut c_ids, mut c_first, mut c_last) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for a in appends {
+            if a.events.is_empty() {
+                continue;
+            }
+            for (i, e) in a.events.iter().enumerate() {
+                positions.push(int_sql(last + positions.len() as u64 + 1));
+                ids.push(e.id.as_str());
+                streams.push(a.stream.as_str());
+                versions.push(int_sql(a.expected_version + i as u64 + 1));
+                models.push(a.model.as_str());
+                types.push(e.event_type.as_str());
+                schemas.push(i32::try_from(e.schema).unwrap_or(i32::MAX));
+                datas.push(e.data.as_str());
+                metas.push(e.metadata.as_str());
+            }
+            let last = a.expected_version + a.events.len() as u64;
+            if let Some(id) = &a.command_id {
+                c_streams.push(a.stream.as_str());
+                c_ids.push(id.as_str());
+                c_first.push(int_sql(a.expected_version + 1));
+                c_last.push(int_sql(last));
+            }
+            self.streams
+                .insert(a.stream.clone(), (a.model.clone(), last));
+        }
+        let c = &mut *self.side.c;
+        if !c_ids.is_empty() {
+            let out = c
+                .prepared(
+                    "INSERT INTO eventfold_commands (stream, command_id, first_version, last_version) \
+                     SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::int8[])",
+                    &[Type::TEXT_ARRAY, Type::TEXT_ARRAY, Type::INT8_ARRAY, Type::INT8_ARRAY],
+                )
+                .and_then(|s| c.client.execute(&s, &[&c_streams, &c_ids, &c_first, &c_last]));
+            match out {
+                Ok(_) => {}
+                Err(e) if is_unique_violation(&e) => {
+                    return Err(Error::StoreError {
+                        kind: StoreErrorKind::Corrupt,
+                        message: format!(
+                            "a command id of this write is already recorded on its stream \
+                             ({}): the store changed inside a write",
+                            e.as_db_error().and_then(|d| d.detail()).unwrap_or("")
+                        ),
+                    })
+                }
+                Err(e) => return Err(err("cannot record a command", e)),
+            }
+        }
+        let out = c
+            .prepared(
+                "INSERT INTO eventfold_events \
+                 (position, id, stream, version, model, type, schema, data, metadata) \
+                 SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::int8[], $5::text[], \
+                 $6::text[], $7::int4[], $8::text[], $9::text[])",
+                &[
+                    Type::INT8_ARRAY,
+                    Type::TEXT_ARRAY,
+                    Type::TEXT_ARRAY,
+                    Type::INT8_ARRAY,
+                    Type::TEXT_ARRAY,
+                    Type::TEXT_ARRAY,
+                    Type::INT4_ARRAY,
+                    Type::TEXT_ARRAY,
+                    Type::TEXT_ARRAY,
+                ],
+            )
+            .and_then(|s| {
+                let params: [&(dyn ToSql + Sync); 9] = [
+                    &positions, &ids, &streams, &versions, &models, &types, &schemas, &datas,
+                    &metas,
+                ];
+                c.client.execute(&s, &params)
+            });
+        match out {
+            Ok(_) => {}
+            // (stream, version) taken: the versions read in this
+            // transaction were not the stored ones. Only damage can do
+            // that, under the write lock.
+            Err(e) if is_unique_violation(&e) => {
+                return Err(Error::StoreError {
+                    kind: StoreErrorKind::Corrupt,
+                    message: format!(
+                        "a version or event id of this write is already stored ({}): the store \
+                         is damaged or was changed inside a write",
+                        e.as_db_error().and_then(|d| d.detail()).unwrap_or("")
+                    ),
+                })
+            }
+            Err(e) => return Err(err("cannot append events", e)),
+        }
+        let mut next = last + 1;
+        for (index, a) in appends.iter().enumerate() {
+            if !a.events.is_empty() {
+                firsts[index] = next;
+                next += a.events.len() as u64;
+            }
+        }
+        self.last = Some(last + total as u64);
+        self.appended = true;
+        Ok(firsts)
+    }
+
+    fn savepoint(&mut self) -> Result<()> {
+        self.batch("SAVEPOINT eventfold_command", "cannot set a savepoint")?;
+        self.savepoint = Some((self.streams.clone(), self.last));
+        Ok(())
+    }
+
+    fn release_savepoint(&mut self) -> Result<()> {
+        if self.savepoint.take().is_some() {
+            self.batch("RELEASE eventfold_command", "cannot release a savepoint")?;
+        }
+        Ok(())
+    }
+
+    fn rollback_to_savepoint(&mut self) -> Result<()> {
+        if let Some((streams, last)) = self.savepoint.take() {
+            self.streams = streams;
+            self.last = last;
+            self.batch(
+                "ROLLBACK TO eventfold_command; RELEASE eventfold_command",
+                "cannot roll back to a savepoint",
+            )?;
+        }
+        Ok(())
+    }
+
+    fn read_side(&mut self) -> &mut dyn crate::store::readside::ReadSideTx {
+        &mut self.side
+    }
+
+    fn registry_generation(&mut self) -> Result<u64> {
+        registry::generation(self.c())
+    }
+
+    fn active_versions(&mut self) -> Result<Vec<ModelVersion>> {
+        registry::active_versions(self.c())
+    }
+
+    fn activate(&mut self, model: &str, revision: &str, at: &str) -> Result<bool> {
+        registry::activate_version(self.c(), model, revision, at)
+    }
+}
+
+/// A stream's version is its last event's (see SQLite's `version`).
+fn version(c: &mut Conn, stream: &str) -> Result<u64, postgres::Error> {
+    let s = c.prepared(
+        "SELECT coalesce(max(version), 0) FROM eventfold_events WHERE stream = $1",
+        &[Type::TEXT],
+    )?;
+    let v: i64 = c.client.query_one(&s, &[&stream])?.get(0);
+    Ok(v.max(0) as u64)
+}
+
+/// Streams the rows to `visit` as they arrive: a stream of a million
+/// events is never held in memory at once.
+fn fold(c: &mut Conn, stream: &str, after_version: u64, visit: &mut Visit<'_>) -> Result<()> {
+    let fail = |e| err("cannot read events", e);
+    let s = c
+        .prepared(
+            "SELECT version, type, schema, data FROM eventfold_events \
+             WHERE stream = $1 AND version > $2 ORDER BY version",
+            &[Type::TEXT, Type::INT8],
+        )
+        .map_err(fail)?;
+    let after = int_sql(after_version);
+    let params: [&(dyn ToSql + Sync); 2] = [&stream, &after];
+    let mut rows = c.client.query_raw(&s, params).map_err(fail)?;
+    while let Some(row) = rows.next().map_err(fail)? {
+        let version: i64 = row.try_get(0).map_err(fail)?;
+        let t: &str = row.try_get(1).map_err(fail)?;
+        let schema: i32 = row.try_get(2).map_err(fail)?;
+        let d: &str = row.try_get(3).map_err(fail)?;
+        visit(version.max(0) as u64, t, schema.max(0) as u32, d)?;
+    }
+    Ok(())
+}
+
+fn event_of(r: &postgres::Row) -> Result<RawEvent, postgres::Error> {
+    Ok(RawEvent {
+        position: r.try_get::<_, i64>(0)?.max(0) as u64,
+        id: r.try_get(1)?,
+        stream: r.try_get(2)?,
+        version: r.try_get::<_, i64>(3)?.max(0) as u64,
+        event_type: r.try_get(4)?,
+        schema: r.try_get::<_, i32>(5)?.max(0) as u32,
+        data: r.try_get(6)?,
+        metadata: r.try_get(7)?,
+    })
+}
+
+fn read_stream(
+    c: &mut Conn,
+    stream: &str,
+    from_version: u64,
+    limit: usize,
+) -> Result<Vec<RawEvent>, postgres::Error> {
+    let s = c.prepared(
+        "SELECT position, id, stream, version, type, schema, data, metadata FROM eventfold_events \
+         WHERE stream = $1 AND version >= $2 ORDER BY version LIMIT $3",
+        &[Type::TEXT, Type::INT8, Type::INT8],
+    )?;
+    c.client
+        .query(&s, &[&stream, &int_sql(from_version), &limit_sql(limit)])?
+        .iter()
+        .map(event_of)
+        .collect()
+}
+
+fn command(
+    c: &mut Conn,
+    stream: &str,
+    command_id: &str,
+) -> Result<Option<CommandRecord>, postgres::Error> {
+    let s = c.prepared(
+        "SELECT first_version, last_version FROM eventfold_commands \
+         WHERE stream = $1 AND command_id = $2",
+        &[Type::TEXT, Type::TEXT],
+    )?;
+    Ok(c.client.query_opt(&s, &[&stream, &command_id])?.map(|r| CommandRecord {
+        first_version: r.get::<_, i64>(0).max(0) as u64,
+        last_version: r.get::<_, i64>(1).max(0) as u64,
+    }))
+}
+
+fn snapshot(
+    c: &mut Conn,
+    stream: &str,
+    fingerprint: &str,
+) -> Result<Option<Snapshot>, postgres::Error> {
+    let s = c.prepared(
+        "SELECT version, fingerprint, state, checksum FROM eventfold_snapshots \
+         WHERE stream = $1 AND fingerprint = $2",
+        &[Type::TEXT, Type::TEXT],
+    )?;
+    Ok(c.client
+        .query_opt(&s, &[&stream, &fingerprint])?
+        .and_then(|r| {
+            let version: i64 = r.get(0);
+            (version >= 0).then(|| Snapshot {
+                stream: stream.to_string(),
+                version: version as u64,
+                fingerprint: r.get(1),
+                state: r.get(2),
+                checksum: r.get(3),
+            })
+        }))
+}
+
+/// Keeps a snapshot unless the stored one of the same model version is
+/// newer and not past the stream's end (a damaged one is replaced).
+fn upsert_snapshot(c: &mut Conn, snap: &Snapshot) -> Result<(), postgres::Error> {
+    let s = c.prepared(
+        "INSERT INTO eventfold_snapshots (stream, version, fingerprint, state, checksum) \
+         VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (stream, fingerprint) DO UPDATE SET version = excluded.version, \
+           state = excluded.state, checksum = excluded.checksum \
+         WHERE excluded.version >= eventfold_snapshots.version \
+            OR eventfold_snapshots.version > \
+               (SELECT coalesce(max(version), 0) FROM eventfold_events WHERE stream = excluded.stream)",
+        &[Type::TEXT, Type::INT8, Type::TEXT, Type::TEXT, Type::TEXT],
+    )?;
+    c.client.execute(
+        &s,
+        &[
+            &snap.stream,
+            &int_sql(snap.version),
+            &snap.fingerprint,
+            &snap.state,
+            &snap.checksum,
+        ],
+    )?;
+    Ok(())
+}
+
+/// The last committed position. Positions commit in order (see the
+/// module's doc), so every position up to it is committed or a gap.
+fn head_raw(c: &mut Conn) -> Result<u64, postgres::Error> {
+    let s = c.prepared("SELECT coalesce(max(position), 0) FROM eventfold_events", &[])?;
+    Ok(c.client.query_one(&s, &[])?.get::<_, i64>(0).max(0) as u64)
+}
+
+pub(crate) fn head(c: &mut Conn) -> Result<u64> {
+    head_raw(c).map_err(|e| err("cannot read the head position", e))
+}
+
+/// `read_all` in position order, the filter's lists as `= ANY` (one
+/// statement per shape of filter, each prepared once per connection).
+fn read_all_raw(
+    c: &mut Conn,
+    filter: &ReadFilter,
+    from: u64,
+    limit: usize,
+) -> Result<Vec<RawEvent>, postgres::Error> {
+    const ALL: &str = "SELECT position, id, stream, version, type, schema, data, metadata \
+         FROM eventfold_events WHERE position >= $1 ORDER BY position LIMIT $2";
+    const MODELS: &str = "SELECT position, id, stream, version, type, schema, data, metadata \
+         FROM eventfold_events WHERE position >= $1 AND model = ANY($3) ORDER BY position LIMIT $2";
+    const TYPES: &str = "SELECT position, id, stream, version, type, schema, data, metadata \
+         FROM eventfold_events WHERE position >= $1 AND type = ANY($3) ORDER BY position LIMIT $2";
+    const BOTH: &str = "SELECT position, id, stream, version, type, schema, data, metadata \
+         FROM eventfold_events WHERE position >= $1 AND model = ANY($3) AND type = ANY($4) \
+         ORDER BY position LIMIT $2";
+    let from = int_sql(from);
+    let limit = limit_sql(limit);
+    let base = [Type::INT8, Type::INT8];
+    let rows = match (filter.models.is_empty(), filter.types.is_empty()) {
+        (true, true) => {
+            let s = c.prepared(ALL, &base)?;
+            c.client.query(&s, &[&from, &limit])?
+        }
+        (false, true) => {
+            let s = c.prepared(MODELS, &[Type::INT8, Type::INT8, Type::TEXT_ARRAY])?;
+            c.client.query(&s, &[&from, &limit, &filter.models])?
+        }
+        (true, false) => {
+            let s = c.prepared(TYPES, &[Type::INT8, Type::INT8, Type::TEXT_ARRAY])?;
+            c.client.query(&s, &[&from, &limit, &filter.types])?
+        }
+        (false, false) => {
+            let s = c.prepared(
+                BOTH,
+                &[Type::INT8, Type::INT8, Type::TEXT_ARRAY, Type::TEXT_ARRAY],
+            )?;
+            c.client
+                .query(&s, &[&from, &limit, &filter.models, &filter.types])?
+        }
+    };
+    rows.iter().map(event_of).collect()
+}
+
+pub(crate) fn read_all(
+    c: &mut Conn,
+    filter: &ReadFilter,
+    from: u64,
+    limit: usize,
+) -> Result<Vec<RawEvent>> {
+    read_all_raw(c, filter, from, limit).map_err(|e| err("cannot read events", e))
+}
