@@ -14,8 +14,9 @@
 //!   decides inside the write and never loses a race. Many commands of a
 //!   process share one such transaction (group commit), so the lock is
 //!   taken once per group, not per command.
-//! - **No reader ever skips an event.** A position is one past the head,
-//!   read and written only under the write lock: a writer's positions are
+//! - **No reader ever skips an event.** Positions come from a counter row
+//!   (`eventfold_positions`), moved only under the write lock, in the
+//!   appending transaction: a writer's positions are
 //!   above those of every writer that held the lock before it, and
 //!   PostgreSQL makes a transaction visible before it releases its locks
 //!   (`CommitTransaction` ends the transaction in the proc array, then
@@ -25,7 +26,8 @@
 //!   ever commit below a position a reader has seen, and `read_all` from one
 //!   past the last position seen misses nothing. A rolled-back write leaves
 //!   no gap either (a sequence would: `nextval` is not undone), so positions
-//!   are dense, as on SQLite. This is the guarantee that a transaction-id
+//!   are dense, as on SQLite, and, the counter never going back, a position
+//!   is never given twice. This is the guarantee that a transaction-id
 //!   gate (`pg_snapshot_xmin`, as Marten and Emmett use) gives readers of a
 //!   sequence whose transactions commit out of order; here nothing commits
 //!   out of order, because the write lock that deciding inside the write
@@ -364,7 +366,6 @@ impl Store for PostgresStore {
             side: readside::PgReadSide { c: &mut conn },
             streams: HashMap::new(),
             savepoint: None,
-            last: None,
             appended: false,
         };
         let out = work(&mut tx).and_then(|()| tx.flush_streams());
@@ -567,11 +568,9 @@ struct PgTx<'c> {
     side: readside::PgReadSide<'c>,
     /// The `streams` rows to write at commit, by stream: (model, version).
     streams: HashMap<String, (String, u64)>,
-    /// The pending rows and the last position as they were at the
-    /// savepoint.
-    savepoint: Option<(HashMap<String, (String, u64)>, Option<u64>)>,
-    /// The last position taken, once this transaction has read the head.
-    last: Option<u64>,
+    /// The pending rows as they were at the savepoint (the positions
+    /// taken since roll back with it: they are a row of the database).
+    savepoint: Option<HashMap<String, (String, u64)>>,
     /// Did this transaction append any event?
     appended: bool,
 }
@@ -646,12 +645,7 @@ impl WriteTx for PgTx<'_> {
         if total == 0 {
             return Ok(firsts);
         }
-        let last = match self.last {
-            Some(p) => p,
-            None => head(self.c())?,
-        };
         // Column arrays, one statement for every event of every append.
-        let mut positions = Vec::with_capacity(total);
         let mut ids = Vec::with_capacity(total);
         let mut streams = Vec::with_capacity(total);
         let mut versions = Vec::with_capacity(total);
@@ -667,7 +661,6 @@ impl WriteTx for PgTx<'_> {
                 continue;
             }
             for (i, e) in a.events.iter().enumerate() {
-                positions.push(int_sql(last + positions.len() as u64 + 1));
                 ids.push(e.id.as_str());
                 streams.push(a.stream.as_str());
                 versions.push(int_sql(a.expected_version + i as u64 + 1));
@@ -711,14 +704,22 @@ impl WriteTx for PgTx<'_> {
                 Err(e) => return Err(err("cannot record a command", e)),
             }
         }
+        // The counter moves by the whole batch and the events take the
+        // positions after its old value, in the arrays' order: one round
+        // trip.
         let out = c
             .prepared(
-                "INSERT INTO eventfold_events \
+                "WITH taken AS (UPDATE eventfold_positions SET last = last + $9 \
+                   RETURNING last - $9 AS base) \
+                 INSERT INTO eventfold_events \
                  (position, id, stream, version, model, type, schema, data, metadata) \
-                 SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::int8[], $5::text[], \
-                 $6::text[], $7::int4[], $8::text[], $9::text[])",
+                 SELECT taken.base + e.n, e.id, e.stream, e.version, e.model, e.type, e.schema, \
+                   e.data, e.metadata \
+                 FROM taken, unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], \
+                   $6::int4[], $7::text[], $8::text[]) \
+                   WITH ORDINALITY AS e(id, stream, version, model, type, schema, data, metadata, n) \
+                 RETURNING position",
                 &[
-                    Type::INT8_ARRAY,
                     Type::TEXT_ARRAY,
                     Type::TEXT_ARRAY,
                     Type::INT8_ARRAY,
@@ -727,17 +728,18 @@ impl WriteTx for PgTx<'_> {
                     Type::INT4_ARRAY,
                     Type::TEXT_ARRAY,
                     Type::TEXT_ARRAY,
+                    Type::INT8,
                 ],
             )
             .and_then(|s| {
+                let count = total as i64;
                 let params: [&(dyn ToSql + Sync); 9] = [
-                    &positions, &ids, &streams, &versions, &models, &types, &schemas, &datas,
-                    &metas,
+                    &ids, &streams, &versions, &models, &types, &schemas, &datas, &metas, &count,
                 ];
-                c.client.execute(&s, &params)
+                c.client.query(&s, &params)
             });
-        match out {
-            Ok(_) => {}
+        let rows = match out {
+            Ok(rows) => rows,
             // (stream, version) taken: the versions read in this
             // transaction were not the stored ones. Only damage can do
             // that, under the write lock.
@@ -752,22 +754,32 @@ impl WriteTx for PgTx<'_> {
                 })
             }
             Err(e) => return Err(err("cannot append events", e)),
-        }
-        let mut next = last + 1;
+        };
+        let first = rows.iter().map(|r| r.get::<_, i64>(0)).min();
+        let (Some(first), true) = (first, rows.len() == total) else {
+            return Err(Error::StoreError {
+                kind: StoreErrorKind::Corrupt,
+                message: format!(
+                    "appended {total} events but {} positions came back: eventfold_positions \
+                     is missing its row",
+                    rows.len()
+                ),
+            });
+        };
+        let mut next = first.max(0) as u64;
         for (index, a) in appends.iter().enumerate() {
             if !a.events.is_empty() {
                 firsts[index] = next;
                 next += a.events.len() as u64;
             }
         }
-        self.last = Some(last + total as u64);
         self.appended = true;
         Ok(firsts)
     }
 
     fn savepoint(&mut self) -> Result<()> {
         self.batch("SAVEPOINT eventfold_command", "cannot set a savepoint")?;
-        self.savepoint = Some((self.streams.clone(), self.last));
+        self.savepoint = Some(self.streams.clone());
         Ok(())
     }
 
@@ -779,9 +791,8 @@ impl WriteTx for PgTx<'_> {
     }
 
     fn rollback_to_savepoint(&mut self) -> Result<()> {
-        if let Some((streams, last)) = self.savepoint.take() {
+        if let Some(streams) = self.savepoint.take() {
             self.streams = streams;
-            self.last = last;
             self.batch(
                 "ROLLBACK TO eventfold_command; RELEASE eventfold_command",
                 "cannot roll back to a savepoint",
