@@ -13,10 +13,35 @@ fn not_yet() -> Error {
     }
 }
 
-pub(super) fn register(_c: &mut Conn, _source: &SourceFiles, _versions: &[NewVersion], _activate: Activate, _at: &str) -> Result<u64> { Err(not_yet()) }
-pub(super) fn generation(_c: &mut Conn) -> Result<u64> { Err(not_yet()) }
-pub(super) fn activate_version(_c: &mut Conn, _model: &str, _revision: &str, _at: &str) -> Result<bool> { Err(not_yet()) }
-pub(super) fn active_versions(_c: &mut Conn) -> Result<Vec<ModelVersion>> { Err(not_yet()) }
-pub(super) fn model_versions(_c: &mut Conn) -> Result<Vec<ModelVersion>> { Err(not_yet()) }
-pub(super) fn model_source(_c: &mut Conn, _hash: &str) -> Result<Option<String>> { Err(not_yet()) }
-pub(super) fn stored_shapes(_c: &mut Conn) -> Result<Vec<StoredShape>> { Err(not_yet()) }
+pub(super) fn register(
+    _c: &mut Conn,
+    _source: &SourceFiles,
+    _versions: &[NewVersion],
+    _activate: Activate,
+    _at: &str,
+) -> Result<u64> {
+    Err(not_yet())
+}
+pub(super) fn generation(_c: &mut Conn) -> Result<u64> {
+    Err(not_yet())
+}
+pub(super) fn activate_version(
+    _c: &mut Conn,
+    _model: &str,
+    _revision: &str,
+    _at: &str,
+) -> Result<bool> {
+    Err(not_yet())
+}
+pub(super) fn active_versions(_c: &mut Conn) -> Result<Vec<ModelVersion>> {
+    Err(not_yet())
+}
+pub(super) fn model_versions(_c: &mut Conn) -> Result<Vec<ModelVersion>> {
+    Err(not_yet())
+}
+pub(super) fn model_source(_c: &mut Conn, _hash: &str) -> Result<Option<String>> {
+    Err(not_yet())
+}
+pub(super) fn stored_shapes(_c: &mut Conn) -> Result<Vec<StoredShape>> {
+    Err(not_yet())
+}

@@ -208,10 +208,7 @@ fn too_new(schema: &str, version: i64) -> Error {
 /// migration's transaction.
 fn current(c: &mut Client) -> std::result::Result<i64, postgres::Error> {
     let exists = c
-        .query_one(
-            "SELECT to_regclass('eventfold_schema') IS NOT NULL",
-            &[],
-        )?
+        .query_one("SELECT to_regclass('eventfold_schema') IS NOT NULL", &[])?
         .get::<_, bool>(0);
     if !exists {
         return Ok(0);
@@ -237,7 +234,8 @@ pub(super) fn migrate(c: &mut Client, schema: &str, keys: &Keys) -> Result<()> {
     );
     c.batch_execute(&setup)
         .map_err(|e| err(&format!("cannot create schema {schema}"), e))?;
-    let version = current(c).map_err(|e| err(&format!("cannot read the version of schema {schema}"), e))?;
+    let version =
+        current(c).map_err(|e| err(&format!("cannot read the version of schema {schema}"), e))?;
     if version > VERSION {
         return Err(too_new(schema, version));
     }
