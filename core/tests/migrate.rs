@@ -1,6 +1,6 @@
 //! Model changes (ARCHITECTURE.md "Model changes, live"; issue 14): the
 //! registry, `on_model_change`, raw reads, `migrate plan` and `apply`, on
-//! both stores.
+//! every store (PostgreSQL given a test server).
 
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-//! Subscriptions on both stores: delivery in position order with filters,
+//! Subscriptions on every store (PostgreSQL given a test server): delivery in position order with filters,
 //! where a new subscription starts, durable acks, redelivery from the
 //! checkpoint, one consumer per name, closing, parking, and a crash test
 //! that SIGKILLs a consuming child process again and again.

@@ -1,5 +1,6 @@
 //! The write path: deciding inside the store's write transaction, group
-//! commit, and snapshots off the command path, on both stores.
+//! commit, and snapshots off the command path, on every store (PostgreSQL
+//! given a test server).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
