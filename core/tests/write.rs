@@ -267,13 +267,16 @@ fn expected_version_is_checked_inside_the_write() {
     });
 }
 
+/// Runs SQL on a store behind the engine's back.
+type Damage<'a> = Box<dyn Fn(&str) + 'a>;
+
 #[test]
 fn a_damaged_streams_row_does_not_stop_appends() {
     let dir = temp_dir();
     let path = dir.0.join("d.db");
     let sqlite = format!("sqlite:{}?synchronous=normal", path.display());
     let schema = pg::Schema::new("write_damaged");
-    let mut stores: Vec<(String, Box<dyn FnMut(&str)>)> = vec![(
+    let mut stores: Vec<(String, Damage<'_>)> = vec![(
         sqlite,
         Box::new(|sql: &str| {
             let conn = rusqlite::Connection::open(&path).unwrap();
@@ -290,7 +293,7 @@ fn a_damaged_streams_row_does_not_stop_appends() {
             }),
         ));
     }
-    for (url, mut damage_with) in stores {
+    for (url, damage_with) in stores {
         let e = Engine::open(&url, domain(), EngineOptions::default()).unwrap();
         for _ in 0..3 {
             e.execute("Counter", "d", &add("a", 1), &Default::default())
