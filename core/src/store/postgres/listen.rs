@@ -25,7 +25,8 @@ const STOP_CHECK: Duration = Duration::from_millis(100);
 #[derive(Debug)]
 pub(super) struct Listener {
     stop: Arc<AtomicBool>,
-    thread: std::thread::JoinHandle<()>,
+    /// `None` once stopped.
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Listener {
@@ -48,13 +49,28 @@ impl Listener {
                 kind: StoreErrorKind::Io,
                 message: format!("cannot start the listener thread: {e}"),
             })?;
-        Ok(Listener { stop, thread })
+        Ok(Listener {
+            stop,
+            thread: Some(thread),
+        })
     }
 
     /// Ends the thread; it closes its connection on its way out.
-    pub(super) fn stop(self) {
+    pub(super) fn stop(mut self) {
         self.stop.store(true, Ordering::Release);
-        let _ = self.thread.join();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Listener {
+    /// A store dropped without `close` (an engine whose open failed, one
+    /// never closed) stops its listener too: the thread ends within
+    /// [`STOP_CHECK`] and closes its connection, which would otherwise
+    /// outlive the store and use up the server's connection slots.
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
     }
 }
 
