@@ -589,8 +589,10 @@ fn full_pool_under_load() {
     engine.close().unwrap();
 
     // Phase 2: the same with a pool_timeout too short to wait for one:
-    // calls may fail busy, naming pool_size; retried, they succeed.
-    let url = schema.url_with("pool_size=2&pool_timeout=5");
+    // calls may fail busy, naming pool_size; retried, they succeed. (Not
+    // shorter: making a connection, with SCRAM, must fit in it too, or no
+    // open ever gets its first one.)
+    let url = schema.url_with("pool_size=2&pool_timeout=50");
     let engine = retry("open", &progress, || {
         Engine::open(&url, domain(), EngineOptions::default())
     });
@@ -614,6 +616,36 @@ fn full_pool_under_load() {
     assert_eq!(progress.count(), 2 * WRITERS * PER_WRITER);
     check(&engine, &url, &progress);
     engine.close().unwrap();
+}
+
+/// An engine dropped without `close`, or whose open failed, leaves no
+/// connection behind: a full pool's callers retry opens, and each open
+/// that failed must not keep a slot of the server (its listener's).
+#[test]
+fn a_dropped_engine_leaves_no_connection() {
+    let _shared = shared_server();
+    let Some(schema) = pg::Schema::new("dropped") else {
+        return;
+    };
+    let app = schema.name.clone();
+    let url = schema.url_with(&format!("application_name={app}"));
+    let progress = Progress::default();
+    for n in 0..3 {
+        let engine = open(&url);
+        deposit(&engine, &progress, "dropped", 0, n);
+        drop(engine);
+    }
+    let mut client = schema.client();
+    for _ in 0..(LONG.as_millis() / 50) {
+        if backends(&mut client, &app).is_empty() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!(
+        "dropped engines left connections: {:?}",
+        backends(&mut client, &app)
+    );
 }
 
 /// A child process, killed when dropped (a failed test leaves none).
