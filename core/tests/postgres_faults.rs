@@ -136,6 +136,7 @@ struct Progress {
     /// Writers that ended (ok or not): a wait for more acks ends with them.
     ended: Mutex<usize>,
     errors: Mutex<Vec<(StoreErrorKind, String)>>,
+    noted: Condvar,
 }
 
 impl Progress {
@@ -174,6 +175,17 @@ impl Progress {
 
     fn note(&self, kind: StoreErrorKind, message: &str) {
         self.errors.lock().unwrap().push((kind, message.to_string()));
+        self.noted.notify_all();
+    }
+
+    /// Waits until a call has failed with a store error of `kind`.
+    fn wait_for_error(&self, kind: StoreErrorKind) {
+        let errors = self.errors.lock().unwrap();
+        let (_errors, timeout) = self
+            .noted
+            .wait_timeout_while(errors, LONG, |e| !e.iter().any(|(k, _)| *k == kind))
+            .unwrap();
+        assert!(!timeout.timed_out(), "no call failed {kind} in {LONG:?}");
     }
 
     fn errors(&self) -> Vec<(StoreErrorKind, String)> {
@@ -588,11 +600,15 @@ fn full_pool_under_load() {
     check(&engine, &url, &progress);
     engine.close().unwrap();
 
-    // Phase 2: the same with a pool_timeout too short to wait for one:
-    // calls may fail busy, naming pool_size; retried, they succeed. (Not
-    // shorter: making a connection, with SCRAM, must fit in it too, or no
-    // open ever gets its first one.)
-    let url = schema.url_with("pool_size=2&pool_timeout=50");
+    // Phase 2: a pool_timeout that the pool's two connections outlast:
+    // the test's own client locks the events table mid-load, so that two
+    // calls hold both connections waiting for it and the next call's wait
+    // for a connection runs out. It fails busy, naming pool_size; retried,
+    // it succeeds once the lock is gone (given up at the first such
+    // failure). The timeout still lets an open make its first connection
+    // (SCRAM takes ~100 ms in a debug build), and busy_timeout outlasts
+    // the table lock.
+    let url = schema.url_with("pool_size=2&pool_timeout=1000&busy_timeout=300000");
     let engine = retry("open", &progress, || {
         Engine::open(&url, domain(), EngineOptions::default())
     });
@@ -601,7 +617,18 @@ fn full_pool_under_load() {
         let r: Vec<_> = (0..READERS)
             .map(|_| s.spawn(|| readers(&engine, &progress, &done)))
             .collect();
-        load(&engine, &progress, "short", WRITERS, PER_WRITER, || {});
+        load(&engine, &progress, "short", WRITERS, PER_WRITER, || {
+            progress.wait_for(WRITERS * PER_WRITER + 60, WRITERS);
+            let mut client = schema.client();
+            let mut tx = client.transaction().unwrap();
+            tx.batch_execute(&format!(
+                "LOCK TABLE {}.eventfold_events IN ACCESS EXCLUSIVE MODE",
+                schema.name
+            ))
+            .unwrap();
+            progress.wait_for_error(StoreErrorKind::Busy);
+            tx.commit().unwrap();
+        });
         *done.lock().unwrap() = true;
         for h in r {
             h.join().unwrap();
@@ -609,6 +636,7 @@ fn full_pool_under_load() {
     });
     let errors = progress.errors();
     eprintln!("phase 2: store errors retried: {:?}", kinds(&errors));
+    assert!(!errors.is_empty(), "a call waited out pool_timeout");
     for (kind, message) in &errors {
         assert_eq!(*kind, StoreErrorKind::Busy, "{message}");
         assert!(message.contains("pool_size"), "a busy pool says what to raise: {message}");
