@@ -67,6 +67,62 @@ pub fn sqlite_type(ty: &str) -> &'static str {
     }
 }
 
+/// The PostgreSQL type of a column of the described type `ty` (§13):
+/// BIGINT, DOUBLE PRECISION, BOOLEAN, TIMESTAMPTZ, INTERVAL for a
+/// duration, JSONB for lists, maps and records (`records`: their names as
+/// a table writes them, `Model.Record`), TEXT for strings and enums.
+/// `tests/postgres.rs` checks it against the catalog of a store.
+pub fn postgres_type(ty: &str, records: &[String]) -> &'static str {
+    match ty.strip_suffix('?').unwrap_or(ty) {
+        "int" => "BIGINT",
+        "float" => "DOUBLE PRECISION",
+        "bool" => "BOOLEAN",
+        "timestamp" => "TIMESTAMPTZ",
+        "duration" => "INTERVAL",
+        t if t.starts_with("list<") || t.starts_with("map<") => "JSONB",
+        t if records.iter().any(|r| r == t) => "JSONB",
+        _ => "TEXT",
+    }
+}
+
+/// The SQL a store holds its tables in: what `tables` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sql {
+    /// SQLite's, and the memory store's (which keeps rows as SQLite would).
+    Sqlite,
+    Postgres,
+}
+
+impl Sql {
+    /// The SQL of the store at `url`.
+    pub fn of(url: &str) -> Sql {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Sql::Postgres
+        } else {
+            Sql::Sqlite
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Sql::Sqlite => "SQLite",
+            Sql::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// The records of the described domain, as a table's column names them.
+fn record_names(d: &Json) -> Vec<String> {
+    let mut names = Vec::new();
+    for m in d["models"].as_array().into_iter().flatten() {
+        let model = m["name"].as_str().unwrap_or("");
+        for r in m["records"].as_array().into_iter().flatten() {
+            names.push(format!("{model}.{}", r["name"].as_str().unwrap_or("")));
+        }
+    }
+    names
+}
+
 /// How many rows a table has, paging so no more than a page is held.
 fn count_rows(engine: &Engine, table: &str, key: &[String]) -> Result<u64, Error> {
     let mut n = 0u64;
@@ -101,10 +157,11 @@ fn strings(v: &Json) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// `eventfold tables`: each table with its columns (model and SQLite
-/// types), key, projection and row count.
-pub fn tables(engine: &Engine, json_out: bool) -> Result<(), Error> {
+/// `eventfold tables`: each table with its columns (model and SQL types,
+/// SQLite's or PostgreSQL's), key, projection and row count.
+pub fn tables(engine: &Engine, json_out: bool, sql: Sql) -> Result<(), Error> {
     let d = engine.domain().describe();
+    let records = record_names(&d);
     let modes: Vec<(String, String)> = d["projections"]
         .as_array()
         .map(|ps| {
@@ -143,7 +200,10 @@ pub fn tables(engine: &Engine, json_out: bool) -> Result<(), Error> {
                 json!({
                     "name": c["name"],
                     "type": ty,
-                    "sql_type": sqlite_type(ty),
+                    "sql_type": match sql {
+                        Sql::Sqlite => sqlite_type(ty),
+                        Sql::Postgres => postgres_type(ty, &records),
+                    },
                     "key": c["key"],
                     "optional": c["optional"],
                     "default": c["default"],
@@ -173,7 +233,7 @@ pub fn tables(engine: &Engine, json_out: bool) -> Result<(), Error> {
             crate::plural(rows as usize),
             key.join(", ")
         );
-        let mut g = Grid::new(["column", "type", "SQLite", "key", "default"]);
+        let mut g = Grid::new(["column", "type", sql.name(), "key", "default"]);
         for c in &columns {
             let sql = if c["optional"] == true {
                 c["sql_type"].as_str().unwrap_or("").to_string()
@@ -542,6 +602,28 @@ mod tests {
         ] {
             assert_eq!(sqlite_type(t), "TEXT", "{t}");
         }
+    }
+
+    #[test]
+    fn postgres_types_follow_section_13() {
+        let records = vec!["Todos.Todo".to_string()];
+        for (t, want) in [
+            ("int", "BIGINT"),
+            ("int?", "BIGINT"),
+            ("float", "DOUBLE PRECISION"),
+            ("bool", "BOOLEAN"),
+            ("timestamp?", "TIMESTAMPTZ"),
+            ("duration", "INTERVAL"),
+            ("list<int>", "JSONB"),
+            ("map<string, int>?", "JSONB"),
+            ("Todos.Todo", "JSONB"),
+            ("Board.Priority", "TEXT"),
+            ("string", "TEXT"),
+        ] {
+            assert_eq!(postgres_type(t, &records), want, "{t}");
+        }
+        assert_eq!(Sql::of("postgresql://u@h/db"), Sql::Postgres);
+        assert_eq!(Sql::of("sqlite:app.db"), Sql::Sqlite);
     }
 
     #[test]
