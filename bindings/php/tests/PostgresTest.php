@@ -101,7 +101,7 @@ final class PostgresTest extends TestCase
         $first = $engine->execute('Todos', 'work', self::create('c', 'Ship it'), ['commandId' => 'c-1']);
         $this->assertSame($first, $engine->execute('Todos', 'work', self::create('c', 'Ship it'), ['commandId' => 'c-1']));
         $engine->execute('Todos', 'home', ['type' => 'change-completed', 'data' => ['id' => 'a', 'completed' => true]]);
-        $this->assertSame(2, $engine->load('Todos', 'home')['version']);
+        $this->assertSame(3, $engine->load('Todos', 'home')['version']);
         $this->assertSame([1, 2, 3, 4], array_map(fn ($e) => $e['position'], $engine->readAll()));
         $rows = $engine->rows('todo_rows');
         $this->assertSame(
@@ -114,7 +114,7 @@ final class PostgresTest extends TestCase
         // Another engine on the same store reads what the first wrote.
         $engine = Engine::open($url, self::todos());
         $this->assertSame(['a', 'b'], array_map(fn ($r) => $r['id'], $engine->rows('todo_rows', key: 'home')));
-        $this->assertSame(3, $engine->execute('Todos', 'home', self::create('d', 'Tea'))['version']);
+        $this->assertSame(4, $engine->execute('Todos', 'home', self::create('d', 'Tea'))['version']);
         $engine->close();
     }
 

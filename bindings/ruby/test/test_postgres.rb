@@ -66,7 +66,7 @@ class TestPostgres < Minitest::Test
       first = engine.execute("Todos", "work", create("c", "Ship it"), command_id: "c-1")
       assert_equal first, engine.execute("Todos", "work", create("c", "Ship it"), command_id: "c-1")
       engine.execute("Todos", "home", { type: "change-completed", data: { id: "a", completed: true } })
-      assert_equal 2, engine.load("Todos", "home")["version"]
+      assert_equal 3, engine.load("Todos", "home")["version"]
       assert_equal [1, 2, 3, 4], engine.read_all.map { |e| e["position"] }
       rows = engine.rows("todo_rows")
       assert_equal [%w[home a] + [true], %w[home b] + [false], %w[work c] + [false]],
@@ -76,7 +76,7 @@ class TestPostgres < Minitest::Test
     # Another engine on the same store reads what the first wrote.
     Eventfold::Engine.open(url, todos) do |engine|
       assert_equal %w[a b], engine.rows("todo_rows", key: "home").map { |r| r["id"] }
-      assert_equal 3, engine.execute("Todos", "home", create("d", "Tea"))["version"]
+      assert_equal 4, engine.execute("Todos", "home", create("d", "Tea"))["version"]
     end
   end
 

@@ -69,7 +69,7 @@ class PostgresTest {
             val first = engine.execute("Todos", "work", create("c", "Ship it"), ExecuteOptions(commandId = "c-1"))
             assertEquals(first, engine.execute("Todos", "work", create("c", "Ship it"), ExecuteOptions(commandId = "c-1")))
             engine.execute("Todos", "home", mapOf("type" to "change-completed", "data" to mapOf("id" to "a", "completed" to true)))
-            assertEquals(2L, engine.load("Todos", "home").version)
+            assertEquals(3L, engine.load("Todos", "home").version)
             assertEquals(listOf(1L, 2L, 3L, 4L), engine.readAll().map { it.position })
             val rows = engine.rows("todo_rows")
             assertEquals(listOf("home/a/true", "home/b/false", "work/c/false"), rows.map { "${it["list_id"]}/${it["id"]}/${it["completed"]}" })
@@ -78,7 +78,7 @@ class PostgresTest {
         // Another engine on the same store reads what the first wrote.
         Engine.open(url, domain).use { engine ->
             assertEquals(listOf("a", "b"), engine.rows("todo_rows", listOf("home")).map { it["id"] })
-            assertEquals(3L, engine.execute("Todos", "home", create("d", "Tea")).version)
+            assertEquals(4L, engine.execute("Todos", "home", create("d", "Tea")).version)
         }
     }
 
