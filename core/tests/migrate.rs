@@ -1,6 +1,6 @@
 //! Model changes (ARCHITECTURE.md "Model changes, live"; issue 14): the
 //! registry, `on_model_change`, raw reads, `migrate plan` and `apply`, on
-//! both stores.
+//! every store (PostgreSQL given a test server).
 
 use std::sync::Arc;
 
@@ -96,15 +96,25 @@ impl Drop for Dir {
     }
 }
 
-/// Both stores: a memory store shared by the engines of one test, and a
-/// SQLite file.
-fn stores(name: &str) -> Vec<(Arc<dyn Store>, Option<Dir>)> {
+mod pg;
+
+/// What keeps a store's data while a test runs: its folder or its schema.
+type Kept = Option<Box<dyn std::any::Any>>;
+
+/// Every store: a memory store shared by the engines of one test, a SQLite
+/// file, and a PostgreSQL schema when a test server is given.
+fn stores(name: &str) -> Vec<(Arc<dyn Store>, Kept)> {
     let dir = Dir::new(name);
     let sqlite: Arc<dyn Store> = Arc::from(store::open(&dir.url()).unwrap());
-    vec![
+    let mut all: Vec<(Arc<dyn Store>, Kept)> = vec![
         (Arc::new(store::memory::MemoryStore::new()), None),
-        (sqlite, Some(dir)),
-    ]
+        (sqlite, Some(Box::new(dir))),
+    ];
+    if let Some(schema) = pg::Schema::new(&format!("migrate_{}", name.replace('-', "_"))) {
+        let postgres: Arc<dyn Store> = Arc::from(store::open(&schema.url()).unwrap());
+        all.push((postgres, Some(Box::new(schema))));
+    }
+    all
 }
 
 fn open(store: &Arc<dyn Store>, text: &str, on_change: OnModelChange) -> Engine {
@@ -507,17 +517,21 @@ impl OpenJson for Engine {
 
 #[test]
 fn open_active_runs_the_store_s_models() {
-    let dir = Dir::new("active");
-    let e = Engine::open(&dir.url(), domain(V1), EngineOptions::default()).unwrap();
-    add(&e, "a").unwrap();
-    e.close().unwrap();
-    let tool = Engine::open_active(&dir.url(), EngineOptions::default()).unwrap();
-    assert_eq!(tool.domain().models(), vec!["Todos"]);
-    assert_eq!(tool.load("Todos", "list").unwrap().version, 1);
-    tool.close().unwrap();
-    let empty = Dir::new("active-empty");
-    let err = Engine::open_active(&empty.url(), EngineOptions::default()).unwrap_err();
-    assert_eq!(err.code(), "store_error");
+    let (dir, empty) = (Dir::new("active"), Dir::new("active-empty"));
+    let schemas = pg::Schema::new("migrate_active").zip(pg::Schema::new("migrate_active_empty"));
+    let urls = std::iter::once((dir.url(), empty.url()))
+        .chain(schemas.as_ref().map(|(s, e)| (s.url(), e.url())));
+    for (url, empty) in urls {
+        let e = Engine::open(&url, domain(V1), EngineOptions::default()).unwrap();
+        add(&e, "a").unwrap();
+        e.close().unwrap();
+        let tool = Engine::open_active(&url, EngineOptions::default()).unwrap();
+        assert_eq!(tool.domain().models(), vec!["Todos"]);
+        assert_eq!(tool.load("Todos", "list").unwrap().version, 1);
+        tool.close().unwrap();
+        let err = Engine::open_active(&empty, EngineOptions::default()).unwrap_err();
+        assert_eq!(err.code(), "store_error", "{url}");
+    }
 }
 
 #[test]
