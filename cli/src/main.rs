@@ -556,7 +556,7 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
             json,
         } => {
             let engine = reader(open_store(&store.store)?, &models.files)?;
-            read::tables(&engine, read::json_lines(json), read::Sql::of(&store.store))?;
+            read::tables(&engine, read::json_lines(json), &store.store)?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Rows {

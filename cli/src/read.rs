@@ -56,35 +56,6 @@ fn described(engine: &Engine, table: &str) -> Option<Json> {
         .cloned()
 }
 
-/// The SQLite type of a column of the described type `ty` (MODEL-LANGUAGE.md
-/// §13): `int` and `bool` are INTEGER, `float` REAL, everything else TEXT.
-/// `tests/read_side.rs` checks it against `PRAGMA table_info` of a store.
-pub fn sqlite_type(ty: &str) -> &'static str {
-    match ty.strip_suffix('?').unwrap_or(ty) {
-        "int" | "bool" => "INTEGER",
-        "float" => "REAL",
-        _ => "TEXT",
-    }
-}
-
-/// The PostgreSQL type of a column of the described type `ty` (§13):
-/// BIGINT, DOUBLE PRECISION, BOOLEAN, TIMESTAMPTZ, INTERVAL for a
-/// duration, JSONB for lists, maps and records (`records`: their names as
-/// a table writes them, `Model.Record`), TEXT for strings and enums.
-/// `tests/postgres.rs` checks it against the catalog of a store.
-pub fn postgres_type(ty: &str, records: &[String]) -> &'static str {
-    match ty.strip_suffix('?').unwrap_or(ty) {
-        "int" => "BIGINT",
-        "float" => "DOUBLE PRECISION",
-        "bool" => "BOOLEAN",
-        "timestamp" => "TIMESTAMPTZ",
-        "duration" => "INTERVAL",
-        t if t.starts_with("list<") || t.starts_with("map<") => "JSONB",
-        t if records.iter().any(|r| r == t) => "JSONB",
-        _ => "TEXT",
-    }
-}
-
 /// The SQL a store holds its tables in: what `tables` shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sql {
@@ -109,18 +80,6 @@ impl Sql {
             Sql::Postgres => "PostgreSQL",
         }
     }
-}
-
-/// The records of the described domain, as a table's column names them.
-fn record_names(d: &Json) -> Vec<String> {
-    let mut names = Vec::new();
-    for m in d["models"].as_array().into_iter().flatten() {
-        let model = m["name"].as_str().unwrap_or("");
-        for r in m["records"].as_array().into_iter().flatten() {
-            names.push(format!("{model}.{}", r["name"].as_str().unwrap_or("")));
-        }
-    }
-    names
 }
 
 /// How many rows a table has, paging so no more than a page is held.
@@ -159,9 +118,10 @@ fn strings(v: &Json) -> Vec<String> {
 
 /// `eventfold tables`: each table with its columns (model and SQL types,
 /// SQLite's or PostgreSQL's), key, projection and row count.
-pub fn tables(engine: &Engine, json_out: bool, sql: Sql) -> Result<(), Error> {
-    let d = engine.domain().describe();
-    let records = record_names(&d);
+pub fn tables(engine: &Engine, json_out: bool, url: &str) -> Result<(), Error> {
+    let sql = Sql::of(url);
+    let domain = engine.domain();
+    let d = domain.describe();
     let modes: Vec<(String, String)> = d["projections"]
         .as_array()
         .map(|ps| {
@@ -190,20 +150,20 @@ pub fn tables(engine: &Engine, json_out: bool, sql: Sql) -> Result<(), Error> {
             .find(|(p, _)| p == projection)
             .map(|(_, m)| m.as_str())
             .unwrap_or("");
+        // The store's own mapping of each column's type (§13).
+        let sql_types = eventfold::store::column_sql_types(url, &domain, name).unwrap_or_default();
         let columns: Vec<Json> = t["columns"]
             .as_array()
             .cloned()
             .unwrap_or_default()
             .into_iter()
-            .map(|c| {
+            .enumerate()
+            .map(|(i, c)| {
                 let ty = c["type"].as_str().unwrap_or("");
                 json!({
                     "name": c["name"],
                     "type": ty,
-                    "sql_type": match sql {
-                        Sql::Sqlite => sqlite_type(ty),
-                        Sql::Postgres => postgres_type(ty, &records),
-                    },
+                    "sql_type": sql_types.get(i).copied().unwrap_or(""),
                     "key": c["key"],
                     "optional": c["optional"],
                     "default": c["default"],
@@ -588,40 +548,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sqlite_types_follow_section_13() {
-        assert_eq!(sqlite_type("int"), "INTEGER");
-        assert_eq!(sqlite_type("bool?"), "INTEGER");
-        assert_eq!(sqlite_type("float"), "REAL");
-        for t in [
-            "string",
-            "timestamp?",
-            "duration",
-            "list<int>",
-            "Todos.Todo",
-            "Board.Priority",
-        ] {
-            assert_eq!(sqlite_type(t), "TEXT", "{t}");
-        }
-    }
-
-    #[test]
-    fn postgres_types_follow_section_13() {
-        let records = vec!["Todos.Todo".to_string()];
-        for (t, want) in [
-            ("int", "BIGINT"),
-            ("int?", "BIGINT"),
-            ("float", "DOUBLE PRECISION"),
-            ("bool", "BOOLEAN"),
-            ("timestamp?", "TIMESTAMPTZ"),
-            ("duration", "INTERVAL"),
-            ("list<int>", "JSONB"),
-            ("map<string, int>?", "JSONB"),
-            ("Todos.Todo", "JSONB"),
-            ("Board.Priority", "TEXT"),
-            ("string", "TEXT"),
-        ] {
-            assert_eq!(postgres_type(t, &records), want, "{t}");
-        }
+    fn the_sql_of_a_store_url() {
         assert_eq!(Sql::of("postgresql://u@h/db"), Sql::Postgres);
         assert_eq!(Sql::of("sqlite:app.db"), Sql::Sqlite);
     }

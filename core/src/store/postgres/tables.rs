@@ -51,6 +51,11 @@ const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
 /// is cut short without an error, which would make two names one.
 const MAX_NAME: usize = 63;
 
+/// The PostgreSQL type of a column of type `ty` in DDL (§13, §14).
+pub(crate) fn sql_type(ty: &Type) -> &'static str {
+    pg_type(ty).1
+}
+
 /// The PostgreSQL type of a column of type `ty` (§13, §14), and its name
 /// in DDL.
 fn pg_type(ty: &Type) -> (PgType, &'static str) {
