@@ -306,9 +306,10 @@ int eventfold_domain_query(const eventfold_domain *domain,
                            char **out);
 
 /**
- * Opens an engine on a store: `"memory:"`, or `"sqlite:PATH"` (add
+ * Opens an engine on a store: `"memory:"`, `"sqlite:PATH"` (add
  * `?synchronous=normal` to trade the durability of the last transactions
- * for speed). `options` (NULL: defaults) is `{"cache_capacity",
+ * for speed), or `"postgres://USER:PASSWORD@HOST:PORT/DB?schema=NAME"`
+ * (docs/postgres.md). `options` (NULL: defaults) is `{"cache_capacity",
  * "snapshot_every", "max_attempts", "run_projections",
  * "on_projection_error", "on_model_change"}`, each optional:
  * `run_projections` (default true) starts the runner of async projections

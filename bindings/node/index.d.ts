@@ -515,7 +515,7 @@ export declare class Subscription<E extends AnyStoredEvent = StoredEvent> implem
  */
 export declare class Engine {
   private constructor()
-  /** Opens `memory:` or `sqlite:PATH` (`sqlite:PATH?synchronous=normal` trades the last transactions for speed). */
+  /** Opens `memory:`, `sqlite:PATH` (`sqlite:PATH?synchronous=normal` trades the last transactions for speed) or `postgres://USER:PASSWORD@HOST:PORT/DB?schema=NAME` (docs/postgres.md). */
   static open(store: string, domain: Domain, options?: EngineOptions): Promise<Engine>
   static openSync(store: string, domain: Domain, options?: EngineOptions): Engine
   /**

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Node addon and runs every Node test: the shared scenarios, the
-# domain and the engine (memory and SQLite), the read side, model changes,
-# workers, bad input, the HTTP and tables examples, and `tsc --noEmit` over
+# domain and the engine (memory, SQLite, and PostgreSQL when
+# EVENTFOLD_TEST_POSTGRES names a server: test/stores.js), the read side,
+# model changes, workers, bad input, the HTTP and tables examples, and `tsc --noEmit` over
 # the typed example.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Python package (maturin, debug) into a venv and runs its tests:
-# pytest (the shared scenarios, the engine on memory and SQLite, threads,
+# pytest (the shared scenarios, the engine on memory, SQLite, and PostgreSQL
+# when EVENTFOLD_TEST_POSTGRES names a server: tests/pg_server.py, threads,
 # bad input) and `mypy --strict` on the examples. Installs what is missing.
 set -euo pipefail
 

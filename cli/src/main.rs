@@ -1,8 +1,8 @@
 //! `eventfold`: check, describe and test models; propose and fold over
 //! JSON so the command composes in shell pipelines; execute, read and
-//! replay against a store (`memory:` or `sqlite:PATH`); read its tables,
-//! projections and subscriptions (`read`); change its models live
-//! (`migrate`); and `demo`.
+//! replay against a store (`memory:`, `sqlite:PATH` or `postgres://...`);
+//! read its tables, projections and subscriptions (`read`); change its
+//! models live (`migrate`); and `demo`.
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -151,8 +151,9 @@ enum Cmd {
         #[arg(long)]
         follow: bool,
     },
-    /// List the tables of the models: columns with their model and SQLite
-    /// types, key, projection and number of rows.
+    /// List the tables of the models: columns with their model and SQL
+    /// types (SQLite's, or PostgreSQL's on a postgres:// store), key,
+    /// projection and number of rows.
     #[command(
         after_help = "An aligned table on a terminal; JSON Lines (one table a line) in a pipe or with --json."
     )]
@@ -270,7 +271,7 @@ enum Cmd {
     /// the rows its projection keeps in the table todo_rows. Run it again:
     /// the list goes on.
     Demo {
-        /// Where to keep the demo's events.
+        /// Where to keep the demo's events (any store URL, postgres:// too).
         #[arg(long, default_value = "sqlite:eventfold-demo.db")]
         store: String,
     },
@@ -322,7 +323,8 @@ enum Migrate {
 #[derive(clap::Args, Debug)]
 struct StoreArgs {
     /// The store: `sqlite:PATH` (add `?synchronous=normal` for speed over
-    /// durability of the last commits) or `memory:`.
+    /// durability of the last commits), `memory:`, or
+    /// `postgres://USER:PASSWORD@HOST:PORT/DB?schema=NAME` (docs/postgres.md).
     #[arg(long, env = "EVENTFOLD_STORE")]
     store: String,
 }
@@ -377,6 +379,15 @@ fn print_error(e: &Error) {
         let _ = writeln!(err, "error[{}]: {}", e.code(), e.message());
     } else {
         let _ = writeln!(err, "{}", e.to_json());
+    }
+}
+
+/// A store URL as it may be printed: a PostgreSQL URL's password hidden
+/// (`postgres://user:***@host/db`), any other URL as it is.
+fn shown(url: &str) -> String {
+    match eventfold::store::postgres::url::parse(url) {
+        Ok(options) if read::Sql::of(url) == read::Sql::Postgres => options.shown,
+        _ => url.to_string(),
     }
 }
 
@@ -545,7 +556,7 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
             json,
         } => {
             let engine = reader(open_store(&store.store)?, &models.files)?;
-            read::tables(&engine, read::json_lines(json))?;
+            read::tables(&engine, read::json_lines(json), &store.store)?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Rows {

@@ -56,14 +56,29 @@ fn described(engine: &Engine, table: &str) -> Option<Json> {
         .cloned()
 }
 
-/// The SQLite type of a column of the described type `ty` (MODEL-LANGUAGE.md
-/// §13): `int` and `bool` are INTEGER, `float` REAL, everything else TEXT.
-/// `tests/read_side.rs` checks it against `PRAGMA table_info` of a store.
-pub fn sqlite_type(ty: &str) -> &'static str {
-    match ty.strip_suffix('?').unwrap_or(ty) {
-        "int" | "bool" => "INTEGER",
-        "float" => "REAL",
-        _ => "TEXT",
+/// The SQL a store holds its tables in: what `tables` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sql {
+    /// SQLite's, and the memory store's (which keeps rows as SQLite would).
+    Sqlite,
+    Postgres,
+}
+
+impl Sql {
+    /// The SQL of the store at `url`.
+    pub fn of(url: &str) -> Sql {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Sql::Postgres
+        } else {
+            Sql::Sqlite
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Sql::Sqlite => "SQLite",
+            Sql::Postgres => "PostgreSQL",
+        }
     }
 }
 
@@ -101,10 +116,12 @@ fn strings(v: &Json) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// `eventfold tables`: each table with its columns (model and SQLite
-/// types), key, projection and row count.
-pub fn tables(engine: &Engine, json_out: bool) -> Result<(), Error> {
-    let d = engine.domain().describe();
+/// `eventfold tables`: each table with its columns (model and SQL types,
+/// SQLite's or PostgreSQL's), key, projection and row count.
+pub fn tables(engine: &Engine, json_out: bool, url: &str) -> Result<(), Error> {
+    let sql = Sql::of(url);
+    let domain = engine.domain();
+    let d = domain.describe();
     let modes: Vec<(String, String)> = d["projections"]
         .as_array()
         .map(|ps| {
@@ -133,17 +150,20 @@ pub fn tables(engine: &Engine, json_out: bool) -> Result<(), Error> {
             .find(|(p, _)| p == projection)
             .map(|(_, m)| m.as_str())
             .unwrap_or("");
+        // The store's own mapping of each column's type (§13).
+        let sql_types = eventfold::store::column_sql_types(url, &domain, name).unwrap_or_default();
         let columns: Vec<Json> = t["columns"]
             .as_array()
             .cloned()
             .unwrap_or_default()
             .into_iter()
-            .map(|c| {
+            .enumerate()
+            .map(|(i, c)| {
                 let ty = c["type"].as_str().unwrap_or("");
                 json!({
                     "name": c["name"],
                     "type": ty,
-                    "sql_type": sqlite_type(ty),
+                    "sql_type": sql_types.get(i).copied().unwrap_or(""),
                     "key": c["key"],
                     "optional": c["optional"],
                     "default": c["default"],
@@ -173,7 +193,7 @@ pub fn tables(engine: &Engine, json_out: bool) -> Result<(), Error> {
             crate::plural(rows as usize),
             key.join(", ")
         );
-        let mut g = Grid::new(["column", "type", "SQLite", "key", "default"]);
+        let mut g = Grid::new(["column", "type", sql.name(), "key", "default"]);
         for c in &columns {
             let sql = if c["optional"] == true {
                 c["sql_type"].as_str().unwrap_or("").to_string()
@@ -528,20 +548,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sqlite_types_follow_section_13() {
-        assert_eq!(sqlite_type("int"), "INTEGER");
-        assert_eq!(sqlite_type("bool?"), "INTEGER");
-        assert_eq!(sqlite_type("float"), "REAL");
-        for t in [
-            "string",
-            "timestamp?",
-            "duration",
-            "list<int>",
-            "Todos.Todo",
-            "Board.Priority",
-        ] {
-            assert_eq!(sqlite_type(t), "TEXT", "{t}");
-        }
+    fn the_sql_of_a_store_url() {
+        assert_eq!(Sql::of("postgresql://u@h/db"), Sql::Postgres);
+        assert_eq!(Sql::of("sqlite:app.db"), Sql::Sqlite);
     }
 
     #[test]

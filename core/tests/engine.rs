@@ -119,15 +119,9 @@ fn suite_on_memory() {
 
 mod pg;
 
-/// PostgreSQL's read side (projections) is still being built, and the
-/// todos model has an inline projection: until it lands, the PostgreSQL
-/// runs here are skipped. Set to true once it does.
-const PG_PROJECTIONS: bool = false;
-
-/// A fresh PostgreSQL schema when a test server is given (and its read
-/// side is built, see [`PG_PROJECTIONS`]).
+/// A fresh PostgreSQL schema when a test server is given.
 fn postgres(prefix: &str) -> Option<pg::Schema> {
-    PG_PROJECTIONS.then(|| pg::Schema::new(prefix)).flatten()
+    pg::Schema::new(prefix)
 }
 
 #[test]
@@ -1039,14 +1033,24 @@ fn kill_writers(url: &str, acks_path: &std::path::Path) {
     let kills = 50;
     let started = Instant::now();
     let mut n: u64 = 7;
+    let size = || std::fs::metadata(acks_path).map_or(0, |m| m.len());
     for _ in 0..kills {
+        let before = size();
         let mut child = child("writer", url, acks_path, &[]).spawn().unwrap();
         n = n
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        // Long enough to be writing (start-up takes some), short enough to
-        // be anywhere in it.
-        std::thread::sleep(Duration::from_millis(60 + (n >> 33) % 90));
+        // Once it is writing (its first acknowledgement is in the file:
+        // start-up takes long on a loaded machine, a PostgreSQL one the
+        // longest), kill it anywhere in what follows.
+        let waiting = Instant::now();
+        while size() == before && waiting.elapsed() < Duration::from_secs(120) {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        std::thread::sleep(Duration::from_millis((n >> 33) % 90));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
     }

@@ -374,8 +374,8 @@ pub struct FfiEngine {
 
 #[uniffi::export]
 impl FfiEngine {
-    /// `store`: `memory:` or `sqlite:PATH` (`?synchronous=normal` to trade the
-    /// durability of the last transactions for speed).
+    /// `store`: `memory:`, `sqlite:PATH` (`?synchronous=normal` to trade the
+    /// durability of the last transactions for speed) or `postgres://...`.
     #[uniffi::constructor]
     pub fn open(
         store: String,

@@ -1,5 +1,6 @@
 'use strict'
-// The Engine on memory and on SQLite: Promises, *Sync twins, concurrency, close.
+// The Engine on memory, SQLite and PostgreSQL (with a server: stores.js):
+// Promises, *Sync twins, concurrency, close.
 const { test, describe, after } = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
@@ -7,20 +8,17 @@ const os = require('node:os')
 const path = require('node:path')
 const ef = require('..')
 const { Domain, Engine, EventfoldError } = ef
+const { stores, withSchema, SERVER } = require('./stores')
 
 const domain = Domain.fromFiles(path.resolve(__dirname, '../../../examples/todos/todos.model'))
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'eventfold-node-'))
 after(() => fs.rmSync(tmp, { recursive: true, force: true }))
 
 const create = (id, text = `todo ${id}`) => ({ type: 'create-new', data: { id, text } })
-let dbs = 0
-const stores = {
-  memory: () => 'memory:',
-  sqlite: () => `sqlite:${path.join(tmp, `t${++dbs}.db`)}`,
-}
+const { all, durable } = stores(tmp)
 
-for (const [kind, store] of Object.entries(stores)) {
-  describe(`engine on ${kind}`, () => {
+for (const [kind, store, skip] of all) {
+  describe(`engine on ${kind}`, { skip }, () => {
     test('execute, load, query, read and streams, as Promises', async () => {
       const engine = await Engine.open(store(), domain)
       assert.equal(engine.domain, domain)
@@ -192,17 +190,53 @@ for (const [kind, store] of Object.entries(stores)) {
   })
 }
 
-test('SQLite keeps the events across engines', async () => {
-  const file = path.join(tmp, 'kept.db')
-  const first = await Engine.open(`sqlite:${file}`, domain)
-  await first.execute('Todos', 'k', create('a'))
-  await first.execute('Todos', 'k', create('b'))
-  await first.close()
-  const second = await Engine.open(`sqlite:${file}`, domain, { cacheCapacity: 0, snapshotEvery: 1 })
-  const { state, version } = await second.load('Todos', 'k')
-  assert.equal(version, 2)
-  assert.deepEqual(Object.keys(state.todos), ['a', 'b'])
-  await second.close()
+for (const [kind, store, skip] of durable) {
+  test(`${kind} keeps the events across engines`, { skip }, async () => {
+    const url = store()
+    const first = await Engine.open(url, domain)
+    await first.execute('Todos', 'k', create('a'))
+    await first.execute('Todos', 'k', create('b'))
+    await first.close()
+    const second = await Engine.open(url, domain, { cacheCapacity: 0, snapshotEvery: 1 })
+    const { state, version } = await second.load('Todos', 'k')
+    assert.equal(version, 2)
+    assert.deepEqual(Object.keys(state.todos), ['a', 'b'])
+    await second.close()
+  })
+}
+
+// A PostgreSQL URL that cannot be opened: unavailable, and the password
+// never shows in the message.
+const PASSWORD = 's3cret-pw'
+const unavailable = (e) => {
+  assert.ok(e instanceof ef.StoreError, `${e}`)
+  assert.equal(e.code, 'store_error')
+  assert.equal(e.kind, 'unavailable', e.message)
+  assert.ok(!e.message.includes(PASSWORD) && !String(e).includes(PASSWORD), e.message)
+  return true
+}
+
+test('a bad PostgreSQL URL is a StoreError of kind unavailable that hides the password', async () => {
+  for (const query of ['?schema=Bad-Name', '?pool_size=0', '?pool_timeout=soon', '?sslmode=require', '?colour=blue']) {
+    await assert.rejects(Engine.open(`postgres://ann:${PASSWORD}@127.0.0.1:5432/db${query}`, domain), unavailable, query)
+  }
+  // Port 1 of this machine: refused at once, no server needed.
+  await assert.rejects(Engine.open(`postgresql://ann:${PASSWORD}@127.0.0.1:1/db?connect_timeout=5`, domain), (e) => {
+    unavailable(e)
+    assert.match(e.message, /ann:\*\*\*@127\.0\.0\.1:1/)
+    return true
+  })
+  assert.throws(() => Engine.openSync(`postgres://ann:${PASSWORD}@127.0.0.1:1/db`, domain), unavailable)
+})
+
+test('a login the server refuses is unavailable and hides the password', { skip: !SERVER && 'no PostgreSQL server' }, async () => {
+  // A user the server does not know: refused even where local logins are trusted.
+  const url = SERVER.replace(/^(postgres(?:ql)?:\/\/)([^/@]*@)?/, `$1eventfold_nobody:${PASSWORD}@`)
+  await assert.rejects(Engine.open(withSchema(url, 't_node_never_made'), domain), (e) => {
+    unavailable(e)
+    assert.match(e.message, /eventfold_nobody:\*\*\*@/)
+    return true
+  })
 })
 
 test('opening a store that cannot be opened is a StoreError', async () => {

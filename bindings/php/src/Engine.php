@@ -27,9 +27,10 @@ final class Engine
     }
 
     /**
-     * @param string $store `memory:` or `sqlite:/path/to/events.db` (append
+     * @param string $store `memory:`, `sqlite:/path/to/events.db` (append
      *        `?synchronous=normal` to trade the durability of the last
-     *        transactions for speed)
+     *        transactions for speed) or
+     *        `postgres://USER:PASSWORD@HOST:PORT/DB?schema=NAME` (docs/postgres.md)
      * @param array{cache_capacity?: int, snapshot_every?: int, max_attempts?: int,
      *        run_projections?: bool, on_projection_error?: 'stop'|'park',
      *        on_model_change?: 'fail'|'follow'} $options

@@ -316,9 +316,9 @@ impl Engine {
 
 #[pymethods]
 impl Engine {
-    /// Opens a store: `"memory:"` or `"sqlite:PATH"` (add
+    /// Opens a store: `"memory:"`, `"sqlite:PATH"` (add
     /// `?synchronous=normal` to trade the durability of the last commits
-    /// for speed). Opening with a model the store has never seen makes it
+    /// for speed) or `"postgres://USER:PASSWORD@HOST:PORT/DB?schema=NAME"`. Opening with a model the store has never seen makes it
     /// the store's active version; `on_model_change` says what a later
     /// append does once another one is active (`"fail"` or `"follow"`).
     #[new]

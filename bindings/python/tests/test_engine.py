@@ -1,5 +1,5 @@
-"""The Engine on the memory store and on SQLite (the `store` fixture runs
-each test on both)."""
+"""The Engine on the memory store, on SQLite and on PostgreSQL (the `store`
+fixture runs each test on each, PostgreSQL when a server is given)."""
 
 from __future__ import annotations
 
@@ -201,8 +201,8 @@ def test_threads_with_expected_versions_conflict_cleanly(engine: Engine) -> None
     assert engine.load("Todos", "race")["version"] == 1
 
 
-def test_sqlite_keeps_the_events(tmp_path: Path, todos: eventfold.Domain) -> None:
-    store = f"sqlite:{tmp_path / 'kept.db'}"
+def test_the_store_keeps_the_events(durable_store: str, todos: eventfold.Domain) -> None:
+    store = durable_store
     with Engine(store, todos) as engine:
         for i in range(5):
             engine.execute("Todos", "l", create(str(i)))

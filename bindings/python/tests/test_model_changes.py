@@ -1,6 +1,7 @@
-"""Model changes (issue 14) through the Engine, each test on an SQLite file
-of its own: a store written by one model version and read by the next
-through its upcasts, ``raw`` reads, ``migrate_plan``, ``migrate_apply``,
+"""Model changes (issue 14) through the Engine, each test on a store of its
+own (an SQLite file, and a PostgreSQL schema when a server is given): a
+store written by one model version and read by the next through its
+upcasts, ``raw`` reads, ``migrate_plan``, ``migrate_apply``,
 ``model_versions`` and ``on_model_change``, in one process and with writer
 processes. Nothing here depends on timing: engines are opened, used and
 closed in a fixed order, and the writer processes are driven by lines."""
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
@@ -97,8 +97,9 @@ def v3() -> Domain:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    return f"sqlite:{tmp_path / 'model-changes.db'}"
+def db(durable_store: str) -> str:
+    """An SQLite file, and a PostgreSQL schema when a server is given."""
+    return durable_store
 
 
 def created_version(domain: Domain) -> int:

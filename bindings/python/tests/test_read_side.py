@@ -34,11 +34,11 @@ def test_inline_rows_equal_project(store: str, board_todos: Domain) -> None:
         assert rows[1]["done_at"] is None
 
 
-def test_inline_rows_survive_a_reopen(sqlite_store: str, board_todos: Domain) -> None:
-    with Engine(sqlite_store, board_todos) as engine:
+def test_inline_rows_survive_a_reopen(durable_store: str, board_todos: Domain) -> None:
+    with Engine(durable_store, board_todos) as engine:
         run_commands(engine)
         before = engine.rows("todo_rows")
-    with Engine(sqlite_store, board_todos) as engine:
+    with Engine(durable_store, board_todos) as engine:
         assert engine.rows("todo_rows") == before == expected(engine, "todo-board", "todo_rows")
 
 
@@ -75,14 +75,14 @@ def test_an_async_projection_reaches_project(store: str, both_todos: Domain) -> 
             engine.wait_for(more["position"], projection="nope")
 
 
-def test_an_engine_that_runs_no_projections(sqlite_store: str, both_todos: Domain) -> None:
-    with Engine(sqlite_store, both_todos, run_projections=False, on_projection_error="park") as writer:
+def test_an_engine_that_runs_no_projections(durable_store: str, both_todos: Domain) -> None:
+    with Engine(durable_store, both_todos, run_projections=False, on_projection_error="park") as writer:
         position = run_commands(writer)
         # inline ones are written all the same
         assert writer.rows("todo_rows") == expected(writer, "todo-board", "todo_rows")
         # nobody runs the async one: the wait ends at its timeout
         assert writer.wait_for(position, projection="todo-board-async", timeout=0.05) is False
-        with Engine(sqlite_store, both_todos) as runner:
+        with Engine(durable_store, both_todos) as runner:
             assert runner.wait_for(position, timeout=PATIENCE) is True
             assert writer.rows("todo_rows_async") == expected(writer, "todo-board-async", "todo_rows_async")
 

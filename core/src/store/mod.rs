@@ -421,6 +421,35 @@ pub fn open(url: &str) -> Result<Box<dyn Store>> {
     })
 }
 
+/// The SQL type of each column of `domain`'s table `table` in the store at
+/// `url`, in declared order (MODEL-LANGUAGE.md §13: SQLite's, which the
+/// memory store mirrors, or PostgreSQL's): what `eventfold tables` shows.
+/// `None` when the domain has no such table.
+pub fn column_sql_types(
+    url: &str,
+    domain: &crate::Domain,
+    table: &str,
+) -> Option<Vec<&'static str>> {
+    let t = domain
+        .read_side()
+        .tables
+        .iter()
+        .find(|t| &*t.name == table)?;
+    let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
+    Some(
+        t.columns
+            .iter()
+            .map(|c| {
+                if postgres {
+                    postgres::tables::sql_type(&c.ty)
+                } else {
+                    sqlite::tables::sql_type(&c.ty)
+                }
+            })
+            .collect(),
+    )
+}
+
 pub(crate) fn closed() -> Error {
     Error::StoreError {
         kind: StoreErrorKind::Closed,

@@ -13,8 +13,8 @@ language, run in-process.
 
 ``Domain`` runs the pure verbs (propose, accept, replay, query, upcast,
 project);
-``Engine`` keeps the events in a store (``"memory:"`` or
-``"sqlite:PATH"``), with the projections' tables (``rows``),
+``Engine`` keeps the events in a store (``"memory:"``, ``"sqlite:PATH"``
+or ``"postgres://..."``), with the projections' tables (``rows``),
 subscriptions (``subscribe``, iterated with ``for`` or ``async for``) and
 live model changes (``migrate_plan``, ``migrate_apply``). Dicts and lists
 go in and come out; every error is an ``EventfoldError``, one subclass per

@@ -122,9 +122,11 @@ class Engine:
         on_projection_error: Optional[Literal["stop", "park"]] = None,
         on_model_change: Optional[Literal["fail", "follow"]] = None,
     ) -> "Engine":
-        """Opens ``"memory:"`` or ``"sqlite:PATH"`` (``?synchronous=normal``
-        trades the durability of the last commits for speed); a path object
-        (``pathlib.Path``) is an SQLite file. ``run_projections=False``: this
+        """Opens ``"memory:"``, ``"sqlite:PATH"`` (``?synchronous=normal``
+        trades the durability of the last commits for speed) or
+        ``"postgres://USER:PASSWORD@HOST:PORT/DB?schema=NAME"``
+        (docs/postgres.md); a path object (``pathlib.Path``) is an SQLite
+        file. ``run_projections=False``: this
         engine runs no async projection (another process does);
         ``on_projection_error``: ``"stop"`` (default) or ``"park"`` what an
         async projection does with an event its handler fails on.

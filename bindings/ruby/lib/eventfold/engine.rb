@@ -7,9 +7,10 @@ module Eventfold
   # and commands on one stream are serialised without lost updates. After
   # #close every call raises StoreErrorError.
   class Engine
-    # `store`: `"memory:"` or `"sqlite:path/to/events.db"` (append
+    # `store`: `"memory:"`, `"sqlite:path/to/events.db"` (append
     # `?synchronous=normal` to trade the durability of the last transactions
-    # for speed). Options: `cache_capacity:`, `snapshot_every:`,
+    # for speed) or `"postgres://USER:PASSWORD@HOST:PORT/DB?schema=NAME"`
+    # (docs/postgres.md). Options: `cache_capacity:`, `snapshot_every:`,
     # `max_attempts:`; `run_projections:` (default true: this engine runs
     # the async projections and rebuilds; false: it only writes inline ones
     # and reads); `on_projection_error:` (`"stop"`, the default, or

@@ -38,7 +38,7 @@ pub(crate) fn quote(name: &str) -> String {
 }
 
 /// The SQLite type of a column of type `ty` (§13, §14).
-fn sql_type(ty: &Type) -> &'static str {
+pub(crate) fn sql_type(ty: &Type) -> &'static str {
     match ty.unwrap_optional() {
         Type::Int | Type::Bool => "INTEGER",
         Type::Float => "REAL",

@@ -20,9 +20,10 @@ import java.time.Instant
 class Engine private constructor(private val ffi: FfiEngine) : AutoCloseable {
     companion object {
         /**
-         * Opens an engine. [store] is `memory:` or `sqlite:PATH` (append
+         * Opens an engine. [store] is `memory:`, `sqlite:PATH` (append
          * `?synchronous=normal` to trade the durability of the last
-         * transactions for speed).
+         * transactions for speed) or
+         * `postgres://USER:PASSWORD@HOST:PORT/DB?schema=NAME` (docs/postgres.md).
          */
         @JvmStatic
         @JvmOverloads
