@@ -267,15 +267,26 @@ impl PostgresStore {
         pool.get().map_err(|e| {
             let (kind, why) = match e.to_string() {
                 // r2d2 reports the last connection error, if there was one.
-                t if t.contains("timed out waiting for connection") && !t.contains(": ") => (
-                    StoreErrorKind::Busy,
-                    format!(
-                        "every one of the {} connections of the pool stayed busy for {} ms: \
-                         raise pool_size or pool_timeout in the store URL",
-                        self.options.pool_size,
-                        self.options.pool_timeout.as_millis()
-                    ),
-                ),
+                t if t.contains("timed out waiting for connection") && !t.contains(": ") => {
+                    let open = pool.state().connections;
+                    let why = if open >= self.options.pool_size {
+                        format!(
+                            "every one of the {} connections of the pool stayed busy for {} ms: \
+                             raise pool_size or pool_timeout in the store URL",
+                            self.options.pool_size,
+                            self.options.pool_timeout.as_millis()
+                        )
+                    } else {
+                        format!(
+                            "no connection of the pool came free within {} ms, and a new one \
+                             ({open} of pool_size={} are open) took longer to make: raise \
+                             pool_timeout in the store URL (it must exceed the time to connect)",
+                            self.options.pool_timeout.as_millis(),
+                            self.options.pool_size
+                        )
+                    };
+                    (StoreErrorKind::Busy, why)
+                }
                 t => (
                     StoreErrorKind::Unavailable,
                     format!(
@@ -289,23 +300,24 @@ impl PostgresStore {
         })
     }
 
-    /// Runs `f` on a connection. A read that fails because the connection
-    /// is gone runs once more on another: reads have no effect to repeat.
+    /// Runs `f` on a connection. A read that fails because its connection
+    /// is gone runs again on another (reads have no effect to repeat), as
+    /// many times as the pool could hold dead connections (after a server
+    /// restart, all of them are), then once more on a new one.
     fn read<T>(
         &self,
         what: &str,
         mut f: impl FnMut(&mut Conn) -> Result<T, postgres::Error>,
     ) -> Result<T> {
-        let mut conn = self.conn()?;
-        match f(&mut conn) {
-            Err(e) if connection_lost(&e) => {
-                conn.broken = true;
-                drop(conn);
-                let mut conn = self.conn()?;
-                f(&mut conn).map_err(|e| err(what, e))
+        let attempts = self.options.pool_size as usize + 1;
+        for attempt in 1.. {
+            let mut conn = self.conn()?;
+            match f(&mut conn) {
+                Err(e) if connection_lost(&e) && attempt < attempts => conn.broken = true,
+                out => return out.map_err(|e| err(what, e)),
             }
-            out => out.map_err(|e| err(what, e)),
         }
+        unreachable!("the loop returns")
     }
 
     /// A connection inside `BEGIN` (and, with `lock`, holding the write
@@ -450,8 +462,27 @@ impl Store for PostgresStore {
     }
 
     fn fold(&self, stream: &str, after_version: u64, visit: &mut Visit<'_>) -> Result<()> {
-        let mut conn = self.conn()?;
-        fold(&mut conn, stream, after_version, visit)
+        // Like `read`, while no event has reached `visit` yet (after one
+        // has, a retry would visit it twice).
+        let attempts = self.options.pool_size as usize + 1;
+        for attempt in 1.. {
+            let mut conn = self.conn()?;
+            let mut visited = false;
+            let mut counting = |v: u64, t: &str, s: u32, d: &str| {
+                visited = true;
+                visit(v, t, s, d)
+            };
+            match fold(&mut conn, stream, after_version, &mut counting) {
+                Err(Error::StoreError {
+                    kind: StoreErrorKind::Unavailable,
+                    ..
+                }) if !visited && attempt < attempts && conn.client.is_closed() => {
+                    conn.broken = true
+                }
+                out => return out,
+            }
+        }
+        unreachable!("the loop returns")
     }
 
     fn read_stream(&self, stream: &str, from_version: u64, limit: usize) -> Result<Vec<RawEvent>> {
