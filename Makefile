@@ -9,9 +9,22 @@ SCENARIOS := $(wildcard $(SHARED)/scenarios/*.scenarios.json $(SHARED)/scenarios
 # (apt, pip, npm, Maven), builds, and runs that language's tests.
 BINDINGS  := c php ruby node python jvm
 
-.PHONY: test deps test-rust test-cli test-bindings test-cross test-fuzz bench demo $(addprefix test-,$(BINDINGS))
+.PHONY: test test-all test-postgres-infra deps test-rust test-cli test-bindings test-cross test-fuzz bench demo $(addprefix test-,$(BINDINGS))
 
-test: deps test-rust test-cli test-bindings test-cross test-fuzz
+# Every test runs with one throwaway PostgreSQL server: with_cluster.sh
+# installs PostgreSQL with apt when missing, starts a cluster on a free
+# local port, exports EVENTFOLD_TEST_POSTGRES (its URL), runs test-all and
+# stops the cluster on every way out. With EVENTFOLD_TEST_POSTGRES already
+# set, the tests use that server instead (docs/testing.md).
+test:
+	bash tests/postgres/with_cluster.sh $(MAKE) --no-print-directory test-all
+
+test-all: deps test-postgres-infra test-rust test-cli test-bindings test-cross test-fuzz
+
+# The server itself, end to end: a password over TCP, a schema, a committed
+# row through a crash restart, a backend terminated by the superuser.
+test-postgres-infra:
+	bash tests/postgres/with_cluster.sh bash tests/postgres/check.sh
 
 # One SQLite stream written in turn by the CLI, Python, Node, Ruby and PHP.
 test-cross: test-bindings

@@ -1,6 +1,6 @@
 //! Model changes (ARCHITECTURE.md "Model changes, live"; issue 14): the
 //! registry, `on_model_change`, raw reads, `migrate plan` and `apply`, on
-//! both stores.
+//! every store (PostgreSQL given a test server).
 
 use std::sync::Arc;
 
@@ -96,15 +96,42 @@ impl Drop for Dir {
     }
 }
 
-/// Both stores: a memory store shared by the engines of one test, and a
-/// SQLite file.
-fn stores(name: &str) -> Vec<(Arc<dyn Store>, Option<Dir>)> {
+mod pg;
+
+/// What keeps a store's data while a test runs: its folder or its schema.
+type Kept = Option<Box<dyn std::any::Any>>;
+
+/// Every store: a memory store shared by the engines of one test, a SQLite
+/// file, and a PostgreSQL schema when a test server is given.
+fn stores(name: &str) -> Vec<(Arc<dyn Store>, Kept)> {
+    stores_of(name, true)
+}
+
+/// PostgreSQL's read side (projections) is still being built: until it is,
+/// tests whose models have projections run on memory and SQLite only.
+/// Set to true once it lands.
+const PG_PROJECTIONS: bool = false;
+
+/// [`stores`] for a test whose models have projections.
+fn stores_with_projections(name: &str) -> Vec<(Arc<dyn Store>, Kept)> {
+    stores_of(name, PG_PROJECTIONS)
+}
+
+fn stores_of(name: &str, postgres: bool) -> Vec<(Arc<dyn Store>, Kept)> {
     let dir = Dir::new(name);
     let sqlite: Arc<dyn Store> = Arc::from(store::open(&dir.url()).unwrap());
-    vec![
+    let mut all: Vec<(Arc<dyn Store>, Kept)> = vec![
         (Arc::new(store::memory::MemoryStore::new()), None),
-        (sqlite, Some(dir)),
-    ]
+        (sqlite, Some(Box::new(dir))),
+    ];
+    let schema = postgres
+        .then(|| pg::Schema::new(&format!("migrate_{}", name.replace('-', "_"))))
+        .flatten();
+    if let Some(schema) = schema {
+        let postgres: Arc<dyn Store> = Arc::from(store::open(&schema.url()).unwrap());
+        all.push((postgres, Some(Box::new(schema))));
+    }
+    all
 }
 
 fn open(store: &Arc<dyn Store>, text: &str, on_change: OnModelChange) -> Engine {
@@ -147,7 +174,7 @@ fn revision(text: &str) -> String {
 
 #[test]
 fn a_store_written_by_v1_reads_through_the_upcasts_of_v2() {
-    for (store, _dir) in stores("upcast-read") {
+    for (store, _dir) in stores_with_projections("upcast-read") {
         let e1 = open(&store, V1, OnModelChange::Fail);
         add(&e1, "a").unwrap();
         drop(e1);
@@ -187,7 +214,7 @@ fn raw_is_a_bool() {
 
 #[test]
 fn plan_lists_the_language_replay_and_projections_and_blocks_what_cannot_be_read() {
-    for (store, _dir) in stores("plan") {
+    for (store, _dir) in stores_with_projections("plan") {
         let e1 = open(&store, V1, OnModelChange::Fail);
         add(&e1, "a").unwrap();
         add(&e1, "b").unwrap();
@@ -288,7 +315,7 @@ fn plan_lists_the_language_replay_and_projections_and_blocks_what_cannot_be_read
 
 #[test]
 fn apply_switches_the_store_fail_engines_fail_and_following_ones_follow() {
-    for (store, _dir) in stores("apply") {
+    for (store, _dir) in stores_with_projections("apply") {
         let writer = open(&store, V1, OnModelChange::Fail);
         let failing = open(&store, V1, OnModelChange::Fail);
         let following = open(&store, V1, OnModelChange::Follow);
@@ -367,7 +394,7 @@ fn apply_switches_the_store_fail_engines_fail_and_following_ones_follow() {
 
 #[test]
 fn apply_builds_snapshots_under_the_new_fingerprint_and_drops_the_old() {
-    for (store, _dir) in stores("snapshots") {
+    for (store, _dir) in stores_with_projections("snapshots") {
         let e = open(&store, V1, OnModelChange::Fail);
         for i in 0..30 {
             add(&e, &format!("t{i}")).unwrap();
@@ -507,22 +534,26 @@ impl OpenJson for Engine {
 
 #[test]
 fn open_active_runs_the_store_s_models() {
-    let dir = Dir::new("active");
-    let e = Engine::open(&dir.url(), domain(V1), EngineOptions::default()).unwrap();
-    add(&e, "a").unwrap();
-    e.close().unwrap();
-    let tool = Engine::open_active(&dir.url(), EngineOptions::default()).unwrap();
-    assert_eq!(tool.domain().models(), vec!["Todos"]);
-    assert_eq!(tool.load("Todos", "list").unwrap().version, 1);
-    tool.close().unwrap();
-    let empty = Dir::new("active-empty");
-    let err = Engine::open_active(&empty.url(), EngineOptions::default()).unwrap_err();
-    assert_eq!(err.code(), "store_error");
+    let (dir, empty) = (Dir::new("active"), Dir::new("active-empty"));
+    let schemas = pg::Schema::new("migrate_active").zip(pg::Schema::new("migrate_active_empty"));
+    let urls = std::iter::once((dir.url(), empty.url()))
+        .chain(schemas.as_ref().map(|(s, e)| (s.url(), e.url())));
+    for (url, empty) in urls {
+        let e = Engine::open(&url, domain(V1), EngineOptions::default()).unwrap();
+        add(&e, "a").unwrap();
+        e.close().unwrap();
+        let tool = Engine::open_active(&url, EngineOptions::default()).unwrap();
+        assert_eq!(tool.domain().models(), vec!["Todos"]);
+        assert_eq!(tool.load("Todos", "list").unwrap().version, 1);
+        tool.close().unwrap();
+        let err = Engine::open_active(&empty, EngineOptions::default()).unwrap_err();
+        assert_eq!(err.code(), "store_error", "{url}");
+    }
 }
 
 #[test]
 fn a_look_that_does_not_register_deploys_nothing() {
-    for (store, _dir) in stores("look") {
+    for (store, _dir) in stores_with_projections("look") {
         let e1 = open(&store, V1, OnModelChange::Fail);
         add(&e1, "a").unwrap();
         let look = Engine::with_store(
@@ -549,7 +580,7 @@ fn a_look_that_does_not_register_deploys_nothing() {
 
 #[test]
 fn an_engine_s_own_commands_go_on_through_its_apply() {
-    for (store, _dir) in stores("own") {
+    for (store, _dir) in stores_with_projections("own") {
         let e = open(&store, V1, OnModelChange::Fail);
         add(&e, "first").unwrap();
         let writer = {
@@ -583,7 +614,7 @@ fn v2_high_only() -> String {
 
 #[test]
 fn plan_says_how_a_changed_projection_s_rows_would_change() {
-    for (store, _dir) in stores("rows") {
+    for (store, _dir) in stores_with_projections("rows") {
         let e = open(&store, V1, OnModelChange::Fail);
         add(&e, "a").unwrap();
         e.migrate_apply(&domain(V2)).unwrap();

@@ -27,7 +27,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) % n
     }
 }
@@ -107,7 +110,11 @@ fn no_reader_skips() {
         let last = seen.last().copied().unwrap_or(0);
         let page = reader.read_all(&ReadFilter::all(), last + 1, 7).unwrap();
         for e in &page {
-            assert!(e.position > seen.last().copied().unwrap_or(0), "out of order at {}", e.position);
+            assert!(
+                e.position > seen.last().copied().unwrap_or(0),
+                "out of order at {}",
+                e.position
+            );
             seen.push(e.position);
         }
         if page.is_empty() {
@@ -123,7 +130,10 @@ fn no_reader_skips() {
     let committed = committed.lock().unwrap().clone();
     let seen_set: BTreeSet<u64> = seen.iter().copied().collect();
     assert_eq!(seen_set.len(), seen.len(), "a position was delivered twice");
-    assert_eq!(seen_set, committed, "the reader missed or invented positions");
+    assert_eq!(
+        seen_set, committed,
+        "the reader missed or invented positions"
+    );
     // Rolled-back writes leave no gap: positions are dense.
     assert_eq!(seen, (1..=seen.len() as u64).collect::<Vec<_>>());
     // And every stream's versions are contiguous.

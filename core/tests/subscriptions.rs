@@ -1,4 +1,4 @@
-//! Subscriptions on both stores: delivery in position order with filters,
+//! Subscriptions on every store (PostgreSQL given a test server): delivery in position order with filters,
 //! where a new subscription starts, durable acks, redelivery from the
 //! checkpoint, one consumer per name, closing, parking, and a crash test
 //! that SIGKILLs a consuming child process again and again.
@@ -76,10 +76,13 @@ impl Drop for TempDir {
     }
 }
 
-/// A store URL, and what keeps its file.
+mod pg;
+
+/// A store URL, and what keeps its file or PostgreSQL schema.
 struct Store {
     url: String,
     _dir: Option<TempDir>,
+    _schema: Option<pg::Schema>,
 }
 
 fn sqlite(name: &str) -> Store {
@@ -95,18 +98,38 @@ fn sqlite(name: &str) -> Store {
             dir.join(format!("{name}.db")).display()
         ),
         _dir: Some(TempDir(dir)),
+        _schema: None,
     }
 }
 
-/// A fresh memory store and a fresh SQLite file.
+/// A fresh PostgreSQL schema, when a test server is given.
+fn postgres(name: &str) -> Option<Store> {
+    let schema = pg::Schema::new(&format!("subs_{name}"))?;
+    Some(Store {
+        url: schema.url(),
+        _dir: None,
+        _schema: Some(schema),
+    })
+}
+
+/// Stores that other processes can open too: a fresh SQLite file, and a
+/// fresh PostgreSQL schema when a server is given.
+fn shared(name: &str) -> Vec<Store> {
+    std::iter::once(sqlite(name))
+        .chain(postgres(name))
+        .collect()
+}
+
+/// A fresh memory store, a fresh SQLite file, and a fresh PostgreSQL
+/// schema when a server is given.
 fn stores(name: &str) -> Vec<Store> {
-    vec![
-        Store {
-            url: "memory:".into(),
-            _dir: None,
-        },
-        sqlite(name),
-    ]
+    let mut all = vec![Store {
+        url: "memory:".into(),
+        _dir: None,
+        _schema: None,
+    }];
+    all.extend(shared(name));
+    all
 }
 
 fn open(url: &str) -> Engine {
@@ -293,33 +316,34 @@ fn where_a_new_subscription_starts() {
 
 #[test]
 fn acks_are_durable_across_engines() {
-    let store = sqlite("durable");
-    let e = open(&store.url);
-    for i in 0..6 {
-        add(&e, &format!("c{i}"));
-    }
-    let s = subscribe(&e, "d", SubscribeOptions::default());
-    assert_eq!(s.poll(4, Duration::ZERO).unwrap().len(), 4);
-    s.ack(3).unwrap();
-    // Never back.
-    s.ack(2).unwrap();
-    e.close().unwrap();
-    assert!(s.is_closed(), "the engine closes its subscriptions");
+    for store in shared("durable") {
+        let e = open(&store.url);
+        for i in 0..6 {
+            add(&e, &format!("c{i}"));
+        }
+        let s = subscribe(&e, "d", SubscribeOptions::default());
+        assert_eq!(s.poll(4, Duration::ZERO).unwrap().len(), 4);
+        s.ack(3).unwrap();
+        // Never back.
+        s.ack(2).unwrap();
+        e.close().unwrap();
+        assert!(s.is_closed(), "the engine closes its subscriptions");
 
-    let e = open(&store.url);
-    let rows = listed(&e);
-    assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0]["name"], "d");
-    assert_eq!(rows[0]["checkpoint"], 3);
-    assert_eq!(rows[0]["lag"], 3);
-    assert_eq!(rows[0]["parked"], 0);
-    assert_eq!(rows[0]["active"], false);
-    assert_eq!(rows[0]["models"], json!([]));
-    let s = subscribe(&e, "d", SubscribeOptions::default());
-    assert_eq!(positions(&s.poll(10, Duration::ZERO).unwrap()), [4, 5, 6]);
-    assert_eq!(listed(&e)[0]["active"], true, "a consumer holds it");
-    s.close().unwrap();
-    assert_eq!(listed(&e)[0]["active"], false, "released by close");
+        let e = open(&store.url);
+        let rows = listed(&e);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0]["name"], "d");
+        assert_eq!(rows[0]["checkpoint"], 3);
+        assert_eq!(rows[0]["lag"], 3);
+        assert_eq!(rows[0]["parked"], 0);
+        assert_eq!(rows[0]["active"], false);
+        assert_eq!(rows[0]["models"], json!([]));
+        let s = subscribe(&e, "d", SubscribeOptions::default());
+        assert_eq!(positions(&s.poll(10, Duration::ZERO).unwrap()), [4, 5, 6]);
+        assert_eq!(listed(&e)[0]["active"], true, "a consumer holds it");
+        s.close().unwrap();
+        assert_eq!(listed(&e)[0]["active"], false, "released by close");
+    }
 }
 
 #[test]
@@ -680,36 +704,37 @@ fn spawn_consumer(url: &str, last: u64) -> Child {
 /// expire) from its checkpoint.
 #[test]
 fn a_live_consumer_in_another_process_holds_the_name() {
-    let store = sqlite("other");
-    let e = open(&store.url);
-    for i in 0..10 {
-        add(&e, &format!("o{i}"));
-    }
-    let mut child = spawn_consumer(&store.url, u64::MAX);
-    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
-    // Wait until it has acked all ten.
-    loop {
-        let line = lines.next().expect("the child ended").unwrap();
-        if line == "acked 10" {
-            break;
+    for store in shared("other") {
+        let e = open(&store.url);
+        for i in 0..10 {
+            add(&e, &format!("o{i}"));
         }
+        let mut child = spawn_consumer(&store.url, u64::MAX);
+        let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+        // Wait until it has acked all ten.
+        loop {
+            let line = lines.next().expect("the child ended").unwrap();
+            if line == "acked 10" {
+                break;
+            }
+        }
+        let mine = subscribe(&e, "crash", SubscribeOptions::default());
+        let eleven = add(&e, "o");
+        assert_eq!(mine.poll(10, Duration::ZERO).unwrap(), vec![]);
+        assert_eq!(mine.poll(10, Duration::from_millis(200)).unwrap(), vec![]);
+        assert_eq!(listed(&e)[0]["active"], true);
+        child.0.kill().unwrap();
+        child.0.wait().unwrap();
+        // Its checkpoint is 10 or 11 (it may have acked the new one): one more
+        // event, so that there is something past it either way.
+        let twelve = add(&e, "o");
+        let got = positions(&mine.poll(10, LONG).unwrap());
+        assert!(
+            got == [eleven, twelve] || got == [twelve],
+            "after the killed consumer's checkpoint: {got:?}"
+        );
+        e.close().unwrap();
     }
-    let mine = subscribe(&e, "crash", SubscribeOptions::default());
-    let eleven = add(&e, "o");
-    assert_eq!(mine.poll(10, Duration::ZERO).unwrap(), vec![]);
-    assert_eq!(mine.poll(10, Duration::from_millis(200)).unwrap(), vec![]);
-    assert_eq!(listed(&e)[0]["active"], true);
-    child.0.kill().unwrap();
-    child.0.wait().unwrap();
-    // Its checkpoint is 10 or 11 (it may have acked the new one): one more
-    // event, so that there is something past it either way.
-    let twelve = add(&e, "o");
-    let got = positions(&mine.poll(10, LONG).unwrap());
-    assert!(
-        got == [eleven, twelve] || got == [twelve],
-        "after the killed consumer's checkpoint: {got:?}"
-    );
-    e.close().unwrap();
 }
 
 fn checkpoint(url: &str) -> u64 {
@@ -723,74 +748,75 @@ fn checkpoint(url: &str) -> u64 {
 
 #[test]
 fn a_killed_consumer_resumes_from_its_checkpoint() {
-    let store = sqlite("crash");
-    let url = store.url.clone();
-    let writer = open(&url);
-    let total = CRASH_EVENTS_PER_RUN * (CRASH_RUNS + 1);
-    let mut seen = BTreeSet::new();
-    let mut n: u64 = 11;
-    for run in 0..=CRASH_RUNS {
-        for i in 0..CRASH_EVENTS_PER_RUN {
-            add(&writer, &format!("k{}", i % 5));
-        }
-        let head = CRASH_EVENTS_PER_RUN * (run + 1);
-        let from = checkpoint(&url);
-        let mut child = spawn_consumer(&url, total);
-        let lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
-        // Kill it once it acked somewhere past the checkpoint, short of
-        // what there is (the last run goes to the end).
-        n = n
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let kill_at = if run == CRASH_RUNS {
-            None
-        } else {
-            Some(from + 1 + (n >> 33) % (head - from))
-        };
-        let mut expect = from + 1;
-        let mut acked = from;
-        let mut done = false;
-        let mut killed = false;
-        for line in lines {
-            let line = line.unwrap();
-            if let Some(p) = line.strip_prefix("got ") {
-                let p: u64 = p.parse().unwrap();
-                assert_eq!(p, expect, "run {run}: from the checkpoint, one at a time");
-                expect += 1;
-                seen.insert(p);
-            } else if let Some(p) = line.strip_prefix("acked ") {
-                acked = p.parse().unwrap();
-                if !killed && kill_at.is_some_and(|k| acked >= k) {
-                    // SIGKILL; then read on to the end of what it wrote
-                    // before it died.
-                    child.0.kill().unwrap();
-                    killed = true;
-                }
-            } else if line == "done" {
-                done = true;
+    for store in shared("crash") {
+        let url = store.url.clone();
+        let writer = open(&url);
+        let total = CRASH_EVENTS_PER_RUN * (CRASH_RUNS + 1);
+        let mut seen = BTreeSet::new();
+        let mut n: u64 = 11;
+        for run in 0..=CRASH_RUNS {
+            for i in 0..CRASH_EVENTS_PER_RUN {
+                add(&writer, &format!("k{}", i % 5));
             }
+            let head = CRASH_EVENTS_PER_RUN * (run + 1);
+            let from = checkpoint(&url);
+            let mut child = spawn_consumer(&url, total);
+            let lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+            // Kill it once it acked somewhere past the checkpoint, short of
+            // what there is (the last run goes to the end).
+            n = n
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let kill_at = if run == CRASH_RUNS {
+                None
+            } else {
+                Some(from + 1 + (n >> 33) % (head - from))
+            };
+            let mut expect = from + 1;
+            let mut acked = from;
+            let mut done = false;
+            let mut killed = false;
+            for line in lines {
+                let line = line.unwrap();
+                if let Some(p) = line.strip_prefix("got ") {
+                    let p: u64 = p.parse().unwrap();
+                    assert_eq!(p, expect, "run {run}: from the checkpoint, one at a time");
+                    expect += 1;
+                    seen.insert(p);
+                } else if let Some(p) = line.strip_prefix("acked ") {
+                    acked = p.parse().unwrap();
+                    if !killed && kill_at.is_some_and(|k| acked >= k) {
+                        // SIGKILL; then read on to the end of what it wrote
+                        // before it died.
+                        child.0.kill().unwrap();
+                        killed = true;
+                    }
+                } else if line == "done" {
+                    done = true;
+                }
+            }
+            let status = child.0.wait().unwrap();
+            if kill_at.is_none() {
+                assert!(done && status.success(), "the last run ends: {status}");
+            }
+            // What was acked is durable; more may be (acked, not yet printed),
+            // but never what was not delivered.
+            let stored = checkpoint(&url);
+            assert!(
+                stored >= acked,
+                "run {run}: checkpoint {stored} < acked {acked}"
+            );
+            assert!(
+                stored < expect,
+                "run {run}: checkpoint {stored} past delivery"
+            );
         }
-        let status = child.0.wait().unwrap();
-        if kill_at.is_none() {
-            assert!(done && status.success(), "the last run ends: {status}");
-        }
-        // What was acked is durable; more may be (acked, not yet printed),
-        // but never what was not delivered.
-        let stored = checkpoint(&url);
-        assert!(
-            stored >= acked,
-            "run {run}: checkpoint {stored} < acked {acked}"
+        assert_eq!(
+            seen,
+            (1..=total).collect::<BTreeSet<_>>(),
+            "nothing skipped"
         );
-        assert!(
-            stored < expect,
-            "run {run}: checkpoint {stored} past delivery"
-        );
+        assert_eq!(checkpoint(&url), total);
+        writer.close().unwrap();
     }
-    assert_eq!(
-        seen,
-        (1..=total).collect::<BTreeSet<_>>(),
-        "nothing skipped"
-    );
-    assert_eq!(checkpoint(&url), total);
-    writer.close().unwrap();
 }

@@ -1,5 +1,6 @@
 //! The write path: deciding inside the store's write transaction, group
-//! commit, and snapshots off the command path, on both stores.
+//! commit, and snapshots off the command path, on every store (PostgreSQL
+//! given a test server).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -79,12 +80,17 @@ fn count(e: &Engine, id: &str) -> i64 {
     state["count"].as_i64().unwrap()
 }
 
-/// Both stores, FULL sync for SQLite (what a user gets, and where group
-/// commit matters).
+mod pg;
+
+/// Every store, FULL sync for SQLite (what a user gets, and where group
+/// commit matters), and PostgreSQL when a test server is given.
 fn each_store(f: impl Fn(&str)) {
     f("memory:");
     let dir = temp_dir();
     f(&format!("sqlite:{}", dir.0.join("w.db").display()));
+    if let Some(schema) = pg::Schema::new("write") {
+        f(&schema.url());
+    }
 }
 
 #[test]
@@ -261,36 +267,58 @@ fn expected_version_is_checked_inside_the_write() {
     });
 }
 
+/// Runs SQL on a store behind the engine's back.
+type Damage<'a> = Box<dyn Fn(&str) + 'a>;
+
 #[test]
 fn a_damaged_streams_row_does_not_stop_appends() {
     let dir = temp_dir();
     let path = dir.0.join("d.db");
-    let url = format!("sqlite:{}?synchronous=normal", path.display());
-    let e = Engine::open(&url, domain(), EngineOptions::default()).unwrap();
-    for _ in 0..3 {
-        e.execute("Counter", "d", &add("a", 1), &Default::default())
-            .unwrap();
+    let sqlite = format!("sqlite:{}?synchronous=normal", path.display());
+    let schema = pg::Schema::new("write_damaged");
+    let mut stores: Vec<(String, Damage<'_>)> = vec![(
+        sqlite,
+        Box::new(|sql: &str| {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(sql).unwrap();
+        }),
+    )];
+    if let Some(schema) = &schema {
+        stores.push((
+            schema.url(),
+            Box::new(|sql: &str| {
+                let mut c = schema.client();
+                c.batch_execute(&format!("SET search_path TO {}; {sql}", schema.name))
+                    .unwrap();
+            }),
+        ));
     }
-    e.close().unwrap();
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    for damage in [
-        "UPDATE eventfold_streams SET version = 99",
-        "UPDATE eventfold_streams SET version = 0",
-        "DELETE FROM eventfold_streams",
-    ] {
-        conn.execute_batch(damage).unwrap();
+    for (url, damage_with) in stores {
         let e = Engine::open(&url, domain(), EngineOptions::default()).unwrap();
-        let before = e.load("Counter", "d").unwrap().version;
-        let done = e
-            .execute("Counter", "d", &add("a", 1), &Default::default())
-            .unwrap();
-        assert_eq!(done.version, before + 1, "{damage}");
-        let listed = e.streams(Some("Counter")).unwrap();
-        assert_eq!(
-            listed[0].version, done.version,
-            "{damage}: the row is mended"
-        );
+        for _ in 0..3 {
+            e.execute("Counter", "d", &add("a", 1), &Default::default())
+                .unwrap();
+        }
         e.close().unwrap();
+        for damage in [
+            "UPDATE eventfold_streams SET version = 99",
+            "UPDATE eventfold_streams SET version = 0",
+            "DELETE FROM eventfold_streams",
+        ] {
+            damage_with(damage);
+            let e = Engine::open(&url, domain(), EngineOptions::default()).unwrap();
+            let before = e.load("Counter", "d").unwrap().version;
+            let done = e
+                .execute("Counter", "d", &add("a", 1), &Default::default())
+                .unwrap();
+            assert_eq!(done.version, before + 1, "{url}: {damage}");
+            let listed = e.streams(Some("Counter")).unwrap();
+            assert_eq!(
+                listed[0].version, done.version,
+                "{url}: {damage}: the row is mended"
+            );
+            e.close().unwrap();
+        }
     }
 }
 

@@ -3,9 +3,10 @@
 //! retries). It knows nothing of models: events are JSON text, typed only by
 //! the engine above it.
 //!
-//! Two stores: [`memory::MemoryStore`] (tests, throwaway work) and
-//! [`sqlite::SqliteStore`], the embedded default. [`testkit`] (feature
-//! `testkit`) is the suite every store must pass.
+//! Three stores: [`memory::MemoryStore`] (tests, throwaway work),
+//! [`sqlite::SqliteStore`], the embedded default, and
+//! [`postgres::PostgresStore`], for many processes on many machines.
+//! [`testkit`] (feature `testkit`) is the suite every store must pass.
 
 pub mod memory;
 mod notify;
@@ -198,8 +199,8 @@ pub type ReadSideFn<'a> = dyn FnMut(&mut dyn readside::ReadSideTx) -> Result<()>
 ///   that goes on from the last position it saw ([`Store::read_all`] from
 ///   `last + 1`) sees every event exactly once. Memory and SQLite hold one
 ///   writer at a time and make its positions visible at once, when it
-///   commits, so this follows; a store with concurrent writers (PostgreSQL)
-///   must hold back positions until those before them commit;
+///   commits, so this follows; PostgreSQL takes positions under its write
+///   lock, so they commit in order too (see [`postgres`]);
 /// - wake [`Store::wait`] when a write of this process commits.
 ///
 /// [`testkit`] (feature `testkit`) checks all of this.
@@ -238,8 +239,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// the head, or at `timeout` with the head as it is then (which may
     /// still be `after_position`). Commits of this process wake it at once;
     /// those of other processes (SQLite) are seen at the next call, so a
-    /// reader across processes polls with a short timeout. PostgreSQL will
-    /// wake on LISTEN/NOTIFY. Closing the store wakes it with a `closed`
+    /// reader across processes polls with a short timeout. PostgreSQL wakes
+    /// on LISTEN/NOTIFY, across processes. Closing the store wakes it with a `closed`
     /// error.
     fn wait(&self, after_position: u64, timeout: Duration) -> Result<u64>;
 

@@ -14,8 +14,9 @@
 //!   decides inside the write and never loses a race. Many commands of a
 //!   process share one such transaction (group commit), so the lock is
 //!   taken once per group, not per command.
-//! - **No reader ever skips an event.** A position is one past the head,
-//!   read and written only under the write lock: a writer's positions are
+//! - **No reader ever skips an event.** Positions come from a counter row
+//!   (`eventfold_positions`), moved only under the write lock, in the
+//!   appending transaction: a writer's positions are
 //!   above those of every writer that held the lock before it, and
 //!   PostgreSQL makes a transaction visible before it releases its locks
 //!   (`CommitTransaction` ends the transaction in the proc array, then
@@ -25,7 +26,8 @@
 //!   ever commit below a position a reader has seen, and `read_all` from one
 //!   past the last position seen misses nothing. A rolled-back write leaves
 //!   no gap either (a sequence would: `nextval` is not undone), so positions
-//!   are dense, as on SQLite. This is the guarantee that a transaction-id
+//!   are dense, as on SQLite, and, the counter never going back, a position
+//!   is never given twice. This is the guarantee that a transaction-id
 //!   gate (`pg_snapshot_xmin`, as Marten and Emmett use) gives readers of a
 //!   sequence whose transactions commit out of order; here nothing commits
 //!   out of order, because the write lock that deciding inside the write
@@ -56,9 +58,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{ToSql, Type};
-use postgres::error::SqlState;
 
 use self::conn::{Conn, Manager};
 pub use self::url::PostgresOptions;
@@ -289,7 +291,11 @@ impl PostgresStore {
 
     /// Runs `f` on a connection. A read that fails because the connection
     /// is gone runs once more on another: reads have no effect to repeat.
-    fn read<T>(&self, what: &str, mut f: impl FnMut(&mut Conn) -> Result<T, postgres::Error>) -> Result<T> {
+    fn read<T>(
+        &self,
+        what: &str,
+        mut f: impl FnMut(&mut Conn) -> Result<T, postgres::Error>,
+    ) -> Result<T> {
         let mut conn = self.conn()?;
         match f(&mut conn) {
             Err(e) if connection_lost(&e) => {
@@ -328,6 +334,42 @@ impl PostgresStore {
         unreachable!("the loop returns")
     }
 
+    /// A connection inside `BEGIN`, holding the write lock, with the
+    /// registry's generation read in the same round trip (the engine checks
+    /// it in every write). Dead pooled connections are skipped as in
+    /// [`PostgresStore::begin`].
+    fn begin_write(&self) -> Result<(Pooled, Option<u64>)> {
+        let (k1, k2) = self.keys.write;
+        let sql = format!(
+            "BEGIN; SELECT pg_advisory_xact_lock({k1}, {k2}); \
+             SELECT generation FROM eventfold_registry WHERE id = 1"
+        );
+        let attempts = self.options.pool_size as usize + 1;
+        for attempt in 1.. {
+            let mut conn = self.conn()?;
+            match conn.client.simple_query(&sql) {
+                Ok(messages) => {
+                    let generation = messages.iter().find_map(|m| match m {
+                        postgres::SimpleQueryMessage::Row(r)
+                            if r.columns()[0].name() == "generation" =>
+                        {
+                            r.get(0).and_then(|g| g.parse::<u64>().ok())
+                        }
+                        _ => None,
+                    });
+                    return Ok((conn, generation));
+                }
+                Err(e) if connection_lost(&e) && attempt < attempts => conn.broken = true,
+                Err(e) => {
+                    let _ = conn.client.batch_execute("ROLLBACK");
+                    conn.broken = true;
+                    return Err(err("cannot begin a write", e));
+                }
+            }
+        }
+        unreachable!("the loop returns")
+    }
+
     /// Ends a transaction begun by [`PostgresStore::begin`]: commits when
     /// `out` is `Ok`, else rolls back and returns the error.
     fn finish<T>(conn: &mut Conn, out: Result<T>, commit: &str) -> Result<T> {
@@ -359,15 +401,14 @@ impl PostgresStore {
 
 impl Store for PostgresStore {
     fn write(&self, work: &mut WriteFn<'_>) -> Result<()> {
-        let mut conn = self.begin(true, "")?;
+        let (mut conn, generation) = self.begin_write()?;
         let mut tx = PgTx {
             side: readside::PgReadSide { c: &mut conn },
-            streams: HashMap::new(),
-            savepoint: None,
-            last: None,
+            savepoint: false,
+            generation,
             appended: false,
         };
-        let out = work(&mut tx).and_then(|()| tx.flush_streams());
+        let out = work(&mut tx);
         let appended = tx.appended;
         // The NOTIFY is queued in the transaction and sent at its commit,
         // to every listener of the schema, this process's included.
@@ -394,7 +435,9 @@ impl Store for PostgresStore {
     }
 
     fn read_stream(&self, stream: &str, from_version: u64, limit: usize) -> Result<Vec<RawEvent>> {
-        self.read("cannot read events", |c| read_stream(c, stream, from_version, limit))
+        self.read("cannot read events", |c| {
+            read_stream(c, stream, from_version, limit)
+        })
     }
 
     fn read_all(
@@ -403,7 +446,9 @@ impl Store for PostgresStore {
         from_position: u64,
         limit: usize,
     ) -> Result<Vec<RawEvent>> {
-        self.read("cannot read events", |c| read_all_raw(c, filter, from_position, limit))
+        self.read("cannot read events", |c| {
+            read_all_raw(c, filter, from_position, limit)
+        })
     }
 
     fn head(&self) -> Result<u64> {
@@ -434,11 +479,15 @@ impl Store for PostgresStore {
     }
 
     fn command(&self, stream: &str, command_id: &str) -> Result<Option<CommandRecord>> {
-        self.read("cannot read a command's result", |c| command(c, stream, command_id))
+        self.read("cannot read a command's result", |c| {
+            command(c, stream, command_id)
+        })
     }
 
     fn snapshot(&self, stream: &str, fingerprint: &str) -> Result<Option<Snapshot>> {
-        self.read("cannot read a snapshot", |c| snapshot(c, stream, fingerprint))
+        self.read("cannot read a snapshot", |c| {
+            snapshot(c, stream, fingerprint)
+        })
     }
 
     fn save_snapshot(&self, snap: &Snapshot) -> Result<()> {
@@ -466,7 +515,12 @@ impl Store for PostgresStore {
     fn close(&self) -> Result<()> {
         self.closed.store(true, Ordering::Release);
         self.notifier.close();
-        if let Some(l) = self.listener.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        if let Some(l) = self
+            .listener
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
             l.stop();
         }
         // Idle connections close now; one still in use closes when its
@@ -543,7 +597,9 @@ impl Store for PostgresStore {
     ) -> Result<u64> {
         // Under the write lock: a writer checks the active versions inside
         // its own write, so an activation must not slip in beside one.
-        self.transact(true, |c| registry::register(c, source, versions, activate, at))
+        self.transact(true, |c| {
+            registry::register(c, source, versions, activate, at)
+        })
     }
 
     fn model_versions(&self) -> Result<Vec<ModelVersion>> {
@@ -565,13 +621,11 @@ struct PgTx<'c> {
     /// The connection, reached through the read side that inline
     /// projections write with.
     side: readside::PgReadSide<'c>,
-    /// The `streams` rows to write at commit, by stream: (model, version).
-    streams: HashMap<String, (String, u64)>,
-    /// The pending rows and the last position as they were at the
-    /// savepoint.
-    savepoint: Option<(HashMap<String, (String, u64)>, Option<u64>)>,
-    /// The last position taken, once this transaction has read the head.
-    last: Option<u64>,
+    /// Inside a savepoint of [`WriteTx::savepoint`]?
+    savepoint: bool,
+    /// The registry's generation, read with the write lock (valid until
+    /// this transaction activates a version).
+    generation: Option<u64>,
     /// Did this transaction append any event?
     appended: bool,
 }
@@ -581,36 +635,8 @@ impl PgTx<'_> {
         self.side.c
     }
 
-    /// Writes the `streams` rows, one statement for all.
-    fn flush_streams(&mut self) -> Result<()> {
-        if self.streams.is_empty() {
-            return Ok(());
-        }
-        let mut names = Vec::with_capacity(self.streams.len());
-        let mut models = Vec::with_capacity(self.streams.len());
-        let mut versions = Vec::with_capacity(self.streams.len());
-        for (stream, (model, version)) in self.streams.drain() {
-            names.push(stream);
-            models.push(model);
-            versions.push(int_sql(version));
-        }
-        let c = &mut *self.side.c;
-        c.prepared(
-                "INSERT INTO eventfold_streams (stream, model, version) \
-                 SELECT * FROM unnest($1::text[], $2::text[], $3::int8[]) \
-                 ON CONFLICT (stream) DO UPDATE SET version = excluded.version",
-                &[Type::TEXT_ARRAY, Type::TEXT_ARRAY, Type::INT8_ARRAY],
-            )
-            .and_then(|s| c.client.execute(&s, &[&names, &models, &versions]))
-            .map_err(|e| err("cannot update the streams", e))?;
-        Ok(())
-    }
-
     fn batch(&mut self, sql: &str, what: &str) -> Result<()> {
-        self.c()
-            .client
-            .batch_execute(sql)
-            .map_err(|e| err(what, e))
+        self.c().client.batch_execute(sql).map_err(|e| err(what, e))
     }
 }
 
@@ -646,12 +672,7 @@ impl WriteTx for PgTx<'_> {
         if total == 0 {
             return Ok(firsts);
         }
-        let last = match self.last {
-            Some(p) => p,
-            None => head(self.c())?,
-        };
         // Column arrays, one statement for every event of every append.
-        let mut positions = Vec::with_capacity(total);
         let mut ids = Vec::with_capacity(total);
         let mut streams = Vec::with_capacity(total);
         let mut versions = Vec::with_capacity(total);
@@ -662,12 +683,14 @@ impl WriteTx for PgTx<'_> {
         let mut metas = Vec::with_capacity(total);
         let (mut c_streams, mut c_ids, mut c_first, mut c_last) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        // Each stream's row once, at its last version here (one statement
+        // cannot upsert a row twice).
+        let mut rows: HashMap<&str, (&str, i64)> = HashMap::new();
         for a in appends {
             if a.events.is_empty() {
                 continue;
             }
             for (i, e) in a.events.iter().enumerate() {
-                positions.push(int_sql(last + positions.len() as u64 + 1));
                 ids.push(e.id.as_str());
                 streams.push(a.stream.as_str());
                 versions.push(int_sql(a.expected_version + i as u64 + 1));
@@ -677,48 +700,44 @@ impl WriteTx for PgTx<'_> {
                 datas.push(e.data.as_str());
                 metas.push(e.metadata.as_str());
             }
-            let last = a.expected_version + a.events.len() as u64;
+            let last = int_sql(a.expected_version + a.events.len() as u64);
             if let Some(id) = &a.command_id {
                 c_streams.push(a.stream.as_str());
                 c_ids.push(id.as_str());
                 c_first.push(int_sql(a.expected_version + 1));
-                c_last.push(int_sql(last));
+                c_last.push(last);
             }
-            self.streams
-                .insert(a.stream.clone(), (a.model.clone(), last));
+            let row = rows
+                .entry(a.stream.as_str())
+                .or_insert((a.model.as_str(), last));
+            row.1 = row.1.max(last);
         }
+        let (s_names, (s_models, s_versions)): (Vec<&str>, (Vec<&str>, Vec<i64>)) =
+            rows.into_iter().unzip();
+        // One statement, one round trip: the position counter moves by the
+        // whole batch, the events take the positions after its old value in
+        // the arrays' order, and the command records and stream rows are
+        // written beside them.
         let c = &mut *self.side.c;
-        if !c_ids.is_empty() {
-            let out = c
-                .prepared(
-                    "INSERT INTO eventfold_commands (stream, command_id, first_version, last_version) \
-                     SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::int8[])",
-                    &[Type::TEXT_ARRAY, Type::TEXT_ARRAY, Type::INT8_ARRAY, Type::INT8_ARRAY],
-                )
-                .and_then(|s| c.client.execute(&s, &[&c_streams, &c_ids, &c_first, &c_last]));
-            match out {
-                Ok(_) => {}
-                Err(e) if is_unique_violation(&e) => {
-                    return Err(Error::StoreError {
-                        kind: StoreErrorKind::Corrupt,
-                        message: format!(
-                            "a command id of this write is already recorded on its stream \
-                             ({}): the store changed inside a write",
-                            e.as_db_error().and_then(|d| d.detail()).unwrap_or("")
-                        ),
-                    })
-                }
-                Err(e) => return Err(err("cannot record a command", e)),
-            }
-        }
         let out = c
             .prepared(
-                "INSERT INTO eventfold_events \
+                "WITH taken AS (UPDATE eventfold_positions SET last = last + $9 \
+                   RETURNING last - $9 AS base), \
+                 recorded AS (INSERT INTO eventfold_commands \
+                   (stream, command_id, first_version, last_version) \
+                   SELECT * FROM unnest($10::text[], $11::text[], $12::int8[], $13::int8[])), \
+                 listed AS (INSERT INTO eventfold_streams (stream, model, version) \
+                   SELECT * FROM unnest($14::text[], $15::text[], $16::int8[]) \
+                   ON CONFLICT (stream) DO UPDATE SET version = excluded.version) \
+                 INSERT INTO eventfold_events \
                  (position, id, stream, version, model, type, schema, data, metadata) \
-                 SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::int8[], $5::text[], \
-                 $6::text[], $7::int4[], $8::text[], $9::text[])",
+                 SELECT taken.base + e.n, e.id, e.stream, e.version, e.model, e.type, e.schema, \
+                   e.data, e.metadata \
+                 FROM taken, unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], \
+                   $6::int4[], $7::text[], $8::text[]) \
+                   WITH ORDINALITY AS e(id, stream, version, model, type, schema, data, metadata, n) \
+                 RETURNING position",
                 &[
-                    Type::INT8_ARRAY,
                     Type::TEXT_ARRAY,
                     Type::TEXT_ARRAY,
                     Type::INT8_ARRAY,
@@ -727,61 +746,84 @@ impl WriteTx for PgTx<'_> {
                     Type::INT4_ARRAY,
                     Type::TEXT_ARRAY,
                     Type::TEXT_ARRAY,
+                    Type::INT8,
+                    Type::TEXT_ARRAY,
+                    Type::TEXT_ARRAY,
+                    Type::INT8_ARRAY,
+                    Type::INT8_ARRAY,
+                    Type::TEXT_ARRAY,
+                    Type::TEXT_ARRAY,
+                    Type::INT8_ARRAY,
                 ],
             )
             .and_then(|s| {
-                let params: [&(dyn ToSql + Sync); 9] = [
-                    &positions, &ids, &streams, &versions, &models, &types, &schemas, &datas,
-                    &metas,
+                let count = total as i64;
+                let params: [&(dyn ToSql + Sync); 16] = [
+                    &ids, &streams, &versions, &models, &types, &schemas, &datas, &metas, &count,
+                    &c_streams, &c_ids, &c_first, &c_last, &s_names, &s_models, &s_versions,
                 ];
-                c.client.execute(&s, &params)
+                c.client.query(&s, &params)
             });
-        match out {
-            Ok(_) => {}
-            // (stream, version) taken: the versions read in this
-            // transaction were not the stored ones. Only damage can do
-            // that, under the write lock.
+        let rows = match out {
+            Ok(rows) => rows,
+            // A version, event id or command id already taken: what this
+            // transaction read was not what is stored. Under the write
+            // lock, only damage can do that.
             Err(e) if is_unique_violation(&e) => {
+                let db = e.as_db_error();
+                let what = match db.and_then(|d| d.constraint()) {
+                    Some("eventfold_commands_pkey") => {
+                        "a command id of this write is already recorded on its stream"
+                    }
+                    _ => "a version or event id of this write is already stored",
+                };
                 return Err(Error::StoreError {
                     kind: StoreErrorKind::Corrupt,
                     message: format!(
-                        "a version or event id of this write is already stored ({}): the store \
-                         is damaged or was changed inside a write",
-                        e.as_db_error().and_then(|d| d.detail()).unwrap_or("")
+                        "{what} ({}): the store is damaged or was changed inside a write",
+                        db.and_then(|d| d.detail()).unwrap_or("")
                     ),
-                })
+                });
             }
             Err(e) => return Err(err("cannot append events", e)),
-        }
-        let mut next = last + 1;
+        };
+        let first = rows.iter().map(|r| r.get::<_, i64>(0)).min();
+        let (Some(first), true) = (first, rows.len() == total) else {
+            return Err(Error::StoreError {
+                kind: StoreErrorKind::Corrupt,
+                message: format!(
+                    "appended {total} events but {} positions came back: eventfold_positions \
+                     is missing its row",
+                    rows.len()
+                ),
+            });
+        };
+        let mut next = first.max(0) as u64;
         for (index, a) in appends.iter().enumerate() {
             if !a.events.is_empty() {
                 firsts[index] = next;
                 next += a.events.len() as u64;
             }
         }
-        self.last = Some(last + total as u64);
         self.appended = true;
         Ok(firsts)
     }
 
     fn savepoint(&mut self) -> Result<()> {
         self.batch("SAVEPOINT eventfold_command", "cannot set a savepoint")?;
-        self.savepoint = Some((self.streams.clone(), self.last));
+        self.savepoint = true;
         Ok(())
     }
 
     fn release_savepoint(&mut self) -> Result<()> {
-        if self.savepoint.take().is_some() {
+        if std::mem::take(&mut self.savepoint) {
             self.batch("RELEASE eventfold_command", "cannot release a savepoint")?;
         }
         Ok(())
     }
 
     fn rollback_to_savepoint(&mut self) -> Result<()> {
-        if let Some((streams, last)) = self.savepoint.take() {
-            self.streams = streams;
-            self.last = last;
+        if std::mem::take(&mut self.savepoint) {
             self.batch(
                 "ROLLBACK TO eventfold_command; RELEASE eventfold_command",
                 "cannot roll back to a savepoint",
@@ -795,7 +837,10 @@ impl WriteTx for PgTx<'_> {
     }
 
     fn registry_generation(&mut self) -> Result<u64> {
-        registry::generation(self.c())
+        match self.generation {
+            Some(g) => Ok(g),
+            None => registry::generation(self.c()),
+        }
     }
 
     fn active_versions(&mut self) -> Result<Vec<ModelVersion>> {
@@ -803,6 +848,7 @@ impl WriteTx for PgTx<'_> {
     }
 
     fn activate(&mut self, model: &str, revision: &str, at: &str) -> Result<bool> {
+        self.generation = None;
         registry::activate_version(self.c(), model, revision, at)
     }
 }
@@ -882,10 +928,12 @@ fn command(
          WHERE stream = $1 AND command_id = $2",
         &[Type::TEXT, Type::TEXT],
     )?;
-    Ok(c.client.query_opt(&s, &[&stream, &command_id])?.map(|r| CommandRecord {
-        first_version: r.get::<_, i64>(0).max(0) as u64,
-        last_version: r.get::<_, i64>(1).max(0) as u64,
-    }))
+    Ok(c.client
+        .query_opt(&s, &[&stream, &command_id])?
+        .map(|r| CommandRecord {
+            first_version: r.get::<_, i64>(0).max(0) as u64,
+            last_version: r.get::<_, i64>(1).max(0) as u64,
+        }))
 }
 
 fn snapshot(
@@ -941,7 +989,10 @@ fn upsert_snapshot(c: &mut Conn, snap: &Snapshot) -> Result<(), postgres::Error>
 /// The last committed position. Positions commit in order (see the
 /// module's doc), so every position up to it is committed or a gap.
 fn head_raw(c: &mut Conn) -> Result<u64, postgres::Error> {
-    let s = c.prepared("SELECT coalesce(max(position), 0) FROM eventfold_events", &[])?;
+    let s = c.prepared(
+        "SELECT coalesce(max(position), 0) FROM eventfold_events",
+        &[],
+    )?;
     Ok(c.client.query_one(&s, &[])?.get::<_, i64>(0).max(0) as u64)
 }
 

@@ -47,6 +47,8 @@ pub const CHECKS: &[(&str, Check)] = &[
     // Subscriptions, parking and leases (issue 13).
     ("leases", leases),
     ("leases_of_gone_processes", leases_of_gone_processes),
+    ("leases_race", leases_race),
+    ("acks_race", acks_race),
     ("parking", parking),
     ("subscription_rows", subscription_rows),
     ("readers_closed", readers_closed),
@@ -800,6 +802,107 @@ fn leases_of_gone_processes(f: &Factory<'_>) {
         .take_lease("M", &format!("elsewhere:{pid}:x"), TTL)
         .unwrap());
     assert!(!s.take_lease("M", &me, TTL).unwrap());
+}
+
+/// Owners racing for one lease, all at once: exactly one wins it, whether
+/// it was missing, expired, or held by a process that is gone. (On a
+/// store of many connections, such as PostgreSQL, each racer works in a
+/// transaction of its own, as separate processes would.)
+fn leases_race(f: &Factory<'_>) {
+    const RACERS: usize = 6;
+    let s: Arc<dyn Store> = Arc::from(f());
+    let mut child = std::process::Command::new("true")
+        .spawn()
+        .expect("run `true`");
+    let pid = child.id();
+    child.wait().unwrap();
+    let me = lease_owner();
+    let host = me.split(':').next().unwrap();
+    let gone = format!("{host}:{pid}:gone");
+    let expired = lease_owner();
+    for round in 0..6 {
+        let name = format!("L{round}");
+        match round % 3 {
+            0 => {}
+            1 => assert!(s.take_lease(&name, &expired, Duration::ZERO).unwrap()),
+            _ => assert!(s.take_lease(&name, &gone, TTL).unwrap()),
+        }
+        let start = Arc::new(Barrier::new(RACERS));
+        let racers: Vec<_> = (0..RACERS)
+            .map(|_| {
+                let (s, start, name) = (s.clone(), start.clone(), name.clone());
+                std::thread::spawn(move || {
+                    let owner = lease_owner();
+                    start.wait();
+                    let won = s.take_lease(&name, &owner, TTL).unwrap();
+                    (owner, won)
+                })
+            })
+            .collect();
+        let outs: Vec<(String, bool)> = racers.into_iter().map(|r| r.join().unwrap()).collect();
+        let winners: Vec<&String> = outs
+            .iter()
+            .filter(|(_, won)| *won)
+            .map(|(o, _)| o)
+            .collect();
+        assert_eq!(
+            winners.len(),
+            1,
+            "round {round}: one winner, not {winners:?}"
+        );
+        assert_eq!(
+            &s.lease(&name).unwrap().unwrap().owner,
+            winners[0],
+            "round {round}"
+        );
+    }
+}
+
+/// Acks and re-subscriptions racing on one subscription (a row made by
+/// whichever comes first): the checkpoint ends at the highest position any
+/// of them wrote, never lower.
+fn acks_race(f: &Factory<'_>) {
+    const RACERS: u64 = 6;
+    const ACKS: u64 = 20;
+    let s: Arc<dyn Store> = Arc::from(f());
+    let start = Arc::new(Barrier::new(RACERS as usize));
+    let racers: Vec<_> = (0..RACERS)
+        .map(|r| {
+            let (s, start) = (s.clone(), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                for i in 0..ACKS {
+                    // Racers interleave high and low positions.
+                    let position = if (r + i) % 2 == 0 { i * RACERS + r } else { r };
+                    s.ack("sub", position).unwrap();
+                    if i % 5 == 0 {
+                        s.put_subscription(&SubscriptionRow {
+                            name: "sub".into(),
+                            checkpoint: i,
+                            models: vec![],
+                            types: vec![],
+                            created_at: "2026-01-02T03:04:05Z".into(),
+                        })
+                        .unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    for r in racers {
+        r.join().unwrap();
+    }
+    let highest = (0..RACERS)
+        .flat_map(|r| {
+            (0..ACKS)
+                .filter(move |i| (r + i) % 2 == 0)
+                .map(move |i| i * RACERS + r)
+        })
+        .max()
+        .unwrap();
+    let row = s.subscription("sub").unwrap().unwrap();
+    assert_eq!(row.checkpoint, highest, "the highest ack wins");
+    assert_eq!(s.subscriptions().unwrap().len(), 1);
 }
 
 fn parking(f: &Factory<'_>) {

@@ -59,7 +59,12 @@ impl ReadSideTx for PgReadSide<'_> {
         Err(not_yet())
     }
 
-    fn rename_tables(&mut self, _from: &[String], _to: &[String], _fingerprint: &str) -> Result<()> {
+    fn rename_tables(
+        &mut self,
+        _from: &[String],
+        _to: &[String],
+        _fingerprint: &str,
+    ) -> Result<()> {
         Err(not_yet())
     }
 

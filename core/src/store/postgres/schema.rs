@@ -56,9 +56,12 @@ const MIGRATIONS: &[Migration] = &[
 /// The schema this code writes.
 pub(super) const VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// Version 1. `position` is one past the head, taken under the store's
-/// write lock (see `postgres.rs`), so positions are dense and in commit
-/// order. Event data and metadata are the engine's canonical JSON
+/// Version 1. Positions are taken from `eventfold_positions` under the
+/// store's write lock (see `postgres.rs`): a counter row, updated in the
+/// appending transaction, so positions are dense (a rollback undoes its
+/// update), in commit order, and never given twice, even after an event is
+/// gone (SQLite's `AUTOINCREMENT` keeps the same promise with
+/// `sqlite_sequence`). Event data and metadata are the engine's canonical JSON
 /// text, kept byte for byte (`jsonb` would reorder keys and rewrite
 /// numbers); cast them (`data::jsonb`) to query them in SQL.
 const V1: &str = r#"
@@ -72,6 +75,11 @@ CREATE TABLE eventfold_events (
     metadata TEXT   NOT NULL
 );
 CREATE UNIQUE INDEX eventfold_events_by_id ON eventfold_events (id);
+CREATE TABLE eventfold_positions (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    last BIGINT  NOT NULL
+);
+INSERT INTO eventfold_positions (id, last) VALUES (1, 0);
 CREATE UNIQUE INDEX eventfold_events_by_stream ON eventfold_events (stream, version);
 CREATE TABLE eventfold_streams (
     stream  TEXT   COLLATE "C" PRIMARY KEY,
@@ -200,10 +208,7 @@ fn too_new(schema: &str, version: i64) -> Error {
 /// migration's transaction.
 fn current(c: &mut Client) -> std::result::Result<i64, postgres::Error> {
     let exists = c
-        .query_one(
-            "SELECT to_regclass('eventfold_schema') IS NOT NULL",
-            &[],
-        )?
+        .query_one("SELECT to_regclass('eventfold_schema') IS NOT NULL", &[])?
         .get::<_, bool>(0);
     if !exists {
         return Ok(0);
@@ -229,7 +234,8 @@ pub(super) fn migrate(c: &mut Client, schema: &str, keys: &Keys) -> Result<()> {
     );
     c.batch_execute(&setup)
         .map_err(|e| err(&format!("cannot create schema {schema}"), e))?;
-    let version = current(c).map_err(|e| err(&format!("cannot read the version of schema {schema}"), e))?;
+    let version =
+        current(c).map_err(|e| err(&format!("cannot read the version of schema {schema}"), e))?;
     if version > VERSION {
         return Err(too_new(schema, version));
     }

@@ -71,7 +71,12 @@ fn millis(url: &str, key: &str, value: &str) -> Result<Duration> {
     value
         .parse::<u64>()
         .map(Duration::from_millis)
-        .map_err(|_| bad(url, format!("{key}={value} is not a number of milliseconds")))
+        .map_err(|_| {
+            bad(
+                url,
+                format!("{key}={value} is not a number of milliseconds"),
+            )
+        })
 }
 
 /// Reads a `postgres://` or `postgresql://` URL.
@@ -111,7 +116,10 @@ pub fn parse(url: &str) -> Result<PostgresOptions> {
                     .ok()
                     .filter(|n| (1..=1000).contains(n))
                     .ok_or_else(|| {
-                        bad(&shown, format!("pool_size={value} is not a number from 1 to 1000"))
+                        bad(
+                            &shown,
+                            format!("pool_size={value} is not a number from 1 to 1000"),
+                        )
                     })?
             }
             "pool_timeout" => options.pool_timeout = millis(&shown, key, value)?,
@@ -144,7 +152,10 @@ pub fn parse(url: &str) -> Result<PostgresOptions> {
         )
     })?;
     if config.get_hosts().is_empty() {
-        return Err(bad(&shown, "it names no host; write postgres://user:pass@host:port/db".into()));
+        return Err(bad(
+            &shown,
+            "it names no host; write postgres://user:pass@host:port/db".into(),
+        ));
     }
     if config.get_application_name().is_none() {
         config.application_name("eventfold");
@@ -185,7 +196,11 @@ mod tests {
         assert_eq!(o.config.get_application_name(), Some("x"));
         assert_eq!(o.config.get_dbname(), Some("db"));
         assert_eq!(o.config.get_ports(), &[5433]);
-        assert!(o.config.get_options().unwrap().contains("search_path=app_1"));
+        assert!(o
+            .config
+            .get_options()
+            .unwrap()
+            .contains("search_path=app_1"));
         assert!(!o.shown.contains("secret"));
         let o = parse("postgresql://u@localhost/db").unwrap();
         assert_eq!(o.schema, "public");
