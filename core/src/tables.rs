@@ -119,22 +119,48 @@ pub(crate) fn truncate_times(v: Value) -> Value {
     }
 }
 
-/// A row as every store holds it: [`truncate_times`], and a float column's
-/// `-0.0` as `0.0`. SQL keeps no sign on a zero (SQLite writes an integral
-/// REAL as an integer), so every store drops it alike. Inside list, map and
-/// record columns, canonical JSON keeps the sign on every store.
+/// A row as every store holds it: [`truncate_times`], and every float's
+/// `-0.0` as `0.0`, inside list, map and record columns too. SQL keeps no
+/// sign on a zero (SQLite writes an integral REAL as an integer), and
+/// neither does PostgreSQL's JSONB (its numbers are `numeric`), so every
+/// store drops it alike.
 pub(crate) fn stored_row(row: Value) -> Value {
-    let negative_zero =
-        |v: &Value| matches!(v, Value::Float(f) if *f == 0.0 && f.is_sign_negative());
-    match truncate_times(row) {
-        Value::Record(mut r) if r.fields.iter().any(negative_zero) => {
-            for f in Arc::make_mut(&mut r).fields.iter_mut() {
-                if negative_zero(f) {
-                    *f = Value::Float(0.0);
-                }
-            }
-            Value::Record(r)
+    let row = truncate_times(row);
+    if holds_negative_zero(&row) {
+        positive_zeros(row)
+    } else {
+        row
+    }
+}
+
+fn holds_negative_zero(v: &Value) -> bool {
+    match v {
+        Value::Float(f) => *f == 0.0 && f.is_sign_negative(),
+        Value::List(l) => l.iter().any(holds_negative_zero),
+        Value::Map(m) => m.values().any(holds_negative_zero),
+        Value::Record(r) => r.fields.iter().any(holds_negative_zero),
+        _ => false,
+    }
+}
+
+fn positive_zeros(v: Value) -> Value {
+    match v {
+        // `0.0 == -0.0`: both come out as `0.0`.
+        Value::Float(f) => Value::Float(if f == 0.0 { 0.0 } else { f }),
+        Value::List(l) if l.iter().any(holds_negative_zero) => {
+            Value::List(Arc::new(l.iter().cloned().map(positive_zeros).collect()))
         }
+        Value::Map(m) if m.values().any(holds_negative_zero) => {
+            Value::Map(m.into_iter().map(|(k, v)| (k, positive_zeros(v))).collect())
+        }
+        Value::Record(r) if r.fields.iter().any(holds_negative_zero) => Value::record(
+            r.shape.clone(),
+            r.fields
+                .iter()
+                .cloned()
+                .map(positive_zeros)
+                .collect::<Fields>(),
+        ),
         other => other,
     }
 }
@@ -354,16 +380,27 @@ mod tests {
     }
 
     #[test]
-    fn a_float_column_drops_the_sign_of_zero_but_json_keeps_it() {
+    fn a_float_drops_the_sign_of_zero_also_inside_values() {
         let shape = Arc::new(Shape {
             name: "t".into(),
-            fields: vec!["f".into(), "l".into()],
+            fields: vec!["f".into(), "l".into(), "m".into()],
         });
         let row = Value::record(
             shape,
-            vec![Value::Float(-0.0), Value::list([Value::Float(-0.0)])],
+            vec![
+                Value::Float(-0.0),
+                Value::list([Value::Float(-0.0), Value::Float(-1.5)]),
+                Value::Map(
+                    [(crate::value::Str::from("a"), Value::Float(-0.0))]
+                        .into_iter()
+                        .collect(),
+                ),
+            ],
         );
-        assert_eq!(stored_row(row).to_json_string(), r#"{"f":0.0,"l":[-0.0]}"#);
+        assert_eq!(
+            stored_row(row).to_json_string(),
+            r#"{"f":0.0,"l":[0.0,-1.5],"m":{"a":0.0}}"#
+        );
     }
 
     #[test]

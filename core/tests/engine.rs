@@ -119,15 +119,9 @@ fn suite_on_memory() {
 
 mod pg;
 
-/// PostgreSQL's read side (projections) is still being built, and the
-/// todos model has an inline projection: until it lands, the PostgreSQL
-/// runs here are skipped. Set to true once it does.
-const PG_PROJECTIONS: bool = false;
-
-/// A fresh PostgreSQL schema when a test server is given (and its read
-/// side is built, see [`PG_PROJECTIONS`]).
+/// A fresh PostgreSQL schema when a test server is given.
 fn postgres(prefix: &str) -> Option<pg::Schema> {
-    PG_PROJECTIONS.then(|| pg::Schema::new(prefix)).flatten()
+    pg::Schema::new(prefix)
 }
 
 #[test]

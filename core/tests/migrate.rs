@@ -104,30 +104,13 @@ type Kept = Option<Box<dyn std::any::Any>>;
 /// Every store: a memory store shared by the engines of one test, a SQLite
 /// file, and a PostgreSQL schema when a test server is given.
 fn stores(name: &str) -> Vec<(Arc<dyn Store>, Kept)> {
-    stores_of(name, true)
-}
-
-/// PostgreSQL's read side (projections) is still being built: until it is,
-/// tests whose models have projections run on memory and SQLite only.
-/// Set to true once it lands.
-const PG_PROJECTIONS: bool = false;
-
-/// [`stores`] for a test whose models have projections.
-fn stores_with_projections(name: &str) -> Vec<(Arc<dyn Store>, Kept)> {
-    stores_of(name, PG_PROJECTIONS)
-}
-
-fn stores_of(name: &str, postgres: bool) -> Vec<(Arc<dyn Store>, Kept)> {
     let dir = Dir::new(name);
     let sqlite: Arc<dyn Store> = Arc::from(store::open(&dir.url()).unwrap());
     let mut all: Vec<(Arc<dyn Store>, Kept)> = vec![
         (Arc::new(store::memory::MemoryStore::new()), None),
         (sqlite, Some(Box::new(dir))),
     ];
-    let schema = postgres
-        .then(|| pg::Schema::new(&format!("migrate_{}", name.replace('-', "_"))))
-        .flatten();
-    if let Some(schema) = schema {
+    if let Some(schema) = pg::Schema::new(&format!("migrate_{}", name.replace('-', "_"))) {
         let postgres: Arc<dyn Store> = Arc::from(store::open(&schema.url()).unwrap());
         all.push((postgres, Some(Box::new(schema))));
     }
@@ -174,7 +157,7 @@ fn revision(text: &str) -> String {
 
 #[test]
 fn a_store_written_by_v1_reads_through_the_upcasts_of_v2() {
-    for (store, _dir) in stores_with_projections("upcast-read") {
+    for (store, _dir) in stores("upcast-read") {
         let e1 = open(&store, V1, OnModelChange::Fail);
         add(&e1, "a").unwrap();
         drop(e1);
@@ -214,7 +197,7 @@ fn raw_is_a_bool() {
 
 #[test]
 fn plan_lists_the_language_replay_and_projections_and_blocks_what_cannot_be_read() {
-    for (store, _dir) in stores_with_projections("plan") {
+    for (store, _dir) in stores("plan") {
         let e1 = open(&store, V1, OnModelChange::Fail);
         add(&e1, "a").unwrap();
         add(&e1, "b").unwrap();
@@ -315,7 +298,7 @@ fn plan_lists_the_language_replay_and_projections_and_blocks_what_cannot_be_read
 
 #[test]
 fn apply_switches_the_store_fail_engines_fail_and_following_ones_follow() {
-    for (store, _dir) in stores_with_projections("apply") {
+    for (store, _dir) in stores("apply") {
         let writer = open(&store, V1, OnModelChange::Fail);
         let failing = open(&store, V1, OnModelChange::Fail);
         let following = open(&store, V1, OnModelChange::Follow);
@@ -394,7 +377,7 @@ fn apply_switches_the_store_fail_engines_fail_and_following_ones_follow() {
 
 #[test]
 fn apply_builds_snapshots_under_the_new_fingerprint_and_drops_the_old() {
-    for (store, _dir) in stores_with_projections("snapshots") {
+    for (store, _dir) in stores("snapshots") {
         let e = open(&store, V1, OnModelChange::Fail);
         for i in 0..30 {
             add(&e, &format!("t{i}")).unwrap();
@@ -553,7 +536,7 @@ fn open_active_runs_the_store_s_models() {
 
 #[test]
 fn a_look_that_does_not_register_deploys_nothing() {
-    for (store, _dir) in stores_with_projections("look") {
+    for (store, _dir) in stores("look") {
         let e1 = open(&store, V1, OnModelChange::Fail);
         add(&e1, "a").unwrap();
         let look = Engine::with_store(
@@ -580,7 +563,7 @@ fn a_look_that_does_not_register_deploys_nothing() {
 
 #[test]
 fn an_engine_s_own_commands_go_on_through_its_apply() {
-    for (store, _dir) in stores_with_projections("own") {
+    for (store, _dir) in stores("own") {
         let e = open(&store, V1, OnModelChange::Fail);
         add(&e, "first").unwrap();
         let writer = {
@@ -614,7 +597,7 @@ fn v2_high_only() -> String {
 
 #[test]
 fn plan_says_how_a_changed_projection_s_rows_would_change() {
-    for (store, _dir) in stores_with_projections("rows") {
+    for (store, _dir) in stores("rows") {
         let e = open(&store, V1, OnModelChange::Fail);
         add(&e, "a").unwrap();
         e.migrate_apply(&domain(V2)).unwrap();

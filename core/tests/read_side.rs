@@ -9,6 +9,7 @@ use eventfold::{Domain, Engine, EngineOptions, Error, ExecuteOptions, Source};
 use proptest::prelude::*;
 use serde_json::{json, Value as Json};
 
+mod pg;
 mod scratch;
 use scratch::TempDir;
 
@@ -146,6 +147,19 @@ fn each_store(test: impl Fn(&str)) {
     test("memory:");
     let dir = TempDir::new("read-side");
     test(&dir.url());
+    if let Some(schema) = pg::Schema::new("read_side") {
+        test(&schema.url());
+    }
+}
+
+/// The URL of store `n` of memory, SQLite (in `dir`) and PostgreSQL (in
+/// `schema`, when there is a test server; else SQLite again).
+fn store_url(n: u8, dir: &TempDir, schema: &Option<pg::Schema>) -> String {
+    match (n, schema) {
+        (0, _) => "memory:".to_string(),
+        (2, Some(s)) => s.url(),
+        _ => dir.url(),
+    }
 }
 
 #[test]
@@ -409,9 +423,10 @@ proptest! {
     /// The law: after any commands, the engine's rows (inline at once,
     /// async after `wait_for`) equal `project` over the stored events.
     #[test]
-    fn engine_rows_equal_project(commands in prop::collection::vec(board_command(), 1..40), sqlite in any::<bool>()) {
+    fn engine_rows_equal_project(commands in prop::collection::vec(board_command(), 1..40), store in 0..3u8) {
         let dir = TempDir::new("read-side");
-        let url = if sqlite { dir.url() } else { "memory:".to_string() };
+        let schema = if store == 2 { pg::Schema::new("read_side_board") } else { None };
+        let url = store_url(store, &dir, &schema);
         let engine = Engine::open(&url, board(), options()).unwrap();
         let mut last = 0;
         for (id, c) in &commands {
@@ -500,9 +515,10 @@ proptest! {
 
     /// The same law over the todo model, inline and async.
     #[test]
-    fn todo_rows_equal_project(commands in prop::collection::vec(todo_command(), 1..40), sqlite in any::<bool>()) {
+    fn todo_rows_equal_project(commands in prop::collection::vec(todo_command(), 1..40), store in 0..3u8) {
         let dir = TempDir::new("read-side");
-        let url = if sqlite { dir.url() } else { "memory:".to_string() };
+        let schema = if store == 2 { pg::Schema::new("read_side_todos") } else { None };
+        let url = store_url(store, &dir, &schema);
         let engine = Engine::open(&url, todos_both(), options()).unwrap();
         let mut last = 0;
         for (list, c) in &commands {

@@ -390,6 +390,26 @@ impl PostgresStore {
         }
     }
 
+    /// `f`'s one statement on a connection, outside any transaction
+    /// (autocommit: one round trip instead of three). Each of these is
+    /// idempotent (a read, a forward-only checkpoint, an insert that keeps
+    /// the first row), so one that fails because its connection was gone
+    /// runs once more on another.
+    fn auto<T>(&self, mut f: impl FnMut(&mut Conn) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn()?;
+        match f(&mut conn) {
+            Err(Error::StoreError {
+                kind: StoreErrorKind::Unavailable,
+                ..
+            }) if conn.client.is_closed() => {
+                conn.broken = true;
+                drop(conn);
+                f(&mut *self.conn()?)
+            }
+            out => out,
+        }
+    }
+
     /// One write transaction of `f`'s work on the connection, under the
     /// write lock when `lock`.
     fn transact<T>(&self, lock: bool, f: impl FnOnce(&mut Conn) -> Result<T>) -> Result<T> {
@@ -547,39 +567,39 @@ impl Store for PostgresStore {
     }
 
     fn release_lease(&self, name: &str, owner: &str) -> Result<()> {
-        self.transact(false, |c| subscriptions::release_lease(c, name, owner))
+        self.auto(|c| subscriptions::release_lease(c, name, owner))
     }
 
     fn lease(&self, name: &str) -> Result<Option<Lease>> {
-        self.transact(false, |c| subscriptions::lease(c, name))
+        self.auto(|c| subscriptions::lease(c, name))
     }
 
     fn park(&self, name: &str, event: &RawEvent, reason: &str) -> Result<()> {
-        self.transact(false, |c| subscriptions::park(c, name, event, reason))
+        self.auto(|c| subscriptions::park(c, name, event, reason))
     }
 
     fn parked(&self, name: &str) -> Result<Vec<Parked>> {
-        self.transact(false, |c| subscriptions::parked(c, name))
+        self.auto(|c| subscriptions::parked(c, name))
     }
 
     fn parked_count(&self, name: &str) -> Result<u64> {
-        self.transact(false, |c| subscriptions::parked_count(c, name))
+        self.auto(|c| subscriptions::parked_count(c, name))
     }
 
     fn subscription(&self, name: &str) -> Result<Option<SubscriptionRow>> {
-        self.transact(false, |c| subscriptions::subscription(c, name))
+        self.auto(|c| subscriptions::subscription(c, name))
     }
 
     fn put_subscription(&self, row: &SubscriptionRow) -> Result<()> {
-        self.transact(false, |c| subscriptions::put_subscription(c, row))
+        self.auto(|c| subscriptions::put_subscription(c, row))
     }
 
     fn subscriptions(&self) -> Result<Vec<SubscriptionRow>> {
-        self.transact(false, subscriptions::subscriptions)
+        self.auto(subscriptions::subscriptions)
     }
 
     fn ack(&self, name: &str, position: u64) -> Result<()> {
-        self.transact(false, |c| subscriptions::ack(c, name, position))
+        self.auto(|c| subscriptions::ack(c, name, position))
     }
 
     fn wake(&self) {
@@ -603,15 +623,15 @@ impl Store for PostgresStore {
     }
 
     fn model_versions(&self) -> Result<Vec<ModelVersion>> {
-        self.transact(false, registry::model_versions)
+        self.auto(registry::model_versions)
     }
 
     fn model_source(&self, hash: &str) -> Result<Option<String>> {
-        self.transact(false, |c| registry::model_source(c, hash))
+        self.auto(|c| registry::model_source(c, hash))
     }
 
     fn stored_shapes(&self) -> Result<Vec<StoredShape>> {
-        self.transact(false, registry::stored_shapes)
+        self.auto(registry::stored_shapes)
     }
 }
 
