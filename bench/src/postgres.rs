@@ -39,12 +39,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
+use ::postgres::fallible_iterator::FallibleIterator;
+use ::postgres::{Client, Config, NoTls};
 use eventfold::{
     Domain, Engine, EngineOptions, ExecuteOptions, ExecuteRequest, Source, SubscribeFrom,
     SubscribeOptions,
 };
-use ::postgres::fallible_iterator::FallibleIterator;
-use ::postgres::{Client, Config, NoTls};
 use serde_json::{json, Value as Json};
 
 use crate::common::{self, fmt_int, TODOS};
@@ -55,7 +55,8 @@ const REPLAY_BUDGET: f64 = 500_000.0;
 const THREADS: [usize; 3] = [1, 4, 16];
 const PROCESSES: usize = 4;
 const LAG_WRITERS: usize = 16;
-const HOW: &str = "bash tests/postgres/with_cluster.sh cargo run --release -p eventfold-bench -- postgres";
+const HOW: &str =
+    "bash tests/postgres/with_cluster.sh cargo run --release -p eventfold-bench -- postgres";
 
 pub struct Outcome {
     pub correct: bool,
@@ -298,7 +299,8 @@ fn raw_table(schema: &Schema) {
     ));
 }
 
-const RAW_INSERT: &str = "INSERT INTO {s}.events (id, stream, version, type, data, metadata, model, schema) \
+const RAW_INSERT: &str =
+    "INSERT INTO {s}.events (id, stream, version, type, data, metadata, model, schema) \
      VALUES ($1, $2, $3, $4, $5, $6, 'Todos', 1)";
 
 /// Writes the rows `which` of `items`, one transaction each.
@@ -311,7 +313,14 @@ fn raw_insert(client: &mut Client, schema: &str, items: &[Item], which: &[usize]
         let mut tx = client.transaction().expect("BEGIN");
         tx.execute(
             &insert,
-            &[&r.id, &r.stream, &r.version, &r.event_type, &r.data, &r.metadata],
+            &[
+                &r.id,
+                &r.stream,
+                &r.version,
+                &r.event_type,
+                &r.data,
+                &r.metadata,
+            ],
         )
         .expect("INSERT");
         tx.commit().expect("COMMIT");
@@ -477,18 +486,20 @@ fn figure(commands: usize, wall: f64, cpu: f64) -> Figure {
 }
 
 /// The engine's W1 from `threads` threads (or `procs` processes).
-fn w1_engine(server: &str, items: &[Item], n: usize, threads: usize, procs: bool) -> (Figure, bool) {
+fn w1_engine(
+    server: &str,
+    items: &[Item],
+    n: usize,
+    threads: usize,
+    procs: bool,
+) -> (Figure, bool) {
     let schema = Schema::new(server, "w1_engine");
     let (wall, cpu, failed) = if procs {
         // The schema first, so that the children only open it.
         open(&schema.url, EngineOptions::default())
             .close()
             .expect("close");
-        in_processes(
-            "pg-engine",
-            &[schema.url.clone(), n.to_string()],
-            threads,
-        )
+        in_processes("pg-engine", &[schema.url.clone(), n.to_string()], threads)
     } else {
         let e = open(&schema.url, EngineOptions::default());
         let parts: Vec<Vec<usize>> = (0..threads).map(|t| part(items, t, threads)).collect();
@@ -642,7 +653,14 @@ fn batch(server: &str, quick: bool, out: &mut Outcome) {
             schema.name
         ))
         .expect("prepare");
-    type Cols<'a> = (Vec<&'a str>, Vec<&'a str>, Vec<i64>, Vec<&'a str>, Vec<&'a str>, Vec<&'a str>);
+    type Cols<'a> = (
+        Vec<&'a str>,
+        Vec<&'a str>,
+        Vec<i64>,
+        Vec<&'a str>,
+        Vec<&'a str>,
+        Vec<&'a str>,
+    );
     let cols: Vec<Cols> = items
         .chunks(100)
         .map(|c| {
@@ -667,10 +685,7 @@ fn batch(server: &str, quick: bool, out: &mut Outcome) {
     out.correct &= schema.count("events") == items.len() as i64;
     let rate = events as f64 / wall;
     let raw_rate = items.len() as f64 / raw_wall;
-    println!(
-        "{:<40} | {:>10} | {:>11}",
-        "", "events/s", "client µs/e"
-    );
+    println!("{:<40} | {:>10} | {:>11}", "", "events/s", "client µs/e");
     println!(
         "{:<40} | {:>10} | {:>11.1}",
         "engine, execute_many of 100",
@@ -846,7 +861,9 @@ fn lag(server: &str, quick: bool, out: &mut Outcome) {
                         match e.execute("Todos", &items[k].id, &items[k].command, &o) {
                             Ok(r) => {
                                 let now = stamp();
-                                if let Some(c) = committed.get((r.position as usize).wrapping_sub(1)) {
+                                if let Some(c) =
+                                    committed.get((r.position as usize).wrapping_sub(1))
+                                {
                                     c.store(now, Ordering::Relaxed);
                                 }
                             }
@@ -857,7 +874,10 @@ fn lag(server: &str, quick: bool, out: &mut Outcome) {
                 })
             })
             .collect();
-        let failed: u64 = writers.into_iter().map(|w| w.join().expect("a writer")).sum();
+        let failed: u64 = writers
+            .into_iter()
+            .map(|w| w.join().expect("a writer"))
+            .sum();
         let wall = t.elapsed().as_secs_f64();
         let (seen, s) = consumer.join().expect("the subscriber");
         stray = s;
@@ -882,7 +902,8 @@ fn lag(server: &str, quick: bool, out: &mut Outcome) {
         lags.push(d.saturating_sub(c) as f64 / 1e3);
     }
     lags.sort_by(f64::total_cmp);
-    let at = |q: f64| lags.get(((lags.len() as f64 * q) as usize).min(lags.len().saturating_sub(1)));
+    let at =
+        |q: f64| lags.get(((lags.len() as f64 * q) as usize).min(lags.len().saturating_sub(1)));
     out.correct &= failed == 0 && missing == 0 && stray == 0;
     println!(
         "subscription lag on PostgreSQL: {LAG_WRITERS} threads run the {} W1 commands ({} \
@@ -892,7 +913,10 @@ fn lag(server: &str, quick: bool, out: &mut Outcome) {
         common::load()
     );
     if let (Some(p50), Some(p99), Some(max)) = (at(0.5), at(0.99), lags.last()) {
-        println!("{:<34} | {:>9} | {:>9} | {:>9}", "", "p50 µs", "p99 µs", "max µs");
+        println!(
+            "{:<34} | {:>9} | {:>9} | {:>9}",
+            "", "p50 µs", "p99 µs", "max µs"
+        );
         println!(
             "{:<34} | {:>9} | {:>9} | {:>9}",
             "execute returned to poll returned",
@@ -953,7 +977,10 @@ mod tests {
             store_url("postgres://a:b@h:1/db?pool_size=4&schema=x", "bench_1"),
             "postgres://a:b@h:1/db?pool_size=4&schema=bench_1"
         );
-        assert_eq!(store_url("postgres://h/db", "s"), "postgres://h/db?schema=s");
+        assert_eq!(
+            store_url("postgres://h/db", "s"),
+            "postgres://h/db?schema=s"
+        );
         let c = driver("postgres://a:b@h:1/db?schema=x&pool_size=4&connect_timeout=5");
         assert_eq!(c.get_dbname(), Some("db"));
         assert_eq!(shown("postgres://a:b@h:1/db"), "postgres://a:***@h:1/db");
