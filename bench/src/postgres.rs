@@ -14,7 +14,9 @@
 //!   `eventfold_events`, one `BEGIN; INSERT` of one row`; COMMIT` each, from
 //!   as many connections as the engine had threads or processes, the rows
 //!   built before the clock starts. Budget: the engine at 0.7x the raw
-//!   inserts at 16 threads.
+//!   inserts at 16 threads. For scale, at 16 threads and 4 processes, the
+//!   raw inserts again under one advisory lock held to each commit, as the
+//!   store's write lock is.
 //! - **batch**: `execute_many` of 100 commands (the W1 commands in order),
 //!   one thread. Budget: 100,000 events/s. For scale, the same rows
 //!   written raw, 100 to a transaction in one `INSERT ... unnest`.
@@ -303,27 +305,44 @@ const RAW_INSERT: &str =
     "INSERT INTO {s}.events (id, stream, version, type, data, metadata, model, schema) \
      VALUES ($1, $2, $3, $4, $5, $6, 'Todos', 1)";
 
-/// Writes the rows `which` of `items`, one transaction each.
-fn raw_insert(client: &mut Client, schema: &str, items: &[Item], which: &[usize]) {
+/// The advisory lock key of a raw schema's writes (`lock`), as the store
+/// takes one per schema.
+fn lock_key(schema: &str) -> i32 {
+    schema
+        .bytes()
+        .fold(0i32, |h, b| h.wrapping_mul(31).wrapping_add(i32::from(b)))
+}
+
+/// Writes the rows `which` of `items`, one transaction each; with `lock`,
+/// each transaction first takes the schema's advisory lock in the round
+/// trip of its `BEGIN`, as the store's writes do.
+fn raw_insert(client: &mut Client, schema: &str, items: &[Item], which: &[usize], lock: bool) {
     let insert = client
         .prepare(&RAW_INSERT.replace("{s}", schema))
         .expect("prepare the insert");
+    let begin = format!(
+        "BEGIN; SELECT pg_advisory_xact_lock(15, {})",
+        lock_key(schema)
+    );
     for &k in which {
         let r = &items[k].row;
-        let mut tx = client.transaction().expect("BEGIN");
-        tx.execute(
-            &insert,
-            &[
-                &r.id,
-                &r.stream,
-                &r.version,
-                &r.event_type,
-                &r.data,
-                &r.metadata,
-            ],
-        )
-        .expect("INSERT");
-        tx.commit().expect("COMMIT");
+        let params: [&(dyn ::postgres::types::ToSql + Sync); 6] = [
+            &r.id,
+            &r.stream,
+            &r.version,
+            &r.event_type,
+            &r.data,
+            &r.metadata,
+        ];
+        if lock {
+            client.batch_execute(&begin).expect("BEGIN and lock");
+            client.execute(&insert, &params).expect("INSERT");
+            client.batch_execute("COMMIT").expect("COMMIT");
+        } else {
+            let mut tx = client.transaction().expect("BEGIN");
+            tx.execute(&insert, &params).expect("INSERT");
+            tx.commit().expect("COMMIT");
+        }
     }
 }
 
@@ -429,7 +448,7 @@ fn in_processes(role: &str, args: &[String], procs: usize) -> (f64, f64, u64) {
 }
 
 /// The hidden children of `w1`: `pg-engine URL N PART PARTS` and `pg-raw
-/// URL SCHEMA N PART PARTS`. Each says `ready`, waits for a line, runs its
+/// URL SCHEMA N LOCK PART PARTS` (`LOCK`: `lock` or `plain`). Each says `ready`, waits for a line, runs its
 /// part, and prints `done CPU-SECONDS FAILED`.
 pub fn child(role: &str, args: &[String]) -> i32 {
     let arg = |i: usize| args.get(i).map(String::as_str).unwrap_or("");
@@ -453,12 +472,12 @@ pub fn child(role: &str, args: &[String]) -> i32 {
             (cpu, failed)
         }
         "pg-raw" => {
-            let (n, p, parts) = (num(2), num(3), num(4));
+            let (n, p, parts) = (num(2), num(4), num(5));
             let items = items(n);
             let which = part(&items, p, parts);
             let mut client = connect(&driver(arg(0)));
             let c = go();
-            raw_insert(&mut client, arg(1), &items, &which);
+            raw_insert(&mut client, arg(1), &items, &which, arg(3) == "lock");
             (common::cpu() - c, 0)
         }
         other => {
@@ -522,13 +541,25 @@ fn w1_engine(
 }
 
 /// The raw inserts from `conns` connections (threads, or processes).
-fn w1_raw(server: &str, items: &[Item], n: usize, conns: usize, procs: bool) -> (Figure, bool) {
+fn w1_raw(
+    server: &str,
+    items: &[Item],
+    n: usize,
+    conns: usize,
+    procs: bool,
+    lock: bool,
+) -> (Figure, bool) {
     let schema = Schema::new(server, "w1_raw");
     raw_table(&schema);
     let (wall, cpu, failed) = if procs {
         in_processes(
             "pg-raw",
-            &[schema.url.clone(), schema.name.clone(), n.to_string()],
+            &[
+                schema.url.clone(),
+                schema.name.clone(),
+                n.to_string(),
+                (if lock { "lock" } else { "plain" }).to_string(),
+            ],
             conns,
         )
     } else {
@@ -537,7 +568,7 @@ fn w1_raw(server: &str, items: &[Item], n: usize, conns: usize, procs: bool) -> 
             conns,
             |_| schema.client(),
             |t, mut client| {
-                raw_insert(&mut client, &schema.name, items, &parts[t]);
+                raw_insert(&mut client, &schema.name, items, &parts[t], lock);
                 0
             },
         )
@@ -569,8 +600,9 @@ fn w1(server: &str, quick: bool, out: &mut Outcome) {
         .map(|&t| (t, false))
         .chain([(PROCESSES, true)])
         .collect();
+    let mut scale = Vec::new();
     for (clients, procs) in cases {
-        let (raw, ok_raw) = w1_raw(server, &items, n, clients, procs);
+        let (raw, ok_raw) = w1_raw(server, &items, n, clients, procs, false);
         let (engine, ok_engine) = w1_engine(server, &items, n, clients, procs);
         out.correct &= ok_raw && ok_engine;
         let ratio = engine.rate / raw.rate;
@@ -588,6 +620,11 @@ fn w1(server: &str, quick: bool, out: &mut Outcome) {
             fmt_int(raw.rate),
             raw.cpu_us,
         );
+        if clients == 16 || procs {
+            let (locked, ok) = w1_raw(server, &items, n, clients, procs, true);
+            out.correct &= ok;
+            scale.push((name.clone(), raw.rate, engine.rate, locked.rate));
+        }
         if clients == 16 && !procs {
             let within = ratio >= W1_BUDGET;
             out.within &= within;
@@ -596,6 +633,21 @@ fn w1(server: &str, quick: bool, out: &mut Outcome) {
                 if within { "within" } else { "UNDER" }
             );
         }
+    }
+    // What the store's one write lock costs by itself: the same raw
+    // inserts, each transaction holding one advisory lock to its commit.
+    println!("  for scale, the raw inserts each under one advisory lock held to the commit:");
+    println!(
+        "  {:<12} | {:>15} | {:>11} | {:>15}",
+        "clients", "locked insert/s", "against raw", "engine against"
+    );
+    for (name, raw, engine, locked) in scale {
+        println!(
+            "  {name:<12} | {:>15} | {:>10.2}x | {:>14.2}x",
+            fmt_int(locked),
+            locked / raw,
+            engine / locked
+        );
     }
 }
 
