@@ -1,5 +1,6 @@
 //! The hidden `child` subcommand: this binary re-executed to play one part
-//! in a bench that needs other processes (`contention`, `group`, `crash`).
+//! in a bench that needs other processes (`contention`, `group`, `crash`,
+//! `postgres`).
 //! `eventfold-bench child ROLE ARGS...`.
 
 use std::io::{BufRead, Write};
@@ -23,6 +24,7 @@ pub fn run(args: &[String]) -> i32 {
             arg(4) == "same",
         ),
         "writer" => crate::crash::writer(arg(1), arg(2)),
+        "pg-engine" | "pg-raw" => crate::postgres::child(arg(0), &args[1..]),
         other => {
             eprintln!("unknown child role {other:?}");
             2

@@ -14,8 +14,10 @@
 //! 1,000,000 events (issue 11). `upcast` replays through a three-version
 //! upcast chain against the same events already current, loaded from
 //! SQLite (issues 12 and 14). `model-change` runs `migrate apply` on a
-//! store of 1,000,000 events while a writer goes on (issue 14). With no
-//! target, all but `crash`, `migrate`, `readside` and `model-change` run. A wrong result
+//! store of 1,000,000 events while a writer goes on (issue 14). `postgres`
+//! runs issue 15's measurements against a PostgreSQL server. With no
+//! target, all but `crash`, `migrate`, `readside`, `model-change` and
+//! `postgres` run. A wrong result
 //! (a lost command, a violated invariant) exits 1; a missed budget exits 1
 //! only with `--strict`.
 
@@ -29,6 +31,7 @@ mod group;
 mod migrate;
 mod model_change;
 mod native;
+mod postgres;
 mod project;
 mod readside;
 mod store_bench;
@@ -112,6 +115,11 @@ fn main() {
     }
     if !all && what.contains(&"model-change") {
         within &= model_change::run(quick);
+    }
+    if !all && what.contains(&"postgres") {
+        let o = postgres::run(quick, only.as_deref());
+        correct &= o.correct;
+        within &= o.within;
     }
     if !all && what.contains(&"migrate") {
         correct &= migrate::run(quick);

@@ -71,7 +71,7 @@ impl MemStore {
 }
 
 /// The commands, both ways: (stream id, native, JSON).
-fn workload(n: usize) -> Vec<(String, native::Command, Json)> {
+pub(crate) fn workload(n: usize) -> Vec<(String, native::Command, Json)> {
     let mut rng = Lcg(2024);
     let mut done = vec![false; n];
     let mut out = Vec::with_capacity(n * 5 / 2);
