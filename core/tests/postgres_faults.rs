@@ -115,7 +115,9 @@ fn open_cold(url: &str, progress: &Progress) -> Engine {
         run_projections: false,
         ..EngineOptions::default()
     };
-    retry("open", progress, || Engine::open(url, domain(), options.clone()))
+    retry("open", progress, || {
+        Engine::open(url, domain(), options.clone())
+    })
 }
 
 /// One acknowledged command, as `execute` answered it.
@@ -174,7 +176,10 @@ impl Progress {
     }
 
     fn note(&self, kind: StoreErrorKind, message: &str) {
-        self.errors.lock().unwrap().push((kind, message.to_string()));
+        self.errors
+            .lock()
+            .unwrap()
+            .push((kind, message.to_string()));
         self.noted.notify_all();
     }
 
@@ -325,10 +330,16 @@ fn check(engine: &Engine, url: &str, progress: &Progress) {
             "{} was acknowledged twice",
             a.command_id
         );
-        let stored = by_command
-            .get(&a.command_id)
-            .unwrap_or_else(|| panic!("{} was acknowledged and is not stored: {a:?}", a.command_id));
-        assert_eq!(stored.len(), 1, "{} is stored {} times", a.command_id, stored.len());
+        let stored = by_command.get(&a.command_id).unwrap_or_else(|| {
+            panic!("{} was acknowledged and is not stored: {a:?}", a.command_id)
+        });
+        assert_eq!(
+            stored.len(),
+            1,
+            "{} is stored {} times",
+            a.command_id,
+            stored.len()
+        );
         let e = stored[0];
         assert_eq!(
             (&e.stream, e.version, e.position, &e.id),
@@ -338,11 +349,22 @@ fn check(engine: &Engine, url: &str, progress: &Progress) {
         );
     }
     for cid in by_command.keys() {
-        assert!(acked.contains_key(cid.as_str()), "{cid} is stored and was never acknowledged");
+        assert!(
+            acked.contains_key(cid.as_str()),
+            "{cid} is stored and was never acknowledged"
+        );
     }
-    assert_eq!(events.len(), acked.len(), "events against acknowledged commands");
+    assert_eq!(
+        events.len(),
+        acked.len(),
+        "events against acknowledged commands"
+    );
     let positions: Vec<u64> = events.iter().map(|e| e.position).collect();
-    assert_eq!(positions, (1..=events.len() as u64).collect::<Vec<_>>(), "positions are dense");
+    assert_eq!(
+        positions,
+        (1..=events.len() as u64).collect::<Vec<_>>(),
+        "positions are dense"
+    );
 
     // (b) Each stream's state is the fold of its events, in this engine
     // (whose cache lived through the faults) and in a cold one.
@@ -400,12 +422,20 @@ fn check(engine: &Engine, url: &str, progress: &Progress) {
         ("ledger-async", "ledger", &ledger),
     ] {
         let before = rows(engine, table, progress);
-        assert_eq!(&by_account(before.clone()), expected, "{table} against its handlers");
+        assert_eq!(
+            &by_account(before.clone()),
+            expected,
+            "{table} against its handlers"
+        );
         let rebuilt = retry(&format!("rebuild {projection}"), progress, || {
             engine.rebuild(projection)
         });
         assert_eq!(rebuilt.position, head, "{projection}");
-        assert_eq!(rows(engine, table, progress), before, "{table} after a rebuild");
+        assert_eq!(
+            rows(engine, table, progress),
+            before,
+            "{table} after a rebuild"
+        );
     }
 }
 
@@ -437,7 +467,10 @@ fn backends(client: &mut postgres::Client, app: &str) -> Vec<String> {
 fn wait_for_listener(schema: &pg::Schema, app: &str) {
     let mut client = schema.client();
     for _ in 0..(LONG.as_millis() / 50) {
-        if backends(&mut client, app).iter().any(|q| q.starts_with("LISTEN")) {
+        if backends(&mut client, app)
+            .iter()
+            .any(|q| q.starts_with("LISTEN"))
+        {
             return;
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -489,7 +522,10 @@ fn server_restart_mid_load() {
                 String::from_utf8_lossy(&out.stdout),
                 String::from_utf8_lossy(&out.stderr)
             );
-            eprintln!("restarted the server at {} acknowledged commands", progress.count());
+            eprintln!(
+                "restarted the server at {} acknowledged commands",
+                progress.count()
+            );
         }
     });
     let errors = progress.errors();
@@ -559,7 +595,9 @@ fn readers(engine: &Engine, progress: &Progress, done: &Mutex<bool>) {
         match round % 3 {
             0 => drop(rows(engine, "balances", progress)),
             1 => drop(rows(engine, "ledger", progress)),
-            _ => drop(retry("read_all", progress, || engine.read_all(None, Some(500)))),
+            _ => drop(retry("read_all", progress, || {
+                engine.read_all(None, Some(500))
+            })),
         }
         round += 1;
     }
@@ -639,7 +677,10 @@ fn full_pool_under_load() {
     assert!(!errors.is_empty(), "a call waited out pool_timeout");
     for (kind, message) in &errors {
         assert_eq!(*kind, StoreErrorKind::Busy, "{message}");
-        assert!(message.contains("pool_size"), "a busy pool says what to raise: {message}");
+        assert!(
+            message.contains("pool_size"),
+            "a busy pool says what to raise: {message}"
+        );
     }
     assert_eq!(progress.count(), 2 * WRITERS * PER_WRITER);
     check(&engine, &url, &progress);
@@ -733,11 +774,19 @@ fn writer_processes_and_a_gap_checking_subscriber() {
     // Made before the children open it, and subscribed from the start.
     let engine = open(&url);
     let progress = Progress::default();
-    let sub = engine.subscribe("gaps", &SubscribeOptions::default()).unwrap();
+    let sub = engine
+        .subscribe("gaps", &SubscribeOptions::default())
+        .unwrap();
     let children: Vec<_> = (0..CHILDREN)
         .map(|c| {
             let mut child = Command::new(std::env::current_exe().unwrap())
-                .args(["--exact", "child", "--ignored", "--nocapture", "--test-threads=1"])
+                .args([
+                    "--exact",
+                    "child",
+                    "--ignored",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
                 .env("EVENTFOLD_PGFAULTS_CHILD", format!("{url} proc{c}"))
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
@@ -779,7 +828,9 @@ fn writer_processes_and_a_gap_checking_subscriber() {
         // The subscriber: each delivered position is one past the last.
         loop {
             let finished = *ended.lock().unwrap() == CHILDREN;
-            let batch = retry("poll", &progress, || sub.poll(50, Duration::from_millis(200)));
+            let batch = retry("poll", &progress, || {
+                sub.poll(50, Duration::from_millis(200))
+            });
             for e in &batch {
                 let last = delivered.last().copied().unwrap_or(0);
                 assert_eq!(e.position, last + 1, "a gap or a repeat after {last}");
@@ -803,10 +854,22 @@ fn writer_processes_and_a_gap_checking_subscriber() {
         }
     });
     assert_eq!(progress.count(), CHILDREN * PER_CHILD);
-    assert_eq!(delivered, (1..=(CHILDREN * PER_CHILD) as u64).collect::<Vec<_>>());
-    let mut acked: Vec<u64> = progress.acks.lock().unwrap().iter().map(|a| a.position).collect();
+    assert_eq!(
+        delivered,
+        (1..=(CHILDREN * PER_CHILD) as u64).collect::<Vec<_>>()
+    );
+    let mut acked: Vec<u64> = progress
+        .acks
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|a| a.position)
+        .collect();
     acked.sort_unstable();
-    assert_eq!(acked, delivered, "the subscriber saw every acknowledged event once");
+    assert_eq!(
+        acked, delivered,
+        "the subscriber saw every acknowledged event once"
+    );
     drop(sub);
     check(&engine, &url, &progress);
     engine.close().unwrap();

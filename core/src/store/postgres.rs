@@ -436,7 +436,8 @@ impl Store for PostgresStore {
         let (mut conn, generation) = self.begin_write()?;
         let mut tx = PgTx {
             side: readside::PgReadSide { c: &mut conn },
-            savepoint: false,
+            savepoint: Savepoint::None,
+            release_owed: false,
             generation,
             appended: false,
         };
@@ -666,14 +667,29 @@ impl Store for PostgresStore {
     }
 }
 
+/// The savepoint of a [`PgTx`]: sent to the server only before the first
+/// write under it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Savepoint {
+    None,
+    /// Asked for, not sent yet: nothing was written since.
+    Asked,
+    /// Sent: undoing it needs `ROLLBACK TO`.
+    Open,
+}
+
 /// The write transaction of [`PostgresStore::write`]: inside `BEGIN`,
 /// holding the write lock.
 struct PgTx<'c> {
     /// The connection, reached through the read side that inline
     /// projections write with.
     side: readside::PgReadSide<'c>,
-    /// Inside a savepoint of [`WriteTx::savepoint`]?
-    savepoint: bool,
+    /// Where the savepoint of [`WriteTx::savepoint`] stands.
+    savepoint: Savepoint,
+    /// A savepoint was released here but not yet on the server: its
+    /// `RELEASE` goes with the next `SAVEPOINT` (or is made moot by the
+    /// commit), saving a round trip per command of a group.
+    release_owed: bool,
     /// The registry's generation, read with the write lock (valid until
     /// this transaction activates a version).
     generation: Option<u64>,
@@ -684,6 +700,23 @@ struct PgTx<'c> {
 impl PgTx<'_> {
     fn c(&mut self) -> &mut Conn {
         self.side.c
+    }
+
+    /// Sends the savepoint asked for, now that something will be written
+    /// under it (a command that only reads, or is rejected, never costs
+    /// one), with the `RELEASE` owed from the last.
+    fn open_savepoint(&mut self) -> Result<()> {
+        if self.savepoint != Savepoint::Asked {
+            return Ok(());
+        }
+        let sql = if std::mem::take(&mut self.release_owed) {
+            "RELEASE eventfold_command; SAVEPOINT eventfold_command"
+        } else {
+            "SAVEPOINT eventfold_command"
+        };
+        self.batch(sql, "cannot set a savepoint")?;
+        self.savepoint = Savepoint::Open;
+        Ok(())
     }
 
     fn batch(&mut self, sql: &str, what: &str) -> Result<()> {
@@ -723,6 +756,7 @@ impl WriteTx for PgTx<'_> {
         if total == 0 {
             return Ok(firsts);
         }
+        self.open_savepoint()?;
         // Column arrays, one statement for every event of every append.
         let mut ids = Vec::with_capacity(total);
         let mut streams = Vec::with_capacity(total);
@@ -861,20 +895,24 @@ impl WriteTx for PgTx<'_> {
     }
 
     fn savepoint(&mut self) -> Result<()> {
-        self.batch("SAVEPOINT eventfold_command", "cannot set a savepoint")?;
-        self.savepoint = true;
+        if self.savepoint == Savepoint::Open {
+            // A new savepoint replaces the last: keep what it holds.
+            self.release_owed = true;
+        }
+        self.savepoint = Savepoint::Asked;
         Ok(())
     }
 
     fn release_savepoint(&mut self) -> Result<()> {
-        if std::mem::take(&mut self.savepoint) {
-            self.batch("RELEASE eventfold_command", "cannot release a savepoint")?;
+        match std::mem::replace(&mut self.savepoint, Savepoint::None) {
+            Savepoint::Open => self.release_owed = true,
+            Savepoint::Asked | Savepoint::None => {}
         }
         Ok(())
     }
 
     fn rollback_to_savepoint(&mut self) -> Result<()> {
-        if std::mem::take(&mut self.savepoint) {
+        if std::mem::replace(&mut self.savepoint, Savepoint::None) == Savepoint::Open {
             self.batch(
                 "ROLLBACK TO eventfold_command; RELEASE eventfold_command",
                 "cannot roll back to a savepoint",
@@ -883,6 +921,8 @@ impl WriteTx for PgTx<'_> {
         Ok(())
     }
 
+    /// Inline projections write here after their command's append, so
+    /// its savepoint is on the server by then (see `open_savepoint`).
     fn read_side(&mut self) -> &mut dyn crate::store::readside::ReadSideTx {
         &mut self.side
     }
