@@ -14,6 +14,7 @@ pub mod postgres;
 pub(crate) mod readers;
 pub(crate) mod readside;
 pub mod registry;
+mod sql;
 pub mod sqlite;
 #[cfg(feature = "testkit")]
 pub mod testkit;

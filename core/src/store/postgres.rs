@@ -99,10 +99,7 @@ impl Keys {
     }
 }
 
-/// A SQL identifier, quoted.
-pub(crate) fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
+pub(crate) use super::sql::quote;
 
 /// A store error for a failed PostgreSQL call, with the server's message.
 pub(crate) fn err(context: &str, e: postgres::Error) -> Error {

@@ -36,10 +36,11 @@ use bytes::{BufMut, BytesMut};
 use postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type as PgType};
 
 use super::conn::Conn;
-use super::{err, quote};
+use super::err;
 use crate::error::{Error, Result, StoreErrorKind};
 use crate::language::readside::{ReadSide, Table};
 use crate::store::readside::shadow_name;
+use crate::store::sql::{self, quote};
 use crate::tables::{stored_row, truncate_time, RowStore};
 use crate::types::{Type, Types};
 use crate::value::{format_duration, Duration, Str, Timestamp, Value};
@@ -468,25 +469,9 @@ impl<'c> PgRows<'c> {
         &self.names[table.index as usize]
     }
 
-    fn column_list(table: &Table) -> String {
-        table
-            .columns
-            .iter()
-            .map(|c| quote(&c.name))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    fn key_columns(table: &Table) -> impl Iterator<Item = String> + '_ {
-        table
-            .key
-            .iter()
-            .map(|&k| quote(&table.columns[k as usize].name))
-    }
-
     /// `k1 = $1 AND ...` over the first `n` key columns, from `$first`.
     fn equal_keys(table: &Table, n: usize, first: usize) -> Vec<String> {
-        Self::key_columns(table)
+        sql::key_columns(table)
             .take(n)
             .enumerate()
             .map(|(i, k)| format!("{k} = ${}", first + i))
@@ -504,7 +489,7 @@ impl<'c> PgRows<'c> {
     fn order_by(table: &Table) -> String {
         format!(
             " ORDER BY {}",
-            Self::key_columns(table).collect::<Vec<_>>().join(", ")
+            sql::key_columns(table).collect::<Vec<_>>().join(", ")
         )
     }
 
@@ -560,9 +545,9 @@ impl<'c> PgRows<'c> {
         format!(
             "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) {conflict}",
             self.name(table),
-            Self::column_list(table),
+            sql::column_list(table),
             marks.join(", "),
-            Self::key_columns(table).collect::<Vec<_>>().join(", ")
+            sql::key_columns(table).collect::<Vec<_>>().join(", ")
         )
     }
 
@@ -617,7 +602,7 @@ impl RowStore for PgRows<'_> {
         let sql = self.text(table, Kind::Get, key.len(), || {
             format!(
                 "SELECT {} FROM {}{}",
-                Self::column_list(table),
+                sql::column_list(table),
                 self.name(table),
                 Self::where_of(&Self::equal_keys(table, key.len(), 1))
             )
@@ -675,7 +660,7 @@ impl RowStore for PgRows<'_> {
         let sql = self.text(table, Kind::Keys, prefix.len(), || {
             format!(
                 "SELECT {} FROM {}{}{}",
-                Self::key_columns(table).collect::<Vec<_>>().join(", "),
+                sql::key_columns(table).collect::<Vec<_>>().join(", "),
                 self.name(table),
                 Self::where_of(&Self::equal_keys(table, prefix.len(), 1)),
                 Self::order_by(table)
@@ -710,7 +695,7 @@ impl RowStore for PgRows<'_> {
         let sql = self.text(table, Kind::Scan, 0, || {
             format!(
                 "SELECT {} FROM {}{}",
-                Self::column_list(table),
+                sql::column_list(table),
                 self.name(table),
                 Self::order_by(table)
             )
@@ -741,7 +726,7 @@ impl RowStore for PgRows<'_> {
             if after.is_some() {
                 // A row value comparison: key order, as the primary key
                 // sorts (text key columns by their "C" collation).
-                let keys: Vec<String> = Self::key_columns(table).collect();
+                let keys: Vec<String> = sql::key_columns(table).collect();
                 let marks: Vec<String> =
                     (0..keys.len()).map(|i| format!("${}", next + i)).collect();
                 next += keys.len();
@@ -749,7 +734,7 @@ impl RowStore for PgRows<'_> {
             }
             format!(
                 "SELECT {} FROM {}{}{} LIMIT ${next}",
-                Self::column_list(table),
+                sql::column_list(table),
                 self.name(table),
                 Self::where_of(&clauses),
                 Self::order_by(table)

@@ -4,11 +4,12 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::tables::{create_table_sql, quote, SqliteRows};
+use super::tables::{create_table_sql, SqliteRows};
 use super::{err, head, int_sql, read_all};
 use crate::error::{Error, Result, StoreErrorKind};
 use crate::language::readside::{Projection, ReadSide};
 use crate::store::readside::{ProjectionRow, ReadSideTx};
+use crate::store::sql::quote;
 use crate::store::{RawEvent, ReadFilter};
 use crate::tables::RowStore;
 

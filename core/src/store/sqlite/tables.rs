@@ -28,14 +28,10 @@ use rusqlite::{params_from_iter, Connection};
 use super::err;
 use crate::error::{Error, Result, StoreErrorKind};
 use crate::language::readside::{ReadSide, Table};
+use crate::store::sql::{self, quote};
 use crate::tables::{stored_row, truncate_time, RowStore};
 use crate::types::{Type, Types};
 use crate::value::{format_duration, parse_duration, parse_timestamp, Timestamp, Value};
-
-/// `"name"`, with any `"` doubled: a safe SQL identifier.
-pub(crate) fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
 
 /// The SQLite type of a column of type `ty` (§13, §14).
 pub(crate) fn sql_type(ty: &Type) -> &'static str {
@@ -197,25 +193,9 @@ impl<'c> SqliteRows<'c> {
         &self.names[table.index as usize]
     }
 
-    fn column_list(table: &Table) -> String {
-        table
-            .columns
-            .iter()
-            .map(|c| quote(&c.name))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    fn key_columns(table: &Table) -> impl Iterator<Item = String> + '_ {
-        table
-            .key
-            .iter()
-            .map(|&k| quote(&table.columns[k as usize].name))
-    }
-
     /// ` WHERE k1 = ?1 AND ...` over the first `n` key columns ("" for 0).
     fn where_prefix(table: &Table, n: usize) -> String {
-        let parts: Vec<String> = Self::key_columns(table)
+        let parts: Vec<String> = sql::key_columns(table)
             .take(n)
             .enumerate()
             .map(|(i, k)| format!("{k} = ?{}", i + 1))
@@ -230,7 +210,7 @@ impl<'c> SqliteRows<'c> {
     fn order_by(table: &Table) -> String {
         format!(
             " ORDER BY {}",
-            Self::key_columns(table).collect::<Vec<_>>().join(", ")
+            sql::key_columns(table).collect::<Vec<_>>().join(", ")
         )
     }
 
@@ -273,9 +253,9 @@ impl<'c> SqliteRows<'c> {
         format!(
             "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) {conflict}",
             self.name(table),
-            Self::column_list(table),
+            sql::column_list(table),
             marks.join(", "),
-            Self::key_columns(table).collect::<Vec<_>>().join(", ")
+            sql::key_columns(table).collect::<Vec<_>>().join(", ")
         )
     }
 
@@ -318,7 +298,7 @@ impl RowStore for SqliteRows<'_> {
         let sql = self.text(table, 0, key.len(), || {
             format!(
                 "SELECT {} FROM {}{}",
-                Self::column_list(table),
+                sql::column_list(table),
                 self.name(table),
                 Self::where_prefix(table, key.len())
             )
@@ -375,7 +355,7 @@ impl RowStore for SqliteRows<'_> {
         let sql = self.text(table, 4, prefix.len(), || {
             format!(
                 "SELECT {} FROM {}{}{}",
-                Self::key_columns(table).collect::<Vec<_>>().join(", "),
+                sql::key_columns(table).collect::<Vec<_>>().join(", "),
                 self.name(table),
                 Self::where_prefix(table, prefix.len()),
                 Self::order_by(table)
@@ -417,7 +397,7 @@ impl RowStore for SqliteRows<'_> {
     fn scan(&self, table: &Table) -> Result<Vec<Value>> {
         let sql = format!(
             "SELECT {} FROM {}{}",
-            Self::column_list(table),
+            sql::column_list(table),
             self.name(table),
             Self::order_by(table)
         );
@@ -432,7 +412,7 @@ impl RowStore for SqliteRows<'_> {
         limit: usize,
     ) -> Result<Vec<Value>> {
         Self::check_prefix(table, prefix, false)?;
-        let mut clauses: Vec<String> = Self::key_columns(table)
+        let mut clauses: Vec<String> = sql::key_columns(table)
             .take(prefix.len())
             .enumerate()
             .map(|(i, k)| format!("{k} = ?{}", i + 1))
@@ -441,7 +421,7 @@ impl RowStore for SqliteRows<'_> {
         if let Some(after) = after {
             Self::check_prefix(table, after, true)?;
             // A row value comparison: key order, as the primary key sorts.
-            let keys: Vec<String> = Self::key_columns(table).collect();
+            let keys: Vec<String> = sql::key_columns(table).collect();
             let marks: Vec<String> = (0..after.len())
                 .map(|i| format!("?{}", cells.len() + i + 1))
                 .collect();
@@ -455,7 +435,7 @@ impl RowStore for SqliteRows<'_> {
         };
         let sql = format!(
             "SELECT {} FROM {}{filter}{} LIMIT {}",
-            Self::column_list(table),
+            sql::column_list(table),
             self.name(table),
             Self::order_by(table),
             limit.min(i64::MAX as usize)
