@@ -58,7 +58,7 @@ pub fn run(store: &str) -> Result<ExitCode, Error> {
     let domain = Domain::compile(&[Source::new(MODEL_NAME, MODEL)])?;
     let engine = Engine::open(store, domain, EngineOptions::default())?;
     // What is printed never shows a PostgreSQL URL's password.
-    let store = crate::shown(store);
+    let store = eventfold::store::shown_url(store);
     let before = engine.load("Todos", ID)?;
     let stream = Engine::stream_name("Todos", ID);
     let run = if before.version == 0 {

@@ -382,15 +382,6 @@ fn print_error(e: &Error) {
     }
 }
 
-/// A store URL as it may be printed: a PostgreSQL URL's password hidden
-/// (`postgres://user:***@host/db`), any other URL as it is.
-fn shown(url: &str) -> String {
-    match eventfold::store::postgres::url::parse(url) {
-        Ok(options) if read::Sql::of(url) == read::Sql::Postgres => options.shown,
-        _ => url.to_string(),
-    }
-}
-
 fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""

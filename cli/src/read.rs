@@ -67,7 +67,7 @@ pub enum Sql {
 impl Sql {
     /// The SQL of the store at `url`.
     pub fn of(url: &str) -> Sql {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        if eventfold::store::is_postgres(url) {
             Sql::Postgres
         } else {
             Sql::Sqlite

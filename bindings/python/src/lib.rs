@@ -318,8 +318,9 @@ impl Engine {
 impl Engine {
     /// Opens a store: `"memory:"`, `"sqlite:PATH"` (add
     /// `?synchronous=normal` to trade the durability of the last commits
-    /// for speed) or `"postgres://USER:PASSWORD@HOST:PORT/DB?schema=NAME"`. Opening with a model the store has never seen makes it
-    /// the store's active version; `on_model_change` says what a later
+    /// for speed) or `"postgres://USER:PASSWORD@HOST:PORT/DB?schema=NAME"`.
+    /// Opening with a model the store has never seen makes it the store's
+    /// active version; `on_model_change` says what a later
     /// append does once another one is active (`"fail"` or `"follow"`).
     #[new]
     #[pyo3(signature = (store, domain, *, cache_capacity=None, snapshot_every=None, max_attempts=None,

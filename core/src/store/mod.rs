@@ -409,7 +409,7 @@ pub fn open(url: &str) -> Result<Box<dyn Store>> {
         }
         return Ok(Box::new(sqlite::SqliteStore::open_with(path, &options)?));
     }
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+    if is_postgres(url) {
         return Ok(Box::new(postgres::PostgresStore::open(url)?));
     }
     Err(Error::StoreError {
@@ -420,6 +420,21 @@ pub fn open(url: &str) -> Result<Box<dyn Store>> {
             url.chars().take(200).collect::<String>()
         ),
     })
+}
+
+/// Is `url` a PostgreSQL store's (`postgres://` or `postgresql://`)?
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// A store URL as it may be printed: a PostgreSQL URL's password hidden
+/// (`postgres://user:***@host/db`), any other URL as it is.
+pub fn shown_url(url: &str) -> String {
+    if is_postgres(url) {
+        postgres::url::hide_password(url)
+    } else {
+        url.to_string()
+    }
 }
 
 /// The SQL type of each column of `domain`'s table `table` in the store at
@@ -436,7 +451,7 @@ pub fn column_sql_types(
         .tables
         .iter()
         .find(|t| &*t.name == table)?;
-    let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
+    let postgres = is_postgres(url);
     Some(
         t.columns
             .iter()

@@ -80,9 +80,15 @@ type Pooled = r2d2::PooledConnection<Manager>;
 /// (unless their names hash alike, which costs only waiting).
 #[derive(Debug, Clone)]
 pub(crate) struct Keys {
-    pub(crate) write: (i32, i32),
     pub(crate) migrate: (i32, i32),
     pub(crate) channel: String,
+    /// `BEGIN` and the write lock, in one round trip.
+    begin_locked: String,
+    /// [`Keys::begin_locked`], then the registry's generation: how every
+    /// [`Store::write`] starts.
+    begin_write: String,
+    /// How a write that appended ends: the `NOTIFY` goes with the commit.
+    commit_notify: String,
 }
 
 impl Keys {
@@ -91,10 +97,16 @@ impl Keys {
         let hash = Sha256::digest(format!("eventfold:{schema}").as_bytes());
         let space = i32::from_be_bytes([hash[0], hash[1], hash[2], hash[3]]);
         let hex: String = hash[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let channel = format!("eventfold_{hex}");
+        let begin_locked = format!("BEGIN; SELECT pg_advisory_xact_lock({space}, 1)");
         Keys {
-            write: (space, 1),
             migrate: (space, 2),
-            channel: format!("eventfold_{hex}"),
+            begin_write: format!(
+                "{begin_locked}; SELECT generation FROM eventfold_registry WHERE id = 1"
+            ),
+            begin_locked,
+            commit_notify: format!("NOTIFY {channel}; COMMIT"),
+            channel,
         }
     }
 }
@@ -297,86 +309,64 @@ impl PostgresStore {
         })
     }
 
-    /// Runs `f` on a connection. A read that fails because its connection
-    /// is gone runs again on another (reads have no effect to repeat), as
-    /// many times as the pool could hold dead connections (after a server
-    /// restart, all of them are), then once more on a new one.
-    fn read<T>(
+    /// Runs `f` on a connection of the pool. When it fails because its
+    /// connection is gone (before it had any effect: a read, or the first
+    /// statement of a transaction), it runs again on another, as many times
+    /// as the pool could hold dead connections (after a server restart, all
+    /// of them are), then once more on a new one. Any other failure rolls
+    /// back what the connection had begun.
+    fn on_live_conn<T>(
         &self,
         what: &str,
         mut f: impl FnMut(&mut Conn) -> Result<T, postgres::Error>,
-    ) -> Result<T> {
+    ) -> Result<(Pooled, T)> {
         let attempts = self.options.pool_size as usize + 1;
         for attempt in 1.. {
             let mut conn = self.conn()?;
             match f(&mut conn) {
+                Ok(v) => return Ok((conn, v)),
                 Err(e) if connection_lost(&e) && attempt < attempts => conn.broken = true,
-                out => return out.map_err(|e| err(what, e)),
+                Err(e) => {
+                    if conn.client.batch_execute("ROLLBACK").is_err() {
+                        conn.broken = true;
+                    }
+                    return Err(err(what, e));
+                }
             }
         }
         unreachable!("the loop returns")
     }
 
-    /// A connection inside `BEGIN` (and, with `lock`, holding the write
-    /// lock). Pooled connections the server dropped fail here, before
-    /// anything was done: they are thrown away and another is tried.
-    fn begin(&self, lock: bool, mode: &str) -> Result<Pooled> {
-        let (k1, k2) = self.keys.write;
-        let sql = if lock {
-            format!("BEGIN {mode}; SELECT pg_advisory_xact_lock({k1}, {k2})")
-        } else {
-            format!("BEGIN {mode}")
-        };
-        let attempts = self.options.pool_size as usize + 1;
-        for attempt in 1.. {
-            let mut conn = self.conn()?;
-            match conn.client.batch_execute(&sql) {
-                Ok(()) => return Ok(conn),
-                Err(e) if connection_lost(&e) && attempt < attempts => conn.broken = true,
-                Err(e) => {
-                    let _ = conn.client.batch_execute("ROLLBACK");
-                    conn.broken = true;
-                    return Err(err("cannot begin a transaction", e));
-                }
-            }
-        }
-        unreachable!("the loop returns")
+    /// A read: see [`PostgresStore::on_live_conn`].
+    fn read<T>(
+        &self,
+        what: &str,
+        f: impl FnMut(&mut Conn) -> Result<T, postgres::Error>,
+    ) -> Result<T> {
+        self.on_live_conn(what, f).map(|(_, v)| v)
+    }
+
+    /// A connection inside the transaction that `sql` begins (and locks).
+    fn begin(&self, sql: &str) -> Result<Pooled> {
+        self.on_live_conn("cannot begin a transaction", |c| {
+            c.client.batch_execute(sql)
+        })
+        .map(|(conn, ())| conn)
     }
 
     /// A connection inside `BEGIN`, holding the write lock, with the
     /// registry's generation read in the same round trip (the engine checks
-    /// it in every write). Dead pooled connections are skipped as in
-    /// [`PostgresStore::begin`].
+    /// it in every write).
     fn begin_write(&self) -> Result<(Pooled, Option<u64>)> {
-        let (k1, k2) = self.keys.write;
-        let sql = format!(
-            "BEGIN; SELECT pg_advisory_xact_lock({k1}, {k2}); \
-             SELECT generation FROM eventfold_registry WHERE id = 1"
-        );
-        let attempts = self.options.pool_size as usize + 1;
-        for attempt in 1.. {
-            let mut conn = self.conn()?;
-            match conn.client.simple_query(&sql) {
-                Ok(messages) => {
-                    let generation = messages.iter().find_map(|m| match m {
-                        postgres::SimpleQueryMessage::Row(r)
-                            if r.columns()[0].name() == "generation" =>
-                        {
-                            r.get(0).and_then(|g| g.parse::<u64>().ok())
-                        }
-                        _ => None,
-                    });
-                    return Ok((conn, generation));
+        self.on_live_conn("cannot begin a write", |c| {
+            let messages = c.client.simple_query(&self.keys.begin_write)?;
+            Ok(messages.iter().find_map(|m| match m {
+                postgres::SimpleQueryMessage::Row(r) if r.columns()[0].name() == "generation" => {
+                    r.get(0).and_then(|g| g.parse::<u64>().ok())
                 }
-                Err(e) if connection_lost(&e) && attempt < attempts => conn.broken = true,
-                Err(e) => {
-                    let _ = conn.client.batch_execute("ROLLBACK");
-                    conn.broken = true;
-                    return Err(err("cannot begin a write", e));
-                }
-            }
-        }
-        unreachable!("the loop returns")
+                _ => None,
+            }))
+        })
     }
 
     /// Ends a transaction begun by [`PostgresStore::begin`]: commits when
@@ -422,7 +412,11 @@ impl PostgresStore {
     /// One write transaction of `f`'s work on the connection, under the
     /// write lock when `lock`.
     fn transact<T>(&self, lock: bool, f: impl FnOnce(&mut Conn) -> Result<T>) -> Result<T> {
-        let mut conn = self.begin(lock, "")?;
+        let mut conn = if lock {
+            self.begin(&self.keys.begin_locked)?
+        } else {
+            self.begin("BEGIN")?
+        };
         let out = f(&mut conn);
         PostgresStore::finish(&mut conn, out, "COMMIT")
     }
@@ -443,11 +437,11 @@ impl Store for PostgresStore {
         // The NOTIFY is queued in the transaction and sent at its commit,
         // to every listener of the schema, this process's included.
         let commit = if appended {
-            format!("NOTIFY {}; COMMIT", self.keys.channel)
+            self.keys.commit_notify.as_str()
         } else {
-            "COMMIT".to_string()
+            "COMMIT"
         };
-        PostgresStore::finish(&mut conn, out, &commit)?;
+        PostgresStore::finish(&mut conn, out, commit)?;
         if appended {
             // This process's waiters need not wait for the round trip.
             self.notifier.committed();
@@ -584,7 +578,7 @@ impl Store for PostgresStore {
             return self.transact(true, |c| work(&mut readside::PgReadSide { c }));
         }
         // One snapshot of the database for the whole read.
-        let mut conn = self.begin(false, "ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+        let mut conn = self.begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
         let out = work(&mut readside::PgReadSide { c: &mut conn });
         PostgresStore::finish(&mut conn, out, "COMMIT")
     }

@@ -42,7 +42,7 @@ fn bad(url: &str, why: String) -> Error {
 }
 
 /// The URL with the password of its user part replaced by `***`.
-fn hide_password(url: &str) -> String {
+pub(crate) fn hide_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
