@@ -81,6 +81,20 @@ impl Domain {
         Domain::compile_with_limits(sources, Limits::default())
     }
 
+    /// Reads model files and compiles them: an `io_error` names the first
+    /// file that cannot be read (nothing is compiled then).
+    pub fn compile_files<P: AsRef<std::path::Path>>(paths: &[P]) -> Result<Domain> {
+        Domain::compile_files_with_limits(paths, Limits::default())
+    }
+
+    pub fn compile_files_with_limits<P: AsRef<std::path::Path>>(
+        paths: &[P],
+        limits: Limits,
+    ) -> Result<Domain> {
+        let sources = paths.iter().map(Source::read).collect::<Result<Vec<_>>>()?;
+        Domain::compile_with_limits(&sources, limits)
+    }
+
     pub fn compile_with_limits(sources: &[Source], limits: Limits) -> Result<Domain> {
         for s in sources {
             if s.text.len() > limits.max_source_bytes {
@@ -166,6 +180,12 @@ impl Domain {
         let mut out = crate::describe::describe(&self.inner.models);
         crate::describe::read::describe(&mut out, &self.inner.read);
         out
+    }
+
+    /// Every name, type and doc of the domain, resolved, for the code
+    /// generators ([`crate::generate`]).
+    pub fn schema(&self) -> crate::generate::Schema {
+        crate::generate::schema::schema(&self.inner.models, &self.inner.read)
     }
 
     /// The same, as a Markdown glossary for a team's wiki.

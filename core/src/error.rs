@@ -124,6 +124,11 @@ pub enum Error {
     /// No such projection in the domain.
     #[error("{message}")]
     UnknownProjection { message: String },
+    /// A file the caller named could not be read (a model file, a
+    /// scenario file): `path` is the file as given, and the message names
+    /// it too (see [`Error::io`]).
+    #[error("{message}")]
+    IoError { path: String, message: String },
     #[error("internal error (a bug in eventfold, please report it): {message}")]
     Internal { message: String },
 }
@@ -157,6 +162,7 @@ pub const TABLE: &[ErrorSpec] = &[
     ErrorSpec { code: "model_changed", fields: &["model"], doc: "the store runs a newer model than this engine" },
     ErrorSpec { code: "unknown_table", fields: &[], doc: "no such table in the domain" },
     ErrorSpec { code: "unknown_projection", fields: &[], doc: "no such projection in the domain" },
+    ErrorSpec { code: "io_error", fields: &["path"], doc: "a file given by path (a model or scenario file) is missing or unreadable; `path` names it" },
     ErrorSpec { code: "internal", fields: &[], doc: "a bug in eventfold (a caught panic); please report it" },
 ];
 
@@ -198,6 +204,7 @@ macro_rules! message_field {
             | Error::ModelChanged { message, .. }
             | Error::UnknownTable { message }
             | Error::UnknownProjection { message }
+            | Error::IoError { message, .. }
             | Error::Internal { message } => Some(message),
             Error::ModelError { .. } | Error::VersionConflict { .. } => None,
         }
@@ -224,6 +231,7 @@ impl Error {
             Error::ModelChanged { .. } => "model_changed",
             Error::UnknownTable { .. } => "unknown_table",
             Error::UnknownProjection { .. } => "unknown_projection",
+            Error::IoError { .. } => "io_error",
             Error::Internal { .. } => "internal",
         }
     }
@@ -306,6 +314,10 @@ impl Error {
             Error::UnknownProjection {
                 message: m("no projection `x`"),
             },
+            Error::IoError {
+                path: m("todos.model"),
+                message: m("cannot read todos.model: no such file (check the path)"),
+            },
             Error::Internal {
                 message: m("a panic was caught: boom"),
             },
@@ -339,7 +351,9 @@ impl Error {
         let mut out = json!({ "code": self.code(), "message": self.message() });
         let extra = match self {
             Error::Rejected { reason, .. } => json!({ "reason": reason }),
-            Error::InvalidCommand { path, .. } | Error::InvalidEvent { path, .. } => {
+            Error::InvalidCommand { path, .. }
+            | Error::InvalidEvent { path, .. }
+            | Error::IoError { path, .. } => {
                 json!({ "path": path })
             }
             Error::ModelError { diagnostics, .. } => json!({ "diagnostics": diagnostics }),
@@ -368,6 +382,27 @@ impl Error {
         Error::StoreError {
             kind,
             message: message.into(),
+        }
+    }
+
+    /// An `io_error` for a file the caller named: the message says which
+    /// file and what to check.
+    pub fn io(path: impl AsRef<std::path::Path>, err: &std::io::Error) -> Error {
+        let path = path.as_ref().display().to_string();
+        let hint = match err.kind() {
+            std::io::ErrorKind::NotFound => {
+                "no such file (check the path, relative to the current folder)".to_string()
+            }
+            std::io::ErrorKind::PermissionDenied => {
+                "permission denied (check the file's mode)".to_string()
+            }
+            std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_string(),
+            _ if std::path::Path::new(&path).is_dir() => "it is a folder, not a file".to_string(),
+            _ => err.to_string(),
+        };
+        Error::IoError {
+            message: format!("cannot read {path}: {hint}"),
+            path,
         }
     }
 
@@ -418,7 +453,8 @@ mod tests {
     fn the_table_matches_every_variant() {
         let examples = Error::examples();
         assert_eq!(examples.len(), TABLE.len());
-        assert_eq!(TABLE.len(), 17, "MODEL-LANGUAGE.md §9 has 17 codes");
+        // MODEL-LANGUAGE.md §9's 17 codes, and `io_error` (issue 16).
+        assert_eq!(TABLE.len(), 18);
         for (e, spec) in examples.iter().zip(TABLE) {
             assert_eq!(e.code(), spec.code);
             let json = e.to_json();

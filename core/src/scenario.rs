@@ -148,15 +148,7 @@ fn record(report: &mut Report, file: &str, case: &Json, outcome: Result<(), (Str
 
 /// Reads and compiles model files into one domain.
 pub fn load(files: &[PathBuf]) -> Result<Domain, Error> {
-    let mut sources = Vec::new();
-    for f in files {
-        let text = std::fs::read_to_string(f).map_err(|e| Error::StoreError {
-            kind: crate::error::StoreErrorKind::Io,
-            message: format!("cannot read {}: {e}", f.display()),
-        })?;
-        sources.push(Source::new(f.display().to_string(), text));
-    }
-    Domain::compile(&sources)
+    Domain::compile_files(files)
 }
 
 type Outcome = Result<(), (String, String)>;

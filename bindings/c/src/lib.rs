@@ -53,6 +53,8 @@ pub enum eventfold_status {
     EVENTFOLD_ERR_MODEL_CHANGED = 15,
     EVENTFOLD_ERR_UNKNOWN_TABLE = 16,
     EVENTFOLD_ERR_UNKNOWN_PROJECTION = 17,
+    /// A file given by path is missing or unreadable: `path` names it.
+    EVENTFOLD_ERR_IO_ERROR = 18,
 }
 
 fn status_of(e: &Error) -> eventfold_status {
@@ -75,6 +77,7 @@ fn status_of(e: &Error) -> eventfold_status {
         Error::ModelChanged { .. } => EVENTFOLD_ERR_MODEL_CHANGED,
         Error::UnknownTable { .. } => EVENTFOLD_ERR_UNKNOWN_TABLE,
         Error::UnknownProjection { .. } => EVENTFOLD_ERR_UNKNOWN_PROJECTION,
+        Error::IoError { .. } => EVENTFOLD_ERR_IO_ERROR,
     }
 }
 

@@ -75,6 +75,9 @@ pub enum FfiError {
     UnknownTable { detail: String },
     #[error("{detail}")]
     UnknownProjection { detail: String },
+    /// `path`: the file that could not be read.
+    #[error("{detail}")]
+    IoError { path: String, detail: String },
     #[error("{detail}")]
     Internal { detail: String },
 }
@@ -132,6 +135,10 @@ impl From<Error> for FfiError {
             },
             Error::UnknownTable { .. } => FfiError::UnknownTable { detail },
             Error::UnknownProjection { .. } => FfiError::UnknownProjection { detail },
+            Error::IoError { path, message } => FfiError::IoError {
+                path,
+                detail: message,
+            },
             Error::Internal { .. } => FfiError::Internal { detail },
         }
     }

@@ -24,6 +24,16 @@ impl Source {
             text: text.into(),
         }
     }
+
+    /// A model file read from disk, named by its path as given: an
+    /// `io_error` naming the file when it is missing, unreadable, a folder
+    /// or not UTF-8. Every skin's `from_files` comes here, so the error is
+    /// the same everywhere.
+    pub fn read(path: impl AsRef<std::path::Path>) -> crate::Result<Source> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| crate::Error::io(path, &e))?;
+        Ok(Source::new(path.display().to_string(), text))
+    }
 }
 
 #[derive(Debug, Clone, Default)]
