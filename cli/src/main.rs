@@ -12,9 +12,10 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use eventfold::store::Store;
-use eventfold::{scenario, Domain, Engine, EngineOptions, Error, Source};
+use eventfold::{scenario, Domain, Engine, EngineOptions, Error};
 
 mod demo;
+mod generate;
 mod grid;
 mod migrate;
 mod read;
@@ -44,6 +45,29 @@ enum Cmd {
         files: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
+    },
+    /// Write typed code for a host language from the model files: every
+    /// command, event, state, record, enum, query result, table row and
+    /// projection, with the model's docs, and a typed facade over that
+    /// language's eventfold package (docs/generate.md).
+    #[command(
+        after_help = "Examples:\n  eventfold generate --lang ts todos.model -o src/generated\n  eventfold generate --lang java --package com.acme.todos todos.model -o src/main/java\n  eventfold generate --lang python todos.model -o app --check   fail when the files are out of date"
+    )]
+    Generate {
+        /// ts, python, kotlin, java, php, ruby or c.
+        #[arg(long)]
+        lang: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The folder to write into (created when missing).
+        #[arg(short = 'o', long = "out")]
+        out: PathBuf,
+        /// The package (Java, Kotlin), namespace (PHP) or module (Ruby).
+        #[arg(long)]
+        package: Option<String>,
+        /// Write nothing; exit 1 when a generated file is missing or differs.
+        #[arg(long)]
+        check: bool,
     },
     /// Run given/when/then scenario files; ends with `N passed, N failed`.
     Test {
@@ -415,6 +439,17 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
                 Format::Markdown => print!("{}", domain.describe_markdown()),
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Generate {
+            lang,
+            files,
+            out,
+            package,
+            check,
+        } => {
+            let lang: eventfold::generate::Lang = lang.parse()?;
+            let domain = load(&files)?;
+            generate::run(&domain, lang, &out, package, check)
         }
         Cmd::Test { files } => Ok(test(&files)),
         Cmd::Errors { json } => {
@@ -868,19 +903,11 @@ fn test(files: &[PathBuf]) -> ExitCode {
 }
 
 fn load(files: &[PathBuf]) -> Result<Domain, Error> {
-    let mut sources = Vec::new();
-    for f in files {
-        let text = read(f)?;
-        sources.push(Source::new(f.display().to_string(), text));
-    }
-    Domain::compile(&sources)
+    Domain::compile_files(files)
 }
 
 fn read(path: &Path) -> Result<String, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::StoreError {
-        kind: eventfold::error::StoreErrorKind::Io,
-        message: format!("cannot read {}: {e}", path.display()),
-    })?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
     String::from_utf8(bytes).map_err(|e| Error::InvalidJson {
         message: format!(
             "{} is not valid UTF-8 (at byte {})",
