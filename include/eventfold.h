@@ -94,6 +94,10 @@ typedef enum {
   EVENTFOLD_ERR_MODEL_CHANGED = 15,
   EVENTFOLD_ERR_UNKNOWN_TABLE = 16,
   EVENTFOLD_ERR_UNKNOWN_PROJECTION = 17,
+  /**
+   * A file given by path is missing or unreadable: `path` names it.
+   */
+  EVENTFOLD_ERR_IO_ERROR = 18,
 } eventfold_status;
 
 /**
@@ -176,6 +180,33 @@ int eventfold_error_table(char **out);
  * Pointers are NULL or valid; `sources` is NUL-terminated.
  */
 int eventfold_domain_compile(const char *sources, eventfold_domain **domain, char **out);
+
+/**
+ * Reads model files and compiles them into a domain: `paths` holds
+ * `count` NUL-terminated paths (named in diagnostics as given). A file
+ * that cannot be read is `EVENTFOLD_ERR_IO_ERROR`, whose `path` names it;
+ * nothing is compiled then. Otherwise as `eventfold_domain_compile`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; `paths` holds `count` NUL-terminated strings.
+ */
+int eventfold_domain_compile_files(const char *const *paths,
+                                   size_t count,
+                                   eventfold_domain **domain,
+                                   char **out);
+
+/**
+ * Compiles one model file given as text, named `name` in diagnostics (a
+ * NULL name is `model`): no JSON to build. Otherwise as
+ * `eventfold_domain_compile`.
+ *
+ * # Safety
+ * Pointers are NULL or valid; `name` and `source` are NUL-terminated.
+ */
+int eventfold_domain_compile_text(const char *name,
+                                  const char *source,
+                                  eventfold_domain **domain,
+                                  char **out);
 
 /**
  * Frees a domain. NULL is a no-op.

@@ -335,6 +335,75 @@ pub unsafe extern "C" fn eventfold_domain_compile(
     }
 }
 
+/// Reads model files and compiles them into a domain: `paths` holds
+/// `count` NUL-terminated paths (named in diagnostics as given). A file
+/// that cannot be read is `EVENTFOLD_ERR_IO_ERROR`, whose `path` names it;
+/// nothing is compiled then. Otherwise as `eventfold_domain_compile`.
+///
+/// # Safety
+/// Pointers are NULL or valid; `paths` holds `count` NUL-terminated strings.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_domain_compile_files(
+    paths: *const *const c_char,
+    count: usize,
+    domain: *mut *mut eventfold_domain,
+    out: *mut *mut c_char,
+) -> c_int {
+    // SAFETY: NULL is checked before every write.
+    unsafe { put(domain, None) };
+    unsafe {
+        run(out, || {
+            if domain.is_null() {
+                return Err(bad_arg("`domain` (the handle to write) is NULL".into()));
+            }
+            if paths.is_null() && count > 0 {
+                return Err(bad_arg("`paths` is NULL".into()));
+            }
+            let mut list = Vec::with_capacity(count);
+            for i in 0..count {
+                // SAFETY: `paths` holds `count` pointers by the contract.
+                let p = *paths.add(i);
+                list.push(text(p, &format!("paths[{i}]"))?);
+            }
+            let compiled = Domain::compile_files(&list)?;
+            put(domain, Some(eventfold_domain { domain: compiled }));
+            Ok(None)
+        })
+    }
+}
+
+/// Compiles one model file given as text, named `name` in diagnostics (a
+/// NULL name is `model`): no JSON to build. Otherwise as
+/// `eventfold_domain_compile`.
+///
+/// # Safety
+/// Pointers are NULL or valid; `name` and `source` are NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn eventfold_domain_compile_text(
+    name: *const c_char,
+    source: *const c_char,
+    domain: *mut *mut eventfold_domain,
+    out: *mut *mut c_char,
+) -> c_int {
+    // SAFETY: NULL is checked before every write.
+    unsafe { put(domain, None) };
+    unsafe {
+        run(out, || {
+            if domain.is_null() {
+                return Err(bad_arg("`domain` (the handle to write) is NULL".into()));
+            }
+            let name = if name.is_null() {
+                "model"
+            } else {
+                text(name, "name")?
+            };
+            let compiled = Domain::compile(&[Source::new(name, text(source, "source")?)])?;
+            put(domain, Some(eventfold_domain { domain: compiled }));
+            Ok(None)
+        })
+    }
+}
+
 fn parse_sources(text: &str) -> Result<Vec<Source>, Error> {
     let shape =
         || bad_arg(r#"`sources` must be a JSON array of {"name": ..., "text": ...}"#.into());
