@@ -14,7 +14,6 @@ Gem::Specification.new do |spec|
   TEXT
   spec.license = "Apache-2.0"
   spec.authors = ["eventfold contributors"]
-  spec.homepage = "https://example.invalid/eventfold"
   spec.required_ruby_version = ">= 3.0"
   spec.files = Dir["lib/**/*.rb"] + Dir["lib/**/*.{so,dylib}"]
   spec.require_paths = ["lib"]
