@@ -421,3 +421,191 @@ fn tables(models: &[ir::Model], read: &ReadSide) -> Vec<TableSchema> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Source;
+
+    fn schema_of(text: &str) -> Schema {
+        crate::Domain::compile(&[Source::new("t.model", text)])
+            .unwrap()
+            .schema()
+    }
+
+    const TWO_MODELS: &str = r#"
+/// Lists.
+model Lists {
+  state {
+    items: map<string, Item>
+    tags: list<Tag>
+    due: timestamp?
+    every: duration = duration("1h")
+  }
+  /// One item.
+  record Item {
+    text: string
+    score: float
+  }
+  enum Tag {
+    red,
+    /// unused
+    green
+  }
+  /// Add one.
+  command add(id: string, text: string, tag: Tag = Tag.red, note: string?) {
+    reject taken "taken" if id in items
+    emit added(id, text)
+  }
+  command clear() {
+    emit cleared()
+  }
+  event added(id: string, text: string) {
+    set items[id] = Item{text, score: 0.0}
+  }
+  event cleared() {
+    set items = {}
+  }
+  query get(id: string): Item? = items.get(id, null)
+  invariant "at most 3": size(items) <= 3
+}
+model Other {
+  state {
+    items: map<string, Item>
+  }
+  record Item {
+    n: int
+  }
+  command put(id: string) {
+    emit put(id)
+  }
+  event put(id: string) {
+    set items[id] = Item{n: 1}
+  }
+}
+table item_rows {
+  key list_id: string
+  key id: string
+  text: string
+  tag: Lists.Tag?
+  item: Other.Item?
+}
+projection rows inline {
+  on Lists.added {
+    insert item_rows(list_id: stream.id, id, text)
+  }
+}
+"#;
+
+    #[test]
+    fn names_types_and_docs_are_resolved_by_their_model() {
+        let s = schema_of(TWO_MODELS);
+        let lists = &s.models[0];
+        assert_eq!(lists.name, "Lists");
+        assert_eq!(lists.doc.as_deref(), Some("Lists."));
+        let state: Vec<(&str, &Ty)> = lists.state.iter().map(|f| (&*f.name, &f.ty)).collect();
+        let item = Ty::Record {
+            model: "Lists".into(),
+            name: "Item".into(),
+        };
+        assert_eq!(
+            state[0],
+            (
+                "items",
+                &Ty::Map {
+                    value: Box::new(item.clone())
+                }
+            )
+        );
+        assert_eq!(
+            state[2].1,
+            &Ty::Optional {
+                inner: Box::new(Ty::Timestamp)
+            }
+        );
+        assert_eq!(state[3].1, &Ty::Duration);
+        // The state's own record is not a record of the model.
+        assert_eq!(
+            lists.records.iter().map(|r| &*r.name).collect::<Vec<_>>(),
+            ["Item"]
+        );
+        assert_eq!(lists.enums[0].members[1].doc.as_deref(), Some("unused"));
+        let add = &lists.commands[0];
+        assert_eq!(add.doc.as_deref(), Some("Add one."));
+        let required: Vec<(&str, bool)> =
+            add.params.iter().map(|p| (&*p.name, p.required)).collect();
+        assert_eq!(
+            required,
+            [
+                ("id", true),
+                ("text", true),
+                ("tag", false),
+                ("note", false)
+            ]
+        );
+        assert_eq!(add.params[2].default, Some(serde_json::json!("red")));
+        assert_eq!(add.emits, ["added"]);
+        let reasons: Vec<Option<&str>> =
+            add.rejections.iter().map(|r| r.reason.as_deref()).collect();
+        assert_eq!(reasons, [Some("taken"), Some("invariant")]);
+        assert!(lists.commands[1].data_optional() && !add.data_optional());
+        assert_eq!(lists.reasons(), ["taken", "invariant"]);
+        assert_eq!(
+            lists.queries[0].returns,
+            Ty::Optional {
+                inner: Box::new(item)
+            }
+        );
+        // The other model's `Item` is its own.
+        assert_eq!(
+            s.models[1].state[0].ty,
+            Ty::Map {
+                value: Box::new(Ty::Record {
+                    model: "Other".into(),
+                    name: "Item".into()
+                })
+            }
+        );
+    }
+
+    #[test]
+    fn tables_name_the_model_of_each_column_type() {
+        let s = schema_of(TWO_MODELS);
+        let t = &s.tables[0];
+        assert_eq!(t.key, ["list_id", "id"]);
+        assert_eq!(t.projection.as_deref(), Some("rows"));
+        let cols: Vec<(&str, bool)> = t.columns.iter().map(|c| (&*c.name, c.key)).collect();
+        assert_eq!(
+            cols,
+            [
+                ("list_id", true),
+                ("id", true),
+                ("text", false),
+                ("tag", false),
+                ("item", false)
+            ]
+        );
+        assert_eq!(
+            t.columns[3].ty,
+            Ty::Optional {
+                inner: Box::new(Ty::Enum {
+                    model: "Lists".into(),
+                    name: "Tag".into()
+                })
+            }
+        );
+        assert_eq!(
+            t.columns[4].ty,
+            Ty::Optional {
+                inner: Box::new(Ty::Record {
+                    model: "Other".into(),
+                    name: "Item".into()
+                })
+            }
+        );
+        let p = &s.projections[0];
+        assert_eq!((&*p.name, &*p.mode), ("rows", "inline"));
+        assert_eq!(p.handles, [("Lists".to_string(), "added".to_string())]);
+        assert_eq!(p.writes, ["item_rows"]);
+    }
+}
