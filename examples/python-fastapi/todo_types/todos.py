@@ -45,6 +45,7 @@ class CreateNewCommand(TypedDict):
     type: Literal["create-new"]
     data: CreateNewData
 
+
 CreateNewReason = Literal["duplicate", "blank"]
 """The reasons `create-new` may reject with."""
 
@@ -64,6 +65,7 @@ class CreateCompleteCommand(TypedDict):
 
     type: Literal["create-complete"]
     data: CreateCompleteData
+
 
 CreateCompleteReason = Literal["duplicate"]
 """The reasons `create-complete` may reject with."""
@@ -85,6 +87,7 @@ class ChangeTextCommand(TypedDict):
     type: Literal["change-text"]
     data: ChangeTextData
 
+
 ChangeTextReason = Literal["missing", "blank"]
 """The reasons `change-text` may reject with."""
 
@@ -105,6 +108,7 @@ class ChangeCompletedCommand(TypedDict):
     type: Literal["change-completed"]
     data: ChangeCompletedData
 
+
 ChangeCompletedReason = Literal["missing"]
 """The reasons `change-completed` may reject with."""
 
@@ -124,6 +128,7 @@ class DeleteCommand(TypedDict):
     type: Literal["delete"]
     data: DeleteData
 
+
 DeleteReason = Literal["missing"]
 """The reasons `delete` may reject with."""
 
@@ -140,6 +145,7 @@ class ClearDoneCommand(_ClearDoneCommandType, total=False):
     """Take every done todo off the list at once."""
 
     data: ClearDoneData
+
 
 ClearDoneReason = NoReturn
 """The reasons `clear-done` may reject with."""
