@@ -26,11 +26,11 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$venv"; }
 fi
 # mypy is pinned: the generated code's test asserts on its messages.
-pins=("maturin>=1.9.4,<2" "pytest>=7" "mypy==1.13.0" "fastapi==0.115.6" "uvicorn==0.32.1" "httpx==0.28.1")
+pins=("maturin>=1.9.4,<2" "pytest>=7" "mypy==1.20.2" "fastapi==0.115.6" "uvicorn==0.32.1" "httpx==0.28.1")
 if ! "$venv/bin/python" -c "
 import importlib.metadata as m, sys
 import maturin, pytest
-want = {'mypy': '1.13.0', 'fastapi': '0.115.6', 'uvicorn': '0.32.1', 'httpx': '0.28.1'}
+want = {'mypy': '1.20.2', 'fastapi': '0.115.6', 'uvicorn': '0.32.1', 'httpx': '0.28.1'}
 sys.exit(any(m.version(p) != v for p, v in want.items()))" >/dev/null 2>&1 \
    || [ ! -x "$venv/bin/maturin" ]; then
   "$venv/bin/python" -m pip install -q "${pins[@]}"
