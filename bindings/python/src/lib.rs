@@ -133,20 +133,17 @@ impl Domain {
     }
 
     /// Reads and compiles model files; their paths name them in diagnostics.
+    /// The core reads them (`Domain::compile_files`): a file that cannot be
+    /// read raises `IoError` naming it.
     #[staticmethod]
     #[pyo3(signature = (*paths))]
     fn from_files(py: Python<'_>, paths: &Bound<'_, PyTuple>) -> PyResult<Domain> {
         let os = py.import("os")?;
-        let mut list = Vec::new();
+        let mut list: Vec<String> = Vec::new();
         for path in paths.iter() {
-            let path: String = os.call_method1("fspath", (path,))?.extract()?;
-            let text = std::fs::read_to_string(&path)?;
-            list.push((path, text));
+            list.push(os.call_method1("fspath", (path,))?.extract()?);
         }
-        let inner = run(py, || {
-            let sources: Vec<Source> = list.into_iter().map(|(p, t)| Source::new(p, t)).collect();
-            eventfold::Domain::compile(&sources)
-        })?;
+        let inner = run(py, || eventfold::Domain::compile_files(&list))?;
         Ok(Domain { inner })
     }
 

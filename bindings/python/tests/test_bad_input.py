@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Callable, Dict
 
 import pytest
@@ -237,6 +238,20 @@ def test_model_errors_carry_every_diagnostic() -> None:
     assert raised.value.code == "model_error"
 
 
-def test_a_missing_model_file_is_an_os_error() -> None:
-    with pytest.raises(FileNotFoundError):
+def test_a_missing_model_file_is_an_io_error_naming_it() -> None:
+    with pytest.raises(eventfold.IoError) as raised:
         Domain.from_files("/no/such/file.model")
+    error = raised.value
+    assert error.code == "io_error"
+    assert error.path == "/no/such/file.model"
+    assert "/no/such/file.model" in error.message
+    assert error.to_dict() == {"code": "io_error", "message": error.message, "path": "/no/such/file.model"}
+    # also an OSError, so `except OSError` still catches it
+    assert isinstance(error, OSError) and error.filename == "/no/such/file.model"
+    assert not isinstance(error, FileNotFoundError)
+
+
+def test_a_folder_given_as_a_model_file_is_an_io_error(tmp_path: Path) -> None:
+    with pytest.raises(eventfold.IoError) as raised:
+        Domain.from_files(tmp_path)
+    assert raised.value.path == str(tmp_path)

@@ -36,6 +36,7 @@ def test_one_class_per_code() -> None:
         eventfold.StoreError("closed", "closed"),
         eventfold.ModelChanged("newer", "Todos"),
         eventfold.InvalidJson("bad"),
+        eventfold.IoError("cannot read model file a.model: no such file", "a.model"),
     ],
     ids=lambda e: type(e).__name__,
 )
@@ -63,7 +64,8 @@ def test_fields_as_raised(todos: eventfold.Domain) -> None:
 
 
 def test_the_table_is_the_cores() -> None:
-    assert len(TABLE) == 17
+    assert len(TABLE) == 18
+    assert [s for s in TABLE if s["code"] == "io_error"][0]["fields"] == ["path"]
     store = next(s for s in TABLE if s["code"] == "store_error")
     assert store["fields"] == ["kind"]
     assert store["kinds"] == ["busy", "unavailable", "corrupt", "closed", "io"]

@@ -16,7 +16,8 @@ project);
 ``Engine`` keeps the events in a store (``"memory:"``, ``"sqlite:PATH"``
 or ``"postgres://..."``), with the projections' tables (``rows``),
 subscriptions (``subscribe``, iterated with ``for`` or ``async for``) and
-live model changes (``migrate_plan``, ``migrate_apply``). Dicts and lists
+live model changes (``migrate_plan``, ``migrate_apply``); ``AsyncEngine``
+has the same verbs as coroutines, run off the event loop. Dicts and lists
 go in and come out; every error is an ``EventfoldError``, one subclass per
 code.
 """
@@ -30,6 +31,7 @@ from ._errors import (
     InvalidCommand,
     InvalidEvent,
     InvalidJson,
+    IoError,
     LimitExceeded,
     ModelChanged,
     ModelError,
@@ -43,6 +45,7 @@ from ._errors import (
     UnknownTable,
     VersionConflict,
 )
+from ._async import AsyncEngine
 from ._eventfold import Domain, Engine, __version__
 from ._subscription import Subscription
 from ._types import (
@@ -97,6 +100,7 @@ from ._types import (
 __all__ = [
     "Domain",
     "Engine",
+    "AsyncEngine",
     "Subscription",
     "__version__",
     # errors
@@ -117,6 +121,7 @@ __all__ = [
     "ModelChanged",
     "UnknownTable",
     "UnknownProjection",
+    "IoError",
     "Internal",
     "InternalError",
     "BY_CODE",

@@ -30,6 +30,7 @@ __all__ = [
     "ModelChanged",
     "UnknownTable",
     "UnknownProjection",
+    "IoError",
     "Internal",
     "InternalError",
     "BY_CODE",
@@ -183,6 +184,27 @@ class UnknownProjection(EventfoldError):
     code = "unknown_projection"
 
 
+class IoError(EventfoldError, OSError):
+    """A file given by path could not be read (a model file that is missing,
+    unreadable or not UTF-8); ``path`` names it, and so does the message.
+    Also an ``OSError`` (``filename`` is ``path``), so ``except OSError``
+    catches it too."""
+
+    code = "io_error"
+
+    def __init__(self, message: str, path: str = "") -> None:
+        super().__init__(message, path)
+        self.path = path
+        self.strerror = message
+        self.filename = path
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.message, self.path))
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"code": self.code, "message": self.message, "path": self.path}
+
+
 class Internal(EventfoldError):
     """A bug in eventfold; please report it."""
 
@@ -210,6 +232,7 @@ BY_CODE: Dict[str, Type[EventfoldError]] = {
         ModelChanged,
         UnknownTable,
         UnknownProjection,
+        IoError,
         Internal,
     )
 }

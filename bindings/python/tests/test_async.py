@@ -1,0 +1,142 @@
+"""AsyncEngine: the Engine's verbs as coroutines, run off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable, List
+
+import pytest
+
+import eventfold
+from eventfold import AsyncEngine, Domain, Engine
+
+pytestmark = pytest.mark.engine
+
+NEW_A = {"type": "create-new", "data": {"id": "a", "text": "Buy milk"}}
+
+
+def test_every_verb_as_a_coroutine(board_todos: Domain, store: str) -> None:
+    async def main() -> None:
+        async with await AsyncEngine.open(store, board_todos) as engine:
+            assert engine.domain.models() == ["Todos"]
+            done = await engine.execute("Todos", "groceries", NEW_A, metadata={"user": "ann"})
+            assert (done["stream"], done["version"]) == ("Todos-groceries", 1)
+            assert [e["type"] for e in done["events"]] == ["created"]
+            many = await engine.execute_many(
+                [{"model": "Todos", "id": "chores", "command": {"type": "create-complete", "data": {"id": "b", "text": "Bins"}}}]
+            )
+            assert many[0]["stream"] == "Todos-chores"
+            loaded = await engine.load("Todos", "groceries")
+            assert loaded["version"] == 1 and loaded["state"]["todos"]["a"]["text"] == "Buy milk"
+            assert await engine.query("Todos", "groceries", "remaining") == 1
+            assert [e["type"] for e in await engine.read_stream("Todos-groceries")] == ["created"]
+            assert len(await engine.read_all()) == 2
+            assert {s["stream"] for s in await engine.streams(model="Todos")} == {"Todos-groceries", "Todos-chores"}
+            rows = await engine.rows("todo_rows", "groceries")
+            assert [(r["id"], r["text"]) for r in rows] == [("a", "Buy milk")]
+            assert [p["name"] for p in await engine.projections()] == ["todo-board"]
+            assert await engine.wait_for(many[0]["position"]) is True
+            assert (await engine.rebuild("todo-board"))["projection"] == "todo-board"
+            sub = await engine.subscribe("mailer")
+            assert [s["name"] for s in await engine.subscriptions()] == ["mailer"]
+            sub.close()
+            assert await engine.parked("mailer") == []
+            plan = await engine.migrate_plan(board_todos)
+            assert plan["ok"] is True
+            await engine.migrate_apply(board_todos)
+            assert [v["model"] for v in await engine.model_versions()] == ["Todos"]
+            with pytest.raises(eventfold.Rejected) as rejected:
+                await engine.execute("Todos", "groceries", NEW_A)
+            assert rejected.value.reason == "duplicate"
+        assert engine.closed
+        with pytest.raises(eventfold.StoreError):
+            await engine.load("Todos", "groceries")
+
+    asyncio.run(main())
+
+
+def test_it_wraps_an_engine_and_gives_it_back(board_todos: Domain) -> None:
+    with Engine("memory:", board_todos) as sync:
+        engine = AsyncEngine(sync)
+        assert engine.sync is sync
+        asyncio.run(engine.execute("Todos", "g", NEW_A))
+        assert sync.load("Todos", "g")["version"] == 1
+    with pytest.raises(TypeError, match="AsyncEngine.open"):
+        AsyncEngine("memory:")  # type: ignore[arg-type]
+
+
+class _Announcing(ThreadPoolExecutor):
+    """A thread pool that says when a call starts in its worker."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1)
+        self.started = threading.Event()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> "Future[Any]":
+        def announced() -> Any:
+            self.started.set()
+            return fn(*args, **kwargs)
+
+        return super().submit(announced)
+
+
+def test_the_loop_keeps_running_while_a_command_executes(board_todos: Domain, tmp_path: Path) -> None:
+    """The command cannot finish while another connection holds SQLite's
+    write lock, and only a task on the loop releases it: had the command
+    held the loop (or the GIL), it would never have been released."""
+    path = tmp_path / "locked.db"
+    order: List[str] = []
+
+    async def main() -> None:
+        pool = _Announcing()
+        async with await AsyncEngine.open(f"sqlite:{path}", board_todos, executor=pool) as engine:
+            pool.started.clear()
+            lock = sqlite3.connect(path, isolation_level=None)
+            lock.execute("BEGIN EXCLUSIVE")
+            command = asyncio.ensure_future(engine.execute("Todos", "groceries", NEW_A))
+            command.add_done_callback(lambda _: order.append("command done"))
+
+            async def other_task() -> None:
+                # waits for the worker to be inside execute, on the loop
+                while not pool.started.is_set():
+                    await asyncio.sleep(0)
+                order.append("worker started")
+                await asyncio.sleep(0)
+                assert not command.done()
+                order.append("loop ran while the command was stored")
+                lock.execute("COMMIT")
+                lock.close()
+
+            await asyncio.gather(other_task(), command)
+            assert command.result()["version"] == 1
+        pool.shutdown()
+
+    asyncio.run(main())
+    assert order == ["worker started", "loop ran while the command was stored", "command done"]
+
+
+def test_async_for_over_a_subscription_while_the_loop_executes(board_todos: Domain) -> None:
+    """The subscription's wait holds a worker thread, not the loop: the
+    loop executes the command that the wait then delivers."""
+
+    async def main() -> None:
+        async with await AsyncEngine.open("memory:", board_todos) as engine:
+            sub = await engine.subscribe("watcher", "end")
+            seen: List[str] = []
+
+            async def watch() -> None:
+                async for event in sub:
+                    seen.append(event["type"])
+                    sub.close()
+
+            watcher = asyncio.ensure_future(watch())
+            await asyncio.sleep(0)
+            await engine.execute("Todos", "g", NEW_A)
+            await watcher
+            assert seen == ["created"]
+
+    asyncio.run(main())
