@@ -20,7 +20,7 @@ if ! php -m | grep -qx pdo_sqlite; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-sqlite3 >/dev/null
 fi
 
-cargo build -q -p eventfold-ffi
+cargo build -q -p eventfold-ffi -p eventfold-cli
 export EVENTFOLD_LIB=$PWD/target/debug/libeventfold.so
 
 cd bindings/php
