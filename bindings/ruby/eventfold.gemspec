@@ -16,7 +16,7 @@ Gem::Specification.new do |spec|
   spec.authors = ["eventfold contributors"]
   spec.homepage = "https://example.invalid/eventfold"
   spec.required_ruby_version = ">= 3.0"
-  spec.files = Dir["lib/**/*.rb"] + Dir["lib/**/*.{so,dylib}"]
+  spec.files = Dir["lib/**/*.rb"] + Dir["lib/**/*.{so,dylib}"] + Dir["sig/**/*.rbs"]
   spec.require_paths = ["lib"]
   spec.add_dependency "ffi", "~> 1.15"
   spec.add_development_dependency "minitest", "~> 5.15"

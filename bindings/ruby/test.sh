@@ -17,7 +17,7 @@ need "ruby -e 'require \"ffi\"; require \"minitest\"'" ruby-ffi ruby-minitest
 # The example reads the projection's table with Debian's sqlite3 gem.
 need "ruby -e 'require \"sqlite3\"'" ruby-sqlite3
 
-cargo build -q -p eventfold-ffi
+cargo build -q -p eventfold-ffi -p eventfold-cli
 export EVENTFOLD_LIB=$PWD/target/debug/libeventfold.so
 
 cd bindings/ruby
