@@ -16,6 +16,7 @@ need() { # need COMMAND PACKAGE: apt-get install PACKAGE when COMMAND is missing
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
 }
 need gcc gcc
+need g++ g++
 need valgrind valgrind
 need pkg-config pkg-config
 # The scenario runner reads JSON with jansson (a header and a .pc, no command).
@@ -28,7 +29,7 @@ if ! pkg-config --exists sqlite3; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsqlite3-dev >/dev/null
 fi
 
-cargo build -q -p eventfold-ffi
+cargo build -q -p eventfold-ffi -p eventfold-cli
 cargo test -q -p eventfold-ffi --test header
 
 OUT=$ROOT/target/c
@@ -55,6 +56,22 @@ gcc $CFLAGS bindings/c/tests/test_ffi.c "$ROOT/target/debug/libeventfold.a" \
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 VALGRIND=(valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite)
+# The generated header (eventfold generate --lang c): strict C11 and C++,
+# used against the real library; a misspelt name does not compile.
+GEN=$TMP/gen
+"$ROOT/target/debug/eventfold" generate --lang c examples/todos/todos.model -o "$GEN" >/dev/null
+"$ROOT/target/debug/eventfold" generate --lang c examples/todos/todos.model -o "$GEN" --check >/dev/null
+gcc $CFLAGS -pedantic -I"$GEN" bindings/c/tests/test_generated.c $LIBS -o "$OUT/test_generated"
+g++ -std=c++17 -Wall -Wextra -Werror -pedantic -I"$GEN" bindings/c/tests/test_generated_cxx.cpp \
+    -o "$OUT/test_generated_cxx"
+"$OUT/test_generated_cxx" >/dev/null
+if gcc -std=c11 -Wall -Wextra -Werror -pedantic -I"$GEN" -c bindings/c/tests/wrong_name.c \
+    -o "$TMP/wrong.o" 2>"$TMP/wrong.err"; then
+  echo "FAIL: a wrong field name compiled against the generated header"; exit 1
+fi
+grep -q "TODOS_CMD_CREATE_NEW_F_TITLE" "$TMP/wrong.err" || { cat "$TMP/wrong.err"; exit 1; }
+echo "generated header: a wrong field name is a compile error (ok)"
+"${VALGRIND[@]}" "$OUT/test_generated" examples/todos/todos.model
 "$OUT/test_ffi_static" "$TMP/static.db" > /dev/null
 "${VALGRIND[@]}" "$OUT/test_ffi" "$TMP/test.db"
 mkdir "$TMP/models"

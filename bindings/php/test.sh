@@ -2,7 +2,7 @@
 # The PHP package: installs php8.2-cli, phpunit and pdo_sqlite when missing,
 # builds the C library, then runs the PHPUnit tests (scenarios, domain,
 # engine on SQLite, the read side, bad input, a leak test), the scenario
-# runner and the example.
+# runner, the example, and examples/php-front-controller under php -S.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -20,7 +20,7 @@ if ! php -m | grep -qx pdo_sqlite; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-sqlite3 >/dev/null
 fi
 
-cargo build -q -p eventfold-ffi
+cargo build -q -p eventfold-ffi -p eventfold-cli
 export EVENTFOLD_LIB=$PWD/target/debug/libeventfold.so
 
 cd bindings/php
@@ -31,3 +31,7 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 php bin/ffi-header.php > "$TMP/eventfold.h"
 php -d ffi.enable=preload -d ffi.preload="$TMP/eventfold.h" ../../examples/php/todos.php "$TMP/todos.db" >/dev/null
+# The front controller under php -S, driven with curl.
+need curl curl
+cd ../..
+bash examples/php-front-controller/test.sh

@@ -15,7 +15,7 @@ Gem::Specification.new do |spec|
   spec.license = "Apache-2.0"
   spec.authors = ["eventfold contributors"]
   spec.required_ruby_version = ">= 3.0"
-  spec.files = Dir["lib/**/*.rb"] + Dir["lib/**/*.{so,dylib}"]
+  spec.files = Dir["lib/**/*.rb"] + Dir["lib/**/*.{so,dylib}"] + Dir["sig/**/*.rbs"]
   spec.require_paths = ["lib"]
   spec.add_dependency "ffi", "~> 1.15"
   spec.add_development_dependency "minitest", "~> 5.15"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Ruby gem: installs ruby, ruby-ffi and ruby-sqlite3 when missing, builds
 # the C library, then runs the minitest suite (scenarios, domain, engine, the
-# read side, bad input, 8 threads at once), the scenario runner and the
+# read side, bad input, 8 threads at once, the generated classes), the
+# scenario runner, examples/ruby-rack under WEBrick and the
 # example.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,7 +18,7 @@ need "ruby -e 'require \"ffi\"; require \"minitest\"'" ruby-ffi ruby-minitest
 # The example reads the projection's table with Debian's sqlite3 gem.
 need "ruby -e 'require \"sqlite3\"'" ruby-sqlite3
 
-cargo build -q -p eventfold-ffi
+cargo build -q -p eventfold-ffi -p eventfold-cli
 export EVENTFOLD_LIB=$PWD/target/debug/libeventfold.so
 
 cd bindings/ruby
@@ -26,3 +27,8 @@ ruby test/run_scenarios.rb
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 ruby ../../examples/ruby/todos_demo.rb "$TMP/todos.db" >/dev/null
+# The Rack app under WEBrick (Debian's ruby-rack, ruby-webrick), driven with curl.
+need "ruby -e 'require \"rack\"; require \"webrick\"'" ruby-rack ruby-webrick
+need "command -v curl" curl
+cd ../..
+bash examples/ruby-rack/test.sh

@@ -237,7 +237,7 @@ pub extern "C" fn eventfold_status_code(status: c_int) -> *const c_char {
     // One NUL-terminated name per status, in the order of the enum (new
     // codes are added at its end, so no status changes its number); a test
     // checks it against the core's table.
-    const CODES: [&str; 18] = [
+    const CODES: [&str; 19] = [
         "ok\0",
         "rejected\0",
         "invalid_json\0",
@@ -256,6 +256,7 @@ pub extern "C" fn eventfold_status_code(status: c_int) -> *const c_char {
         "model_changed\0",
         "unknown_table\0",
         "unknown_projection\0",
+        "io_error\0",
     ];
     usize::try_from(status)
         .ok()
@@ -1373,7 +1374,7 @@ mod tests {
             }
         }
         assert!(!eventfold_status_code(0).is_null());
-        assert!(eventfold_status_code(18).is_null());
+        assert!(eventfold_status_code(19).is_null());
     }
 
     #[test]

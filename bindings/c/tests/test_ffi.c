@@ -73,7 +73,8 @@ static void test_meta(void) {
   CHECK(strcmp(eventfold_status_code(EVENTFOLD_ERR_MODEL_CHANGED), "model_changed") == 0, "model_changed");
   CHECK(strcmp(eventfold_status_code(EVENTFOLD_ERR_UNKNOWN_PROJECTION), "unknown_projection") == 0,
         "unknown_projection");
-  CHECK(eventfold_status_code(18) == NULL, "18 is no status");
+  CHECK(strcmp(eventfold_status_code(EVENTFOLD_ERR_IO_ERROR), "io_error") == 0, "io_error");
+  CHECK(eventfold_status_code(19) == NULL, "19 is no status");
   CHECK(eventfold_status_code(-1) == NULL, "-1 is no status");
   eventfold_string_free(NULL);
   eventfold_domain_free(NULL);
@@ -83,6 +84,8 @@ static void test_meta(void) {
          "{\"code\":\"store_error\",\"fields\":[\"kind\"]");
   EXPECT("error table kinds", eventfold_error_table(&out), EVENTFOLD_OK,
          "\"kinds\":[\"busy\",\"unavailable\",\"corrupt\",\"closed\",\"io\"]");
+  EXPECT("error table io_error", eventfold_error_table(&out), EVENTFOLD_OK,
+         "{\"code\":\"io_error\",\"fields\":[\"path\"]");
   CHECK(eventfold_limits(NULL) == EVENTFOLD_ERR_INVALID_JSON, "limits with out NULL");
   passed++;
 }
@@ -135,6 +138,71 @@ static void test_compile_errors(void) {
   eventfold_string_free(out);
   EXPECT("empty models", eventfold_domain_models(d, &out), EVENTFOLD_OK, "[]");
   eventfold_domain_free(d);
+}
+
+static const char *COUNTER_TEXT =
+    "model Counter {\n"
+    "  state { count: int }\n"
+    "  command bump(by: int = 1) { emit bumped(by) }\n"
+    "  event bumped(by: int) { set count = count + by }\n"
+    "}\n";
+
+/* Model files by path (read in core) and one file's text (no JSON to
+ * build); a missing file is io_error with its path, and compiles nothing. */
+static void test_compile_files_and_text(const char *scratch) {
+  char path[600], missing[600];
+  snprintf(path, sizeof path, "%.500s.counter.model", scratch);
+  snprintf(missing, sizeof missing, "%.500s.no-such.model", scratch);
+  remove(missing);
+  FILE *f = fopen(path, "w");
+  CHECK(f != NULL, "write %s", path);
+  if (!f) return;
+  fputs(COUNTER_TEXT, f);
+  fclose(f);
+
+  eventfold_domain *d = (eventfold_domain *)0x1;
+  char *out = (char *)0x1;
+  const char *one[] = {path};
+  int status = eventfold_domain_compile_files(one, 1, &d, &out);
+  CHECK(status == EVENTFOLD_OK && d != NULL && out == NULL, "compile_files: %d %s", status,
+        out ? out : "");
+  eventfold_string_free(out);
+  EXPECT("compile_files models", eventfold_domain_models(d, &out), EVENTFOLD_OK, "Counter");
+  eventfold_domain_free(d);
+
+  d = (eventfold_domain *)0x1;
+  const char *two[] = {path, missing};
+  out = NULL;
+  status = eventfold_domain_compile_files(two, 2, &d, &out);
+  CHECK(status == EVENTFOLD_ERR_IO_ERROR && d == NULL, "missing file: %d", status);
+  CHECK(out && strstr(out, "\"code\":\"io_error\"") && strstr(out, "\"path\":\"") &&
+            strstr(out, "no-such.model"),
+        "io_error names the file: %s", out ? out : "(NULL)");
+  eventfold_string_free(out);
+  EXPECT("compile_files NULL paths", eventfold_domain_compile_files(NULL, 1, &d, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "NULL");
+  status = eventfold_domain_compile_files(NULL, 0, &d, &out);
+  CHECK(status == EVENTFOLD_OK || status == EVENTFOLD_ERR_INVALID_JSON, "no paths: %d", status);
+  eventfold_string_free(out);
+  if (status == EVENTFOLD_OK) eventfold_domain_free(d);
+
+  d = (eventfold_domain *)0x1;
+  out = (char *)0x1;
+  status = eventfold_domain_compile_text("counter.model", COUNTER_TEXT, &d, &out);
+  CHECK(status == EVENTFOLD_OK && d != NULL && out == NULL, "compile_text: %d", status);
+  eventfold_string_free(out);
+  EXPECT("compile_text propose",
+         eventfold_domain_propose(d, "Counter", NULL, "{\"type\":\"bump\"}", NULL, &out),
+         EVENTFOLD_OK, "\"by\":1");
+  eventfold_domain_free(d);
+  status = eventfold_domain_compile_text(NULL, "model X {", &d, &out);
+  CHECK(status == EVENTFOLD_ERR_MODEL_ERROR && d == NULL, "compile_text bad: %d", status);
+  CHECK(out && strstr(out, "\"file\":\"model\""), "a NULL name is `model`: %s",
+        out ? out : "(NULL)");
+  eventfold_string_free(out);
+  EXPECT("compile_text NULL source", eventfold_domain_compile_text("a", NULL, &d, &out),
+         EVENTFOLD_ERR_INVALID_JSON, "NULL");
+  remove(path);
 }
 
 static void test_domain(eventfold_domain *d) {
@@ -991,6 +1059,7 @@ int main(int argc, char **argv) {
 
   test_meta();
   test_compile_errors();
+  test_compile_files_and_text(sqlite_path);
   eventfold_domain *d = compile_counter();
   if (d) {
     test_domain(d);

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Eventfold;
 
+use FFI;
 use FFI\CData;
 
 /**
@@ -44,18 +45,28 @@ final class Domain
         return new self($handle);
     }
 
-    /** Compiles model files read from disk. */
+    /**
+     * Compiles model files read from disk, by the core
+     * (`eventfold_domain_compile_files`); the paths appear in diagnostics
+     * as given.
+     *
+     * @throws Exception\IoErrorException a file that cannot be read (`$path` names it)
+     * @throws Exception\ModelErrorException with every diagnostic
+     */
     public static function fromFiles(string ...$paths): self
     {
-        $sources = [];
-        foreach ($paths as $path) {
-            $text = @file_get_contents($path);
-            if ($text === false) {
-                throw Exception\EventfoldException::of('store_error', "cannot read the model file $path");
-            }
-            $sources[] = ['name' => $path, 'text' => $text];
+        $ffi = Native::ffi();
+        $count = count($paths);
+        $array = $ffi->new('const char*[' . max($count, 1) . ']');
+        $buffers = [];
+        foreach (array_values($paths) as $i => $path) {
+            $path = Native::text($path, 'paths');
+            $buffer = $ffi->new('char[' . (strlen($path) + 1) . ']');
+            FFI::memcpy($buffer, $path, strlen($path));
+            $buffers[] = $buffer; // alive until the call returns
+            $array[$i] = FFI::cast('const char*', FFI::addr($buffer[0]));
         }
-        return self::compile($sources);
+        return new self(Native::create('domain_compile_files', 'eventfold_domain', $array, $count));
     }
 
     /** @return list<string> the names of the models */

@@ -33,7 +33,15 @@ final class Native
     private static function load(): FFI
     {
         if (!extension_loaded('ffi')) {
-            throw new \LogicException('eventfold needs the FFI extension (ext-ffi) with ffi.enable=preload or true');
+            throw new \LogicException(
+                'eventfold needs PHP\'s FFI extension, which is not loaded: add the line `extension=ffi` '
+                . 'to php.ini (`php --ini` lists the files; on Debian install php' . PHP_MAJOR_VERSION . '.'
+                . PHP_MINOR_VERSION . '-cli, whose conf.d/20-ffi.ini has it), then also `ffi.enable=true`'
+            );
+        }
+        $enable = strtolower((string) ini_get('ffi.enable'));
+        if (!in_array($enable, ['1', 'true', 'on', 'yes', 'preload'], true)) {
+            throw new \LogicException(self::enableHint("ffi.enable is `$enable`, so FFI is off"));
         }
         // Under php-fpm the header is preloaded once for every request
         // (ffi.preload, or preload.php), and cdef() is refused there.
@@ -44,7 +52,27 @@ final class Native
                 // not preloaded: load it here
             }
         }
-        return FFI::cdef(self::declarations(self::headerPath()), self::libraryPath());
+        try {
+            return FFI::cdef(self::declarations(self::headerPath()), self::libraryPath());
+        } catch (FFI\Exception $e) {
+            if ($enable === 'preload' && str_contains($e->getMessage(), 'ffi.enable')) {
+                // ffi.enable=preload (Debian's default) allows cdef() only
+                // on the command line, not under php -S or php-fpm.
+                throw new \LogicException(self::enableHint(
+                    'ffi.enable is `preload` and this is ' . PHP_SAPI . ', where only preloaded code may use FFI'
+                ), 0, $e);
+            }
+            throw $e;
+        }
+    }
+
+    /** What to add to php.ini when FFI is off: the exact line. */
+    private static function enableHint(string $why): string
+    {
+        return "eventfold cannot use FFI: $why. Add the line `ffi.enable=true` to php.ini "
+            . '(or run `php -d ffi.enable=true ...`, `php -d ffi.enable=true -S ...`); under php-fpm you may '
+            . 'instead keep `ffi.enable=preload` and add `ffi.preload=/path/to/eventfold.h` '
+            . '(bindings/php/bin/ffi-header.php writes it) or `opcache.preload=/path/to/bindings/php/preload.php`';
     }
 
     /** The header as PHP's FFI parser takes it: without preprocessor lines. */

@@ -62,7 +62,7 @@ final class BadInputTest extends TestCase
             'sources not text' => ['invalid_json', fn (Domain $d) => Domain::compile([['name' => 'a', 'text' => 5]])],
             'an empty model file' => ['model_error', fn (Domain $d) => Domain::compile(['a.model' => 'model'])],
             'a huge model file' => ['limit_exceeded', fn (Domain $d) => Domain::compile(['a.model' => str_repeat(' ', 2 << 20)])],
-            'a missing model file' => ['store_error', fn (Domain $d) => Domain::fromFiles('/nonexistent.model')],
+            'a missing model file' => ['io_error', fn (Domain $d) => Domain::fromFiles('/nonexistent.model')],
             'rows: NUL in a table name' => ['invalid_json', fn (Domain $d) => Engine::open('memory:', $d)->rows("rows\0")],
             'rows: invalid UTF-8 in a table name' => ['invalid_json', fn (Domain $d) => Engine::open('memory:', $d)->rows("ro\xffws")],
             'rows: an object for a limit' => ['invalid_command', fn (Domain $d) => Engine::open('memory:', Domain::compile(['t.model' => DomainTest::TALLY]))->rows('tallies', ['limit' => ['x' => 1]])],

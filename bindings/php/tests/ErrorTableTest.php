@@ -34,7 +34,7 @@ final class ErrorTableTest extends TestCase
     public function testEveryCodeHasItsClassAndStatus(): void
     {
         $codes = array_column(self::table(), 'code');
-        $this->assertCount(17, $codes);
+        $this->assertCount(18, $codes);
         $this->assertEqualsCanonicalizing($codes, array_keys(EventfoldException::CLASSES));
         $ffi = Native::ffi();
         foreach ($codes as $code) {
@@ -44,6 +44,49 @@ final class ErrorTableTest extends TestCase
             // getCode() is the C status of the code.
             $this->assertSame($code, $ffi->eventfold_status_code($e->getCode()), "status of $code");
         }
+    }
+
+    public function testAMissingModelFileIsIoErrorNamingIt(): void
+    {
+        $missing = sys_get_temp_dir() . '/eventfold-no-such-' . getmypid() . '.model';
+        try {
+            Domain::fromFiles(__DIR__ . '/../../../examples/todos/todos.model', $missing);
+            $this->fail('no io_error');
+        } catch (Exception\IoErrorException $e) {
+            $this->assertSame('io_error', $e->errorCode);
+            $this->assertSame($missing, $e->path);
+            $this->assertStringContainsString($missing, $e->getMessage());
+        }
+    }
+
+    /** Runs a one-line program in a fresh php with `$flags`; returns its output. */
+    private static function php(string $flags, string $code): string
+    {
+        $bootstrap = var_export(__DIR__ . '/bootstrap.php', true);
+        $model = var_export(__DIR__ . '/../../../examples/todos/todos.model', true);
+        $program = "require $bootstrap; try { $code } catch (\\Throwable \$e) { echo get_class(\$e), ': ', \$e->getMessage(); }";
+        $program = str_replace('MODEL', $model, $program);
+        $out = shell_exec(escapeshellarg(PHP_BINARY) . " $flags -r " . escapeshellarg($program) . ' 2>&1');
+        return (string) $out;
+    }
+
+    public function testFfiOffSaysWhichIniLineToAdd(): void
+    {
+        $out = self::php('-d ffi.enable=0', 'Eventfold\\Domain::fromFiles(MODEL); echo "compiled";');
+        $this->assertStringContainsString('LogicException', $out);
+        $this->assertStringContainsString('Add the line `ffi.enable=true` to php.ini', $out);
+        $on = self::php('-d ffi.enable=1', 'echo implode(",", Eventfold\\Domain::fromFiles(MODEL)->models());');
+        $this->assertSame('Todos', $on);
+    }
+
+    public function testNoFfiExtensionSaysWhichIniLineToAdd(): void
+    {
+        // -n: no php.ini, so a shared ext-ffi is not loaded.
+        if (trim(self::php('-n', 'echo extension_loaded("ffi") ? "yes" : "no";')) !== 'no') {
+            $this->markTestSkipped('ext-ffi is built into this php');
+        }
+        $out = self::php('-n', 'Eventfold\\Domain::fromFiles(MODEL);');
+        $this->assertStringContainsString('add the line `extension=ffi` to php.ini', $out);
     }
 
     public function testEveryFieldOfTheTableIsAProperty(): void

@@ -119,7 +119,7 @@ class ScenarioRunner
     begin
       Eventfold::Domain.compile(sources)
       kase["ok"] ? nil : "diagnostics #{kase['diagnostics'].to_json}, got a model that compiles"
-    rescue Eventfold::ModelErrorError => e
+    rescue Eventfold::ModelError => e
       return "the model compiles, got #{e.message}" if kase["ok"]
 
       used = {}

@@ -45,7 +45,7 @@ class TestBadInput < Minitest::Test
     "an empty model file" => ["model_error", ->(_) { Eventfold::Domain.compile("a.model" => "model") }],
     "sources not text" => ["invalid_json", ->(_) { Eventfold::Domain.compile("a.model" => 5) }],
     "a huge model file" => ["limit_exceeded", ->(_) { Eventfold::Domain.compile("a.model" => " " * (2 << 20)) }],
-    "a missing model file" => ["store_error", ->(_) { Eventfold::Domain.from_files("/nonexistent.model") }],
+    "a missing model file" => ["io_error", ->(_) { Eventfold::Domain.from_files("/nonexistent.model") }],
     "an engine on no domain" => ["invalid_json", ->(_) { Eventfold::Engine.open("memory:", nil) }],
     "an unknown store" => ["store_error", ->(d) { Eventfold::Engine.open("nosuch:", d) }],
     "an unknown engine option" => ["invalid_command", ->(d) { Eventfold::Engine.open("memory:", d, cache: 1) }],

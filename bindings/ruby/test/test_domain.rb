@@ -119,7 +119,7 @@ class TestDomain < Minitest::Test
   end
 
   def test_model_error_has_every_diagnostic
-    error = assert_raises(Eventfold::ModelErrorError) do
+    error = assert_raises(Eventfold::ModelError) do
       Eventfold::Domain.compile("bad.model" => "model X {\n  state { n: nope }\n}\n", "worse.model" => "model")
     end
     files = error.diagnostics.map { |d| d["file"] }
@@ -136,7 +136,7 @@ class TestDomain < Minitest::Test
     Eventfold::UnknownModelError => ->(d) { d.initial_state("Nope") },
     Eventfold::UnknownQueryError => ->(d) { d.query("Counter", nil, "nope") },
     Eventfold::UnknownProjectionError => ->(d) { d.project("nope", []) },
-    Eventfold::EvaluationErrorError => lambda { |d|
+    Eventfold::EvaluationError => lambda { |d|
       d.accept("Counter", { count: 2**63 - 1, by_user: {}, notes: [] }, { type: "bumped", data: { by: 1, user: "a" } })
     }
   }.freeze

@@ -80,12 +80,12 @@ class TestEngine < Minitest::Test
       -> { engine.read_all },
       -> { engine.streams }
     ].each do |call|
-      error = assert_raises(Eventfold::StoreErrorError) { call.call }
+      error = assert_raises(Eventfold::StoreError) { call.call }
       assert_includes error.message, "closed"
     end
   end
 
   def test_unopenable_store
-    assert_raises(Eventfold::StoreErrorError) { Eventfold::Engine.open("sqlite:/nonexistent/dir/x.db", todos) }
+    assert_raises(Eventfold::StoreError) { Eventfold::Engine.open("sqlite:/nonexistent/dir/x.db", todos) }
   end
 end

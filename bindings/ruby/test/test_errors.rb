@@ -20,7 +20,7 @@ class TestErrors < Minitest::Test
 
   def test_every_code_has_its_class
     codes = TABLE.map { |s| s["code"] }
-    assert_equal 17, codes.size
+    assert_equal 18, codes.size
     assert_equal codes.sort, Eventfold::Error::CLASSES.keys.sort
     codes.each do |code|
       error = Eventfold::Error.of(code, "m")
@@ -45,12 +45,36 @@ class TestErrors < Minitest::Test
     end
   end
 
+  def test_class_names_have_no_doubled_suffix
+    assert_equal "model_error", Eventfold::ModelError::CODE
+    assert_equal "store_error", Eventfold::StoreError::CODE
+    assert_equal "evaluation_error", Eventfold::EvaluationError::CODE
+    assert_equal "io_error", Eventfold::IoError::CODE
+    Eventfold::Error::CLASSES.each_value do |klass|
+      refute_match(/ErrorError\z/, klass.name)
+    end
+    # The old names are the same classes, deprecated.
+    Warning[:deprecated] = false
+    assert_same Eventfold::ModelError, Eventfold.const_get(:ModelErrorError)
+    assert_same Eventfold::StoreError, Eventfold.const_get(:StoreErrorError)
+  end
+
+  def test_a_missing_model_file_is_io_error_naming_it
+    missing = File.join(Dir.tmpdir, "eventfold-no-such-#{Process.pid}.model")
+    error = assert_raises(Eventfold::IoError) do
+      Eventfold::Domain.from_files(File.join(ROOT, "examples/todos/todos.model"), missing)
+    end
+    assert_equal "io_error", error.code
+    assert_equal missing, error.path
+    assert_includes error.message, missing
+  end
+
   def test_a_store_error_carries_its_kind
     store = TABLE.find { |s| s["code"] == "store_error" }
     assert_equal %w[busy unavailable corrupt closed io], store["kinds"]
     engine = Eventfold::Engine.open("memory:", counter)
     engine.close
-    error = assert_raises(Eventfold::StoreErrorError) { engine.load("Counter", "a") }
+    error = assert_raises(Eventfold::StoreError) { engine.load("Counter", "a") }
     assert_equal "closed", error.kind
   end
 

@@ -236,7 +236,7 @@ class TestModelChange < Minitest::Test
     # A Domain taken before close stays usable on its own.
     assert_equal ["Todos"], domain.models
     [-> { engine.domain }, -> { engine.migrate_plan(v2) }, -> { engine.migrate_apply(v2) }, -> { engine.model_versions }].each do |call|
-      error = assert_raises(Eventfold::StoreErrorError) { call.call }
+      error = assert_raises(Eventfold::StoreError) { call.call }
       assert_equal "closed", error.kind
     end
   end

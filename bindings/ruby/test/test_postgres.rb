@@ -86,7 +86,7 @@ class TestPostgres < Minitest::Test
 
   def test_a_bad_postgres_url_is_unavailable_and_hides_the_password
     ["postgres://ann:#{PASSWORD}@127.0.0.1:1/db", "postgres://ann:#{PASSWORD}@127.0.0.1/db?schema=Bad-Name"].each do |url|
-      e = assert_raises(Eventfold::StoreErrorError) { Eventfold::Engine.open(url, todos, &:close) }
+      e = assert_raises(Eventfold::StoreError) { Eventfold::Engine.open(url, todos, &:close) }
       assert_equal "unavailable", e.kind, e.message
       refute_includes e.message, PASSWORD
       assert_includes e.message, "ann:***@"

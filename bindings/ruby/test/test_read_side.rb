@@ -165,7 +165,7 @@ class TestReadSide < Minitest::Test
     assert_equal 7, subscription(engine, "mailer")["checkpoint"]
     # At least once, in order, nothing skipped.
     assert_equal (1..8).to_a, (first + [3, 4] + second).uniq
-    assert_raises(Eventfold::StoreErrorError) { again.poll }
+    assert_raises(Eventfold::StoreError) { again.poll }
   ensure
     engine&.close
   end
@@ -247,7 +247,7 @@ class TestReadSide < Minitest::Test
       -> { sub.poll(1, 0) },
       -> { sub.ack(1) }
     ].each do |call|
-      error = assert_raises(Eventfold::StoreErrorError) { call.call }
+      error = assert_raises(Eventfold::StoreError) { call.call }
       assert_equal "store_error", error.code
     end
     # Iterating a subscription of a closed engine ends at once.

@@ -33,13 +33,14 @@ class EventfoldException extends \RuntimeException
         'model_changed' => ModelChangedException::class,
         'unknown_table' => UnknownTableException::class,
         'unknown_projection' => UnknownProjectionException::class,
+        'io_error' => IoErrorException::class,
     ];
 
     /** The code's name, as in every binding: `rejected`, `invalid_json`, ... */
     public readonly string $errorCode;
     /** `rejected`: the reason the model gave (`invariant` for an invariant), or null. */
     public readonly ?string $reason;
-    /** `invalid_command`, `invalid_event`: where the input is wrong, e.g. `data.text`. */
+    /** `invalid_command`, `invalid_event`: where the input is wrong, e.g. `data.text`; `io_error`: the file that cannot be read. */
     public readonly ?string $path;
     /** `model_error`: `[['file', 'line', 'column', 'message'], ...]`, every one. */
     public readonly array $diagnostics;

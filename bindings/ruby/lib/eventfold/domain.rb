@@ -9,17 +9,21 @@ module Eventfold
   class Domain
     # Compiles model files into one domain. `sources` is
     # `{ "todos.model" => text, ... }`; the names appear in diagnostics.
-    # Raises ModelErrorError with every diagnostic.
+    # Raises ModelError with every diagnostic.
     def self.compile(sources)
       list = sources.map { |name, text| { "name" => name.to_s, "text" => text } }
       new(Native.create(:domain_compile, :eventfold_domain_free, Native.encode(list, "sources")))
     end
 
-    # Compiles model files read from disk.
+    # Compiles model files read from disk (by the core, through
+    # `eventfold_domain_compile_files`); paths appear in diagnostics as
+    # given. A file that cannot be read raises IoError, whose #path names it.
     def self.from_files(*paths)
-      compile(paths.flatten.to_h { |path| [path.to_s, File.read(path, encoding: "UTF-8")] })
-    rescue SystemCallError => e
-      raise Error.of("store_error", "cannot read a model file: #{e.message}")
+      list = paths.flatten.map { |path| Native.text(path.to_s, "paths") }
+      strings = list.map { |path| FFI::MemoryPointer.from_string(path) }
+      array = FFI::MemoryPointer.new(:pointer, [strings.size, 1].max)
+      array.write_array_of_pointer(strings)
+      new(Native.create(:domain_compile_files, :eventfold_domain_free, array, strings.size))
     end
 
     # @api private
@@ -103,7 +107,7 @@ module Eventfold
     # @param tables [Hash{String => Array<Hash>}, String, nil] `{ "todo_rows" => [row, ...] }`
     # @return [Hash{String => Array<Hash>}] every table the projection writes, rows in key order
     # @raise [UnknownProjectionError] the domain declares no projection of that name
-    # @raise [EvaluationErrorError] a handler failed (an insert of a key already there)
+    # @raise [EvaluationError] a handler failed (an insert of a key already there)
     def project(projection, events, tables = nil)
       Native.call(:domain_project, @handle, Native.text(projection, "projection"),
                   Native.encode(events, "events"), Native.encode_optional(tables, "tables"))

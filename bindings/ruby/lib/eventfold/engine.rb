@@ -5,7 +5,7 @@ module Eventfold
   # optimistic concurrency, reads them back. One engine may serve every
   # thread of a process (Puma): calls that touch the store release the GVL,
   # and commands on one stream are serialised without lost updates. After
-  # #close every call raises StoreErrorError.
+  # #close every call raises StoreError.
   class Engine
     # `store`: `"memory:"`, `"sqlite:path/to/events.db"` (append
     # `?synchronous=normal` to trade the durability of the last transactions
@@ -41,7 +41,7 @@ module Eventfold
     # switch at any command or read, and two domains cannot be told apart
     # cheaply), holding its own handle.
     #
-    # @raise [StoreErrorError] after #close
+    # @raise [StoreError] after #close
     def domain
       Domain.new(Native.create(:engine_domain, :eventfold_domain_free, @handle))
     end

@@ -15,7 +15,8 @@ module Eventfold
 
     # rejected: the reason the model gave (`"invariant"` for an invariant), or nil.
     def reason = details["reason"]
-    # invalid_command, invalid_event: where the input is wrong, e.g. `"data.text"`.
+    # invalid_command, invalid_event: where the input is wrong, e.g. `"data.text"`;
+    # io_error: the file that cannot be read.
     def path = details["path"]
     # model_error: `[{"file", "line", "column", "message"}, ...]`, every one.
     def diagnostics = details.fetch("diagnostics", [])
@@ -87,12 +88,12 @@ module Eventfold
   end
 
   # `model_error`: The model files do not compile: see #diagnostics.
-  class ModelErrorError < Error
+  class ModelError < Error
     CODE = "model_error"
   end
 
   # `evaluation_error`: An expression failed at run time (overflow, missing map key, ...).
-  class EvaluationErrorError < Error
+  class EvaluationError < Error
     CODE = "evaluation_error"
   end
 
@@ -108,7 +109,7 @@ module Eventfold
   end
 
   # `store_error`: The store failed, or the engine is closed: see #kind.
-  class StoreErrorError < Error
+  class StoreError < Error
     CODE = "store_error"
   end
 
@@ -127,10 +128,24 @@ module Eventfold
     CODE = "unknown_projection"
   end
 
+  # `io_error`: A file given by path (a model file) cannot be read: see
+  # #path; the message names the file.
+  class IoError < Error
+    CODE = "io_error"
+  end
+
   # `internal`: A bug in eventfold (a caught panic): please report it.
   class InternalError < Error
     CODE = "internal"
   end
 
   Error::CLASSES.merge!(Error.subclasses.to_h { |k| [k::CODE, k] }).freeze
+
+  # The names before issue 16, with the code's own "Error" doubled: the
+  # same classes, kept so that old rescues still catch; Ruby warns (with
+  # -W:deprecated) when one is used.
+  ModelErrorError = ModelError
+  EvaluationErrorError = EvaluationError
+  StoreErrorError = StoreError
+  deprecate_constant :ModelErrorError, :EvaluationErrorError, :StoreErrorError
 end

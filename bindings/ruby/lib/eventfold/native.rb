@@ -41,6 +41,7 @@ module Eventfold
     attach_function :eventfold_status_code, %i[int], :string
 
     attach_function :eventfold_domain_compile, %i[string pointer out], :int
+    attach_function :eventfold_domain_compile_files, %i[pointer size_t pointer out], :int
     attach_function :eventfold_domain_free, [:handle], :void
     attach_function :eventfold_domain_models, %i[handle out], :int
     attach_function :eventfold_domain_describe, %i[handle out], :int

@@ -76,7 +76,7 @@ module Eventfold
 
     # Releases the name: a poll blocked in another thread returns at once,
     # and #each ends once its block returns, without acknowledging that
-    # event. Later calls raise StoreErrorError; closing twice is fine.
+    # event. Later calls raise StoreError; closing twice is fine.
     def close
       @closed = true
       @pending = []
@@ -120,7 +120,7 @@ module Eventfold
     # closed, the end of the loop rather than an error.
     def next_batch
       Native.call(:subscription_poll, @handle, BATCH, Native.millis(WAIT, "timeout"))
-    rescue StoreErrorError => e
+    rescue StoreError => e
       raise unless @closed || e.kind == "closed"
 
       nil
@@ -129,7 +129,7 @@ module Eventfold
     def acked?(position)
       ack(position)
       true
-    rescue StoreErrorError => e
+    rescue StoreError => e
       raise unless e.kind == "closed"
 
       false
