@@ -147,7 +147,8 @@ pub fn run(store: &str) -> Result<ExitCode, Error> {
             "(projection {PROJECTION}, inline: written with the events), rows of list {ID}:"
         ))
     );
-    let mut grid = crate::grid::Grid::new(["list_id", "id", "text", "completed", "done_at"]);
+    let mut grid =
+        crate::grid::Grid::new(["list_id", "id", "text", "completed", "done_at"]).painted(p);
     for row in &rows {
         grid.push_json(["list_id", "id", "text", "completed", "done_at"].map(|c| &row[c]));
     }
