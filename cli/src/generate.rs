@@ -17,6 +17,10 @@ pub fn run(
     check: bool,
 ) -> Result<ExitCode, Error> {
     let files = generate::generate(domain, lang, &Options { package });
+    if !check {
+        // The folder is there afterwards, whatever the generator writes.
+        std::fs::create_dir_all(out).map_err(|e| Error::io(out, &e))?;
+    }
     let mut stale = Vec::new();
     for f in &files {
         let path = out.join(&f.path);

@@ -7,6 +7,8 @@ use std::fmt::Write as _;
 use serde_json::Value as Json;
 use unicode_width::UnicodeWidthStr;
 
+use crate::term::Paint;
+
 /// Rows of cells under a header; each cell already text.
 #[derive(Debug, Default)]
 pub struct Grid {
@@ -14,6 +16,8 @@ pub struct Grid {
     rows: Vec<Vec<String>>,
     /// Columns whose every cell is a number, aligned right.
     right: Vec<bool>,
+    /// The header bold and the rule dim, when on.
+    paint: Paint,
 }
 
 impl Grid {
@@ -24,7 +28,15 @@ impl Grid {
             header,
             rows: Vec::new(),
             right,
+            paint: Paint::default(),
         }
+    }
+
+    /// The same grid, its header and rule styled with `paint` (the paint
+    /// of stdout: plain in a pipe or under `NO_COLOR`).
+    pub fn painted(mut self, paint: Paint) -> Grid {
+        self.paint = paint;
+        self
     }
 
     /// Adds a row of JSON values (see [`cell`]); numbers stay right-aligned
@@ -73,32 +85,37 @@ impl Grid {
             }
         }
         let mut out = String::new();
-        let line = |out: &mut String, cells: &[String], right: &[bool]| {
-            let mut text = String::from(indent);
-            for (i, w) in widths.iter().enumerate() {
-                let c = cells.get(i).map(String::as_str).unwrap_or("");
-                let pad = " ".repeat(w.saturating_sub(c.width()));
-                if i > 0 {
-                    text.push_str("  ");
-                }
-                if right.get(i).copied().unwrap_or(false) {
-                    text.push_str(&pad);
-                    text.push_str(c);
-                } else {
-                    text.push_str(c);
-                    if i + 1 < n {
+        let line =
+            |out: &mut String, cells: &[String], right: &[bool], style: &dyn Fn(&str) -> String| {
+                let mut text = String::from(indent);
+                for (i, w) in widths.iter().enumerate() {
+                    let c = cells.get(i).map(String::as_str).unwrap_or("");
+                    let pad = " ".repeat(w.saturating_sub(c.width()));
+                    if i > 0 {
+                        text.push_str("  ");
+                    }
+                    if right.get(i).copied().unwrap_or(false) {
                         text.push_str(&pad);
+                        text.push_str(c);
+                    } else {
+                        text.push_str(c);
+                        if i + 1 < n {
+                            text.push_str(&pad);
+                        }
                     }
                 }
-            }
-            let _ = writeln!(out, "{}", text.trim_end());
-        };
+                let text = text.trim_end();
+                // The indent stays unstyled.
+                let body = style(&text[indent.len().min(text.len())..]);
+                let _ = writeln!(out, "{indent}{body}");
+            };
         let left = vec![false; n];
-        line(&mut out, &self.header, &left);
+        let p = self.paint;
+        line(&mut out, &self.header, &left, &|t| p.bold(t));
         let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-        line(&mut out, &rule, &left);
+        line(&mut out, &rule, &left, &|t| p.dim(t));
         for row in &self.rows {
-            line(&mut out, row, &self.right);
+            line(&mut out, row, &self.right, &|t| t.to_string());
         }
         out
     }
@@ -164,6 +181,16 @@ mod tests {
         assert_eq!(
             g.render(""),
             "name  lag\n----  ----\na     1200\nb        7\n"
+        );
+    }
+
+    #[test]
+    fn a_painted_grid_styles_its_header_and_rule_only() {
+        let mut g = Grid::new(["a"]).painted(Paint { on: true });
+        g.push_json(&[json!("x")]);
+        assert_eq!(
+            g.render("  "),
+            "  \x1b[1ma\x1b[0m\n  \x1b[2m-\x1b[0m\n  x\n"
         );
     }
 

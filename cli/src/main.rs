@@ -19,6 +19,7 @@ mod generate;
 mod grid;
 mod migrate;
 mod read;
+mod term;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -27,6 +28,10 @@ mod read;
     about = "Event-sourced aggregates, written once in the eventfold model language"
 )]
 struct Cli {
+    /// Colour: `auto` (on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE
+    /// colours a pipe too), `always` or `never`.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = term::ColorChoice::Auto)]
+    color: term::ColorChoice,
     #[command(subcommand)]
     command: Cmd,
 }
@@ -73,6 +78,9 @@ enum Cmd {
     Test {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// List every case, passed or failed, with its file.
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Propose a command: prints the events it gives as a JSON array.
     Propose {
@@ -113,19 +121,21 @@ enum Cmd {
         #[arg(long)]
         store: Option<String>,
     },
-    /// Execute commands on the stream MODEL-ID of a store; prints each
-    /// result (`{"stream", "version", "position", "events"}`) on a line of
-    /// its own.
+    /// Execute commands on a stream of a store; prints each result
+    /// (`{"stream", "version", "position", "events"}`) on a line of its own.
+    #[command(
+        override_usage = "eventfold exec [OPTIONS] --store <STORE> -m <FILES> <MODEL-ID | MODEL ID> [COMMAND]",
+        after_help = "The stream is `Model-id` (Todos-home) or the model and id as two words (Todos home).\n\nExamples:\n  eventfold exec Todos-home '{\"type\": \"create-new\", \"data\": {\"id\": \"a\", \"text\": \"Milk\"}}' --store sqlite:app.db -m todos.model\n  eventfold exec Todos home - --store sqlite:app.db -m todos.model < commands.jsonl"
+    )]
     Exec {
         #[command(flatten)]
         store: StoreArgs,
         #[command(flatten)]
         models: ModelArgs,
-        model: String,
-        id: String,
-        /// The command as JSON; `-` or nothing reads one command per line
-        /// from stdin.
-        command: Option<String>,
+        /// STREAM [COMMAND] or MODEL ID [COMMAND]. The command is JSON;
+        /// `-` or none reads one command per line from stdin.
+        #[arg(value_name = "WORDS", required = true, num_args = 1..=3)]
+        words: Vec<String>,
         /// Fail with version_conflict unless the stream is at this version.
         #[arg(long)]
         expected_version: Option<u64>,
@@ -136,37 +146,51 @@ enum Cmd {
         #[arg(long)]
         metadata: Option<String>,
     },
-    /// Print the state of the stream MODEL-ID and its version.
+    /// Print the state of a stream and its version.
+    #[command(
+        override_usage = "eventfold state [OPTIONS] --store <STORE> -m <FILES> <MODEL-ID | MODEL ID>",
+        after_help = "The stream is `Model-id` (Todos-home) or the model and id as two words (Todos home)."
+    )]
     State {
         #[command(flatten)]
         store: StoreArgs,
         #[command(flatten)]
         models: ModelArgs,
-        model: String,
-        id: String,
+        /// STREAM, or MODEL ID.
+        #[arg(value_name = "WORDS", required = true, num_args = 1..=2)]
+        words: Vec<String>,
     },
-    /// Run a query of the model on the current state of MODEL-ID.
+    /// Run a query of the model on the current state of a stream.
+    #[command(
+        override_usage = "eventfold query [OPTIONS] --store <STORE> -m <FILES> <MODEL-ID | MODEL ID> <NAME> [ARGS]",
+        after_help = "The stream is `Model-id` (Todos-home) or the model and id as two words (Todos home).\n\nExamples:\n  eventfold query Todos-home remaining --store sqlite:app.db -m todos.model\n  eventfold query Todos home remaining --store sqlite:app.db -m todos.model"
+    )]
     Query {
         #[command(flatten)]
         store: StoreArgs,
         #[command(flatten)]
         models: ModelArgs,
-        model: String,
-        id: String,
-        name: String,
-        /// The query's arguments as a JSON object.
-        args: Option<String>,
+        /// STREAM NAME [ARGS] or MODEL ID NAME [ARGS]; ARGS is the query's
+        /// arguments as a JSON object.
+        #[arg(value_name = "WORDS", required = true, num_args = 2..=4)]
+        words: Vec<String>,
     },
     /// Print stored events, one JSON object per line: of STREAM from
     /// version N, or of every stream from global position N. With
     /// `--follow`, wait for new events and print each as it commits, until
     /// interrupted.
+    #[command(
+        override_usage = "eventfold events [OPTIONS] --store <STORE> [MODEL-ID | MODEL ID]",
+        after_help = "The stream is `Model-id` (Todos-home) or the model and id as two words (Todos home)."
+    )]
     Events {
         #[command(flatten)]
         store: StoreArgs,
         #[command(flatten)]
         models: OptionalModels,
-        stream: Option<String>,
+        /// STREAM, or MODEL ID; none for every stream.
+        #[arg(value_name = "WORDS", num_args = 0..=2)]
+        words: Vec<String>,
         /// The first version (with STREAM) or position (without) to print.
         #[arg(long, default_value_t = 1)]
         from: u64,
@@ -186,9 +210,8 @@ enum Cmd {
         store: StoreArgs,
         #[command(flatten)]
         models: ModelArgs,
-        /// JSON Lines even on a terminal.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        layout: term::Layout,
     },
     /// Print the rows of TABLE in key order: an aligned table on a
     /// terminal, JSON Lines (one row object a line) in a pipe.
@@ -213,9 +236,8 @@ enum Cmd {
         /// At most this many rows.
         #[arg(long)]
         limit: Option<usize>,
-        /// JSON Lines even on a terminal.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        layout: term::Layout,
     },
     /// List the projections: mode, status (live, rebuilding, stopped),
     /// position reached, lag (events behind), parked events and error.
@@ -224,9 +246,8 @@ enum Cmd {
         store: StoreArgs,
         #[command(flatten)]
         models: ModelArgs,
-        /// JSON Lines even on a terminal.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        layout: term::Layout,
     },
     /// Rebuild the tables of PROJECTION from the first event, beside the
     /// live ones (which answer reads meanwhile), then swap them in; with a
@@ -249,9 +270,8 @@ enum Cmd {
         store: StoreArgs,
         #[command(flatten)]
         models: OptionalModels,
-        /// JSON Lines even on a terminal.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        layout: term::Layout,
     },
     /// List the events parked under NAME (a subscription or an async
     /// projection), oldest first, with the reason.
@@ -262,11 +282,11 @@ enum Cmd {
         models: OptionalModels,
         /// The subscription's or projection's name.
         name: String,
-        /// JSON Lines even on a terminal.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        layout: term::Layout,
     },
-    /// List the streams of a store with their versions.
+    /// List the streams of a store with their versions: an aligned table
+    /// on a terminal, JSON Lines (`{"stream", "version"}`) in a pipe.
     Streams {
         #[command(flatten)]
         store: StoreArgs,
@@ -275,6 +295,8 @@ enum Cmd {
         /// Only the streams of this model.
         #[arg(long = "of")]
         of: Option<String>,
+        #[command(flatten)]
+        layout: term::Layout,
     },
     /// Change a store's models live: `plan` what new model files would do,
     /// `apply` them, and see the `status` of the versions registered.
@@ -293,7 +315,9 @@ enum Cmd {
     /// Run the todo example against sqlite:eventfold-demo.db in this folder
     /// and show each command, its events or rejection, the final state, and
     /// the rows its projection keeps in the table todo_rows. Run it again:
-    /// the list goes on.
+    /// the list goes on. It writes its model beside the store
+    /// (eventfold-demo.model) and ends with commands to look inside that
+    /// run from any folder.
     Demo {
         /// Where to keep the demo's events (any store URL, postgres:// too).
         #[arg(long, default_value = "sqlite:eventfold-demo.db")]
@@ -375,16 +399,57 @@ enum Format {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli.command) {
-        Ok(code) => code,
-        Err(e) => {
+    term::set_color(cli.color);
+    // A panic is never what a person sees: it becomes an `internal` error
+    // (a closed stdout, `| head`, ends the command quietly, as a listing's
+    // own writes do).
+    let panicked = Arc::new(std::sync::Mutex::new(None::<String>));
+    let seen = panicked.clone();
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = match info.payload() {
+            p if p.is::<String>() => p.downcast_ref::<String>().cloned().unwrap_or_default(),
+            p => p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+        };
+        if std::env::var_os("RUST_BACKTRACE").is_some() {
+            default_hook(info);
+        }
+        let place = info
+            .location()
+            .map(|l| format!(" at {l}"))
+            .unwrap_or_default();
+        *seen.lock().unwrap_or_else(|e| e.into_inner()) = Some(format!("{message}{place}"));
+    }));
+    match std::panic::catch_unwind(|| run(cli.command)) {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
             print_error(&e);
+            ExitCode::from(1)
+        }
+        Err(_) => {
+            let message = panicked
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+                .unwrap_or_default();
+            if message.starts_with("failed printing to stdout") {
+                return ExitCode::SUCCESS;
+            }
+            print_error(&Error::Internal {
+                message: format!(
+                    "the eventfold command failed unexpectedly ({message}); please report it"
+                ),
+            });
             ExitCode::from(1)
         }
     }
 }
 
-/// Errors go to stderr: readable on a terminal, JSON in a pipeline.
+/// Errors go to stderr: `error[CODE]: message` on a terminal (coloured
+/// unless NO_COLOR or `--color never`), the error's JSON in a pipeline.
 fn print_error(e: &Error) {
     let mut err = std::io::stderr();
     if let Error::ModelError {
@@ -400,7 +465,13 @@ fn print_error(e: &Error) {
             plural(diagnostics.len())
         );
     } else if err.is_terminal() {
-        let _ = writeln!(err, "error[{}]: {}", e.code(), e.message());
+        let p = term::stderr();
+        let _ = writeln!(
+            err,
+            "{}: {}",
+            p.bold_red(&format!("error[{}]", e.code())),
+            e.message()
+        );
     } else {
         let _ = writeln!(err, "{}", e.to_json());
     }
@@ -451,7 +522,7 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
             let domain = load(&files)?;
             generate::run(&domain, lang, &out, package, check)
         }
-        Cmd::Test { files } => Ok(test(&files)),
+        Cmd::Test { files, verbose } => Ok(test(&files, verbose)),
         Cmd::Errors { json } => {
             if json {
                 println!("{}", eventfold::error::table_json());
@@ -513,14 +584,18 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
         Cmd::Exec {
             store,
             models,
-            model,
-            id,
-            command,
+            words,
             expected_version,
             command_id,
             metadata,
         } => {
             let engine = open(&store.store, &models.files)?;
+            let (model, id, rest) = stream_words(&engine, &words)?;
+            let command = match rest {
+                [] => None,
+                [c] => Some(c.clone()),
+                _ => return Err(usage("exec takes STREAM [COMMAND] or MODEL ID [COMMAND]")),
+            };
             let mut options = serde_json::Map::new();
             if let Some(v) = expected_version {
                 options.insert("expected_version".into(), v.into());
@@ -543,35 +618,48 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
         Cmd::State {
             store,
             models,
-            model,
-            id,
+            words,
         } => {
             let engine = reader(open_store(&store.store)?, &models.files)?;
+            let (model, id, rest) = stream_words(&engine, &words)?;
+            if !rest.is_empty() {
+                return Err(usage("state takes STREAM or MODEL ID"));
+            }
             println!("{}", engine.load_json(&model, &id)?);
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Query {
             store,
             models,
-            model,
-            id,
-            name,
-            args,
+            words,
         } => {
             let engine = reader(open_store(&store.store)?, &models.files)?;
-            println!(
-                "{}",
-                engine.query_json(&model, &id, &name, args.as_deref())?
-            );
+            let (model, id, rest) = stream_words(&engine, &words)?;
+            let (name, args) = match rest {
+                [name] => (name, None),
+                [name, args] => (name, Some(args.as_str())),
+                _ => {
+                    return Err(usage(
+                        "query takes STREAM NAME [ARGS] or MODEL ID NAME [ARGS]",
+                    ))
+                }
+            };
+            println!("{}", engine.query_json(&model, &id, name, args)?);
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Events {
             store,
             models,
-            stream,
+            words,
             from,
             follow,
         } => {
+            let stream = match words.as_slice() {
+                [] => None,
+                [stream] => Some(stream.clone()),
+                [model, id] => Some(Engine::stream_name(model, id)),
+                _ => return Err(usage("events takes STREAM or MODEL ID")),
+            };
             let store = open_store(&store.store)?;
             let engine = reader(store.clone(), &models.files)?;
             events(&engine, &*store, stream.as_deref(), from, follow)
@@ -579,10 +667,10 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
         Cmd::Tables {
             store,
             models,
-            json,
+            layout,
         } => {
             let engine = reader(open_store(&store.store)?, &models.files)?;
-            read::tables(&engine, read::json_lines(json), &store.store)?;
+            read::tables(&engine, layout.json_lines(), &store.store)?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Rows {
@@ -592,7 +680,7 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
             key,
             after,
             limit,
-            json,
+            layout,
         } => {
             let engine = reader(open_store(&store.store)?, &models.files)?;
             let args = read::RowsArgs {
@@ -600,7 +688,7 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
                 key: &key,
                 after: &after,
                 limit,
-                json,
+                layout,
             };
             read::rows(&engine, &args)?;
             Ok(ExitCode::SUCCESS)
@@ -608,10 +696,10 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
         Cmd::Projections {
             store,
             models,
-            json,
+            layout,
         } => {
             let engine = reader(open_store(&store.store)?, &models.files)?;
-            read::projections(&engine, json)?;
+            read::projections(&engine, layout)?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Rebuild {
@@ -629,36 +717,47 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
         Cmd::Subscriptions {
             store,
             models,
-            json,
+            layout,
         } => {
             let engine = reader(open_store(&store.store)?, &models.files)?;
-            read::subscriptions(&engine, json)?;
+            read::subscriptions(&engine, layout)?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Parked {
             store,
             models,
             name,
-            json,
+            layout,
         } => {
             let engine = reader(open_store(&store.store)?, &models.files)?;
-            read::parked(&engine, &name, json)?;
+            read::parked(&engine, &name, layout)?;
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Streams { store, models, of } => {
+        Cmd::Streams {
+            store,
+            models,
+            of,
+            layout,
+        } => {
             let engine = reader(open_store(&store.store)?, &models.files)?;
             let streams = engine.streams(of.as_deref())?;
-            let tty = std::io::stdout().is_terminal();
-            let width = streams.iter().map(|s| s.stream.len()).max().unwrap_or(0);
-            for s in &streams {
-                if tty {
-                    println!("{:<width$}  {}", s.stream, s.version);
-                } else {
-                    println!(
-                        "{}",
-                        serde_json::json!({"stream": s.stream, "version": s.version})
-                    );
+            let mut out = std::io::stdout().lock();
+            if layout.json_lines() {
+                for s in &streams {
+                    let line = serde_json::json!({"stream": s.stream, "version": s.version});
+                    if writeln!(out, "{line}").is_err() {
+                        break;
+                    }
                 }
+            } else if streams.is_empty() {
+                let _ = writeln!(out, "(no streams in this store)");
+            } else {
+                let mut g = grid::Grid::new(["stream", "version"]).painted(term::stdout());
+                for s in &streams {
+                    g.push_text(vec![s.stream.clone(), s.version.to_string()]);
+                }
+                let _ = write!(out, "{}", g.render(""));
+                let _ = writeln!(out, "({} stream{})", streams.len(), plural(streams.len()));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -714,8 +813,46 @@ fn open(store: &str, files: &[PathBuf]) -> Result<Engine, Error> {
     Engine::open(store, domain, EngineOptions::default())
 }
 
+/// The store of a command that reads: a `sqlite:` file that does not
+/// exist is `store_error` (kind `unavailable`) naming it, and is not made.
 fn open_store(url: &str) -> Result<Arc<dyn Store>, Error> {
-    Ok(Arc::from(eventfold::store::open(url)?))
+    Ok(Arc::from(eventfold::store::open_existing(url)?))
+}
+
+/// A stream named on the command line, as `Model-id` in one word
+/// (`Todos-home`) or as the model and the id in two (`Todos home`): the
+/// model, the id and the words after them. A model's name has no `-`, so
+/// `Todos-my-list` is the model `Todos` and the id `my-list`; a first word
+/// that is a model of the domain is always the two-word form.
+fn stream_words<'a>(
+    engine: &Engine,
+    words: &'a [String],
+) -> Result<(String, String, &'a [String]), Error> {
+    let domain = engine.domain();
+    let models = domain.models();
+    let Some(first) = words.first() else {
+        return Err(usage(
+            "name the stream: MODEL-ID in one word (Todos-home) or MODEL ID in two (Todos home)",
+        ));
+    };
+    let split = first.split_once('-');
+    match split {
+        Some((model, id)) if !models.contains(&first.as_str()) => {
+            if id.is_empty() {
+                return Err(usage(&format!(
+                    "the stream `{first}` has no id: write {model}-ID or {model} ID"
+                )));
+            }
+            Ok((model.to_string(), id.to_string(), &words[1..]))
+        }
+        _ => match words.get(1) {
+            Some(id) => Ok((first.clone(), id.clone(), &words[2..])),
+            None => Err(usage(&format!(
+                "`{first}` is not a stream: write MODEL-ID in one word or MODEL ID in two (the models: {})",
+                models.join(", ")
+            ))),
+        },
+    }
 }
 
 /// An engine that only reads (and rebuilds in its own thread): it starts no
@@ -872,32 +1009,43 @@ fn rebuild_snapshots(engine: &Engine, model: Option<&str>) -> Result<ExitCode, E
     Ok(ExitCode::SUCCESS)
 }
 
-fn test(files: &[PathBuf]) -> ExitCode {
+/// Runs the scenario files; prints each failure with what was expected
+/// and what came (with `verbose`, every case, passed or not, in order),
+/// then `N passed, N failed`.
+fn test(files: &[PathBuf], verbose: bool) -> ExitCode {
     let mut report = scenario::Report::default();
     for f in files {
         report.merge(scenario::run_file(f));
     }
-    let color = std::io::stdout().is_terminal();
-    let (red, green, dim, reset) = if color {
-        ("\x1b[31m", "\x1b[32m", "\x1b[2m", "\x1b[0m")
-    } else {
-        ("", "", "", "")
-    };
-    for f in &report.failures {
-        println!("{red}FAIL{reset} {} :: {}", f.file, f.case);
-        println!("  {dim}expected:{reset} {}", f.expected);
-        println!(
-            "  {dim}got:{reset}      {}",
-            f.got.replace('\n', "\n            ")
-        );
+    let p = term::stdout();
+    let mut out = std::io::stdout().lock();
+    // Failures come in the order their cases ran.
+    let mut failures = report.failures.iter();
+    for case in &report.cases {
+        if case.passed {
+            if verbose {
+                let _ = writeln!(out, "{} {} :: {}", p.green("PASS"), case.file, case.name);
+            }
+            continue;
+        }
+        let _ = writeln!(out, "{} {} :: {}", p.red("FAIL"), case.file, case.name);
+        if let Some(f) = failures.next() {
+            let _ = writeln!(out, "  {} {}", p.dim("expected:"), f.expected);
+            let _ = writeln!(
+                out,
+                "  {}      {}",
+                p.dim("got:"),
+                f.got.replace('\n', "\n            ")
+            );
+        }
     }
     let failed = report.failed();
     let summary = format!("{} passed, {} failed", report.passed, failed);
     if failed == 0 {
-        println!("{green}{summary}{reset}");
+        let _ = writeln!(out, "{}", p.green(&summary));
         ExitCode::SUCCESS
     } else {
-        println!("{red}{summary}{reset}");
+        let _ = writeln!(out, "{}", p.red(&summary));
         ExitCode::from(1)
     }
 }
@@ -959,4 +1107,15 @@ fn as_json_array(text: &str) -> String {
     }
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     format!("[{}]", lines.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
 }

@@ -15,14 +15,10 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value as Json};
 
 use crate::grid::{cell, Grid};
+use crate::term::{self, Layout};
 
 /// Rows asked of the engine per call while paging through a table.
 const PAGE: usize = 1000;
-
-/// Whether to print JSON Lines: asked for, or stdout is not a terminal.
-pub fn json_lines(forced: bool) -> bool {
-    forced || !std::io::stdout().is_terminal()
-}
 
 fn internal(e: impl std::fmt::Display) -> Error {
     Error::Internal {
@@ -193,7 +189,8 @@ pub fn tables(engine: &Engine, json_out: bool, url: &str) -> Result<(), Error> {
             crate::plural(rows as usize),
             key.join(", ")
         );
-        let mut g = Grid::new(["column", "type", sql.name(), "key", "default"]);
+        let mut g =
+            Grid::new(["column", "type", sql.name(), "key", "default"]).painted(term::stdout());
         for c in &columns {
             let sql = if c["optional"] == true {
                 c["sql_type"].as_str().unwrap_or("").to_string()
@@ -247,7 +244,7 @@ pub struct RowsArgs<'a> {
     pub key: &'a [String],
     pub after: &'a [String],
     pub limit: Option<usize>,
-    pub json: bool,
+    pub layout: Layout,
 }
 
 /// `eventfold rows`: the rows of a table in key order, paged from the
@@ -276,7 +273,7 @@ pub fn rows(engine: &Engine, a: &RowsArgs<'_>) -> Result<(), Error> {
     let prefix = typed(a.key);
     let mut after = (!a.after.is_empty()).then(|| typed(a.after));
     let mut left = a.limit;
-    let json_out = json_lines(a.json);
+    let json_out = a.layout.json_lines();
     let mut out = std::io::stdout().lock();
     let mut grid: Option<Grid> = None;
     loop {
@@ -301,6 +298,7 @@ pub fn rows(engine: &Engine, a: &RowsArgs<'_>) -> Result<(), Error> {
                 let row = parse(row.get())?;
                 let g = grid.get_or_insert_with(|| {
                     Grid::new(row.as_object().into_iter().flat_map(|o| o.keys().cloned()))
+                        .painted(term::stdout())
                 });
                 g.push_json(row.as_object().into_iter().flat_map(|o| o.values()));
             }
@@ -328,10 +326,10 @@ pub fn rows(engine: &Engine, a: &RowsArgs<'_>) -> Result<(), Error> {
 
 /// `eventfold projections`: each projection's mode, status, position, lag,
 /// parked events and error.
-pub fn projections(engine: &Engine, json: bool) -> Result<(), Error> {
+pub fn projections(engine: &Engine, layout: Layout) -> Result<(), Error> {
     let text = engine.projections_json()?;
     let mut out = std::io::stdout().lock();
-    if json_lines(json) {
+    if layout.json_lines() {
         for p in elements(&text)? {
             if !put(&mut out, p.get()) {
                 break;
@@ -353,7 +351,8 @@ pub fn projections(engine: &Engine, json: bool) -> Result<(), Error> {
         "lag",
         "parked",
         "error",
-    ]);
+    ])
+    .painted(term::stdout());
     for p in &list {
         let mut status = cell(&p["status"]);
         if let Some(r) = p["rebuild"].as_object() {
@@ -421,7 +420,7 @@ pub fn rebuild(engine: &Engine, projection: &str, json: bool) -> Result<(), Erro
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    if json_lines(json) {
+    if json || !std::io::stdout().is_terminal() {
         let line = json!({
             "projection": done.projection,
             "position": done.position,
@@ -446,10 +445,10 @@ pub fn rebuild(engine: &Engine, projection: &str, json: bool) -> Result<(), Erro
 
 /// `eventfold subscriptions`: names, checkpoints, lag, parked events,
 /// filters and whether a consumer holds one now.
-pub fn subscriptions(engine: &Engine, json: bool) -> Result<(), Error> {
+pub fn subscriptions(engine: &Engine, layout: Layout) -> Result<(), Error> {
     let text = engine.subscriptions_json()?;
     let mut out = std::io::stdout().lock();
-    if json_lines(json) {
+    if layout.json_lines() {
         for s in elements(&text)? {
             if !put(&mut out, s.get()) {
                 break;
@@ -479,7 +478,8 @@ pub fn subscriptions(engine: &Engine, json: bool) -> Result<(), Error> {
         "active",
         "models",
         "types",
-    ]);
+    ])
+    .painted(term::stdout());
     for s in &list {
         g.push_text(vec![
             cell(&s["name"]),
@@ -497,10 +497,10 @@ pub fn subscriptions(engine: &Engine, json: bool) -> Result<(), Error> {
 
 /// `eventfold parked NAME`: the events a subscription or projection set
 /// aside, oldest first.
-pub fn parked(engine: &Engine, name: &str, json: bool) -> Result<(), Error> {
+pub fn parked(engine: &Engine, name: &str, layout: Layout) -> Result<(), Error> {
     let text = engine.parked_json(name)?;
     let mut out = std::io::stdout().lock();
-    if json_lines(json) {
+    if layout.json_lines() {
         for p in elements(&text)? {
             if !put(&mut out, p.get()) {
                 break;
@@ -521,7 +521,8 @@ pub fn parked(engine: &Engine, name: &str, json: bool) -> Result<(), Error> {
         "type",
         "parked_at",
         "reason",
-    ]);
+    ])
+    .painted(term::stdout());
     for p in &list {
         let e = &p["event"];
         g.push_text(vec![

@@ -413,6 +413,14 @@ fn a_blocking_plan_exits_1_and_apply_refuses_it_leaving_v1_active() {
 fn status_of_a_store_no_model_wrote_to_is_empty() {
     let dir = store("empty");
     let empty = "sqlite:empty.db";
+    // A file that does not exist is no store: status says so, makes none.
+    let out = exits_1(&dir.0, &["migrate", "status", "--store", empty]);
+    let err = parse(&String::from_utf8_lossy(&out.stderr));
+    assert_eq!(err["kind"], "unavailable", "{err}");
+    assert!(!dir.0.join("empty.db").exists());
+    // A store made, and no model written to it.
+    let path = dir.0.join("empty.db");
+    drop(eventfold::store::open(&format!("sqlite:{}", path.display())).unwrap());
     let json = ok(&dir.0, &["migrate", "status", "--store", empty, "--json"]);
     assert_eq!(parse(&json), json!([]));
     let text = ok(&dir.0, &["migrate", "status", "--store", empty]);
@@ -437,6 +445,8 @@ fn on_a_terminal(dir: &Path, args: &[&str]) -> Option<(i32, String)> {
         .args(["-qec", &quoted.join(" "), "/dev/null"])
         .current_dir(dir)
         .env_remove("EVENTFOLD_STORE")
+        // The text, not its colour (people.rs tests the colour).
+        .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .output()
         .ok()?;

@@ -62,10 +62,21 @@ pub struct Failure {
     pub got: String,
 }
 
+/// One case as it ran: its file, its name and whether it passed (what
+/// `eventfold test -v` lists).
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub file: String,
+    pub name: String,
+    pub passed: bool,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Report {
     pub passed: usize,
     pub failures: Vec<Failure>,
+    /// Every case, passed or failed, in the order they ran.
+    pub cases: Vec<Case>,
 }
 
 impl Report {
@@ -76,6 +87,7 @@ impl Report {
     pub fn merge(&mut self, other: Report) {
         self.passed += other.passed;
         self.failures.extend(other.failures);
+        self.cases.extend(other.cases);
     }
 }
 
@@ -90,6 +102,11 @@ pub fn run_file(path: &Path) -> Report {
             case: "(the file itself)".into(),
             expected: "a readable scenario file".into(),
             got,
+        }],
+        cases: vec![Case {
+            file: name.clone(),
+            name: "(the file itself)".into(),
+            passed: false,
         }],
     };
     let text = match std::fs::read_to_string(path) {
@@ -135,11 +152,17 @@ pub fn run_file(path: &Path) -> Report {
 }
 
 fn record(report: &mut Report, file: &str, case: &Json, outcome: Result<(), (String, String)>) {
+    let name = case["name"].as_str().unwrap_or("(unnamed)").to_string();
+    report.cases.push(Case {
+        file: file.to_string(),
+        name: name.clone(),
+        passed: outcome.is_ok(),
+    });
     match outcome {
         Ok(()) => report.passed += 1,
         Err((expected, got)) => report.failures.push(Failure {
             file: file.to_string(),
-            case: case["name"].as_str().unwrap_or("(unnamed)").to_string(),
+            case: name,
             expected,
             got,
         }),

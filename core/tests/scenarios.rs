@@ -51,6 +51,12 @@ fn the_todo_example_scenarios_pass() {
     }
     assert!(report.passed > 0);
     assert_eq!(report.failed(), 0);
+    // Every case is listed once, by name, as passed.
+    assert_eq!(report.cases.len(), report.passed);
+    assert!(report
+        .cases
+        .iter()
+        .all(|c| c.passed && !c.name.is_empty() && c.file == file.display().to_string()));
 }
 
 /// Version 1's durations and the calendar (§14): every case of the shared

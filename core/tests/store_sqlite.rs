@@ -607,3 +607,22 @@ fn wait_sees_the_commits_of_another_connection_at_its_next_call() {
     a.close().unwrap();
     b.close().unwrap();
 }
+
+#[test]
+fn open_existing_refuses_a_missing_file_and_creates_nothing() {
+    let dir = TempDir::new("existing");
+    let path = dir.file("absent.db");
+    let Err(e) = store::open_existing(&format!("sqlite:{path}?synchronous=normal")) else {
+        panic!("a missing file is an error");
+    };
+    assert_eq!(kind(&e), Some(StoreErrorKind::Unavailable), "{e}");
+    assert!(e.message().contains(&path), "{}", e.message());
+    for suffix in ["", "-wal", "-shm"] {
+        assert!(!Path::new(&format!("{path}{suffix}")).exists());
+    }
+    // Once the file exists (written by `open`), `open_existing` reads it.
+    drop(store::open(&format!("sqlite:{path}")).unwrap());
+    let s = store::open_existing(&format!("sqlite:{path}")).unwrap();
+    assert_eq!(s.head().unwrap(), 0);
+    assert!(store::open_existing("memory:").is_ok());
+}

@@ -370,6 +370,18 @@ pub enum Synchronous {
 /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE[?schema=NAME&pool_size=N&...]`
 /// (see [`postgres::url`]).
 pub fn open(url: &str) -> Result<Box<dyn Store>> {
+    open_url(url, true)
+}
+
+/// Like [`open`], for a caller that only reads: a `sqlite:` URL whose file
+/// does not exist is a `store_error` of kind `unavailable` naming the file,
+/// and nothing is created (not the file, nor its `-wal` and `-shm`). Other
+/// URLs open as with [`open`].
+pub fn open_existing(url: &str) -> Result<Box<dyn Store>> {
+    open_url(url, false)
+}
+
+fn open_url(url: &str, create: bool) -> Result<Box<dyn Store>> {
     if url == "memory:" || url == "memory://" {
         return Ok(Box::new(memory::MemoryStore::new()));
     }
@@ -405,6 +417,15 @@ pub fn open(url: &str) -> Result<Box<dyn Store>> {
             return Err(Error::StoreError {
                 kind: StoreErrorKind::Unavailable,
                 message: format!("store URL `{url}` names no file; write sqlite:PATH"),
+            });
+        }
+        if !create && !std::path::Path::new(path).exists() {
+            return Err(Error::StoreError {
+                kind: StoreErrorKind::Unavailable,
+                message: format!(
+                    "no store at {path}: the file does not exist (reading creates none; \
+                     check the path, or write to the store first)"
+                ),
             });
         }
         return Ok(Box::new(sqlite::SqliteStore::open_with(path, &options)?));
