@@ -2,8 +2,8 @@
 # The Ruby gem: installs ruby, ruby-ffi and ruby-sqlite3 when missing, builds
 # the C library, then runs the minitest suite (scenarios, domain, engine, the
 # read side, bad input, 8 threads at once, the generated classes), the
-# scenario runner, examples/ruby-rack under WEBrick and the
-# example.
+# scenario runner, the example, examples/ruby-rack under WEBrick and
+# examples/ruby-rails (Debian's ruby-rails, installed when missing).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -32,3 +32,7 @@ need "ruby -e 'require \"rack\"; require \"webrick\"'" ruby-rack ruby-webrick
 need "command -v curl" curl
 cd ../..
 bash examples/ruby-rack/test.sh
+# The same API as a Rails app (Debian's ruby-rails 6.1: Action Controller
+# from apt, no Bundler, no RubyGems), under WEBrick, driven with curl.
+need "ruby -e 'require \"rails\"; require \"action_controller/railtie\"'" ruby-rails
+bash examples/ruby-rails/test.sh
