@@ -363,7 +363,11 @@ impl<'a> Gen<'a> {
                 .indent();
             o.line("val m = LinkedHashMap<String, Any?>()");
             for f in fields {
-                let ty = self.field_type(f, input);
+                let ty = if input && !f.required {
+                    non_null(&f.ty)
+                } else {
+                    f.ty.clone()
+                };
                 let v = self.to_wire(&prop(&f.name), &ty, 0);
                 if input && !f.required {
                     o.line(format!(
@@ -379,7 +383,7 @@ impl<'a> Gen<'a> {
             o.dedent().line("}");
         }
         o.blank();
-        o.line("companion object {").indent();
+        open_companion(o, fields);
         o.line("/** The value from the engine's `Map`; a missing or mistyped field is a [ClassCastException] or [NullPointerException]. */");
         o.line("@JvmStatic");
         if fields.is_empty() {
@@ -400,6 +404,28 @@ impl<'a> Gen<'a> {
             o.dedent().line(")");
             o.dedent();
         }
+        close_companion(o, fields);
+    }
+}
+
+/// The type of a value known not to be null (after an `if (x != null)`).
+fn non_null(ty: &Ty) -> Ty {
+    match ty {
+        Ty::Optional { inner } => (**inner).clone(),
+        t => t.clone(),
+    }
+}
+
+/// A `companion object {` for a class; nothing for a `data object`, whose
+/// members go in the object itself.
+fn open_companion(o: &mut Out, fields: &[Field]) {
+    if !fields.is_empty() {
+        o.line("companion object {").indent();
+    }
+}
+
+fn close_companion(o: &mut Out, fields: &[Field]) {
+    if !fields.is_empty() {
         o.dedent().line("}");
     }
 }
@@ -458,15 +484,18 @@ fn header(o: &mut Out, package: &str) {
     o.line("import dev.eventfold.TypedEvent");
     o.line("import dev.eventfold.TypedExecuted");
     o.line("import dev.eventfold.TypedLoaded");
+    o.line("import dev.eventfold.typed");
     o.blank();
     o.line("// A duration crosses as text: whole seconds, fraction digits only as needed, `s` (`5400s`, `1.5s`).");
-    o.line("private fun durationOf(text: String): java.time.Duration {").indent();
+    o.line("private fun durationOf(text: String): java.time.Duration {")
+        .indent();
     o.line("val nanos = java.math.BigDecimal(text.removeSuffix(\"s\")).movePointRight(9).toBigIntegerExact()");
     o.line("val parts = nanos.divideAndRemainder(java.math.BigInteger.valueOf(1_000_000_000L))");
     o.line("return java.time.Duration.ofSeconds(parts[0].toLong(), parts[1].toLong())");
     o.dedent().line("}");
     o.blank();
-    o.line("private fun durationText(d: java.time.Duration): String =").indent();
+    o.line("private fun durationText(d: java.time.Duration): String =")
+        .indent();
     o.line("java.math.BigDecimal.valueOf(d.seconds).add(java.math.BigDecimal.valueOf(d.nano.toLong(), 9)).stripTrailingZeros().toPlainString() + \"s\"");
     o.dedent().blank();
 }
@@ -601,7 +630,7 @@ fn model_file(g: &Gen, m: &ModelSchema, seg: &str) -> String {
                 o.blank();
                 cmd_data(g, o, c);
                 o.blank();
-                o.line("companion object {").indent();
+                open_companion(o, &c.params);
                 o.line(format!("const val TYPE: String = {}", lit(&c.name)));
                 o.blank();
                 let rs: Vec<String> = command_reasons(c)
@@ -614,7 +643,7 @@ fn model_file(g: &Gen, m: &ModelSchema, seg: &str) -> String {
                     "val REASONS: Set<{reason}> = setOf({})",
                     rs.join(", ")
                 ));
-                o.dedent().line("}");
+                close_companion(o, &c.params);
             },
         );
         o.blank();
@@ -690,7 +719,11 @@ fn cmd_data(g: &Gen, o: &mut Out, c: &CommandSchema) {
     o.line("override fun data(): Map<String, Any?> {").indent();
     o.line("val m = LinkedHashMap<String, Any?>()");
     for f in &c.params {
-        let ty = g.field_type(f, true);
+        let ty = if f.required {
+            f.ty.clone()
+        } else {
+            non_null(&f.ty)
+        };
         let v = g.to_wire(&prop(&f.name), &ty, 0);
         if !f.required {
             o.line(format!(
@@ -734,7 +767,7 @@ fn event_class(g: &Gen, o: &mut Out, e: &EventSchema, name: &str, union: &str) {
                 o.dedent().line("}");
             }
             o.blank();
-            o.line("companion object {").indent();
+            open_companion(o, &e.fields);
             o.line(format!("const val TYPE: String = {}", lit(&e.name)));
             o.blank();
             o.line("/** The version of the event's shape. */");
@@ -758,7 +791,7 @@ fn event_class(g: &Gen, o: &mut Out, e: &EventSchema, name: &str, union: &str) {
                 o.dedent().line(")");
                 o.dedent();
             }
-            o.dedent().line("}");
+            close_companion(o, &e.fields);
         },
     );
 }
@@ -784,10 +817,14 @@ fn query_parts(g: &Gen, q: &QuerySchema) -> (String, String, String, String) {
                 format!("{} to {}", lit(&f.name), g.to_wire(&prop(&f.name), &ty, 0))
             })
             .collect();
-        format!(
-            "mapOf({}).filterValues {{ it != null }}",
-            entries.join(", ")
-        )
+        if q.params.iter().all(|f| f.required) {
+            format!("mapOf({})", entries.join(", "))
+        } else {
+            format!(
+                "mapOf({}).filterValues {{ it != null }}",
+                entries.join(", ")
+            )
+        }
     };
     let ret = g.ty(&q.returns);
     let conv = g.from_wire("r", &q.returns, 0);

