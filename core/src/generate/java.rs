@@ -164,7 +164,7 @@ impl<'a> Gen<'a> {
         matches!(ty, Ty::Int | Ty::Float | Ty::Bool)
     }
 
-    fn from_wire(&self, e: &str, ty: &Ty, depth: usize) -> String {
+    fn decode(&self, e: &str, ty: &Ty, depth: usize) -> String {
         let x = format!("x{depth}");
         match ty {
             Ty::String => format!("(String) {e}"),
@@ -175,11 +175,11 @@ impl<'a> Gen<'a> {
             Ty::Timestamp => format!("java.time.OffsetDateTime.parse((String) {e}).toInstant()"),
             Ty::List { item } => format!(
                 "Wire.list((List<?>) {e}, {x} -> {})",
-                self.from_wire(&x, item, depth + 1)
+                self.decode(&x, item, depth + 1)
             ),
             Ty::Map { value } => format!(
                 "Wire.map((Map<?, ?>) {e}, {x} -> {})",
-                self.from_wire(&x, value, depth + 1)
+                self.decode(&x, value, depth + 1)
             ),
             Ty::Record { model, .. } => match self.names_of(model) {
                 Some(_) => format!("{}.fromMap((Map<?, ?>) {e})", self.ty(ty, false)),
@@ -191,7 +191,7 @@ impl<'a> Gen<'a> {
             },
             Ty::Optional { inner } => format!(
                 "Wire.opt({e}, {x} -> {})",
-                self.boxed(&self.from_wire(&x, inner, depth + 1), inner)
+                self.boxed(&self.decode(&x, inner, depth + 1), inner)
             ),
             Ty::Json => e.to_string(),
         }
@@ -206,7 +206,7 @@ impl<'a> Gen<'a> {
         }
     }
 
-    fn to_wire(&self, e: &str, ty: &Ty, depth: usize) -> String {
+    fn encode(&self, e: &str, ty: &Ty, depth: usize) -> String {
         let x = format!("x{depth}");
         match ty {
             Ty::String | Ty::Int | Ty::Float | Ty::Bool | Ty::Json => e.to_string(),
@@ -214,11 +214,11 @@ impl<'a> Gen<'a> {
             Ty::Duration => format!("Wire.durationText({e})"),
             Ty::List { item } => format!(
                 "Wire.list({e}, {x} -> (Object) {})",
-                self.to_wire(&x, item, depth + 1)
+                self.encode(&x, item, depth + 1)
             ),
             Ty::Map { value } => format!(
                 "Wire.map({e}, {x} -> (Object) {})",
-                self.to_wire(&x, value, depth + 1)
+                self.encode(&x, value, depth + 1)
             ),
             Ty::Record { model, .. } => match self.names_of(model) {
                 Some(_) => format!("{e}.toMap()"),
@@ -229,7 +229,7 @@ impl<'a> Gen<'a> {
                 None => e.to_string(),
             },
             Ty::Optional { inner } => {
-                let conv = self.to_wire(&x, inner, depth + 1);
+                let conv = self.encode(&x, inner, depth + 1);
                 if conv == x {
                     e.to_string()
                 } else {
@@ -351,7 +351,7 @@ impl<'a> Gen<'a> {
         o.line("Map<String, Object> m = new LinkedHashMap<>();");
         for f in fields {
             let ty = self.field_type(f, input);
-            let v = self.to_wire(&prop(&f.name), &ty, 0);
+            let v = self.encode(&prop(&f.name), &ty, 0);
             if input && !f.required {
                 o.line(format!(
                     "if ({} != null) m.put({}, {v});",
@@ -366,7 +366,7 @@ impl<'a> Gen<'a> {
         o.dedent().line("}");
     }
 
-    fn from_map(&self, o: &mut Out, name: &str, fields: &[Field], input: bool) {
+    fn write_from_map(&self, o: &mut Out, name: &str, fields: &[Field], input: bool) {
         o.line("/** The value from the engine's {@code Map}; a missing or mistyped field is a ClassCastException or NullPointerException. */");
         o.line(format!("public static {name} fromMap(Map<?, ?> m) {{"))
             .indent();
@@ -374,7 +374,7 @@ impl<'a> Gen<'a> {
             .iter()
             .map(|f| {
                 let ty = self.field_type(f, input);
-                self.from_wire(&format!("m.get({})", lit(&f.name)), &ty, 0)
+                self.decode(&format!("m.get({})", lit(&f.name)), &ty, 0)
             })
             .collect();
         if args.is_empty() {
@@ -606,7 +606,7 @@ fn model_file(g: &Gen, m: &ModelSchema) -> String {
             &mut |o| {
                 g.to_map(o, &r.fields, false, "toMap", false);
                 o.blank();
-                g.from_map(o, name, &r.fields, false);
+                g.write_from_map(o, name, &r.fields, false);
             },
         );
         o.blank();
@@ -623,7 +623,7 @@ fn model_file(g: &Gen, m: &ModelSchema) -> String {
         &mut |o| {
             g.to_map(o, &m.state, false, "toMap", false);
             o.blank();
-            g.from_map(o, "State", &m.state, false);
+            g.write_from_map(o, "State", &m.state, false);
         },
     );
     o.blank();
@@ -855,7 +855,7 @@ fn event_record(g: &Gen, o: &mut Out, e: &EventSchema, name: &str) {
             o.blank();
             g.to_map(o, &e.fields, false, "data", true);
             o.blank();
-            g.from_map(o, name, &e.fields, false);
+            g.write_from_map(o, name, &e.fields, false);
         },
     );
 }
@@ -1011,7 +1011,7 @@ fn facade(g: &Gen, o: &mut Out, m: &ModelSchema, n: &TypeNames) {
                 o.line("Map<String, Object> args = new LinkedHashMap<>();");
                 for p in &q.params {
                     let ty = g.field_type(p, true);
-                    let v = g.to_wire(&prop(&p.name), &ty, 0);
+                    let v = g.encode(&prop(&p.name), &ty, 0);
                     if !p.required {
                         o.line(format!(
                             "if ({} != null) args.put({}, {v});",
@@ -1024,7 +1024,7 @@ fn facade(g: &Gen, o: &mut Out, m: &ModelSchema, n: &TypeNames) {
                 }
             }
         };
-        let conv = g.boxed(&g.from_wire("r", &q.returns, 0), &q.returns);
+        let conv = g.boxed(&g.decode("r", &q.returns, 0), &q.returns);
         o.blank();
         o.block_doc(q.doc.as_deref(), "/**", " * ", " */");
         o.line(format!("public {ret} {f}({params}) {{")).indent();
@@ -1121,12 +1121,12 @@ fn read_side_file(g: &Gen) -> String {
         g.record(&mut o, Some(&doc), &row, &fields, false, "", &mut |o| {
             g.to_map(o, &fields, false, "toMap", false);
             o.blank();
-            g.from_map(o, &row, &fields, false);
+            g.write_from_map(o, &row, &fields, false);
             o.blank();
             o.line("/** The row's key, in key order (for {@code after}). */");
             let ks: Vec<String> = keys
                 .iter()
-                .map(|f| g.to_wire(&prop(&f.name), &f.ty, 0))
+                .map(|f| g.encode(&prop(&f.name), &f.ty, 0))
                 .collect();
             o.line("public List<Object> key() {")
                 .indent()
@@ -1165,7 +1165,7 @@ fn read_side_file(g: &Gen) -> String {
                 .collect();
             let vs: Vec<String> = keys[..k]
                 .iter()
-                .map(|f| g.to_wire(&prop(&f.name), &f.ty, 0))
+                .map(|f| g.encode(&prop(&f.name), &f.ty, 0))
                 .collect();
             let key = format!("Arrays.asList({})", vs.join(", "));
             for (suffix, ret) in [

@@ -221,7 +221,7 @@ impl<'a> Gen<'a> {
     }
 
     /// The Kotlin value of the skin's value `e` (an `Any?`) of type `ty`.
-    fn from_wire(&self, e: &str, ty: &Ty, depth: usize) -> String {
+    fn decode(&self, e: &str, ty: &Ty, depth: usize) -> String {
         let x = format!("x{depth}");
         match ty {
             Ty::String => format!("{e} as String"),
@@ -232,11 +232,11 @@ impl<'a> Gen<'a> {
             Ty::Timestamp => format!("java.time.OffsetDateTime.parse({e} as String).toInstant()"),
             Ty::List { item } => format!(
                 "({e} as List<*>).map {{ {x} -> {} }}",
-                self.from_wire(&x, item, depth + 1)
+                self.decode(&x, item, depth + 1)
             ),
             Ty::Map { value } => format!(
                 "({e} as Map<*, *>).entries.associate {{ {x} -> ({x}.key as String) to {} }}",
-                self.from_wire(&format!("{x}.value"), value, depth + 1)
+                self.decode(&format!("{x}.value"), value, depth + 1)
             ),
             Ty::Record { model, .. } => match self.names_of(model) {
                 Some(_) => format!("{}.fromMap({e} as Map<*, *>)", self.ty(ty)),
@@ -248,21 +248,21 @@ impl<'a> Gen<'a> {
             },
             Ty::Optional { inner } => format!(
                 "{e}?.let {{ {x} -> {} }}",
-                self.from_wire(&x, inner, depth + 1)
+                self.decode(&x, inner, depth + 1)
             ),
             Ty::Json => e.to_string(),
         }
     }
 
     /// The skin's value (for a `Map`/`List`) of the Kotlin value `e`.
-    fn to_wire(&self, e: &str, ty: &Ty, depth: usize) -> String {
+    fn encode(&self, e: &str, ty: &Ty, depth: usize) -> String {
         let x = format!("x{depth}");
         match ty {
             Ty::String | Ty::Int | Ty::Float | Ty::Bool | Ty::Json => e.to_string(),
             Ty::Timestamp => format!("{e}.toString()"),
             Ty::Duration => format!("durationText({e})"),
             Ty::List { item } => {
-                let inner = self.to_wire(&x, item, depth + 1);
+                let inner = self.encode(&x, item, depth + 1);
                 if inner == x {
                     e.to_string()
                 } else {
@@ -270,7 +270,7 @@ impl<'a> Gen<'a> {
                 }
             }
             Ty::Map { value } => {
-                let inner = self.to_wire(&format!("{x}.value"), value, depth + 1);
+                let inner = self.encode(&format!("{x}.value"), value, depth + 1);
                 if inner == format!("{x}.value") {
                     e.to_string()
                 } else {
@@ -286,7 +286,7 @@ impl<'a> Gen<'a> {
                 None => e.to_string(),
             },
             Ty::Optional { inner } => {
-                let conv = self.to_wire(&x, inner, depth + 1);
+                let conv = self.encode(&x, inner, depth + 1);
                 if conv == x {
                     e.to_string()
                 } else {
@@ -320,6 +320,7 @@ impl<'a> Gen<'a> {
 
     /// `data class Name(fields) : supertypes { body }`, or a `data object`
     /// when there is no field. `body` writes members inside.
+    #[allow(clippy::too_many_arguments)]
     fn data_class(
         &self,
         o: &mut Out,
@@ -355,7 +356,7 @@ impl<'a> Gen<'a> {
         fun: &str,
         over: &str,
     ) {
-        o.line(format!("/** The value as the engine takes it. */"));
+        o.line("/** The value as the engine takes it. */");
         if fields.is_empty() {
             o.line(format!("{over}fun {fun}(): Map<String, Any?> = emptyMap()"));
         } else {
@@ -368,7 +369,7 @@ impl<'a> Gen<'a> {
                 } else {
                     f.ty.clone()
                 };
-                let v = self.to_wire(&prop(&f.name), &ty, 0);
+                let v = self.encode(&prop(&f.name), &ty, 0);
                 if input && !f.required {
                     o.line(format!(
                         "if ({} != null) m[{}] = {v}",
@@ -398,7 +399,7 @@ impl<'a> Gen<'a> {
                 let ty = self.field_type(f, input);
                 o.line(format!(
                     "{},",
-                    self.from_wire(&format!("m[{}]", lit(&f.name)), &ty, 0)
+                    self.decode(&format!("m[{}]", lit(&f.name)), &ty, 0)
                 ));
             }
             o.dedent().line(")");
@@ -622,7 +623,7 @@ fn model_file(g: &Gen, m: &ModelSchema, seg: &str) -> String {
             true,
             &supers,
             &mut |o| {
-                o.line(format!("override val type: String get() = TYPE"));
+                o.line("override val type: String get() = TYPE");
                 o.blank();
                 o.line(format!(
                     "override val reasons: Set<{reason}> get() = REASONS"
@@ -724,7 +725,7 @@ fn cmd_data(g: &Gen, o: &mut Out, c: &CommandSchema) {
         } else {
             non_null(&f.ty)
         };
-        let v = g.to_wire(&prop(&f.name), &ty, 0);
+        let v = g.encode(&prop(&f.name), &ty, 0);
         if !f.required {
             o.line(format!(
                 "if ({} != null) m[{}] = {v}",
@@ -760,7 +761,7 @@ fn event_class(g: &Gen, o: &mut Out, e: &EventSchema, name: &str, union: &str) {
                     o.line(format!(
                         "m[{}] = {}",
                         lit(&f.name),
-                        g.to_wire(&prop(&f.name), &f.ty, 0)
+                        g.encode(&prop(&f.name), &f.ty, 0)
                     ));
                 }
                 o.line("return m");
@@ -785,7 +786,7 @@ fn event_class(g: &Gen, o: &mut Out, e: &EventSchema, name: &str, union: &str) {
                 for f in &e.fields {
                     o.line(format!(
                         "{},",
-                        g.from_wire(&format!("data[{}]", lit(&f.name)), &f.ty, 0)
+                        g.decode(&format!("data[{}]", lit(&f.name)), &f.ty, 0)
                     ));
                 }
                 o.dedent().line(")");
@@ -814,7 +815,7 @@ fn query_parts(g: &Gen, q: &QuerySchema) -> (String, String, String, String) {
             .iter()
             .map(|f| {
                 let ty = g.field_type(f, true);
-                format!("{} to {}", lit(&f.name), g.to_wire(&prop(&f.name), &ty, 0))
+                format!("{} to {}", lit(&f.name), g.encode(&prop(&f.name), &ty, 0))
             })
             .collect();
         if q.params.iter().all(|f| f.required) {
@@ -827,7 +828,7 @@ fn query_parts(g: &Gen, q: &QuerySchema) -> (String, String, String, String) {
         }
     };
     let ret = g.ty(&q.returns);
-    let conv = g.from_wire("r", &q.returns, 0);
+    let conv = g.decode("r", &q.returns, 0);
     (params.join(", "), args, ret, conv)
 }
 
@@ -872,7 +873,7 @@ fn facade(g: &Gen, o: &mut Out, m: &ModelSchema, n: &TypeNames) {
     o.line("/** The model's name, as the engine knows it. */");
     o.line(format!("const val NAME: String = {}", lit(mn)));
     o.blank();
-    o.line(format!("/** The events [command] emits on [state] (null: the initial state), with no store; or [EventfoldException.Rejected]. */"));
+    o.line("/** The events [command] emits on [state] (null: the initial state), with no store; or [EventfoldException.Rejected]. */");
     o.line("@JvmStatic");
     o.line("@JvmOverloads");
     o.line(format!(
@@ -887,9 +888,7 @@ fn facade(g: &Gen, o: &mut Out, m: &ModelSchema, n: &TypeNames) {
     o.dedent().line("}");
     o.dedent();
     o.blank();
-    o.line(format!(
-        "/** The state after [events], in order, from the initial state, with no store. */"
-    ));
+    o.line("/** The state after [events], in order, from the initial state, with no store. */");
     o.line("@JvmStatic");
     o.line(format!(
         "fun replay(domain: Domain, events: List<{event}>): {state} ="
@@ -913,9 +912,7 @@ fn stream_methods(g: &Gen, o: &mut Out, m: &ModelSchema, n: &TypeNames, suspend:
     } else {
         ("fun", "engine")
     };
-    o.line(format!(
-        "/** Executes [command] on this stream: the events it appended, decoded. */"
-    ));
+    o.line("/** Executes [command] on this stream: the events it appended, decoded. */");
     o.line(format!(
         "{fun} execute(command: {command}, options: ExecuteOptions = ExecuteOptions()): TypedExecuted<{event}> ="
     ))
@@ -1001,7 +998,7 @@ fn read_side_file(g: &Gen) -> String {
                 .key
                 .iter()
                 .filter_map(|k| fields.iter().find(|f| &f.name == k))
-                .map(|f| g.to_wire(&prop(&f.name), &f.ty, 0))
+                .map(|f| g.encode(&prop(&f.name), &f.ty, 0))
                 .collect();
             o.line(format!(
                 "fun key(): List<Any?> = listOf({})",
@@ -1085,7 +1082,7 @@ fn read_methods(g: &Gen, o: &mut Out, suspend: bool) {
             if prev.is_empty() {
                 o.line(format!(
                     "if ({p} != null) key.add({})",
-                    g.to_wire(&p, &ty, 0)
+                    g.encode(&p, &ty, 0)
                 ));
             } else {
                 o.line(format!("if ({p} != null) {{")).indent();
@@ -1093,7 +1090,7 @@ fn read_methods(g: &Gen, o: &mut Out, suspend: bool) {
                     "require(!({prev})) {{ \"give the key values of `{}` in key order\" }}",
                     t.name
                 ));
-                o.line(format!("key.add({})", g.to_wire(&p, &ty, 0)));
+                o.line(format!("key.add({})", g.encode(&p, &ty, 0)));
                 o.dedent().line("}");
             }
             gap.push(format!("{p} == null"));
