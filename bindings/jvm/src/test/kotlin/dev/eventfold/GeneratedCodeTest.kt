@@ -167,6 +167,20 @@ class GeneratedCodeTest {
         )
     }
 
+    @Test
+    fun `every model of the shared scenarios generates code that compiles in Kotlin and Java`() {
+        val dir = Path.of(System.getProperty("eventfold.scenarios", "../../../shared/scenarios")).resolve("v1")
+        val models = Files.list(dir).use { s -> s.filter { it.toString().endsWith(".model") }.sorted().toList() }
+        assertTrue(models.isNotEmpty(), "no models in $dir")
+        for (model in models) {
+            val name = model.fileName.toString().removeSuffix(".model")
+            val kt = kotlinc(generate("kotlin", model, work.resolve("kt-$name-src")), work.resolve("kt-$name-classes"))
+            assertTrue(kt.ok, "$model: ${kt.output}")
+            val (ok, diags) = javac(generate("java", model, work.resolve("java-$name-src")), work.resolve("java-$name-classes"))
+            assertTrue(ok, "$model: ${diags.joinToString("\n")}")
+        }
+    }
+
     private fun snippet(name: String, text: String): Path {
         val dir = Files.createDirectories(work.resolve("wrong"))
         return Files.writeString(dir.resolve(name), text)
