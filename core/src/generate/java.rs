@@ -445,6 +445,8 @@ fn header(o: &mut Out, package: &str) {
     o.line("import dev.eventfold.TypedExecuted;");
     o.line("import dev.eventfold.TypedLoaded;");
     o.line("import java.util.Arrays;");
+    o.line("import java.util.Collections;");
+    o.line("import java.util.EnumSet;");
     o.line("import java.util.LinkedHashMap;");
     o.line("import java.util.List;");
     o.line("import java.util.Map;");
@@ -716,10 +718,17 @@ fn model_file(g: &Gen, m: &ModelSchema) -> String {
                     .iter()
                     .map(|r| format!("Reason.{}", screaming(r)))
                     .collect();
-                o.line(format!("/** The reasons {} may reject with. */", c.name));
                 o.line(format!(
-                    "public static final Set<Reason> REASONS = Set.of({});",
-                    rs.join(", ")
+                    "/** The reasons {} may reject with, in declared order. */",
+                    c.name
+                ));
+                let set = if rs.is_empty() {
+                    "EnumSet.noneOf(Reason.class)".to_string()
+                } else {
+                    format!("EnumSet.of({})", rs.join(", "))
+                };
+                o.line(format!(
+                    "public static final Set<Reason> REASONS = Collections.unmodifiableSet({set});"
                 ));
                 o.blank();
                 o.line("@Override");

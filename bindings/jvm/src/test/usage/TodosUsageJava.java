@@ -29,7 +29,7 @@ public final class TodosUsageJava {
             try {
                 kitchen.createNew(new Todos.CreateNew("milk", "again"));
             } catch (EventfoldException.Rejected e) {
-                out.add("rejected " + Todos.Reason.of(e) + " " + (Todos.Reason.of(e) == Todos.Reason.DUPLICATE));
+                out.add("rejected " + Todos.Reason.of(e) + " " + (Todos.Reason.of(e) == Todos.Reason.DUPLICATE) + " in " + Todos.CreateNew.REASONS);
             }
             Todos.State state = kitchen.state();
             out.add("state " + new java.util.TreeSet<>(state.todos().keySet()) + " milk=" + state.todos().get("milk").text());

@@ -123,7 +123,7 @@ class GeneratedCodeTest {
         assertEquals(
             listOf(
                 "created milk Buy milk completed=false v1",
-                "rejected DUPLICATE true",
+                "rejected DUPLICATE true in [DUPLICATE, BLANK]",
                 "state [bread, milk] milk=Buy milk",
                 "remaining 1 has=true none=null",
                 "rows [bread:true:true, milk:false:false]",
