@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Builds the JVM binding and runs its tests with Maven: the pom builds the
-# native library (cargo), generates the Kotlin bindings from it (UniFFI's
-# bindgen, from this crate), compiles the Kotlin API and the Kotlin and Java
-# tests, and runs them under Surefire (JUnit 5). Then it installs the jar into
-# the local Maven repository and runs the Kotlin and Java examples against it,
-# as a user's project would (the read-side ones read the projection's table
-# with sqlite-jdbc from Maven). Installs a JDK and Maven when missing.
+# native library and the CLI (cargo), generates the Kotlin bindings from it
+# (UniFFI's bindgen, from this crate), compiles the Kotlin API and the Kotlin
+# and Java tests, and runs them under Surefire (JUnit 5), among them the code
+# `eventfold generate` writes for Kotlin and Java, compiled in process. Then it
+# installs the jar into the local Maven repository and runs the Kotlin and
+# Java examples against it, as a user's project would (the read-side ones read
+# the projection's table with sqlite-jdbc from Maven), and the Spring Boot
+# example's HTTP test. Installs a JDK and Maven when missing.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -37,7 +39,7 @@ status=0
 # line every runner ends with.
 summary() {
   local tests=0 failures=0 errors=0 skipped=0 f line
-  for f in "$reports"/TEST-*.xml; do
+  for f in "$reports"/TEST-*.xml "$root"/examples/jvm-spring/target/surefire-reports/TEST-*.xml; do
     [ -e "$f" ] || continue
     line="$(grep -m1 -o '<testsuite [^>]*>' "$f")"
     tests=$((tests + $(sed -E 's/.* tests="([0-9]+)".*/\1/' <<<"$line")))
@@ -70,6 +72,12 @@ examples() {
   rm -rf "$out" && mkdir -p "$out"
   javac -d "$out" -cp "$all" src/main/java/example/TodosJava.java || return 1
   java -cp "$all:$out" example.TodosJava ../todos/todos.model memory: | tail -n 2 || return 1
+  # The Spring Boot app, typed by the generated Java: its test starts it on a
+  # random free port (a real Tomcat) and drives it over HTTP.
+  echo "-- examples/jvm-spring: Spring Boot over HTTP"
+  cd "$root/examples/jvm-spring"
+  rm -rf target/surefire-reports
+  "${mvn[@]}" -Deventfold.cli="$root/target/debug/eventfold" test || return 1
 }
 if [ "$status" -eq 0 ]; then
   (examples) || { echo "the JVM examples failed"; status=1; }

@@ -294,6 +294,17 @@ impl FfiDomain {
         })
     }
 
+    /// Reads and compiles model files, in core (`Domain::compile_files`):
+    /// a file that cannot be read is `io_error`, naming it.
+    #[uniffi::constructor]
+    pub fn compile_files(paths: Vec<String>) -> Result<Arc<Self>> {
+        guard(|| {
+            Ok(Arc::new(FfiDomain {
+                inner: Mutex::new(Some(Domain::compile_files(&paths)?)),
+            }))
+        })
+    }
+
     pub fn models(&self) -> Result<Vec<String>> {
         guard(|| Ok(self.get()?.models().into_iter().map(String::from).collect()))
     }

@@ -8,7 +8,6 @@ import dev.eventfold.ffi.FfiQuery
 import dev.eventfold.ffi.FfiReplay
 import dev.eventfold.ffi.FfiSource
 import dev.eventfold.ffi.FfiUpcast
-import java.nio.file.Files
 import java.nio.file.Path
 import java.time.Instant
 
@@ -39,16 +38,19 @@ class Domain private constructor(internal val ffi: FfiDomain) : AutoCloseable {
         @JvmStatic
         fun compile(text: String): Domain = compile("model", text)
 
-        /** Reads and compiles model files, as one domain; their paths name them in diagnostics. */
+        /**
+         * Reads and compiles model files, as one domain; their paths name
+         * them in diagnostics. The core reads them: a file that cannot be
+         * read is [EventfoldException.IoError], with its [path][EventfoldException.IoError.path].
+         */
         @JvmStatic
         fun fromFiles(vararg paths: Path): Domain = fromFiles(paths.toList())
 
         @JvmStatic
-        fun fromFiles(vararg paths: String): Domain = fromFiles(paths.map { Path.of(it) })
+        fun fromFiles(vararg paths: String): Domain = native { Domain(FfiDomain.compileFiles(paths.toList())) }
 
         @JvmStatic
-        fun fromFiles(paths: List<Path>): Domain =
-            compile(paths.associate { it.toString() to Files.readString(it) })
+        fun fromFiles(paths: List<Path>): Domain = native { Domain(FfiDomain.compileFiles(paths.map { it.toString() })) }
     }
 
     /** The names of the models, in declaration order. */

@@ -56,6 +56,7 @@ internal fun FfiException.toPublic(): EventfoldException =
         is FfiException.ModelChanged -> EventfoldException.ModelChanged(model, detail)
         is FfiException.UnknownTable -> EventfoldException.UnknownTable(detail)
         is FfiException.UnknownProjection -> EventfoldException.UnknownProjection(detail)
+        is FfiException.IoException -> EventfoldException.IoError(path, detail)
         is FfiException.Internal -> EventfoldException.Internal(detail)
     }
 

@@ -5,6 +5,8 @@ import dev.eventfold.ffi.FfiExecute
 import dev.eventfold.ffi.FfiStreamQuery
 import java.time.Duration
 import java.time.Instant
+import java.util.concurrent.CompletableFuture
+import java.util.concurrent.Executor
 
 /**
  * A [Domain] over an event store: executes commands against streams
@@ -17,7 +19,17 @@ import java.time.Instant
  * [close] closes the store; after it every call throws
  * [EventfoldException.StoreError]. Use it in `use { }` or try-with-resources.
  */
-class Engine private constructor(private val ffi: FfiEngine) : AutoCloseable {
+class Engine private constructor(private val ffi: FfiEngine, executor: Executor?) : AutoCloseable {
+    /** Where the `...Async` and [suspending] verbs run: [EngineOptions.executor], or a shared pool of daemon threads. */
+    internal val executor: Executor = executor ?: Background.pool
+
+    /**
+     * The store-touching verbs as Kotlin `suspend` functions: `engine.suspending.execute(...)`.
+     * Each runs on the engine's executor and suspends the caller meanwhile,
+     * so a coroutine on `Dispatchers.Default` or a UI thread never blocks.
+     */
+    val suspending: SuspendingEngine by lazy { SuspendingEngine(this) }
+
     companion object {
         /**
          * Opens an engine. [store] is `memory:`, `sqlite:PATH` (append
@@ -28,7 +40,7 @@ class Engine private constructor(private val ffi: FfiEngine) : AutoCloseable {
         @JvmStatic
         @JvmOverloads
         fun open(store: String, domain: Domain, options: EngineOptions = EngineOptions()): Engine =
-            native { Engine(FfiEngine.open(store, domain.ffi, options.toJson())) }
+            native { Engine(FfiEngine.open(store, domain.ffi, options.toJson()), options.executor) }
     }
 
     /**
@@ -223,6 +235,56 @@ class Engine private constructor(private val ffi: FfiEngine) : AutoCloseable {
 
     fun modelVersionsJson(): String = native { ffi.modelVersionsJson() }
 
+    // The same verbs without blocking the caller: each runs on [executor] and
+    // completes its future with the result, or exceptionally with the
+    // EventfoldException (`get()` wraps it in an ExecutionException, `join()`
+    // in a CompletionException; `exceptionally`/`handle` see it as the cause).
+
+    /** [execute] on the engine's executor. */
+    @JvmOverloads
+    fun executeAsync(model: String, id: String, command: Map<String, Any?>, options: ExecuteOptions = ExecuteOptions()): CompletableFuture<Executed> =
+        background { execute(model, id, command, options) }
+
+    /** [executeMany] on the engine's executor. */
+    fun executeManyAsync(requests: List<ExecuteRequest>): CompletableFuture<List<Executed>> = background { executeMany(requests) }
+
+    /** [load] on the engine's executor. */
+    fun loadAsync(model: String, id: String): CompletableFuture<Loaded> = background { load(model, id) }
+
+    /** [query] on the engine's executor. */
+    @JvmOverloads
+    fun queryAsync(model: String, id: String, name: String, args: Map<String, Any?>? = null): CompletableFuture<Any?> =
+        background { query(model, id, name, args) }
+
+    /** [readStream] on the engine's executor. */
+    @JvmOverloads
+    fun readStreamAsync(stream: String, fromVersion: Long? = null, limit: Int? = null, raw: Boolean = false): CompletableFuture<List<StoredEvent>> =
+        background { readStream(stream, fromVersion, limit, raw) }
+
+    /** [readAll] on the engine's executor. */
+    @JvmOverloads
+    fun readAllAsync(fromPosition: Long? = null, limit: Int? = null, raw: Boolean = false): CompletableFuture<List<StoredEvent>> =
+        background { readAll(fromPosition, limit, raw) }
+
+    /** [streams] on the engine's executor. */
+    @JvmOverloads
+    fun streamsAsync(model: String? = null): CompletableFuture<List<StreamInfo>> = background { streams(model) }
+
+    /** [rows] on the engine's executor. */
+    @JvmOverloads
+    fun rowsAsync(table: String, key: List<Any?> = emptyList(), after: List<Any?>? = null, limit: Int? = null): CompletableFuture<List<Map<String, Any?>>> =
+        background { rows(table, key, after, limit) }
+
+    /** [waitFor] on the engine's executor: the future completes when the projections have caught up (or [timeout] passed). */
+    @JvmOverloads
+    fun waitForAsync(position: Long, projection: String? = null, timeout: Duration = Duration.ofSeconds(30)): CompletableFuture<Boolean> =
+        background { waitFor(position, projection, timeout) }
+
+    /** [rebuild] on the engine's executor. */
+    fun rebuildAsync(projection: String): CompletableFuture<Rebuilt> = background { rebuild(projection) }
+
+    private fun <T> background(block: () -> T): CompletableFuture<T> = CompletableFuture.supplyAsync(block, executor)
+
     /** Closes the store (and the subscriptions opened on it). Twice is fine. */
     override fun close() {
         native { ffi.closeEngine() }
@@ -252,6 +314,11 @@ data class EngineOptions @JvmOverloads constructor(
     val onProjectionError: OnProjectionError? = null,
     /** What a command does when the store has switched to a newer model version; default [OnModelChange.FAIL]. */
     val onModelChange: OnModelChange? = null,
+    /**
+     * Where the `...Async` and `suspend` verbs run (a virtual-thread executor,
+     * your server's pool, ...); default: a shared pool of daemon threads.
+     */
+    val executor: Executor? = null,
 ) {
     fun withCacheCapacity(streams: Long) = copy(cacheCapacity = streams)
 
@@ -264,6 +331,8 @@ data class EngineOptions @JvmOverloads constructor(
     fun withOnProjectionError(policy: OnProjectionError) = copy(onProjectionError = policy)
 
     fun withOnModelChange(policy: OnModelChange) = copy(onModelChange = policy)
+
+    fun withExecutor(executor: Executor) = copy(executor = executor)
 
     /** The options as the core takes them (it checks them: a bad one is [EventfoldException.InvalidCommand]). */
     internal fun toJson(): String? {

@@ -104,6 +104,15 @@ sealed class EventfoldException(
 
     class UnknownProjection(message: String) : EventfoldException("unknown_projection", message)
 
+    /**
+     * A file given by path (a model file of [Domain.fromFiles]) could not be
+     * read; [path] names it, and the message says why (no such file, no
+     * permission, not UTF-8, ...).
+     */
+    class IoError(val path: String, message: String) : EventfoldException("io_error", message) {
+        override fun toMap() = super.toMap() + ("path" to path)
+    }
+
     /** A bug in eventfold (a caught panic); please report it. */
     class Internal(message: String) : EventfoldException("internal", message)
 }

@@ -11,7 +11,7 @@ class ErrorTableTest {
 
     @Test
     fun `the table is the core's`() {
-        assertEquals(17, table.size)
+        assertEquals(18, table.size)
         val store = table.single { it["code"] == "store_error" }
         assertEquals(listOf("kind"), store["fields"])
         assertEquals(listOf("busy", "unavailable", "corrupt", "closed", "io"), store["kinds"])
@@ -43,6 +43,21 @@ class ErrorTableTest {
                 assertNotNull(e.toMap()[field], "$code.$field in toMap")
             }
         }
+    }
+
+    @Test
+    fun `a missing model file is an io error that names it`() {
+        val missing = java.nio.file.Path.of("no-such-dir", "missing.model").toString()
+        val e = assertThrows<EventfoldException.IoError> { Domain.fromFiles(missing) }
+        assertEquals("io_error", e.code)
+        assertEquals(missing, e.path)
+        assert(e.message.contains(missing)) { e.message }
+        assertEquals(missing, e.toMap()["path"])
+        // From a Path, and among other files that do read.
+        val e2 = assertThrows<EventfoldException.IoError> {
+            Domain.fromFiles(listOf(TODOS_MODEL, java.nio.file.Path.of(missing)))
+        }
+        assertEquals(missing, e2.path)
     }
 
     @Test
