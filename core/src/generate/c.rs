@@ -117,15 +117,7 @@ fn model(o: &mut Out, prefix: &str, m: &ModelSchema) {
     for c in &m.commands {
         o.blank();
         let mut doc = c.doc.clone().unwrap_or_default();
-        let reasons: Vec<&str> = {
-            let mut v: Vec<&str> = Vec::new();
-            for r in c.rejections.iter().filter_map(|r| r.reason.as_deref()) {
-                if !v.contains(&r) {
-                    v.push(r);
-                }
-            }
-            v
-        };
+        let reasons = c.reasons();
         let mut extra = Vec::new();
         if !c.emits.is_empty() {
             extra.push(format!("Emits {}.", c.emits.join(", ")));

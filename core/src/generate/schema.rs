@@ -38,11 +38,9 @@ impl ModelSchema {
     /// order (`invariant` last when the model has an invariant).
     pub fn reasons(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
-        for c in &self.commands {
-            for r in c.rejections.iter().filter_map(|r| r.reason.as_deref()) {
-                if !out.contains(&r) {
-                    out.push(r);
-                }
+        for r in self.commands.iter().flat_map(CommandSchema::reasons) {
+            if !out.contains(&r) {
+                out.push(r);
             }
         }
         out
@@ -85,6 +83,18 @@ impl CommandSchema {
     /// Whether a caller may leave `data` out: no param is required.
     pub fn data_optional(&self) -> bool {
         self.params.iter().all(|p| !p.required)
+    }
+
+    /// The reasons it may reject with, once each, in declared order: what
+    /// every generator writes as the command's union or enum of reasons.
+    pub fn reasons(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for r in self.rejections.iter().filter_map(|r| r.reason.as_deref()) {
+            if !out.contains(&r) {
+                out.push(r);
+            }
+        }
+        out
     }
 }
 
@@ -155,6 +165,20 @@ pub struct Field {
     /// The default as JSON, when declared.
     pub default: Option<serde_json::Value>,
     pub doc: Option<String>,
+}
+
+impl Field {
+    /// Its type where input may leave it out: `T?` for a field with a
+    /// default (a caller passes nothing, and the model's default applies).
+    pub fn input_ty(&self) -> Ty {
+        if !self.required && !self.ty.is_optional() {
+            Ty::Optional {
+                inner: Box::new(self.ty.clone()),
+            }
+        } else {
+            self.ty.clone()
+        }
+    }
 }
 
 /// A type as the generators see it: records and enums by the model that

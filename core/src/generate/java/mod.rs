@@ -14,7 +14,7 @@
 
 use super::kotlin::{base_package, columns, row_name, TypeNames};
 use super::names::{camel, screaming};
-use super::schema::{CommandSchema, EventSchema, Field, ModelSchema, QuerySchema, Ty};
+use super::schema::{EventSchema, Field, ModelSchema, QuerySchema, Ty};
 use super::{banner, File, Options, Out, Schema};
 
 mod model;
@@ -248,10 +248,8 @@ impl<'a> Gen<'a> {
     }
 
     fn field_type(&self, f: &Field, input: bool) -> Ty {
-        if input && !f.required && !f.ty.is_optional() {
-            Ty::Optional {
-                inner: Box::new(f.ty.clone()),
-            }
+        if input {
+            f.input_ty()
         } else {
             f.ty.clone()
         }
@@ -532,14 +530,4 @@ fn wire_file(base: &str) -> String {
         .line("}");
     o.dedent().line("}");
     o.finish()
-}
-
-fn command_reasons(c: &CommandSchema) -> Vec<&str> {
-    let mut out: Vec<&str> = Vec::new();
-    for r in c.rejections.iter().filter_map(|r| r.reason.as_deref()) {
-        if !out.contains(&r) {
-            out.push(r);
-        }
-    }
-    out
 }

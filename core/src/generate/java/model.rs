@@ -180,7 +180,8 @@ pub(super) fn model_file(g: &Gen, m: &ModelSchema) -> String {
                     lit(&c.name)
                 ));
                 o.blank();
-                let rs: Vec<String> = command_reasons(c)
+                let rs: Vec<String> = c
+                    .reasons()
                     .iter()
                     .map(|r| format!("Reason.{}", screaming(r)))
                     .collect();

@@ -317,10 +317,8 @@ impl<'a> Gen<'a> {
     }
 
     fn field_type(&self, f: &Field, input: bool) -> Ty {
-        if input && !f.required && !f.ty.is_optional() {
-            Ty::Optional {
-                inner: Box::new(f.ty.clone()),
-            }
+        if input {
+            f.input_ty()
         } else {
             f.ty.clone()
         }

@@ -135,7 +135,8 @@ pub(super) fn model_file(g: &Gen, m: &ModelSchema, seg: &str) -> String {
                 open_companion(o, &c.params);
                 o.line(format!("const val TYPE: String = {}", lit(&c.name)));
                 o.blank();
-                let rs: Vec<String> = command_reasons(c)
+                let rs: Vec<String> = c
+                    .reasons()
                     .iter()
                     .map(|r| format!("{reason}.{}", screaming(r)))
                     .collect();
@@ -201,16 +202,6 @@ pub(super) fn model_file(g: &Gen, m: &ModelSchema, seg: &str) -> String {
 
     facade(g, &mut o, m, n);
     o.finish()
-}
-
-pub(super) fn command_reasons(c: &CommandSchema) -> Vec<&str> {
-    let mut out: Vec<&str> = Vec::new();
-    for r in c.rejections.iter().filter_map(|r| r.reason.as_deref()) {
-        if !out.contains(&r) {
-            out.push(r);
-        }
-    }
-    out
 }
 
 pub(super) fn cmd_data(g: &Gen, o: &mut Out, c: &CommandSchema) {

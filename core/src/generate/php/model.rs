@@ -88,16 +88,11 @@ pub(super) fn model_file(n: &Names, m: &ModelSchema) -> File {
     for c in &m.commands {
         o.blank();
         let mut d = c.doc.clone().unwrap_or_default();
-        let rs: Vec<String> = {
-            let mut v: Vec<String> = Vec::new();
-            for r in c.rejections.iter().filter_map(|r| r.reason.as_deref()) {
-                let s = format!("{rejection}::{}", class_name(r));
-                if !v.contains(&s) {
-                    v.push(s);
-                }
-            }
-            v
-        };
+        let rs: Vec<String> = c
+            .reasons()
+            .iter()
+            .map(|r| format!("{rejection}::{}", class_name(r)))
+            .collect();
         if !rs.is_empty() {
             if !d.is_empty() {
                 d.push_str("\n\n");

@@ -311,13 +311,17 @@ fn union(names: &[String], empty: &str) -> String {
     }
 }
 
-fn literal(values: &[String]) -> String {
+fn literal<S: AsRef<str>>(values: &[S]) -> String {
     if values.is_empty() {
         "NoReturn".into()
     } else {
         format!(
             "Literal[{}]",
-            values.iter().map(|v| lit(v)).collect::<Vec<_>>().join(", ")
+            values
+                .iter()
+                .map(|v| lit(v.as_ref()))
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     }
 }
@@ -363,16 +367,6 @@ fn command_class(c: &CommandSchema) -> String {
     format!("{}Command", pascal(&c.name))
 }
 
-fn command_reasons(c: &CommandSchema) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for r in c.rejections.iter().filter_map(|r| r.reason.clone()) {
-        if !out.contains(&r) {
-            out.push(r);
-        }
-    }
-    out
-}
-
 fn event_data(e: &EventSchema) -> String {
     format!("{}Data", pascal(&e.name))
 }
@@ -395,7 +389,7 @@ fn command_doc(c: &CommandSchema) -> String {
         .doc
         .clone()
         .unwrap_or_else(|| format!("The command `{}`.", c.name));
-    let reasons = command_reasons(c);
+    let reasons = c.reasons();
     if !reasons.is_empty() {
         doc.push_str(&format!(
             "\n\nRaises ``eventfold.Rejected`` with ``reason`` {}.",
@@ -544,7 +538,7 @@ fn model_module(m: &ModelSchema) -> (String, Vec<String>) {
         }
         o.line(format!("data: {data}"));
         o.dedent().blank().blank();
-        let reasons = command_reasons(c);
+        let reasons = c.reasons();
         let reason = format!("{}Reason", pascal(&c.name));
         o.line(format!("{reason} = {}", literal(&reasons)));
         o.line(format!(

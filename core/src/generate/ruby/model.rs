@@ -123,13 +123,11 @@ pub(super) fn model_files(n: &Names, m: &ModelSchema) -> Vec<File> {
 
     for c in &m.commands {
         let mut d = c.doc.clone().unwrap_or_default();
-        let mut rs: Vec<String> = Vec::new();
-        for r in c.rejections.iter().filter_map(|r| r.reason.as_deref()) {
-            let x = format!("{rejection}::{}", screaming(r));
-            if !rs.contains(&x) {
-                rs.push(x);
-            }
-        }
+        let rs: Vec<String> = c
+            .reasons()
+            .iter()
+            .map(|r| format!("{rejection}::{}", screaming(r)))
+            .collect();
         if !rs.is_empty() {
             if !d.is_empty() {
                 d.push('\n');
