@@ -19,6 +19,8 @@ mod php;
 mod python;
 mod ruby;
 pub mod schema;
+#[cfg(test)]
+mod tests;
 mod text;
 mod ts;
 

@@ -151,7 +151,14 @@ ClearDoneReason = NoReturn
 """The reasons `clear-done` may reject with."""
 
 
-TodosCommand = Union[CreateNewCommand, CreateCompleteCommand, ChangeTextCommand, ChangeCompletedCommand, DeleteCommand, ClearDoneCommand]
+TodosCommand = Union[
+    CreateNewCommand,
+    CreateCompleteCommand,
+    ChangeTextCommand,
+    ChangeCompletedCommand,
+    DeleteCommand,
+    ClearDoneCommand,
+]
 """Every command of `Todos`."""
 
 TodosReason = Literal["duplicate", "blank", "missing"]
@@ -312,9 +319,21 @@ class DoneClearedStored(TypedDict):
     metadata: Dict[str, Any]
 
 
-TodosEvent = Union[CreatedEvent, TextChangedEvent, CompletedChangedEvent, DeletedEvent, DoneClearedEvent]
+TodosEvent = Union[
+    CreatedEvent,
+    TextChangedEvent,
+    CompletedChangedEvent,
+    DeletedEvent,
+    DoneClearedEvent,
+]
 """Every event of `Todos`, as ``propose`` gives it."""
-TodosStoredEvent = Union[CreatedStored, TextChangedStored, CompletedChangedStored, DeletedStored, DoneClearedStored]
+TodosStoredEvent = Union[
+    CreatedStored,
+    TextChangedStored,
+    CompletedChangedStored,
+    DeletedStored,
+    DoneClearedStored,
+]
 """Every event of `Todos`, as the store keeps it."""
 
 

@@ -130,19 +130,17 @@ pub(super) fn model_file(g: &Gen, m: &ModelSchema) -> String {
     o.blank();
 
     // Commands.
-    let permits = |list: Vec<&str>| {
-        if list.is_empty() {
-            String::new()
-        } else {
-            format!(" permits {}", list.join(", "))
-        }
-    };
+    // No `permits` list: the records that implement it are in this one
+    // compilation unit, which makes them the permitted ones (JLS 8.1.6),
+    // and a new command or event then adds lines and changes none. A
+    // sealed interface must have one, so with none it is a plain one.
+    let sealed = |list: Vec<&str>| if list.is_empty() { "" } else { "sealed " };
     o.line(format!(
         "/** A command of {mn}: {{@code {{type, data}}}} for the engine. */"
     ));
     o.line(format!(
-        "public sealed interface Command{} {{",
-        permits(m.commands.iter().map(|c| n.command(&c.name)).collect())
+        "public {}interface Command {{",
+        sealed(m.commands.iter().map(|c| n.command(&c.name)).collect())
     ))
     .indent();
     o.line("/** The command's name in the model ({@code create-new}). */");
@@ -223,8 +221,8 @@ pub(super) fn model_file(g: &Gen, m: &ModelSchema) -> String {
         "/** An event of {mn}, at its current version, as a stream records it. */"
     ));
     o.line(format!(
-        "public sealed interface Event{} {{",
-        permits(m.events.iter().map(|e| n.event(&e.name)).collect())
+        "public {}interface Event {{",
+        sealed(m.events.iter().map(|e| n.event(&e.name)).collect())
     ))
     .indent();
     o.line("/** The event's name in the model ({@code created}). */");

@@ -307,7 +307,15 @@ fn union(names: &[String], empty: &str) -> String {
     match names.len() {
         0 => empty.to_string(),
         1 => names[0].clone(),
-        _ => format!("Union[{}]", names.join(", ")),
+        // One member a line: a new command or event adds a line and
+        // changes none (the law `generate::tests` checks).
+        _ => format!(
+            "Union[\n{}]",
+            names
+                .iter()
+                .map(|n| format!("    {n},\n"))
+                .collect::<String>()
+        ),
     }
 }
 

@@ -66,7 +66,7 @@ fn types_docs_and_facade_of_the_todos() {
             "class ClearDoneCommand(_ClearDoneCommandType, total=False):",
             "class DoneClearedData(TypedDict):\n    \"\"\"The fields of `done-cleared`.\"\"\"\n\n    ids: List[str]",
             "    type: Literal[\"created\"]\n    schema: int\n    data: CreatedData",
-            "TodosStoredEvent = Union[CreatedStored, TextChangedStored,",
+            "TodosStoredEvent = Union[\n    CreatedStored,\n    TextChangedStored,\n",
             "    events: List[TodosStoredEvent]",
             "GetTodoResult = Optional[Todo]",
             "AllTodosResult = List[Todo]",
