@@ -207,8 +207,11 @@ export declare class Domain {
   private constructor()
   /** Compiles model files into one domain; a `ModelError` carries every diagnostic. */
   static compile(sources: Sources): Domain
-  /** Reads and compiles model files (synchronously). */
-  static fromFiles(...paths: Array<string | string[]>): Domain
+  /**
+   * Reads and compiles model files (synchronously; the core reads them). A
+   * file that cannot be read is an `IoError` whose `path` names it.
+   */
+  static fromFiles(...paths: Array<string | URL | Array<string | URL>>): Domain
   /** The names of the models, in declaration order. */
   models(): string[]
   /** The whole ubiquitous language: models, state, commands, events, queries, invariants, docs. */
@@ -611,6 +614,7 @@ export type ErrorCode =
   | 'model_changed'
   | 'unknown_table'
   | 'unknown_projection'
+  | 'io_error'
   | 'internal'
 
 /** Why a store failed: the `kind` of a `StoreError`. */
@@ -630,7 +634,7 @@ export declare class EventfoldError extends Error {
   readonly code: ErrorCode
   /** `rejected`: the reason the model gave (`null` for a reject without one; `invariant` for an invariant). */
   readonly reason?: string | null
-  /** `invalid_command`, `invalid_event`: where the fault is (`data.text`, `data.ids[2]`, `args.id`). */
+  /** `invalid_command`, `invalid_event`: where the fault is (`data.text`, `data.ids[2]`, `args.id`); `io_error`: the file that cannot be read. */
   readonly path?: string
   /** `model_error`: every diagnostic. */
   readonly diagnostics?: Diagnostic[]
@@ -704,6 +708,11 @@ export declare class UnknownTableError extends EventfoldError {
 export declare class UnknownProjectionError extends EventfoldError {
   readonly code: 'unknown_projection'
 }
+/** A file given by path (a model file) is missing or unreadable; `path` names it, as given. */
+export declare class IoError extends EventfoldError {
+  readonly code: 'io_error'
+  readonly path: string
+}
 export declare class InternalError extends EventfoldError {
   readonly code: 'internal'
 }
@@ -726,6 +735,7 @@ export declare const errors: {
   ModelChangedError: typeof ModelChangedError
   UnknownTableError: typeof UnknownTableError
   UnknownProjectionError: typeof UnknownProjectionError
+  IoError: typeof IoError
   InternalError: typeof InternalError
 }
 
