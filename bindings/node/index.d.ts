@@ -543,10 +543,11 @@ export declare class Engine {
   /** A query on the stream's current state. */
   query<R = JsonValue>(model: string, id: string, name: string, args?: object): Promise<R>
   querySync<R = JsonValue>(model: string, id: string, name: string, args?: object): R
-  readStream(stream: string, options?: ReadStreamOptions): Promise<StoredEvent[]>
-  readStreamSync(stream: string, options?: ReadStreamOptions): StoredEvent[]
-  readAll(options?: ReadAllOptions): Promise<StoredEvent[]>
-  readAllSync(options?: ReadAllOptions): StoredEvent[]
+  /** A stream's events in order; `E`: their type, as the generated `TodosStoredEvent` (unchecked, like `execute`'s). */
+  readStream<E extends AnyStoredEvent = StoredEvent>(stream: string, options?: ReadStreamOptions): Promise<E[]>
+  readStreamSync<E extends AnyStoredEvent = StoredEvent>(stream: string, options?: ReadStreamOptions): E[]
+  readAll<E extends AnyStoredEvent = StoredEvent>(options?: ReadAllOptions): Promise<E[]>
+  readAllSync<E extends AnyStoredEvent = StoredEvent>(options?: ReadAllOptions): E[]
   streams(options?: { model?: string }): Promise<StreamInfo[]>
   streamsSync(options?: { model?: string }): StreamInfo[]
   /** Rows of a table in key order, each every column in declared order. `UnknownTableError` for a table the domain lacks. */
