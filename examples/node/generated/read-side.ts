@@ -20,7 +20,7 @@ export interface TodoRow {
 /** The whole key of `todo_rows`, in key order. */
 export type TodoRowsKey = [list_id: string, id: string]
 /** Which rows of `todo_rows` to read. */
-export interface TodoRowsRowsOptions {
+export interface TodoRowsOptions {
   /** A prefix of the key's values, in key order; a lone value is the first. */
   key?: string | [string] | [string, string]
   /** A whole key: the rows after it (to page on from the last row read). */
@@ -38,10 +38,10 @@ export class TodoRowsTable {
   static readonly table = 'todo_rows'
   constructor(readonly engine: Engine) {}
   /** Rows in key order. */
-  rows(options?: TodoRowsRowsOptions): Promise<TodoRow[]> {
+  rows(options?: TodoRowsOptions): Promise<TodoRow[]> {
     return this.engine.rows<TodoRow>('todo_rows', options)
   }
-  rowsSync(options?: TodoRowsRowsOptions): TodoRow[] {
+  rowsSync(options?: TodoRowsOptions): TodoRow[] {
     return this.engine.rowsSync<TodoRow>('todo_rows', options)
   }
 }
