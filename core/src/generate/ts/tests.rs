@@ -104,3 +104,23 @@ fn types_of_every_kind() {
     );
     assert!(r.contains("  status: Status"), "{r}");
 }
+
+#[test]
+fn a_model_change_touches_only_its_file() {
+    let text = include_str!("../../../../examples/todos/todos.model");
+    let changed = text.replace(
+        "  query remaining(): int",
+        "  /// How many todos there are.\n  query count(): int = size(todos)\n  query remaining(): int",
+    );
+    let d = Domain::compile(&[Source::new("todos.model", &changed)]).unwrap();
+    let after = generate(&d, Lang::Ts, &Options::default());
+    let before = todos();
+    let differ: Vec<&str> = before
+        .iter()
+        .zip(&after)
+        .filter(|(a, b)| a != b)
+        .map(|(a, _)| a.path.as_str())
+        .collect();
+    assert_eq!(differ, ["todos.ts"]);
+    assert!(file(&after, "todos.ts").contains("  count(): Promise<number> {"));
+}
