@@ -124,3 +124,21 @@ fn a_model_change_touches_only_its_file() {
     assert_eq!(differ, ["todos.ts"]);
     assert!(file(&after, "todos.ts").contains("  count(): Promise<number> {"));
 }
+
+#[test]
+fn two_models_with_one_record_name_stay_apart_in_the_index() {
+    let a = "model Shop {\n  state { items: list<Item> }\n  record Item { sku: string }\n  command add(item: Item) { emit added(item) }\n  event added(item: Item) { set items = items + [item] }\n}\n";
+    let b = "model Depot {\n  state { items: list<Item> }\n  record Item { code: int }\n  command add(item: Item) { emit added(item) }\n  event added(item: Item) { set items = items + [item] }\n}\n";
+    let d = Domain::compile(&[Source::new("a.model", a), Source::new("b.model", b)]).unwrap();
+    let files = generate(&d, Lang::Ts, &Options::default());
+    let index = file(&files, "index.ts");
+    assert!(
+        index.contains("export * as Shop from './shop.js'"),
+        "{index}"
+    );
+    assert!(
+        index.contains("export * as Depot from './depot.js'"),
+        "{index}"
+    );
+    assert!(file(&files, "depot.ts").contains("  code: number"));
+}
