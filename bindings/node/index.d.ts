@@ -211,7 +211,7 @@ export declare class Domain {
    * Reads and compiles model files (synchronously; the core reads them). A
    * file that cannot be read is an `IoError` whose `path` names it.
    */
-  static fromFiles(...paths: Array<string | URL | Array<string | URL>>): Domain
+  static fromFiles(...paths: Array<string | string[]>): Domain
   /** The names of the models, in declaration order. */
   models(): string[]
   /** The whole ubiquitous language: models, state, commands, events, queries, invariants, docs. */
