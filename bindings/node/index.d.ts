@@ -207,7 +207,10 @@ export declare class Domain {
   private constructor()
   /** Compiles model files into one domain; a `ModelError` carries every diagnostic. */
   static compile(sources: Sources): Domain
-  /** Reads and compiles model files (synchronously). */
+  /**
+   * Reads and compiles model files (synchronously; the core reads them). A
+   * file that cannot be read is an `IoError` whose `path` names it.
+   */
   static fromFiles(...paths: Array<string | string[]>): Domain
   /** The names of the models, in declaration order. */
   models(): string[]
@@ -540,10 +543,11 @@ export declare class Engine {
   /** A query on the stream's current state. */
   query<R = JsonValue>(model: string, id: string, name: string, args?: object): Promise<R>
   querySync<R = JsonValue>(model: string, id: string, name: string, args?: object): R
-  readStream(stream: string, options?: ReadStreamOptions): Promise<StoredEvent[]>
-  readStreamSync(stream: string, options?: ReadStreamOptions): StoredEvent[]
-  readAll(options?: ReadAllOptions): Promise<StoredEvent[]>
-  readAllSync(options?: ReadAllOptions): StoredEvent[]
+  /** A stream's events in order; `E`: their type, as the generated `TodosStoredEvent` (unchecked, like `execute`'s). */
+  readStream<E extends AnyStoredEvent = StoredEvent>(stream: string, options?: ReadStreamOptions): Promise<E[]>
+  readStreamSync<E extends AnyStoredEvent = StoredEvent>(stream: string, options?: ReadStreamOptions): E[]
+  readAll<E extends AnyStoredEvent = StoredEvent>(options?: ReadAllOptions): Promise<E[]>
+  readAllSync<E extends AnyStoredEvent = StoredEvent>(options?: ReadAllOptions): E[]
   streams(options?: { model?: string }): Promise<StreamInfo[]>
   streamsSync(options?: { model?: string }): StreamInfo[]
   /** Rows of a table in key order, each every column in declared order. `UnknownTableError` for a table the domain lacks. */
@@ -611,6 +615,7 @@ export type ErrorCode =
   | 'model_changed'
   | 'unknown_table'
   | 'unknown_projection'
+  | 'io_error'
   | 'internal'
 
 /** Why a store failed: the `kind` of a `StoreError`. */
@@ -630,7 +635,7 @@ export declare class EventfoldError extends Error {
   readonly code: ErrorCode
   /** `rejected`: the reason the model gave (`null` for a reject without one; `invariant` for an invariant). */
   readonly reason?: string | null
-  /** `invalid_command`, `invalid_event`: where the fault is (`data.text`, `data.ids[2]`, `args.id`). */
+  /** `invalid_command`, `invalid_event`: where the fault is (`data.text`, `data.ids[2]`, `args.id`); `io_error`: the file that cannot be read. */
   readonly path?: string
   /** `model_error`: every diagnostic. */
   readonly diagnostics?: Diagnostic[]
@@ -704,6 +709,11 @@ export declare class UnknownTableError extends EventfoldError {
 export declare class UnknownProjectionError extends EventfoldError {
   readonly code: 'unknown_projection'
 }
+/** A file given by path (a model file) is missing or unreadable; `path` names it, as given. */
+export declare class IoError extends EventfoldError {
+  readonly code: 'io_error'
+  readonly path: string
+}
 export declare class InternalError extends EventfoldError {
   readonly code: 'internal'
 }
@@ -726,6 +736,7 @@ export declare const errors: {
   ModelChangedError: typeof ModelChangedError
   UnknownTableError: typeof UnknownTableError
   UnknownProjectionError: typeof UnknownProjectionError
+  IoError: typeof IoError
   InternalError: typeof InternalError
 }
 

@@ -7,8 +7,8 @@
 // and a clear error for cycles) and JSON text becomes JS values again
 // (JSON.parse, with BigInt for integers past Number.MAX_SAFE_INTEGER).
 
-const fs = require('node:fs')
 const path = require('node:path')
+const { fileURLToPath } = require('node:url')
 
 const native = loadNative()
 
@@ -544,9 +544,18 @@ class Domain {
     }
   }
 
-  /** Reads and compiles model files; diagnostics name each file as given. */
+  /**
+   * Reads and compiles model files (read by the core); diagnostics name each
+   * file as given. A file that cannot be read is an `IoError` naming it.
+   */
   static fromFiles(...paths) {
-    return Domain.compile(paths.flat().map((p) => ({ name: String(p), text: fs.readFileSync(p, 'utf8') })))
+    // A file: URL is a path too, as fs takes it.
+    const list = paths.flat().map((p, i) => (p instanceof URL ? fileURLToPath(p) : name(p, `paths[${i}]`)))
+    try {
+      return new Domain(TOKEN, native.NativeDomain.compileFiles(list))
+    } catch (e) {
+      rethrow(e)
+    }
   }
 
   /** @internal */
@@ -1216,7 +1225,7 @@ function panicForTest() {
 // finds CommonJS named exports by reading this statement.
 // (The classes themselves come from the core's table; test/errors.test.js
 // checks that this list names every one.)
-const { RejectedError, InvalidJsonError, InvalidCommandError, UnknownCommandError, InvalidEventError, UnknownEventError, UnknownModelError, UnknownQueryError, ModelError, EvaluationError, VersionConflictError, LimitExceededError, StoreError, ModelChangedError, UnknownTableError, UnknownProjectionError, InternalError } = errors
+const { RejectedError, InvalidJsonError, InvalidCommandError, UnknownCommandError, InvalidEventError, UnknownEventError, UnknownModelError, UnknownQueryError, ModelError, EvaluationError, VersionConflictError, LimitExceededError, StoreError, ModelChangedError, UnknownTableError, UnknownProjectionError, IoError, InternalError } = errors
 
 module.exports = {
   Domain,
@@ -1239,6 +1248,7 @@ module.exports = {
   ModelChangedError,
   UnknownTableError,
   UnknownProjectionError,
+  IoError,
   InternalError,
   errors,
   parseJson,

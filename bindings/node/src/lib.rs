@@ -87,6 +87,17 @@ impl NativeDomain {
         })
     }
 
+    /// Reads the model files in core (`Domain::compile_files`): a file that
+    /// cannot be read is an `io_error` whose `path` names it.
+    #[napi(factory)]
+    pub fn compile_files(env: Env, paths: Vec<String>) -> napi::Result<NativeDomain> {
+        call(&env, || {
+            Ok(NativeDomain {
+                inner: Domain::compile_files(&paths)?,
+            })
+        })
+    }
+
     #[napi]
     pub fn models(&self, env: Env) -> napi::Result<Vec<String>> {
         call(&env, || {

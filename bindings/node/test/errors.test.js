@@ -7,8 +7,9 @@ const ef = require('..')
 
 const TABLE = ef._internal.TABLE
 
-test('the table is the core\'s: 17 codes, store_error with its kinds', () => {
-  assert.equal(TABLE.length, 17)
+test('the table is the core\'s: 18 codes, store_error with its kinds, io_error with its path', () => {
+  assert.equal(TABLE.length, 18)
+  assert.deepEqual(TABLE.find((s) => s.code === 'io_error').fields, ['path'])
   const store = TABLE.find((s) => s.code === 'store_error')
   assert.deepEqual(store.fields, ['kind'])
   assert.deepEqual(store.kinds, ['busy', 'unavailable', 'corrupt', 'closed', 'io'])
@@ -53,4 +54,26 @@ test('index.d.ts declares every code and field of the table', () => {
   for (const field of new Set(TABLE.flatMap((s) => s.fields))) {
     assert.match(base, new RegExp(`readonly ${field}\\?:`), `EventfoldError.${field} is declared`)
   }
+})
+
+test('a missing model file is an IoError naming the file, read by the core', () => {
+  const missing = require('node:path').join(require('node:os').tmpdir(), 'eventfold-no-such-dir', 'todos.model')
+  assert.throws(
+    () => ef.Domain.fromFiles(missing),
+    (e) => {
+      assert.ok(e instanceof ef.IoError, `${e.name}: ${e.message}`)
+      assert.ok(e instanceof ef.EventfoldError)
+      assert.equal(e.code, 'io_error')
+      assert.equal(e.path, missing)
+      assert.match(e.message, /todos\.model/)
+      assert.match(e.message, /no such file/)
+      assert.deepEqual(e.toJSON(), { code: 'io_error', message: e.message, path: missing })
+      return true
+    }
+  )
+  // A folder is no file, and a file: URL is a path.
+  assert.throws(() => ef.Domain.fromFiles(__dirname), (e) => e instanceof ef.IoError && e.path === __dirname && /folder/.test(e.message))
+  const url = require('node:url').pathToFileURL(require('node:path').resolve(__dirname, '../../../examples/todos/todos.model'))
+  assert.deepEqual(ef.Domain.fromFiles(url).models(), ['Todos'])
+  assert.throws(() => ef.Domain.fromFiles(42), { code: 'ERR_INVALID_ARG_TYPE' })
 })

@@ -1,7 +1,0 @@
-//! Placeholder while the ts generator is written (issue 16).
-
-use super::{File, Options, Schema};
-
-pub(super) fn emit(_schema: &Schema, _options: &Options) -> Vec<File> {
-    Vec::new()
-}
