@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
+import subprocess
+import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -84,8 +85,24 @@ class _Announcing(ThreadPoolExecutor):
         return super().submit(announced)
 
 
+# Holds SQLite's write lock on a file from a process of its own until a
+# line arrives on stdin. Another process, not this one: two copies of
+# SQLite in one process (the standard library's and the engine's) do not
+# see each other's locks, and the first to close would checkpoint and
+# truncate the WAL index the other has mapped (SIGBUS).
+_LOCK_HOLDER = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+sys.stdin.readline()
+db.execute("COMMIT")
+db.close()
+"""
+
+
 def test_the_loop_keeps_running_while_a_command_executes(board_todos: Domain, tmp_path: Path) -> None:
-    """The command cannot finish while another connection holds SQLite's
+    """The command cannot finish while another process holds SQLite's
     write lock, and only a task on the loop releases it: had the command
     held the loop (or the GIL), it would never have been released."""
     path = tmp_path / "locked.db"
@@ -93,26 +110,41 @@ def test_the_loop_keeps_running_while_a_command_executes(board_todos: Domain, tm
 
     async def main() -> None:
         pool = _Announcing()
-        async with await AsyncEngine.open(f"sqlite:{path}", board_todos, executor=pool) as engine:
+        # A busy timeout far past any load, so the command waits for the
+        # release rather than failing busy.
+        store = f"sqlite:{path}?busy_timeout=600000"
+        async with await AsyncEngine.open(store, board_todos, executor=pool) as engine:
             pool.started.clear()
-            lock = sqlite3.connect(path, isolation_level=None)
-            lock.execute("BEGIN EXCLUSIVE")
-            command = asyncio.ensure_future(engine.execute("Todos", "groceries", NEW_A))
-            command.add_done_callback(lambda _: order.append("command done"))
+            holder = subprocess.Popen(
+                [sys.executable, "-c", _LOCK_HOLDER, str(path)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            try:
+                assert holder.stdout is not None and holder.stdin is not None
+                assert holder.stdout.readline().strip() == "locked"
+                command = asyncio.ensure_future(engine.execute("Todos", "groceries", NEW_A))
+                command.add_done_callback(lambda _: order.append("command done"))
 
-            async def other_task() -> None:
-                # waits for the worker to be inside execute, on the loop
-                while not pool.started.is_set():
+                async def other_task() -> None:
+                    # waits for the worker to be inside execute, on the loop
+                    while not pool.started.is_set():
+                        await asyncio.sleep(0)
+                    order.append("worker started")
                     await asyncio.sleep(0)
-                order.append("worker started")
-                await asyncio.sleep(0)
-                assert not command.done()
-                order.append("loop ran while the command was stored")
-                lock.execute("COMMIT")
-                lock.close()
+                    assert not command.done()
+                    order.append("loop ran while the command was stored")
+                    assert holder.stdin is not None
+                    holder.stdin.write("release\n")
+                    holder.stdin.flush()
 
-            await asyncio.gather(other_task(), command)
-            assert command.result()["version"] == 1
+                await asyncio.gather(other_task(), command)
+                assert command.result()["version"] == 1
+            finally:
+                if holder.stdin is not None:
+                    holder.stdin.close()
+                assert holder.wait() == 0
         pool.shutdown()
 
     asyncio.run(main())
