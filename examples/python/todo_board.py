@@ -4,8 +4,12 @@ The model (examples/todos/todos.model) declares a table, `todo_rows`, and an
 inline projection, `todo-board`, that keeps it in step with every Todos
 stream in the transaction that stores the events. The table is an ordinary
 SQL table in the store's file, so any SQLite code reads it; here the
-standard library's `sqlite3` does, read-only, beside the open engine. A
-subscription then delivers the same events to host code, at least once.
+standard library's `sqlite3` does, read-only. Another process may read it
+while the engine runs; this one reads it between two engines, because two
+copies of SQLite in one process (the standard library's and the engine's)
+do not see each other's locks, and one closing can truncate the other's WAL
+index (https://sqlite.org/howtocorrupt.html, "multiple copies of SQLite").
+A subscription then delivers the same events to host code, at least once.
 
 Run it from the repository's root after `maturin develop` (or `pip install`
 of the wheel):
@@ -68,13 +72,15 @@ def main(path: Optional[Path] = None) -> None:
             for row in engine.rows("todo_rows", key="groceries"):
                 print("  ", row)
 
-            # Through sqlite3, from the store's file: the same rows.
-            print(f"sqlite3 on {store.name}, SELECT ... FROM todo_rows:")
-            for r in read_with_sqlite3(store):
-                mark = "x" if r["completed"] else " "
-                done = f" (done {r['done_at']})" if r["done_at"] else ""
-                print(f"   {r['list_id']:<10} [{mark}] {r['text']}{done}")
+        # Through sqlite3, from the store's file: the same rows (with the
+        # engine closed: see the module's doc).
+        print(f"sqlite3 on {store.name}, SELECT ... FROM todo_rows:")
+        for r in read_with_sqlite3(store):
+            mark = "x" if r["completed"] else " "
+            done = f" (done {r['done_at']})" if r["done_at"] else ""
+            print(f"   {r['list_id']:<10} [{mark}] {r['text']}{done}")
 
+        with Engine(store, domain) as engine:
             # A subscription: each event once the loop body is done with it
             # (acked when the loop asks for the next one). A second run of
             # this program on the same file starts after the last ack.
