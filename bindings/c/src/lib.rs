@@ -193,6 +193,32 @@ unsafe fn run(
     status as c_int
 }
 
+/// Runs `make` as `run` does and writes the handle it gives to `*slot`
+/// (NULL on any failure): the one shape of every function that creates a
+/// handle. `what` names the slot in the error for a NULL one.
+///
+/// # Safety
+/// `slot` and `out` are NULL or writable.
+unsafe fn create<T>(
+    slot: *mut *mut T,
+    what: &str,
+    out: *mut *mut c_char,
+    make: impl FnOnce() -> Result<T, Error>,
+) -> c_int {
+    // SAFETY: NULL is checked before every write.
+    unsafe { put(slot, None) };
+    unsafe {
+        run(out, || {
+            if slot.is_null() {
+                return Err(bad_arg(format!("`{what}` (the handle to write) is NULL")));
+            }
+            let value = make()?;
+            put(slot, Some(value));
+            Ok(None)
+        })
+    }
+}
+
 /// Writes a new handle to `*slot` (NULL on failure).
 ///
 /// # Safety
@@ -322,16 +348,10 @@ pub unsafe extern "C" fn eventfold_domain_compile(
     domain: *mut *mut eventfold_domain,
     out: *mut *mut c_char,
 ) -> c_int {
-    // SAFETY: NULL is checked before every write.
-    unsafe { put(domain, None) };
     unsafe {
-        run(out, || {
-            if domain.is_null() {
-                return Err(bad_arg("`domain` (the handle to write) is NULL".into()));
-            }
+        create(domain, "domain", out, || {
             let compiled = Domain::compile(&parse_sources(text(sources, "sources")?)?)?;
-            put(domain, Some(eventfold_domain { domain: compiled }));
-            Ok(None)
+            Ok(eventfold_domain { domain: compiled })
         })
     }
 }
@@ -350,13 +370,8 @@ pub unsafe extern "C" fn eventfold_domain_compile_files(
     domain: *mut *mut eventfold_domain,
     out: *mut *mut c_char,
 ) -> c_int {
-    // SAFETY: NULL is checked before every write.
-    unsafe { put(domain, None) };
     unsafe {
-        run(out, || {
-            if domain.is_null() {
-                return Err(bad_arg("`domain` (the handle to write) is NULL".into()));
-            }
+        create(domain, "domain", out, || {
             if paths.is_null() && count > 0 {
                 return Err(bad_arg("`paths` is NULL".into()));
             }
@@ -367,8 +382,7 @@ pub unsafe extern "C" fn eventfold_domain_compile_files(
                 list.push(text(p, &format!("paths[{i}]"))?);
             }
             let compiled = Domain::compile_files(&list)?;
-            put(domain, Some(eventfold_domain { domain: compiled }));
-            Ok(None)
+            Ok(eventfold_domain { domain: compiled })
         })
     }
 }
@@ -386,21 +400,15 @@ pub unsafe extern "C" fn eventfold_domain_compile_text(
     domain: *mut *mut eventfold_domain,
     out: *mut *mut c_char,
 ) -> c_int {
-    // SAFETY: NULL is checked before every write.
-    unsafe { put(domain, None) };
     unsafe {
-        run(out, || {
-            if domain.is_null() {
-                return Err(bad_arg("`domain` (the handle to write) is NULL".into()));
-            }
+        create(domain, "domain", out, || {
             let name = if name.is_null() {
                 "model"
             } else {
                 text(name, "name")?
             };
             let compiled = Domain::compile(&[Source::new(name, text(source, "source")?)])?;
-            put(domain, Some(eventfold_domain { domain: compiled }));
-            Ok(None)
+            Ok(eventfold_domain { domain: compiled })
         })
     }
 }
@@ -691,13 +699,8 @@ pub unsafe extern "C" fn eventfold_engine_open(
     engine: *mut *mut eventfold_engine,
     out: *mut *mut c_char,
 ) -> c_int {
-    // SAFETY: NULL is checked before every write.
-    unsafe { put(engine, None) };
     unsafe {
-        run(out, || {
-            if engine.is_null() {
-                return Err(bad_arg("`engine` (the handle to write) is NULL".into()));
-            }
+        create(engine, "engine", out, || {
             let store = text(store, "store")?;
             let d = domain_ref(domain, "domain")?.clone();
             let options = match opt_text(options, "options")? {
@@ -708,8 +711,7 @@ pub unsafe extern "C" fn eventfold_engine_open(
                 None => EngineOptions::default(),
             };
             let opened = Engine::open(store, d, options)?;
-            put(engine, Some(eventfold_engine { engine: opened }));
-            Ok(None)
+            Ok(eventfold_engine { engine: opened })
         })
     }
 }
@@ -729,13 +731,8 @@ pub unsafe extern "C" fn eventfold_engine_domain(
     domain: *mut *mut eventfold_domain,
     out: *mut *mut c_char,
 ) -> c_int {
-    // SAFETY: NULL is checked before every write.
-    unsafe { put(domain, None) };
     unsafe {
-        run(out, || {
-            if domain.is_null() {
-                return Err(bad_arg("`domain` (the handle to write) is NULL".into()));
-            }
+        create(domain, "domain", out, || {
             let e = engine_ref(engine)?;
             // Reading the domain touches no store, so the engine does not
             // check itself; a closed one answers as every other call does.
@@ -745,8 +742,7 @@ pub unsafe extern "C" fn eventfold_engine_domain(
                     message: "the engine is closed: open a new one to go on".into(),
                 });
             }
-            put(domain, Some(eventfold_domain { domain: e.domain() }));
-            Ok(None)
+            Ok(eventfold_domain { domain: e.domain() })
         })
     }
 }
@@ -1045,22 +1041,11 @@ pub unsafe extern "C" fn eventfold_engine_subscribe(
     subscription: *mut *mut eventfold_subscription,
     out: *mut *mut c_char,
 ) -> c_int {
-    // SAFETY: NULL is checked before every write.
-    unsafe { put(subscription, None) };
     unsafe {
-        run(out, || {
-            if subscription.is_null() {
-                return Err(bad_arg(
-                    "`subscription` (the handle to write) is NULL".into(),
-                ));
-            }
+        create(subscription, "subscription", out, || {
             let e = engine_ref(engine)?;
             let made = e.subscribe_json(text(name, "name")?, opt_text(options, "options")?)?;
-            put(
-                subscription,
-                Some(eventfold_subscription { subscription: made }),
-            );
-            Ok(None)
+            Ok(eventfold_subscription { subscription: made })
         })
     }
 }
