@@ -12,6 +12,7 @@ pub mod engine;
 pub mod error;
 pub mod ffi;
 pub mod generate;
+pub mod ide;
 // The language's internals (syntax tree, checker, IR, evaluator, printer)
 // are not part of the API: users compile models through `Domain`. The
 // `internals` feature opens them for the fuzz targets and tools that need

@@ -55,7 +55,6 @@ pub fn parse(file: u32, src: &str) -> (File, Vec<Diag>) {
 
 /// Parses a lone expression (for tools and tests). `None` when it could not
 /// be read at all; diagnostics as for [`parse`].
-#[cfg(any(test, feature = "internals"))]
 pub fn parse_expr(file: u32, src: &str) -> (Option<Expr>, Vec<Diag>) {
     let mut p = Parser::new(file, src);
     p.nl.push(false);
