@@ -11,6 +11,7 @@ pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod ffi;
+pub mod format;
 pub mod generate;
 // The language's internals (syntax tree, checker, IR, evaluator, printer)
 // are not part of the API: users compile models through `Domain`. The
