@@ -15,6 +15,7 @@ use eventfold::store::Store;
 use eventfold::{scenario, Domain, Engine, EngineOptions, Error};
 
 mod demo;
+mod fmt;
 mod generate;
 mod grid;
 mod migrate;
@@ -41,6 +42,23 @@ enum Cmd {
     /// Compile model files and report every problem (exit 1 when any).
     Check {
         #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Format model files in place: the canonical layout, every comment
+    /// and doc kept. `--check` writes nothing, names each file that would
+    /// change and exits 1 when any would; `-` or `--stdin` formats stdin to
+    /// stdout (for editors).
+    #[command(
+        after_help = "Examples:\n  eventfold fmt todos.model\n  eventfold fmt --check $(git ls-files '*.model')\n  eventfold fmt - < todos.model"
+    )]
+    Fmt {
+        /// Write nothing; exit 1 when a file would change.
+        #[arg(long)]
+        check: bool,
+        /// Read a model from stdin and write it formatted to stdout.
+        #[arg(long)]
+        stdin: bool,
+        #[arg(required_unless_present = "stdin")]
         files: Vec<PathBuf>,
     },
     /// Print the ubiquitous language of the models: commands, events,
@@ -500,6 +518,11 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Fmt {
+            check,
+            stdin,
+            files,
+        } => fmt::run(&files, check, stdin),
         Cmd::Describe { files, format } => {
             let domain = load(&files)?;
             match format {

@@ -11,6 +11,7 @@ pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod ffi;
+pub mod format;
 pub mod generate;
 pub mod ide;
 // The language's internals (syntax tree, checker, IR, evaluator, printer)

@@ -245,7 +245,26 @@ pub struct Lexed {
     pub tokens: Vec<Token>,
     /// `///` lines, by 0-based line: the text after `///` and one space.
     pub docs: BTreeMap<u32, String>,
+    /// Every other `//` comment (ordinary ones, `////` ones, and `///`
+    /// after a token), and every `///` line too (with `doc` set), in source
+    /// order: the formatter puts them back.
+    pub comments: Vec<Comment>,
     pub diags: Vec<Diag>,
+}
+
+/// One `//` comment, from `//` to the end of its line (no `\n`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comment {
+    pub span: Span,
+    /// The exact source text, `//` included (a `\r` before the newline
+    /// excluded).
+    pub text: String,
+    /// 0-based line.
+    pub line: u32,
+    /// A token comes before it on its line: it trails that code.
+    pub line_has_token: bool,
+    /// A `///` line in [`Lexed::docs`].
+    pub doc: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -493,6 +512,16 @@ impl Lexer<'_> {
             doc = doc.strip_prefix(' ').unwrap_or(doc);
             doc = doc.strip_suffix('\r').unwrap_or(doc);
             self.out.docs.insert(self.line, doc.to_string());
+        }
+        if self.modes.is_empty() {
+            let text = text.strip_suffix('\r').unwrap_or(text);
+            self.out.comments.push(Comment {
+                span: self.span(start, start + text.len()),
+                text: text.to_string(),
+                line: self.line,
+                line_has_token: self.line_has_token,
+                doc: is_doc,
+            });
         }
         self.pos = end;
     }

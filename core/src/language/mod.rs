@@ -7,11 +7,11 @@ pub mod calendar;
 pub mod check;
 pub mod eval;
 pub(crate) mod fingerprint;
+pub mod format;
 pub mod ir;
 pub mod lexer;
 pub mod parser;
-/// The parser's round-trip oracle: only tests and tools print models.
-#[cfg(any(test, feature = "internals"))]
+/// The parser's round-trip oracle, and the formatter's printer.
 pub mod printer;
 pub mod readside;
 pub mod source;

@@ -1,3 +1,4 @@
+#![cfg_attr(not(any(test, feature = "internals")), allow(dead_code))]
 //! A syntax tree back to source text.
 //!
 //! [`print`] writes the canonical form of a model file: 2-space indentation,
@@ -13,6 +14,7 @@ use super::ast::{
     Version,
 };
 
+pub(crate) mod comments;
 mod expr;
 mod read_side;
 
@@ -21,25 +23,44 @@ use expr::{args, expr, key_list, string_lit};
 /// The canonical source text of `file`.
 pub fn print(file: &File) -> String {
     let mut p = Printer::default();
-    for (i, m) in file.models.iter().enumerate() {
-        if i > 0 {
-            p.out.push('\n');
-        }
-        p.model(m);
-    }
-    for (i, t) in file.tables.iter().enumerate() {
-        if i > 0 || !file.models.is_empty() {
-            p.out.push('\n');
-        }
-        p.table(t);
-    }
-    for (i, pr) in file.projections.iter().enumerate() {
-        if i > 0 || !file.models.is_empty() || !file.tables.is_empty() {
-            p.out.push('\n');
-        }
-        p.projection(pr);
-    }
+    p.file(file);
     p.out
+}
+
+/// [`print`] with the comments of `lexed` (the tokens of the text `file`
+/// was read from) put back.
+pub(crate) fn print_with_comments(file: &File, src: &str, lexed: &super::lexer::Lexed) -> String {
+    let mut p = Printer {
+        cm: Some(comments::Comments::new(src, lexed)),
+        ..Printer::default()
+    };
+    p.file(file);
+    p.flush_all();
+    p.out
+}
+
+impl Printer {
+    fn file(&mut self, file: &File) {
+        let p = self;
+        for (i, m) in file.models.iter().enumerate() {
+            if i > 0 {
+                p.out.push('\n');
+            }
+            p.model(m);
+        }
+        for (i, t) in file.tables.iter().enumerate() {
+            if i > 0 || !file.models.is_empty() {
+                p.out.push('\n');
+            }
+            p.table(t);
+        }
+        for (i, pr) in file.projections.iter().enumerate() {
+            if i > 0 || !file.models.is_empty() || !file.tables.is_empty() {
+                p.out.push('\n');
+            }
+            p.projection(pr);
+        }
+    }
 }
 
 /// One expression, on one line.
@@ -53,6 +74,7 @@ pub fn print_expr(e: &Expr) -> String {
 struct Printer {
     out: String,
     indent: usize,
+    cm: Option<comments::Comments>,
 }
 
 impl Printer {
@@ -80,8 +102,10 @@ impl Printer {
         }
     }
     fn model(&mut self, m: &Model) {
+        self.anchor_doc(m.name.span.start, &m.doc);
         self.doc(&m.doc);
-        if m.members.is_empty() {
+        let close = self.close_of(m.name.span.end);
+        if m.members.is_empty() && !close.is_some_and(|c| self.comments_in(m.name.span.end, c)) {
             self.line(&format!("model {} {{}}", m.name.name));
             return;
         }
@@ -93,6 +117,9 @@ impl Printer {
             }
             self.member(member);
         }
+        if let Some(c) = close {
+            self.anchor(c);
+        }
         self.indent -= 1;
         self.line("}");
     }
@@ -100,23 +127,30 @@ impl Printer {
     fn member(&mut self, m: &Member) {
         match m {
             Member::State(s) => {
+                self.anchor_doc(s.keyword.start, &s.doc);
                 self.doc(&s.doc);
-                self.fields("state", &s.fields);
+                self.fields("state", &s.fields, s.keyword.end);
             }
             Member::Record(r) => {
+                self.anchor_doc(r.name.span.start, &r.doc);
                 self.doc(&r.doc);
-                self.fields(&format!("record {}", r.name.name), &r.fields);
+                self.fields(
+                    &format!("record {}", r.name.name),
+                    &r.fields,
+                    r.name.span.end,
+                );
             }
             Member::Enum(e) => self.enum_decl(e),
             Member::Command(h) => self.handler("command", h),
             Member::Event(h) => self.handler("event", h),
             Member::Upcast(h) => self.handler("upcast", h),
             Member::Query(q) => {
+                self.anchor_doc(q.name.span.start, &q.doc);
                 self.doc(&q.doc);
                 self.pad();
                 self.out.push_str("query ");
                 self.out.push_str(&q.name.name);
-                self.params(&q.params);
+                self.params(&q.params, q.name.span.end, q.ty.span.start);
                 self.out.push_str(": ");
                 ty(&mut self.out, &q.ty);
                 self.out.push_str(" = ");
@@ -124,6 +158,7 @@ impl Printer {
                 self.out.push('\n');
             }
             Member::Invariant(inv) => {
+                self.anchor_doc(inv.keyword.start, &inv.doc);
                 self.doc(&inv.doc);
                 self.pad();
                 self.out.push_str("invariant ");
@@ -135,26 +170,34 @@ impl Printer {
         }
     }
 
-    fn fields(&mut self, head: &str, fields: &[Field]) {
-        if fields.is_empty() {
+    fn fields(&mut self, head: &str, fields: &[Field], at: u32) {
+        let close = self.close_of(at);
+        if fields.is_empty() && !close.is_some_and(|c| self.comments_in(at, c)) {
             self.line(&format!("{head} {{}}"));
             return;
         }
         self.line(&format!("{head} {{"));
         self.indent += 1;
         for f in fields {
+            self.anchor_doc(f.name.span.start, &f.doc);
             self.doc(&f.doc);
             self.pad();
             field(&mut self.out, f);
             self.out.push('\n');
+        }
+        if let Some(c) = close {
+            self.anchor(c);
         }
         self.indent -= 1;
         self.line("}");
     }
 
     fn enum_decl(&mut self, e: &EnumDecl) {
+        self.anchor_doc(e.name.span.start, &e.doc);
         self.doc(&e.doc);
-        if e.members.iter().all(|m| m.doc.is_none()) {
+        let close = self.close_of(e.name.span.end);
+        let commented = close.is_some_and(|c| self.comments_in(e.name.span.end, c));
+        if e.members.iter().all(|m| m.doc.is_none()) && !commented {
             let names: Vec<&str> = e.members.iter().map(|m| m.name.name.as_str()).collect();
             self.line(&format!("enum {} {{ {} }}", e.name.name, names.join(", ")));
             return;
@@ -162,16 +205,22 @@ impl Printer {
         self.line(&format!("enum {} {{", e.name.name));
         self.indent += 1;
         for m in &e.members {
+            self.anchor_doc(m.name.span.start, &m.doc);
             self.doc(&m.doc);
             self.line(&format!("{},", m.name.name));
+        }
+        if let Some(c) = close {
+            self.anchor(c);
         }
         self.indent -= 1;
         self.line("}");
     }
 
     /// `(a: int, b: string)`, or one param per line when some have docs.
-    fn params(&mut self, params: &[Field]) {
-        if params.iter().all(|p| p.doc.is_none()) {
+    /// `from..to` is where the params are in the source.
+    fn params(&mut self, params: &[Field], from: u32, to: u32) {
+        let commented = !params.is_empty() && self.comments_in(from, to);
+        if params.iter().all(|p| p.doc.is_none()) && !commented {
             self.out.push('(');
             for (i, p) in params.iter().enumerate() {
                 if i > 0 {
@@ -185,24 +234,27 @@ impl Printer {
         self.out.push_str("(\n");
         self.indent += 1;
         for p in params {
+            self.anchor_doc(p.name.span.start, &p.doc);
             self.doc(&p.doc);
             self.pad();
             field(&mut self.out, p);
             self.out.push_str(",\n");
         }
+        self.anchor(to);
         self.indent -= 1;
         self.pad();
         self.out.push(')');
     }
 
     fn handler(&mut self, keyword: &str, h: &HandlerDecl) {
+        self.anchor_doc(h.name.span.start, &h.doc);
         self.doc(&h.doc);
         self.pad();
         self.out.push_str(keyword);
         self.out.push(' ');
         self.out.push_str(&h.name.name);
         version(&mut self.out, h.version);
-        self.params(&h.params);
+        self.params(&h.params, h.name.span.end, h.body.span.start);
         self.out.push(' ');
         self.block(&h.body);
         self.out.push('\n');
@@ -210,15 +262,18 @@ impl Printer {
 
     /// `{`, the statements, `}` (no newline after it).
     fn block(&mut self, b: &Block) {
-        if b.stmts.is_empty() {
+        let close = b.span.end.saturating_sub(1);
+        if b.stmts.is_empty() && !self.comments_in(b.span.start, close) {
             self.out.push_str("{}");
             return;
         }
         self.out.push_str("{\n");
         self.indent += 1;
         for s in &b.stmts {
+            self.anchor_doc(s.keyword.start, &None);
             self.stmt(s);
         }
+        self.anchor(close);
         self.indent -= 1;
         self.pad();
         self.out.push('}');
@@ -645,6 +700,6 @@ pub fn strip_expr_spans(e: &mut Expr) {
 }
 
 #[cfg(test)]
-mod strategy;
+pub(crate) mod strategy;
 #[cfg(test)]
 mod tests;

@@ -4,14 +4,18 @@ use super::*;
 
 impl Printer {
     pub(super) fn table(&mut self, t: &Table) {
+        self.anchor_doc(t.name.span.start, &t.doc);
         self.doc(&t.doc);
-        if t.columns.is_empty() {
+        let close = self.close_of(t.name.span.end);
+        if t.columns.is_empty() && !close.is_some_and(|c| self.comments_in(t.name.span.end, c)) {
             self.line(&format!("table {} {{}}", t.name.name));
             return;
         }
         self.line(&format!("table {} {{", t.name.name));
         self.indent += 1;
         for c in &t.columns {
+            let at = c.key.map_or(c.field.name.span.start, |k| k.start);
+            self.anchor_doc(at, &c.field.doc);
             self.doc(&c.field.doc);
             self.pad();
             if c.key.is_some() {
@@ -20,14 +24,19 @@ impl Printer {
             field(&mut self.out, &c.field);
             self.out.push('\n');
         }
+        if let Some(c) = close {
+            self.anchor(c);
+        }
         self.indent -= 1;
         self.line("}");
     }
 
     pub(super) fn projection(&mut self, p: &Projection) {
+        self.anchor_doc(p.name.span.start, &p.doc);
         self.doc(&p.doc);
+        let close = self.close_of(p.name.span.end);
         let head = format!("projection {} {}", p.name.name, p.mode.word());
-        if p.handlers.is_empty() {
+        if p.handlers.is_empty() && !close.is_some_and(|c| self.comments_in(p.name.span.end, c)) {
             self.line(&format!("{head} {{}}"));
             return;
         }
@@ -37,12 +46,16 @@ impl Printer {
             if i > 0 {
                 self.out.push('\n');
             }
+            self.anchor_doc(h.keyword.start, &h.doc);
             self.doc(&h.doc);
             self.pad();
             self.out
                 .push_str(&format!("on {}.{} ", h.model.name, h.event.name));
             self.block(&h.body);
             self.out.push('\n');
+        }
+        if let Some(c) = close {
+            self.anchor(c);
         }
         self.indent -= 1;
         self.line("}");

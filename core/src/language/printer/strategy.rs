@@ -416,7 +416,7 @@ fn member_strategy() -> impl Strategy<Value = Member> {
     ]
 }
 
-pub(super) fn file_strategy() -> impl Strategy<Value = File> {
+pub(crate) fn file_strategy() -> impl Strategy<Value = File> {
     proptest::collection::vec(
         (
             doc(),
