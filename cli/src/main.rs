@@ -18,6 +18,7 @@ mod demo;
 mod fmt;
 mod generate;
 mod grid;
+mod lsp;
 mod migrate;
 mod read;
 mod term;
@@ -39,6 +40,14 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
+    /// A Language Server Protocol server over stdio, for editors: problems
+    /// as you type, hover, definition, references, completion, symbols,
+    /// rename and formatting (editors/README.md).
+    Lsp {
+        /// Accepted for clients that pass it; stdio is the only transport.
+        #[arg(long, hide = true)]
+        stdio: bool,
+    },
     /// Compile model files and report every problem (exit 1 when any).
     Check {
         #[arg(required = true)]
@@ -532,6 +541,12 @@ fn run(cmd: Cmd) -> Result<ExitCode, Error> {
                 ),
                 Format::Markdown => print!("{}", domain.describe_markdown()),
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Lsp { .. } => {
+            // The transport failing (stdin closed mid-message) ends the
+            // server; the editor restarts it.
+            lsp::run().map_err(|e| Error::io("stdio", &std::io::Error::other(e.to_string())))?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Generate {
