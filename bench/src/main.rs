@@ -15,9 +15,10 @@
 //! upcast chain against the same events already current, loaded from
 //! SQLite (issues 12 and 14). `model-change` runs `migrate apply` on a
 //! store of 1,000,000 events while a writer goes on (issue 14). `postgres`
-//! runs issue 15's measurements against a PostgreSQL server. With no
-//! target, all but `crash`, `migrate`, `readside`, `model-change` and
-//! `postgres` run. A wrong result
+//! runs issue 15's measurements against a PostgreSQL server. `editor`
+//! times what a language server does after an edit, on a 2,000-line model
+//! (issue 17). With no target, all but `crash`, `migrate`, `readside`,
+//! `model-change`, `postgres` and `editor` run. A wrong result
 //! (a lost command, a violated invariant) exits 1; a missed budget exits 1
 //! only with `--strict`.
 
@@ -27,6 +28,7 @@ mod common;
 mod contention;
 mod core_bench;
 mod crash;
+mod editor;
 mod group;
 mod migrate;
 mod model_change;
@@ -120,6 +122,9 @@ fn main() {
         let o = postgres::run(quick, only.as_deref());
         correct &= o.correct;
         within &= o.within;
+    }
+    if !all && what.contains(&"editor") {
+        within &= editor::run(quick);
     }
     if !all && what.contains(&"migrate") {
         correct &= migrate::run(quick);
