@@ -231,3 +231,9 @@ proptest! {
         prop_assert_eq!(fmt(&messy), text);
     }
 }
+
+#[test]
+fn top_level_declarations_keep_their_order_and_docs() {
+    let src = "model M {\n  state {\n    n: int\n  }\n\n  event e() {\n    set n = 1\n  }\n}\n\ntable a {\n  key id: string\n}\n\n/// Fills a.\nprojection p inline {\n  on M.e {\n    insert a(id: \"x\")\n  }\n}\n\n/// Second table.\ntable b {\n  key id: string // k\n}\n";
+    assert_eq!(assert_sound(src), src);
+}

@@ -40,25 +40,41 @@ pub(crate) fn print_with_comments(file: &File, src: &str, lexed: &super::lexer::
 }
 
 impl Printer {
+    /// The models, tables and projections in source order (a tree
+    /// without spans: models, then tables, then projections), a blank line
+    /// between two.
     fn file(&mut self, file: &File) {
-        let p = self;
-        for (i, m) in file.models.iter().enumerate() {
+        enum Top<'a> {
+            Model(&'a Model),
+            Table(&'a Table),
+            Projection(&'a Projection),
+        }
+        let mut items: Vec<(u32, Top)> = Vec::new();
+        items.extend(
+            file.models
+                .iter()
+                .map(|m| (m.name.span.start, Top::Model(m))),
+        );
+        items.extend(
+            file.tables
+                .iter()
+                .map(|t| (t.name.span.start, Top::Table(t))),
+        );
+        items.extend(
+            file.projections
+                .iter()
+                .map(|p| (p.name.span.start, Top::Projection(p))),
+        );
+        items.sort_by_key(|(at, _)| *at);
+        for (i, (_, item)) in items.iter().enumerate() {
             if i > 0 {
-                p.out.push('\n');
+                self.out.push('\n');
             }
-            p.model(m);
-        }
-        for (i, t) in file.tables.iter().enumerate() {
-            if i > 0 || !file.models.is_empty() {
-                p.out.push('\n');
+            match item {
+                Top::Model(m) => self.model(m),
+                Top::Table(t) => self.table(t),
+                Top::Projection(p) => self.projection(p),
             }
-            p.table(t);
-        }
-        for (i, pr) in file.projections.iter().enumerate() {
-            if i > 0 || !file.models.is_empty() || !file.tables.is_empty() {
-                p.out.push('\n');
-            }
-            p.projection(pr);
         }
     }
 }
