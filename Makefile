@@ -9,7 +9,7 @@ SCENARIOS := $(wildcard $(SHARED)/scenarios/*.scenarios.json $(SHARED)/scenarios
 # (apt, pip, npm, Maven), builds, and runs that language's tests.
 BINDINGS  := c php ruby node python jvm
 
-.PHONY: test test-all test-postgres-infra deps test-rust test-cli test-bindings test-cross test-fuzz bench demo $(addprefix test-,$(BINDINGS))
+.PHONY: test test-all test-postgres-infra deps test-rust test-cli test-editors test-bindings test-cross test-fuzz bench demo $(addprefix test-,$(BINDINGS))
 
 # Every test runs with one throwaway PostgreSQL server: with_cluster.sh
 # installs PostgreSQL with apt when missing, starts a cluster on a free
@@ -19,7 +19,7 @@ BINDINGS  := c php ruby node python jvm
 test:
 	bash tests/postgres/with_cluster.sh $(MAKE) --no-print-directory test-all
 
-test-all: deps test-postgres-infra test-rust test-cli test-bindings test-cross test-fuzz
+test-all: deps test-postgres-infra test-rust test-cli test-editors test-bindings test-cross test-fuzz
 
 # The server itself, end to end: a password over TCP, a schema, a committed
 # row through a crash restart, a backend terminated by the superuser.
@@ -57,7 +57,15 @@ test-cli:
 	$(CARGO) build -q -p eventfold-cli
 	./target/debug/eventfold check examples/todos/todos.model
 	./target/debug/eventfold check examples/orders/order.model
+	# Every model file is as `eventfold fmt` writes it (language.model is
+	# kept as written: it tests literal spellings the formatter normalises).
+	./target/debug/eventfold fmt --check $$(git ls-files '*.model' ':!core/tests/models/language.model')
 	./target/debug/eventfold test $(SCENARIOS) examples/todos/todos.scenarios.json examples/orders/order.scenarios.json
+
+# The TextMate grammar, tokenized by VS Code's own engine, and the VS Code
+# extension's manifest and start-up (editors/README.md).
+test-editors:
+	bash editors/test.sh
 
 # The main job: the todo example on the embedded SQLite store.
 demo:
