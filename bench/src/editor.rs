@@ -75,7 +75,13 @@ pub fn run(quick: bool) -> bool {
     let text = model(2_000);
     let lines = text.lines().count();
     // An edit: one line of one handler changes each time.
-    let edited = |k: usize| text.replacen("let item = items[id]", &format!("let item = items[id] // edit {k}"), 1);
+    let edited = |k: usize| {
+        text.replacen(
+            "let item = items[id]",
+            &format!("let item = items[id] // edit {k}"),
+            1,
+        )
+    };
     let (base50, base99) = time(n, |k| {
         Domain::compile(&[Source::new("big.model", edited(k))]).expect("the bench model compiles");
     });
@@ -83,7 +89,11 @@ pub fn run(quick: bool) -> bool {
         let a = Analysis::new(vec![("big.model".into(), edited(k))]);
         assert_eq!(a.problems(0).count(), 0);
     });
-    let typing = text.replacen("    let item = items[id]\n", "    let item = items[id]\n    let x = item.\n", 1);
+    let typing = text.replacen(
+        "    let item = items[id]\n",
+        "    let item = items[id]\n    let x = item.\n",
+        1,
+    );
     let at = typing.find("item.\n").unwrap() as u32 + 5;
     let comp = time(n, |_| {
         let a = Analysis::new(vec![("big.model".into(), typing.clone())]);
@@ -94,8 +104,14 @@ pub fn run(quick: bool) -> bool {
         eventfold::format::format_source("big.model", &edited(k)).expect("the bench model parses");
     });
     println!("\n== editor: a {lines}-line model, {n} runs each (issue 17) ==");
-    println!("{:<28} {:>9} {:>9} {:>12} {:>9}", "", "p50 ms", "p99 ms", "p99 / check", "budget");
-    println!("{:<28} {:>9.2} {:>9.2} {:>12} {:>9}", "check (baseline)", base50, base99, "1.00", "");
+    println!(
+        "{:<28} {:>9} {:>9} {:>12} {:>9}",
+        "", "p50 ms", "p99 ms", "p99 / check", "budget"
+    );
+    println!(
+        "{:<28} {:>9.2} {:>9.2} {:>12} {:>9}",
+        "check (baseline)", base50, base99, "1.00", ""
+    );
     let mut within = true;
     for (name, (p50, p99)) in [
         ("diagnostics after an edit", diag),

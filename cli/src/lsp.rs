@@ -27,7 +27,9 @@ pub fn run() -> Result<()> {
     let encoding = Encoding::negotiate(&init);
     let caps = lt::ServerCapabilities {
         position_encoding: Some(encoding.kind()),
-        text_document_sync: Some(lt::TextDocumentSyncCapability::Kind(lt::TextDocumentSyncKind::FULL)),
+        text_document_sync: Some(lt::TextDocumentSyncCapability::Kind(
+            lt::TextDocumentSyncKind::FULL,
+        )),
         hover_provider: Some(lt::HoverProviderCapability::Simple(true)),
         definition_provider: Some(lt::OneOf::Left(true)),
         references_provider: Some(lt::OneOf::Left(true)),
@@ -36,7 +38,13 @@ pub fn run() -> Result<()> {
         rename_provider: Some(lt::OneOf::Left(true)),
         document_formatting_provider: Some(lt::OneOf::Left(true)),
         completion_provider: Some(lt::CompletionOptions {
-            trigger_characters: Some(vec![".".into(), "(".into(), "{".into(), " ".into(), ",".into()]),
+            trigger_characters: Some(vec![
+                ".".into(),
+                "(".into(),
+                "{".into(),
+                " ".into(),
+                ",".into(),
+            ]),
             ..Default::default()
         }),
         ..Default::default()
@@ -117,9 +125,8 @@ impl Server<'_> {
         let changed = match n.method.as_str() {
             DidOpenTextDocument::METHOD => {
                 let p: lt::DidOpenTextDocumentParams = serde_json::from_value(n.params)?;
-                uri_path(&p.text_document.uri).map(|path| {
+                uri_path(&p.text_document.uri).inspect(|path| {
                     self.open.insert(path.clone(), p.text_document.text);
-                    path
                 })
             }
             DidChangeTextDocument::METHOD => {
@@ -165,7 +172,9 @@ impl Server<'_> {
         let a = self.analysis(root);
         let mut out = Vec::new();
         for path in open {
-            let Some(file) = file_of(a, &path) else { continue };
+            let Some(file) = file_of(a, &path) else {
+                continue;
+            };
             let lines = LineIndex::new(a.text(file), enc);
             let diags = a
                 .problems(file)
@@ -187,8 +196,14 @@ impl Server<'_> {
     }
 
     fn publish(&self, path: &Path, diagnostics: Vec<lt::Diagnostic>) -> Result<()> {
-        let Some(uri) = path_uri(path) else { return Ok(()) };
-        let params = lt::PublishDiagnosticsParams { uri, diagnostics, version: None };
+        let Some(uri) = path_uri(path) else {
+            return Ok(());
+        };
+        let params = lt::PublishDiagnosticsParams {
+            uri,
+            diagnostics,
+            version: None,
+        };
         let n = Notification::new(lt::notification::PublishDiagnostics::METHOD.into(), params);
         self.conn.sender.send(Message::Notification(n))?;
         Ok(())
@@ -230,12 +245,18 @@ impl Server<'_> {
 
     /// The analysis holding `uri`, and its file index.
     fn locate(&mut self, uri: &Uri) -> std::result::Result<(&Analysis, u32), (ErrorCode, String)> {
-        let path = uri_path(uri).ok_or((ErrorCode::InvalidParams, format!("not a file URI: {}", uri.as_str())))?;
+        let path = uri_path(uri).ok_or((
+            ErrorCode::InvalidParams,
+            format!("not a file URI: {}", uri.as_str()),
+        ))?;
         let root = self.root_of(&path);
         let a = self.analysis(&root);
         let file = file_of(a, &path).ok_or((
             ErrorCode::InvalidParams,
-            format!("{} is not a model file of this workspace; open it first", path.display()),
+            format!(
+                "{} is not a model file of this workspace; open it first",
+                path.display()
+            ),
         ))?;
         Ok((a, file))
     }
@@ -258,9 +279,12 @@ impl Server<'_> {
                 json(&hover)
             }
             GotoDefinition::METHOD => {
-                let p: lt::GotoDefinitionParams = serde_json::from_value(req.params).map_err(bad)?;
+                let p: lt::GotoDefinitionParams =
+                    serde_json::from_value(req.params).map_err(bad)?;
                 let (a, file, off) = self.at(&p.text_document_position_params)?;
-                let loc = a.definition(file, off).and_then(|d| location(a, d.name_range, enc));
+                let loc = a
+                    .definition(file, off)
+                    .and_then(|d| location(a, d.name_range, enc));
                 json(&loc.map(lt::GotoDefinitionResponse::Scalar))
             }
             References::METHOD => {
@@ -273,20 +297,33 @@ impl Server<'_> {
                         refs.retain(|r| *r != decl);
                     }
                 }
-                let locs: Vec<lt::Location> = refs.into_iter().filter_map(|r| location(a, r, enc)).collect();
+                let locs: Vec<lt::Location> = refs
+                    .into_iter()
+                    .filter_map(|r| location(a, r, enc))
+                    .collect();
                 json(&locs)
             }
             Rename::METHOD => {
                 let p: lt::RenameParams = serde_json::from_value(req.params).map_err(bad)?;
                 let (a, file, off) = self.at(&p.text_document_position)?;
-                let edits = a.rename(file, off, &p.new_name).map_err(|m| (ErrorCode::InvalidRequest, m))?;
+                let edits = a
+                    .rename(file, off, &p.new_name)
+                    .map_err(|m| (ErrorCode::InvalidRequest, m))?;
+                // lsp-types keys a WorkspaceEdit by `Uri`, whose hash never changes.
+                #[allow(clippy::mutable_key_type)]
                 let mut changes: HashMap<Uri, Vec<lt::TextEdit>> = HashMap::new();
                 for e in edits {
                     if let Some(loc) = location(a, e.range, enc) {
-                        changes.entry(loc.uri).or_default().push(lt::TextEdit { range: loc.range, new_text: e.text });
+                        changes.entry(loc.uri).or_default().push(lt::TextEdit {
+                            range: loc.range,
+                            new_text: e.text,
+                        });
                     }
                 }
-                json(&lt::WorkspaceEdit { changes: Some(changes), ..Default::default() })
+                json(&lt::WorkspaceEdit {
+                    changes: Some(changes),
+                    ..Default::default()
+                })
             }
             Completion::METHOD => {
                 let p: lt::CompletionParams = serde_json::from_value(req.params).map_err(bad)?;
@@ -304,14 +341,20 @@ impl Server<'_> {
                 json(&lt::CompletionResponse::Array(items))
             }
             DocumentSymbolRequest::METHOD => {
-                let p: lt::DocumentSymbolParams = serde_json::from_value(req.params).map_err(bad)?;
+                let p: lt::DocumentSymbolParams =
+                    serde_json::from_value(req.params).map_err(bad)?;
                 let (a, file) = self.locate(&p.text_document.uri)?;
                 let lines = LineIndex::new(a.text(file), enc);
-                let syms: Vec<lt::DocumentSymbol> = a.symbols(file).iter().map(|s| doc_symbol(s, &lines)).collect();
+                let syms: Vec<lt::DocumentSymbol> = a
+                    .symbols(file)
+                    .iter()
+                    .map(|s| doc_symbol(s, &lines))
+                    .collect();
                 json(&lt::DocumentSymbolResponse::Nested(syms))
             }
             WorkspaceSymbolRequest::METHOD => {
-                let p: lt::WorkspaceSymbolParams = serde_json::from_value(req.params).map_err(bad)?;
+                let p: lt::WorkspaceSymbolParams =
+                    serde_json::from_value(req.params).map_err(bad)?;
                 let roots: Vec<PathBuf> = if self.roots.is_empty() {
                     self.open.keys().map(|p| self.root_of(p)).collect()
                 } else {
@@ -337,7 +380,8 @@ impl Server<'_> {
                 json(&lt::WorkspaceSymbolResponse::Flat(out))
             }
             Formatting::METHOD => {
-                let p: lt::DocumentFormattingParams = serde_json::from_value(req.params).map_err(bad)?;
+                let p: lt::DocumentFormattingParams =
+                    serde_json::from_value(req.params).map_err(bad)?;
                 let (a, file) = self.locate(&p.text_document.uri)?;
                 let text = a.text(file);
                 let edits = match eventfold::format::format_source(a.file_name(file), text) {
@@ -347,13 +391,23 @@ impl Server<'_> {
                     Ok(new) if new == text => Some(Vec::new()),
                     Ok(new) => {
                         let lines = LineIndex::new(text, enc);
-                        let whole = TextRange { file, start: 0, end: text.len() as u32 };
-                        Some(vec![lt::TextEdit { range: lines.range(whole), new_text: new }])
+                        let whole = TextRange {
+                            file,
+                            start: 0,
+                            end: text.len() as u32,
+                        };
+                        Some(vec![lt::TextEdit {
+                            range: lines.range(whole),
+                            new_text: new,
+                        }])
                     }
                 };
                 json(&edits)
             }
-            _ => Err((ErrorCode::MethodNotFound, format!("eventfold lsp does not handle {}", req.method))),
+            _ => Err((
+                ErrorCode::MethodNotFound,
+                format!("eventfold lsp does not handle {}", req.method),
+            )),
         }
     }
 
@@ -441,13 +495,18 @@ fn model_files(root: &Path, recursive: bool) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             let name = e.file_name();
             let name = name.to_string_lossy();
             if p.is_dir() {
-                if recursive && !name.starts_with('.') && !matches!(&*name, "node_modules" | "target" | "vendor") {
+                if recursive
+                    && !name.starts_with('.')
+                    && !matches!(&*name, "node_modules" | "target" | "vendor")
+                {
                     stack.push(p);
                 }
             } else if name.ends_with(".model") {

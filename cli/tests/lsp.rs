@@ -112,7 +112,10 @@ impl Client {
         let mut len = 0usize;
         loop {
             let mut line = String::new();
-            assert!(self.stdout.read_line(&mut line).unwrap() > 0, "the server closed its output");
+            assert!(
+                self.stdout.read_line(&mut line).unwrap() > 0,
+                "the server closed its output"
+            );
             let line = line.trim_end();
             if line.is_empty() {
                 break;
@@ -160,15 +163,24 @@ impl Client {
 
 /// The LSP position of the `nth` `needle` in `text`, plus `shift` bytes.
 fn pos(text: &str, needle: &str, shift: usize) -> Value {
-    let at = text.find(needle).unwrap_or_else(|| panic!("{needle} not in the text")) + shift;
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle} not in the text"))
+        + shift;
     let line = text[..at].matches('\n').count();
     let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1);
     json!({"line": line, "character": col})
 }
 
 fn labels(items: &Value) -> Vec<String> {
-    let items = items.as_array().or_else(|| items["items"].as_array()).unwrap();
-    items.iter().map(|i| i["label"].as_str().unwrap().to_string()).collect()
+    let items = items
+        .as_array()
+        .or_else(|| items["items"].as_array())
+        .unwrap();
+    items
+        .iter()
+        .map(|i| i["label"].as_str().unwrap().to_string())
+        .collect()
 }
 
 fn has_all(got: &[String], want: &[&str]) {
@@ -195,7 +207,15 @@ fn an_editor_session_from_initialize_to_shutdown() {
         json!({"processId": null, "rootUri": root, "capabilities": {}}),
     );
     let caps = &init["capabilities"];
-    for cap in ["hoverProvider", "definitionProvider", "referencesProvider", "renameProvider", "documentFormattingProvider", "documentSymbolProvider", "workspaceSymbolProvider"] {
+    for cap in [
+        "hoverProvider",
+        "definitionProvider",
+        "referencesProvider",
+        "renameProvider",
+        "documentFormattingProvider",
+        "documentSymbolProvider",
+        "workspaceSymbolProvider",
+    ] {
         assert_eq!(caps[cap], json!(true), "{cap}");
     }
     assert_eq!(caps["positionEncoding"], "utf-16");
@@ -230,27 +250,51 @@ fn an_editor_session_from_initialize_to_shutdown() {
     assert!(text.contains("state field"), "{text}");
 
     // Completion in each place.
-    let comp = |c: &mut Client, needle: &str, shift: usize| labels(&c.request("textDocument/completion", at(needle, shift)));
+    let comp = |c: &mut Client, needle: &str, shift: usize| {
+        labels(&c.request("textDocument/completion", at(needle, shift)))
+    };
     // A statement's start in a command: let names, params, state fields.
     let got = comp(&mut c, "    emit stocked", 4);
-    has_all(&got, &["label", "sku", "name", "items", "opened", "emit", "let"]);
+    has_all(
+        &got,
+        &["label", "sku", "name", "items", "opened", "emit", "let"],
+    );
     // An event's fields in `emit e(`.
-    has_all(&comp(&mut c, "emit stocked(", 13), &["sku", "name", "grade"]);
+    has_all(
+        &comp(&mut c, "emit stocked(", 13),
+        &["sku", "name", "grade"],
+    );
     // A record's fields after `.`.
-    has_all(&comp(&mut c, "items[sku].name", 11), &["sku", "name", "grade"]);
+    has_all(
+        &comp(&mut c, "items[sku].name", 11),
+        &["sku", "name", "grade"],
+    );
     // Methods by type: a string.
     let got = comp(&mut c, "name.trim()", 5);
     has_all(&got, &["trim", "startsWith", "size"]);
-    assert!(!got.contains(&"keys".to_string()) && !got.contains(&"sku".to_string()), "{got:?}");
+    assert!(
+        !got.contains(&"keys".to_string()) && !got.contains(&"sku".to_string()),
+        "{got:?}"
+    );
     // Enum members.
     assert_eq!(comp(&mut c, "Grade.plain", 6), vec!["plain", "fine"]);
     // A table's columns in `insert`.
-    has_all(&comp(&mut c, "insert item_rows(", 17), &["sku", "name", "fine"]);
+    has_all(
+        &comp(&mut c, "insert item_rows(", 17),
+        &["sku", "name", "fine"],
+    );
     // `Model.event` after `on`.
-    has_all(&comp(&mut c, "on Shelf.renamed", 9), &["stocked", "renamed"]);
+    has_all(
+        &comp(&mut c, "on Shelf.renamed", 9),
+        &["stocked", "renamed"],
+    );
 
     // Mid-typing: the line does not parse, the scope still does.
-    let typing = MODEL.replacen("    let label = name.trim()\n", "    let label = name.trim()\n    let n = items[sku].\n", 1);
+    let typing = MODEL.replacen(
+        "    let label = name.trim()\n",
+        "    let label = name.trim()\n    let n = items[sku].\n",
+        1,
+    );
     c.notify(
         "textDocument/didChange",
         json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": typing}]}),
@@ -277,7 +321,12 @@ fn an_editor_session_from_initialize_to_shutdown() {
         "textDocument/references",
         json!({"textDocument": doc, "position": pos(MODEL, "stocked(sku: string", 0), "context": {"includeDeclaration": true}}),
     );
-    let starts: Vec<Value> = refs.as_array().unwrap().iter().map(|r| r["range"]["start"].clone()).collect();
+    let starts: Vec<Value> = refs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["range"]["start"].clone())
+        .collect();
     assert_eq!(starts.len(), 3, "{refs}");
     assert!(starts.contains(&pos(MODEL, "stocked(sku, name: label", 0)));
     assert!(starts.contains(&pos(MODEL, "stocked {", 0)));
@@ -301,23 +350,44 @@ fn an_editor_session_from_initialize_to_shutdown() {
             break m;
         }
     };
-    assert!(reply["error"]["message"].as_str().unwrap().contains("kebab-case"), "{reply}");
+    assert!(
+        reply["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("kebab-case"),
+        "{reply}"
+    );
 
     // The outline and the workspace's symbols.
     let syms = c.request("textDocument/documentSymbol", json!({"textDocument": doc}));
-    let names: Vec<&str> = syms.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = syms
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["Shelf", "item_rows", "item-list"]);
     let ws = c.request("workspace/symbol", json!({"query": "stock"}));
-    assert!(ws.as_array().unwrap().iter().any(|s| s["name"] == "stock"), "{ws}");
+    assert!(
+        ws.as_array().unwrap().iter().any(|s| s["name"] == "stock"),
+        "{ws}"
+    );
 
     // Formatting: untidy text comes back canonical, with its comments.
-    let untidy = MODEL.replacen("  enum Grade { plain, fine }", "  // grades\n  enum Grade {   plain,\n fine }", 1);
+    let untidy = MODEL.replacen(
+        "  enum Grade { plain, fine }",
+        "  // grades\n  enum Grade {   plain,\n fine }",
+        1,
+    );
     c.notify(
         "textDocument/didChange",
         json!({"textDocument": {"uri": uri, "version": 5}, "contentChanges": [{"text": untidy}]}),
     );
     c.diagnostics(&uri);
-    let edits = c.request("textDocument/formatting", json!({"textDocument": doc, "options": {"tabSize": 2, "insertSpaces": true}}));
+    let edits = c.request(
+        "textDocument/formatting",
+        json!({"textDocument": doc, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
     let new_text = edits[0]["newText"].as_str().unwrap();
     assert!(new_text.contains("  // grades\n"), "{new_text}");
     assert!(!new_text.contains("{   plain"), "{new_text}");

@@ -44,7 +44,11 @@ impl<'t> LineIndex<'t> {
     pub fn new(text: &'t str, encoding: Encoding) -> LineIndex<'t> {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { text, starts, encoding }
+        LineIndex {
+            text,
+            starts,
+            encoding,
+        }
     }
 
     pub fn position(&self, offset: u32) -> lt::Position {
@@ -71,7 +75,10 @@ impl<'t> LineIndex<'t> {
         let Some(&start) = self.starts.get(p.line as usize) else {
             return self.text.len() as u32;
         };
-        let end = self.starts.get(p.line as usize + 1).map_or(self.text.len(), |e| e - 1);
+        let end = self
+            .starts
+            .get(p.line as usize + 1)
+            .map_or(self.text.len(), |e| e - 1);
         let line = &self.text[start..end.max(start)];
         let mut units = 0usize;
         for (i, c) in line.char_indices() {

@@ -4,7 +4,7 @@
 //! before the cursor (`emit `, `insert t(`, `x.`, `on `), and the names from
 //! the handler around it, which the parser kept: it recovers line by line.
 
-use super::index::{fields_of, DefKind, Index, Place, Walker};
+use super::index::{fields_of, Binding, DefKind, Index, Place, Walker};
 use super::ty::Ty;
 use super::Analysis;
 use crate::language::builtins;
@@ -89,7 +89,7 @@ pub(super) fn complete(a: &Analysis, file: u32, offset: u32) -> Vec<Completion> 
                 events(ix, mi, &mut out);
             }
         } else if rest.is_empty() {
-            for (mi, m) in ix.models.iter().enumerate() {
+            for m in &ix.models {
                 for (e, (d, _)) in sorted(&m.events) {
                     out.push(Completion {
                         label: format!("{}.{}", m.name, e),
@@ -97,7 +97,6 @@ pub(super) fn complete(a: &Analysis, file: u32, offset: u32) -> Vec<Completion> 
                         detail: ix.defs[*d].detail.clone(),
                     });
                 }
-                let _ = mi;
             }
         }
         return out;
@@ -124,8 +123,8 @@ pub(super) fn complete(a: &Analysis, file: u32, offset: u32) -> Vec<Completion> 
             return out;
         }
     }
-    if before.ends_with('.') {
-        let recv = receiver(&before[..before.len() - 1]);
+    if let Some(recv) = before.strip_suffix('.') {
+        let recv = receiver(recv);
         if recv.is_empty() {
             return out;
         }
@@ -159,7 +158,7 @@ pub(super) fn complete(a: &Analysis, file: u32, offset: u32) -> Vec<Completion> 
             }
         }
         let ty = receiver_type(ix, scope, model, offset, recv);
-        members(ix, model, &ty, &mut out);
+        members(ix, &ty, &mut out);
         return out;
     }
     // A type after `name:` in a declaration.
@@ -317,7 +316,7 @@ fn open_args(
     model: Option<usize>,
     line: &str,
     word_start: usize,
-) -> Option<Vec<(String, usize, Ty)>> {
+) -> Option<Vec<Binding>> {
     let before = &line[..word_start];
     let mut depth = 0i32;
     let mut open = None;
@@ -436,8 +435,7 @@ fn receiver_type(
 }
 
 /// Fields and methods after `x.` for a value of type `ty`.
-fn members(ix: &Index, model: Option<usize>, ty: &Ty, out: &mut Vec<Completion>) {
-    let _ = model;
+fn members(ix: &Index, ty: &Ty, out: &mut Vec<Completion>) {
     for (n, d, t) in fields_of(ix, ty) {
         match d {
             Some(d) => def_item(ix, d, out),

@@ -117,7 +117,7 @@ pub(super) struct Scope {
     pub place: Place,
     /// Params (or an event's fields in a projection) and state fields, with
     /// their types.
-    pub names: Vec<(String, usize, Ty)>,
+    pub names: Vec<Binding>,
     /// Locals with where they can be seen.
     pub locals: Vec<(String, usize, Ty, Span)>,
     /// Tables a projection handler sees.
@@ -130,20 +130,20 @@ pub(super) struct ModelInfo {
     pub name: String,
     pub def: usize,
     pub types: HashMap<String, (usize, bool)>,
-    pub state: Vec<(String, usize, Ty)>,
+    pub state: Vec<Binding>,
     /// Record → its fields.
-    pub fields: HashMap<String, Vec<(String, usize, Ty)>>,
+    pub fields: HashMap<String, Vec<Binding>>,
     /// Enum → its members.
     pub members: HashMap<String, Vec<(String, usize)>>,
     /// Event name → its def, and the fields of each version (highest last).
-    pub events: HashMap<String, (usize, Vec<(u32, Vec<(String, usize, Ty)>)>)>,
+    pub events: HashMap<String, (usize, Vec<Version>)>,
 }
 
 #[derive(Debug, Default, Clone)]
 pub(super) struct TableInfo {
     pub name: String,
     pub def: usize,
-    pub columns: Vec<(String, usize, Ty)>,
+    pub columns: Vec<Binding>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -159,6 +159,12 @@ pub(super) struct Index {
 }
 
 type Env = Vec<(String, Option<usize>, Ty)>;
+
+/// A name, its declaration and its type: a field, a param, a column.
+pub(super) type Binding = (String, usize, Ty);
+
+/// One version of an event and its fields.
+pub(super) type Version = (u32, Vec<Binding>);
 
 impl Index {
     pub(super) fn build(files: &[ast::File]) -> Index {
@@ -179,8 +185,7 @@ impl Index {
             }
             for t in &f.tables {
                 for c in &t.columns {
-                    let model = None;
-                    ix.type_uses(&c.field.ty, model);
+                    ix.type_uses(&c.field.ty, None);
                     if let Some(d) = &c.field.default {
                         ix.walker(None, Place::Projection).expr(d, &mut Env::new());
                     }
@@ -393,13 +398,7 @@ impl Index {
             .map_or(0, |(v, _)| *v)
     }
 
-    fn fields(
-        &mut self,
-        fs: &[Field],
-        kind: DefKind,
-        mi: usize,
-        container: &str,
-    ) -> Vec<(String, usize, Ty)> {
+    fn fields(&mut self, fs: &[Field], kind: DefKind, mi: usize, container: &str) -> Vec<Binding> {
         fs.iter()
             .map(|f| {
                 let detail = self.field_detail(f, Some(mi));
@@ -558,7 +557,7 @@ impl Index {
         h: &HandlerDecl,
         place: Place,
         state: &Env,
-        params: Option<Vec<(String, usize, Ty)>>,
+        params: Option<Vec<Binding>>,
     ) {
         for p in &h.params {
             self.type_uses(&p.ty, Some(mi));
@@ -567,9 +566,8 @@ impl Index {
             Some(p) => p,
             None => self.fields(&h.params, DefKind::Param, mi, &h.name.name),
         };
-        for (p, f) in h.params.iter().zip(&params) {
+        for p in &h.params {
             if let Some(d) = &p.default {
-                let _ = f;
                 self.walker(Some(mi), Place::Query).expr(d, &mut Env::new());
             }
         }
@@ -610,18 +608,18 @@ impl Index {
         );
         self.with(d, &p.doc, None);
         // The tables it writes are the tables it may read.
-        let mut tables = Vec::new();
+        let mut writes = Vec::new();
         for h in &p.handlers {
-            collect_tables(&h.body, &mut |t| {
-                if !tables.contains(&t.to_string()) {
-                    tables.push(t.to_string());
-                }
-            });
+            crate::language::check::collect_writes(&h.body, &mut writes);
         }
-        let tables: Vec<usize> = tables
-            .iter()
-            .filter_map(|t| self.table_by_name.get(t).copied())
-            .collect();
+        let mut tables: Vec<usize> = Vec::new();
+        for (_, t) in writes {
+            if let Some(&t) = self.table_by_name.get(&t.name) {
+                if !tables.contains(&t) {
+                    tables.push(t);
+                }
+            }
+        }
         for h in &p.handlers {
             let mi = self.model_by_name.get(&h.model.name).copied();
             let mut fields = Vec::new();
@@ -773,29 +771,6 @@ fn fields_span(fs: &[Field]) -> Span {
     it.fold(first, Span::to)
 }
 
-fn collect_tables<'a>(b: &'a Block, f: &mut impl FnMut(&'a str)) {
-    for s in &b.stmts {
-        match &s.kind {
-            StmtKind::Insert { table, .. }
-            | StmtKind::Update { table, .. }
-            | StmtKind::Delete { table, .. } => f(&table.name),
-            StmtKind::If {
-                branches,
-                otherwise,
-            } => {
-                for (_, b) in branches {
-                    collect_tables(b, f);
-                }
-                if let Some(b) = otherwise {
-                    collect_tables(b, f);
-                }
-            }
-            StmtKind::For { body, .. } => collect_tables(body, f),
-            _ => {}
-        }
-    }
-}
-
 /// Walks one body: resolves names and records their uses.
 pub(super) struct Walker<'i> {
     pub ix: &'i mut Index,
@@ -929,7 +904,7 @@ impl Walker<'_> {
         }
     }
 
-    fn table_use(&mut self, table: &Ident) -> Vec<(String, usize, Ty)> {
+    fn table_use(&mut self, table: &Ident) -> Vec<Binding> {
         match self.ix.table_by_name.get(&table.name).copied() {
             Some(t) => {
                 let def = self.ix.tables[t].def;
@@ -941,7 +916,7 @@ impl Walker<'_> {
     }
 
     /// `name: value` arguments against the fields they fill.
-    fn args(&mut self, args: &[Arg], fields: &[(String, usize, Ty)], env: &mut Env) {
+    fn args(&mut self, args: &[Arg], fields: &[Binding], env: &mut Env) {
         for a in args {
             if let Some((_, d, _)) = fields.iter().find(|(n, ..)| *n == a.name.name) {
                 if a.value.span != a.name.span {
@@ -1199,7 +1174,7 @@ fn lookup_ty(env: &Env, name: &str) -> (Option<usize>, Ty) {
 
 /// The fields a value of type `ty` has after `.`.
 pub(super) fn fields_of(ix: &Index, ty: &Ty) -> Vec<(String, Option<usize>, Ty)> {
-    let some = |v: &Vec<(String, usize, Ty)>| {
+    let some = |v: &Vec<Binding>| {
         v.iter()
             .map(|(n, d, t)| (n.clone(), Some(*d), t.clone()))
             .collect()

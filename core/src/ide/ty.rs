@@ -6,6 +6,11 @@
 use crate::language::ast::{TypeExpr, TypeKind};
 use crate::types::Type;
 
+/// (model, qualifier, name) → the model that declares the type, and
+/// whether it is an enum.
+pub(crate) type Resolve<'a> =
+    dyn Fn(Option<usize>, Option<&str>, &str) -> Option<(usize, bool)> + 'a;
+
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Ty {
     Prim(&'static str),
@@ -30,11 +35,7 @@ impl Ty {
     /// A declared type, its names looked up in model `model` with
     /// `resolve` (model, name) → the model that declares it and whether it
     /// is an enum.
-    pub(crate) fn of(
-        t: &TypeExpr,
-        model: Option<usize>,
-        resolve: &dyn Fn(Option<usize>, Option<&str>, &str) -> Option<(usize, bool)>,
-    ) -> Ty {
+    pub(crate) fn of(t: &TypeExpr, model: Option<usize>, resolve: &Resolve) -> Ty {
         match &t.kind {
             TypeKind::String => Ty::Prim("string"),
             TypeKind::Int => Ty::Prim("int"),

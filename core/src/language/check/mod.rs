@@ -28,6 +28,7 @@ mod table;
 mod table_access;
 mod upcast;
 
+pub(crate) use projection::collect_writes;
 pub use projection::read_side;
 
 use hint::*;

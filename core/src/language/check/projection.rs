@@ -495,7 +495,7 @@ fn table_text<'s>(src: &'s str, t: &AstTable) -> &'s str {
 
 /// Every `insert`/`upsert`/`update`/`delete` of a block, nested ones too:
 /// the statement's keyword and its table.
-fn collect_writes<'a>(b: &'a ast::Block, out: &mut Vec<(Span, &'a Ident)>) {
+pub(crate) fn collect_writes<'a>(b: &'a ast::Block, out: &mut Vec<(Span, &'a Ident)>) {
     for s in &b.stmts {
         match &s.kind {
             StmtKind::Insert { table, .. }
