@@ -123,6 +123,10 @@ typedef struct eventfold_engine eventfold_engine;
  */
 typedef struct eventfold_subscription eventfold_subscription;
 
+#ifdef __cplusplus
+extern "C" {
+#endif // __cplusplus
+
 /**
  * Frees a string written to `*out` by any function of this library.
  * NULL is a no-op. Never pass it a string from anywhere else.
@@ -685,6 +689,10 @@ int eventfold_engine_close(const eventfold_engine *engine, char **out);
  * `engine` is NULL or a handle not yet freed.
  */
 void eventfold_engine_free(eventfold_engine *engine);
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif  // __cplusplus
 
 #endif  /* EVENTFOLD_H */
 

@@ -75,13 +75,18 @@ final class Native
             . '(bindings/php/bin/ffi-header.php writes it) or `opcache.preload=/path/to/bindings/php/preload.php`';
     }
 
-    /** The header as PHP's FFI parser takes it: without preprocessor lines. */
+    /**
+     * The header as PHP's FFI parser takes it: without the C++ guards (the
+     * `#ifdef __cplusplus` blocks, `extern "C" {` and its `}`) and without
+     * any other preprocessor line.
+     */
     public static function declarations(string $headerPath): string
     {
         $text = @file_get_contents($headerPath);
         if ($text === false) {
             throw new \LogicException("cannot read the eventfold header at $headerPath");
         }
+        $text = (string) preg_replace('/^[ \t]*#[ \t]*ifdef[ \t]+__cplusplus\b.*?^[ \t]*#[ \t]*endif\b[^\n]*$/ms', '', $text);
         return (string) preg_replace('/^\s*#.*$/m', '', $text);
     }
 
