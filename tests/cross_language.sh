@@ -26,6 +26,8 @@ check() { # name, expected, got
 cli="$root/target/debug/eventfold"
 py="$root/bindings/python/.venv/bin/python"
 export EVENTFOLD_LIB="$root/target/debug/libeventfold.so"
+# The tests' debug addon, which index.js loads only when named.
+export EVENTFOLD_NATIVE="$(ls "$root"/bindings/node/eventfold.*.debug.node | head -n 1)"
 
 # The round: each host in turn writes to the stream Todos-shared of $store;
 # leaves the state they made in $state.

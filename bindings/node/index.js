@@ -7,6 +7,7 @@
 // and a clear error for cycles) and JSON text becomes JS values again
 // (JSON.parse, with BigInt for integers past Number.MAX_SAFE_INTEGER).
 
+const fs = require('node:fs')
 const path = require('node:path')
 const { fileURLToPath } = require('node:url')
 
@@ -14,6 +15,34 @@ const native = loadNative()
 
 function loadNative() {
   if (process.env.EVENTFOLD_NATIVE) return require(path.resolve(process.env.EVENTFOLD_NATIVE))
+  const platform = platformName()
+  // napi-rs's order: an optimised addon beside this file (`npm run
+  // build:release` in a checkout), else the platform's own package, which
+  // npm installs from the optional dependencies. A debug addon (`npm run
+  // build`, what the tests build) is loaded only when EVENTFOLD_NATIVE
+  // names it, so a folder install never runs one without saying so.
+  const local = path.join(__dirname, `eventfold.${platform}.node`)
+  if (fs.existsSync(local)) return require(local)
+  try {
+    return require(`eventfold-${platform}`)
+  } catch (e) {
+    if (e.code !== 'MODULE_NOT_FOUND' || !String(e.message).includes(`eventfold-${platform}`)) throw e
+  }
+  const debug = path.join(__dirname, `eventfold.${platform}.debug.node`)
+  const found = fs.existsSync(debug)
+    ? ` Only a debug build is here, ${debug}: it is slow and meant for eventfold's own tests; ` +
+      `set EVENTFOLD_NATIVE=${debug} to use it anyway.`
+    : ''
+  throw new Error(
+    `eventfold: no native addon for ${platform}: the package eventfold-${platform} is not installed ` +
+      `and ${local} does not exist.${found} Install eventfold from its npm tarballs ` +
+      '(npm install eventfold-*.tgz, bindings/node/README.md), or build the addon in a checkout ' +
+      'with `npm run build:release` (it needs cargo).'
+  )
+}
+
+/** `linux-x64-gnu`, `darwin-arm64`, `win32-x64-msvc`: napi-rs's platform names. */
+function platformName() {
   let abi = ''
   if (process.platform === 'linux') {
     const report = process.report && typeof process.report.getReport === 'function' ? process.report.getReport() : null
@@ -21,15 +50,7 @@ function loadNative() {
   } else if (process.platform === 'win32') {
     abi = '-msvc'
   }
-  const file = path.join(__dirname, `eventfold.${process.platform}-${process.arch}${abi}.node`)
-  try {
-    return require(file)
-  } catch (e) {
-    throw new Error(
-      `eventfold: cannot load the native addon ${file} (${e.message}). ` +
-        'Build it with `npm run build` in the package folder (it needs cargo).'
-    )
-  }
+  return `${process.platform}-${process.arch}${abi}`
 }
 
 // ---- errors ----

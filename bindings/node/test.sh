@@ -26,7 +26,8 @@ install() {
 
 cd "$here"
 install "$here"   # typescript and @types/node, pinned, for test/generate.test.js
-node build.js
+# The debug addon; index.js loads it only when EVENTFOLD_NATIVE names it.
+export EVENTFOLD_NATIVE="$(node build.js | tail -n 1)"
 echo "building the CLI (for eventfold generate)"
 (cd "$root" && cargo build -q -p eventfold-cli)
 cli="$root/target/debug/eventfold"

@@ -10,7 +10,7 @@
 //   GET    /rows[?list=L]                  -> the projection's table todo_rows
 //
 // A rejection answers 409 (`duplicate`) or 422 (any other reason) with
-// {code, reason, message}; bad input 400. Run: npm run build && npm start
+// {code, reason, message}; bad input 400. Run: npm run build && npm start (after npm run build:release in bindings/node)
 // (PORT, 0 for a free one; STORE, default memory:; MODEL).
 import path from 'node:path'
 import express, { type NextFunction, type Request, type Response } from 'express'
