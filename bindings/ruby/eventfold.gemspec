@@ -16,6 +16,10 @@ Gem::Specification.new do |spec|
   spec.authors = ["eventfold contributors"]
   spec.required_ruby_version = ">= 3.0"
   spec.files = Dir["lib/**/*.rb"] + Dir["lib/**/*.{so,dylib}"] + Dir["sig/**/*.rbs"]
+  # `make dist` puts libeventfold in lib/: a gem with a native library inside
+  # is a platform gem (eventfold-VERSION-x86_64-linux.gem), installed only
+  # where that library runs.
+  spec.platform = Gem::Platform.local unless Dir["lib/*.{so,dylib}"].empty?
   spec.require_paths = ["lib"]
   spec.add_dependency "ffi", "~> 1.15"
   spec.add_development_dependency "minitest", "~> 5.15"
