@@ -9,7 +9,7 @@ SCENARIOS := $(wildcard $(SHARED)/scenarios/*.scenarios.json $(SHARED)/scenarios
 # (apt, pip, npm, Maven), builds, and runs that language's tests.
 BINDINGS  := c php ruby node python jvm
 
-.PHONY: test test-all test-postgres-infra deps test-rust test-cli test-editors test-bindings test-cross test-fuzz bench demo $(addprefix test-,$(BINDINGS))
+.PHONY: test test-all test-postgres-infra deps test-rust test-cli test-editors test-bindings test-cross test-dist test-fuzz dist bench demo $(addprefix test-,$(BINDINGS))
 
 # Every test runs with one throwaway PostgreSQL server: with_cluster.sh
 # installs PostgreSQL with apt when missing, starts a cluster on a free
@@ -19,7 +19,7 @@ BINDINGS  := c php ruby node python jvm
 test:
 	bash tests/postgres/with_cluster.sh $(MAKE) --no-print-directory test-all
 
-test-all: deps test-postgres-infra test-rust test-cli test-editors test-bindings test-cross test-fuzz
+test-all: deps test-postgres-infra test-rust test-cli test-editors test-bindings test-cross test-dist test-fuzz
 
 # The server itself, end to end: a password over TCP, a schema, a committed
 # row through a crash restart, a backend terminated by the superuser.
@@ -31,6 +31,17 @@ test-cross: test-bindings
 	bash tests/cross_language.sh
 
 test-bindings: $(addprefix test-,$(BINDINGS))
+
+# Every package a user installs, into dist/ (packaging/README.md): Linux
+# x86-64 only, with Cargo's optimised `dist` profile.
+dist:
+	bash packaging/dist.sh
+
+# make dist, then each artifact installed into a clean project of its
+# ecosystem and run there; after the bindings' tests, which install the
+# toolchains it uses.
+test-dist: test-bindings
+	bash packaging/test.sh
 
 $(addprefix test-,$(BINDINGS)): test-%:
 	@if [ -f bindings/$*/test.sh ]; then echo "== $* =="; bash bindings/$*/test.sh; else echo "== $*: no tests yet =="; fi
