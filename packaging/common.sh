@@ -6,12 +6,16 @@ eventfold_version() {
   sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' "$1/Cargo.toml"
 }
 
-# need COMMAND PACKAGE...: apt-get install the packages when COMMAND is missing.
-need() {
-  local cmd=$1; shift
-  command -v "$cmd" >/dev/null 2>&1 && return
+# apt_install PACKAGE...: from Debian, updating the index once a run.
+apt_install() {
   if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq; APT_UPDATED=1; fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# need COMMAND PACKAGE...: apt_install the packages when COMMAND is missing.
+need() {
+  local cmd=$1; shift
+  command -v "$cmd" >/dev/null 2>&1 || apt_install "$@"
 }
 
 # A virtualenv of the Python tools packaging uses (maturin builds the wheel,
@@ -21,7 +25,7 @@ tools_venv() {
   need python3 python3 python3-venv python3-pip
   if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv" 2>/dev/null || {
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+      apt_install python3-venv
       python3 -m venv "$venv"
     }
   fi

@@ -37,7 +37,7 @@ need composer composer
 need pkg-config pkg-config
 need g++ g++
 # The gem's one dependency, the ffi gem, from Debian (RubyGems is not reached).
-ruby -e 'require "ffi"' >/dev/null 2>&1 || need ruby-ffi-is-missing ruby-ffi
+ruby -e 'require "ffi"' >/dev/null 2>&1 || apt_install ruby-ffi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
