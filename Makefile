@@ -37,11 +37,15 @@ test-bindings: $(addprefix test-,$(BINDINGS))
 dist:
 	bash packaging/dist.sh
 
-# make dist, then each artifact installed into a clean project of its
+# Each artifact of make dist installed into a clean project of its
 # ecosystem and run there; after the bindings' tests, which install the
-# toolchains it uses.
+# toolchains it uses. It packs the debug build those tests made
+# (DIST_PROFILE=dev, into target/packaging/dist-dev): the same packaging,
+# without compiling everything again under fat LTO, which takes CI longer
+# than the rest of make test. `make test-dist DIST_PROFILE=dist` builds and
+# tests what ships, in dist/, with its size budget.
 test-dist: test-bindings
-	bash packaging/test.sh
+	DIST_PROFILE=$(or $(DIST_PROFILE),dev) bash packaging/test.sh
 
 $(addprefix test-,$(BINDINGS)): test-%:
 	@if [ -f bindings/$*/test.sh ]; then echo "== $* =="; bash bindings/$*/test.sh; else echo "== $*: no tests yet =="; fi

@@ -6,6 +6,21 @@ eventfold_version() {
   sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' "$1/Cargo.toml"
 }
 
+# The Cargo profile of the packed native code: `dist` (Cargo.toml) unless
+# DIST_PROFILE names another.
+dist_profile() { echo "${DIST_PROFILE:-dist}"; }
+# profile_dir PROFILE: its folder under target/ (Cargo names dev's `debug`).
+profile_dir() { if [ "$1" = dev ]; then echo debug; else echo "$1"; fi; }
+# dist_dir ROOT: where the artifacts go, DIST if set. dist/ holds only what
+# ships, the `dist` profile's; another profile's go to target/packaging/.
+dist_dir() {
+  local p
+  p="$(dist_profile)"
+  if [ -n "${DIST:-}" ]; then echo "$DIST"
+  elif [ "$p" = dist ]; then echo "$1/dist"
+  else echo "$1/target/packaging/dist-$p"; fi
+}
+
 # apt_install PACKAGE...: from Debian, updating the index once a run.
 apt_install() {
   if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq; APT_UPDATED=1; fi

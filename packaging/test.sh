@@ -15,14 +15,18 @@
 # and: every artifact carries the one version (packaging/check-versions.sh);
 # a folder install of bindings/node refuses the tests' debug addon.
 #
-#   packaging/test.sh           builds dist/ first (packaging/dist.sh)
-#   DIST_BUILT=1 packaging/test.sh   uses the dist/ already there
+#   packaging/test.sh                 builds dist/ first (packaging/dist.sh)
+#   DIST_BUILT=1 packaging/test.sh    uses the dist/ already there
+#   DIST_PROFILE=dev packaging/test.sh  packs the debug build instead, into
+#                                     target/packaging/dist-dev (make test)
+# and, for the dist profile, the budget: wheel, npm tarballs, jar < 15 MB.
 # Ends with "N passed, N failed" and the time each install took.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 . packaging/common.sh
-DIST="${DIST:-$root/dist}"
+DIST="$(dist_dir "$root")"
+export DIST
 VERSION="$(eventfold_version "$root")"
 here="$root/packaging/tests"
 model="$root/examples/todos/todos.model"
@@ -198,7 +202,25 @@ cli_() {
   test -s demo.out
 }
 
+# The budget of issue 18: what a user downloads most, under 15 MB each. It
+# is for the optimised build; a debug one (make test's) is not held to it.
+BUDGET_BYTES=15000000
+sizes() {
+  local f n
+  for f in "$DIST"/eventfold-"$VERSION"-*.whl "$DIST/eventfold-$VERSION.tgz" \
+           "$DIST/eventfold-linux-x64-gnu-$VERSION.tgz" "$DIST/eventfold-$VERSION.jar"; do
+    n=$(stat -c %s "$f")
+    echo "$(basename "$f") $n bytes"
+    [ "$n" -lt "$BUDGET_BYTES" ] || { echo "$(basename "$f") is over the budget of $BUDGET_BYTES bytes"; return 1; }
+  done
+}
+
 case_ versions versions
+if [ "$(dist_profile)" = dist ]; then
+  case_ sizes sizes
+else
+  echo "skip sizes (the budget is the dist profile's; this is $(dist_profile))"
+fi
 case_ python python_
 case_ node node_
 case_ node-folder node_folder_
