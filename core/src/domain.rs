@@ -3,6 +3,7 @@
 //! `query`), over [`Value`]s and over JSON text.
 
 mod json;
+mod metadata;
 mod project;
 pub(crate) mod stored;
 

@@ -409,35 +409,18 @@ impl Domain {
                 raw.position, raw.stream, raw.version
             )
         };
-        // The metadata's string values, without building a JSON tree.
-        let metadata: HashMap<std::borrow::Cow<'_, str>, &serde_json::value::RawValue> =
-            serde_json::from_str(&raw.metadata).map_err(|_| Error::StoreError {
+        let metadata = super::metadata::read(&raw.metadata).ok_or_else(|| Error::StoreError {
+            kind: crate::error::StoreErrorKind::Corrupt,
+            message: format!("{} has damaged metadata", at()),
+        })?;
+        let recorded_at = match &metadata.recorded_at {
+            Some(text) => parse_timestamp(text).map_err(|e| Error::StoreError {
                 kind: crate::error::StoreErrorKind::Corrupt,
-                message: format!("{} has damaged metadata", at()),
-            })?;
-        let mut recorded_at = None;
-        let mut strings = Map::new();
-        for (k, v) in &metadata {
-            let text = v.get();
-            if !text.starts_with('"') {
-                continue;
-            }
-            let Ok(s) = serde_json::from_str::<std::borrow::Cow<'_, str>>(text) else {
-                continue;
-            };
-            if k == "recorded_at" {
-                recorded_at = Some(parse_timestamp(&s).map_err(|e| Error::StoreError {
-                    kind: crate::error::StoreErrorKind::Corrupt,
-                    message: format!("{} has a damaged recorded_at: {e}", at()),
-                })?);
-            } else {
-                strings.insert(Str::from(&**k), Value::str(&s));
-            }
-        }
-        let recorded_at = match recorded_at {
-            Some(t) => t,
+                message: format!("{} has a damaged recorded_at: {e}", at()),
+            })?,
             None => parse_timestamp(DEFAULT_RECORDED_AT).expect("a valid default"),
         };
+        let strings = metadata.strings;
         let read = &inner.read;
         let stream = Value::record(
             read.stream_shape.clone(),
