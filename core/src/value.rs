@@ -308,8 +308,8 @@ pub fn parse_timestamp(text: &str) -> Result<Timestamp, String> {
     if !offset_ok || &b[0..4] == b"0000" {
         return Err(bad());
     }
-    // Every field is ASCII digits now: read them, and let jiff check the
-    // calendar (the day of the month, leap years).
+    // Every field is ASCII digits now: read them, then check the calendar
+    // (the day of the month, leap years) below.
     let num = |range: std::ops::Range<usize>| -> i64 {
         b[range].iter().fold(0, |n, d| n * 10 + i64::from(d - b'0'))
     };

@@ -55,8 +55,10 @@ impl<'de> Visitor<'de> for ObjectVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
         let mut recorded_at = None;
         let mut strings = Map::new();
-        while let Some(Text(key)) = a.next_key::<Text<'de>>()? {
-            let Some(Text(value)) = a.next_value::<StringOrOther<'de>>()?.0 else {
+        while let Some(StringOrOther(key)) = a.next_key()? {
+            let StringOrOther(value) = a.next_value()?;
+            // A JSON key is always a string.
+            let (Some(key), Some(value)) = (key, value) else {
                 continue;
             };
             if key == "recorded_at" {
@@ -72,39 +74,9 @@ impl<'de> Visitor<'de> for ObjectVisitor {
     }
 }
 
-/// A JSON string, borrowed from the text when it has no escapes.
-struct Text<'de>(Cow<'de, str>);
-
-impl<'de> de::Deserialize<'de> for Text<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_str(TextVisitor)
-    }
-}
-
-struct TextVisitor;
-
-impl<'de> Visitor<'de> for TextVisitor {
-    type Value = Text<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a string")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
-        Ok(Text(Cow::Borrowed(s)))
-    }
-
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
-        Ok(Text(Cow::Owned(s.to_string())))
-    }
-
-    fn visit_string<E: de::Error>(self, s: String) -> Result<Self::Value, E> {
-        Ok(Text(Cow::Owned(s)))
-    }
-}
-
-/// A value that is a string, or anything else, passed over.
-struct StringOrOther<'de>(Option<Text<'de>>);
+/// A JSON string, borrowed from the text when it has no escapes, or
+/// `None` for any other value, passed over.
+struct StringOrOther<'de>(Option<Cow<'de, str>>);
 
 impl<'de> de::Deserialize<'de> for StringOrOther<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -122,15 +94,15 @@ impl<'de> Visitor<'de> for StringOrOtherVisitor {
     }
 
     fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
-        Ok(StringOrOther(Some(Text(Cow::Borrowed(s)))))
+        Ok(StringOrOther(Some(Cow::Borrowed(s))))
     }
 
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
-        Ok(StringOrOther(Some(Text(Cow::Owned(s.to_string())))))
+        Ok(StringOrOther(Some(Cow::Owned(s.to_string()))))
     }
 
     fn visit_string<E: de::Error>(self, s: String) -> Result<Self::Value, E> {
-        Ok(StringOrOther(Some(Text(Cow::Owned(s)))))
+        Ok(StringOrOther(Some(Cow::Owned(s))))
     }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {

@@ -420,7 +420,6 @@ impl Domain {
             })?,
             None => parse_timestamp(DEFAULT_RECORDED_AT).expect("a valid default"),
         };
-        let strings = metadata.strings;
         let read = &inner.read;
         let stream = Value::record(
             read.stream_shape.clone(),
@@ -437,7 +436,7 @@ impl Domain {
                 Value::str(&raw.id),
                 Value::Int(raw.position as i64),
                 Value::Timestamp(recorded_at),
-                Value::Map(strings),
+                Value::Map(metadata.strings),
             ],
         );
         let mut reader = self.reader(m);
