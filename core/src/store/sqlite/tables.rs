@@ -3,8 +3,10 @@
 //!
 //! - [`create_table_sql`] writes a table's DDL: columns in declared order,
 //!   the SQLite types of §13, `NOT NULL` on every non-optional column, a
-//!   primary key over the key columns. Ordinary rowid tables, so that every
-//!   ORM and `sqlite3` reads them as any other table.
+//!   primary key over the key columns. `WITHOUT ROWID`: the rows live in
+//!   the key's own B-tree, so a lookup or an insert walks one tree, not a
+//!   rowid table and its key index. Every ORM and `sqlite3` still reads
+//!   them as any other table.
 //! - [`SqliteRows`] is a [`RowStore`] over one connection (or a
 //!   transaction, which derefs to one): inline projections can then write
 //!   their rows inside the append's write transaction.
@@ -18,12 +20,10 @@
 //! code point order).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::rc::Rc;
 
-use rusqlite::types::Value as Sql;
-use rusqlite::{params_from_iter, Connection};
+use rusqlite::types::{ToSqlOutput, Value as Sql, ValueRef};
+use rusqlite::{params_from_iter, CachedStatement, Connection, Statement, ToSql};
 
 use super::err;
 use crate::error::{Error, Result, StoreErrorKind};
@@ -58,7 +58,11 @@ pub(crate) fn create_table_sql(table: &Table, name: &str) -> String {
         .iter()
         .map(|&k| quote(&table.columns[k as usize].name))
         .collect();
-    let _ = write!(sql, "    PRIMARY KEY ({})\n)", keys.join(", "));
+    let _ = write!(
+        sql,
+        "    PRIMARY KEY ({})\n) WITHOUT ROWID",
+        keys.join(", ")
+    );
     sql
 }
 
@@ -95,8 +99,22 @@ fn to_sql(v: &Value) -> Sql {
     }
 }
 
+/// A value bound as [`to_sql`] binds it, strings without a copy.
+struct Bound<'v>(&'v Value);
+
+impl ToSql for Bound<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self.0 {
+            Value::String(s) | Value::Enum(s) => {
+                ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes()))
+            }
+            v => ToSqlOutput::Owned(to_sql(v)),
+        })
+    }
+}
+
 /// A stored cell back into a typed value of column `column` of `table`.
-fn from_sql(types: &Types, table: &Table, column: usize, cell: Sql) -> Result<Value> {
+fn from_sql(types: &Types, table: &Table, column: usize, cell: ValueRef<'_>) -> Result<Value> {
     let c = &table.columns[column];
     let bad = |what: String| Error::StoreError {
         kind: StoreErrorKind::Corrupt,
@@ -109,26 +127,36 @@ fn from_sql(types: &Types, table: &Table, column: usize, cell: Sql) -> Result<Va
         ),
     };
     let ty = c.ty.unwrap_optional();
+    let cell = match cell {
+        ValueRef::Text(bytes) => match std::str::from_utf8(bytes) {
+            Ok(text) => Cell::Text(text),
+            Err(_) => return Err(bad("text that is not UTF-8".into())),
+        },
+        ValueRef::Null => Cell::Null,
+        ValueRef::Integer(i) => Cell::Integer(i),
+        ValueRef::Real(f) => Cell::Real(f),
+        ValueRef::Blob(_) => return Err(bad("a blob".into())),
+    };
     Ok(match (ty, cell) {
-        (_, Sql::Null) if c.ty.is_optional() => Value::Null,
-        (Type::Int, Sql::Integer(i)) => Value::Int(i),
-        (Type::Bool, Sql::Integer(i @ (0 | 1))) => Value::Bool(i == 1),
-        (Type::Float, Sql::Real(f)) => Value::Float(f),
+        (_, Cell::Null) if c.ty.is_optional() => Value::Null,
+        (Type::Int, Cell::Integer(i)) => Value::Int(i),
+        (Type::Bool, Cell::Integer(i @ (0 | 1))) => Value::Bool(i == 1),
+        (Type::Float, Cell::Real(f)) => Value::Float(f),
         // SQLite may hand back an integral REAL as an integer.
-        (Type::Float, Sql::Integer(i)) => Value::Float(i as f64),
-        (Type::String, Sql::Text(s)) => Value::str(&s),
-        (Type::Enum(e), Sql::Text(s)) if types.enums[*e].index.contains_key(s.as_str()) => {
+        (Type::Float, Cell::Integer(i)) => Value::Float(i as f64),
+        (Type::String, Cell::Text(s)) => Value::str(s),
+        (Type::Enum(e), Cell::Text(s)) if types.enums[*e].index.contains_key(s) => {
             Value::Enum(s.into())
         }
-        (Type::Timestamp, Sql::Text(s)) => {
-            Value::Timestamp(parse_timestamp(&s).map_err(|e| bad(format!("`{s}` ({e})")))?)
+        (Type::Timestamp, Cell::Text(s)) => {
+            Value::Timestamp(parse_timestamp(s).map_err(|e| bad(format!("`{s}` ({e})")))?)
         }
-        (Type::Duration, Sql::Text(s)) => {
-            Value::Duration(parse_duration(&s).map_err(|e| bad(format!("`{s}` ({e})")))?)
+        (Type::Duration, Cell::Text(s)) => {
+            Value::Duration(parse_duration(s).map_err(|e| bad(format!("`{s}` ({e})")))?)
         }
-        (Type::List(_) | Type::Map(_) | Type::Record(_), Sql::Text(s)) => {
-            let json: serde_json::Value = serde_json::from_str(&s)
-                .map_err(|e| bad(format!("text that is not JSON ({e})")))?;
+        (Type::List(_) | Type::Map(_) | Type::Record(_), Cell::Text(s)) => {
+            let json: serde_json::Value =
+                serde_json::from_str(s).map_err(|e| bad(format!("text that is not JSON ({e})")))?;
             let mut path = String::new();
             types.decode(&json, ty, &mut path).map_err(|e| {
                 bad(format!(
@@ -137,9 +165,24 @@ fn from_sql(types: &Types, table: &Table, column: usize, cell: Sql) -> Result<Va
                 ))
             })?
         }
-        (_, other) => return Err(bad(format!("{:?}", other.data_type()))),
+        (_, Cell::Null) => return Err(bad("NULL".into())),
+        (_, Cell::Integer(_)) => return Err(bad("Integer".into())),
+        (_, Cell::Real(_)) => return Err(bad("Real".into())),
+        (_, Cell::Text(_)) => return Err(bad("Text".into())),
     })
 }
+
+/// A cell as SQLite holds it, its text borrowed from the statement.
+#[derive(Clone, Copy)]
+enum Cell<'r> {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(&'r str),
+}
+
+/// Which statement of [`SqliteRows`]: (table, kind, key values).
+type StatementId = (u32, u8, usize);
 
 /// The rows of a domain's tables, in SQL tables of one SQLite connection.
 ///
@@ -151,9 +194,10 @@ pub(crate) struct SqliteRows<'c> {
     /// The SQL name of each table, by [`Table::index`], quoted: the
     /// table's own name, or a shadow table's while it is rebuilt.
     names: Vec<String>,
-    /// The text of each statement made so far, by (table, statement, key
-    /// values): a batch of events writes the same few over and over.
-    texts: RefCell<HashMap<(u32, u8, usize), Rc<str>>>,
+    /// The statements prepared so far, by (table, statement, key values),
+    /// held while these rows live: a batch of events runs the same few
+    /// over and over, and each run only binds and steps.
+    statements: RefCell<Vec<(StatementId, CachedStatement<'c>)>>,
 }
 
 impl<'c> SqliteRows<'c> {
@@ -175,18 +219,35 @@ impl<'c> SqliteRows<'c> {
             conn,
             read,
             names,
-            texts: RefCell::default(),
+            statements: RefCell::default(),
         }
     }
 
-    /// The statement `kind` over `table` with `n` key values, made by
-    /// `make` the first time.
-    fn text(&self, table: &Table, kind: u8, n: usize, make: impl FnOnce() -> String) -> Rc<str> {
-        self.texts
-            .borrow_mut()
-            .entry((table.index, kind, n))
-            .or_insert_with(|| Rc::from(make()))
-            .clone()
+    /// Runs `run` on the statement `kind` over `table` with `n` key
+    /// values, whose text `make` writes the first time.
+    fn with_statement<T>(
+        &self,
+        table: &Table,
+        kind: u8,
+        n: usize,
+        make: impl FnOnce() -> String,
+        run: impl FnOnce(&mut Statement<'c>) -> Result<T>,
+    ) -> Result<T> {
+        let id = (table.index, kind, n);
+        let mut statements = self.statements.borrow_mut();
+        let at = match statements.iter().position(|(k, _)| *k == id) {
+            Some(at) => at,
+            None => {
+                let context = || format!("cannot use table {}", table.name);
+                let stmt = self
+                    .conn
+                    .prepare_cached(&make())
+                    .map_err(|e| err(&context(), e))?;
+                statements.push((id, stmt));
+                statements.len() - 1
+            }
+        };
+        run(&mut statements[at].1)
     }
 
     fn name(&self, table: &Table) -> &str {
@@ -234,10 +295,10 @@ impl<'c> SqliteRows<'c> {
         }
     }
 
-    fn row_cells(table: &Table, row: &Value) -> Result<Vec<Sql>> {
+    fn row_cells<'r>(table: &Table, row: &'r Value) -> Result<Vec<Bound<'r>>> {
         match row {
             Value::Record(r) if r.fields.len() == table.columns.len() => {
-                Ok(r.fields.iter().map(to_sql).collect())
+                Ok(r.fields.iter().map(Bound).collect())
             }
             _ => Err(Error::Internal {
                 message: format!(
@@ -259,21 +320,22 @@ impl<'c> SqliteRows<'c> {
         )
     }
 
-    /// Rows of `sql` (selecting every column) as records of the table.
-    fn query_rows(&self, table: &Table, sql: &str, keys: &[Value]) -> Result<Vec<Value>> {
+    /// Rows of `stmt` (selecting every column) as records of the table.
+    fn rows_of(
+        &self,
+        table: &Table,
+        stmt: &mut Statement<'_>,
+        keys: &[Value],
+    ) -> Result<Vec<Value>> {
         let context = || format!("cannot read table {}", table.name);
-        let mut stmt = self
-            .conn
-            .prepare_cached(sql)
-            .map_err(|e| err(&context(), e))?;
         let mut rows = stmt
-            .query(params_from_iter(keys.iter().map(to_sql)))
+            .query(params_from_iter(keys.iter().map(Bound)))
             .map_err(|e| err(&context(), e))?;
         let mut out = Vec::new();
         while let Some(row) = rows.next().map_err(|e| err(&context(), e))? {
             let mut fields = Vec::with_capacity(table.columns.len());
             for i in 0..table.columns.len() {
-                let cell: Sql = row.get(i).map_err(|e| err(&context(), e))?;
+                let cell = row.get_ref(i).map_err(|e| err(&context(), e))?;
                 fields.push(from_sql(&self.read.types, table, i, cell)?);
             }
             out.push(Value::record(table.shape.clone(), fields));
@@ -281,57 +343,74 @@ impl<'c> SqliteRows<'c> {
         Ok(out)
     }
 
-    fn execute(&self, table: &Table, sql: &str, cells: Vec<Sql>) -> Result<usize> {
-        let context = || format!("cannot write table {}", table.name);
+    /// Rows of `sql`, a statement made once (`scan`, `page`).
+    fn query_rows(&self, table: &Table, sql: &str, keys: &[Value]) -> Result<Vec<Value>> {
         let mut stmt = self
             .conn
             .prepare_cached(sql)
-            .map_err(|e| err(&context(), e))?;
-        stmt.execute(params_from_iter(cells))
-            .map_err(|e| err(&context(), e))
+            .map_err(|e| err(&format!("cannot read table {}", table.name), e))?;
+        self.rows_of(table, &mut stmt, keys)
+    }
+
+    /// Runs statement `kind` (see [`SqliteRows::with_statement`]) with
+    /// `cells`: how many rows it changed.
+    fn execute(
+        &self,
+        table: &Table,
+        kind: u8,
+        n: usize,
+        make: impl FnOnce() -> String,
+        cells: impl IntoIterator<Item = impl ToSql>,
+    ) -> Result<usize> {
+        self.with_statement(table, kind, n, make, |stmt| {
+            stmt.execute(params_from_iter(cells))
+                .map_err(|e| err(&format!("cannot write table {}", table.name), e))
+        })
     }
 }
 
 impl RowStore for SqliteRows<'_> {
     fn get(&self, table: &Table, key: &[Value]) -> Result<Option<Value>> {
         Self::check_prefix(table, key, true)?;
-        let sql = self.text(table, 0, key.len(), || {
+        let make = || {
             format!(
                 "SELECT {} FROM {}{}",
                 sql::column_list(table),
                 self.name(table),
                 Self::where_prefix(table, key.len())
             )
-        });
-        Ok(self.query_rows(table, &sql, key)?.pop())
+        };
+        self.with_statement(table, 0, key.len(), make, |stmt| {
+            Ok(self.rows_of(table, stmt, key)?.pop())
+        })
     }
 
     fn has(&self, table: &Table, key: &[Value]) -> Result<bool> {
         Self::check_prefix(table, key, true)?;
-        let sql = self.text(table, 1, key.len(), || {
+        let make = || {
             format!(
                 "SELECT 1 FROM {}{}",
                 self.name(table),
                 Self::where_prefix(table, key.len())
             )
-        });
-        let mut stmt = self
-            .conn
-            .prepare_cached(&sql)
-            .map_err(|e| err(&format!("cannot read table {}", table.name), e))?;
-        stmt.exists(params_from_iter(key.iter().map(to_sql)))
-            .map_err(|e| err(&format!("cannot read table {}", table.name), e))
+        };
+        self.with_statement(table, 1, key.len(), make, |stmt| {
+            stmt.exists(params_from_iter(key.iter().map(Bound)))
+                .map_err(|e| err(&format!("cannot read table {}", table.name), e))
+        })
     }
 
     fn insert(&mut self, table: &Table, row: Value) -> Result<bool> {
-        let cells = Self::row_cells(table, &stored_row(row))?;
-        let sql = self.text(table, 2, 0, || self.insert_sql(table, "DO NOTHING"));
-        Ok(self.execute(table, &sql, cells)? == 1)
+        let row = stored_row(row);
+        let cells = Self::row_cells(table, &row)?;
+        let make = || self.insert_sql(table, "DO NOTHING");
+        Ok(self.execute(table, 2, 0, make, cells)? == 1)
     }
 
     fn upsert(&mut self, table: &Table, row: Value) -> Result<()> {
-        let cells = Self::row_cells(table, &stored_row(row))?;
-        let sql = self.text(table, 3, 0, || {
+        let row = stored_row(row);
+        let cells = Self::row_cells(table, &row)?;
+        let make = || {
             let set: Vec<String> = table
                 .columns
                 .iter()
@@ -345,14 +424,14 @@ impl RowStore for SqliteRows<'_> {
                 format!("DO UPDATE SET {}", set.join(", "))
             };
             self.insert_sql(table, &conflict)
-        });
-        self.execute(table, &sql, cells)?;
+        };
+        self.execute(table, 3, 0, make, cells)?;
         Ok(())
     }
 
     fn keys(&self, table: &Table, prefix: &[Value]) -> Result<Vec<Vec<Value>>> {
         Self::check_prefix(table, prefix, false)?;
-        let sql = self.text(table, 4, prefix.len(), || {
+        let make = || {
             format!(
                 "SELECT {} FROM {}{}{}",
                 sql::key_columns(table).collect::<Vec<_>>().join(", "),
@@ -360,38 +439,35 @@ impl RowStore for SqliteRows<'_> {
                 Self::where_prefix(table, prefix.len()),
                 Self::order_by(table)
             )
-        });
-        let context = || format!("cannot read table {}", table.name);
-        let mut stmt = self
-            .conn
-            .prepare_cached(&sql)
-            .map_err(|e| err(&context(), e))?;
-        let mut rows = stmt
-            .query(params_from_iter(prefix.iter().map(to_sql)))
-            .map_err(|e| err(&context(), e))?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(|e| err(&context(), e))? {
-            let mut key = Vec::with_capacity(table.key.len());
-            for (i, &k) in table.key.iter().enumerate() {
-                let cell: Sql = row.get(i).map_err(|e| err(&context(), e))?;
-                key.push(from_sql(&self.read.types, table, k as usize, cell)?);
+        };
+        self.with_statement(table, 4, prefix.len(), make, |stmt| {
+            let context = || format!("cannot read table {}", table.name);
+            let mut rows = stmt
+                .query(params_from_iter(prefix.iter().map(Bound)))
+                .map_err(|e| err(&context(), e))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next().map_err(|e| err(&context(), e))? {
+                let mut key = Vec::with_capacity(table.key.len());
+                for (i, &k) in table.key.iter().enumerate() {
+                    let cell = row.get_ref(i).map_err(|e| err(&context(), e))?;
+                    key.push(from_sql(&self.read.types, table, k as usize, cell)?);
+                }
+                out.push(key);
             }
-            out.push(key);
-        }
-        Ok(out)
+            Ok(out)
+        })
     }
 
     fn delete(&mut self, table: &Table, prefix: &[Value]) -> Result<u64> {
         Self::check_prefix(table, prefix, false)?;
-        let sql = self.text(table, 5, prefix.len(), || {
+        let make = || {
             format!(
                 "DELETE FROM {}{}",
                 self.name(table),
                 Self::where_prefix(table, prefix.len())
             )
-        });
-        let cells = prefix.iter().map(to_sql).collect();
-        Ok(self.execute(table, &sql, cells)? as u64)
+        };
+        Ok(self.execute(table, 5, prefix.len(), make, prefix.iter().map(Bound))? as u64)
     }
 
     fn scan(&self, table: &Table) -> Result<Vec<Value>> {
