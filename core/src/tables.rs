@@ -64,6 +64,12 @@ pub(crate) trait RowStore {
     /// Adds a row, replacing whole any row with its key.
     fn upsert(&mut self, table: &Table, row: Value) -> Result<()>;
 
+    /// Sets the columns `set` (index, value) of the row with this whole
+    /// key, if there is one: whether there was.
+    fn update(&mut self, table: &Table, key: &[Value], set: &[(u32, Value)]) -> Result<bool> {
+        update_by_rewrite(self, table, key, set)
+    }
+
     /// The keys of the rows that start with `prefix`, in key order (an
     /// `update` visits them one after another).
     fn keys(&self, table: &Table, prefix: &[Value]) -> Result<Vec<Vec<Value>>>;
@@ -83,6 +89,24 @@ pub(crate) trait RowStore {
         after: Option<&[Value]>,
         limit: usize,
     ) -> Result<Vec<Value>>;
+}
+
+/// [`RowStore::update`] as a read of the row and a write of all of it.
+pub(crate) fn update_by_rewrite<R: RowStore + ?Sized>(
+    rows: &mut R,
+    table: &Table,
+    key: &[Value],
+    set: &[(u32, Value)],
+) -> Result<bool> {
+    let Some(Value::Record(old)) = rows.get(table, key)? else {
+        return Ok(false);
+    };
+    let mut fields = old.fields.clone();
+    for (c, v) in set {
+        fields[*c as usize] = v.clone();
+    }
+    rows.upsert(table, Value::record(table.shape.clone(), fields))?;
+    Ok(true)
 }
 
 /// Digits past the microsecond are dropped (toward the past) wherever a

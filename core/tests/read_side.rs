@@ -310,6 +310,84 @@ fn a_poison_event_stops_an_async_projection_or_is_parked() {
     );
 }
 
+/// `update` of a whole key whose values do not read `row` changes the row
+/// in place; a value that fails counts only when the row is there, as if
+/// the row were read first.
+fn divider(mode: &str) -> Domain {
+    let text = format!(
+        r#"
+model Acct {{
+  state {{ n: int }}
+  command open(tag: string) {{ emit opened(tag) }}
+  command poke(tag: string, by: int) {{ emit poked(tag, by) }}
+  event opened(tag: string) {{ set n = n + 1 }}
+  event poked(tag: string, by: int) {{ set n = n + 1 }}
+}}
+table accts {{
+  key tag: string
+  n: int = 0
+  note: string? = null
+}}
+projection acct-rows {mode} {{
+  on Acct.opened {{
+    insert accts(tag)
+  }}
+  on Acct.poked {{
+    update accts[tag](n: 100 / by, note: "poked")
+  }}
+}}
+"#
+    );
+    Domain::compile(&[Source::new("acct.model", &text)]).unwrap()
+}
+
+fn poke(engine: &Engine, tag: &str, by: i64) -> Result<u64, Error> {
+    Ok(engine
+        .execute(
+            "Acct",
+            "a",
+            &json!({"type": "poke", "data": {"tag": tag, "by": by}}),
+            &ExecuteOptions::default(),
+        )?
+        .position)
+}
+
+#[test]
+fn an_update_in_place_fails_only_where_the_row_is() {
+    each_store(|url| {
+        let engine = Engine::open(url, divider("inline"), options()).unwrap();
+        open_tag(&engine, "a", "x").unwrap();
+        poke(&engine, "x", 4).unwrap();
+        // No row `y`: its value is never needed.
+        poke(&engine, "y", 0).unwrap();
+        let e = poke(&engine, "x", 0).unwrap_err();
+        assert_eq!(e.code(), "evaluation_error", "{e}");
+        assert!(e.to_string().contains("division by zero"), "{e}");
+        let want = json!({"accts": [{"tag": "x", "n": 25, "note": "poked"}]});
+        assert_eq!(rows(&engine, "acct-rows"), want, "{url}");
+        assert_eq!(oracle(&engine, "acct-rows"), want, "{url}");
+        engine.close().unwrap();
+
+        // Over the same events where the store keeps them (the memory
+        // store starts again).
+        let engine = Engine::open(url, divider("async"), options()).unwrap();
+        if engine.read_all(None, None).unwrap().is_empty() {
+            open_tag(&engine, "a", "x").unwrap();
+        }
+        let last = poke(&engine, "x", 5).unwrap();
+        wait(&engine, last);
+        let want = json!({"accts": [{"tag": "x", "n": 20, "note": "poked"}]});
+        assert_eq!(rows(&engine, "acct-rows"), want, "{url}");
+        assert_eq!(oracle(&engine, "acct-rows"), want, "{url}");
+        let bad = poke(&engine, "x", 0).unwrap();
+        let e = engine
+            .wait_for(bad, None, Duration::from_secs(120))
+            .unwrap_err();
+        assert_eq!(e.code(), "evaluation_error", "{e}");
+        engine.close().unwrap();
+    });
+}
+
 #[test]
 fn a_rebuild_gives_the_same_rows_and_a_changed_projection_is_rebuilt() {
     each_store(|url| {

@@ -77,8 +77,12 @@ impl<'a> Machine<'a> {
                 keys,
                 set,
                 row_slot,
+                reads_row,
             } => {
                 let prefix = self.key_values(keys)?;
+                if !*reads_row && prefix.len() == table.key.len() {
+                    return self.update_in_place(table, &prefix, set);
+                }
                 // A whole key names at most one row: `get` below finds it.
                 let matching = if prefix.len() == table.key.len() {
                     vec![prefix]
@@ -109,6 +113,28 @@ impl<'a> Machine<'a> {
                 let gone = self.rows().delete(table, &prefix).map_err(Box::new)?;
                 self.work(gone)?;
             }
+        }
+        Ok(())
+    }
+
+    /// `update` of one whole key whose values do not read `row`: one
+    /// statement, no read. The values are worked out first; should one
+    /// fail, the failure counts only if the row is there (as it does when
+    /// the row is read first).
+    fn update_in_place(&mut self, table: &Table, key: &[Value], set: &[(u32, Expr)]) -> Result<()> {
+        self.step()?;
+        let values: Result<Vec<(u32, Value)>> =
+            set.iter().map(|(c, e)| Ok((*c, self.eval(e)?))).collect();
+        let values = match values {
+            Ok(values) => values,
+            Err(e) if !self.rows().has(table, key).map_err(Box::new)? => {
+                drop(e);
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        if self.rows().update(table, key, &values).map_err(Box::new)? {
+            self.build_items(table.columns.len())?;
         }
         Ok(())
     }

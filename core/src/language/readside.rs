@@ -143,11 +143,14 @@ pub enum WriteOp {
         upsert: bool,
     },
     /// The first `keys.len()` key columns; each named column and its value;
-    /// the frame slot that holds `row` while a value is evaluated.
+    /// the frame slot that holds `row` while a value is evaluated, and
+    /// whether any value reads it (if none does, a whole key's row is
+    /// changed in place, without being read first).
     Update {
         keys: Vec<Expr>,
         set: Vec<(u32, Expr)>,
         row_slot: u32,
+        reads_row: bool,
     },
     Delete {
         keys: Vec<Expr>,

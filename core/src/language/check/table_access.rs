@@ -282,10 +282,18 @@ impl ModelChecker<'_> {
                     set.push((i as u32, x));
                 }
                 scope.reset(mark);
+                let mut reads_row = false;
+                for (_, x) in &set {
+                    x.clone().rewrite(&mut |e| {
+                        reads_row |= matches!(e, ir::Expr::Local(s) if *s == row_slot);
+                        None
+                    });
+                }
                 WriteOp::Update {
                     keys,
                     set,
                     row_slot,
+                    reads_row,
                 }
             }
             StmtKind::Delete { keys, .. } => {

@@ -29,7 +29,7 @@ use super::err;
 use crate::error::{Error, Result, StoreErrorKind};
 use crate::language::readside::{ReadSide, Table};
 use crate::store::sql::{self, quote};
-use crate::tables::{stored_row, truncate_time, RowStore};
+use crate::tables::{stored_row, truncate_time, update_by_rewrite, RowStore};
 use crate::types::{Type, Types};
 use crate::value::{format_duration, parse_duration, parse_timestamp, Timestamp, Value};
 
@@ -181,7 +181,8 @@ enum Cell<'r> {
     Text(&'r str),
 }
 
-/// Which statement of [`SqliteRows`]: (table, kind, key values).
+/// Which statement of [`SqliteRows`]: (table, kind, key values or the set
+/// columns).
 type StatementId = (u32, u8, usize);
 
 /// The rows of a domain's tables, in SQL tables of one SQLite connection.
@@ -427,6 +428,42 @@ impl RowStore for SqliteRows<'_> {
         };
         self.execute(table, 3, 0, make, cells)?;
         Ok(())
+    }
+
+    /// One `UPDATE` of the named columns; its statement is kept by which
+    /// columns it sets (a table of more than 64 columns reads and writes
+    /// the whole row instead).
+    fn update(&mut self, table: &Table, key: &[Value], set: &[(u32, Value)]) -> Result<bool> {
+        Self::check_prefix(table, key, true)?;
+        if set.is_empty() {
+            return self.has(table, key);
+        }
+        if table.columns.len() > 64 {
+            return update_by_rewrite(self, table, key, set);
+        }
+        let columns = set.iter().fold(0u64, |m, (c, _)| m | 1 << c);
+        let make = || {
+            let assign: Vec<String> = set
+                .iter()
+                .enumerate()
+                .map(|(i, (c, _))| {
+                    format!("{} = ?{}", quote(&table.columns[*c as usize].name), i + 1)
+                })
+                .collect();
+            let filter: Vec<String> = sql::key_columns(table)
+                .enumerate()
+                .map(|(i, k)| format!("{k} = ?{}", set.len() + i + 1))
+                .collect();
+            format!(
+                "UPDATE {} SET {} WHERE {}",
+                self.name(table),
+                assign.join(", "),
+                filter.join(" AND ")
+            )
+        };
+        let values: Vec<Value> = set.iter().map(|(_, v)| stored_row(v.clone())).collect();
+        let cells = values.iter().chain(key).map(Bound);
+        Ok(self.execute(table, 6, columns as usize, make, cells)? == 1)
     }
 
     fn keys(&self, table: &Table, prefix: &[Value]) -> Result<Vec<Vec<Value>>> {

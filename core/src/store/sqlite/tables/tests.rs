@@ -169,6 +169,8 @@ enum Op {
     Has(Vec<Value>),
     Keys(Vec<Value>),
     Delete(Vec<Value>),
+    /// A whole key and the (non-key) columns to set.
+    Update(Vec<Value>, Vec<(u32, Value)>),
 }
 
 fn op_strategy(
@@ -185,11 +187,20 @@ fn op_strategy(
     };
     prop_oneof![
         3 => row_strategy(shape.clone(), pair.clone(), keys.clone()).prop_map(Op::Insert),
-        2 => row_strategy(shape, pair, keys.clone()).prop_map(Op::Upsert),
+        2 => row_strategy(shape.clone(), pair.clone(), keys.clone()).prop_map(Op::Upsert),
         1 => key().prop_map(Op::Get),
         1 => key().prop_map(Op::Has),
         1 => prefix().prop_map(Op::Keys),
         1 => prefix().prop_map(Op::Delete),
+        2 => (key(), row_strategy(shape.clone(), pair.clone(), keys.clone()), any::<u8>()).prop_map(|(k, row, mask)| {
+            let Value::Record(r) = row else { unreachable!() };
+            // The non-key columns are 5 to 11.
+            let set = (5u32..12)
+                .filter(|c| mask & (1 << (c - 5)) != 0)
+                .map(|c| (c, r.fields[c as usize].clone()))
+                .collect();
+            Op::Update(k, set)
+        }),
     ]
 }
 
@@ -212,6 +223,7 @@ fn apply(rows: &mut dyn RowStore, table: &Table, op: &Op) -> String {
             format!("{:?}", keys.iter().map(|k| texts(k)).collect::<Vec<_>>())
         }
         Op::Delete(k) => format!("{}", rows.delete(table, k).unwrap()),
+        Op::Update(k, set) => format!("{}", rows.update(table, k, set).unwrap()),
     }
 }
 
