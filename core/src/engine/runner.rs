@@ -75,6 +75,9 @@ pub(super) struct Runner {
     /// Held while a projection is folded in this engine (by the runner, a
     /// rebuild or a migration), by name: the domain may change.
     busy: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    /// A batch's events, kept between batches (see
+    /// [`ReadSideTx::read_all_into`]); a fold takes it and gives it back.
+    events: Mutex<Vec<RawEvent>>,
 }
 
 impl Runner {
@@ -86,6 +89,7 @@ impl Runner {
             stop: AtomicBool::new(false),
             thread: Mutex::new(None),
             busy: Mutex::default(),
+            events: Mutex::default(),
         }
     }
 
@@ -144,6 +148,42 @@ impl Runner {
 
     fn stopping(&self) -> bool {
         self.stop.load(Ordering::Acquire)
+    }
+
+    /// The batch buffer, empty, until the guard drops.
+    fn events(&self) -> Events<'_> {
+        let events = std::mem::take(&mut *self.events.lock().unwrap_or_else(|e| e.into_inner()));
+        Events {
+            runner: self,
+            events,
+        }
+    }
+}
+
+/// [`Runner::events`]: gives the buffer back, emptied, when dropped.
+struct Events<'r> {
+    runner: &'r Runner,
+    events: Vec<RawEvent>,
+}
+
+impl std::ops::Deref for Events<'_> {
+    type Target = Vec<RawEvent>;
+    fn deref(&self) -> &Vec<RawEvent> {
+        &self.events
+    }
+}
+
+impl std::ops::DerefMut for Events<'_> {
+    fn deref_mut(&mut self) -> &mut Vec<RawEvent> {
+        &mut self.events
+    }
+}
+
+impl Drop for Events<'_> {
+    fn drop(&mut self) {
+        let mut events = std::mem::take(&mut self.events);
+        events.clear();
+        *self.runner.events.lock().unwrap_or_else(|e| e.into_inner()) = events;
     }
 }
 
@@ -379,7 +419,8 @@ impl Engine {
             models: domain.projection_models(p),
             types: Vec::new(),
         };
-        let events = tx.read_all(&filter, after + 1, BATCH)?;
+        let mut events = self.inner.runner.events();
+        tx.read_all_into(&filter, after + 1, BATCH, &mut events)?;
         let read = domain.read_side();
         let mut reached = if events.len() == BATCH {
             events.last().map_or(head, |e| e.position)
@@ -387,7 +428,7 @@ impl Engine {
             head
         };
         tx.with_rows(read, names, &mut |rows| {
-            for e in &events {
+            for e in events.iter() {
                 if stop_before == Some(e.position) {
                     reached = e.position - 1;
                     return Ok(());

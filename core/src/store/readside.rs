@@ -63,6 +63,21 @@ pub(crate) trait ReadSideTx {
     /// Like [`super::Store::read_all`], inside the transaction.
     fn read_all(&mut self, filter: &ReadFilter, from: u64, limit: usize) -> Result<Vec<RawEvent>>;
 
+    /// [`ReadSideTx::read_all`] into `out`, which is cleared first. A runner
+    /// that reads batch after batch keeps one buffer: a thousand events'
+    /// worth of memory, freed and taken again each batch, cost it more than
+    /// the copy of the rows (glibc consolidates its free lists on each).
+    fn read_all_into(
+        &mut self,
+        filter: &ReadFilter,
+        from: u64,
+        limit: usize,
+        out: &mut Vec<RawEvent>,
+    ) -> Result<()> {
+        *out = self.read_all(filter, from, limit)?;
+        Ok(())
+    }
+
     /// How many events lie past `position`: a projection's lag.
     fn count_after(&mut self, position: u64) -> Result<u64>;
 

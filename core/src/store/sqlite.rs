@@ -543,25 +543,40 @@ fn int_sql(v: u64) -> i64 {
 }
 
 fn query_events(c: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<RawEvent>> {
+    let mut out = Vec::new();
+    query_events_into(c, sql, params, &mut out)?;
+    Ok(out)
+}
+
+/// [`query_events`], appending to `out`.
+fn query_events_into(
+    c: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    out: &mut Vec<RawEvent>,
+) -> Result<()> {
     let mut stmt = c
         .prepare_cached(sql)
         .map_err(|e| err("cannot read events", e))?;
-    let rows = stmt
-        .query_map(params, |r| {
-            Ok(RawEvent {
-                position: r.get::<_, i64>(0)? as u64,
-                id: r.get(1)?,
-                stream: r.get(2)?,
-                version: r.get::<_, i64>(3)? as u64,
-                event_type: r.get(4)?,
-                schema: r.get(5)?,
-                data: r.get(6)?,
-                metadata: r.get(7)?,
-            })
-        })
+    let mut rows = stmt
+        .query(params)
         .map_err(|e| err("cannot read events", e))?;
-    rows.collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(|e| err("cannot read events", e))
+    let event = |r: &rusqlite::Row<'_>| -> rusqlite::Result<RawEvent> {
+        Ok(RawEvent {
+            position: r.get::<_, i64>(0)? as u64,
+            id: r.get(1)?,
+            stream: r.get(2)?,
+            version: r.get::<_, i64>(3)? as u64,
+            event_type: r.get(4)?,
+            schema: r.get(5)?,
+            data: r.get(6)?,
+            metadata: r.get(7)?,
+        })
+    };
+    while let Some(r) = rows.next().map_err(|e| err("cannot read events", e))? {
+        out.push(event(r).map_err(|e| err("cannot read events", e))?);
+    }
+    Ok(())
 }
 
 /// Rows per multi-row `INSERT`: one statement, bound and stepped once, for
@@ -910,6 +925,19 @@ fn read_all(
     from_position: u64,
     limit: usize,
 ) -> Result<Vec<RawEvent>> {
+    let mut out = Vec::new();
+    read_all_into(c, filter, from_position, limit, &mut out)?;
+    Ok(out)
+}
+
+/// [`read_all`], appending to `out`.
+fn read_all_into(
+    c: &Connection,
+    filter: &ReadFilter,
+    from_position: u64,
+    limit: usize,
+    out: &mut Vec<RawEvent>,
+) -> Result<()> {
     let from = int_sql(from_position);
     let limit = limit_sql(limit);
     // The events in position order (the table's own), filtered as they are
@@ -930,5 +958,5 @@ fn read_all(
     }
     sql.push_str(" ORDER BY position LIMIT ?");
     values.push(&limit);
-    query_events(c, &sql, values.as_slice())
+    query_events_into(c, &sql, values.as_slice(), out)
 }

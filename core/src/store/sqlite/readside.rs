@@ -5,7 +5,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::tables::{create_table_sql, SqliteRows};
-use super::{err, head, int_sql, read_all};
+use super::{err, head, int_sql, read_all, read_all_into};
 use crate::error::{Error, Result, StoreErrorKind};
 use crate::language::readside::{Projection, ReadSide};
 use crate::store::readside::{ProjectionRow, ReadSideTx};
@@ -79,6 +79,17 @@ impl ReadSideTx for SqliteReadSide<'_> {
 
     fn read_all(&mut self, filter: &ReadFilter, from: u64, limit: usize) -> Result<Vec<RawEvent>> {
         read_all(self.conn, filter, from, limit)
+    }
+
+    fn read_all_into(
+        &mut self,
+        filter: &ReadFilter,
+        from: u64,
+        limit: usize,
+        out: &mut Vec<RawEvent>,
+    ) -> Result<()> {
+        out.clear();
+        read_all_into(self.conn, filter, from, limit, out)
     }
 
     fn count_after(&mut self, position: u64) -> Result<u64> {
