@@ -251,15 +251,15 @@ projection acct-rows {mode} {{
     Domain::compile(&[Source::new("acct.model", &text)]).unwrap()
 }
 
-fn open_tag(engine: &Engine, id: &str, tag: &str) -> Result<u64, Error> {
+/// Runs a command on stream `id` of `Acct`: the position of its event.
+fn acct(engine: &Engine, id: &str, command: Json) -> Result<u64, Error> {
     Ok(engine
-        .execute(
-            "Acct",
-            id,
-            &json!({"type": "open", "data": {"tag": tag}}),
-            &ExecuteOptions::default(),
-        )?
+        .execute("Acct", id, &command, &ExecuteOptions::default())?
         .position)
+}
+
+fn open_tag(engine: &Engine, id: &str, tag: &str) -> Result<u64, Error> {
+    acct(engine, id, json!({"type": "open", "data": {"tag": tag}}))
 }
 
 #[test]
@@ -342,14 +342,11 @@ projection acct-rows {mode} {{
 }
 
 fn poke(engine: &Engine, tag: &str, by: i64) -> Result<u64, Error> {
-    Ok(engine
-        .execute(
-            "Acct",
-            "a",
-            &json!({"type": "poke", "data": {"tag": tag, "by": by}}),
-            &ExecuteOptions::default(),
-        )?
-        .position)
+    acct(
+        engine,
+        "a",
+        json!({"type": "poke", "data": {"tag": tag, "by": by}}),
+    )
 }
 
 #[test]
