@@ -22,6 +22,10 @@
 //! (a lost command, a violated invariant) exits 1; a missed budget exits 1
 //! only with `--strict`.
 
+/// Rust allocations through mimalloc (docs/deployment.md, "Memory").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod batch;
 mod child;
 mod common;

@@ -14,6 +14,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use eventfold::store::Store;
 use eventfold::{scenario, Domain, Engine, EngineOptions, Error};
 
+/// Rust allocations through mimalloc (docs/deployment.md, "Memory").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod demo;
 mod fmt;
 mod generate;

@@ -6,13 +6,6 @@
 //! declares both, with the state, records, enums, queries and invariants;
 //! [`Domain::compile`] checks it and [`Domain`] runs it.
 
-/// The artifacts eventfold ships allocate through mimalloc (feature
-/// `mimalloc`): a projection's fold frees and takes small values by the
-/// million, and glibc's malloc spent a fifth of it coalescing free lists.
-#[cfg(feature = "mimalloc")]
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 mod describe;
 pub mod domain;
 pub mod engine;

@@ -16,6 +16,10 @@ use std::time::Duration;
 
 use eventfold::{Domain, Engine, EngineOptions, Error, Source, Subscription};
 
+/// Rust allocations through mimalloc (docs/deployment.md, "Memory").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 uniffi::setup_scaffolding!();
 
 /// A problem in a model file; lines and columns are 1-based, columns count

@@ -14,6 +14,10 @@
 // napi-derive expands every `#[napi]` item into unsafe FFI glue.
 #![allow(unsafe_code)]
 
+/// Rust allocations through mimalloc (docs/deployment.md, "Memory").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod errors;
 mod exact;
 mod pool;
