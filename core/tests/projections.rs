@@ -444,6 +444,84 @@ fn a_handlers_work_counts_against_the_limits_per_event() {
     assert!(e.to_string().contains("event 1 of the list"), "{e}");
 }
 
+/// Tallies: each `poked` updates its tag's row and writes the total, both
+/// with the same costly value, so each statement costs about the same.
+fn tally(limits: eventfold::Limits, update: bool) -> Domain {
+    let update = if update {
+        "update tallies[tag](n: sum(xs.map(x, x * 2)))"
+    } else {
+        ""
+    };
+    let text = format!(
+        r#"
+model Tally {{
+  state {{ n: int = 0 }}
+  event poked(tag: string, xs: list<int>) {{ set n = n + 1 }}
+}}
+table tallies {{
+  key tag: string
+  n: int = 0
+}}
+projection tally inline {{
+  on Tally.poked {{
+    {update}
+    upsert tallies(tag: "total", n: sum(xs.map(x, x * 2)))
+  }}
+}}
+"#
+    );
+    Domain::compile_with_limits(&[Source::new("tally.model", &text)], limits).unwrap()
+}
+
+/// An `update` of a key with no row costs its events nothing but its step,
+/// though its values are worked out before the row is looked for: the
+/// same work counts as when the row was read first.
+#[test]
+fn an_update_of_a_missing_row_costs_no_work() {
+    let xs: Vec<String> = (0..100).map(|i| i.to_string()).collect();
+    let poke = |tag: &str| {
+        format!(
+            r#"{{"model": "Tally", "id": "t", "type": "poked", "data": {{"tag": "{tag}", "xs": [{}]}}}}"#,
+            xs.join(",")
+        )
+    };
+    let passes = |max_steps: u64, update: bool, events: &str| {
+        let limits = eventfold::Limits {
+            max_steps,
+            ..eventfold::Limits::default()
+        };
+        tally(limits, update)
+            .project_json("tally", events, None)
+            .is_ok()
+    };
+    // The fewest steps the upsert alone needs.
+    let one = format!("[{}]", poke("a"));
+    let (mut low, mut high) = (1, 1_000_000);
+    while low < high {
+        let mid = (low + high) / 2;
+        if passes(mid, false, &one) {
+            high = mid;
+        } else {
+            low = mid + 1;
+        }
+    }
+    assert!(low > 300, "the value costs steps: {low}");
+    let limit = low + low / 2;
+    // `a` has no row: the update's work does not count.
+    assert!(passes(limit, true, &one), "limit {limit}");
+    // `total` has a row (the first event wrote it): both statements count.
+    let two = format!("[{},{}]", poke("a"), poke("total"));
+    let limits = eventfold::Limits {
+        max_steps: limit,
+        ..eventfold::Limits::default()
+    };
+    let e = tally(limits, true)
+        .project_json("tally", &two, None)
+        .unwrap_err();
+    assert_eq!(e.code(), "limit_exceeded", "{e}");
+    assert!(e.to_string().contains("event 2 of the list"), "{e}");
+}
+
 /// print -> parse gives the same tree for the read side.
 #[test]
 fn the_board_prints_and_parses_back() {

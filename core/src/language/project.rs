@@ -118,24 +118,24 @@ impl<'a> Machine<'a> {
     }
 
     /// `update` of one whole key whose values do not read `row`: one
-    /// statement, no read. The values are worked out first; should one
-    /// fail, the failure counts only if the row is there (as it does when
-    /// the row is read first).
+    /// statement, no read. The values are worked out first. Where there is
+    /// no row, neither their failure nor their work counts, as when the
+    /// row is read first and nothing is worked out.
     fn update_in_place(&mut self, table: &Table, key: &[Value], set: &[(u32, Expr)]) -> Result<()> {
         self.step()?;
+        let spent = (self.steps, self.built);
         let values: Result<Vec<(u32, Value)>> =
             set.iter().map(|(c, e)| Ok((*c, self.eval(e)?))).collect();
-        let values = match values {
-            Ok(values) => values,
-            Err(e) if !self.rows().has(table, key).map_err(Box::new)? => {
-                drop(e);
-                return Ok(());
-            }
-            Err(e) => return Err(e),
+        let updated = match values {
+            Ok(values) => self.rows().update(table, key, &values).map_err(Box::new)?,
+            Err(e) if self.rows().has(table, key).map_err(Box::new)? => return Err(e),
+            Err(_) => false,
         };
-        if self.rows().update(table, key, &values).map_err(Box::new)? {
-            self.build_items(table.columns.len())?;
+        if updated {
+            self.build_items(table.columns.len())
+        } else {
+            (self.steps, self.built) = spent;
+            Ok(())
         }
-        Ok(())
     }
 }
