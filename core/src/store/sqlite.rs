@@ -86,6 +86,9 @@ struct Checkpointer {
 
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(1000);
 
+/// The page cache of the writer connection, in KiB (64 MiB).
+const WRITER_CACHE_KIB: u32 = 64 * 1024;
+
 impl Checkpointer {
     fn start(path: &std::path::Path, busy: Duration) -> Result<Checkpointer> {
         let conn = connect(path, busy, false)?;
@@ -172,9 +175,14 @@ impl SqliteStore {
         // a commit then costs its own pages only. Should that thread stop,
         // SQLite still checkpoints when the last connection closes, and a
         // reader never needs a checkpoint to see the data.
+        // The writer's page cache holds a projection's catch-up batch (ten
+        // thousand events, a page or so each) until its commit writes each
+        // page once; SQLite's default of 2 MiB spilled it to the WAL
+        // mid-batch, some pages more than once. Pages are taken as needed.
         writer
             .execute_batch(&format!(
-                "PRAGMA synchronous = {mode}; PRAGMA wal_autocheckpoint = 0;"
+                "PRAGMA synchronous = {mode}; PRAGMA wal_autocheckpoint = 0; \
+                 PRAGMA cache_size = -{WRITER_CACHE_KIB};"
             ))
             .map_err(|e| err("cannot set up the connection", e))?;
         schema::migrate(&writer, &path, busy)?;
