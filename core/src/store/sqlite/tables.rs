@@ -165,10 +165,7 @@ fn from_sql(types: &Types, table: &Table, column: usize, cell: ValueRef<'_>) -> 
                 ))
             })?
         }
-        (_, Cell::Null) => return Err(bad("NULL".into())),
-        (_, Cell::Integer(_)) => return Err(bad("Integer".into())),
-        (_, Cell::Real(_)) => return Err(bad("Real".into())),
-        (_, Cell::Text(_)) => return Err(bad("Text".into())),
+        (_, other) => return Err(bad(other.kind().into())),
     })
 }
 
@@ -179,6 +176,18 @@ enum Cell<'r> {
     Integer(i64),
     Real(f64),
     Text(&'r str),
+}
+
+impl Cell<'_> {
+    /// Its SQL type, as a message names it.
+    fn kind(self) -> &'static str {
+        match self {
+            Cell::Null => "NULL",
+            Cell::Integer(_) => "Integer",
+            Cell::Real(_) => "Real",
+            Cell::Text(_) => "Text",
+        }
+    }
 }
 
 /// Which statement of [`SqliteRows`]: (table, kind, key values or the set
@@ -441,6 +450,10 @@ impl RowStore for SqliteRows<'_> {
         if table.columns.len() > 64 {
             return update_by_rewrite(self, table, key, set);
         }
+        // The statement is kept by which columns it sets, so its marks go
+        // in column order whatever order the handler named them in.
+        let mut set: Vec<&(u32, Value)> = set.iter().collect();
+        set.sort_unstable_by_key(|(c, _)| *c);
         let columns = set.iter().fold(0u64, |m, (c, _)| m | 1 << c);
         let make = || {
             let assign: Vec<String> = set

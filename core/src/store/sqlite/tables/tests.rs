@@ -194,11 +194,15 @@ fn op_strategy(
         1 => prefix().prop_map(Op::Delete),
         2 => (key(), row_strategy(shape.clone(), pair.clone(), keys.clone()), any::<u8>()).prop_map(|(k, row, mask)| {
             let Value::Record(r) = row else { unreachable!() };
-            // The non-key columns are 5 to 11.
-            let set = (5u32..12)
+            // The non-key columns are 5 to 11; the top bit gives them in
+            // the other order, as a handler may name them.
+            let mut set: Vec<(u32, Value)> = (5u32..12)
                 .filter(|c| mask & (1 << (c - 5)) != 0)
                 .map(|c| (c, r.fields[c as usize].clone()))
                 .collect();
+            if mask & 0x80 != 0 {
+                set.reverse();
+            }
             Op::Update(k, set)
         }),
     ]
