@@ -54,6 +54,26 @@ const RENEW_EVERY: Duration = Duration::from_secs(5);
 /// (commits of other processes are seen only by looking).
 const IDLE_LOOK: Duration = Duration::from_millis(100);
 
+/// What one round of the runner found.
+#[derive(Debug, Clone, Copy, Default)]
+struct Round {
+    /// Some projection folded events: look again at once.
+    worked: bool,
+    /// Some projection folds commits as they come (a live async one, or a
+    /// rebuild): wake on every commit. Without one (inline projections
+    /// only) the runner only looks, every [`IDLE_LOOK`], for a rebuild
+    /// that another engine asked for; a commit does not wake it, so
+    /// writers share no lock with it.
+    follows: bool,
+}
+
+impl std::ops::BitOrAssign for Round {
+    fn bitor_assign(&mut self, other: Round) {
+        self.worked |= other.worked;
+        self.follows |= other.follows;
+    }
+}
+
 pub(super) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -149,6 +169,7 @@ impl Runner {
         self.moved.notify_all();
         let handle = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(h) = handle {
+            h.thread().unpark();
             if h.thread().id() != std::thread::current().id() {
                 let _ = h.join();
             }
@@ -213,40 +234,49 @@ fn run(shared: Weak<Shared>) {
         }
         // A store error (busy, I/O) is tried again after a pause; a closed
         // store ends the loop at the check above.
-        let worked = engine.run_once(renew).unwrap_or_default();
-        if worked {
+        let round = engine.run_once(renew).unwrap_or(Round {
+            worked: false,
+            follows: true,
+        });
+        if round.worked {
             continue;
         }
-        let head = engine.inner.store.head().unwrap_or(0);
-        let store = engine.inner.store.clone();
-        drop(engine);
-        // Wakes at once on a commit of this process.
-        let _ = store.wait(head, IDLE_LOOK);
+        if round.follows {
+            let head = engine.inner.store.head().unwrap_or(0);
+            let store = engine.inner.store.clone();
+            drop(engine);
+            // Wakes at once on a commit of this process.
+            let _ = store.wait(head, IDLE_LOOK);
+        } else {
+            drop(engine);
+            // `stop` unparks it.
+            std::thread::park_timeout(IDLE_LOOK);
+        }
     }
 }
 
 impl Engine {
-    /// One round over the projections: `true` if any folded events.
-    fn run_once(&self, renew: bool) -> Result<bool> {
+    /// One round over the projections.
+    fn run_once(&self, renew: bool) -> Result<Round> {
         let domain = self.domain();
         let read = domain.read_side();
-        let mut worked = false;
+        let mut round = Round::default();
         for p in &read.projections {
             if self.inner.runner.stopping() {
                 break;
             }
             let busy = self.inner.runner.busy(&p.name);
             let _busy = busy.lock().unwrap_or_else(|e| e.into_inner());
-            worked |= self.step(&domain, p, renew)?;
+            round |= self.step(&domain, p, renew)?;
         }
-        Ok(worked)
+        Ok(round)
     }
 
     /// One batch of one projection, if it is this engine's to run and has
     /// work: a rebuild step, or (async) a batch of the live tables.
-    fn step(&self, domain: &Domain, p: &Projection, renew: bool) -> Result<bool> {
+    fn step(&self, domain: &Domain, p: &Projection, renew: bool) -> Result<Round> {
         let Some(row) = self.projection_row(p)? else {
-            return Ok(false);
+            return Ok(Round::default());
         };
         let rebuilding = row.shadow_fingerprint.as_deref() == Some(&p.fingerprint);
         let live_async = p.mode == ProjectionMode::Async
@@ -254,12 +284,17 @@ impl Engine {
             && row.error.is_none()
             && row.shadow_fingerprint.as_deref() != Some(&p.fingerprint);
         if !rebuilding && !live_async {
-            return Ok(false);
+            return Ok(Round::default());
         }
+        let idle = Round {
+            worked: false,
+            follows: true,
+        };
         let held_by_other = row.lease_live(now_ms())
             && row.lease_owner.as_deref() != Some(&self.inner.runner.owner);
         if held_by_other {
-            return Ok(false);
+            // Its holder folds it; this one looks again for a lapsed lease.
+            return Ok(Round::default());
         }
         let head = self.inner.store.head()?;
         let behind = if rebuilding {
@@ -271,14 +306,19 @@ impl Engine {
             if renew {
                 self.renew_lease(p)?;
             }
-            return Ok(false);
+            return Ok(idle);
         }
-        if rebuilding {
+        let worked = if rebuilding {
             let mut noop = |_: u64, _: u64| {};
             let done = self.rebuild_step(domain, p, &mut Stats::default(), &mut noop)?;
-            return Ok(!matches!(done, Step::Idle));
-        }
-        Ok(self.batch(domain, p)? > 0)
+            !matches!(done, Step::Idle)
+        } else {
+            self.batch(domain, p)? > 0
+        };
+        Ok(Round {
+            worked,
+            follows: true,
+        })
     }
 
     fn projection_row(&self, p: &Projection) -> Result<Option<ProjectionRow>> {
