@@ -8,8 +8,6 @@
 //! declared order.
 
 use std::collections::BTreeMap;
-
-use imbl::OrdMap;
 use std::ops::Bound;
 use std::sync::Arc;
 
@@ -217,36 +215,73 @@ fn key_from(values: &[Value]) -> Result<Key> {
     values.iter().map(KeyPart::of).collect()
 }
 
-/// The rows of one table in memory, in key order. Persistent: a copy is
-/// cheap, which is how the memory store undoes a failed transaction.
-pub(crate) type MemoryTable = OrdMap<Key, Value>;
+/// The rows of one table in memory, in key order.
+pub(crate) type MemoryTable = BTreeMap<Key, Value>;
+
+/// How to undo one change to [`MemoryRows`]: the row that the key held
+/// before it, if any.
+#[derive(Debug, Clone)]
+pub(crate) struct RowUndo {
+    /// The table, by [`Table::index`].
+    pub(crate) table: u32,
+    key: Key,
+    old: Option<Value>,
+}
+
+impl RowUndo {
+    /// Puts back in `rows` (the table [`RowUndo::table`] names) what the
+    /// change replaced.
+    pub(crate) fn undo(self, rows: &mut MemoryTable) {
+        match self.old {
+            Some(row) => {
+                rows.insert(self.key, row);
+            }
+            None => {
+                rows.remove(&self.key);
+            }
+        }
+    }
+}
 
 /// Rows in memory, one ordered map per table (by [`Table::index`]): what
 /// `project` folds over, and the memory store's tables.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct MemoryRows {
     tables: BTreeMap<u32, MemoryTable>,
+    /// Kept for the memory store: how to undo each change, oldest first.
+    /// A transaction that fails plays it backwards, instead of keeping a
+    /// copy of the tables it started from.
+    journal: Option<Vec<RowUndo>>,
 }
 
 impl MemoryRows {
-    /// Over tables held elsewhere (the memory store's), by table index.
-    pub(crate) fn from_tables(tables: impl IntoIterator<Item = (u32, MemoryTable)>) -> MemoryRows {
+    /// Over tables held elsewhere (the memory store's), by table index,
+    /// keeping a journal of the changes.
+    pub(crate) fn journaled(tables: impl IntoIterator<Item = (u32, MemoryTable)>) -> MemoryRows {
         MemoryRows {
             tables: tables.into_iter().collect(),
+            journal: Some(Vec::new()),
         }
     }
 
-    /// Gives the tables back, by table index.
-    pub(crate) fn into_tables(self) -> BTreeMap<u32, MemoryTable> {
-        self.tables
+    /// Gives the tables back, by table index, and the journal.
+    pub(crate) fn into_parts(self) -> (BTreeMap<u32, MemoryTable>, Vec<RowUndo>) {
+        (self.tables, self.journal.unwrap_or_default())
+    }
+
+    /// Notes that `key` of `table` held `old` (when keeping a journal).
+    fn changed(journal: &mut Option<Vec<RowUndo>>, table: u32, key: &Key, old: Option<Value>) {
+        if let Some(j) = journal {
+            j.push(RowUndo {
+                table,
+                key: key.clone(),
+                old,
+            });
+        }
     }
 
     fn rows(&self, table: &Table) -> Option<&MemoryTable> {
         self.tables.get(&table.index)
-    }
-
-    fn rows_mut(&mut self, table: &Table) -> &mut MemoryTable {
-        self.tables.entry(table.index).or_default()
     }
 
     /// The keys of one table that start with `prefix`, in order.
@@ -254,7 +289,7 @@ impl MemoryRows {
         rows: &'s MemoryTable,
         prefix: &'s Key,
     ) -> impl Iterator<Item = (&'s Key, &'s Value)> + 's {
-        rows.range::<_, Key>((Bound::Included(prefix), Bound::Unbounded))
+        rows.range::<Key, _>((Bound::Included(prefix), Bound::Unbounded))
             .take_while(move |(k, _)| k.starts_with(prefix))
     }
 }
@@ -268,10 +303,11 @@ impl RowStore for MemoryRows {
     fn insert(&mut self, table: &Table, row: Value) -> Result<bool> {
         let row = stored_row(row);
         let key = key_of(table, &row)?;
-        let rows = self.rows_mut(table);
+        let rows = self.tables.entry(table.index).or_default();
         if rows.contains_key(&key) {
             return Ok(false);
         }
+        Self::changed(&mut self.journal, table.index, &key, None);
         rows.insert(key, row);
         Ok(true)
     }
@@ -279,8 +315,41 @@ impl RowStore for MemoryRows {
     fn upsert(&mut self, table: &Table, row: Value) -> Result<()> {
         let row = stored_row(row);
         let key = key_of(table, &row)?;
-        self.rows_mut(table).insert(key, row);
+        let rows = self.tables.entry(table.index).or_default();
+        match self.journal.is_some() {
+            true => {
+                let old = rows.insert(key.clone(), row);
+                Self::changed(&mut self.journal, table.index, &key, old);
+            }
+            false => {
+                rows.insert(key, row);
+            }
+        }
         Ok(())
+    }
+
+    /// In place: one lookup, and the key is not worked out again.
+    fn update(&mut self, table: &Table, key: &[Value], set: &[(u32, Value)]) -> Result<bool> {
+        let key = key_from(key)?;
+        let Some(slot) = self
+            .tables
+            .get_mut(&table.index)
+            .and_then(|rows| rows.get_mut(&key))
+        else {
+            return Ok(false);
+        };
+        let Value::Record(old) = &*slot else {
+            return Err(Error::Internal {
+                message: format!("a row of table {} is not a record", table.name),
+            });
+        };
+        let mut fields = old.fields.clone();
+        for (c, v) in set {
+            fields[*c as usize] = v.clone();
+        }
+        let old = std::mem::replace(slot, stored_row(Value::record(table.shape.clone(), fields)));
+        Self::changed(&mut self.journal, table.index, &key, Some(old));
+        Ok(true)
     }
 
     fn keys(&self, table: &Table, prefix: &[Value]) -> Result<Vec<Vec<Value>>> {
@@ -302,10 +371,11 @@ impl RowStore for MemoryRows {
 
     fn delete(&mut self, table: &Table, prefix: &[Value]) -> Result<u64> {
         let prefix = key_from(prefix)?;
-        let rows = self.rows_mut(table);
+        let rows = self.tables.entry(table.index).or_default();
         let doomed: Vec<Key> = Self::range(rows, &prefix).map(|(k, _)| k.clone()).collect();
         for k in &doomed {
-            rows.remove(k);
+            let old = rows.remove(k);
+            Self::changed(&mut self.journal, table.index, k, old);
         }
         Ok(doomed.len() as u64)
     }
@@ -334,7 +404,7 @@ impl RowStore for MemoryRows {
             _ => Bound::Included(&prefix),
         };
         Ok(rows
-            .range::<_, Key>((start, Bound::Unbounded))
+            .range::<Key, _>((start, Bound::Unbounded))
             .take_while(|(k, _)| k.starts_with(&prefix))
             .take(limit)
             .map(|(_, v)| v.clone())

@@ -10,7 +10,7 @@ mod readside;
 use std::collections::HashMap;
 
 use foldhash::fast::RandomState as FastHash;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::notify::Notifier;
@@ -45,7 +45,9 @@ struct Inner {
     readers: readers::Readers,
     /// The model registry (issue 14): versions oldest first, files by
     /// hash, and the generation.
-    models: Vec<ModelVersion>,
+    /// Shared with the marks of the write in progress: a write that
+    /// changes no registry row copies none.
+    models: Arc<Vec<ModelVersion>>,
     sources: HashMap<String, String>,
     generation: u64,
 }
@@ -87,7 +89,7 @@ impl Inner {
         Mark {
             log: self.log.len(),
             commands: self.recorded.len(),
-            read: self.read.clone(),
+            read: self.read.mark(),
             models: self.models.clone(),
             generation: self.generation,
         }
@@ -122,13 +124,18 @@ impl Inner {
         for key in self.recorded.drain(mark.commands..) {
             self.commands.remove(&key);
         }
-        self.read = mark.read;
+        self.read.undo_to(mark.read);
         self.models = mark.models;
         self.generation = mark.generation;
     }
 
     fn activate(&mut self, model: &str, revision: &str, at: &str) -> bool {
-        let done = super::registry::activate_in(&mut self.models, model, revision, at);
+        let done = super::registry::activate_in(
+            &mut Arc::make_mut(&mut self.models)[..],
+            model,
+            revision,
+            at,
+        );
         if done {
             self.generation += 1;
         }
@@ -141,10 +148,10 @@ impl Inner {
 struct Mark {
     log: usize,
     commands: usize,
-    /// A copy of the read side (persistent maps: cheap).
-    read: readside::ReadSpace,
-    /// The registry's rows (a few) as they were.
-    models: Vec<ModelVersion>,
+    /// Where the read side's journal was.
+    read: usize,
+    /// The registry's rows as they were.
+    models: Arc<Vec<ModelVersion>>,
     generation: u64,
 }
 
@@ -330,6 +337,7 @@ impl Store for MemoryStore {
                 Err(panic) => {
                     s.rollback(begin);
                     s.recorded.clear();
+                    s.read.commit();
                     std::panic::resume_unwind(panic);
                 }
             };
@@ -337,8 +345,9 @@ impl Store for MemoryStore {
                 s.rollback(begin);
             }
             appended = s.log.len() > begin_log;
-            // Only the transaction's own command keys need undo records.
+            // Only the transaction's own changes need undo records.
             s.recorded.clear();
+            s.read.commit();
             out
         })?;
         if appended {
@@ -448,23 +457,18 @@ impl Store for MemoryStore {
     }
 
     #[allow(private_interfaces)]
-    fn read_side(&self, write: bool, work: &mut super::ReadSideFn<'_>) -> Result<()> {
+    fn read_side(&self, _write: bool, work: &mut super::ReadSideFn<'_>) -> Result<()> {
         self.with(|s| {
-            let begin = write.then(|| s.mark());
+            let begin = s.read.mark();
             let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&mut *s)));
-            match (out, begin) {
-                (Ok(Ok(())), _) => Ok(()),
-                (Ok(Err(e)), Some(begin)) => {
-                    s.read = begin.read;
-                    Err(e)
-                }
-                (Ok(Err(e)), None) => Err(e),
-                (Err(panic), begin) => {
-                    if let Some(begin) = begin {
-                        s.read = begin.read;
-                    }
-                    std::panic::resume_unwind(panic)
-                }
+            // A reading transaction changes nothing, and so undoes nothing.
+            if !matches!(out, Ok(Ok(()))) {
+                s.read.undo_to(begin);
+            }
+            s.read.commit();
+            match out {
+                Ok(out) => out,
+                Err(panic) => std::panic::resume_unwind(panic),
             }
         })
     }
@@ -554,7 +558,7 @@ impl Store for MemoryStore {
                     .iter()
                     .any(|r| r.model == v.model && r.revision == v.revision);
                 if !known {
-                    s.models.push(ModelVersion {
+                    Arc::make_mut(&mut s.models).push(ModelVersion {
                         model: v.model.clone(),
                         revision: v.revision.clone(),
                         fingerprint: v.fingerprint.clone(),
@@ -579,7 +583,7 @@ impl Store for MemoryStore {
 
     fn model_versions(&self) -> Result<Vec<ModelVersion>> {
         self.with(|s| {
-            let mut all = s.models.clone();
+            let mut all = (*s.models).clone();
             // Stable: oldest first within a model, as SQLite orders them.
             all.sort_by(|a, b| a.model.cmp(&b.model));
             Ok(all)
