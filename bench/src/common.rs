@@ -38,6 +38,20 @@ pub fn domain() -> Domain {
     .expect("the bench models compile")
 }
 
+/// The bench models without the todo example's table and projection: the
+/// aggregates alone, as the peers measured.
+pub fn domain_without_read_side() -> Domain {
+    let todos = TODOS
+        .split("/// One row per todo")
+        .next()
+        .expect("split yields one part");
+    Domain::compile(&[
+        Source::new("todos.model", todos),
+        Source::new("counter.model", COUNTER),
+    ])
+    .expect("the bench models compile")
+}
+
 /// A tiny deterministic generator (the LCG of `core_bench`).
 #[derive(Debug, Clone)]
 pub struct Lcg(pub u64);
