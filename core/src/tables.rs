@@ -13,38 +13,49 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::language::readside::Table;
-use crate::value::{Fields, Str, Timestamp, Value};
+use crate::value::{Fields, Timestamp, Value};
 
-/// One value of a key column. Derived order is key order (§13): bools
-/// `false` first, ints by value, strings and enums by code point (UTF-8
-/// byte order is the same), timestamps by instant. One column holds one
-/// kind, so the order between kinds never decides.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) enum KeyPart {
-    Bool(bool),
-    Int(i64),
-    Text(Str),
-    Time(Timestamp),
-}
+/// A key in memory: its values encoded so that byte order is key order
+/// (§13), and a prefix of whole leading columns is a byte prefix:
+/// - bools one byte, `false` first;
+/// - ints 8 bytes big-endian with the sign bit flipped;
+/// - strings and enum members their UTF-8 (whose byte order is code point
+///   order), each 0 byte escaped as `0 FF` and the end marked `0 0`;
+/// - timestamps, truncated to the microsecond, the second as an int and
+///   the nanosecond 4 bytes big-endian.
+///
+/// One compare is one `memcmp`, over bytes held in the map's own node when
+/// the key is short: a big table's lookups chase no pointers per column.
+pub(crate) type Key = smallvec::SmallVec<[u8; 24]>;
 
-impl KeyPart {
-    pub(crate) fn of(v: &Value) -> Result<KeyPart> {
-        Ok(match v {
-            Value::Bool(b) => KeyPart::Bool(*b),
-            Value::Int(i) => KeyPart::Int(*i),
-            Value::String(s) | Value::Enum(s) => KeyPart::Text(s.clone()),
-            Value::Timestamp(t) => KeyPart::Time(truncate_time(*t)),
-            other => {
-                return Err(Error::evaluation(format!(
-                    "a key value must be a string, int, bool, timestamp or enum member, not {}",
-                    other.to_json_string()
-                )))
+/// Appends the encoding of one key value to `out`.
+fn encode_key_part(v: &Value, out: &mut Key) -> Result<()> {
+    match v {
+        Value::Bool(b) => out.push(u8::from(*b)),
+        Value::Int(i) => out.extend_from_slice(&((*i as u64) ^ (1 << 63)).to_be_bytes()),
+        Value::String(s) | Value::Enum(s) => {
+            for &b in s.as_bytes() {
+                out.push(b);
+                if b == 0 {
+                    out.push(0xFF);
+                }
             }
-        })
+            out.extend_from_slice(&[0, 0]);
+        }
+        Value::Timestamp(t) => {
+            let t = truncate_time(*t);
+            out.extend_from_slice(&((t.as_second() as u64) ^ (1 << 63)).to_be_bytes());
+            out.extend_from_slice(&t.subsec_nanosecond().to_be_bytes());
+        }
+        other => {
+            return Err(Error::evaluation(format!(
+                "a key value must be a string, int, bool, timestamp or enum member, not {}",
+                other.to_json_string()
+            )))
+        }
     }
+    Ok(())
 }
-
-pub(crate) type Key = Vec<KeyPart>;
 
 /// The rows of a domain's tables. Every method takes the table it acts on;
 /// `key` and `prefix` hold values of the first key columns, in order.
@@ -204,15 +215,19 @@ fn key_of(table: &Table, row: &Value) -> Result<Key> {
             message: format!("a row of table {} is not a record", table.name),
         });
     };
-    table
-        .key
-        .iter()
-        .map(|&k| KeyPart::of(&r.fields[k as usize]))
-        .collect()
+    let mut key = Key::new();
+    for &k in &table.key {
+        encode_key_part(&r.fields[k as usize], &mut key)?;
+    }
+    Ok(key)
 }
 
 fn key_from(values: &[Value]) -> Result<Key> {
-    values.iter().map(KeyPart::of).collect()
+    let mut key = Key::new();
+    for v in values {
+        encode_key_part(v, &mut key)?;
+    }
+    Ok(key)
 }
 
 /// The rows of one table in memory, in key order.
