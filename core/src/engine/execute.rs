@@ -149,11 +149,13 @@ impl Engine {
 
     /// One write transaction for a group of jobs. Each job runs between
     /// savepoints, so its failure (a rejection, an error) undoes its own
-    /// writes only; a lone command needs none (its failure rolls back the
-    /// transaction, which wrote nothing else). If the commit fails, every
-    /// job that had succeeded gets that error.
+    /// writes only; a lone job (one command, or one `execute_many`) needs
+    /// none: its failure rolls back the transaction, which wrote nothing
+    /// else. On SQLite a savepoint copies each page it changes into a
+    /// subjournal. If the commit fails, every job that had succeeded gets
+    /// that error.
     fn run_group(&self, jobs: &[Job]) -> Vec<Result<Vec<Answer>>> {
-        let lone = jobs.len() == 1 && jobs[0].requests.len() == 1;
+        let lone = jobs.len() == 1;
         let mut results: Vec<Option<Result<Vec<Answer>>>> = jobs.iter().map(|_| None).collect();
         let mut work: HashMap<String, Work, FastHash> = HashMap::default();
         let recorded_at = clock::recorded_at();
