@@ -1,7 +1,7 @@
 //! The write path: commands run in group commits, inside the store's write
 //! transaction, each job between savepoints.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use foldhash::fast::RandomState as FastHash;
 use serde_json::Value as Json;
@@ -15,7 +15,7 @@ use super::{
     clock, metadata, Engine, Entry, ExecuteOptions, ExecuteRequest, Executed, Metadata, StoredEvent,
 };
 use crate::error::{Error, Result};
-use crate::store::{Append, CommandRecord, NewEvent, WriteTx};
+use crate::store::{Ahead, Append, CommandRecord, NewEvent, WriteTx};
 use crate::value::Value;
 
 impl Engine {
@@ -159,9 +159,13 @@ impl Engine {
         let mut results: Vec<Option<Result<Vec<Answer>>>> = jobs.iter().map(|_| None).collect();
         let mut work: HashMap<String, Work, FastHash> = HashMap::default();
         let recorded_at = clock::recorded_at();
+        let many = jobs.iter().map(|j| j.requests.len()).sum::<usize>() > 1;
         let written = self.inner.store.write(&mut |tx| {
             // Only the store's active model versions may append (issue 14).
             let seen = self.active_in(tx)?;
+            if many {
+                self.read_ahead(tx, jobs)?;
+            }
             for (j, job) in jobs.iter().enumerate() {
                 let models = job.requests.iter().map(|p| p.model.as_str());
                 if let Err(e) = seen.check(&job.current, models) {
@@ -235,6 +239,37 @@ impl Engine {
                 })
             })
             .collect()
+    }
+
+    /// Names to the store every stream the group loads, so that one whose
+    /// reads cross a network reads them all in a few round trips (see
+    /// [`WriteTx::read_ahead`]): the cached ones need their versions only.
+    fn read_ahead(&self, tx: &mut dyn WriteTx, jobs: &[Job]) -> Result<()> {
+        let mut seen: HashSet<&str, FastHash> = HashSet::default();
+        let mut ahead = Vec::new();
+        {
+            let cache = self
+                .inner
+                .cache
+                .as_ref()
+                .map(|c| c.lock().unwrap_or_else(|e| e.into_inner()));
+            for job in jobs {
+                for p in &job.requests {
+                    if !seen.insert(p.stream.as_str()) {
+                        continue;
+                    }
+                    let cached = cache
+                        .as_ref()
+                        .is_some_and(|c| c.contains(p.stream.as_str()));
+                    let fingerprint = job.current.fingerprints.get(&p.model).map_or("", |f| &**f);
+                    ahead.push(Ahead {
+                        stream: &p.stream,
+                        cold: (!cached).then_some(fingerprint),
+                    });
+                }
+            }
+        }
+        tx.read_ahead(&ahead)
     }
 
     /// The commands of one job, inside the write transaction: each sees the

@@ -111,6 +111,17 @@ pub struct CommandRecord {
 /// [`NewEvent::schema`]).
 pub type Visit<'a> = dyn FnMut(u64, &str, u32, &str) -> Result<()> + 'a;
 
+/// A stream that a group of commands is about to load: see
+/// [`WriteTx::read_ahead`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ahead<'a> {
+    pub stream: &'a str,
+    /// For a stream the engine does not hold, the fingerprint of the
+    /// snapshots it looks for: its snapshot and the events after it are
+    /// read too.
+    pub cold: Option<&'a str>,
+}
+
 /// The work done inside one write transaction: see [`Store::write`].
 pub type WriteFn<'a> = dyn FnMut(&mut dyn WriteTx) -> Result<()> + 'a;
 
@@ -127,6 +138,17 @@ pub trait WriteTx {
 
     /// Like [`Store::fold`], inside the transaction.
     fn fold(&mut self, stream: &str, after_version: u64, visit: &mut Visit<'_>) -> Result<()>;
+
+    /// Reads at once what loading each of `streams` asks next: its
+    /// version and, for a cold one, its snapshot and the events after it.
+    /// A store whose every read is a round trip to a server answers those
+    /// calls from what it read, for each stream until this transaction
+    /// appends to it; one whose reads are cheap ignores it. A hint: a call
+    /// it did not read ahead for reads the store.
+    fn read_ahead(&mut self, streams: &[Ahead<'_>]) -> Result<()> {
+        let _ = streams;
+        Ok(())
+    }
 
     /// Like [`Store::read_stream`], inside the transaction.
     fn read_stream(

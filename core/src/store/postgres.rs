@@ -44,6 +44,7 @@
 //!   lost may or may not have happened: the caller retries with its command
 //!   id, which makes the retry safe.
 
+mod ahead;
 mod conn;
 mod listen;
 mod readside;
@@ -431,6 +432,7 @@ impl Store for PostgresStore {
             release_owed: false,
             generation,
             appended: false,
+            ahead: ahead::ReadAhead::default(),
         };
         let out = work(&mut tx);
         let appended = tx.appended;
@@ -686,6 +688,8 @@ struct PgTx<'c> {
     generation: Option<u64>,
     /// Did this transaction append any event?
     appended: bool,
+    /// What [`WriteTx::read_ahead`] read, for the loads that follow.
+    ahead: ahead::ReadAhead,
 }
 
 impl PgTx<'_> {
@@ -717,11 +721,24 @@ impl PgTx<'_> {
 
 impl WriteTx for PgTx<'_> {
     fn version(&mut self, stream: &str) -> Result<u64> {
+        if let Some(v) = self.ahead.version(stream) {
+            return Ok(v);
+        }
         version(self.c(), stream).map_err(|e| err("cannot read a stream's version", e))
     }
 
     fn fold(&mut self, stream: &str, after_version: u64, visit: &mut Visit<'_>) -> Result<()> {
+        if self.ahead.fold(stream, after_version, visit)? {
+            return Ok(());
+        }
         fold(self.c(), stream, after_version, visit)
+    }
+
+    fn read_ahead(&mut self, streams: &[super::Ahead<'_>]) -> Result<()> {
+        if streams.is_empty() {
+            return Ok(());
+        }
+        self.ahead.read(&mut *self.side.c, streams)
     }
 
     fn read_stream(
@@ -738,10 +755,16 @@ impl WriteTx for PgTx<'_> {
     }
 
     fn snapshot(&mut self, stream: &str, fingerprint: &str) -> Result<Option<Snapshot>> {
+        if let Some(found) = self.ahead.snapshot(stream, fingerprint) {
+            return Ok(found);
+        }
         snapshot(self.c(), stream, fingerprint).map_err(|e| err("cannot read a snapshot", e))
     }
 
     fn append(&mut self, appends: &[Append]) -> Result<Vec<u64>> {
+        for a in appends {
+            self.ahead.forget(&a.stream);
+        }
         let total: usize = appends.iter().map(|a| a.events.len()).sum();
         let mut firsts = vec![0; appends.len()];
         if total == 0 {
