@@ -296,6 +296,13 @@ impl Engine {
         self.inner.store.close()
     }
 
+    /// Whether a call of this engine can wait on I/O (false on `memory:`):
+    /// a host with an event loop may run the calls of a store that does
+    /// none on its own thread instead of handing them to another.
+    pub fn does_io(&self) -> bool {
+        self.inner.store.does_io()
+    }
+
     /// Whether `close` has been called.
     pub fn is_closed(&self) -> bool {
         self.inner.closed.load(Ordering::Acquire)

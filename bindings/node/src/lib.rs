@@ -261,6 +261,15 @@ enum Op {
 }
 
 impl Op {
+    /// A call that, on a store without I/O, only computes for about as
+    /// long as one command: the command path, not a rebuild or a wait.
+    fn computes_only(&self) -> bool {
+        matches!(
+            self,
+            Op::Execute { .. } | Op::ExecuteMany(_) | Op::Load(..) | Op::Query { .. }
+        )
+    }
+
     /// The op with its JSON texts as the core takes them, or `None` when
     /// one must be written again exactly (see [`inputs`]).
     fn checked_inputs(self) -> Option<Op> {
@@ -578,9 +587,24 @@ impl NativeEngine {
     }
 
     /// A Promise of the op's JSON text, run on the engine's threads; or
-    /// [`exact::RETRY`] at once.
+    /// [`exact::RETRY`] at once. On a store that does no I/O (`memory:`)
+    /// the command path runs at once on this thread and returns a settled
+    /// Promise: a hand-off to a worker and back cost twice the command.
     fn task(&self, env: Env, op: Op) -> napi::Result<Unknown<'static>> {
-        self.task_on(&self.pool, env, self.checked(op))
+        let op = self.checked(op);
+        if op.computes_only() && !self.inner.does_io() {
+            let Some(op) = op.checked_inputs() else {
+                // SAFETY: a string made on this thread, in its env.
+                let raw = unsafe { ToNapiValue::to_napi_value(env.raw(), exact::RETRY)? };
+                // SAFETY: a value of this env, handed straight back to JS.
+                return unsafe { Unknown::from_napi_value(env.raw(), raw) };
+            };
+            let result = guard(|| run(&self.inner, op)).map(exact::output);
+            let raw = pool::settled(&env, result)?;
+            // SAFETY: as above.
+            return unsafe { Unknown::from_napi_value(env.raw(), raw) };
+        }
+        self.task_on(&self.pool, env, op)
     }
 
     fn task_as_is(&self, env: Env, op: Op) -> napi::Result<Unknown<'static>> {

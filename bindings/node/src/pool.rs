@@ -243,6 +243,33 @@ unsafe fn settle(env: sys::napi_env, d: Done) {
     }
 }
 
+/// A Promise settled at once with `result`: for a call cheaper to run on
+/// the JS thread than to hand to a worker and back.
+pub(crate) fn settled(
+    env: &Env,
+    result: Result<String, eventfold::Error>,
+) -> napi::Result<sys::napi_value> {
+    let mut deferred = ptr::null_mut();
+    let mut promise = ptr::null_mut();
+    // SAFETY: on the JS thread, with its env; the deferred is settled once,
+    // here.
+    unsafe {
+        check(sys::napi_create_promise(
+            env.raw(),
+            &mut deferred,
+            &mut promise,
+        ))?;
+        settle(
+            env.raw(),
+            Done {
+                deferred: Deferred(deferred),
+                result,
+            },
+        );
+    }
+    Ok(promise)
+}
+
 /// One call for a worker: the work, and where its result goes.
 struct Job {
     work: Box<dyn FnOnce() -> Result<String, eventfold::Error> + Send>,

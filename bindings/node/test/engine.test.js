@@ -273,6 +273,27 @@ test('executeMany with no array is the core\'s invalid_command, as in every skin
   engine.closeSync()
 })
 
+test('on memory:, the command path\'s Promises settle before the event loop turns, rejections too', async () => {
+  // Nothing there waits on I/O, so the addon runs the call on this thread:
+  // its Promise settles in this turn's microtasks, before any macrotask.
+  const engine = await Engine.open('memory:', domain)
+  const order = []
+  const calls = [
+    engine.execute('Todos', 'now', create('a')),
+    engine.executeMany([{ model: 'Todos', id: 'now', command: create('b') }]),
+    engine.load('Todos', 'now'),
+    engine.query('Todos', 'now', 'remaining'),
+    engine.execute('Todos', 'now', create('a'))
+  ]
+  setImmediate(() => order.push('next turn'))
+  const settled = await Promise.allSettled(calls.map((p) => p.finally(() => order.push('settled'))))
+  assert.deepEqual(order, ['settled', 'settled', 'settled', 'settled', 'settled'])
+  assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected'])
+  assert.ok(settled[4].reason instanceof ef.RejectedError, String(settled[4].reason))
+  assert.equal(settled[3].value, 2)
+  await engine.close()
+})
+
 test('results with integers past 2^53 come back exact from the Promise calls too', async () => {
   const account = Domain.fromFiles(path.join(process.env.EVENTFOLD_SCENARIOS || path.resolve(__dirname, '../../../../shared/scenarios'), 'account.model'))
   const engine = await Engine.open('memory:', account)

@@ -473,6 +473,10 @@ impl Store for MemoryStore {
         })
     }
 
+    fn does_io(&self) -> bool {
+        false
+    }
+
     fn close(&self) -> Result<()> {
         let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         *guard = None;

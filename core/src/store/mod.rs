@@ -298,6 +298,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Releases the store; later calls fail with a `store_error`.
     fn close(&self) -> Result<()>;
 
+    /// Whether a call can wait on I/O: a disk or a server. The memory
+    /// store's calls only compute (and may wait briefly for its lock).
+    fn does_io(&self) -> bool {
+        true
+    }
+
     /// Runs `work` in one transaction over the projections' tables and
     /// bookkeeping: with `write`, under the store's write lock (an async
     /// batch, a step of a rebuild, its swap), committed when `work` returns
