@@ -41,7 +41,7 @@ use crate::error::{Error, Result, StoreErrorKind};
 use crate::language::readside::{ReadSide, Table};
 use crate::store::readside::shadow_name;
 use crate::store::sql::{self, quote};
-use crate::tables::{stored_row, truncate_time, RowStore};
+use crate::tables::{stored_row, truncate_time, update_by_rewrite, RowStore};
 use crate::types::{Type, Types};
 use crate::value::{format_duration, Duration, Str, Timestamp, Value};
 
@@ -415,6 +415,8 @@ enum Kind {
     Scan,
     Page,
     PageAfter,
+    /// By the set of columns it sets.
+    Update,
 }
 
 /// The rows of a domain's tables, in SQL tables of one PostgreSQL
@@ -653,6 +655,45 @@ impl RowStore for PgRows<'_> {
         });
         self.execute(table, &sql, &cells)?;
         Ok(())
+    }
+
+    /// One `UPDATE`, one round trip, instead of a read and a rewrite.
+    fn update(&mut self, table: &Table, key: &[Value], set: &[(u32, Value)]) -> Result<bool> {
+        Self::check_prefix(table, key, true)?;
+        if set.is_empty() {
+            return self.has(table, key);
+        }
+        if table.columns.len() > 64 {
+            return update_by_rewrite(self, table, key, set);
+        }
+        // The statement is kept by which columns it sets, so its
+        // parameters go in column order whatever order the handler named
+        // them in.
+        let mut set: Vec<&(u32, Value)> = set.iter().collect();
+        set.sort_unstable_by_key(|(c, _)| *c);
+        let columns = set.iter().fold(0u64, |m, (c, _)| m | 1 << c);
+        let sql = self.text(table, Kind::Update, columns as usize, || {
+            let assign: Vec<String> = set
+                .iter()
+                .enumerate()
+                .map(|(i, (c, _))| {
+                    format!("{} = ${}", quote(&table.columns[*c as usize].name), i + 1)
+                })
+                .collect();
+            format!(
+                "UPDATE {} SET {}{}",
+                self.name(table),
+                assign.join(", "),
+                Self::where_of(&Self::equal_keys(table, key.len(), set.len() + 1))
+            )
+        });
+        let mut cells = Vec::with_capacity(set.len() + key.len());
+        for (c, v) in &set {
+            let ty = pg_type(&table.columns[*c as usize].ty).0;
+            cells.push((Cell::of(&stored_row(v.clone()))?, ty));
+        }
+        cells.extend(Self::key_cells(table, key)?);
+        Ok(self.execute(table, &sql, &cells)? == 1)
     }
 
     fn keys(&self, table: &Table, prefix: &[Value]) -> Result<Vec<Vec<Value>>> {

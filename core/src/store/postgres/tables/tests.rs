@@ -465,6 +465,8 @@ enum Op {
     Keys(Vec<Value>),
     Delete(Vec<Value>),
     Page(Vec<Value>, Option<Vec<Value>>, usize),
+    /// A whole key and the (non-key) columns to set.
+    Update(Vec<Value>, Vec<(u32, Value)>),
 }
 
 fn op_strategy(read: &ReadSide, keys: Vec<Vec<Value>>) -> impl Strategy<Value = Op> {
@@ -484,6 +486,19 @@ fn op_strategy(read: &ReadSide, keys: Vec<Vec<Value>>) -> impl Strategy<Value = 
         1 => prefix().prop_map(Op::Delete),
         1 => (prefix(), proptest::option::of(key()), 0usize..4)
             .prop_map(|(p, a, n)| Op::Page(p, a, n)),
+        2 => (key(), row_strategy(read, keys.clone()), any::<u16>()).prop_map(|(k, row, mask)| {
+            let Value::Record(r) = row else { unreachable!() };
+            // The non-key columns are 5 to 13; the top bit gives them in
+            // the other order, as a handler may name them.
+            let mut set: Vec<(u32, Value)> = (5u32..14)
+                .filter(|c| mask & (1 << (c - 5)) != 0)
+                .map(|c| (c, r.fields[c as usize].clone()))
+                .collect();
+            if mask & 0x8000 != 0 {
+                set.reverse();
+            }
+            Op::Update(k, set)
+        }),
     ]
 }
 
@@ -512,6 +527,7 @@ fn apply(rows: &mut dyn RowStore, table: &Table, op: &Op) -> String {
                 texts(&rows.page(table, p, after.as_deref(), *n).unwrap())
             )
         }
+        Op::Update(k, set) => format!("{}", rows.update(table, k, set).unwrap()),
     }
 }
 
