@@ -1180,3 +1180,74 @@ fn no_cache_and_no_snapshots_still_work() {
 fn counter_fp() -> String {
     eventfold::engine::fingerprint(&domain(), "Counter").unwrap()
 }
+
+/// A batch over cold streams, some with snapshots, one longer than what a
+/// store reads ahead at once (PostgreSQL: 10,000 events), and one stream
+/// twice: every result and state is what a full replay gives.
+fn batches_load_cold_streams_right(open: &dyn Fn(EngineOptions) -> Engine) {
+    let req = |id: &str| ExecuteRequest {
+        model: "Counter".into(),
+        id: id.into(),
+        command: add("x"),
+        options: opts(),
+    };
+    let fill = |e: &Engine, id: &str, n: usize| {
+        let all: Vec<ExecuteRequest> = (0..n).map(|_| req(id)).collect();
+        for chunk in all.chunks(1000) {
+            e.execute_many(chunk).unwrap();
+        }
+    };
+    // The long stream without snapshots: its events after 0 are all read.
+    let plain = EngineOptions {
+        cache_capacity: 0,
+        snapshot_every: 0,
+        ..EngineOptions::default()
+    };
+    let e = open(plain.clone());
+    fill(&e, "long", 10_050);
+    drop(e);
+    // The others with snapshots every 10, written as each state leaves.
+    let snapshots = EngineOptions {
+        cache_capacity: 0,
+        ..snapshot_options()
+    };
+    let e = open(snapshots.clone());
+    for (id, n) in [("c3", 3), ("c15", 15), ("c25", 25)] {
+        for _ in 0..n {
+            e.execute("Counter", id, &add("x"), &opts()).unwrap();
+        }
+    }
+    e.flush_snapshots();
+    drop(e);
+    // Cold, in an order that puts streams before, at and after the long
+    // one, and one stream twice.
+    let e = open(snapshots);
+    let ids = ["c3", "c15", "long", "c25", "new", "c3"];
+    let out = e
+        .execute_many(&ids.iter().map(|id| req(id)).collect::<Vec<_>>())
+        .unwrap();
+    let versions: Vec<u64> = out.iter().map(|r| r.version).collect();
+    assert_eq!(versions, vec![4, 16, 10_051, 26, 1, 5]);
+    drop(e);
+    let replay = open(plain);
+    for (id, n) in [
+        ("c3", 5),
+        ("c15", 16),
+        ("long", 10_051),
+        ("c25", 26),
+        ("new", 1),
+    ] {
+        assert_eq!(count(&replay, id), n.to_string(), "stream {id}");
+    }
+}
+
+#[test]
+fn batches_load_cold_streams_right_on_every_store() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    batches_load_cold_streams_right(&|o| Engine::with_store(store.clone(), domain(), o).unwrap());
+    let db = temp_db("cold-batches");
+    batches_load_cold_streams_right(&|o| Engine::open(&db.url(), domain(), o).unwrap());
+    if let Some(schema) = postgres("engine_cold_batches") {
+        batches_load_cold_streams_right(&|o| Engine::open(&schema.url(), domain(), o).unwrap());
+    }
+}
