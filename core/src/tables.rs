@@ -118,6 +118,24 @@ pub(crate) fn update_by_rewrite<R: RowStore + ?Sized>(
     Ok(true)
 }
 
+/// The columns an `update` in SQL sets, in column order, and their
+/// bitmask: a store keeps one statement per set of columns, so its
+/// parameters go in column order whatever order the handler named them in.
+/// `None` for a table of more than 64 columns (no mask): it is updated by
+/// [`update_by_rewrite`].
+pub(crate) fn update_columns<'s>(
+    table: &Table,
+    set: &'s [(u32, Value)],
+) -> Option<(Vec<&'s (u32, Value)>, u64)> {
+    if table.columns.len() > 64 {
+        return None;
+    }
+    let mut set: Vec<&(u32, Value)> = set.iter().collect();
+    set.sort_unstable_by_key(|(c, _)| *c);
+    let columns = set.iter().fold(0u64, |m, (c, _)| m | 1 << c);
+    Some((set, columns))
+}
+
 /// Digits past the microsecond are dropped (toward the past) wherever a
 /// timestamp is written to a table, so every store holds the same rows.
 pub(crate) fn truncate_time(t: Timestamp) -> Timestamp {

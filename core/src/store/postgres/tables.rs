@@ -41,7 +41,7 @@ use crate::error::{Error, Result, StoreErrorKind};
 use crate::language::readside::{ReadSide, Table};
 use crate::store::readside::shadow_name;
 use crate::store::sql::{self, quote};
-use crate::tables::{stored_row, truncate_time, update_by_rewrite, RowStore};
+use crate::tables::{stored_row, truncate_time, update_by_rewrite, update_columns, RowStore};
 use crate::types::{Type, Types};
 use crate::value::{format_duration, Duration, Str, Timestamp, Value};
 
@@ -663,15 +663,9 @@ impl RowStore for PgRows<'_> {
         if set.is_empty() {
             return self.has(table, key);
         }
-        if table.columns.len() > 64 {
+        let Some((set, columns)) = update_columns(table, set) else {
             return update_by_rewrite(self, table, key, set);
-        }
-        // The statement is kept by which columns it sets, so its
-        // parameters go in column order whatever order the handler named
-        // them in.
-        let mut set: Vec<&(u32, Value)> = set.iter().collect();
-        set.sort_unstable_by_key(|(c, _)| *c);
-        let columns = set.iter().fold(0u64, |m, (c, _)| m | 1 << c);
+        };
         let sql = self.text(table, Kind::Update, columns as usize, || {
             let assign: Vec<String> = set
                 .iter()

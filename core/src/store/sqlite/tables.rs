@@ -29,7 +29,7 @@ use super::err;
 use crate::error::{Error, Result, StoreErrorKind};
 use crate::language::readside::{ReadSide, Table};
 use crate::store::sql::{self, quote};
-use crate::tables::{stored_row, truncate_time, update_by_rewrite, RowStore};
+use crate::tables::{stored_row, truncate_time, update_by_rewrite, update_columns, RowStore};
 use crate::types::{Type, Types};
 use crate::value::{format_duration, parse_duration, parse_timestamp, Timestamp, Value};
 
@@ -447,14 +447,9 @@ impl RowStore for SqliteRows<'_> {
         if set.is_empty() {
             return self.has(table, key);
         }
-        if table.columns.len() > 64 {
+        let Some((set, columns)) = update_columns(table, set) else {
             return update_by_rewrite(self, table, key, set);
-        }
-        // The statement is kept by which columns it sets, so its marks go
-        // in column order whatever order the handler named them in.
-        let mut set: Vec<&(u32, Value)> = set.iter().collect();
-        set.sort_unstable_by_key(|(c, _)| *c);
-        let columns = set.iter().fold(0u64, |m, (c, _)| m | 1 << c);
+        };
         let make = || {
             let assign: Vec<String> = set
                 .iter()
