@@ -38,15 +38,20 @@ pub fn domain() -> Domain {
     .expect("the bench models compile")
 }
 
+/// The todo example's model cut before its first table: the aggregate
+/// without its table and projection.
+pub fn todos_without_read_side() -> &'static str {
+    TODOS
+        .split("\ntable ")
+        .next()
+        .expect("split yields one part")
+}
+
 /// The bench models without the todo example's table and projection: the
 /// aggregates alone, as the peers measured.
 pub fn domain_without_read_side() -> Domain {
-    let todos = TODOS
-        .split("/// One row per todo")
-        .next()
-        .expect("split yields one part");
     Domain::compile(&[
-        Source::new("todos.model", todos),
+        Source::new("todos.model", todos_without_read_side()),
         Source::new("counter.model", COUNTER),
     ])
     .expect("the bench models compile")

@@ -44,12 +44,11 @@ use std::time::{Duration, Instant};
 use ::postgres::fallible_iterator::FallibleIterator;
 use ::postgres::{Client, Config, NoTls};
 use eventfold::{
-    Domain, Engine, EngineOptions, ExecuteOptions, ExecuteRequest, Source, SubscribeFrom,
-    SubscribeOptions,
+    Engine, EngineOptions, ExecuteOptions, ExecuteRequest, SubscribeFrom, SubscribeOptions,
 };
 use serde_json::{json, Value as Json};
 
-use crate::common::{self, fmt_int, TODOS};
+use crate::common::{self, fmt_int};
 
 const W1_BUDGET: f64 = 0.7;
 const BATCH_BUDGET: f64 = 100_000.0;
@@ -189,20 +188,8 @@ fn connect(config: &Config) -> Client {
 }
 
 fn open(url: &str, options: EngineOptions) -> Engine {
-    Engine::open(url, domain(), options).unwrap_or_else(|e| panic!("Engine::open: {e}"))
-}
-
-/// Todos without its projection, and Counter.
-fn domain() -> Domain {
-    let todos = TODOS
-        .split("\ntable ")
-        .next()
-        .expect("the Todos model before its table");
-    Domain::compile(&[
-        Source::new("todos.model", todos),
-        Source::new("counter.model", common::COUNTER),
-    ])
-    .expect("the bench models compile")
+    Engine::open(url, common::domain_without_read_side(), options)
+        .unwrap_or_else(|e| panic!("Engine::open: {e}"))
 }
 
 // ---- The W1 workload, both ways ----

@@ -33,10 +33,7 @@ fn with_projection(mode: &str) -> Domain {
 }
 
 fn without_projection() -> Domain {
-    let plain = TODOS
-        .split("\ntable ")
-        .next()
-        .expect("a model before the table");
+    let plain = crate::common::todos_without_read_side();
     Domain::compile(&[Source::new("todos.model", plain)]).expect("todos compile")
 }
 
