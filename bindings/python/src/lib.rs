@@ -415,6 +415,13 @@ impl Engine {
         self.inner.is_closed()
     }
 
+    /// Whether a call can wait on I/O (false on `memory:`): `AsyncEngine`
+    /// runs the command path of a store without I/O on the loop itself.
+    #[getter]
+    fn does_io(&self) -> bool {
+        self.inner.does_io()
+    }
+
     /// Loads the stream `Model-id`, proposes the command and appends its
     /// events atomically. Returns `{"stream", "version", "events"}`.
     #[pyo3(signature = (model, id, command, *, expected_version=None, command_id=None,

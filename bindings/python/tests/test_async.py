@@ -1,4 +1,5 @@
-"""AsyncEngine: the Engine's verbs as coroutines, run off the event loop."""
+"""AsyncEngine: the Engine's verbs as coroutines, run off the event loop
+(on ``memory:``, the command path on it)."""
 
 from __future__ import annotations
 
@@ -149,6 +150,37 @@ def test_the_loop_keeps_running_while_a_command_executes(board_todos: Domain, tm
 
     asyncio.run(main())
     assert order == ["worker started", "loop ran while the command was stored", "command done"]
+
+
+def test_on_memory_the_command_path_runs_on_the_loop(board_todos: Domain, tmp_path: Path) -> None:
+    """On ``memory:`` nothing waits on I/O, and a hop to a worker and back
+    costs more than the command: execute, execute_many, load and query run
+    on the loop, and only the other verbs use the executor. On SQLite
+    every verb does."""
+
+    async def main() -> None:
+        pool = _Announcing()
+        async with await AsyncEngine.open("memory:", board_todos, executor=pool) as engine:
+            assert engine.sync.does_io is False
+            pool.started.clear()
+            await engine.execute("Todos", "g", NEW_A)
+            await engine.execute_many([{"model": "Todos", "id": "h", "command": NEW_A}])
+            assert (await engine.load("Todos", "g"))["version"] == 1
+            assert await engine.query("Todos", "g", "remaining") == 1
+            with pytest.raises(eventfold.Rejected):
+                await engine.execute("Todos", "g", NEW_A)
+            assert not pool.started.is_set()
+            await engine.streams()
+            assert pool.started.is_set()
+        store = f"sqlite:{tmp_path / 'io.db'}"
+        async with await AsyncEngine.open(store, board_todos, executor=pool) as engine:
+            assert engine.sync.does_io is True
+            pool.started.clear()
+            await engine.execute("Todos", "g", NEW_A)
+            assert pool.started.is_set()
+        pool.shutdown()
+
+    asyncio.run(main())
 
 
 def test_async_for_over_a_subscription_while_the_loop_executes(board_todos: Domain) -> None:

@@ -3,8 +3,11 @@
 Every verb that touches the store is a coroutine that runs the Engine's own
 call in a worker thread (the loop's default executor, or the one given), so
 the event loop goes on meanwhile: the core releases the GIL for the whole
-call, so other tasks really run while a command is stored. Nothing else is
-added: values, errors and ordering are the Engine's.
+call, so other tasks really run while a command is stored. On ``memory:``,
+where nothing waits on I/O (``Engine.does_io``), ``execute``,
+``execute_many``, ``load`` and ``query`` run on the loop instead: the hop to
+a worker and back costs more than the command. Nothing else is added:
+values, errors and ordering are the Engine's.
 
     async def main() -> None:
         async with await AsyncEngine.open("sqlite:todos.db", domain) as engine:
@@ -101,6 +104,14 @@ class AsyncEngine:
     async def _run(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await _off_loop(self._executor, functools.partial(call, *args, **kwargs))
 
+    async def _now(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        # The command path: on a store without I/O (``memory:``) it only
+        # computes, and a hop to a worker thread and back costs more than
+        # the command, so it runs on the loop.
+        if self._engine.does_io:
+            return await self._run(call, *args, **kwargs)
+        return call(*args, **kwargs)
+
     @property
     def sync(self) -> Engine:
         """The Engine underneath, for blocking calls."""
@@ -127,8 +138,8 @@ class AsyncEngine:
         correlation_id: Optional[str] = None,
         causation_id: Optional[str] = None,
     ) -> Executed:
-        """``Engine.execute``, off the loop."""
-        return await self._run(
+        """``Engine.execute``, off the loop (on ``memory:``, on it)."""
+        return await self._now(
             self._engine.execute,
             model,
             id,
@@ -143,13 +154,13 @@ class AsyncEngine:
 
     async def execute_many(self, requests: Union[Sequence[Mapping[str, Any]], JsonText]) -> List[Executed]:
         """``Engine.execute_many``: all are appended, or none."""
-        return await self._run(self._engine.execute_many, requests)
+        return await self._now(self._engine.execute_many, requests)
 
     async def load(self, model: str, id: str) -> Loaded:
-        return await self._run(self._engine.load, model, id)
+        return await self._now(self._engine.load, model, id)
 
     async def query(self, model: str, id: str, name: str, args: Optional[Document] = None) -> Any:
-        return await self._run(self._engine.query, model, id, name, args)
+        return await self._now(self._engine.query, model, id, name, args)
 
     async def read_stream(
         self,
