@@ -110,12 +110,17 @@ pub(crate) fn update_by_rewrite<R: RowStore + ?Sized>(
     let Some(Value::Record(old)) = rows.get(table, key)? else {
         return Ok(false);
     };
-    let mut fields = old.fields.clone();
+    rows.upsert(table, with_set(table, &old.fields, set))?;
+    Ok(true)
+}
+
+/// The row of `fields` with the columns `set` (index, value) set.
+fn with_set(table: &Table, fields: &Fields, set: &[(u32, Value)]) -> Value {
+    let mut fields = fields.clone();
     for (c, v) in set {
         fields[*c as usize] = v.clone();
     }
-    rows.upsert(table, Value::record(table.shape.clone(), fields))?;
-    Ok(true)
+    Value::record(table.shape.clone(), fields)
 }
 
 /// The columns an `update` in SQL sets, in column order, and their
@@ -233,14 +238,14 @@ fn key_of(table: &Table, row: &Value) -> Result<Key> {
             message: format!("a row of table {} is not a record", table.name),
         });
     };
-    let mut key = Key::new();
-    for &k in &table.key {
-        encode_key_part(&r.fields[k as usize], &mut key)?;
-    }
-    Ok(key)
+    encode_key(table.key.iter().map(|&k| &r.fields[k as usize]))
 }
 
 fn key_from(values: &[Value]) -> Result<Key> {
+    encode_key(values)
+}
+
+fn encode_key<'v>(values: impl IntoIterator<Item = &'v Value>) -> Result<Key> {
     let mut key = Key::new();
     for v in values {
         encode_key_part(v, &mut key)?;
@@ -349,14 +354,11 @@ impl RowStore for MemoryRows {
         let row = stored_row(row);
         let key = key_of(table, &row)?;
         let rows = self.tables.entry(table.index).or_default();
-        match self.journal.is_some() {
-            true => {
-                let old = rows.insert(key.clone(), row);
-                Self::changed(&mut self.journal, table.index, &key, old);
-            }
-            false => {
-                rows.insert(key, row);
-            }
+        if self.journal.is_some() {
+            let old = rows.insert(key.clone(), row);
+            Self::changed(&mut self.journal, table.index, &key, old);
+        } else {
+            rows.insert(key, row);
         }
         Ok(())
     }
@@ -376,11 +378,8 @@ impl RowStore for MemoryRows {
                 message: format!("a row of table {} is not a record", table.name),
             });
         };
-        let mut fields = old.fields.clone();
-        for (c, v) in set {
-            fields[*c as usize] = v.clone();
-        }
-        let old = std::mem::replace(slot, stored_row(Value::record(table.shape.clone(), fields)));
+        let new = stored_row(with_set(table, &old.fields, set));
+        let old = std::mem::replace(slot, new);
         Self::changed(&mut self.journal, table.index, &key, Some(old));
         Ok(true)
     }

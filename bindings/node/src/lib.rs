@@ -586,25 +586,8 @@ impl NativeEngine {
         }
     }
 
-    /// A Promise of the op's JSON text, run on the engine's threads; or
-    /// [`exact::RETRY`] at once. On a store that does no I/O (`memory:`)
-    /// the command path runs at once on this thread and returns a settled
-    /// Promise: a hand-off to a worker and back cost twice the command.
     fn task(&self, env: Env, op: Op) -> napi::Result<Unknown<'static>> {
-        let op = self.checked(op);
-        if op.computes_only() && !self.inner.does_io() {
-            let Some(op) = op.checked_inputs() else {
-                // SAFETY: a string made on this thread, in its env.
-                let raw = unsafe { ToNapiValue::to_napi_value(env.raw(), exact::RETRY)? };
-                // SAFETY: a value of this env, handed straight back to JS.
-                return unsafe { Unknown::from_napi_value(env.raw(), raw) };
-            };
-            let result = guard(|| run(&self.inner, op)).map(exact::output);
-            let raw = pool::settled(&env, result)?;
-            // SAFETY: as above.
-            return unsafe { Unknown::from_napi_value(env.raw(), raw) };
-        }
-        self.task_on(&self.pool, env, op)
+        self.task_on(&self.pool, env, self.checked(op))
     }
 
     fn task_as_is(&self, env: Env, op: Op) -> napi::Result<Unknown<'static>> {
@@ -616,11 +599,19 @@ impl NativeEngine {
         self.task_on(&self.waits, env, self.checked(op))
     }
 
+    /// A Promise of the op's JSON text, run on `pool`'s threads; or
+    /// [`exact::RETRY`] at once. On a store that does no I/O (`memory:`)
+    /// the command path runs at once on this thread and returns a settled
+    /// Promise: a hand-off to a worker and back cost twice the command.
     fn task_on(&self, pool: &pool::Pool, env: Env, op: Op) -> napi::Result<Unknown<'static>> {
+        let here = op.computes_only() && !self.inner.does_io();
         let raw = match op.checked_inputs() {
             None => {
                 // SAFETY: a string made on this thread, in its env.
                 unsafe { ToNapiValue::to_napi_value(env.raw(), exact::RETRY)? }
+            }
+            Some(op) if here => {
+                pool::settled(&env, guard(|| run(&self.inner, op)).map(exact::output))?
             }
             Some(op) => {
                 let engine = self.inner.clone();

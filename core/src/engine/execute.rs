@@ -163,7 +163,7 @@ impl Engine {
         let written = self.inner.store.write(&mut |tx| {
             // Only the store's active model versions may append (issue 14).
             let seen = self.active_in(tx)?;
-            if many {
+            if many && tx.reads_ahead() {
                 self.read_ahead(tx, jobs)?;
             }
             for (j, job) in jobs.iter().enumerate() {

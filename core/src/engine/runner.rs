@@ -67,6 +67,14 @@ struct Round {
     follows: bool,
 }
 
+impl Round {
+    /// Nothing folded, but commits matter: wake on the next one.
+    const WAITING: Round = Round {
+        worked: false,
+        follows: true,
+    };
+}
+
 impl std::ops::BitOrAssign for Round {
     fn bitor_assign(&mut self, other: Round) {
         self.worked |= other.worked;
@@ -234,10 +242,7 @@ fn run(shared: Weak<Shared>) {
         }
         // A store error (busy, I/O) is tried again after a pause; a closed
         // store ends the loop at the check above.
-        let round = engine.run_once(renew).unwrap_or(Round {
-            worked: false,
-            follows: true,
-        });
+        let round = engine.run_once(renew).unwrap_or(Round::WAITING);
         if round.worked {
             continue;
         }
@@ -286,10 +291,6 @@ impl Engine {
         if !rebuilding && !live_async {
             return Ok(Round::default());
         }
-        let idle = Round {
-            worked: false,
-            follows: true,
-        };
         let held_by_other = row.lease_live(now_ms())
             && row.lease_owner.as_deref() != Some(&self.inner.runner.owner);
         if held_by_other {
@@ -306,7 +307,7 @@ impl Engine {
             if renew {
                 self.renew_lease(p)?;
             }
-            return Ok(idle);
+            return Ok(Round::WAITING);
         }
         let worked = if rebuilding {
             let mut noop = |_: u64, _: u64| {};

@@ -139,6 +139,12 @@ pub trait WriteTx {
     /// Like [`Store::fold`], inside the transaction.
     fn fold(&mut self, stream: &str, after_version: u64, visit: &mut Visit<'_>) -> Result<()>;
 
+    /// Whether [`WriteTx::read_ahead`] saves anything here: the engine
+    /// names the streams only to a store that says so.
+    fn reads_ahead(&self) -> bool {
+        false
+    }
+
     /// Reads at once what loading each of `streams` asks next: its
     /// version and, for a cold one, its snapshot and the events after it.
     /// A store whose every read is a round trip to a server answers those

@@ -734,6 +734,10 @@ impl WriteTx for PgTx<'_> {
         fold(self.c(), stream, after_version, visit)
     }
 
+    fn reads_ahead(&self) -> bool {
+        true
+    }
+
     fn read_ahead(&mut self, streams: &[super::Ahead<'_>]) -> Result<()> {
         if streams.is_empty() {
             return Ok(());

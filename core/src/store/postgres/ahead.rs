@@ -101,13 +101,13 @@ impl ReadAhead {
         for row in c.client.query(&s, &[&names, &fingerprints])? {
             let n: i64 = row.try_get(0)?;
             let version: i64 = row.try_get(1)?;
-            let Some(slot) = usize::try_from(n - 1).ok().and_then(|i| found.get_mut(i)) else {
+            let Some(i) = place(n, cold.len()) else {
                 continue;
             };
             // A damaged version is no snapshot, as `snapshot` reads it.
             if version >= 0 {
-                let (stream, fingerprint) = cold[(n - 1) as usize];
-                *slot = Some(Snapshot {
+                let (stream, fingerprint) = cold[i];
+                found[i] = Some(Snapshot {
                     stream: stream.to_string(),
                     version: version as u64,
                     fingerprint: fingerprint.to_string(),
@@ -150,7 +150,7 @@ impl ReadAhead {
         for row in c.client.query(&s, &[&names, &after_sql, &limit])? {
             count += 1;
             let n: i64 = row.try_get(0)?;
-            let Some(i) = usize::try_from(n - 1).ok().filter(|&i| i < cold.len()) else {
+            let Some(i) = place(n, cold.len()) else {
                 continue;
             };
             last = i;
@@ -221,6 +221,12 @@ impl ReadAhead {
         self.snapshots.remove(stream);
         self.events.remove(stream);
     }
+}
+
+/// The place in the list of `len` streams of the ordinal `n` (from 1)
+/// that `WITH ORDINALITY` gave a row.
+fn place(n: i64, len: usize) -> Option<usize> {
+    usize::try_from(n - 1).ok().filter(|&i| i < len)
 }
 
 #[cfg(test)]
