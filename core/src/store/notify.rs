@@ -26,13 +26,19 @@ struct State {
     closed: bool,
     /// Bumped by [`Notifier::wake`]: a waiter that sees it change returns.
     wakes: u64,
+    /// Threads asleep in [`Notifier::wait`]. A notify is a system call even
+    /// with nobody waiting, and a commit with no waiter skips it.
+    waiting: usize,
 }
 
 impl Notifier {
     /// Called after every commit that appended events.
     pub(crate) fn committed(&self) {
-        self.lock().commits += 1;
-        self.changed.notify_all();
+        let mut s = self.lock();
+        s.commits += 1;
+        if s.waiting > 0 {
+            self.changed.notify_all();
+        }
     }
 
     /// Wakes every waiter with a `closed` error, now and later.
@@ -88,11 +94,13 @@ impl Notifier {
                     drop(s);
                     return head();
                 }
+                s.waiting += 1;
                 s = self
                     .changed
                     .wait_timeout(s, left)
                     .unwrap_or_else(|e| e.into_inner())
                     .0;
+                s.waiting -= 1;
             }
             if s.closed {
                 return Err(closed());
