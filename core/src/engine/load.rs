@@ -132,7 +132,12 @@ impl Engine {
         entry: Entry,
     ) -> Result<Entry> {
         // A state of another model version (the engine switched since).
-        if cur.fingerprints.get(model) != Some(&entry.fingerprint) {
+        // The same `Arc` as a rule: compare the text only when it is not.
+        let same = cur
+            .fingerprints
+            .get(model)
+            .is_some_and(|f| Arc::ptr_eq(f, &entry.fingerprint) || *f == entry.fingerprint);
+        if !same {
             return self.load_cold(cur, reader, model, stream);
         }
         let stored = reader.version(stream)?;
@@ -155,14 +160,13 @@ impl Engine {
         };
         let evicted = {
             let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
-            if c.peek(&stream)
-                .is_some_and(|old| old.version > entry.version)
-            {
+            let held = c.peek(&stream).map(|old| old.version);
+            if held.is_some_and(|v| v > entry.version) {
                 return;
             }
             match c.push(stream, entry) {
                 // The least recent one went out (not an older one replaced).
-                Some((k, old)) if !c.contains(&k) => Some((k, old)),
+                Some(out) if held.is_none() => Some(out),
                 _ => None,
             }
         };
