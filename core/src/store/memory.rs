@@ -5,6 +5,7 @@
 //! under that mutex, so a reader never sees a later position before an
 //! earlier one.
 
+mod log;
 mod readside;
 
 use std::collections::HashMap;
@@ -31,7 +32,7 @@ pub struct MemoryStore {
 #[derive(Debug, Default)]
 struct Inner {
     /// The global log; position `p` is at index `p - 1`.
-    log: Vec<RawEvent>,
+    log: log::Log,
     streams: HashMap<String, StreamData, FastHash>,
     /// By (stream, fingerprint): each model version keeps its own.
     snapshots: HashMap<(String, String), Snapshot>,
@@ -98,8 +99,7 @@ impl Inner {
     fn read_all_filtered(&self, filter: &ReadFilter, from: u64, limit: usize) -> Vec<RawEvent> {
         let model = |stream: &str| self.streams.get(stream).map_or("", |d| d.model.as_str());
         self.log
-            .iter()
-            .skip(from.saturating_sub(1) as usize)
+            .iter_from(from.saturating_sub(1) as usize)
             .filter(|e| filter.passes(model(&e.stream), &e.event_type))
             .take(limit)
             .cloned()
@@ -601,7 +601,7 @@ impl Store for MemoryStore {
     fn stored_shapes(&self) -> Result<Vec<StoredShape>> {
         self.with(|s| {
             let mut counts: std::collections::BTreeMap<(&str, &str, u32), u64> = Default::default();
-            for e in &s.log {
+            for e in s.log.iter() {
                 let model = s.streams.get(&e.stream).map_or("", |d| d.model.as_str());
                 *counts.entry((model, &e.event_type, e.schema)).or_default() += 1;
             }
