@@ -18,6 +18,9 @@ use crate::error::{Error, Result};
 use crate::store::{Ahead, Append, CommandRecord, NewEvent, WriteTx};
 use crate::value::Value;
 
+mod decided;
+use decided::{Decided, Outcome, Waiting};
+
 impl Engine {
     /// Loads the stream `Model-id`, proposes the command, appends its events
     /// atomically.
@@ -160,12 +163,17 @@ impl Engine {
         let mut work: HashMap<String, Work, FastHash> = HashMap::default();
         let recorded_at = clock::recorded_at();
         let many = jobs.iter().map(|j| j.requests.len()).sum::<usize>() > 1;
+        // Without inline projections a job writes nothing but its events:
+        // the group's wait and go to the store in one append, and a job
+        // that fails has nothing to undo, so needs no savepoint.
+        let defer = !lone && jobs.iter().all(|j| !has_inline(&j.current.domain));
         let written = self.inner.store.write(&mut |tx| {
             // Only the store's active model versions may append (issue 14).
             let seen = self.active_in(tx)?;
             if many && tx.reads_ahead() {
                 self.read_ahead(tx, jobs)?;
             }
+            let mut waiting = Waiting::default();
             for (j, job) in jobs.iter().enumerate() {
                 let models = job.requests.iter().map(|p| p.model.as_str());
                 if let Err(e) = seen.check(&job.current, models) {
@@ -173,6 +181,27 @@ impl Engine {
                     continue;
                 }
                 let mut appended = Vec::new();
+                if defer {
+                    // A command id that a waiting job records is looked up
+                    // in the store: append what waits first.
+                    if waiting.records_any(job) {
+                        waiting.append(tx, &mut results)?;
+                    }
+                    match self.decide_job(tx, job, &mut work, &mut appended, &recorded_at) {
+                        Ok(decided) => waiting.push(j, decided),
+                        // The transaction may be gone with the statement
+                        // that failed: the group fails with it.
+                        Err(e @ Error::StoreError { .. }) => return Err(e),
+                        Err(e) => {
+                            work.retain(|s, w| !appended.contains(s) && !w.entry.state.is_null());
+                            // A state dropped here reloads from the store,
+                            // which must hold what the jobs before wrote.
+                            waiting.append(tx, &mut results)?;
+                            results[j] = Some(Err(e));
+                        }
+                    }
+                    continue;
+                }
                 if lone {
                     results[j] = Some(Ok(self.run_job(
                         tx,
@@ -198,7 +227,7 @@ impl Engine {
                     }
                 }
             }
-            Ok(())
+            waiting.append(tx, &mut results)
         });
         match &written {
             Ok(()) => {
@@ -283,6 +312,47 @@ impl Engine {
         appended: &mut Vec<String>,
         recorded_at: &str,
     ) -> Result<Vec<Answer>> {
+        let decided = self.decide_job(tx, job, work, appended, recorded_at)?;
+        let firsts = if decided.appends.is_empty() {
+            Vec::new()
+        } else {
+            let firsts = tx.append(&decided.appends)?;
+            // In this job's savepoint: a handler failure fails this job.
+            let domain = &job.current.domain;
+            if has_inline(domain) {
+                let mut appended = Vec::new();
+                for (a, &first) in decided.appends.iter().zip(&firsts) {
+                    for (k, e) in a.events.iter().enumerate() {
+                        appended.push(crate::store::RawEvent {
+                            position: first + k as u64,
+                            id: e.id.clone(),
+                            stream: a.stream.clone(),
+                            version: a.expected_version + k as u64 + 1,
+                            event_type: e.event_type.clone(),
+                            schema: e.schema,
+                            data: e.data.clone(),
+                            metadata: e.metadata.clone(),
+                        });
+                    }
+                }
+                self.run_inline(domain, tx, &appended)?;
+            }
+            firsts
+        };
+        Ok(decided.answers(&firsts))
+    }
+
+    /// What `run_job` decides before it appends: each command proposed on
+    /// the state its predecessors left, and the events it makes. Nothing is
+    /// written.
+    fn decide_job(
+        &self,
+        tx: &mut dyn WriteTx,
+        job: &Job,
+        work: &mut HashMap<String, Work, FastHash>,
+        appended: &mut Vec<String>,
+        recorded_at: &str,
+    ) -> Result<Decided> {
         let cur = &*job.current;
         let domain = &cur.domain;
         let at = |e: Error, i: usize| if job.many { at_request(e, i) } else { e };
@@ -397,59 +467,7 @@ impl Engine {
                 },
             });
         }
-        let firsts = if appends.is_empty() {
-            Vec::new()
-        } else {
-            let firsts = tx.append(&appends)?;
-            // In this job's savepoint: a handler failure fails this job.
-            if has_inline(domain) {
-                let mut appended = Vec::new();
-                for (a, &first) in appends.iter().zip(&firsts) {
-                    for (k, e) in a.events.iter().enumerate() {
-                        appended.push(crate::store::RawEvent {
-                            position: first + k as u64,
-                            id: e.id.clone(),
-                            stream: a.stream.clone(),
-                            version: a.expected_version + k as u64 + 1,
-                            event_type: e.event_type.clone(),
-                            schema: e.schema,
-                            data: e.data.clone(),
-                            metadata: e.metadata.clone(),
-                        });
-                    }
-                }
-                self.run_inline(domain, tx, &appended)?;
-            }
-            firsts
-        };
-        let mut results: Vec<Answer> = Vec::with_capacity(outcomes.len());
-        for o in outcomes {
-            let r = match o {
-                Outcome::Done(e) => e,
-                Outcome::Appended {
-                    append,
-                    mut executed,
-                } => {
-                    for (k, e) in executed.events.iter_mut().enumerate() {
-                        e.position = firsts[append] + k as u64;
-                    }
-                    executed.position = executed.events.last().map_or(0, |e| e.position);
-                    // The texts just stored are the result's, moved out.
-                    let data = appends[append]
-                        .events
-                        .iter_mut()
-                        .map(|e| std::mem::take(&mut e.data))
-                        .collect();
-                    Answer {
-                        executed,
-                        data: Some(data),
-                    }
-                }
-                Outcome::Same(j) => results[j].clone(),
-            };
-            results.push(r);
-        }
-        Ok(results)
+        Ok(Decided { outcomes, appends })
     }
 
     fn prepare(
@@ -527,16 +545,6 @@ struct Prepared {
 pub(super) struct Answer {
     pub(super) executed: Executed,
     pub(super) data: Option<Vec<String>>,
-}
-
-enum Outcome {
-    Done(Answer),
-    /// The same command id earlier in the batch: its result.
-    Same(usize),
-    Appended {
-        append: usize,
-        executed: Executed,
-    },
 }
 
 /// `recorded_at`, `command_id`, `correlation_id`, `causation_id`, then the
