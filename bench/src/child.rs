@@ -68,8 +68,12 @@ fn adder(url: &str, name: &str, count: u64, acks: &str) -> i32 {
 /// (each on its own stream, or all on one), then prints
 /// `done COMMANDS SECONDS FAILED`.
 fn group(url: &str, threads: usize, seconds: f64, same: bool) -> i32 {
-    let e = Engine::open(url, common::domain_without_read_side(), EngineOptions::default())
-        .expect("open");
+    let e = Engine::open(
+        url,
+        common::domain_without_read_side(),
+        EngineOptions::default(),
+    )
+    .expect("open");
     let done = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
     let start = Instant::now();

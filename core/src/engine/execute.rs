@@ -193,7 +193,7 @@ impl Engine {
                         // that failed: the group fails with it.
                         Err(e @ Error::StoreError { .. }) => return Err(e),
                         Err(e) => {
-                            work.retain(|s, w| !appended.contains(s) && !w.entry.state.is_null());
+                            forget_failed(&mut work, &appended);
                             // A state dropped here reloads from the store,
                             // which must hold what the jobs before wrote.
                             waiting.append(tx, &mut results)?;
@@ -220,9 +220,7 @@ impl Engine {
                     }
                     Err(e) => {
                         tx.rollback_to_savepoint()?;
-                        // The states it appended to hold what was just
-                        // undone, and a failed accept leaves none at all.
-                        work.retain(|s, w| !appended.contains(s) && !w.entry.state.is_null());
+                        forget_failed(&mut work, &appended);
                         results[j] = Some(Err(e));
                     }
                 }
@@ -604,6 +602,12 @@ fn new_id() -> String {
         .hyphenated()
         .encode_lower(&mut buf)
         .to_string()
+}
+
+/// Drops the states a failed job left behind: those it appended to hold
+/// what it did not keep, and a failed accept leaves none at all.
+fn forget_failed(work: &mut HashMap<String, Work, FastHash>, appended: &[String]) {
+    work.retain(|s, w| !appended.contains(s) && !w.entry.state.is_null());
 }
 
 fn at_request(e: Error, index: usize) -> Error {
