@@ -100,6 +100,16 @@ impl Value {
         serde_json::to_string(self).expect("a value always serialises")
     }
 
+    /// [`Value::to_json_string`] into a buffer of `capacity` bytes to
+    /// begin with. A text of megabytes grown by doubling costs more than
+    /// writing it: each larger buffer is fresh memory, which the kernel
+    /// zeroes, and the text so far is copied into it.
+    pub fn to_json_string_with_capacity(&self, capacity: usize) -> String {
+        let mut out = Vec::with_capacity(capacity);
+        serde_json::to_writer(&mut out, self).expect("a value always serialises");
+        String::from_utf8(out).expect("serde_json writes UTF-8")
+    }
+
     /// The value as a `serde_json::Value` (records lose their declared field
     /// order there; use [`Value::to_json_string`] for canonical text).
     pub fn to_json(&self) -> serde_json::Value {
@@ -422,6 +432,29 @@ impl Serialize for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_text_written_into_a_sized_buffer_is_the_same_text() {
+        let shape = Arc::new(Shape {
+            name: "T".into(),
+            fields: vec!["id".into(), "done".into()],
+        });
+        let todo =
+            |id: &str| Value::record(shape.clone(), vec![Value::str(id), Value::Bool(false)]);
+        let map: Map = (0..50)
+            .map(|i| (Str::from(format!("t\"{i}é")), todo("x\n")))
+            .collect();
+        for v in [
+            Value::Map(map),
+            Value::list([Value::Float(1.5), Value::Null]),
+            Value::str(""),
+        ] {
+            let text = v.to_json_string();
+            for capacity in [0, 1, text.len() - 1, text.len(), text.len() * 2] {
+                assert_eq!(v.to_json_string_with_capacity(capacity), text);
+            }
+        }
+    }
 
     #[test]
     fn floats_are_shortest_round_trip_with_a_point() {
