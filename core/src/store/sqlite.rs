@@ -9,8 +9,9 @@
 //!   over, in this process or any other. `UNIQUE(stream, version)` backs it.
 //! - `busy_timeout` makes writers of other processes queue instead of failing.
 //! - A thread of its own checkpoints the WAL, so that commits need not:
-//!   every second, and when the WAL grew by [`WAL_PAGES`]; the writer
-//!   finishes the latter, so that the WAL starts over under a steady load.
+//!   every second, and when the WAL grew by [`WAL_PAGES`]; the writer's
+//!   next commit finishes each, so that the WAL starts over under a steady
+//!   load.
 //! - The schema is created, versioned and migrated in [`schema`].
 //! - One writer at a time, and a commit makes all its positions visible at
 //!   once: a reader never sees a position before every earlier one.
@@ -84,16 +85,16 @@ pub struct SqliteStore {
 /// That alone cannot keep the WAL short under a writer that never pauses:
 /// the WAL starts over only once a checkpoint has copied all of it, and the
 /// writer adds to it meanwhile. Under a steady run of batches it grew
-/// without end (443 MB after 7 s, beside a 125 MB database). So a commit
-/// that leaves [`WAL_PAGES`] more pages in the WAL than at the last turn
-/// asks the thread for one at once; once the thread has copied the bulk,
-/// the writer's next commit checkpoints what came in meanwhile, a few
-/// pages, while no other writer of this process can commit: that copies
-/// everything, and the next write starts the WAL over. A checkpoint of the
-/// whole WAL on the writer at every 4,096 pages made a hot command on
-/// NORMAL 15-50% slower (`bench store`); the writer still does it when the
-/// thread has not copied the bulk by the next 4,096 pages, so the WAL stays
-/// within about twice that.
+/// without end (443 MB after 7 s, beside a 125 MB database). So once the
+/// thread has copied the bulk, the writer's next commit checkpoints what
+/// came in meanwhile, a few pages, while no other writer of this process
+/// can commit: that copies everything, and the next write starts the WAL
+/// over. A commit that grows the WAL by [`WAL_PAGES`] asks the thread for
+/// its turn at once; should the thread not be done by another
+/// [`WAL_PAGES`], the writer copies it all, so the WAL stays within about
+/// twice that whatever the thread's pace. A checkpoint of the whole WAL on
+/// the writer at every 4,096 pages made a hot command on NORMAL 15-50%
+/// slower (`bench store`).
 #[derive(Debug)]
 struct Checkpointer {
     turns: SyncSender<Turn>,
@@ -113,9 +114,9 @@ enum Turn {
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(1000);
 
 /// Pages the WAL grows by, after a commit, that call for a checkpoint at
-/// once (16 MiB of 4 KiB pages; SQLite's own automatic checkpoint is at
+/// once (64 MiB of 4 KiB pages; SQLite's own automatic checkpoint is at
 /// 1,000 pages, on the committing writer).
-const WAL_PAGES: i32 = 4096;
+const WAL_PAGES: i32 = 16384;
 
 /// The page cache of the writer connection, in KiB (64 MiB).
 const WRITER_CACHE_KIB: u32 = 64 * 1024;
@@ -131,12 +132,9 @@ impl Checkpointer {
             .name("eventfold-checkpoint".into())
             .spawn(move || loop {
                 match asked.recv_timeout(CHECKPOINT_EVERY) {
-                    Ok(Turn::Now) => {
+                    Ok(Turn::Now) | Err(RecvTimeoutError::Timeout) => {
                         let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
                         done.store(true, Ordering::Release);
-                    }
-                    Err(RecvTimeoutError::Timeout) => {
-                        let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
                     }
                     Ok(Turn::Stop) | Err(RecvTimeoutError::Disconnected) => break,
                 }
@@ -174,8 +172,7 @@ impl Checkpointer {
                 } else if pages - asked >= WAL_PAGES {
                     // The turn asked for last is not done, another
                     // WAL_PAGES on (or the thread cannot take one): the
-                    // writer copies it all, and the WAL stays within twice
-                    // WAL_PAGES whatever the thread's pace.
+                    // writer copies it all.
                     if asked > 0 || turns.try_send(Turn::Now).is_err() {
                         checkpoint();
                     }
