@@ -91,8 +91,8 @@ pub struct SqliteStore {
 /// can commit: that copies everything, and the next write starts the WAL
 /// over. A commit that grows the WAL by [`WAL_PAGES`] asks the thread for
 /// its turn at once; should the thread not be done by another
-/// [`WAL_PAGES`], the writer copies it all, so the WAL stays within about
-/// twice that whatever the thread's pace. A checkpoint of the whole WAL on
+/// [`WAL_PAGES`], the writer waits for its turn to end and copies the rest,
+/// so the WAL stays within about twice that whatever the thread's pace. A checkpoint of the whole WAL on
 /// the writer at every 4,096 pages made a hot command on NORMAL 15-50%
 /// slower (`bench store`).
 #[derive(Debug)]
@@ -100,6 +100,10 @@ struct Checkpointer {
     turns: SyncSender<Turn>,
     /// The thread has copied the bulk: the writer's next commit finishes.
     bulk_done: Arc<AtomicBool>,
+    /// Held by whoever checkpoints in this process. SQLite refuses a second
+    /// checkpoint at once (`SQLITE_BUSY`, no busy handler), so the writer
+    /// that must copy the WAL itself waits here for the thread's turn to end.
+    copying: Arc<Mutex<()>>,
     thread: std::thread::JoinHandle<()>,
 }
 
@@ -128,15 +132,18 @@ impl Checkpointer {
         let (turns, asked) = std::sync::mpsc::sync_channel::<Turn>(1);
         let bulk_done = Arc::new(AtomicBool::new(false));
         let done = bulk_done.clone();
+        let copying = Arc::new(Mutex::new(()));
+        let copy = copying.clone();
         let thread = std::thread::Builder::new()
             .name("eventfold-checkpoint".into())
-            .spawn(move || loop {
-                match asked.recv_timeout(CHECKPOINT_EVERY) {
-                    Ok(Turn::Now) | Err(RecvTimeoutError::Timeout) => {
-                        let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-                        done.store(true, Ordering::Release);
-                    }
-                    Ok(Turn::Stop) | Err(RecvTimeoutError::Disconnected) => break,
+            .spawn(move || {
+                // Ends when told, or when the store is dropped (the senders go).
+                while let Ok(Turn::Now) | Err(RecvTimeoutError::Timeout) =
+                    asked.recv_timeout(CHECKPOINT_EVERY)
+                {
+                    let _held = copy.lock().unwrap_or_else(|e| e.into_inner());
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                    done.store(true, Ordering::Release);
                 }
             })
             .map_err(|e| Error::StoreError {
@@ -146,6 +153,7 @@ impl Checkpointer {
         Ok(Checkpointer {
             turns,
             bulk_done,
+            copying,
             thread,
         })
     }
@@ -155,6 +163,7 @@ impl Checkpointer {
     /// WAL hook.
     fn watch(&self, writer: &mut Connection) -> Result<()> {
         let (turns, bulk_done) = (self.turns.clone(), self.bulk_done.clone());
+        let copying = self.copying.clone();
         // The WAL's length when the last turn was asked for.
         let mut asked = 0;
         writer
@@ -168,12 +177,17 @@ impl Checkpointer {
                     let _ = wal.checkpoint_v2(rusqlite::wal::CheckpointMode::PASSIVE);
                 };
                 if bulk_done.swap(false, Ordering::AcqRel) {
-                    checkpoint();
+                    // A turn that started since will finish itself next.
+                    if let Ok(_held) = copying.try_lock() {
+                        checkpoint();
+                    }
                 } else if pages - asked >= WAL_PAGES {
                     // The turn asked for last is not done, another
                     // WAL_PAGES on (or the thread cannot take one): the
-                    // writer copies it all.
+                    // writer waits for the thread's turn to end, then
+                    // copies the rest.
                     if asked > 0 || turns.try_send(Turn::Now).is_err() {
+                        let _held = copying.lock().unwrap_or_else(|e| e.into_inner());
                         checkpoint();
                     }
                     asked = pages;
