@@ -459,6 +459,11 @@ fn a_fresh_file_runs_every_migration() {
 }
 
 fn append(s: &dyn Store, stream: &str, n: usize, tag: &str) -> u64 {
+    append_data(s, stream, n, tag, "{}")
+}
+
+/// `n` events of `data` on `stream`, their ids `tag-i`; the first position.
+fn append_data(s: &dyn Store, stream: &str, n: usize, tag: &str, data: &str) -> u64 {
     let mut first = 0;
     s.write(&mut |w| {
         let v = w.version(stream)?;
@@ -471,7 +476,7 @@ fn append(s: &dyn Store, stream: &str, n: usize, tag: &str) -> u64 {
                     id: format!("{tag}-{i}"),
                     event_type: "e".into(),
                     schema: 1,
-                    data: "{}".into(),
+                    data: data.into(),
                     metadata: "{}".into(),
                 })
                 .collect(),
@@ -642,25 +647,7 @@ fn the_wal_stays_short_under_a_writer_that_never_pauses() {
     let data = format!("{{\"text\":\"{}\"}}", "x".repeat(8 * 1024));
     let batches = 500;
     for b in 0..batches {
-        s.write(&mut |w| {
-            w.append(&[store::Append {
-                stream: format!("T-{b}"),
-                model: "T".into(),
-                expected_version: 0,
-                events: (0..100)
-                    .map(|i| store::NewEvent {
-                        id: format!("{b}-{i}"),
-                        event_type: "e".into(),
-                        schema: 1,
-                        data: data.clone(),
-                        metadata: "{}".into(),
-                    })
-                    .collect(),
-                command_id: None,
-            }])?;
-            Ok(())
-        })
-        .unwrap();
+        append_data(&s, &format!("T-{b}"), 100, &b.to_string(), &data);
     }
     let wal = std::fs::metadata(format!("{path}-wal")).unwrap().len();
     let written = (batches * 100 * data.len()) as u64;

@@ -92,9 +92,9 @@ pub struct SqliteStore {
 /// over. A commit that grows the WAL by [`WAL_PAGES`] asks the thread for
 /// its turn at once; should the thread not be done by another
 /// [`WAL_PAGES`], the writer waits for its turn to end and copies the rest,
-/// so the WAL stays within about twice that whatever the thread's pace. A checkpoint of the whole WAL on
-/// the writer at every 4,096 pages made a hot command on NORMAL 15-50%
-/// slower (`bench store`).
+/// so the WAL stays within about twice that whatever the thread's pace. A
+/// checkpoint of the whole WAL on the writer at every 4,096 pages made a
+/// hot command on NORMAL 15-50% slower (`bench store`).
 #[derive(Debug)]
 struct Checkpointer {
     turns: SyncSender<Turn>,
